@@ -1,0 +1,78 @@
+"""municipal: QR identities and integrated maintenance for a district's municipal facilities."""
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """config → extensions → blueprints → errors → CLI. Nothing runs at import."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from .config import load_config
+
+    load_config(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import i18n
+    from .db import configure_sqlite
+    from .extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    # Every model must be mapped before migrations or queries look at the metadata.
+    from .assets import models as _assets_models  # noqa: F401
+    from .auth import models as _auth_models  # noqa: F401
+
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=lambda: app.config["TIMEZONE"],
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    app.before_request(i18n.remember_locale)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    from .templating import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .assets import api as assets_api
+    from .assets.views import bp as assets_bp
+    from .assets.scan import bp as scan_bp
+    from .auth.views import bp as auth_bp
+    from .extensions import api, csrf
+    from .health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(scan_bp)
+    app.register_blueprint(assets_bp)
+    api.init_app(app)
+    for blueprint in assets_api.blueprints():
+        # Bearer tokens are not sent by browsers on their own, so CSRF does not apply to them.
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint, url_prefix="/api/v1")

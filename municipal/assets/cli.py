@@ -1,0 +1,2 @@
+"""Registry commands: labels, import and export."""
+asset_commands = []

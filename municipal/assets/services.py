@@ -1,0 +1,389 @@
+"""Changes to the registry: facilities, identity codes, scans, photos. Flushes, never commits.
+
+Every function takes the acting user (None for an anonymous scan), checks what the
+user may do, validates everything before writing anything, and raises DomainErrors.
+"""
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..db import utcnow
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..extensions import db
+from . import codes
+from .geometry import check_geometry
+from .models import Area, Asset, CodeEvent, IdentityCode, PrintBatch, PrintBatchItem, ResponsiblePerson, ScanLog
+from .types import PREFIXES, STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date
+
+ASSET_FIELDS = (
+    "type", "name", "area", "status", "owner_unit", "maintenance_unit", "address", "attributes",
+    "geometry", "chainage_start", "chainage_end", "in_service_on", "internal_notes", "persons",
+)
+
+
+def require_editor(actor) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("Please sign in."))
+    if not actor.can_edit:
+        raise PermissionDenied(_("Only supervisors and administrators may change the registry."))
+
+
+def _say(error: Invalid) -> str:
+    return _(error.template, **error.params)
+
+
+def find_area(ref) -> Area | None:
+    """An area by its code, its id, or its exact Chinese or English name."""
+    if ref is None or ref == "":
+        return None
+    text = str(ref).strip()
+    query = sa.select(Area).where(sa.or_(Area.code == text, Area.name == text, Area.name_en == text))
+    if text.isdigit():
+        query = sa.select(Area).where(sa.or_(Area.id == int(text), Area.code == text))
+    return db.session.scalars(query).first()
+
+
+@dataclass
+class CleanAsset:
+    values: dict = field(default_factory=dict)
+    persons: list | None = None
+
+
+def clean_asset(data: dict, existing: Asset | None = None) -> CleanAsset:
+    """Check every field of `data`; return typed values or raise one ValidationError naming all bad fields.
+
+    With `existing`, fields absent from `data` keep their current values.
+    """
+    errors: dict[str, str] = {}
+    out = CleanAsset()
+    for key in data:
+        if key not in ASSET_FIELDS:
+            errors[key] = _("is not a field of a facility")
+
+    type_key = data.get("type", existing.type if existing else None)
+    asset_type = TYPES.get(type_key)
+    if asset_type is None:
+        errors["type"] = _("unknown asset type %(type)s; use one of %(types)s", type=type_key, types=", ".join(TYPES))
+        raise ValidationError(_("The facility was not saved: %(n)s field(s) need attention.", n=len(errors)), errors)
+    if existing and type_key != existing.type:
+        errors["type"] = _("cannot be changed; register a new facility instead")
+    out.values["type"] = type_key
+
+    if existing is None or "name" in data:
+        name = (data.get("name") or "").strip()
+        if not name:
+            errors["name"] = _("is required")
+        elif len(name) > 200:
+            errors["name"] = _("must be at most 200 characters")
+        out.values["name"] = name
+
+    if "area" in data or existing is None:
+        area = find_area(data.get("area"))
+        if data.get("area") not in (None, "") and area is None:
+            errors["area"] = _("unknown area %(area)s", area=data.get("area"))
+        out.values["area_id"] = area.id if area else None
+
+    if "status" in data:
+        if data["status"] not in STATUSES:
+            errors["status"] = _("must be one of: %(choices)s", choices=", ".join(STATUSES))
+        out.values["status"] = data["status"]
+
+    for key, limit in (("owner_unit", 200), ("maintenance_unit", 200), ("address", 300), ("internal_notes", 5000)):
+        if key in data:
+            value = data[key] if data[key] is not None else ""
+            if not isinstance(value, str):
+                errors[key] = _("must be text")
+            elif len(value) > limit:
+                errors[key] = _("must be at most %(n)s characters", n=limit)
+            else:
+                out.values[key] = value.strip()
+
+    if "attributes" in data or existing is None:
+        raw = data.get("attributes") or {}
+        if not isinstance(raw, dict):
+            errors["attributes"] = _("must be an object of attribute names and values")
+        else:
+            merged = dict(existing.attributes) if existing and existing.type == type_key else {}
+            merged.update(raw)
+            cleaned, problems = clean_attributes(type_key, merged)
+            for name, problem in problems.items():
+                errors[f"attributes.{name}"] = _say(problem)
+            out.values["attributes"] = cleaned
+
+    if "geometry" in data:
+        if data["geometry"] in (None, ""):
+            out.values["geometry"] = None
+        else:
+            try:
+                out.values["geometry"] = check_geometry(
+                    data["geometry"], asset_type.geometry, current_app.config["DISTRICT_BBOX"]
+                )
+            except Invalid as problem:
+                errors["geometry"] = _say(problem)
+
+    for key in ("chainage_start", "chainage_end"):
+        if key in data:
+            try:
+                value = parse_chainage(data[key])
+            except Invalid as problem:
+                errors[key] = _say(problem)
+                continue
+            if value is not None and not asset_type.linear:
+                errors[key] = _("only linear facilities (pipes, rivers, roads) have a chainage")
+            out.values[key + "_m"] = value
+
+    if "in_service_on" in data:
+        try:
+            out.values["in_service_on"] = parse_date(data["in_service_on"]) if data["in_service_on"] else None
+        except Invalid as problem:
+            errors["in_service_on"] = _say(problem)
+
+    if "persons" in data:
+        out.persons = _clean_persons(asset_type, data["persons"] or [], errors)
+
+    if errors:
+        raise ValidationError(_("The facility was not saved: %(n)s field(s) need attention.", n=len(errors)), errors)
+    return out
+
+
+def _clean_persons(asset_type, raw, errors) -> list[dict]:
+    roles = dict(asset_type.roles)
+    allowed = set(roles) | {"manager"}
+    persons = []
+    if not isinstance(raw, list):
+        errors["persons"] = _("must be a list of people")
+        return persons
+    for i, person in enumerate(raw):
+        where = f"persons.{i}"
+        if not isinstance(person, dict):
+            errors[where] = _("must be an object with role and name")
+            continue
+        role, level = person.get("role"), person.get("level") or None
+        if role not in allowed:
+            errors[f"{where}.role"] = _("must be one of: %(choices)s", choices=", ".join(sorted(allowed)))
+        elif roles.get(role) and level not in roles[role]:
+            errors[f"{where}.level"] = _("must be one of: %(choices)s", choices=", ".join(roles[role]))
+        name = (person.get("name") or "").strip()
+        if not name:
+            errors[f"{where}.name"] = _("is required")
+        persons.append({
+            "role": role,
+            "level": level,
+            "name": name[:100],
+            "position": (person.get("position") or "").strip()[:200],
+            "phone": (person.get("phone") or "").strip()[:40],
+            "river_chief_day": bool(person.get("river_chief_day")),
+        })
+    return persons
+
+
+def _apply(asset: Asset, clean: CleanAsset) -> None:
+    for key, value in clean.values.items():
+        setattr(asset, key, value)
+    if clean.persons is not None:
+        asset.persons = [ResponsiblePerson(**p) for p in clean.persons]
+
+
+def create_asset(actor, data: dict, code: str | None = None, is_demo: bool = False) -> Asset:
+    """Register a facility and bind an identity code: `code` (an unbound one) or a new one."""
+    require_editor(actor)
+    clean = clean_asset(data)
+    unbound = _unbound_code(code, clean.values["type"]) if code else None
+    asset = Asset(is_demo=is_demo)
+    _apply(asset, clean)
+    db.session.add(asset)
+    db.session.flush()
+    bind_code(actor, unbound or issue_codes(actor, asset.type, 1)[0], asset)
+    return asset
+
+
+def update_asset(actor, asset: Asset, data: dict, version: int | None) -> Asset:
+    """Change a facility. `version` must be the one the user saw; a stale one is a Conflict."""
+    require_editor(actor)
+    check_version(asset, version)
+    _apply(asset, clean_asset(data, existing=asset))
+    db.session.flush()
+    return asset
+
+
+def retire_asset(actor, asset: Asset, version: int | None) -> Asset:
+    """Mark a facility decommissioned. Its record, codes and history stay."""
+    require_editor(actor)
+    check_version(asset, version)
+    asset.status = "decommissioned"
+    db.session.flush()
+    return asset
+
+
+def check_version(asset: Asset, version) -> None:
+    if version is None:
+        raise ValidationError(_("The version you edited is required."), {"version": _("is required")})
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise ValidationError(_("The version must be a number."), {"version": _("must be a number")}) from None
+    if version != asset.version:
+        raise Conflict(
+            _("Someone else changed this facility since you opened it (version %(theirs)s, yours %(yours)s). "
+              "Reload it and apply your change again.", theirs=asset.version, yours=version),
+            {"version": _("is stale")},
+            current={"id": asset.id, "version": asset.version},
+        )
+
+
+def get_asset(asset_id) -> Asset:
+    asset = db.session.get(Asset, asset_id)
+    if asset is None:
+        raise NotFound(_("There is no facility %(id)s.", id=asset_id))
+    return asset
+
+
+# --- identity codes -------------------------------------------------------------
+
+def parse_code(text: str, field_name: str = "code") -> str:
+    """The canonical form of `text`, or a ValidationError saying what is wrong with it."""
+    try:
+        return codes.normalize(text or "", PREFIXES)
+    except codes.CodeError as error:
+        messages = {
+            "bad_length": _("%(text)s is not a code like RSV-7K3Q9-G", text=text),
+            "unknown_prefix": _("%(text)s does not start with a known type prefix", text=text),
+            "bad_character": _("%(text)s contains a character codes never use", text=text),
+            "bad_check": _("the check character of %(text)s does not match; the code was mistyped", text=text),
+        }
+        raise ValidationError(messages[error.reason], {field_name: messages[error.reason]}) from None
+
+
+def get_code(text: str) -> IdentityCode:
+    canonical = parse_code(text)
+    code = db.session.scalar(sa.select(IdentityCode).where(IdentityCode.code == canonical))
+    if code is None:
+        raise NotFound(_("There is no code %(code)s.", code=canonical))
+    return code
+
+
+def _unbound_code(text: str, type_key: str) -> IdentityCode:
+    code = get_code(text)
+    if code.status != "unbound":
+        raise Conflict(_("Code %(code)s is already %(status)s.", code=code.code, status=_(code.status)),
+                       {"code": _("is not free")})
+    if PREFIXES[code.prefix] != type_key:
+        raise ValidationError(_("Code %(code)s is for another type of facility.", code=code.code),
+                              {"code": _("is for another type")})
+    return code
+
+
+def issue_codes(actor, type_key: str, count: int) -> list[IdentityCode]:
+    """New unbound codes for `type_key`: random, unique, never issued before."""
+    require_editor(actor)
+    if type_key not in TYPES:
+        raise ValidationError(_("Unknown asset type %(type)s.", type=type_key), {"type": _("unknown")})
+    if not 1 <= count <= 10000:
+        raise ValidationError(_("Between 1 and 10000 codes at a time."), {"count": _("out of range")})
+    prefix = TYPES[type_key].prefix
+    fresh: set[str] = set()
+    while len(fresh) < count:
+        wanted = {codes.generate(prefix) for _ in range(count - len(fresh))} - fresh
+        taken = set(db.session.scalars(sa.select(IdentityCode.code).where(IdentityCode.code.in_(wanted))))
+        fresh |= wanted - taken
+    issued = [IdentityCode(code=c, prefix=prefix) for c in sorted(fresh)]
+    db.session.add_all(issued)
+    db.session.flush()
+    db.session.add_all(CodeEvent(code_id=c.id, action="issued", user_id=actor.id) for c in issued)
+    db.session.flush()
+    return issued
+
+
+def bind_code(actor, code: IdentityCode, asset: Asset) -> IdentityCode:
+    """Bind an unbound code; a code the facility had before is revoked, pointing at this one."""
+    require_editor(actor)
+    if code.status != "unbound":
+        raise Conflict(_("Code %(code)s is already %(status)s.", code=code.code, status=_(code.status)),
+                       {"code": _("is not free")})
+    if PREFIXES[code.prefix] != asset.type:
+        raise ValidationError(_("Code %(code)s is for another type of facility.", code=code.code),
+                              {"code": _("is for another type")})
+    previous = asset.code
+    code.status, code.asset_id, code.bound_at = "bound", asset.id, utcnow()
+    db.session.add(CodeEvent(code_id=code.id, asset_id=asset.id, action="bound", user_id=actor.id))
+    db.session.flush()
+    if previous is not None:
+        _revoke(actor, previous, _("replaced by %(code)s", code=code.code), code)
+    db.session.expire(asset, ["code"])
+    return code
+
+
+def revoke_code(actor, code: IdentityCode, reason: str, replacement: IdentityCode | None = None) -> IdentityCode:
+    """Revoke a code (a damaged or lost label). A bound code gets a replacement bound in its place,
+    new unless one is given; the replacement is returned."""
+    require_editor(actor)
+    if code.status == "revoked":
+        raise Conflict(_("Code %(code)s is already revoked.", code=code.code), {"code": _("already revoked")})
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why the code is revoked."), {"reason": _("is required")})
+    if code.asset is None:
+        _revoke(actor, code, reason, replacement)
+        return replacement
+    asset = code.asset
+    replacement = replacement or issue_codes(actor, asset.type, 1)[0]
+    # Revoke first so the facility never has two bound codes, then bind the replacement.
+    _revoke(actor, code, reason, replacement)
+    db.session.expire(asset, ["code"])
+    return bind_code(actor, replacement, asset)
+
+
+def _revoke(actor, code: IdentityCode, reason: str, replacement: IdentityCode | None) -> None:
+    code.status, code.revoked_at, code.revoked_reason = "revoked", utcnow(), reason.strip()[:300]
+    code.replaced_by_id = replacement.id if replacement else None
+    db.session.add(CodeEvent(code_id=code.id, asset_id=code.asset_id, action="revoked", user_id=actor.id, note=reason[:300]))
+    db.session.flush()
+
+
+# --- scans ----------------------------------------------------------------------
+
+def record_scan(code_id, asset_id, scanned_text: str, user, user_agent: str) -> int:
+    """Log one scan and return its id. Core insert: this runs on every scan and must stay cheap."""
+    result = db.session.execute(
+        sa.insert(ScanLog).values(
+            code_id=code_id,
+            asset_id=asset_id,
+            scanned_text=scanned_text[:64],
+            at=utcnow(),
+            user_id=user.id if user is not None and user.is_authenticated else None,
+            user_agent=(user_agent or "")[:300],
+        ).returning(ScanLog.id)
+    )
+    return result.scalar_one()
+
+
+def record_scan_position(scan_id: int, lon, lat, accuracy) -> None:
+    """The phone's position, sent after the page was allowed to read it."""
+    errors = {}
+    try:
+        lon, lat = float(lon), float(lat)
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["position"] = _("must be a longitude and latitude")
+    try:
+        accuracy = float(accuracy) if accuracy not in (None, "") else None
+    except (TypeError, ValueError):
+        errors["accuracy"] = _("must be a number of metres")
+    if errors:
+        raise ValidationError(_("The position was not recorded."), errors)
+    scan = db.session.get(ScanLog, scan_id)
+    if scan is None:
+        raise NotFound(_("Unknown scan."))
+    scan.lon, scan.lat, scan.accuracy_m = lon, lat, accuracy
+    db.session.flush()
+
+
+def record_print_batch(actor, preset: str, code_ids: list[int], selection: str) -> PrintBatch:
+    batch = PrintBatch(user_id=actor.id if actor else None, preset=preset, label_count=len(code_ids),
+                       selection=selection[:500])
+    db.session.add(batch)
+    db.session.flush()
+    db.session.execute(sa.insert(PrintBatchItem), [{"batch_id": batch.id, "code_id": c} for c in code_ids])
+    return batch

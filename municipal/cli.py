@@ -1,0 +1,82 @@
+"""The `municipal` command group."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from .extensions import db
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main():
+    """municipal: QR identities and maintenance for municipal facilities."""
+
+
+def fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(2)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or upgrade the schema (safe to run again)."""
+    upgrade()
+    click.echo(f"Schema is up to date ({db.engine.url.render_as_string(hide_password=True)}).")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "supervisor", "crew", "viewer"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="", help="Name shown in the interface.")
+@with_appcontext
+def create_user(username, role, password, display_name):
+    """Create an account."""
+    from .auth import services
+    from .errors import DomainError
+
+    try:
+        user = services.create_user(username, password, role, display_name)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(f"{error.message} {error.fields or ''}")
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--name", default="api", help="What the token is for, e.g. the device.")
+@click.option("--days", type=click.IntRange(1, 3650), default=None, help="Expire after this many days.")
+@with_appcontext
+def create_token(username, name, days):
+    """Create a bearer API token for USERNAME and print it once."""
+    import sqlalchemy as sa
+
+    from .auth import services
+    from .auth.models import User
+
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        fail(f"No user {username}.")
+    _, plain = services.create_token(user, name, days)
+    db.session.commit()
+    click.echo(plain)
+    click.echo("Keep it safe: it is shown only now. Send it as 'Authorization: Bearer <token>'.", err=True)
+
+
+def register_commands(app) -> None:
+    from .assets.cli import asset_commands
+    from .seed import seed_demo
+
+    for command in (init_db, create_user, create_token, seed_demo, *asset_commands):
+        app.cli.add_command(command)

@@ -1,0 +1,96 @@
+"""Domain errors and their one mapping to HTML and JSON responses."""
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationError(DomainError):
+    """Input that breaks a rule; `fields` maps each field to what is wrong with it."""
+
+    status = 422
+    code = "validation_error"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+    def __init__(self, message: str, fields: dict | None = None, current: dict | None = None):
+        super().__init__(message, fields)
+        self.current = current
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/open311/")) or request.accept_mimetypes.best == "application/json"
+
+
+def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    body = {"code": code, "message": message, "fields": fields or {}}
+    body.update(extra)
+    return {"error": body}
+
+
+def _respond(status: int, code: str, message: str, fields=None, **extra):
+    if wants_json():
+        return error_body(code, message, fields, **extra), status
+    return render_template("error.html", status=status, message=message, fields=fields or {}), status
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        extra = {"current": error.current} if isinstance(error, Conflict) and error.current else {}
+        return _respond(error.status, error.code, error.message, error.fields, **extra)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        messages = {
+            400: _("The request could not be understood."),
+            401: _("Please sign in."),
+            403: _("You are not allowed to do this."),
+            404: _("Nothing was found at this address."),
+            405: _("This method is not allowed here."),
+            413: _("The upload is too large."),
+            429: _("Too many requests; please wait a moment."),
+        }
+        message = messages.get(error.code, error.description or error.name)
+        fields = None
+        # flask-smorest/webargs put field errors in error.data["messages"].
+        data = getattr(error, "data", None) or {}
+        if "messages" in data:
+            fields = {k: v for loc in data["messages"].values() for k, v in loc.items()}
+            message = _("Some fields are not valid.")
+            return _respond(422, "validation_error", message, fields)
+        if error.code == 400 and "CSRF" in str(error.description):
+            message = _("The form expired or was sent from elsewhere; please reload the page and try again.")
+        return _respond(error.code or 500, f"http_{error.code}", message, fields)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        current_app.logger.exception("unhandled error")
+        return _respond(500, "internal_error", _("Something went wrong on our side; it has been logged."))

@@ -1,0 +1,43 @@
+"""Jinja globals and filters shared by all pages."""
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+
+from . import i18n
+from .assets.types import LEVEL_LABELS, ROLE_LABELS, STATUSES, TYPES, format_chainage
+
+
+def local_time(value, fmt="yyyy-MM-dd HH:mm"):
+    if value is None:
+        return ""
+    return format_datetime(value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])), fmt)
+
+
+def wan_m3(value):
+    """Capacities in 万m³, the unit people in the district use."""
+    if value is None:
+        return ""
+    return f"{value / 10000:,.2f}".rstrip("0").rstrip(".")
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.filters.update(local_time=local_time, wan_m3=wan_m3, chainage=format_chainage)
+
+    @app.context_processor
+    def _globals():
+        locale = str(get_locale() or i18n.DEFAULT_LOCALE)
+        return {
+            "locale": locale,
+            "html_lang": i18n.html_lang(locale),
+            "asset_types": TYPES,
+            "type_label": lambda key: _(TYPES[key].label) if key in TYPES else key,
+            "status_label": lambda key: _(STATUSES.get(key, key)),
+            "role_label": lambda key: _(ROLE_LABELS.get(key, key)),
+            "level_label": lambda key: _(LEVEL_LABELS.get(key, key)) if key else "",
+            "statuses": STATUSES,
+            "hotline": app.config["HOTLINE"],
+            "csrf_token": generate_csrf,
+        }
