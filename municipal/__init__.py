@@ -61,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .assets import api as assets_api
+    from .assets.label_views import bp as labels_bp
     from .assets.views import bp as assets_bp
     from .assets.scan import bp as scan_bp
     from .auth.views import bp as auth_bp
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(scan_bp)
     app.register_blueprint(assets_bp)
+    app.register_blueprint(labels_bp)
     api.init_app(app)
     for blueprint in assets_api.blueprints():
         # Bearer tokens are not sent by browsers on their own, so CSRF does not apply to them.

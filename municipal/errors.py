@@ -46,7 +46,8 @@ class Unauthorized(DomainError):
 
 
 def wants_json() -> bool:
-    return request.path.startswith(("/api/", "/open311/")) or request.accept_mimetypes.best == "application/json"
+    return (request.path.startswith(("/api/", "/open311/")) or request.is_json
+            or request.accept_mimetypes.best == "application/json")
 
 
 def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:

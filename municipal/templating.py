@@ -4,10 +4,19 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
 from . import i18n
-from .assets.types import LEVEL_LABELS, ROLE_LABELS, STATUSES, TYPES, format_chainage
+from .assets.types import LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage
+
+
+EVENT_LABELS = {
+    "issued": _l("code issued"),
+    "bound": _l("code bound"),
+    "revoked": _l("code revoked"),
+    "scan": _l("scanned"),
+}
 
 
 def local_time(value, fmt="yyyy-MM-dd HH:mm"):
@@ -38,6 +47,9 @@ def register_template_helpers(app) -> None:
             "role_label": lambda key: _(ROLE_LABELS.get(key, key)),
             "level_label": lambda key: _(LEVEL_LABELS.get(key, key)) if key else "",
             "statuses": STATUSES,
+            "derived": lambda asset: derived(asset.type, asset.attributes, asset.persons),
+            "prefix_type": PREFIXES.get,
+            "event_label": lambda kind: EVENT_LABELS.get(kind, kind),
             "hotline": app.config["HOTLINE"],
             "csrf_token": generate_csrf,
         }

@@ -4,14 +4,28 @@ The suite runs on SQLite unless MUNICIPAL_TEST_DATABASE_URL names another databa
 (CI sets PostgreSQL). The schema is built by the real migrations.
 """
 import os
+import re
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from municipal import create_app
 from municipal.extensions import db as _db
 
 PASSWORD = "correct horse battery"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in an app context of its own, as in a real server.
+
+    Tests hold an app context open for their own queries; without this, requests would share
+    its `g` (the signed-in user, the locale) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +39,7 @@ def app(tmp_path_factory):
         "MEDIA_DIR": str(base / "media"),
         "PUBLIC_URL": "http://municipal.test",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -63,13 +78,21 @@ def users(db):
     return made
 
 
+def csrf_token(client, path="/login") -> str:
+    """The CSRF token of the form on `path`, as a browser would take it from the page."""
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
 @pytest.fixture
 def login(client, users):
     """login("supervisor") signs the test client in as that role's user."""
 
     def _login(role):
-        client.post("/logout")
-        response = client.post("/login", data={"username": role, "password": PASSWORD})
+        with client.session_transaction() as session:
+            session.clear()
+        response = client.post("/login", data={"username": role, "password": PASSWORD,
+                                               "csrf_token": csrf_token(client)})
         assert response.status_code == 302, response.get_data(as_text=True)
         return users[role]
 

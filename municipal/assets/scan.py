@@ -1,4 +1,95 @@
-"""The scan resolver: what a QR code opens."""
-from flask import Blueprint
+"""The scan resolver: what a QR code opens, and the code's QR images."""
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..errors import NotFound, ValidationError
+from ..extensions import csrf, db
+from . import history, qr, resolver, services
 
 bp = Blueprint("scan", __name__)
+
+POSITION_TOKEN_MAX_AGE = 3600
+
+
+def _position_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="scan-position")
+
+
+@bp.route("/A")
+def lookup():
+    """A code typed by hand."""
+    text = request.args.get("code", "").strip()
+    if not text:
+        return render_template("scan/not_found.html", found=resolver.Resolution("malformed", "")), 400
+    return redirect(url_for("scan.resolve", text=text))
+
+
+@bp.route("/A/<text>")
+@bp.route("/a/<text>")
+def resolve(text: str):
+    found = resolver.resolve(text)
+    staff = current_user.is_authenticated
+    if found.kind in ("mistyped", "malformed", "unknown"):
+        return render_template("scan/not_found.html", found=found), 404
+    asset = found.asset
+    scan_id = services.record_scan(found.code.id, asset.id if asset else None, text, current_user,
+                                   request.user_agent.string)
+    db.session.commit()
+    position_token = _position_signer().dumps(scan_id)
+    if found.kind == "revoked":
+        return render_template("scan/revoked.html", found=found, position_token=position_token)
+    if found.kind == "unbound":
+        return render_template("scan/unbound.html", found=found, position_token=position_token)
+    if staff:
+        return render_template(
+            "assets/detail.html", asset=asset, code=found.code, position_token=position_token,
+            events=history.recent(asset), scanned=True,
+        )
+    return render_template("scan/public.html", asset=asset, code=found.code, position_token=position_token)
+
+
+@bp.route("/scan/position", methods=["POST"])
+@csrf.exempt  # the signed scan token is the proof; anonymous scanners have no session to carry CSRF
+def scan_position():
+    data = request.get_json(silent=True) or {}
+    try:
+        scan_id = _position_signer().loads(data.get("token", ""), max_age=POSITION_TOKEN_MAX_AGE)
+    except BadSignature:
+        raise ValidationError(_("The scan token is not valid or has expired."), {"token": _("invalid")}) from None
+    services.record_scan_position(scan_id, data.get("lon"), data.get("lat"), data.get("accuracy"))
+    db.session.commit()
+    return {"recorded": True}
+
+
+def _qr_payload(text: str) -> str:
+    found = resolver.resolve(text)
+    if found.code is None:
+        raise NotFound(_("There is no code %(code)s.", code=text))
+    return qr.qr_url(current_app.config["PUBLIC_URL"], found.code.code)
+
+
+def _ec_level() -> str:
+    level = request.args.get("ec", "Q").upper()
+    if level not in ("L", "M", "Q", "H"):
+        raise ValidationError(_("Error correction must be L, M, Q or H."), {"ec": _("invalid")})
+    return level
+
+
+@bp.route("/A/<text>/qr.svg")
+@bp.route("/a/<text>/qr.svg")
+def qr_svg(text: str):
+    svg = qr.qr_svg(_qr_payload(text), _ec_level())
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@bp.route("/A/<text>/qr.png")
+@bp.route("/a/<text>/qr.png")
+def qr_png(text: str):
+    try:
+        scale = min(max(int(request.args.get("scale", 8)), 1), 40)
+    except ValueError:
+        raise ValidationError(_("The scale must be a whole number."), {"scale": _("invalid")}) from None
+    png = qr.qr_png(_qr_payload(text), _ec_level(), scale=scale)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "public, max-age=86400"})

@@ -1,9 +1,204 @@
-"""Registry pages for staff."""
-from flask import Blueprint
+"""Registry pages for staff: browse, search, open, edit, photos, codes, labels."""
+from pathlib import Path
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import DomainError, ValidationError
+from ..extensions import db
+from . import history, photos, queries, services
+from .forms import BindForm, PhotoForm, RevokeForm, asset_form, field_errors, form_to_data
+from .types import TYPES
 
 bp = Blueprint("assets", __name__)
 
 
+def _area_choices():
+    return queries.area_choices(str(get_locale()))
+
+
+def _filters() -> queries.Filters:
+    args = request.args
+    return queries.Filters(type=args.get("type", ""), area=args.get("area", ""),
+                           status=args.get("status", ""), q=args.get("q", ""))
+
+
 @bp.route("/")
+def home():
+    return redirect(url_for("assets.index"))
+
+
+@bp.route("/assets")
+@login_required
 def index():
-    return "ok"
+    filters = _filters()
+    try:
+        after = int(request.args["after"]) if request.args.get("after") else None
+    except ValueError:
+        after = None
+    rows, next_after = queries.page(filters, after, current_app.config["PAGE_SIZE"])
+    return render_template("assets/index.html", rows=rows, filters=filters, next_after=next_after,
+                           after=after, areas=_area_choices())
+
+
+@bp.route("/assets/<int:asset_id>")
+@login_required
+def detail(asset_id: int):
+    asset = services.get_asset(asset_id)
+    return render_template("assets/detail.html", asset=asset, code=asset.code, events=history.recent(asset),
+                           code_events=history.code_history(asset), photo_form=PhotoForm(),
+                           revoke_form=RevokeForm())
+
+
+def _asset_data(asset) -> dict:
+    return {
+        "version": asset.version, "name": asset.name, "area": asset.area.code if asset.area else "",
+        "status": asset.status, "owner_unit": asset.owner_unit, "maintenance_unit": asset.maintenance_unit,
+        "address": asset.address, "in_service_on": asset.in_service_on.isoformat() if asset.in_service_on else "",
+        "internal_notes": asset.internal_notes, "attributes": asset.attributes, "geometry": asset.geometry,
+        "chainage_start": _chainage(asset.chainage_start_m), "chainage_end": _chainage(asset.chainage_end_m),
+        "persons": [
+            {"role": p.role, "level": p.level or "", "name": p.name, "position": p.position, "phone": p.phone,
+             "river_chief_day": p.river_chief_day}
+            for p in asset.persons
+        ],
+    }
+
+
+def _chainage(metres):
+    from .types import format_chainage
+
+    return format_chainage(metres)
+
+
+def _require_editor():
+    if not current_user.can_edit:
+        abort(403)
+
+
+@bp.route("/assets/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _require_editor()
+    type_key = request.values.get("type", "")
+    if type_key not in TYPES:
+        return render_template("assets/choose_type.html")
+    asset_type = TYPES[type_key]
+    form = asset_form(asset_type, _area_choices(), obj_data=None if request.method == "POST" else {"status": "in_service"})
+    errors = {}
+    if form.validate_on_submit():
+        try:
+            asset = services.create_asset(current_user, {"type": type_key, **form_to_data(asset_type, form)})
+            db.session.commit()
+            flash(_("Registered %(name)s with code %(code)s.", name=asset.name, code=asset.code.code), "success")
+            return redirect(url_for("assets.detail", asset_id=asset.id))
+        except ValidationError as error:
+            db.session.rollback()
+            errors = field_errors(error.fields)
+            flash(error.message, "error")
+    status = 422 if errors else 200
+    return render_template("assets/edit.html", form=form, asset_type=asset_type, asset=None, errors=errors), status
+
+
+@bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(asset_id: int):
+    _require_editor()
+    asset = services.get_asset(asset_id)
+    asset_type = TYPES[asset.type]
+    data = _asset_data(asset)
+    form = asset_form(asset_type, _area_choices(), obj_data=data if request.method == "GET" else {"persons": data["persons"]})
+    errors, status = {}, 200
+    if form.validate_on_submit():
+        try:
+            services.update_asset(current_user, asset, form_to_data(asset_type, form), form.version.data)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("assets.detail", asset_id=asset.id))
+        except DomainError as error:
+            db.session.rollback()
+            errors = field_errors(error.fields)
+            status = error.status
+            flash(error.message, "error")
+    return render_template("assets/edit.html", form=form, asset_type=asset_type, asset=asset, errors=errors), status
+
+
+@bp.route("/assets/<int:asset_id>/photos", methods=["POST"])
+@login_required
+def add_photo(asset_id: int):
+    _require_editor()
+    asset = services.get_asset(asset_id)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            photos.add_asset_photo(current_user, asset, form.photo.data, form.caption.data or "")
+            db.session.commit()
+            flash(_("Photo added."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return detail(asset_id), error.status
+    return redirect(url_for("assets.detail", asset_id=asset.id))
+
+
+@bp.route("/media/<path:name>")
+@login_required
+def media(name: str):
+    return send_from_directory(Path(current_app.config["MEDIA_DIR"]), name)
+
+
+@bp.route("/codes/<text>/revoke", methods=["POST"])
+@login_required
+def revoke(text: str):
+    _require_editor()
+    form = RevokeForm()
+    code = services.get_code(text)
+    if form.validate_on_submit():
+        try:
+            replacement = services.revoke_code(current_user, code, form.reason.data or "")
+            db.session.commit()
+            if replacement is not None:
+                flash(_("Code %(old)s revoked; %(new)s is bound in its place. Print its label.",
+                        old=code.code, new=replacement.code), "success")
+            else:
+                flash(_("Code %(old)s revoked.", old=code.code), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    if code.asset_id:
+        return redirect(url_for("assets.detail", asset_id=code.asset_id))
+    return redirect(url_for("scan.resolve", text=code.code))
+
+
+@bp.route("/A/<text>/bind", methods=["POST"])
+@login_required
+def bind(text: str):
+    """Bind a pre-printed code, found unbound on a scan, to a facility on the spot."""
+    _require_editor()
+    code = services.get_code(text)
+    form = BindForm()
+    if form.validate_on_submit():
+        try:
+            asset = _find_asset(form.asset.data or "")
+            services.bind_code(current_user, code, asset)
+            db.session.commit()
+            flash(_("Code %(code)s is now bound to %(name)s.", code=code.code, name=asset.name), "success")
+            return redirect(url_for("assets.detail", asset_id=asset.id))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    return redirect(url_for("scan.resolve", text=code.code))
+
+
+def _find_asset(ref: str):
+    ref = ref.strip()
+    if ref.isdigit():
+        return services.get_asset(int(ref))
+    code = services.get_code(ref)
+    if code.asset is None:
+        raise ValidationError(_("Code %(code)s is not bound to a facility.", code=code.code),
+                              {"asset": _("not bound")})
+    return code.asset

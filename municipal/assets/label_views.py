@@ -1,0 +1,52 @@
+"""The labels page: choose facilities, download the PDF."""
+from flask import Blueprint, Response, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from ..errors import DomainError
+from ..extensions import db
+from . import printing, queries
+from .labels import PRESETS
+
+bp = Blueprint("labels", __name__)
+
+
+def _selection_from(values):
+    filters = queries.Filters(type=values.get("type", ""), area=values.get("area", ""),
+                              status=values.get("status", ""), q=values.get("q", ""))
+    ids = [int(i) for i in values.getlist("ids") if i.isdigit()]
+    code_texts = [c for c in values.get("codes", "").replace(",", " ").split() if c]
+    return filters, ids, code_texts
+
+
+@bp.route("/labels", methods=["GET", "POST"])
+@login_required
+def index():
+    values = request.values
+    filters, ids, code_texts = _selection_from(values)
+    preset = values.get("preset", "sheet")
+    if request.method == "POST":
+        try:
+            query = printing.select_for_labels(filters, ids, code_texts)
+            selection = request.form.to_dict(flat=False)
+            selection.pop("csrf_token", None)
+            pdf, batch_id = printing.print_labels(current_user, query, preset, str(selection))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            return render_template("assets/labels.html", filters=filters, ids=ids, codes=" ".join(code_texts),
+                                   preset=preset, presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=error,
+                                   count=None), error.status
+        name = f"labels-{preset}-{batch_id}.pdf"
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    count = None
+    if ids or code_texts or any(vars(filters).values()):
+        try:
+            count = len(printing.label_items(printing.select_for_labels(filters, ids, code_texts)))
+        except DomainError as error:
+            return render_template("assets/labels.html", filters=filters, ids=ids, codes=" ".join(code_texts),
+                                   preset=preset, presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=error,
+                                   count=None), error.status
+    return render_template("assets/labels.html", filters=filters, ids=ids, codes=" ".join(code_texts), preset=preset,
+                           presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=None, count=count)

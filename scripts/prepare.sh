@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Prepares a checkout: Debian packages (as root), the virtual environment in .venv,
+# the Python packages and the compiled translations. Safe to run again.
+# Usage: scripts/prepare.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install_system_deps.sh "${1:-}"
+
+python=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  echo "Creating the virtual environment in .venv"
+  "$python" -m venv .venv
+fi
+extras=""
+[[ "${1:-}" == "--test" ]] && extras="[test]"
+stamp=".venv/.installed${extras}"
+if [[ ! -f "$stamp" || setup.cfg -nt "$stamp" ]]; then
+  echo "Installing Python packages${extras:+ (with test tools)}"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet --editable ".${extras}"
+  touch "$stamp"
+fi
+.venv/bin/pybabel compile --statistics -d municipal/translations 2>&1 | grep -v "^compiling" || true

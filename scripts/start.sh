@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a running platform with the demo district:
+# prepare, create or upgrade the database, load the demo data, serve on http://127.0.0.1:5000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/prepare.sh
+.venv/bin/municipal init-db
+.venv/bin/municipal seed-demo
+echo
+echo "Starting on ${MUNICIPAL_PUBLIC_URL:-http://127.0.0.1:5000} (Ctrl-C stops it)"
+exec .venv/bin/municipal run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -1,0 +1,26 @@
+// Records where a scan happened, when the phone lets the page read its position.
+(function () {
+  var cfg = window.scanPosition;
+  if (!cfg || !navigator.geolocation) return;
+
+  function send(pos) {
+    fetch(cfg.url, {
+      method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({token: cfg.token, lon: pos.coords.longitude, lat: pos.coords.latitude,
+                            accuracy: pos.coords.accuracy})
+    }).catch(function () { /* a lost position is not worth bothering the user */ });
+  }
+
+  function locate() {
+    navigator.geolocation.getCurrentPosition(send, function () {}, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+  }
+
+  if (cfg.ask) { locate(); return; }
+  // Citizens are not prompted: only a permission they already gave is used.
+  if (navigator.permissions && navigator.permissions.query) {
+    navigator.permissions.query({name: "geolocation"}).then(function (status) {
+      if (status.state === "granted") locate();
+    }).catch(function () {});
+  }
+})();
