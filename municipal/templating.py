@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
 from . import i18n
+from .assets.forms import plain_number
+from .assets.geometry import representative_point
 from .assets.types import LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage
 
 
@@ -32,8 +34,17 @@ def wan_m3(value):
     return f"{value / 10000:,.2f}".rstrip("0").rstrip(".")
 
 
+def lon_lat(geometry) -> str:
+    point = representative_point(geometry)
+    if point is None:
+        return ""
+    lon, lat = point
+    return f"{lat:.5f}°N, {lon:.5f}°E"
+
+
 def register_template_helpers(app) -> None:
-    app.jinja_env.filters.update(local_time=local_time, wan_m3=wan_m3, chainage=format_chainage)
+    app.jinja_env.filters.update(local_time=local_time, wan_m3=wan_m3, chainage=format_chainage,
+                                 number=plain_number, lon_lat=lon_lat)
 
     @app.context_processor
     def _globals():

@@ -101,9 +101,14 @@ def _form_data(asset_type: AssetType, data: dict) -> dict:
             out[f"attr_{attr.name}_start"] = (value or {}).get("start", "")
             out[f"attr_{attr.name}_end"] = (value or {}).get("end", "")
         else:
-            out[f"attr_{attr.name}"] = "" if value is None else value
+            out[f"attr_{attr.name}"] = "" if value is None else plain_number(value)
     out["persons"] = data.get("persons", [])
     return out
+
+
+def plain_number(value):
+    """18.0 reads as 18: whole numbers are shown without a decimal point."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def form_to_data(asset_type: AssetType, form) -> dict:
@@ -157,6 +162,6 @@ def field_errors(fields: dict) -> dict:
         if name.startswith("persons."):
             name = name.replace(".", "-")
         if name == "geometry":
-            out.setdefault("lon", message)
+            out["lon"] = out["lat"] = message
         out[name] = message
     return out

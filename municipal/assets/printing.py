@@ -1,7 +1,7 @@
 """Label print runs: which facilities, their label texts, the PDF, and the print batch record."""
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -61,9 +61,12 @@ def print_labels(actor, query, preset: str, selection: str, progress=None) -> tu
     if preset not in PRESETS:
         raise ValidationError(_("Unknown label preset %(preset)s; use one of %(presets)s.",
                                 preset=preset, presets=", ".join(PRESETS)), {"preset": _("unknown")})
-    items = label_items(query)
+    # Labels are public signage in the district: always Chinese, whoever prints them.
+    with force_locale("zh"):
+        items = label_items(query)
+        if items:
+            pdf = render_labels([item for _id, item in items], preset, progress=progress)
     if not items:
         raise ValidationError(_("No facility with a bound code matches the selection."), {"selection": _("empty")})
-    pdf = render_labels([item for _id, item in items], preset, progress=progress)
     batch = services.record_print_batch(actor, preset, [code_id for code_id, _item in items], selection)
     return pdf, batch.id

@@ -26,8 +26,9 @@ def lookup():
     return redirect(url_for("scan.resolve", text=text))
 
 
-@bp.route("/A/<text>")
+# Decorators register bottom-up and url_for builds the first registered rule: /A/ stays last.
 @bp.route("/a/<text>")
+@bp.route("/A/<text>")
 def resolve(text: str):
     found = resolver.resolve(text)
     staff = current_user.is_authenticated
@@ -77,15 +78,15 @@ def _ec_level() -> str:
     return level
 
 
-@bp.route("/A/<text>/qr.svg")
 @bp.route("/a/<text>/qr.svg")
+@bp.route("/A/<text>/qr.svg")
 def qr_svg(text: str):
     svg = qr.qr_svg(_qr_payload(text), _ec_level())
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
-@bp.route("/A/<text>/qr.png")
 @bp.route("/a/<text>/qr.png")
+@bp.route("/A/<text>/qr.png")
 def qr_png(text: str):
     try:
         scale = min(max(int(request.args.get("scale", 8)), 1), 40)
