@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_bp)
     app.register_blueprint(labels_bp)
     api.init_app(app)
+    app.register_blueprint(assets_api.docs_bp)
     for blueprint in assets_api.blueprints():
         # Bearer tokens are not sent by browsers on their own, so CSRF does not apply to them.
         csrf.exempt(blueprint)

@@ -83,10 +83,14 @@ def register_error_handlers(app) -> None:
         fields = None
         # flask-smorest/webargs put field errors in error.data["messages"].
         data = getattr(error, "data", None) or {}
-        if "messages" in data:
-            fields = {k: v for loc in data["messages"].values() for k, v in loc.items()}
-            message = _("Some fields are not valid.")
-            return _respond(422, "validation_error", message, fields)
+        if isinstance(data.get("messages"), dict):
+            fields = {}
+            for location, problems in data["messages"].items():
+                if isinstance(problems, dict):
+                    fields.update({k: " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in problems.items()})
+                else:
+                    fields[location] = " ".join(map(str, problems)) if isinstance(problems, list) else str(problems)
+            return _respond(422, "validation_error", _("Some fields are not valid."), fields)
         if error.code == 400 and "CSRF" in str(error.description):
             message = _("The form expired or was sent from elsewhere; please reload the page and try again.")
         return _respond(error.code or 500, f"http_{error.code}", message, fields)

@@ -1,5 +1,5 @@
 """Locale selection: an explicit choice, else the browser's languages, else Chinese."""
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 LOCALES = ("zh", "en")
@@ -7,6 +7,8 @@ DEFAULT_LOCALE = "zh"
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return DEFAULT_LOCALE  # CLI commands and jobs speak the district's language
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in LOCALES:
         return chosen

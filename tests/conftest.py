@@ -57,10 +57,11 @@ def db(app):
         _db.session.rollback()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         if _db.engine.dialect.name == "postgresql":
-            _db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            quoted = ", ".join(_db.engine.dialect.identifier_preparer.quote(t) for t in tables)
+            _db.session.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
-                _db.session.execute(sa.text(f"DELETE FROM {table}"))
+                _db.session.execute(sa.text(f'DELETE FROM "{table}"'))
         _db.session.commit()
 
 

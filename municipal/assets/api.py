@@ -1,5 +1,365 @@
-"""REST API v1 for assets, codes, areas and types."""
+"""REST API v1 for assets, codes, areas and types.
+
+Endpoints are thin: a schema parses the request, a service changes state, the endpoint
+commits (it is the transaction boundary), a schema writes the answer. Errors of every
+kind leave as the one error shape of municipal.errors.
+"""
+import sqlalchemy as sa
+from flask import Blueprint as FlaskBlueprint
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from webargs.flaskparser import FlaskParser
+
+from ..errors import DomainError, NotFound, Unauthorized, ValidationError
+from ..extensions import api, csrf, db
+from . import services
+from .models import Area, Asset, CodeEvent, IdentityCode
+from .schemas import (
+    MAX_ID, AreaListSchema, AssetCreateSchema, AssetPageSchema, AssetQuerySchema, AssetSchema, AssetUpdateSchema,
+    CodeBindSchema, CodeDetailSchema, CodeIssueSchema, CodeListSchema, CodeRevokeSchema, TypeListSchema,
+    VersionSchema,
+)
+from .types import LEVEL_LABELS, N_, ROLE_LABELS, TYPES
+
+ASSET_ID = f"<int(max={MAX_ID}):asset_id>"
+
+
+def _flatten(messages, prefix: str = "") -> dict:
+    """{"persons": {0: {"name": ["…"]}}} → {"persons.0.name": "…"}: the field names the services use."""
+    if isinstance(messages, dict):
+        flat = {}
+        for key, value in messages.items():
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        return flat
+    texts = messages if isinstance(messages, list) else [messages]
+    return {prefix.rstrip("."): "; ".join(str(text) for text in texts)}
+
+
+class _Parser(FlaskParser):
+    """webargs' parser, failing with the house error shape instead of its own."""
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        fields = {}
+        for messages in error.messages.values():  # keyed by location: json, query
+            fields.update(_flatten(messages))
+        raise ValidationError(_("Some fields are not valid."), fields)
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise DomainError(_("The request body is not valid JSON."))
+
+
+def _authenticate():
+    """Every endpoint needs a signed-in user, by bearer token or by browser session."""
+    if not current_user.is_authenticated:
+        raise Unauthorized(_("Please sign in."))
+    # A browser sends the session cookie with a forged cross-site request on its own, but never an
+    # Authorization header: only cookie-authenticated writes have to prove they come from our pages.
+    if current_app.config["WTF_CSRF_ENABLED"] and not request.headers.get("Authorization", "").startswith("Bearer "):
+        csrf.protect()
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.before_request(_authenticate)
+
+    def register_views_in_doc(self, api, app, spec, **kwargs):
+        super().register_views_in_doc(api, app, spec, **kwargs)
+        # The first of these blueprints to reach an app's spec says how to authenticate;
+        # apispec merges `options` into the spec's top level.
+        if "bearerAuth" not in spec.components.security_schemes:
+            spec.components.security_scheme("bearerAuth", {
+                "type": "http", "scheme": "bearer",
+                "description": "An API token: `municipal create-token NAME`.",
+            })
+            spec.components.security_scheme("session", {
+                "type": "apiKey", "in": "cookie", "name": "session",
+                "description": "The browser session; POST and PATCH also need the X-CSRFToken header.",
+            })
+            spec.options["security"] = [{"bearerAuth": []}, {"session": []}]
+
+
+# Descriptions and summaries are msgids: the spec carries them in English, /api/docs translates them.
+assets_bp = ApiBlueprint("assets_api", __name__, description=N_("Facilities"))
+codes_bp = ApiBlueprint("codes_api", __name__, description=N_("Identity codes"))
+areas_bp = ApiBlueprint("areas_api", __name__, description=N_("Areas"))
+types_bp = ApiBlueprint("types_api", __name__, description=N_("Facility types"))
+docs_bp = FlaskBlueprint("api_docs", __name__)
+
+# create_app mounts the API blueprints under /api/v1; the docs page lives beside them at /api/docs.
 
 
 def blueprints():
-    return []
+    return [assets_bp, codes_bp, areas_bp, types_bp]
+
+
+# --- assets ------------------------------------------------------------------------
+
+@assets_bp.route("/assets")
+@assets_bp.doc(summary=N_("Find facilities"), description=N_(
+    "Filters combine. Pages follow the id (keyset pagination): pass `next` as `after` "
+    "to get the following page; `next` is null on the last one."))
+@assets_bp.arguments(AssetQuerySchema, location="query")
+@assets_bp.response(200, AssetPageSchema)
+def list_assets(query):
+    limit = query["limit"]
+    # Everything an asset's JSON shows comes with the page, not in a query per asset.
+    loading = (joinedload(Asset.area), selectinload(Asset.persons), selectinload(Asset.code))
+    select = sa.select(Asset).options(*loading).order_by(Asset.id).limit(limit + 1)
+    if "after" in query:
+        select = select.where(Asset.id > query["after"])
+    if "type" in query:
+        select = select.where(Asset.type == query["type"])
+    if "status" in query:
+        select = select.where(Asset.status == query["status"])
+    if "area" in query:
+        select = select.where(Asset.area_id.in_(_area_and_below(query["area"])))
+    if query.get("q", "").strip():
+        select = select.where(_search(query["q"].strip()))
+    assets = db.session.scalars(select).all()
+    page = assets[:limit]
+    return {"items": page, "next": str(page[-1].id) if len(assets) > limit else None}
+
+
+def _area_and_below(ref: str):
+    area = services.find_area(ref)
+    if area is None:
+        message = _("unknown area %(area)s", area=ref)
+        raise ValidationError(message, {"area": message})
+    return sa.select(Area.id).where(Area.path.startswith(area.path))
+
+
+def _search(q: str):
+    """A part of the name, or, when `q` reads as an identity code, the facility it was ever bound to."""
+    try:
+        canonical = services.parse_code(q)
+    except ValidationError:
+        return Asset.name.icontains(q, autoescape=True)
+    return Asset.id.in_(sa.select(IdentityCode.asset_id).where(IdentityCode.code == canonical))
+
+
+@assets_bp.route(f"/assets/{ASSET_ID}")
+@assets_bp.doc(summary=N_("Read a facility"))
+@assets_bp.response(200, AssetSchema)
+def get_asset(asset_id):
+    return services.get_asset(asset_id)
+
+
+@assets_bp.route("/assets/by-code/<code>")
+@assets_bp.doc(summary=N_("Read the facility of an identity code"), description=N_(
+    "Any spelling: lower case, without hyphens, with O for 0 or I for 1. "
+    "A revoked code still finds the facility it was bound to."))
+@assets_bp.response(200, AssetSchema)
+def get_asset_by_code(code):
+    identity = services.get_code(code)
+    if identity.asset is None:
+        raise NotFound(_("Code %(code)s is not bound to a facility.", code=identity.code))
+    return identity.asset
+
+
+@assets_bp.route("/assets", methods=["POST"])
+@assets_bp.doc(summary=N_("Register a facility"),
+               description=N_("It gets the unbound pre-printed `code` given, or a new code."))
+@assets_bp.arguments(AssetCreateSchema)
+@assets_bp.response(201, AssetSchema)
+def create_asset(data):
+    code = data.pop("code", None)
+    asset = services.create_asset(current_user, data, code=code)
+    db.session.commit()
+    return asset
+
+
+@assets_bp.route(f"/assets/{ASSET_ID}", methods=["PATCH"])
+@assets_bp.doc(summary=N_("Change a facility"),
+               description=N_("Send only the fields to change, and the `version` you read."))
+@assets_bp.arguments(AssetUpdateSchema)
+@assets_bp.response(200, AssetSchema)
+def update_asset(data, asset_id):
+    version = data.pop("version")
+    return _versioned(asset_id, version, lambda asset: services.update_asset(current_user, asset, data, version))
+
+
+@assets_bp.route(f"/assets/{ASSET_ID}/retire", methods=["POST"])
+@assets_bp.doc(summary=N_("Decommission a facility"),
+               description=N_("Its record, codes and history stay."))
+@assets_bp.arguments(VersionSchema)
+@assets_bp.response(200, AssetSchema)
+def retire_asset(data, asset_id):
+    version = data["version"]
+    return _versioned(asset_id, version, lambda asset: services.retire_asset(current_user, asset, version))
+
+
+def _versioned(asset_id: int, version: int, change) -> Asset:
+    try:
+        asset = change(services.get_asset(asset_id))
+        db.session.commit()
+    except StaleDataError:
+        # Another writer committed between the version check and this write: the same 409 as any stale version.
+        db.session.rollback()
+        services.check_version(services.get_asset(asset_id), version)
+        raise
+    return asset
+
+
+# --- identity codes ----------------------------------------------------------------
+
+@codes_bp.route("/codes/<code>")
+@codes_bp.doc(summary=N_("Look up an identity code and its history"))
+@codes_bp.response(200, CodeDetailSchema)
+def get_code(code):
+    return _with_history(services.get_code(code))
+
+
+@codes_bp.route("/codes", methods=["POST"])
+@codes_bp.doc(summary=N_("Issue unbound codes to print ahead"))
+@codes_bp.arguments(CodeIssueSchema)
+@codes_bp.response(201, CodeListSchema)
+def issue_codes(data):
+    ids = [code.id for code in services.issue_codes(current_user, data["type"], data["count"])]
+    db.session.commit()
+    # One query for the batch, rather than one refresh per code expired by the commit.
+    issued = db.session.scalars(sa.select(IdentityCode).where(IdentityCode.id.in_(ids)).order_by(IdentityCode.code))
+    return {"items": issued.all()}
+
+
+@codes_bp.route("/codes/<code>/bind", methods=["POST"])
+@codes_bp.doc(summary=N_("Bind an unbound code to a facility"),
+              description=N_("A code the facility had before is revoked and points at this one."))
+@codes_bp.arguments(CodeBindSchema)
+@codes_bp.response(200, CodeDetailSchema)
+def bind_code(data, code):
+    identity = services.get_code(code)
+    services.bind_code(current_user, identity, services.get_asset(data["asset_id"]))
+    db.session.commit()
+    return _with_history(identity)
+
+
+@codes_bp.route("/codes/<code>/revoke", methods=["POST"])
+@codes_bp.doc(summary=N_("Revoke a code (a damaged or lost label)"),
+              description=N_("A bound code's facility gets the `replacement` bound instead, or a new code."))
+@codes_bp.arguments(CodeRevokeSchema)
+@codes_bp.response(200, CodeDetailSchema)
+def revoke_code(data, code):
+    identity = services.get_code(code)
+    replacement = None
+    if data.get("replacement"):
+        replacement = services.get_code(services.parse_code(data["replacement"], "replacement"))
+    services.revoke_code(current_user, identity, data["reason"], replacement)
+    db.session.commit()
+    return _with_history(identity)
+
+
+def _with_history(code: IdentityCode) -> dict:
+    history = db.session.scalars(
+        sa.select(CodeEvent).where(CodeEvent.code_id == code.id)
+        .options(joinedload(CodeEvent.user)).order_by(CodeEvent.id)
+    )
+    return {"code": code, "history": history.all()}
+
+
+# --- areas and types ---------------------------------------------------------------
+
+@areas_bp.route("/areas")
+@areas_bp.doc(summary=N_("List the areas, each parent before its children"))
+@areas_bp.response(200, AreaListSchema)
+def list_areas():
+    return {"items": db.session.scalars(sa.select(Area).order_by(Area.path)).all()}
+
+
+@types_bp.route("/types")
+@types_bp.doc(summary=N_("List the facility types, their attributes and who answers for them"))
+@types_bp.response(200, TypeListSchema)
+def list_types():
+    return {"items": [_describe_type(asset_type) for asset_type in TYPES.values()]}
+
+
+def _describe_type(asset_type) -> dict:
+    # Any facility may name a person in charge besides the roles of its type (services._clean_persons).
+    roles = (*asset_type.roles, ("manager", ()))
+    return {
+        "key": asset_type.key,
+        "prefix": asset_type.prefix,
+        "label": _(asset_type.label),
+        "geometry": asset_type.geometry,
+        "linear": asset_type.linear,
+        "attributes": [
+            {"name": a.name, "label": _(a.label), "kind": a.kind, "unit": a.unit, "required": a.required,
+             "choices": list(a.choices), "minimum": a.minimum, "maximum": a.maximum}
+            for a in asset_type.attributes
+        ],
+        "roles": [
+            {"role": role, "label": _(ROLE_LABELS[role]),
+             "levels": [{"level": level, "label": _(LEVEL_LABELS[level])} for level in levels]}
+            for role, levels in roles
+        ],
+    }
+
+
+# --- the browsable description ------------------------------------------------------
+
+@docs_bp.route("/api/docs")
+@login_required
+def docs():
+    spec = api.spec.to_dict()
+    return render_template("api_docs.html", spec=spec, groups=_operations(spec), schemas=_schemas(spec))
+
+
+def _ref_name(node: dict | None) -> str:
+    """"Asset" for {"$ref": "#/components/schemas/Asset"}, "Asset[]" for an array of them."""
+    if not node:
+        return ""
+    if "$ref" in node:
+        return node["$ref"].rsplit("/", 1)[-1]
+    if node.get("type") == "array":
+        return _ref_name(node.get("items")) + "[]"
+    return node.get("type", "")
+
+
+def _json_schema(spec: dict, holder: dict) -> str:
+    if "$ref" in holder:  # a shared response, such as the default error
+        holder = spec["components"]["responses"][_ref_name(holder)]
+    return _ref_name(holder.get("content", {}).get("application/json", {}).get("schema"))
+
+
+def _operations(spec: dict) -> list[tuple[str, list[dict]]]:
+    """The operations grouped by tag, in the order the blueprints registered them."""
+    groups = {tag["name"]: [] for tag in spec.get("tags", [])}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            parameters = item.get("parameters", []) + operation.get("parameters", [])
+            groups.setdefault(operation["tags"][0], []).append({
+                "method": method.upper(),
+                "path": path,
+                "summary": operation.get("summary", ""),
+                "description": operation.get("description", ""),
+                "parameters": [
+                    {"name": p["name"], "in": p["in"], "required": p.get("required", False),
+                     "type": _ref_name(p.get("schema")), "description": p.get("description", "")}
+                    for p in parameters
+                ],
+                "request": _json_schema(spec, operation.get("requestBody", {})),
+                "responses": [(status, _json_schema(spec, response))
+                              for status, response in operation["responses"].items()],
+            })
+    descriptions = {tag["name"]: tag.get("description", "") for tag in spec.get("tags", [])}
+    return [(descriptions.get(name) or name, operations) for name, operations in groups.items() if operations]
+
+
+def _schemas(spec: dict) -> list[tuple[str, list[dict]]]:
+    found = []
+    for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items()):
+        required = set(schema.get("required", []))
+        found.append((name, [
+            {"name": field, "type": _ref_name(prop) or "any", "required": field in required,
+             "enum": prop.get("enum", []), "description": prop.get("description", "")}
+            for field, prop in schema.get("properties", {}).items()
+        ]))
+    return found

@@ -27,7 +27,10 @@ def _position(position, bbox) -> list:
         or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)
     ):
         raise Invalid(N_("positions must be [longitude, latitude] numbers"))
-    lon, lat = float(position[0]), float(position[1])
+    try:
+        lon, lat = float(position[0]), float(position[1])
+    except OverflowError:
+        raise Invalid(N_("positions must be [longitude, latitude] numbers")) from None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise Invalid(N_("[%(lon)s, %(lat)s] is not a WGS84 longitude/latitude"), lon=lon, lat=lat)
     min_lon, min_lat, max_lon, max_lat = bbox

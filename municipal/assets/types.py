@@ -4,7 +4,8 @@ Pure: no Flask, no database. Labels and messages are English msgids marked with
 N_ so the catalogue extraction finds them; callers translate at display time.
 Attribute names follow ../shared/domain/calendar-preview.md where it names them.
 """
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from datetime import date
 
 
@@ -215,9 +216,13 @@ def _number(attr: Attr, raw):
             text = text[: -len(attr.unit)].strip()
         try:
             raw = float(text)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise Invalid(N_("must be a number in %(unit)s"), unit=attr.unit or "-") from None
-    if not isinstance(raw, (int, float)) or raw != raw or raw in (float("inf"), float("-inf")):
+    try:
+        finite = isinstance(raw, (int, float)) and math.isfinite(raw)
+    except OverflowError:
+        finite = False
+    if not finite:
         raise Invalid(N_("must be a number"))
     if attr.kind == "integer":
         if int(raw) != raw:
@@ -285,5 +290,5 @@ def parse_chainage(text) -> float | None:
             km, metres = value.split("+", 1)
             return int(km) * 1000 + float(metres)
         return float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise Invalid(N_("is not a chainage like K1+250: %(value)s"), value=text) from None

@@ -1,0 +1,285 @@
+"""What the REST API reads and writes. Used only at the API edge.
+
+Input schemas check the shape of a request (which fields, which JSON types); the rules
+of the registry (known types, attribute units, dates that exist, geometry inside the
+district) stay in services.clean_asset, so the API and the HTML forms give the same answers.
+"""
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields
+
+from .types import PREFIXES, STATUSES, TYPES, derived, format_chainage
+
+# Larger numbers overflow SQLite's integers; no id gets there.
+MAX_ID = 2**63 - 1
+
+# marshmallow's own messages are English; these replace them so every field error is translated.
+_INVALID = (
+    (fields.Boolean, _l("must be true or false")),
+    (fields.Integer, _l("must be a whole number")),
+    (fields.String, _l("must be text")),
+    (fields.Dict, _l("must be an object")),
+    (fields.List, _l("must be a list")),
+)
+
+
+class ApiSchema(Schema):
+    error_messages = {"unknown": _l("is not a known field"), "type": _l("must be an object")}
+
+    def on_bind_field(self, field_name, field_obj):
+        messages = {"required": _l("is required"), "null": _l("may not be null"), "type": _l("must be an object")}
+        invalid = next((text for kind, text in _INVALID if isinstance(field_obj, kind)), None)
+        if invalid is not None:
+            messages["invalid"] = invalid
+        field_obj.error_messages = {**field_obj.error_messages, **messages}
+
+
+def _between(low: int, high: int):
+    def check(value):
+        if not low <= value <= high:
+            raise ValidationError(_("must be between %(low)s and %(high)s", low=low, high=high))
+
+    return check
+
+
+def _one_of(choices):
+    def check(value):
+        if value not in choices:
+            raise ValidationError(_("must be one of: %(choices)s", choices=", ".join(choices)))
+
+    return check
+
+
+def _scan_url(code: str) -> str:
+    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/A/{code}"
+
+
+# --- input -------------------------------------------------------------------------
+
+class PersonInSchema(ApiSchema):
+    role = fields.String(required=True, metadata={"description": "administrative, technical, patrol, chief or manager"})
+    level = fields.String(allow_none=True, metadata={"description": "for chiefs: the level, see GET /types"})
+    name = fields.String(required=True)
+    position = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    river_chief_day = fields.Boolean()
+
+
+class AssetFieldsSchema(ApiSchema):
+    """The fields of a facility as services.clean_asset accepts them; absent fields stay as they are."""
+
+    type = fields.String(metadata={"enum": list(TYPES)})
+    name = fields.String()
+    area = fields.Raw(allow_none=True, metadata={"description": "area code or id"})
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    owner_unit = fields.String(allow_none=True)
+    maintenance_unit = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    attributes = fields.Dict(
+        keys=fields.String(), metadata={"description": "typed attributes of the type, see GET /types"}
+    )
+    geometry = fields.Dict(allow_none=True, metadata={"description": "GeoJSON Point or LineString in WGS84"})
+    chainage_start = fields.Raw(allow_none=True, metadata={"description": "metres, or text like K1+250"})
+    chainage_end = fields.Raw(allow_none=True, metadata={"description": "metres, or text like K1+250"})
+    in_service_on = fields.String(allow_none=True, metadata={"format": "date"})
+    internal_notes = fields.String(allow_none=True)
+    persons = fields.List(fields.Nested(PersonInSchema), allow_none=True,
+                          metadata={"description": "replaces the whole list"})
+
+
+class AssetCreateSchema(AssetFieldsSchema):
+    type = fields.String(required=True, metadata={"enum": list(TYPES)})
+    name = fields.String(required=True)
+    code = fields.String(metadata={"description": "an unbound pre-printed code to bind; a new one otherwise"})
+
+
+class AssetUpdateSchema(AssetFieldsSchema):
+    version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
+
+
+class VersionSchema(ApiSchema):
+    version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
+
+
+class AssetQuerySchema(ApiSchema):
+    type = fields.String(validate=_one_of(TYPES), metadata={"enum": list(TYPES)})
+    area = fields.String(metadata={"description": "area code or id; sub-areas are included"})
+    status = fields.String(validate=_one_of(STATUSES), metadata={"enum": list(STATUSES)})
+    q = fields.String(metadata={"description": "part of the name, or an identity code in any spelling"})
+    limit = fields.Integer(load_default=50, validate=_between(1, 500), metadata={"minimum": 1, "maximum": 500})
+    after = fields.Integer(validate=_between(0, MAX_ID), metadata={"description": "the `next` of the previous page"})
+
+
+class CodeIssueSchema(ApiSchema):
+    type = fields.String(required=True, metadata={"enum": list(TYPES)})
+    count = fields.Integer(required=True, metadata={"minimum": 1, "maximum": 10000})
+
+
+class CodeBindSchema(ApiSchema):
+    asset_id = fields.Integer(required=True, validate=_between(1, MAX_ID))
+
+
+class CodeRevokeSchema(ApiSchema):
+    reason = fields.String(required=True)
+    replacement = fields.String(allow_none=True, metadata={"description": "an unbound code to bind instead; "
+                                                                          "a bound code gets a new one otherwise"})
+
+
+# --- output ------------------------------------------------------------------------
+
+class AreaRefSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class PersonSchema(Schema):
+    role = fields.String()
+    level = fields.String(allow_none=True)
+    name = fields.String()
+    position = fields.String()
+    phone = fields.String()
+    river_chief_day = fields.Boolean()
+
+
+class AssetSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    name = fields.String()
+    status = fields.String()
+    area = fields.Nested(AreaRefSchema, allow_none=True)
+    owner_unit = fields.String()
+    maintenance_unit = fields.String()
+    address = fields.String()
+    attributes = fields.Dict()
+    derived = fields.Method("get_derived", metadata={"type": "object"})
+    geometry = fields.Dict(allow_none=True)
+    chainage_start_m = fields.Float(allow_none=True)
+    chainage_end_m = fields.Float(allow_none=True)
+    chainage_start = fields.Method("get_chainage_start", metadata={"type": "string", "nullable": True,
+                                                                   "example": "K1+250"})
+    chainage_end = fields.Method("get_chainage_end", metadata={"type": "string", "nullable": True, "example": "K1+250"})
+    in_service_on = fields.Date(allow_none=True)
+    code = fields.Method("get_code", metadata={"type": "string", "nullable": True})
+    url = fields.Method("get_url", metadata={"type": "string", "nullable": True})
+    persons = fields.List(fields.Nested(PersonSchema))
+    internal_notes = fields.String()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    is_demo = fields.Boolean()
+
+    def get_derived(self, asset):
+        return derived(asset.type, asset.attributes, asset.persons)
+
+    def get_chainage_start(self, asset):
+        return None if asset.chainage_start_m is None else format_chainage(asset.chainage_start_m)
+
+    def get_chainage_end(self, asset):
+        return None if asset.chainage_end_m is None else format_chainage(asset.chainage_end_m)
+
+    def get_code(self, asset):
+        return asset.code.code if asset.code else None
+
+    def get_url(self, asset):
+        return _scan_url(asset.code.code) if asset.code else None
+
+
+class AssetPageSchema(Schema):
+    items = fields.List(fields.Nested(AssetSchema))
+    next = fields.String(allow_none=True, metadata={"description": "pass as `after` for the next page; "
+                                                                   "null on the last page"})
+
+
+class CodeSchema(Schema):
+    code = fields.String()
+    type = fields.Method("get_type", metadata={"type": "string"})
+    status = fields.String(metadata={"enum": ["unbound", "bound", "revoked"]})
+    asset_id = fields.Integer(allow_none=True)
+    replaced_by = fields.Method("get_replaced_by", metadata={"type": "string", "nullable": True})
+    revoked_reason = fields.String()
+    created_at = fields.DateTime()
+    bound_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+    url = fields.Method("get_url", metadata={"type": "string"})
+
+    def get_type(self, code):
+        return PREFIXES[code.prefix]
+
+    def get_replaced_by(self, code):
+        return code.replaced_by.code if code.replaced_by else None
+
+    def get_url(self, code):
+        return _scan_url(code.code)
+
+
+class CodeListSchema(Schema):
+    items = fields.List(fields.Nested(CodeSchema))
+
+
+class UserRefSchema(Schema):
+    username = fields.String()
+
+
+class CodeEventSchema(Schema):
+    action = fields.String()
+    at = fields.DateTime()
+    asset_id = fields.Integer(allow_none=True)
+    user = fields.Pluck(UserRefSchema, "username", allow_none=True)
+    note = fields.String()
+
+
+class CodeDetailSchema(Schema):
+    code = fields.Nested(CodeSchema)
+    history = fields.List(fields.Nested(CodeEventSchema))
+
+
+class AreaSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    level = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    path = fields.String()
+
+
+class AreaListSchema(Schema):
+    items = fields.List(fields.Nested(AreaSchema))
+
+
+class AttributeSchema(Schema):
+    name = fields.String()
+    label = fields.String()
+    kind = fields.String(metadata={"enum": ["number", "integer", "text", "date", "choice", "period"]})
+    unit = fields.String()
+    required = fields.Boolean()
+    choices = fields.List(fields.String())
+    minimum = fields.Float(allow_none=True)
+    maximum = fields.Float(allow_none=True)
+
+
+class LevelSchema(Schema):
+    level = fields.String()
+    label = fields.String()
+
+
+class RoleSchema(Schema):
+    role = fields.String()
+    label = fields.String()
+    levels = fields.List(fields.Nested(LevelSchema))
+
+
+class TypeSchema(Schema):
+    key = fields.String()
+    prefix = fields.String()
+    label = fields.String()
+    geometry = fields.String(metadata={"enum": ["Point", "LineString"]})
+    linear = fields.Boolean()
+    attributes = fields.List(fields.Nested(AttributeSchema))
+    roles = fields.List(fields.Nested(RoleSchema))
+
+
+class TypeListSchema(Schema):
+    items = fields.List(fields.Nested(TypeSchema))
