@@ -15,7 +15,7 @@ from ..extensions import db
 from . import codes
 from .geometry import check_geometry
 from .models import Area, Asset, CodeEvent, IdentityCode, PrintBatch, PrintBatchItem, ResponsiblePerson, ScanLog
-from .types import PREFIXES, STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date
+from .types import CODE_STATUSES, PREFIXES, STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date
 
 ASSET_FIELDS = (
     "type", "name", "area", "status", "owner_unit", "maintenance_unit", "address", "attributes",
@@ -51,10 +51,11 @@ class CleanAsset:
     persons: list | None = None
 
 
-def clean_asset(data: dict, existing: Asset | None = None) -> CleanAsset:
+def clean_asset(data: dict, existing: Asset | None = None, area_lookup=find_area) -> CleanAsset:
     """Check every field of `data`; return typed values or raise one ValidationError naming all bad fields.
 
-    With `existing`, fields absent from `data` keep their current values.
+    With `existing`, fields absent from `data` keep their current values. `area_lookup` resolves the
+    area reference: a bulk import passes a cached find_area, so 100,000 rows are not 100,000 queries.
     """
     errors: dict[str, str] = {}
     out = CleanAsset()
@@ -72,15 +73,18 @@ def clean_asset(data: dict, existing: Asset | None = None) -> CleanAsset:
     out.values["type"] = type_key
 
     if existing is None or "name" in data:
-        name = (data.get("name") or "").strip()
-        if not name:
+        name = data.get("name") or ""
+        name = name.strip() if isinstance(name, str) else None
+        if name is None:
+            errors["name"] = _("must be text")
+        elif not name:
             errors["name"] = _("is required")
         elif len(name) > 200:
             errors["name"] = _("must be at most 200 characters")
         out.values["name"] = name
 
     if "area" in data or existing is None:
-        area = find_area(data.get("area"))
+        area = area_lookup(data.get("area"))
         if data.get("area") not in (None, "") and area is None:
             errors["area"] = _("unknown area %(area)s", area=data.get("area"))
         out.values["area_id"] = area.id if area else None
@@ -266,13 +270,18 @@ def get_code(text: str) -> IdentityCode:
 
 def _unbound_code(text: str, type_key: str) -> IdentityCode:
     code = get_code(text)
+    check_unbound(code, type_key)
+    return code
+
+
+def check_unbound(code: IdentityCode, type_key: str) -> None:
+    """Raise unless `code` may be bound to a new facility of type `type_key`."""
     if code.status != "unbound":
-        raise Conflict(_("Code %(code)s is already %(status)s.", code=code.code, status=_(code.status)),
+        raise Conflict(_("Code %(code)s is already %(status)s.", code=code.code, status=_(CODE_STATUSES[code.status])),
                        {"code": _("is not free")})
     if PREFIXES[code.prefix] != type_key:
         raise ValidationError(_("Code %(code)s is for another type of facility.", code=code.code),
                               {"code": _("is for another type")})
-    return code
 
 
 def issue_codes(actor, type_key: str, count: int) -> list[IdentityCode]:
@@ -299,12 +308,7 @@ def issue_codes(actor, type_key: str, count: int) -> list[IdentityCode]:
 def bind_code(actor, code: IdentityCode, asset: Asset) -> IdentityCode:
     """Bind an unbound code; a code the facility had before is revoked, pointing at this one."""
     require_editor(actor)
-    if code.status != "unbound":
-        raise Conflict(_("Code %(code)s is already %(status)s.", code=code.code, status=_(code.status)),
-                       {"code": _("is not free")})
-    if PREFIXES[code.prefix] != asset.type:
-        raise ValidationError(_("Code %(code)s is for another type of facility.", code=code.code),
-                              {"code": _("is for another type")})
+    check_unbound(code, asset.type)
     previous = asset.code
     code.status, code.asset_id, code.bound_at = "bound", asset.id, utcnow()
     db.session.add(CodeEvent(code_id=code.id, asset_id=asset.id, action="bound", user_id=actor.id))

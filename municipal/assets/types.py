@@ -154,6 +154,8 @@ STATUSES = {
     "decommissioned": N_("Decommissioned"),
 }
 
+CODE_STATUSES = {"unbound": N_("unbound"), "bound": N_("bound"), "revoked": N_("revoked")}
+
 # SL 252 scale classes by total capacity: lower bound inclusive, upper exclusive (rules §1.1).
 SCALE_CLASSES = (
     (1_000_000_000, "大(1)型"),

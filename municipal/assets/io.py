@@ -1,0 +1,602 @@
+"""Bulk import and export of the registry: CSV for spreadsheets, GeoJSON for GIS.
+
+An import is all-or-nothing: every row is checked with services.clean_asset and every
+problem is collected with its row number; only a file without problems is written, in
+bulk, as one unit of work. Like the services, these functions flush and never commit.
+Exports stream: they read the registry in keyset chunks and write rows as they go.
+
+`progress`, where taken, is called as progress(step, done, total) with step "checked",
+"written" or "exported"; total is None while it is not known yet.
+"""
+import csv
+import functools
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from io import TextIOWrapper
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..db import utcnow
+from ..errors import DomainError, ValidationError
+from ..extensions import db
+from . import codes, services
+from .models import Area, Asset, CodeEvent, IdentityCode
+from .qr import qr_url
+from .types import TYPES, format_chainage
+
+# The one column table: field → Chinese header. The field is also the English header
+# and the GeoJSON property name.
+COLUMNS = {
+    "code": "编码",
+    "url": "扫码地址",
+    "type": "类型",
+    "name": "名称",
+    "area": "所属区域",
+    "status": "状态",
+    "owner_unit": "产权单位",
+    "maintenance_unit": "管养单位",
+    "address": "地址",
+    "lon": "经度",
+    "lat": "纬度",
+    "geometry": "几何",
+    "chainage_start": "起点桩号",
+    "chainage_end": "终点桩号",
+    "in_service_on": "投用日期",
+}
+# Type attributes, as columns `attr.<name>`: the Chinese header is the zh translation of the
+# attribute's label in types.py. Written out rather than looked up through gettext so that a
+# file's meaning never depends on the installed catalogue; a test keeps the two in step.
+ATTRIBUTE_HEADERS = {
+    "capacity_m3": "总库容",
+    "dam_height_m": "坝高",
+    "dam_type": "坝型",
+    "completion_acceptance": "竣工验收",
+    "impoundment_acceptance": "蓄水验收",
+    "first_impoundment_operation": "初次蓄水运行",
+    "first_impoundment_period": "初蓄期",
+    "flood_limit_level_m": "汛限水位",
+    "river_name": "河流",
+    "length_m": "长度",
+    "diameter_mm": "管径",
+    "material": "材质",
+    "installed_on": "敷设日期",
+    "sewer_kind": "排水类别",
+    "network": "管网",
+    "depth_m": "井深",
+    "cover_material": "井盖材质",
+    "road_name": "道路",
+    "road_class": "道路等级",
+    "width_m": "宽度",
+    "regime": "检测规范",
+    "maint_level": "养护等级（JTG）",
+    "maint_category": "养护类别（CJJ 99）",
+    "opening_date": "通车日期",
+    "span_m": "桥长",
+    "design_flow_m3_per_h": "设计流量",
+    "pumps": "水泵台数",
+    "supply_m3_per_day": "供水能力",
+    "toilet_class": "类别",
+    "stalls": "厕位数",
+    "opening_hours": "开放时间",
+    "built_year": "建成年份",
+    "floors": "层数",
+    "structure": "结构",
+    "grade": "安全等级",
+}
+ALL_COLUMNS = {**COLUMNS, **{f"attr.{name}": header for name, header in ATTRIBUTE_HEADERS.items()}}
+FIELD_BY_HEADER = {**{field: field for field in ALL_COLUMNS}, **{zh: field for field, zh in ALL_COLUMNS.items()}}
+REQUIRED_COLUMNS = ("type", "name")
+# GeoJSON carries the position in the feature's geometry, not in properties.
+GEOJSON_PROPERTIES = frozenset(ALL_COLUMNS) - {"lon", "lat", "geometry"}
+
+# Type and status values: the key or the Chinese label (the zh translation of types.py's label).
+TYPE_LABELS = {
+    "reservoir": "水库",
+    "river_segment": "河段",
+    "water_pipe": "供水管道",
+    "sewer_segment": "排水管段",
+    "manhole": "检查井",
+    "road_segment": "道路路段",
+    "bridge": "桥梁",
+    "pump_station": "泵站",
+    "water_station": "水厂（站）",
+    "public_toilet": "公共厕所",
+    "old_building": "老旧建筑",
+}
+STATUS_LABELS = {
+    "planned": "规划中",
+    "in_service": "在用",
+    "under_repair": "维修中",
+    "out_of_service": "停用",
+    "decommissioned": "已报废",
+}
+TYPE_BY_TEXT = {**{key: key for key in TYPE_LABELS}, **{zh: key for key, zh in TYPE_LABELS.items()}}
+STATUS_BY_TEXT = {**{key: key for key in STATUS_LABELS}, **{zh: key for key, zh in STATUS_LABELS.items()}}
+# A period is an object in the registry and "start/end" (ISO 8601 interval) in a file cell.
+PERIOD_ATTRIBUTES = {a.name for t in TYPES.values() for a in t.attributes if a.kind == "period"}
+DATE_FIELDS = {"in_service_on"} | {f"attr.{a.name}" for t in TYPES.values() for a in t.attributes if a.kind == "date"}
+# Excel turns 2015-06-01 into a date and saves it back as the Chinese short date 2015/6/1.
+EXCEL_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+
+CHUNK = 1000
+PROGRESS_EVERY = 10_000
+MAX_LISTED = 200
+# Placeholders per IN (...) query: well below SQLite's and PostgreSQL's limits.
+IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # the spreadsheet row (header = 1) or feature number; None for the whole file
+    column: str | None  # as the file names it
+    message: str
+
+
+class ImportRejected(ValidationError):
+    """A file that was not imported, with every problem found in it, in row order."""
+
+    def __init__(self, problems: list[Problem], unit: str = "row"):
+        super().__init__(_("The file was not imported: %(n)s problem(s) found. Nothing was written.",
+                           n=len(problems)))
+        self.problems = sorted(problems, key=lambda p: p.row or 0)
+        self.unit = unit  # "row" (CSV) or "feature" (GeoJSON)
+
+    def lines(self, limit: int = MAX_LISTED) -> list[str]:
+        """The problems as one line each, at most `limit` of them and a count of the rest."""
+        lines = [self._line(p) for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(_("… and %(n)s more problem(s).", n=len(self.problems) - limit))
+        return lines
+
+    def _line(self, p: Problem) -> str:
+        if p.row is None:
+            return p.message
+        if self.unit == "feature":
+            if p.column:
+                return _("Feature #%(n)s, %(column)s: %(message)s", n=p.row, column=p.column, message=p.message)
+            return _("Feature #%(n)s: %(message)s", n=p.row, message=p.message)
+        if p.column:
+            return _("Row %(n)s, %(column)s: %(message)s", n=p.row, column=p.column, message=p.message)
+        return _("Row %(n)s: %(message)s", n=p.row, message=p.message)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    facilities: int
+    codes_bound: int
+    codes_created: int
+
+
+def _no_progress(step: str, done: int, total: int | None) -> None:
+    pass
+
+
+# --- import -----------------------------------------------------------------------
+
+
+def import_csv(actor, stream, progress=_no_progress) -> ImportResult:
+    """Register every facility in a CSV file (a binary stream, UTF-8 with or without BOM)."""
+    services.require_editor(actor)
+    text = TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        batch = _check_csv(csv.reader(text), progress)
+    except UnicodeDecodeError:
+        raise ImportRejected([Problem(None, None, _(
+            "The file is not UTF-8 text. In Excel, use Save As → \"CSV UTF-8 (comma delimited)\", "
+            "then import that file."))]) from None
+    except csv.Error as error:
+        raise ImportRejected([Problem(None, None, _("The file is not readable as CSV: %(error)s",
+                                                    error=error))]) from None
+    finally:
+        text.detach()  # the stream is the caller's: leave it open
+    return batch.finish(actor)
+
+
+def _check_csv(reader, progress) -> "_Batch":
+    # A record's index is its row in a spreadsheet, even when quoted cells span lines.
+    records = enumerate(reader, start=1)
+    header = next(records, None)
+    if header is None:
+        raise ImportRejected([Problem(None, None, _("The file is empty."))])
+    fields, names = _read_header(header[1])
+    batch = _Batch(names, "row", progress)
+    for row, cells in records:
+        if not any(cell.strip() for cell in cells):
+            continue  # spreadsheets leave blank rows behind; they mean nothing
+        if len(cells) != len(fields):
+            batch.problem(row, None, _("has %(cells)s cells but the header has %(columns)s; "
+                                       "a cell may contain an unquoted comma",
+                                       cells=len(cells), columns=len(fields)))
+            continue
+        batch.add(row, {field: cell.strip() for field, cell in zip(fields, cells) if cell.strip()})
+    return batch
+
+
+def _read_header(cells: list[str]) -> tuple[list, dict]:
+    """The field of each column (None for an empty header) and each field's name as the file spells it."""
+    fields, names, problems = [], {}, []
+    for number, cell in enumerate(cells, start=1):
+        header = cell.strip()
+        field = FIELD_BY_HEADER.get(header) or FIELD_BY_HEADER.get(header.lower())
+        if not header:
+            problems.append(Problem(1, None, _("column %(n)s has no header", n=number)))
+        elif field is None:
+            problems.append(Problem(1, header, _("unknown column; use the column names of an exported file")))
+        elif field in names:
+            problems.append(Problem(1, header, _("is the same column as %(other)s", other=names[field])))
+        else:
+            names[field] = header
+        fields.append(field)
+    for field in REQUIRED_COLUMNS:
+        if field not in names:
+            problems.append(Problem(1, f"{COLUMNS[field]} / {field}", _("the column is missing")))
+    if problems:
+        raise ImportRejected(problems)
+    return fields, names
+
+
+def import_geojson(actor, stream, progress=_no_progress) -> ImportResult:
+    """Register every feature of a GeoJSON FeatureCollection (a binary or text stream)."""
+    services.require_editor(actor)
+    try:
+        document = json.load(stream)
+    except ValueError as error:
+        raise ImportRejected([Problem(None, None, _("The file is not JSON: %(error)s", error=error))],
+                             "feature") from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection" \
+            or not isinstance(document.get("features"), list):
+        raise ImportRejected([Problem(None, None, _("The file is not a GeoJSON FeatureCollection."))], "feature")
+    features = document["features"]
+    batch = _Batch({}, "feature", progress, total=len(features))
+    for number, feature in enumerate(features, start=1):
+        if not (isinstance(feature, dict) and feature.get("type") == "Feature"
+                and isinstance(feature.get("properties") or {}, dict)):
+            batch.problem(number, None, _("is not a GeoJSON Feature with properties"))
+            continue
+        record = {}
+        for key, value in (feature.get("properties") or {}).items():
+            if key not in GEOJSON_PROPERTIES:
+                batch.problem(number, key, _("unknown column; use the column names of an exported file"))
+            elif isinstance(value, bool) or not isinstance(value, (str, int, float, type(None))):
+                batch.problem(number, key, _("must be text or a number"))
+            elif isinstance(value, str) and value.strip():
+                record[key] = value.strip()
+            elif isinstance(value, (int, float)):
+                # GIS tools type columns by content: a name or unit like "12" arrives as a number.
+                record[key] = value if key.startswith("attr.") else str(value)
+        if feature.get("geometry") is not None:
+            record["geometry"] = feature["geometry"]
+        batch.add(number, record)
+    return batch.finish(actor)
+
+
+@dataclass
+class _Row:
+    values: dict  # the Asset's columns, as clean_asset returned them
+    code: str | None  # the canonical code given in the file, if any
+
+
+class _Batch:
+    """Checks records one by one, then the codes all at once, then writes everything or nothing."""
+
+    def __init__(self, names: dict, unit: str, progress, total: int | None = None):
+        self.names = names
+        # Missing columns are named in the language of the file's own headers.
+        self.chinese = any(name != field for field, name in names.items())
+        self.unit = unit
+        self.progress = progress
+        self.total = total
+        self.checked = 0
+        self.problems: list[Problem] = []
+        self.rows: list[_Row] = []
+        self.code_rows: dict[str, tuple[int, str | None]] = {}  # code → (row, its type if known)
+        self.find_area = functools.cache(services.find_area)
+
+    def problem(self, row: int, field: str | None, message: str) -> None:
+        self.problems.append(Problem(row, self._column(field) if field else None, message))
+
+    def _column(self, field: str) -> str:
+        if field == "position":  # a Point given as lon and lat
+            return f"{self._column('lon')}/{self._column('lat')}"
+        return self.names.get(field) or (ALL_COLUMNS.get(field) if self.chinese else None) or field
+
+    def add(self, row: int, record: dict) -> None:
+        """Check one record: its fields named as in ALL_COLUMNS, empty cells left out."""
+        self.checked += 1
+        if self.checked % PROGRESS_EVERY == 0:
+            self.progress("checked", self.checked, self.total)
+        data, point = _asset_data(record)
+        if point and "geometry" in record:
+            self.problem(row, "geometry", _("fill in either the position (lon, lat) or the geometry, not both"))
+        clean = None
+        try:
+            clean = services.clean_asset(data, area_lookup=self.find_area)
+        except ValidationError as error:
+            for key, message in error.fields.items():
+                self.problem(row, _error_field(key, point), message)
+        known_type = data.get("type") if data.get("type") in TYPES else None
+        code = self._check_code(row, record.get("code"), known_type)
+        # Once the file is rejected, keeping rows would only cost memory.
+        if not self.problems:
+            self.rows.append(_Row(clean.values, code))
+
+    def _check_code(self, row: int, text: str | None, type_key: str | None) -> str | None:
+        if not text:
+            return None
+        try:
+            code = services.parse_code(text)
+        except ValidationError as error:
+            self.problem(row, "code", error.fields["code"])
+            return None
+        if code in self.code_rows:
+            first = self.code_rows[code][0]
+            self.problem(row, "code", _("%(code)s is also in feature #%(row)s", code=code, row=first)
+                         if self.unit == "feature" else _("%(code)s is also in row %(row)s", code=code, row=first))
+        else:
+            self.code_rows[code] = (row, type_key)
+        return code
+
+    def finish(self, actor) -> ImportResult:
+        if self.checked % PROGRESS_EVERY:
+            self.progress("checked", self.checked, self.total)
+        issued = self._check_issued_codes()
+        if self.problems:
+            raise ImportRejected(self.problems, self.unit)
+        return self._write(actor, issued)
+
+    def _check_issued_codes(self) -> dict[str, IdentityCode]:
+        """Codes in the file that were issued before: each must be unbound and of its row's type."""
+        issued = {}
+        for chunk in _chunks(list(self.code_rows), IN_CHUNK):
+            # Locked until the commit, so no one else binds a label this file is about to bind.
+            query = sa.select(IdentityCode).where(IdentityCode.code.in_(chunk)).with_for_update()
+            issued.update((code.code, code) for code in db.session.scalars(query))
+        for text, (row, type_key) in self.code_rows.items():
+            if type_key is None:
+                continue  # the row's type is already reported as wrong
+            # A code never issued is checked as the unbound code it becomes: its type must match.
+            code = issued.get(text) or IdentityCode(code=text, prefix=text.split("-")[0], status="unbound")
+            try:
+                services.check_unbound(code, type_key)
+            except DomainError as error:
+                self.problem(row, "code", error.message)
+        return issued
+
+    def _write(self, actor, issued: dict[str, IdentityCode]) -> ImportResult:
+        now = utcnow()
+        fresh = _fresh_codes([row.values["type"] for row in self.rows if row.code is None], set(self.code_rows))
+        defaults = {
+            "area_id": None, "status": "in_service", "owner_unit": "", "maintenance_unit": "", "address": "",
+            "attributes": {}, "geometry": None, "chainage_start_m": None, "chainage_end_m": None,
+            "in_service_on": None, "internal_notes": "", "is_demo": False, "created_at": now, "updated_at": now,
+            "version": 1,
+        }
+        created = 0
+        for done, chunk in enumerate(_chunks(self.rows, CHUNK), start=1):
+            # render_nulls keeps rows with and without e.g. an area in one batch: without it
+            # the ORM splits the chunk wherever the set of None values changes.
+            asset_ids = db.session.scalars(
+                sa.insert(Asset).returning(Asset.id, sort_by_parameter_order=True)
+                .execution_options(render_nulls=True),
+                [{**defaults, **row.values} for row in chunk],
+            ).all()
+            new_codes, bound = [], []
+            for row, asset_id in zip(chunk, asset_ids):
+                text = row.code or fresh[row.values["type"]].pop()
+                if text in issued:
+                    code = issued[text]  # a pre-printed label
+                    code.status, code.asset_id, code.bound_at = "bound", asset_id, now
+                    bound.append((code.id, asset_id))
+                else:
+                    new_codes.append({"code": text, "prefix": text.split("-")[0], "status": "bound",
+                                      "asset_id": asset_id, "created_at": now, "bound_at": now})
+            new_ids = db.session.scalars(
+                sa.insert(IdentityCode).returning(IdentityCode.id, sort_by_parameter_order=True), new_codes
+            ).all() if new_codes else []
+            bound += [(code_id, c["asset_id"]) for code_id, c in zip(new_ids, new_codes)]
+            events = [{"code_id": code_id, "asset_id": None, "action": "issued", "at": now, "user_id": actor.id,
+                       "note": ""} for code_id in new_ids]
+            events += [{"code_id": code_id, "asset_id": asset_id, "action": "bound", "at": now,
+                        "user_id": actor.id, "note": ""} for code_id, asset_id in bound]
+            db.session.execute(sa.insert(CodeEvent), events)
+            db.session.flush()  # the pre-printed codes changed above
+            created += len(new_ids)
+            written = min(done * CHUNK, len(self.rows))
+            if written % PROGRESS_EVERY == 0 or written == len(self.rows):
+                self.progress("written", written, len(self.rows))
+        return ImportResult(facilities=len(self.rows), codes_bound=len(self.rows), codes_created=created)
+
+
+def _asset_data(record: dict) -> tuple[dict, bool]:
+    """clean_asset's input for one record, and whether its position came from lon/lat."""
+    data, attributes = {}, {}
+    for field, value in record.items():
+        if field in DATE_FIELDS and isinstance(value, str) and (excel := EXCEL_DATE.fullmatch(value)):
+            value = "{}-{:0>2}-{:0>2}".format(*excel.groups())
+        if field.startswith("attr."):
+            name = field.removeprefix("attr.")
+            if name in PERIOD_ATTRIBUTES and isinstance(value, str) and "/" in value:
+                value = dict(zip(("start", "end"), value.split("/", 1)))
+            attributes[name] = value
+        elif field == "type":
+            data["type"] = TYPE_BY_TEXT.get(value, value)
+        elif field == "status":
+            data["status"] = STATUS_BY_TEXT.get(value, value)
+        elif field == "geometry":
+            data["geometry"] = _json_or_text(value)
+        elif field not in ("code", "url", "lon", "lat"):
+            data[field] = value
+    point = "lon" in record or "lat" in record
+    if point:
+        data["geometry"] = {"type": "Point", "coordinates": [_number_or_text(record.get("lon")),
+                                                             _number_or_text(record.get("lat"))]}
+    if attributes:
+        data["attributes"] = attributes
+    return data, point
+
+
+def _json_or_text(value):
+    """GeoJSON text parsed; anything else is left for check_geometry to reject with its own message."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _number_or_text(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value  # check_geometry says what a position must be
+
+
+def _error_field(key: str, point: bool) -> str:
+    """The column a clean_asset error key points at."""
+    if key.startswith("attributes."):
+        return "attr." + key.removeprefix("attributes.")
+    if key == "geometry" and point:
+        return "position"
+    return key
+
+
+def _fresh_codes(types: list[str], taken: set[str]) -> dict[str, list[str]]:
+    """Never-issued codes for rows without one: for each type, as many as it has such rows."""
+    fresh = {}
+    for type_key, count in Counter(types).items():
+        prefix, found = TYPES[type_key].prefix, set()
+        while len(found) < count:
+            candidates = {codes.generate(prefix) for _ in range(count - len(found))} - found - taken
+            for chunk in _chunks(list(candidates), IN_CHUNK):
+                candidates -= set(db.session.scalars(sa.select(IdentityCode.code).where(IdentityCode.code.in_(chunk))))
+            found |= candidates
+        fresh[type_key] = list(found)
+    return fresh
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# --- export -----------------------------------------------------------------------
+
+
+def export_csv(stream, asset_type: str | None = None, area: str | None = None, headers: str = "zh",
+               progress=_no_progress) -> int:
+    """Write the facilities as CSV to a text stream; return how many.
+
+    The file starts with a BOM so that Excel reads it as UTF-8. With headers="zh" the header
+    row, types, statuses and areas are Chinese names, with "en" English keys and area codes;
+    both import back.
+    """
+    fields = list(COLUMNS) + [f"attr.{a.name}" for a in _attributes(asset_type)]
+    chinese = headers == "zh"
+    stream.write("\ufeff")
+    writer = csv.writer(stream)
+    writer.writerow([ALL_COLUMNS[f] if chinese else f for f in fields])
+    count = 0
+    for count, row in enumerate(_export_rows(asset_type, area, progress), start=1):
+        cells = _properties(row)
+        geometry = row.geometry or {}
+        if geometry.get("type") == "Point":
+            cells["lon"], cells["lat"] = geometry["coordinates"][:2]
+        elif geometry:
+            cells["geometry"] = json.dumps(geometry, separators=(",", ":"))
+        if chinese:
+            # Names, not codes: they read better, and Excel mangles 12-digit division codes (3.50111E+11).
+            cells["type"], cells["status"] = TYPE_LABELS[row.type], STATUS_LABELS[row.status]
+            cells["area"] = row.area_name
+        writer.writerow(["" if cells.get(f) is None else cells[f] for f in fields])
+    return count
+
+
+def export_geojson(stream, asset_type: str | None = None, area: str | None = None, progress=_no_progress) -> int:
+    """Write the facilities as a GeoJSON FeatureCollection to a text stream, one feature per line."""
+    stream.write('{"type": "FeatureCollection", "features": [\n')
+    count = 0
+    for count, row in enumerate(_export_rows(asset_type, area, progress), start=1):
+        feature = {"type": "Feature", "geometry": row.geometry, "properties": _properties(row)}
+        stream.write(("" if count == 1 else ",\n") + json.dumps(feature, ensure_ascii=False))
+    stream.write("\n]}\n")
+    return count
+
+
+def _attributes(asset_type: str | None) -> list:
+    """The attribute columns: one type's, or every type's (each name once)."""
+    if asset_type:
+        return list(TYPES[asset_type].attributes)
+    return list({a.name: a for t in TYPES.values() for a in t.attributes}.values())
+
+
+def _properties(row) -> dict:
+    """The fields of one facility as they are written to a file; None for an empty one."""
+    public_url = current_app.config["PUBLIC_URL"]
+    properties = {
+        "code": row.code,
+        "url": qr_url(public_url, row.code) if row.code else None,
+        "type": row.type,
+        "name": row.name,
+        "area": row.area,
+        "status": row.status,
+        "owner_unit": row.owner_unit or None,
+        "maintenance_unit": row.maintenance_unit or None,
+        "address": row.address or None,
+        "chainage_start": _chainage(row.chainage_start_m),
+        "chainage_end": _chainage(row.chainage_end_m),
+        "in_service_on": row.in_service_on.isoformat() if row.in_service_on else None,
+    }
+    for attr in TYPES[row.type].attributes:
+        value = row.attributes.get(attr.name)
+        if isinstance(value, dict):  # a period
+            value = f"{value['start']}/{value['end']}"
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)  # 3500000, not 3500000.0, in a spreadsheet cell
+        properties[f"attr.{attr.name}"] = value
+    return properties
+
+
+def _chainage(metres: float | None) -> str | None:
+    """K1+250, the way chainage is written, unless that would round the value."""
+    if metres is None:
+        return None
+    return format_chainage(metres) if float(metres).is_integer() else str(metres)
+
+
+def _export_rows(asset_type: str | None, area: str | None, progress):
+    """The facilities to export in id order, in keyset chunks: never all of them in memory."""
+    query = (
+        sa.select(
+            Asset.id, Asset.type, Asset.name, Asset.status, Asset.owner_unit, Asset.maintenance_unit, Asset.address,
+            Asset.attributes, Asset.geometry, Asset.chainage_start_m, Asset.chainage_end_m, Asset.in_service_on,
+            IdentityCode.code, Area.code.label("area"), Area.name.label("area_name"),
+        )
+        .outerjoin(IdentityCode, sa.and_(IdentityCode.asset_id == Asset.id, IdentityCode.status == "bound"))
+        .outerjoin(Area, Area.id == Asset.area_id)
+    )
+    if asset_type:
+        if asset_type not in TYPES:
+            raise ValidationError(_("Unknown asset type %(type)s.", type=asset_type), {"type": _("unknown")})
+        query = query.where(Asset.type == asset_type)
+    if area:
+        found = services.find_area(area)
+        if found is None:
+            raise ValidationError(_("unknown area %(area)s", area=area), {"area": _("unknown")})
+        # The area's path is a prefix of the paths of every area within it.
+        query = query.where(Area.path.startswith(found.path))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    done, last_id = 0, 0
+    while True:
+        chunk = db.session.execute(query.where(Asset.id > last_id).order_by(Asset.id).limit(CHUNK)).all()
+        if not chunk:
+            break
+        yield from chunk
+        done += len(chunk)
+        last_id = chunk[-1].id
+        if done % PROGRESS_EVERY == 0 or done == total:
+            progress("exported", done, total)
