@@ -19,7 +19,7 @@ from municipal.assets.labels import PRESETS, LabelItem, render_labels
 from municipal.assets.qr import qr_url
 
 PUBLIC_URL = "http://127.0.0.1:5000"
-ZH_PO = Path(__file__).parents[2] / "municipal/translations/zh/LC_MESSAGES/_labels.po"
+ZH_PO = Path(__file__).parents[2] / "municipal/translations/zh/LC_MESSAGES/messages.po"
 STREETS = ["人民大道", "解放路", "建设路", "滨江东路", "东湖南路", "文昌街"]
 TYPES = [("RSV", "蓄水池"), ("PIP", "给水管道"), ("MH", "检查井"), ("RD", "道路"), ("STN", "泵站")]
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
