@@ -1,0 +1,85 @@
+"""The demo district: complete, plausible, and loaded only once however often the command runs."""
+import random
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from municipal.assets import codes
+from municipal.assets.models import Area, Asset, CodeEvent, IdentityCode, ResponsiblePerson
+from municipal.assets.types import PREFIXES, scale_class
+from municipal.auth.models import User
+from municipal.auth.services import authenticate
+from municipal.seed import SEED, TOWNS, build_facilities
+
+DEMO_PASSWORD = "seed-test-password"
+
+
+@pytest.fixture
+def seeded(app, db, monkeypatch):
+    monkeypatch.setenv("MUNICIPAL_DEMO_PASSWORD", DEMO_PASSWORD)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def counts(db) -> dict:
+    return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Area, Asset, IdentityCode, CodeEvent, ResponsiblePerson, User)}
+
+
+def test_a_second_run_changes_nothing(app, db, seeded):
+    before = counts(db)
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert again.exit_code == 0, again.output
+    assert "nothing changed" in again.output
+    assert counts(db) == before
+    assert "as supervisor / " + DEMO_PASSWORD in seeded.output
+
+
+def test_the_demo_district(db, seeded):
+    assets = db.session.scalars(sa.select(Asset)).all()
+    assert len(assets) >= 500
+    assert all(a.is_demo for a in assets)
+    assert {"manhole", "sewer_segment", "water_pipe", "river_segment", "road_segment", "bridge", "pump_station",
+            "water_station", "public_toilet", "old_building"} <= {a.type for a in assets}
+
+    for asset in assets:
+        assert asset.code is not None, asset.name
+        assert codes.normalize(asset.code.code, PREFIXES) == asset.code.code
+        assert PREFIXES[asset.code.prefix] == asset.type
+
+    reservoirs = [a for a in assets if a.type == "reservoir"]
+    classes = Counter(scale_class(r.attributes["capacity_m3"]) for r in reservoirs)
+    assert len(reservoirs) == 15
+    assert classes["中型"] >= 1
+    assert classes["小(1)型"] + classes["小(2)型"] > len(reservoirs) / 2
+    assert all(sorted(p.role for p in r.persons) == ["administrative", "patrol", "technical"] for r in reservoirs)
+    assert any(r.name == "登云水库" and scale_class(r.attributes["capacity_m3"]) == "中型" for r in reservoirs)
+
+
+def test_the_area_tree(db, seeded):
+    areas = {a.name: a for a in db.session.scalars(sa.select(Area))}
+    district = areas["晋安区"]
+    assert (district.code, district.level, district.path) == ("350111", "district", f"/{district.id}/")
+    for _code, town_name, town_en, _centre, villages in TOWNS:
+        town = areas[town_name]
+        assert (town.parent_id, town.name_en, town.path) == (district.id, town_en, f"{district.path}{town.id}/")
+        assert 2 <= len(villages) <= 4
+        for _suffix, village_name, _en in villages:
+            assert areas[village_name].path == f"{town.path}{areas[village_name].id}/"
+    assert {"王庄街道", "象园街道", "茶园街道", "岳峰镇", "鼓山镇", "新店镇", "宦溪镇", "寿山乡", "日溪乡",
+            "洋里村", "园中村", "赤桥村", "战坂村"} <= set(areas)
+
+
+def test_demo_users_sign_in_with_the_demo_password(db, seeded):
+    for role in ("admin", "supervisor", "crew", "viewer"):
+        user = authenticate(role, DEMO_PASSWORD)
+        assert user is not None and user.role == role
+
+
+def test_the_demo_is_the_same_every_time():
+    first, second = build_facilities(random.Random(SEED)), build_facilities(random.Random(SEED))
+    assert first == second
+    # Facilities are found again by type and name, so those must not repeat.
+    assert len({(f["type"], f["name"]) for f in first}) == len(first)
