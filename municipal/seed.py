@@ -268,7 +268,8 @@ def ensure_users(password: str):
 def missing_facilities(facilities: list[dict]) -> list[dict]:
     from .assets.models import Asset
 
-    present = {(t, n) for t, n in db.session.execute(sa.select(Asset.type, Asset.name).where(Asset.is_demo.is_(True)))}
+    rows = db.session.execute(sa.select(Asset.type, Asset.name).where(Asset.is_demo.is_(True)))
+    present = {(type_key, name) for type_key, name in rows}
     return [data for data in facilities if (data["type"], data["name"]) not in present]
 
 
@@ -422,7 +423,8 @@ def _roads(district) -> list[dict]:
         end = (start[0] + district.rng.uniform(-0.02, 0.02), start[1] + district.rng.uniform(0.008, 0.02))
         line = _course(district.rng, start, end, 4, 0.0012)
         persons = [
-            {"role": "chief", "level": "township", "name": district.person(("road-town", town)), "position": f"{town}路长"},
+            {"role": "chief", "level": "township", "name": district.person(("road-town", town)),
+             "position": f"{town}路长"},
             {"role": "chief", "level": "village", "name": district.person(("road-village", village)),
              "position": f"{village}村级路长", "phone": district.phone()},
         ]

@@ -238,9 +238,10 @@ def measure(wrk, workdir, url, sample, total, duration) -> int:
         for route in ("bare", "scan", "bare", "scan"):
             result = run_wrk(wrk, workdir, base, route, duration, server.pid)
             results[route].append(result)
+            busy = "  (busy machine: figures suspect)" if result["others"] > QUIET_SHARE else ""
             print(f"  {route:4}  {result['rps']:8.0f} req/s   p50 {result['p50_ms']:6.1f} ms   "
                   f"p99 {result['p99_ms']:6.1f} ms   errors {result['errors']}   non-2xx {result['non2xx']}   "
-                  f"other processes {result['others']:.0%} CPU{'  (busy machine: figures suspect)' if result['others'] > QUIET_SHARE else ''}")
+                  f"other processes {result['others']:.0%} CPU{busy}")
         if server.poll() is not None:
             print("gunicorn died during the run; see its log:\n" + log.read_text()[-2000:], file=sys.stderr)
             return 2

@@ -40,7 +40,7 @@ def find_area(ref) -> Area | None:
         return None
     text = str(ref).strip()
     query = sa.select(Area).where(sa.or_(Area.code == text, Area.name == text, Area.name_en == text))
-    if text.isdigit() and int(text) < 2**63:
+    if text.isdigit() and int(text) < 2**31:  # ids are 32-bit integers on PostgreSQL
         query = sa.select(Area).where(sa.or_(Area.id == int(text), Area.code == text))
     return db.session.scalars(query).first()
 
