@@ -11,7 +11,7 @@ from ..errors import DomainError, ValidationError
 from ..extensions import db
 from . import history, photos, queries, services
 from .forms import BindForm, PhotoForm, RevokeForm, asset_form, field_errors, form_to_data
-from .types import TYPES
+from .types import TYPES, format_chainage
 
 bp = Blueprint("assets", __name__)
 
@@ -59,19 +59,13 @@ def _asset_data(asset) -> dict:
         "status": asset.status, "owner_unit": asset.owner_unit, "maintenance_unit": asset.maintenance_unit,
         "address": asset.address, "in_service_on": asset.in_service_on.isoformat() if asset.in_service_on else "",
         "internal_notes": asset.internal_notes, "attributes": asset.attributes, "geometry": asset.geometry,
-        "chainage_start": _chainage(asset.chainage_start_m), "chainage_end": _chainage(asset.chainage_end_m),
+        "chainage_start": format_chainage(asset.chainage_start_m), "chainage_end": format_chainage(asset.chainage_end_m),
         "persons": [
             {"role": p.role, "level": p.level or "", "name": p.name, "position": p.position, "phone": p.phone,
              "river_chief_day": p.river_chief_day}
             for p in asset.persons
         ],
     }
-
-
-def _chainage(metres):
-    from .types import format_chainage
-
-    return format_chainage(metres)
 
 
 def _require_editor():
