@@ -57,6 +57,9 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
+    from .assets import scanlog
+
+    scanlog.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -29,6 +29,8 @@ class DefaultConfig:
     DISTRICT_BBOX = (119.15, 25.95, 119.65, 26.50)
     HOTLINE = "12345"
     PAGE_SIZE = 50
+    # Scans are written in batches this often; 0 writes each before its page is sent (see assets/scanlog.py).
+    SCAN_LOG_FLUSH_SECONDS = 1.0
     API_TITLE = "municipal"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -50,6 +52,9 @@ def load_config(app, overrides=None):
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'municipal.db'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file on this machine cannot drop a connection: pinging it on every checkout is waste.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
 

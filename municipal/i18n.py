@@ -1,5 +1,9 @@
 """Locale selection: an explicit choice, else the browser's languages, else Chinese."""
-from flask import has_request_context, request, session
+from pathlib import Path
+
+import jinja2
+from babel.support import Translations
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LOCALES = ("zh", "en")
@@ -17,6 +21,45 @@ def select_locale() -> str:
         return user_locale
     # Catalogues are named "zh", not "zh_CN": iOS sends zh-Hans-CN, which only matches "zh".
     return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+
+
+def anonymous_locale() -> str:
+    """select_locale() for a request that carries no session and no user: the same answer, found
+    without opening a session or loading a user (the public scan page is the busiest there is)."""
+    chosen = request.args.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+
+
+def surely_anonymous() -> bool:
+    """No session cookie and no credentials: nobody can be signed in on this request."""
+    return (current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+            and "Authorization" not in request.headers)
+
+
+def catalogue(locale: str) -> Translations:
+    """The locale's translations, loaded once per process."""
+    catalogues = current_app.extensions.setdefault("i18n_catalogues", {})
+    if locale not in catalogues:
+        catalogues[locale] = Translations.load(str(Path(__file__).parent / "translations"), [locale])
+    return catalogues[locale]
+
+
+def translated_env(locale: str) -> jinja2.Environment:
+    """A Jinja environment with the locale's catalogue built in, for pages rendered outside
+    Flask's template context: the app's templates, filters and globals. One per locale and process."""
+    envs = current_app.extensions.setdefault("translated_jinja_envs", {})
+    env = envs.get(locale)
+    if env is None:
+        app_env = current_app.jinja_env
+        env = jinja2.Environment(loader=app_env.loader, autoescape=app_env.autoescape,
+                                 extensions=["jinja2.ext.i18n"])
+        env.filters.update(app_env.filters)
+        env.globals.update(app_env.globals)
+        env.install_gettext_translations(catalogue(locale), newstyle=True)
+        envs[locale] = env
+    return env
 
 
 def remember_locale() -> None:

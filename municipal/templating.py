@@ -1,14 +1,15 @@
 """Jinja globals and filters shared by all pages."""
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from flask_babel import format_datetime, get_locale
+from flask import current_app, g
+from flask_babel import format_datetime, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
 from . import i18n
-from .assets.forms import plain_number
+from .assets import facts
+from .assets.facts import plain_number, wan_m3
 from .assets.geometry import representative_point
 from .assets.types import LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage
 
@@ -27,13 +28,6 @@ def local_time(value, fmt="yyyy-MM-dd HH:mm"):
     return format_datetime(value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])), fmt)
 
 
-def wan_m3(value):
-    """Capacities in 万m³, the unit people in the district use."""
-    if value is None:
-        return ""
-    return f"{value / 10000:,.2f}".rstrip("0").rstrip(".")
-
-
 def lon_lat(geometry) -> str:
     point = representative_point(geometry)
     if point is None:
@@ -42,25 +36,44 @@ def lon_lat(geometry) -> str:
     return f"{lat:.5f}°N, {lon:.5f}°E"
 
 
+def _translations():
+    """The request's catalogue, looked up once: Flask-Babel's own lookup is too slow for every string."""
+    try:
+        return g.translations
+    except AttributeError:
+        g.translations = get_translations()
+        return g.translations
+
+
+def _template_gettext(message: str) -> str:
+    return _translations().ugettext(message)
+
+
+def _template_ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations().ungettext(singular, plural, n)
+
+
 def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(local_time=local_time, wan_m3=wan_m3, chainage=format_chainage,
                                  number=plain_number, lon_lat=lon_lat)
+    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    app.jinja_env.globals.update(
+        asset_types=TYPES,
+        type_label=lambda key: _(TYPES[key].label) if key in TYPES else key,
+        status_label=lambda key: _(STATUSES.get(key, key)),
+        role_label=lambda key: _(ROLE_LABELS.get(key, key)),
+        level_label=lambda key: _(LEVEL_LABELS.get(key, key)) if key else "",
+        statuses=STATUSES,
+        derived=lambda asset: derived(asset.type, asset.attributes, asset.persons),
+        prefix_type=PREFIXES.get,
+        event_label=lambda kind: EVENT_LABELS.get(kind, kind),
+        hotline=app.config["HOTLINE"],
+        csrf_token=generate_csrf,
+        fact_rows=lambda asset, code: facts.facts(asset, code, str(get_locale()), _template_gettext),
+        person_rows=lambda asset, staff: facts.persons(asset, _template_gettext, phones=staff),
+    )
 
     @app.context_processor
-    def _globals():
+    def _locale():
         locale = str(get_locale() or i18n.DEFAULT_LOCALE)
-        return {
-            "locale": locale,
-            "html_lang": i18n.html_lang(locale),
-            "asset_types": TYPES,
-            "type_label": lambda key: _(TYPES[key].label) if key in TYPES else key,
-            "status_label": lambda key: _(STATUSES.get(key, key)),
-            "role_label": lambda key: _(ROLE_LABELS.get(key, key)),
-            "level_label": lambda key: _(LEVEL_LABELS.get(key, key)) if key else "",
-            "statuses": STATUSES,
-            "derived": lambda asset: derived(asset.type, asset.attributes, asset.persons),
-            "prefix_type": PREFIXES.get,
-            "event_label": lambda kind: EVENT_LABELS.get(kind, kind),
-            "hotline": app.config["HOTLINE"],
-            "csrf_token": generate_csrf,
-        }
+        return {"locale": locale, "html_lang": i18n.html_lang(locale)}

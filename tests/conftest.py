@@ -38,6 +38,8 @@ def app(tmp_path_factory):
         "SECRET_KEY": "test",
         "MEDIA_DIR": str(base / "media"),
         "PUBLIC_URL": "http://municipal.test",
+        # Scans written before the page is sent, so a test can look for them at once.
+        "SCAN_LOG_FLUSH_SECONDS": 0,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -46,7 +48,7 @@ def app(tmp_path_factory):
         _db.drop_all()
         _db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         _db.session.commit()
-        upgrade()
+        upgrade(revision="heads")
     return app
 
 

@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from .facts import plain_number
 from .types import LEVEL_LABELS, ROLE_LABELS, STATUSES, AssetType
 
 PERSON_ROWS_SPARE = 2
@@ -104,11 +105,6 @@ def _form_data(asset_type: AssetType, data: dict) -> dict:
             out[f"attr_{attr.name}"] = "" if value is None else plain_number(value)
     out["persons"] = data.get("persons", [])
     return out
-
-
-def plain_number(value):
-    """18.0 reads as 18: whole numbers are shown without a decimal point."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def form_to_data(asset_type: AssetType, form) -> dict:

@@ -26,7 +26,7 @@ def recent(asset: Asset, limit: int = 15) -> list[Event]:
     )
     scans = db.session.scalars(
         sa.select(ScanLog).where(ScanLog.asset_id == asset.id)
-        .options(joinedload(ScanLog.user))
+        .options(joinedload(ScanLog.user), joinedload(ScanLog.position))
         .order_by(ScanLog.at.desc(), ScanLog.id.desc()).limit(limit)
     )
     events = [Event(e.at, e.action, e.code.code, _who(e.user), e.note) for e in code_events]
@@ -50,7 +50,8 @@ def _who(user) -> str:
 
 
 def _position(scan: ScanLog) -> str:
-    if scan.lat is None:
+    where = scan.position
+    if where is None:
         return ""
-    accuracy = f" ±{scan.accuracy_m:.0f} m" if scan.accuracy_m is not None else ""
-    return f"{scan.lat:.5f}, {scan.lon:.5f}{accuracy}"
+    accuracy = f" ±{where.accuracy_m:.0f} m" if where.accuracy_m is not None else ""
+    return f"{where.lat:.5f}, {where.lon:.5f}{accuracy}"

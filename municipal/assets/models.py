@@ -110,18 +110,33 @@ class CodeEvent(db.Model):
 
 
 class ScanLog(db.Model):
+    """One scan of a code. Written in batches (see scanlog.py), so the page cannot wait for its id:
+    the random token names the scan instead, for the position the phone sends later."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32), index=True)
     code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("identity_code.id"), index=True)
     asset_id: Mapped[int | None] = mapped_column(sa.ForeignKey("asset.id"), index=True)
     scanned_text: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
-    lon: Mapped[float | None] = mapped_column(sa.Float)
-    lat: Mapped[float | None] = mapped_column(sa.Float)
-    accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
 
     user = relationship("User")
+    position: Mapped["ScanPosition | None"] = relationship(
+        primaryjoin="ScanLog.token == foreign(ScanPosition.scan_token)", viewonly=True, uselist=False
+    )
+
+
+class ScanPosition(db.Model):
+    """Where the phone was, sent by the scan page once the phone allowed it to read its position."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_token: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    lon: Mapped[float] = mapped_column(sa.Float)
+    lat: Mapped[float] = mapped_column(sa.Float)
+    accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PrintBatch(db.Model):

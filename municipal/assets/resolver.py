@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from . import codes
-from .models import Asset, IdentityCode
+from .models import Area, Asset, IdentityCode, ResponsiblePerson
 from .types import PREFIXES
 
 
@@ -53,3 +53,90 @@ def _existing(candidates: list[str]) -> list[IdentityCode]:
         .order_by(IdentityCode.code)
         .limit(5)
     ))
+
+
+@dataclass
+class CardArea:
+    name: str
+    name_en: str
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
+
+
+@dataclass
+class CardCode:
+    id: int
+    code: str
+
+
+@dataclass
+class PublicCard:
+    """What an anonymous scan shows, read without the ORM: the busiest page must be cheap.
+    Has the attributes of an Asset that the public card's template reads, and no more."""
+
+    code: CardCode
+    id: int
+    type: str
+    name: str
+    status: str
+    address: str
+    owner_unit: str
+    maintenance_unit: str
+    attributes: dict
+    chainage_start_m: float | None
+    chainage_end_m: float | None
+    area: CardArea | None
+    persons: list["CardPerson"]
+
+
+_codes, _assets, _areas, _persons = (model.__table__ for model in (IdentityCode, Asset, Area, ResponsiblePerson))
+# One row per responsible person (or one with none). No phone numbers: they are not for the public.
+_CARD = (
+    sa.select(
+        _codes.c.id.label("code_id"), _codes.c.code, _assets.c.id, _assets.c.type, _assets.c.name,
+        _assets.c.status, _assets.c.address, _assets.c.owner_unit, _assets.c.maintenance_unit,
+        _assets.c.attributes, _assets.c.chainage_start_m, _assets.c.chainage_end_m,
+        _areas.c.name.label("area_name"), _areas.c.name_en.label("area_name_en"),
+        _persons.c.id.label("person_id"), _persons.c.role, _persons.c.level, _persons.c.name.label("person_name"),
+        _persons.c.position, _persons.c.river_chief_day,
+    )
+    .select_from(
+        _codes.join(_assets, _assets.c.id == _codes.c.asset_id)
+        .outerjoin(_areas, _areas.c.id == _assets.c.area_id)
+        .outerjoin(_persons, _persons.c.asset_id == _assets.c.id)
+    )
+    .where(_codes.c.code == sa.bindparam("code"), _codes.c.status == "bound")
+    .order_by(_persons.c.id)
+)
+
+
+@dataclass
+class CardPerson:
+    role: str
+    level: str | None
+    name: str
+    position: str
+    river_chief_day: bool
+    phone: str = ""
+
+
+def public_card(text: str) -> PublicCard | None:
+    """The public card of a bound code, or None for anything else (which resolve() explains)."""
+    try:
+        canonical = codes.normalize(text, PREFIXES)
+    except codes.CodeError:
+        return None
+    # A connection of its own, not the session's: the session's bookkeeping costs more than the query.
+    with db.engine.connect() as connection:
+        rows = connection.execute(_CARD, {"code": canonical}).all()
+    if not rows:
+        return None
+    row = rows[0]
+    persons = [CardPerson(r.role, r.level, r.person_name, r.position, r.river_chief_day)
+               for r in rows if r.person_id is not None]
+    area = CardArea(row.area_name, row.area_name_en) if row.area_name is not None else None
+    return PublicCard(
+        CardCode(row.code_id, row.code), row.id, row.type, row.name, row.status, row.address, row.owner_unit,
+        row.maintenance_unit, row.attributes or {}, row.chainage_start_m, row.chainage_end_m, area, persons,
+    )

@@ -1,12 +1,15 @@
 """The scan resolver: what a QR code opens, and the code's QR images."""
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from .. import i18n
 from ..errors import NotFound, ValidationError
 from ..extensions import csrf, db
-from . import history, qr, resolver, services
+from . import facts, history, qr, resolver, services
+from .types import TYPES
 
 bp = Blueprint("scan", __name__)
 
@@ -14,7 +17,11 @@ POSITION_TOKEN_MAX_AGE = 3600
 
 
 def _position_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="scan-position")
+    signer = current_app.extensions.get("scan_position_signer")
+    if signer is None:
+        signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="scan-position")
+        current_app.extensions["scan_position_signer"] = signer
+    return signer
 
 
 @bp.route("/A")
@@ -30,25 +37,56 @@ def lookup():
 @bp.route("/a/<text>")
 @bp.route("/A/<text>")
 def resolve(text: str):
-    found = resolver.resolve(text)
+    if i18n.surely_anonymous():
+        card = resolver.public_card(text)
+        if card is not None:
+            return _public_page(card, text)
     staff = current_user.is_authenticated
+    found = resolver.resolve(text)
     if found.kind in ("mistyped", "malformed", "unknown"):
         return render_template("scan/not_found.html", found=found), 404
+    if found.kind == "found" and not staff:
+        card = resolver.public_card(text)
+        if card is not None:  # else it was revoked a moment ago: the next look will say so
+            return _public_page(card, text)
+        return redirect(request.full_path)
     asset = found.asset
-    scan_id = services.record_scan(found.code.id, asset.id if asset else None, text, current_user,
-                                   request.user_agent.string)
-    db.session.commit()
-    position_token = _position_signer().dumps(scan_id)
+    token = services.record_scan(found.code.id, asset.id if asset else None, text, current_user,
+                                 request.user_agent.string)
+    position_token = _position_signer().dumps(token)
     if found.kind == "revoked":
         return render_template("scan/revoked.html", found=found, position_token=position_token)
     if found.kind == "unbound":
         return render_template("scan/unbound.html", found=found, position_token=position_token)
-    if staff:
-        return render_template(
-            "assets/detail.html", asset=asset, code=found.code, position_token=position_token,
-            events=history.recent(asset), scanned=True,
-        )
-    return render_template("scan/public.html", asset=asset, code=found.code, position_token=position_token)
+    return render_template(
+        "assets/detail.html", asset=asset, code=found.code, position_token=position_token,
+        events=history.recent(asset), scanned=True,
+    )
+
+
+def _public_page(card: resolver.PublicCard, text: str) -> str:
+    """The citizen's card. Rendered without Flask's template context: it reads nothing from the
+    session or the user, and skipping that work is most of what keeps the busiest page fast."""
+    token = services.record_scan(card.code.id, card.id, text, None, request.user_agent.string)
+    locale = i18n.anonymous_locale() if i18n.surely_anonymous() else str(get_locale() or i18n.DEFAULT_LOCALE)
+    gettext = i18n.catalogue(locale).ugettext
+    return i18n.translated_env(locale).get_template("scan/public.html").render(
+        card=card, kind=gettext(TYPES[card.type].label), rows=facts.facts(card, card.code.code, locale, gettext),
+        persons=facts.persons(card, gettext, phones=False), position_token=_position_signer().dumps(token),
+        locale=locale, html_lang=i18n.html_lang(locale), urls=_public_urls(), request_path=request.path,
+    )
+
+
+def _public_urls() -> dict:
+    urls = current_app.extensions.get("public_page_urls")
+    if urls is None:
+        urls = current_app.extensions["public_page_urls"] = {
+            "css": url_for("static", filename="css/app.css"),
+            "scan_js": url_for("static", filename="js/scan.js"),
+            "login": url_for("auth.login"),
+            "position": url_for("scan.scan_position"),
+        }
+    return urls
 
 
 @bp.route("/scan/position", methods=["POST"])
@@ -56,10 +94,10 @@ def resolve(text: str):
 def scan_position():
     data = request.get_json(silent=True) or {}
     try:
-        scan_id = _position_signer().loads(data.get("token", ""), max_age=POSITION_TOKEN_MAX_AGE)
+        scan_token = _position_signer().loads(data.get("token", ""), max_age=POSITION_TOKEN_MAX_AGE)
     except BadSignature:
         raise ValidationError(_("The scan token is not valid or has expired."), {"token": _("invalid")}) from None
-    services.record_scan_position(scan_id, data.get("lon"), data.get("lat"), data.get("accuracy"))
+    services.record_scan_position(scan_token, data.get("lon"), data.get("lat"), data.get("accuracy"))
     db.session.commit()
     return {"recorded": True}
 

@@ -3,6 +3,7 @@
 Every function takes the acting user (None for an anonymous scan), checks what the
 user may do, validates everything before writing anything, and raises DomainErrors.
 """
+import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -12,9 +13,9 @@ from flask_babel import gettext as _
 from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
-from . import codes
+from . import codes, scanlog
 from .geometry import check_geometry
-from .models import Area, Asset, CodeEvent, IdentityCode, PrintBatch, PrintBatchItem, ResponsiblePerson, ScanLog
+from .models import Area, Asset, CodeEvent, IdentityCode, PrintBatch, PrintBatchItem, ResponsiblePerson, ScanPosition
 from .types import CODE_STATUSES, PREFIXES, STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date
 
 ASSET_FIELDS = (
@@ -347,23 +348,23 @@ def _revoke(actor, code: IdentityCode, reason: str, replacement: IdentityCode | 
 
 # --- scans ----------------------------------------------------------------------
 
-def record_scan(code_id, asset_id, scanned_text: str, user, user_agent: str) -> int:
-    """Log one scan and return its id. Core insert: this runs on every scan and must stay cheap."""
-    result = db.session.execute(
-        sa.insert(ScanLog).values(
-            code_id=code_id,
-            asset_id=asset_id,
-            scanned_text=scanned_text[:64],
-            at=utcnow(),
-            user_id=user.id if user is not None and user.is_authenticated else None,
-            user_agent=(user_agent or "")[:300],
-        ).returning(ScanLog.id)
-    )
-    return result.scalar_one()
+def record_scan(code_id, asset_id, scanned_text: str, user, user_agent: str) -> str:
+    """Log one scan and return the token that names it. Queued, not written here: see scanlog.py."""
+    token = secrets.token_urlsafe(16)
+    scanlog.writer_for(current_app).add({
+        "token": token,
+        "code_id": code_id,
+        "asset_id": asset_id,
+        "scanned_text": scanned_text[:64],
+        "at": utcnow(),
+        "user_id": user.id if user is not None and user.is_authenticated else None,
+        "user_agent": (user_agent or "")[:300],
+    })
+    return token
 
 
-def record_scan_position(scan_id: int, lon, lat, accuracy) -> None:
-    """The phone's position, sent after the page was allowed to read it."""
+def record_scan_position(scan_token: str, lon, lat, accuracy) -> None:
+    """The phone's position, sent after the page was allowed to read it. The first one sent counts."""
     errors = {}
     try:
         lon, lat = float(lon), float(lat)
@@ -377,11 +378,11 @@ def record_scan_position(scan_id: int, lon, lat, accuracy) -> None:
         errors["accuracy"] = _("must be a number of metres")
     if errors:
         raise ValidationError(_("The position was not recorded."), errors)
-    scan = db.session.get(ScanLog, scan_id)
-    if scan is None:
-        raise NotFound(_("Unknown scan."))
-    scan.lon, scan.lat, scan.accuracy_m = lon, lat, accuracy
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(ScanPosition(scan_token=scan_token, lon=lon, lat=lat, accuracy_m=accuracy))
+    except sa.exc.IntegrityError:
+        pass  # the page sent it twice
 
 
 def record_print_batch(actor, preset: str, code_ids: list[int], selection: str) -> PrintBatch:

@@ -233,11 +233,14 @@ def test_the_scan_position_is_recorded_when_the_phone_allows_it(new_context, mak
     assert page.locator("h1").inner_text() == "寿山水库"
 
     def scans():
-        return in_app(lambda: [(s.lon, s.lat, s.accuracy_m, s.user_id) for s in db.session.scalars(
-            sa.select(ScanLog).where(ScanLog.asset_id == dam.id).order_by(ScanLog.id))])
+        return in_app(lambda: [
+            (s.position.lon, s.position.lat, s.position.accuracy_m, s.user_id) if s.position else (None, None, None, s.user_id)
+            for s in db.session.scalars(sa.select(ScanLog).where(ScanLog.asset_id == dam.id).order_by(ScanLog.id))
+        ])
 
+    # Scans are written in batches, about a second apart; the position follows when the phone sends it.
     deadline = time.monotonic() + 10
-    while scans()[-1][1] is None and time.monotonic() < deadline:
+    while (not scans() or scans()[-1][1] is None) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert scans() == [(pytest.approx(119.3478), pytest.approx(26.1512), pytest.approx(12), None)]
 
@@ -264,8 +267,13 @@ def test_the_qr_code_leads_back_to_the_facility(page, make_asset, live_server, i
     assert page.url == f"{live_server}/A/{well.code}"
     assert page.locator("h1").inner_text() == "温泉路3号污水井"
     assert "晋安区市政养护中心" in page.locator("main").inner_text()
-    logged = in_app(lambda: db.session.scalars(sa.select(ScanLog.scanned_text).where(ScanLog.asset_id == well.id)).all())
-    assert logged == [well.code]
+    def logged():
+        return in_app(lambda: db.session.scalars(sa.select(ScanLog.scanned_text).where(ScanLog.asset_id == well.id)).all())
+
+    deadline = time.monotonic() + 5  # scans are written in batches, about a second apart
+    while not logged() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert logged() == [well.code]
 
 
 # --- 4. labels ---------------------------------------------------------------------------

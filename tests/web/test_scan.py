@@ -90,7 +90,8 @@ def test_the_phone_position_is_recorded_with_a_signed_token(client, db, make_ass
     response = client.post("/scan/position", json={"token": token, "lon": 119.31, "lat": 26.09, "accuracy": 12})
     assert response.status_code == 200
     db.session.expire_all()
-    assert (scans(db)[-1].lon, scans(db)[-1].lat, scans(db)[-1].accuracy_m) == (119.31, 26.09, 12)
+    where = scans(db)[-1].position
+    assert (where.lon, where.lat, where.accuracy_m) == (119.31, 26.09, 12)
     forged = client.post("/scan/position", json={"token": "1.forged", "lon": 0, "lat": 0})
     assert forged.status_code == 422 and forged.get_json()["error"]["fields"]["token"]
     bad = client.post("/scan/position", json={"token": token, "lon": "east", "lat": 26})
@@ -111,3 +112,14 @@ def test_qr_images_decode_to_the_scan_url(client, app, make_asset):
     svg = client.get(f"/A/{asset.code.code}/qr.svg?ec=H")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
     assert client.get(f"/A/{asset.code.code}/qr.png?ec=X").status_code == 422
+
+
+def test_the_public_card_speaks_each_visitors_language_without_changing_other_pages(app, db, make_asset):
+    asset = make_asset()
+    english = app.test_client().get(f"/A/{asset.code.code}?lang=en").get_data(as_text=True)
+    chinese = app.test_client().get(f"/A/{asset.code.code}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "See a problem? Call the hotline" in english and "Owner unit" in english
+    assert "发现问题？请拨打热线" in chinese and "产权单位" in chinese
+    assert "See a problem?" not in chinese
+    login = app.test_client().get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Sign in" in login and "登录" not in login

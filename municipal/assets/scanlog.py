@@ -1,0 +1,88 @@
+"""The scan log's writer: scans are queued in memory and written in batches.
+
+A scan is the hottest request there is, and one INSERT and COMMIT per scan would cost more
+than the rest of the page together. So each process queues its scans and a background thread
+writes them every SCAN_LOG_FLUSH_SECONDS (1 s by default), and once more when the process
+exits. What a crash of the process can lose is the last interval's scans; with
+SCAN_LOG_FLUSH_SECONDS = 0 every scan is written before its page is sent.
+"""
+import atexit
+import logging
+import os
+import threading
+import time
+
+import sqlalchemy as sa
+
+from .models import ScanLog
+
+log = logging.getLogger(__name__)
+
+# A database that stays unreachable must not make the queue eat the process's memory.
+MAX_QUEUED = 200_000
+
+
+class ScanLogWriter:
+    def __init__(self, engine_factory, interval: float):
+        self._engine_factory = engine_factory
+        self._interval = interval
+        self._rows: list[dict] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        # Web servers fork after the app is made: the writer thread must belong to the worker.
+        self._pid: int | None = None
+
+    def add(self, row: dict) -> None:
+        with self._lock:
+            if len(self._rows) >= MAX_QUEUED:
+                log.error("scan log queue full: the database has not accepted scans for a while; dropping one")
+                return
+            self._rows.append(row)
+        if self._interval <= 0:
+            self.flush()
+        elif self._pid != os.getpid():
+            self._start()
+
+    def flush(self) -> int:
+        """Write what is queued; on failure keep it for the next attempt. Returns rows written."""
+        with self._lock:
+            rows, self._rows = self._rows, []
+        if not rows:
+            return 0
+        try:
+            with self._engine_factory().begin() as connection:
+                connection.execute(sa.insert(ScanLog), rows)
+        except sa.exc.SQLAlchemyError:
+            log.exception("writing %d scans failed; they stay queued", len(rows))
+            with self._lock:
+                self._rows[:0] = rows
+            return 0
+        return len(rows)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="scan-log-writer", daemon=True)
+            self._thread.start()
+        atexit.register(self.flush)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self._interval)
+            self.flush()
+
+
+def writer_for(app) -> ScanLogWriter:
+    return app.extensions["scan_log_writer"]
+
+
+def init_app(app) -> None:
+    from ..extensions import db
+
+    def engine():
+        with app.app_context():
+            return db.engine
+
+    app.extensions["scan_log_writer"] = ScanLogWriter(engine, float(app.config["SCAN_LOG_FLUSH_SECONDS"]))
