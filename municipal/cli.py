@@ -29,7 +29,7 @@ def fail(message: str) -> None:
 @with_appcontext
 def init_db():
     """Create or upgrade the schema (safe to run again)."""
-    upgrade()
+    upgrade(revision="heads")
     click.echo(f"Schema is up to date ({db.engine.url.render_as_string(hide_password=True)}).")
 
 

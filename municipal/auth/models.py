@@ -1,4 +1,4 @@
-"""Users and API tokens."""
+"""Users, teams, what each is responsible for, and API tokens."""
 import hashlib
 from datetime import datetime
 
@@ -31,6 +31,38 @@ class User(UserMixin, db.Model):
     @property
     def can_edit(self) -> bool:
         return self.role in EDITOR_ROLES
+
+
+# A user's or a team's areas of responsibility: a supervisor of 鼓山镇 sees and assigns that area's work.
+user_area = sa.Table(
+    "user_area", db.metadata,
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("area_id", sa.ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+team_member = sa.Table(
+    "team_member", db.metadata,
+    sa.Column("team_id", sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Team(db.Model):
+    """A crew: work can be assigned to it, and then any member may take it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
+    # Comma-separated asset types the team looks after; empty means all.
+    asset_types: Mapped[str] = mapped_column(sa.String(300), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(secondary=team_member, back_populates="teams", order_by="User.username")
+    area = relationship("Area")
+
+
+User.teams = relationship(Team, secondary=team_member, back_populates="members", order_by=Team.name)
+User.areas = relationship("Area", secondary=user_area, order_by="Area.path")
 
 
 class ApiToken(db.Model):
