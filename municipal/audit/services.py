@@ -1,0 +1,295 @@
+"""Appending to the audit trail and checking it. Flushes, never commits.
+
+Each entry's hash is sha256(prev_hash + canonical JSON of its content), and prev_hash is the
+hash of the entry before it, so editing, deleting or reordering entries breaks the chain
+where it happened. Appends are serialised (see `_lock_head`), so the chain stays one line
+however many processes write.
+"""
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..db import utcnow
+from ..errors import ValidationError
+from ..extensions import db
+from .models import GENESIS, AuditEntry
+
+# Any constant works; it only has to be the same in every process that appends.
+ADVISORY_LOCK_KEY = 0x6D756E6963697061  # "municipa"
+
+ACTION_LABELS = {
+    "create": _l("created"),
+    "update": _l("changed"),
+    "retire": _l("retired"),
+    "issue": _l("code issued"),
+    "bind": _l("code bound"),
+    "revoke": _l("code revoked"),
+}
+
+# Bookkeeping columns that change on every write and say nothing about what the user changed.
+NOT_AUDITED = frozenset({"id", "version", "created_at", "updated_at"})
+
+
+# --- content and hashing ---------------------------------------------------------
+
+def plain(value):
+    """`value` as JSON-ready data that reads back from the database exactly as written:
+    dates as ISO text, Decimals as text, sets sorted, non-finite floats as text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, datetime):
+        return iso_utc(value) if value.tzinfo else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((plain(v) for v in value), key=canonical)
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(data) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def content_of(entry) -> dict:
+    """What the hash seals: everything about an entry except its id and the hashes themselves."""
+    return {
+        "at": iso_utc(entry.at),
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "action": entry.action,
+        "changes": entry.changes,
+    }
+
+
+def compute_hash(prev_hash: str, content: dict) -> str:
+    return hashlib.sha256((prev_hash + canonical(content)).encode("utf-8")).hexdigest()
+
+
+# --- describing changes ------------------------------------------------------------
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for every field whose value differs between the two snapshots."""
+    changes = {}
+    for key in sorted(set(before) | set(after), key=str):
+        old, new = plain(before.get(key)), plain(after.get(key))
+        if old != new:
+            changes[str(key)] = [old, new]
+    return changes
+
+
+def _row(obj) -> dict:
+    """A related object (a responsible person, ...) as its own values, without keys that tie it to rows."""
+    mapper = sa.inspect(obj).mapper
+    keys = {c.key for c in mapper.primary_key} | {c.key for c in mapper.columns if c.foreign_keys}
+    return {a.key: getattr(obj, a.key) for a in mapper.column_attrs if a.key not in keys | NOT_AUDITED}
+
+
+def _owned(state):
+    """The collections an object owns (delete-orphan children, like a facility's responsible
+    persons): they are part of its value. Other relationships only point elsewhere."""
+    for rel in state.mapper.relationships:
+        if rel.uselist and not rel.viewonly and rel.cascade.delete_orphan:
+            yield rel
+
+
+def snapshot(obj, exclude: Iterable[str] = ()) -> dict:
+    """The audited values of a model object: its columns and the children it owns.
+
+    `diff({}, snapshot(obj))` describes a new object; `diff(before, snapshot(obj))` with a
+    snapshot taken before the change describes an edit.
+    """
+    state = sa.inspect(obj)
+    skip = NOT_AUDITED | set(exclude)
+    values = {a.key: getattr(obj, a.key) for a in state.mapper.column_attrs if a.key not in skip}
+    for rel in _owned(state):
+        if rel.key not in skip:
+            values[rel.key] = [_row(o) for o in getattr(obj, rel.key)]
+    return plain(values)
+
+
+def pending_changes(obj, exclude: Iterable[str] = ()) -> dict:
+    """{field: [old, new]} for what was set on `obj` since it was loaded or last flushed.
+
+    A flush forgets the old values, and any query may autoflush: call it right after plain
+    assignments. When the change itself queries (loads a collection, looks something up),
+    diff two snapshots instead.
+    """
+    state = sa.inspect(obj)
+    skip = NOT_AUDITED | set(exclude)
+    before, after = {}, {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if attr.key in skip or not history.has_changes():
+            continue
+        before[attr.key] = history.deleted[0] if history.deleted else None
+        after[attr.key] = history.added[0] if history.added else None
+    for rel in _owned(state):
+        history = state.attrs[rel.key].history
+        if rel.key in skip or rel.key in state.unloaded or not (history.added or history.deleted):
+            continue
+        before[rel.key] = [_row(o) for o in (*history.unchanged, *history.deleted)]
+        after[rel.key] = [_row(o) for o in (*history.unchanged, *history.added)]
+    return diff(before, after)
+
+
+# --- appending --------------------------------------------------------------------
+
+def _lock_head() -> None:
+    """Hold the right to append until this transaction ends, so the last hash read is still the last
+    when this entry is written. PostgreSQL: a transaction-scoped advisory lock. SQLite: its one write
+    lock, taken by a statement that writes nothing; the driver opens transactions only on writes, so
+    without this the read below could come from before another writer's commit."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+    else:
+        table = AuditEntry.__table__
+        db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))
+
+
+def record(actor, entity_type: str, entity_id, action: str, changes: dict | None = None) -> AuditEntry:
+    """Append one entry: `actor` (a user, or None for the system) did `action` to the entity,
+    changing each field of `changes` from old to new ({field: [old, new]})."""
+    errors = {}
+    for name, value, limit in (("entity_type", entity_type, 32), ("entity_id", entity_id, 64), ("action", action, 40)):
+        if value is None or str(value) == "":
+            errors[name] = _("is required")
+        elif len(str(value)) > limit:
+            errors[name] = _("must be at most %(n)s characters", n=limit)
+    if changes is not None and not isinstance(changes, dict):
+        errors["changes"] = _("must be an object of fields and their old and new values")
+    if errors:
+        raise ValidationError(_("The change could not be written to the audit trail."), errors)
+
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    entry = AuditEntry(
+        at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        actor_name=(actor.display_name or actor.username)[:100] if actor is not None else "",
+        entity_type=str(entity_type),
+        entity_id=str(entity_id),
+        action=str(action),
+        changes=plain(changes or {}),
+    )
+    entry.prev_hash = _head_hash()
+    entry.hash = compute_hash(entry.prev_hash, content_of(entry))
+    # A Core insert: an ORM flush per entry costs more than the insert when 10,000 codes are issued at once.
+    table = AuditEntry.__table__
+    entry.id = db.session.execute(sa.insert(table).values(
+        {c.key: getattr(entry, c.key) for c in table.columns if c.key != "id"}).returning(table.c.id)).scalar_one()
+    make_transient_to_detached(entry)
+    db.session.add(entry)
+    db.session.info["audit_head"] = (_context(), entry.hash)
+    return entry
+
+
+def _context() -> tuple:
+    session = db.session()
+    return session.get_transaction(), session.get_nested_transaction()
+
+
+def _head_hash() -> str:
+    """The hash of the last entry, with the right to append after it held until the transaction ends.
+
+    Once this transaction has appended, it holds the lock and its own last entry is the head, so a
+    batch (10,000 codes issued at once) skips the lock and the query. Any other transaction or
+    savepoint may have been rolled back since, taking that entry with it: then look again.
+    """
+    context, head = db.session.info.get("audit_head", (None, None))
+    if head is not None and all(a is b for a, b in zip(context, _context())):
+        return head
+    _lock_head()
+    last = db.session.scalar(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    return last or GENESIS
+
+
+# --- reading ----------------------------------------------------------------------
+
+def entries_for(entity_type: str, entity_id, limit: int = 50) -> list[AuditEntry]:
+    """The entity's latest entries, newest first."""
+    return list(db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    ))
+
+
+def display_value(value, limit: int = 200) -> str:
+    """A recorded value as one short line for a page."""
+    if value is None or value == "":
+        return "—"
+    text = value if isinstance(value, str) else canonical(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- verifying --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    entry_id: int
+    kind: str  # "edited" | "broken_link"
+    message: str
+
+
+def check_chain(entries: Iterable) -> Iterator[Problem]:
+    """The problems of a trail given in id order; each entry needs the columns of AuditEntry."""
+    previous = None
+    for entry in entries:
+        if compute_hash(entry.prev_hash, content_of(entry)) != entry.hash:
+            yield Problem(entry.id, "edited", f"entry {entry.id}: its content no longer matches its hash (edited)")
+        expected = previous.hash if previous is not None else GENESIS
+        if entry.prev_hash != expected:
+            where = f"entry {previous.id}" if previous is not None else "the start of the trail"
+            yield Problem(entry.id, "broken_link",
+                          f"entry {entry.id}: does not follow {where} "
+                          "(an entry between them was deleted or entries were reordered)")
+        previous = entry
+
+
+def verify(progress: Callable[[int], None] | None = None, every: int = 100_000) -> list[Problem]:
+    """Check the whole trail, streamed in id order. `progress(n)` is called every `every` entries
+    and once at the end with the total."""
+    table = AuditEntry.__table__
+    # Plain rows, not ORM objects: the session would otherwise keep every entry of a huge trail.
+    rows = db.session.execute(sa.select(table).order_by(table.c.id).execution_options(yield_per=10_000))
+    count = 0
+
+    def counted():
+        nonlocal count
+        for row in rows:
+            yield row
+            count += 1
+            if progress and count % every == 0:
+                progress(count)
+
+    problems = list(check_chain(counted()))
+    if progress:
+        progress(count)
+    return problems
