@@ -1,0 +1,73 @@
+"""The signed-in user's notifications, and the bell's count on every page."""
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms import IntegerField
+from wtforms.validators import NumberRange, Optional
+
+from ..errors import ValidationError
+from ..extensions import db
+from ..permissions import signed_in
+from . import services
+
+bp = Blueprint("notify", __name__)
+
+
+class ReadForm(FlaskForm):
+    """Mark one notification read (`id`), or all of them when it is empty."""
+
+    id = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    # The page to go back to.
+    before = IntegerField(validators=[Optional(), NumberRange(min=1)])
+
+
+@bp.app_context_processor
+def _bell():
+    def unread_notifications() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        try:
+            return services.unread_count(current_user)
+        except SQLAlchemyError:
+            # The error page extends the same layout: a broken transaction must not break it twice.
+            current_app.logger.warning("unread count unavailable", exc_info=True)
+            return 0
+
+    return {"unread_notifications": unread_notifications}
+
+
+def _before_arg() -> int | None:
+    value = request.args.get("before", "")
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValidationError(_("Some fields are not valid."), {"before": _("Must be a positive whole number.")})
+    return int(value)
+
+
+@bp.route("/notifications")
+@signed_in
+@login_required
+def index():
+    before = _before_arg()
+    size = current_app.config["PAGE_SIZE"]
+    rows = services.recent(current_user, size + 1, before)
+    next_before = rows[size - 1].id if len(rows) > size else None
+    items = [(n, services.message(n, _)) for n in rows[:size]]
+    return render_template("notify/index.html", items=items, before=before, next_before=next_before,
+                           unread=services.unread_count(current_user), form=ReadForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@signed_in
+@login_required
+def read():
+    form = ReadForm()
+    if not form.validate():
+        fields = {name: " ".join(map(str, problems)) for name, problems in form.errors.items()}
+        raise ValidationError(_("Some fields are not valid."), fields)
+    services.mark_read(current_user, None if form.id.data is None else [form.id.data])
+    db.session.commit()
+    return redirect(url_for("notify.index", before=form.before.data))
