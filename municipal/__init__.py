@@ -37,6 +37,10 @@ def _init_extensions(app: Flask) -> None:
     # Every model must be mapped before migrations or queries look at the metadata.
     from .assets import models as _assets_models  # noqa: F401
     from .auth import models as _auth_models  # noqa: F401
+    from .audit import models as _audit_models  # noqa: F401
+    from .intake import models as _intake_models  # noqa: F401
+    from .notify import models as _notify_models  # noqa: F401
+    from .workorders import models as _workorder_models  # noqa: F401
 
     with app.app_context():
         configure_sqlite(db.engine)
@@ -60,6 +64,9 @@ def _init_extensions(app: Flask) -> None:
     from .assets import scanlog
 
     scanlog.init_app(app)
+    from . import audit
+
+    audit.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -70,12 +77,28 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .extensions import api, csrf
     from .health import bp as health_bp
+    from . import permissions
+
+    permissions.init_app(app)
+    permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(scan_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(labels_bp)
+    from .auth.admin_views import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
+    from .workorders.views import bp as workorders_bp
+
+    app.register_blueprint(workorders_bp)
+    from .intake.views import bp as intake_bp
+
+    app.register_blueprint(intake_bp)
+    from .notify.views import bp as notify_bp
+
+    app.register_blueprint(notify_bp)
     api.init_app(app)
     app.register_blueprint(assets_api.docs_bp)
     for blueprint in assets_api.blueprints():

@@ -57,8 +57,10 @@ def create_user(username, role, password, display_name):
 @click.argument("username")
 @click.option("--name", default="api", help="What the token is for, e.g. the device.")
 @click.option("--days", type=click.IntRange(1, 3650), default=None, help="Expire after this many days.")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="write", show_default=True,
+              help="read: GET only; write: may also change data.")
 @with_appcontext
-def create_token(username, name, days):
+def create_token(username, name, days, scope):
     """Create a bearer API token for USERNAME and print it once."""
     import sqlalchemy as sa
 
@@ -68,15 +70,34 @@ def create_token(username, name, days):
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         fail(f"No user {username}.")
-    _, plain = services.create_token(user, name, days)
+    _, plain = services.create_token(user, name, days, scopes=[scope])
     db.session.commit()
     click.echo(plain)
     click.echo("Keep it safe: it is shown only now. Send it as 'Authorization: Bearer <token>'.", err=True)
 
 
+@click.command("revoke-token")
+@click.argument("prefix")
+@with_appcontext
+def revoke_token(prefix):
+    """Revoke the API token whose value starts with PREFIX (as listed on /admin/tokens)."""
+    from .auth import services
+    from .errors import DomainError
+
+    try:
+        token = services.revoke_token(None, services.find_token_by_prefix(prefix))
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error.message)
+    click.echo(f"Revoked {token.prefix}… ({token.name}, {token.user.username}).")
+
+
 def register_commands(app) -> None:
     from .assets.cli import asset_commands
+    from .audit.cli import audit_group
+    from .notify import notify_group
     from .seed import seed_demo
 
-    for command in (init_db, create_user, create_token, seed_demo, *asset_commands):
+    for command in (init_db, create_user, create_token, revoke_token, seed_demo, *asset_commands, audit_group, notify_group):
         app.cli.add_command(command)

@@ -10,6 +10,12 @@ ENV_SETTINGS = {
     "PUBLIC_URL": "PUBLIC_URL",
     "MEDIA_DIR": "MEDIA_DIR",
     "TIMEZONE": "TIMEZONE",
+    "SMTP_HOST": "SMTP_HOST",
+    "SMTP_PORT": "SMTP_PORT",
+    "SMTP_FROM": "SMTP_FROM",
+    "SMTP_USER": "SMTP_USER",
+    "SMTP_PASSWORD": "SMTP_PASSWORD",
+    "SMTP_TLS": "SMTP_TLS",
 }
 
 
@@ -28,7 +34,26 @@ class DefaultConfig:
     # Jin'an district, generously: geometry outside this box is a typing error.
     DISTRICT_BBOX = (119.15, 25.95, 119.65, 26.50)
     HOTLINE = "12345"
+    # Citizen reports accepted per client (IP and browser) per window, counted in the database.
+    REPORT_RATE_LIMIT = 5
+    REPORT_RATE_WINDOW_SECONDS = 3600
     PAGE_SIZE = 50
+    # Sign-in throttling (auth/services.py): this many failures within the window lock for LOGIN_LOCK_MINUTES.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_IP = 20
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_LOCK_MINUTES = 15
+    # A session unused this long is signed out, within PERMANENT_SESSION_LIFETIME.
+    SESSION_IDLE_MINUTES = 120
+    # Email notifications are off while SMTP_HOST is empty. SMTP_TLS: "" (plain), "starttls" or "ssl".
+    SMTP_HOST = ""
+    SMTP_PORT = 25
+    SMTP_FROM = "municipal@localhost"
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_TLS = ""
+    # Due dates from priority when none is given: 1 day, 3 days, a week, a month.
+    WORK_ORDER_SLA_HOURS = {"urgent": 24, "high": 72, "normal": 168, "low": 720}
     # Scans are written in batches this often; 0 writes each before its page is sent (see assets/scanlog.py).
     SCAN_LOG_FLUSH_SECONDS = 1.0
     API_TITLE = "municipal"

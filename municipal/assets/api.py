@@ -16,6 +16,7 @@ from webargs.flaskparser import FlaskParser
 
 from ..errors import DomainError, NotFound, Unauthorized, ValidationError
 from ..extensions import api, csrf, db
+from ..permissions import roles, signed_in
 from . import services
 from .models import Area, Asset, CodeEvent, IdentityCode
 from .schemas import (
@@ -102,6 +103,7 @@ def blueprints():
 # --- assets ------------------------------------------------------------------------
 
 @assets_bp.route("/assets")
+@signed_in
 @assets_bp.doc(summary=N_("Find facilities"), description=N_(
     "Filters combine. Pages follow the id (keyset pagination): pass `next` as `after` "
     "to get the following page; `next` is null on the last one."))
@@ -145,6 +147,7 @@ def _search(q: str):
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}")
+@signed_in
 @assets_bp.doc(summary=N_("Read a facility"))
 @assets_bp.response(200, AssetSchema)
 def get_asset(asset_id):
@@ -152,6 +155,7 @@ def get_asset(asset_id):
 
 
 @assets_bp.route("/assets/by-code/<code>")
+@signed_in
 @assets_bp.doc(summary=N_("Read the facility of an identity code"), description=N_(
     "Any spelling: lower case, without hyphens, with O for 0 or I for 1. "
     "A revoked code still finds the facility it was bound to."))
@@ -164,6 +168,7 @@ def get_asset_by_code(code):
 
 
 @assets_bp.route("/assets", methods=["POST"])
+@roles("admin", "supervisor")
 @assets_bp.doc(summary=N_("Register a facility"),
                description=N_("It gets the unbound pre-printed `code` given, or a new code."))
 @assets_bp.arguments(AssetCreateSchema)
@@ -176,6 +181,7 @@ def create_asset(data):
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}", methods=["PATCH"])
+@roles("admin", "supervisor")
 @assets_bp.doc(summary=N_("Change a facility"),
                description=N_("Send only the fields to change, and the `version` you read."))
 @assets_bp.arguments(AssetUpdateSchema)
@@ -186,6 +192,7 @@ def update_asset(data, asset_id):
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}/retire", methods=["POST"])
+@roles("admin", "supervisor")
 @assets_bp.doc(summary=N_("Decommission a facility"),
                description=N_("Its record, codes and history stay."))
 @assets_bp.arguments(VersionSchema)
@@ -210,6 +217,7 @@ def _versioned(asset_id: int, version: int, change) -> Asset:
 # --- identity codes ----------------------------------------------------------------
 
 @codes_bp.route("/codes/<code>")
+@signed_in
 @codes_bp.doc(summary=N_("Look up an identity code and its history"))
 @codes_bp.response(200, CodeDetailSchema)
 def get_code(code):
@@ -217,6 +225,7 @@ def get_code(code):
 
 
 @codes_bp.route("/codes", methods=["POST"])
+@roles("admin", "supervisor")
 @codes_bp.doc(summary=N_("Issue unbound codes to print ahead"))
 @codes_bp.arguments(CodeIssueSchema)
 @codes_bp.response(201, CodeListSchema)
@@ -229,6 +238,7 @@ def issue_codes(data):
 
 
 @codes_bp.route("/codes/<code>/bind", methods=["POST"])
+@roles("admin", "supervisor")
 @codes_bp.doc(summary=N_("Bind an unbound code to a facility"),
               description=N_("A code the facility had before is revoked and points at this one."))
 @codes_bp.arguments(CodeBindSchema)
@@ -241,6 +251,7 @@ def bind_code(data, code):
 
 
 @codes_bp.route("/codes/<code>/revoke", methods=["POST"])
+@roles("admin", "supervisor")
 @codes_bp.doc(summary=N_("Revoke a code (a damaged or lost label)"),
               description=N_("A bound code's facility gets the `replacement` bound instead, or a new code."))
 @codes_bp.arguments(CodeRevokeSchema)
@@ -266,6 +277,7 @@ def _with_history(code: IdentityCode) -> dict:
 # --- areas and types ---------------------------------------------------------------
 
 @areas_bp.route("/areas")
+@signed_in
 @areas_bp.doc(summary=N_("List the areas, each parent before its children"))
 @areas_bp.response(200, AreaListSchema)
 def list_areas():
@@ -273,6 +285,7 @@ def list_areas():
 
 
 @types_bp.route("/types")
+@signed_in
 @types_bp.doc(summary=N_("List the facility types, their attributes and who answers for them"))
 @types_bp.response(200, TypeListSchema)
 def list_types():
@@ -304,6 +317,7 @@ def _describe_type(asset_type) -> dict:
 # --- the browsable description ------------------------------------------------------
 
 @docs_bp.route("/api/docs")
+@signed_in
 @login_required
 def docs():
     spec = api.spec.to_dict()

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from ..errors import DomainError
 from ..extensions import db
+from ..permissions import roles
 from . import printing, queries
 from .labels import PRESETS
 
@@ -20,6 +21,7 @@ def _selection_from(values):
 
 
 @bp.route("/labels", methods=["GET", "POST"])
+@roles("admin", "supervisor")
 @login_required
 def index():
     if not current_user.can_edit:

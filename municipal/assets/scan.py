@@ -8,7 +8,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from .. import i18n
 from ..errors import NotFound, ValidationError
 from ..extensions import csrf, db
+from ..permissions import public
 from . import facts, history, qr, resolver, services
+from ..workorders import services as workorders
 from .types import TYPES
 
 bp = Blueprint("scan", __name__)
@@ -25,6 +27,7 @@ def _position_signer() -> URLSafeTimedSerializer:
 
 
 @bp.route("/A")
+@public
 def lookup():
     """A code typed by hand."""
     text = request.args.get("code", "").strip()
@@ -36,6 +39,7 @@ def lookup():
 # Decorators register bottom-up and url_for builds the first registered rule: /A/ stays last.
 @bp.route("/a/<text>")
 @bp.route("/A/<text>")
+@public
 def resolve(text: str):
     if i18n.surely_anonymous():
         card = resolver.public_card(text)
@@ -60,7 +64,7 @@ def resolve(text: str):
         return render_template("scan/unbound.html", found=found, position_token=position_token)
     return render_template(
         "assets/detail.html", asset=asset, code=found.code, position_token=position_token,
-        events=history.recent(asset), scanned=True,
+        events=history.recent(asset), scanned=True, due_here=workorders.due_here(current_user, asset.id),
     )
 
 
@@ -85,11 +89,14 @@ def _public_urls() -> dict:
             "scan_js": url_for("static", filename="js/scan.js"),
             "login": url_for("auth.login"),
             "position": url_for("scan.scan_position"),
+            # The report form of a code is this prefix + code + "/report": one url_for, not one per scan.
+            "report_prefix": url_for("scan.lookup") + "/",
         }
     return urls
 
 
 @bp.route("/scan/position", methods=["POST"])
+@public
 @csrf.exempt  # the signed scan token is the proof; anonymous scanners have no session to carry CSRF
 def scan_position():
     data = request.get_json(silent=True) or {}
@@ -118,6 +125,7 @@ def _ec_level() -> str:
 
 @bp.route("/a/<text>/qr.svg")
 @bp.route("/A/<text>/qr.svg")
+@public
 def qr_svg(text: str):
     svg = qr.qr_svg(_qr_payload(text), _ec_level())
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
@@ -125,6 +133,7 @@ def qr_svg(text: str):
 
 @bp.route("/a/<text>/qr.png")
 @bp.route("/A/<text>/qr.png")
+@public
 def qr_png(text: str):
     try:
         scale = min(max(int(request.args.get("scale", 8)), 1), 40)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from ..audit.services import diff, pending_changes, record, snapshot
 from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
@@ -200,6 +201,7 @@ def create_asset(actor, data: dict, code: str | None = None, is_demo: bool = Fal
     _apply(asset, clean)
     db.session.add(asset)
     db.session.flush()
+    record(actor, "asset", asset.id, "create", diff({}, snapshot(asset)))
     bind_code(actor, unbound or issue_codes(actor, asset.type, 1)[0], asset)
     return asset
 
@@ -208,7 +210,9 @@ def update_asset(actor, asset: Asset, data: dict, version: int | None) -> Asset:
     """Change a facility. `version` must be the one the user saw; a stale one is a Conflict."""
     require_editor(actor)
     check_version(asset, version)
+    before = snapshot(asset)
     _apply(asset, clean_asset(data, existing=asset))
+    record(actor, "asset", asset.id, "update", diff(before, snapshot(asset)))
     db.session.flush()
     return asset
 
@@ -218,6 +222,7 @@ def retire_asset(actor, asset: Asset, version: int | None) -> Asset:
     require_editor(actor)
     check_version(asset, version)
     asset.status = "decommissioned"
+    record(actor, "asset", asset.id, "retire", pending_changes(asset))
     db.session.flush()
     return asset
 
@@ -303,6 +308,8 @@ def issue_codes(actor, type_key: str, count: int) -> list[IdentityCode]:
     db.session.flush()
     db.session.add_all(CodeEvent(code_id=c.id, action="issued", user_id=actor.id) for c in issued)
     db.session.flush()
+    for c in issued:
+        record(actor, "code", c.code, "issue", {"status": [None, c.status]})
     return issued
 
 
@@ -314,6 +321,7 @@ def bind_code(actor, code: IdentityCode, asset: Asset) -> IdentityCode:
     code.status, code.asset_id, code.bound_at = "bound", asset.id, utcnow()
     db.session.add(CodeEvent(code_id=code.id, asset_id=asset.id, action="bound", user_id=actor.id))
     db.session.flush()
+    record(actor, "asset", asset.id, "bind", {"code": [previous.code if previous else None, code.code]})
     if previous is not None:
         _revoke(actor, previous, _("replaced by %(code)s", code=code.code), code)
     db.session.expire(asset, ["code"])
@@ -342,6 +350,7 @@ def revoke_code(actor, code: IdentityCode, reason: str, replacement: IdentityCod
 def _revoke(actor, code: IdentityCode, reason: str, replacement: IdentityCode | None) -> None:
     code.status, code.revoked_at, code.revoked_reason = "revoked", utcnow(), reason.strip()[:300]
     code.replaced_by_id = replacement.id if replacement else None
+    record(actor, "code", code.code, "revoke", pending_changes(code))
     db.session.add(CodeEvent(code_id=code.id, asset_id=code.asset_id, action="revoked", user_id=actor.id, note=reason[:300]))
     db.session.flush()
 

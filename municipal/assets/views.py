@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..errors import DomainError, ValidationError
 from ..extensions import db
+from ..permissions import public, roles, signed_in
 from . import history, photos, queries, services
 from .forms import BindForm, PhotoForm, RevokeForm, asset_form, field_errors, form_to_data
 from .types import TYPES, format_chainage
@@ -27,11 +28,13 @@ def _filters() -> queries.Filters:
 
 
 @bp.route("/")
+@public
 def home():
     return redirect(url_for("assets.index"))
 
 
 @bp.route("/assets")
+@signed_in
 @login_required
 def index():
     filters = _filters()
@@ -45,6 +48,7 @@ def index():
 
 
 @bp.route("/assets/<int:asset_id>")
+@signed_in
 @login_required
 def detail(asset_id: int):
     asset = services.get_asset(asset_id)
@@ -74,6 +78,7 @@ def _require_editor():
 
 
 @bp.route("/assets/new", methods=["GET", "POST"])
+@roles("admin", "supervisor")
 @login_required
 def new():
     _require_editor()
@@ -98,6 +103,7 @@ def new():
 
 
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
+@roles("admin", "supervisor")
 @login_required
 def edit(asset_id: int):
     _require_editor()
@@ -121,6 +127,7 @@ def edit(asset_id: int):
 
 
 @bp.route("/assets/<int:asset_id>/photos", methods=["POST"])
+@roles("admin", "supervisor")
 @login_required
 def add_photo(asset_id: int):
     _require_editor()
@@ -139,12 +146,14 @@ def add_photo(asset_id: int):
 
 
 @bp.route("/media/<path:name>")
+@signed_in
 @login_required
 def media(name: str):
     return send_from_directory(Path(current_app.config["MEDIA_DIR"]), name)
 
 
 @bp.route("/codes/<text>/revoke", methods=["POST"])
+@roles("admin", "supervisor")
 @login_required
 def revoke(text: str):
     _require_editor()
@@ -168,6 +177,7 @@ def revoke(text: str):
 
 
 @bp.route("/A/<text>/bind", methods=["POST"])
+@roles("admin", "supervisor")
 @login_required
 def bind(text: str):
     """Bind a pre-printed code, found unbound on a scan, to a facility on the spot."""

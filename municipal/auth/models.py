@@ -21,6 +21,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(300))
     role: Mapped[str] = mapped_column(sa.String(16))
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -77,9 +78,27 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Space-separated: "read" or "read write". Tokens made before scopes existed could write.
+    scopes: Mapped[str] = mapped_column(sa.String(40), default="read write", server_default="read write")
 
     user: Mapped[User] = relationship()
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes.split()
+
+    def usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     @staticmethod
     def digest(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt, kept in the database so every worker process sees the same count."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), index=True)
+    ip: Mapped[str] = mapped_column(sa.String(45), index=True)
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,11 +1,14 @@
 """Sign in and out; who the current user is, from a session or a bearer token."""
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errors import Unauthorized
 from ..extensions import db, login_manager
+from ..permissions import LAST_SEEN_KEY, public, signed_in
 from . import services
 from .forms import LoginForm
 from .models import User
@@ -23,7 +26,11 @@ def _load_user(user_id: str):
 def _load_bearer(req):
     header = req.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        return services.user_for_token(header[7:].strip())
+        token = services.token_for(header[7:].strip())
+        if token is not None:
+            # The permission guard reads the token's scopes from here.
+            g.api_token = token
+            return token.user
     return None
 
 
@@ -35,24 +42,32 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
-        if user is not None:
-            session.permanent = True
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        flash(_("Wrong user name or password."), "error")
-        return render_template("auth/login.html", form=form), 401
+        try:
+            user = services.sign_in(form.username.data, form.password.data, request.remote_addr or "")
+        except (Unauthorized, services.TooManyAttempts) as error:
+            # The attempt is recorded even though it failed: that is what the throttle counts.
+            db.session.commit()
+            flash(error.message, "error")
+            return render_template("auth/login.html", form=form), error.status
+        db.session.commit()
+        session.permanent = True
+        login_user(user)
+        session[LAST_SEEN_KEY] = int(datetime.now(timezone.utc).timestamp())
+        return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
+@signed_in
 @login_required
 def logout():
     logout_user()
+    session.pop(LAST_SEEN_KEY, None)
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

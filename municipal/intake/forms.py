@@ -1,0 +1,27 @@
+"""HTML forms for citizen reports. The services check every value; the forms carry them and CSRF."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from .models import CATEGORIES
+
+
+class ReportForm(FlaskForm):
+    category = RadioField(_l("What is the problem?"), validate_choice=False,
+                          choices=[SelectChoice(key, label) for key, label in CATEGORIES.items()])
+    description = TextAreaField(_l("Describe it"))
+    photo = FileField(_l("Photo (optional)"))
+    contact_name = StringField(_l("Your name (optional)"))
+    contact_phone = StringField(_l("Your phone (optional, only staff see it)"))
+    lon = HiddenField()
+    lat = HiddenField()
+
+
+class CloseForm(FlaskForm):
+    reply = TextAreaField(_l("Reply to the citizen"))
+
+
+class AcceptForm(FlaskForm):
+    pass

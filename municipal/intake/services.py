@@ -1,0 +1,265 @@
+"""Citizen reports: submission, public status, and the supervisors' triage. Flushes, never commits."""
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from ..assets import codes, photos
+from ..assets.models import Area, Asset
+from ..audit.services import record
+from ..auth.models import EDITOR_ROLES
+from ..db import utcnow
+from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
+from ..extensions import db
+from ..notify.services import notify, supervisors_for_area
+from .models import CATEGORIES, STATUSES, CitizenReport
+
+NUMBER_PREFIX = "R-"
+NUMBER_LENGTH = 8
+DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
+REPLY_MAX = 2000
+# Characters people confuse when reading a number off a screen, and what Crockford Base32 means by them.
+_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+def client_fingerprint(ip: str, user_agent: str) -> str:
+    """Keyed, so the raw IP cannot be recovered by hashing every address."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{ip}\n{user_agent}".encode(), hashlib.sha256).hexdigest()
+
+
+def _new_number() -> str:
+    while True:
+        number = NUMBER_PREFIX + "".join(secrets.choice(codes.ALPHABET) for _ in range(NUMBER_LENGTH))
+        if not db.session.scalar(sa.select(CitizenReport.id).where(CitizenReport.number == number)):
+            return number
+
+
+def normalize_number(text: str) -> str | None:
+    """The canonical tracking number for what a person typed (any case, spaces, 0/O and 1/I/L mixed up)."""
+    body = "".join((text or "").upper().split()).replace("-", "")
+    if body.startswith("R") and len(body) == NUMBER_LENGTH + 1:
+        body = body[1:]
+    body = body.translate(_READ_AS)
+    if len(body) != NUMBER_LENGTH or any(c not in codes.VALUES for c in body):
+        return None
+    return NUMBER_PREFIX + body
+
+
+def _check_rate(fingerprint: str, now: datetime) -> None:
+    limit = current_app.config["REPORT_RATE_LIMIT"]
+    window = timedelta(seconds=current_app.config["REPORT_RATE_WINDOW_SECONDS"])
+    recent = db.session.scalar(
+        sa.select(sa.func.count(CitizenReport.id))
+        .where(CitizenReport.client_fingerprint == fingerprint, CitizenReport.created_at > now - window)
+    )
+    if recent >= limit:
+        raise RateLimited(_("You have sent %(n)s reports in the last hour, the most we accept; please try again "
+                            "later or call the hotline.", n=limit))
+
+
+def _coordinate(value, low: float, high: float):
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return number if math.isfinite(number) and low <= number <= high else False
+
+
+def submit_report(*, category: str, description: str, fingerprint: str, asset_id: int | None = None,
+                  photo=None, contact_name: str = "", contact_phone: str = "", lon=None, lat=None,
+                  now: datetime | None = None) -> CitizenReport:
+    """Record a citizen's report. `photo` is a readable upload or None; `fingerprint` from client_fingerprint()."""
+    now = now or utcnow()
+    _check_rate(fingerprint, now)
+    description = (description or "").strip()
+    contact_name, contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
+    errors = {}
+    if category not in CATEGORIES:
+        errors["category"] = _("Choose what kind of problem it is.")
+    if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
+        errors["description"] = _("Describe the problem in %(min)s to %(max)s characters.",
+                                  min=DESCRIPTION_MIN, max=DESCRIPTION_MAX)
+    if len(contact_name) > 100:
+        errors["contact_name"] = _("The name is too long.")
+    if contact_phone and (len(contact_phone) > 40 or not any(c.isdigit() for c in contact_phone)):
+        errors["contact_phone"] = _("This does not look like a phone number.")
+    lon_value, lat_value = _coordinate(lon, -180, 180), _coordinate(lat, -90, 90)
+    if lon_value is False or lat_value is False or (lon_value is None) != (lat_value is None):
+        errors["position"] = _("The position is not valid.")
+    if asset_id is not None and db.session.get(Asset, asset_id) is None:
+        errors["asset"] = _("This facility does not exist.")
+    if errors:
+        raise ValidationError(_("The report could not be sent; please check the marked fields."), errors)
+    photo_path = thumb_path = None
+    if photo is not None:
+        photo_path, thumb_path, _size = photos.store_image(photos.load_image(photo), f"reports/{now:%Y-%m}")
+    report = CitizenReport(
+        number=_new_number(), asset_id=asset_id, category=category, description=description,
+        photo_path=photo_path, thumb_path=thumb_path, contact_name=contact_name, contact_phone=contact_phone,
+        lon=lon_value, lat=lat_value, client_fingerprint=fingerprint, status="new", reply="", created_at=now,
+    )
+    db.session.add(report)
+    db.session.flush()
+    # Contact details stay out of the trail: it is kept for good, they should not be.
+    record(None, "citizen_report", report.id, "create", {
+        "number": [None, report.number], "asset": [None, asset_id], "category": [None, category],
+        "status": [None, "new"],
+    })
+    asset = db.session.get(Asset, asset_id) if asset_id is not None else None
+    if asset is not None and asset.area_id is not None:
+        notify(supervisors_for_area(asset.area_id), "citizen_report",
+               {"number": report.number, "area": asset.area.name, "title": f"{asset.name}: {description[:60]}"},
+               f"/reports/{report.id}", dedupe_key=f"citizen_report:{report.id}")
+    return report
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    """What the public status page may show: no contact details, no position, no staff names."""
+
+    number: str
+    category: str
+    category_label: str
+    facility: str
+    status: str
+    status_label: str
+    reply: str
+    created_at: datetime
+    accepted_at: datetime | None
+    closed_at: datetime | None
+
+
+def report_status(number: str) -> ReportStatus:
+    canonical = normalize_number(number)
+    report = canonical and db.session.scalar(
+        sa.select(CitizenReport).where(CitizenReport.number == canonical).options(joinedload(CitizenReport.asset))
+    )
+    if not report:
+        raise NotFound(_("There is no report with the number %(number)s.", number=(number or "").strip()[:20]),
+                       {"number": _("not found")})
+    return ReportStatus(
+        number=report.number, category=report.category, category_label=str(CATEGORIES[report.category]),
+        facility=report.asset.name if report.asset else "", status=report.status,
+        status_label=str(STATUSES[report.status]), reply=report.reply, created_at=report.created_at,
+        accepted_at=report.accepted_at, closed_at=report.closed_at,
+    )
+
+
+def _require_staff(actor) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("Please sign in."))
+    if actor.role not in EDITOR_ROLES:
+        raise PermissionDenied(_("Only supervisors and administrators may handle citizen reports."))
+
+
+def _area_paths(actor) -> list[str]:
+    """The area paths a supervisor answers for; empty means everywhere."""
+    return [] if actor.role == "admin" else [area.path for area in actor.areas]
+
+
+def _scoped(query: sa.Select, actor) -> sa.Select:
+    paths = _area_paths(actor)
+    if not paths:
+        return query
+    # A report without a facility has no area: every supervisor sees it, or nobody would.
+    in_areas = sa.select(Asset.id).join(Area, Asset.area_id == Area.id).where(
+        sa.or_(*(Area.path.startswith(path) for path in paths)))
+    return query.where(sa.or_(CitizenReport.asset_id.is_(None), CitizenReport.asset_id.in_(in_areas)))
+
+
+@dataclass
+class TriageFilters:
+    status: str = ""
+    area: str = ""
+
+
+def triage_query(actor, filters: TriageFilters) -> sa.Select:
+    """The reports `actor` may triage, newest first, narrowed by status and area (code or name)."""
+    _require_staff(actor)
+    query = _scoped(sa.select(CitizenReport), actor)
+    if filters.status:
+        if filters.status not in STATUSES:
+            raise ValidationError(_("Unknown status."), {"status": _("invalid")})
+        query = query.where(CitizenReport.status == filters.status)
+    if filters.area:
+        area = db.session.scalar(sa.select(Area).where(sa.or_(Area.code == filters.area, Area.name == filters.area)))
+        if area is None:
+            raise ValidationError(_("Unknown area."), {"area": _("invalid")})
+        query = query.where(CitizenReport.asset_id.in_(
+            sa.select(Asset.id).join(Area, Asset.area_id == Area.id).where(Area.path.startswith(area.path))))
+    return query.order_by(CitizenReport.id.desc())
+
+
+def triage_page(actor, filters: TriageFilters, after: int | None = None,
+                limit: int = 50) -> tuple[list[CitizenReport], int | None]:
+    """One keyset page of triage_query() and the id to continue after (None at the end)."""
+    query = triage_query(actor, filters).options(joinedload(CitizenReport.asset).joinedload(Asset.area))
+    if after:
+        query = query.where(CitizenReport.id < after)
+    rows = list(db.session.scalars(query.limit(limit + 1)).unique())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def get_report(actor, report_id: int) -> CitizenReport:
+    """A report for staff, with contact details; one outside the actor's areas does not exist for them."""
+    _require_staff(actor)
+    report = db.session.scalar(_scoped(sa.select(CitizenReport), actor).where(CitizenReport.id == report_id))
+    if report is None:
+        raise NotFound(_("There is no such report."))
+    return report
+
+
+def close_report(actor, report_id: int, reply: str) -> CitizenReport:
+    report = get_report(actor, report_id)
+    reply = (reply or "").strip()
+    if not reply or len(reply) > REPLY_MAX:
+        message = _("Write a reply of 1 to %(max)s characters for the citizen.", max=REPLY_MAX)
+        raise ValidationError(message, {"reply": message})
+    if report.status == "closed":
+        raise Conflict(_("This report is already closed."))
+    record(actor, "citizen_report", report.id, "close", {"status": [report.status, "closed"], "reply": [None, reply]})
+    report.status, report.reply = "closed", reply
+    report.closed_at, report.closed_by_id = utcnow(), actor.id
+    db.session.flush()
+    return report
+
+
+def accept_report(actor, report_id: int) -> CitizenReport:
+    """Turn a new report into a work order on its facility."""
+    from ..workorders.services import create_work_order
+
+    report = get_report(actor, report_id)
+    if report.status != "new":
+        raise Conflict(_("Only a new report can become a work order."))
+    if report.asset_id is None:
+        raise ValidationError(_("This report names no facility; close it with a reply instead."),
+                              {"asset": _("required")})
+    category = str(CATEGORIES[report.category])
+    work_order = create_work_order(
+        actor, asset_id=report.asset_id, kind="citizen_report",
+        title=_("Citizen report %(number)s: %(category)s", number=report.number, category=category),
+        description=report.description, priority="normal", source="citizen", citizen_report_id=report.id,
+    )
+    record(actor, "citizen_report", report.id, "accept",
+           {"status": ["new", "accepted"], "work_order": [None, work_order.id]})
+    report.status, report.work_order_id = "accepted", work_order.id
+    report.accepted_at, report.accepted_by_id = utcnow(), actor.id
+    db.session.flush()
+    return report

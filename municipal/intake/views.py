@@ -1,0 +1,141 @@
+"""Citizen report pages: the public form and status page, and the supervisors' triage."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..assets import queries, resolver
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from ..permissions import public, roles
+from . import services
+from .forms import AcceptForm, CloseForm, ReportForm
+from .models import CATEGORIES, STATUSES
+
+bp = Blueprint("intake", __name__)
+
+
+def _report_form(asset, code: str | None):
+    form = ReportForm()
+    errors, status = {}, 200
+    if form.validate_on_submit():
+        upload = form.photo.data
+        try:
+            report = services.submit_report(
+                category=form.category.data or "", description=form.description.data or "",
+                asset_id=asset.id if asset else None, photo=upload if upload and upload.filename else None,
+                contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
+                lon=form.lon.data, lat=form.lat.data,
+                fingerprint=services.client_fingerprint(request.remote_addr or "", request.user_agent.string),
+            )
+            db.session.commit()
+            return redirect(url_for("intake.sent", number=report.number))
+        except DomainError as error:
+            db.session.rollback()
+            errors, status = error.fields, error.status
+            flash(error.message, "error")
+    return render_template("intake/report_form.html", form=form, asset=asset, code=code, errors=errors,
+                           categories=CATEGORIES), status
+
+
+# Decorators register bottom-up and url_for builds the first registered rule: /A/ stays last.
+@bp.route("/a/<text>/report", methods=["GET", "POST"])
+@bp.route("/A/<text>/report", methods=["GET", "POST"])
+@public
+def report_for_code(text: str):
+    found = resolver.resolve(text)
+    if found.kind in ("mistyped", "malformed", "unknown"):
+        return render_template("scan/not_found.html", found=found), 404
+    # A revoked label still names its facility; an unbound one names none, and the report goes to triage as is.
+    return _report_form(found.asset, found.code.code)
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@public
+def report():
+    return _report_form(None, None)
+
+
+@bp.route("/report/sent/<number>")
+@public
+def sent(number: str):
+    status = services.report_status(number)
+    return render_template("intake/sent.html", report=status)
+
+
+@bp.route("/report/status")
+@public
+def status():
+    number = request.args.get("number", "").strip()
+    if not number:
+        return render_template("intake/status.html", report=None, number="")
+    try:
+        found = services.report_status(number)
+    except NotFound as error:
+        return render_template("intake/status.html", report=None, number=number, error=error.message), 404
+    return render_template("intake/status.html", report=found, number=found.number)
+
+
+def _after() -> int | None:
+    value = request.args.get("after", "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/reports/triage")
+@roles("admin", "supervisor")
+def triage():
+    filters = services.TriageFilters(status=request.args.get("status", ""), area=request.args.get("area", ""))
+    after = _after()
+    rows, next_after = services.triage_page(current_user, filters, after, current_app.config["PAGE_SIZE"])
+    return render_template("intake/triage.html", rows=rows, filters=filters, after=after, next_after=next_after,
+                           areas=queries.area_choices(str(get_locale())), categories=CATEGORIES,
+                           report_statuses=STATUSES)
+
+
+def _detail(report_id: int, close_form=None, status: int = 200):
+    report = services.get_report(current_user, report_id)
+    return render_template("intake/detail.html", report=report, close_form=close_form or CloseForm(),
+                           accept_form=AcceptForm(), categories=CATEGORIES, report_statuses=STATUSES), status
+
+
+@bp.route("/reports/<int:report_id>")
+@roles("admin", "supervisor")
+def detail(report_id: int):
+    return _detail(report_id)
+
+
+@bp.route("/reports/<int:report_id>/close", methods=["POST"])
+@roles("admin", "supervisor")
+def close(report_id: int):
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            services.close_report(current_user, report_id, form.reply.data or "")
+            db.session.commit()
+            flash(_("The report is closed and the citizen can read your reply."), "success")
+            return redirect(url_for("intake.detail", report_id=report_id))
+        except DomainError as error:
+            db.session.rollback()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+            return _detail(report_id, form, error.status)
+    return redirect(url_for("intake.detail", report_id=report_id))
+
+
+@bp.route("/reports/<int:report_id>/accept", methods=["POST"])
+@roles("admin", "supervisor")
+def accept(report_id: int):
+    form = AcceptForm()
+    if form.validate_on_submit():
+        try:
+            report = services.accept_report(current_user, report_id)
+            db.session.commit()
+            flash(_("Work order %(id)s was created from this report.", id=report.work_order_id), "success")
+        except DomainError as error:
+            db.session.rollback()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+            return _detail(report_id, status=error.status)
+    return redirect(url_for("intake.detail", report_id=report_id))

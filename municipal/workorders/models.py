@@ -1,0 +1,59 @@
+"""Work orders and their comments."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class WorkOrder(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    asset_id: Mapped[int] = mapped_column(sa.ForeignKey("asset.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    priority: Mapped[str] = mapped_column(sa.String(10), default="normal")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(sa.String(10), default="manual")
+    status: Mapped[str] = mapped_column(sa.String(12), default="new")
+    assignee_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    assignee_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"), index=True)
+    checklist_template_id: Mapped[int | None] = mapped_column()
+    citizen_report_id: Mapped[int | None] = mapped_column()
+    # The work order whose finding this one follows up.
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")  # of the last hold, send-back or cancel
+    time_spent_min: Mapped[int | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    asset = relationship("Asset")
+    assignee_user = relationship("User", foreign_keys=[assignee_user_id])
+    assignee_team = relationship("Team")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    comments: Mapped[list["WorkOrderComment"]] = relationship(order_by="WorkOrderComment.id")
+
+    __mapper_args__ = {"version_id_col": version}
+    # The board: open work by due date, which puts the overdue first.
+    __table_args__ = (sa.Index("ix_work_order_status_due", "status", "due_at", "id"),)
+
+    @property
+    def number(self) -> str:
+        return f"WO-{self.id:06d}"
+
+
+class WorkOrderComment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(sa.ForeignKey("work_order.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[str] = mapped_column(sa.Text)
+
+    author = relationship("User")

@@ -1,0 +1,342 @@
+"""Creating work orders and moving them through their life. Flushes, never commits.
+
+Who may do what: supervisors and admins create, assign, accept, send back and cancel, within
+their areas of responsibility; the assignee (or any member of the assigned team) starts, holds,
+resumes and completes. Every change is written to the audit trail; assignment and send-back
+notify the people concerned.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..assets.models import Area, Asset
+from ..audit.services import record
+from ..auth.models import Team, User
+from ..db import utcnow
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..extensions import db
+from ..notify.services import notify
+from . import states
+from .models import WorkOrder, WorkOrderComment
+
+SUPERVISOR_ROLES = ("admin", "supervisor")
+
+
+def is_supervisor(actor) -> bool:
+    return actor is not None and getattr(actor, "role", None) in SUPERVISOR_ROLES
+
+
+def _area_paths(actor) -> list[str]:
+    return [area.path for area in actor.areas]
+
+
+def is_assignee(actor, order: WorkOrder) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    return order.assignee_user_id == actor.id or order.assignee_team_id in {t.id for t in actor.teams}
+
+
+def may_see(actor, order: WorkOrder) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.role == "crew":
+        return is_assignee(actor, order)
+    paths = _area_paths(actor)
+    if actor.role == "admin" or not paths:
+        return True
+    area_path = order.asset.area.path if order.asset and order.asset.area else ""
+    return any(area_path.startswith(p) for p in paths)
+
+
+def _require_supervisor_of(actor, asset: Asset) -> None:
+    if not is_supervisor(actor):
+        raise PermissionDenied(_("Only supervisors and administrators may do this."))
+    paths = _area_paths(actor)
+    if actor.role != "admin" and paths:
+        area_path = asset.area.path if asset.area else ""
+        if not any(area_path.startswith(p) for p in paths):
+            raise PermissionDenied(_("This facility is outside your areas of responsibility."))
+
+
+def sla_due(priority: str, now: datetime) -> datetime:
+    return now + timedelta(hours=current_app.config["WORK_ORDER_SLA_HOURS"][priority])
+
+
+def _assignee(user_id, team_id) -> tuple[User | None, Team | None]:
+    errors = {}
+    user = team = None
+    if user_id not in (None, ""):
+        user = db.session.get(User, _int(user_id, "assignee_user", errors))
+        if user is None and "assignee_user" not in errors:
+            errors["assignee_user"] = _("no such user")
+        elif user is not None and not user.active:
+            errors["assignee_user"] = _("this account is disabled")
+    if team_id not in (None, ""):
+        team = db.session.get(Team, _int(team_id, "assignee_team", errors))
+        if team is None and "assignee_team" not in errors:
+            errors["assignee_team"] = _("no such team")
+    if user is not None and team is not None:
+        errors["assignee_user"] = _("assign a person or a team, not both")
+    if errors:
+        raise ValidationError(_("The assignee is not valid."), errors)
+    return user, team
+
+
+def _int(value, field: str, errors: dict) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        errors[field] = _("must be a number")
+        return None
+
+
+def create_work_order(actor, *, asset_id, kind: str, title: str, description: str = "", priority: str = "normal",
+                      due_at: datetime | None = None, source: str = "manual", assignee_user_id=None,
+                      assignee_team_id=None, checklist_template_id=None, citizen_report_id=None,
+                      parent_id=None) -> WorkOrder:
+    errors = {}
+    asset = db.session.get(Asset, asset_id) if str(asset_id or "").isdigit() else None
+    if asset is None:
+        errors["asset"] = _("no such facility")
+    if kind not in states.KINDS:
+        errors["kind"] = _("unknown kind of work")
+    if source not in states.SOURCES:
+        errors["source"] = _("unknown source")
+    if priority not in states.PRIORITIES:
+        errors["priority"] = _("unknown priority")
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        errors["title"] = _("a title of 1 to 200 characters is required")
+    now = utcnow()
+    if due_at is not None and due_at < now - timedelta(days=1):
+        errors["due_at"] = _("the due date lies in the past")
+    if errors:
+        raise ValidationError(_("The work order was not created."), errors)
+    # Findings and calendar rules make work on their own; people need the supervisor's rights.
+    if source in ("manual", "citizen"):
+        _require_supervisor_of(actor, asset)
+    user, team = _assignee(assignee_user_id, assignee_team_id)
+    order = WorkOrder(
+        kind=kind, asset=asset, title=title, description=(description or "").strip(), priority=priority,
+        due_at=due_at or sla_due(priority, now), source=source, status="assigned" if (user or team) else "new",
+        assignee_user=user, assignee_team=team, checklist_template_id=checklist_template_id,
+        citizen_report_id=citizen_report_id, parent_id=parent_id,
+        created_by_id=actor.id if getattr(actor, "is_authenticated", False) else None,
+    )
+    db.session.add(order)
+    db.session.flush()
+    record(actor, "work_order", order.id, "create", {
+        "kind": [None, kind], "title": [None, title], "asset": [None, asset.id], "priority": [None, priority],
+        "due_at": [None, order.due_at.isoformat()], "status": [None, order.status],
+    })
+    if user or team:
+        _notify_assigned(order)
+    return order
+
+
+def get_work_order(actor, order_id) -> WorkOrder:
+    order = db.session.get(WorkOrder, order_id) if str(order_id).isdigit() else None
+    if order is None or not may_see(actor, order):
+        raise NotFound(_("There is no work order %(id)s.", id=order_id))
+    return order
+
+
+def _check_version(order: WorkOrder, version) -> None:
+    try:
+        expected = int(version)
+    except (TypeError, ValueError):
+        raise ValidationError(_("The form is missing its version."), {"version": _("required")}) from None
+    if expected != order.version:
+        raise Conflict(
+            _("Someone else changed this work order in the meantime; here is its current state."),
+            {"version": _("stale")}, current=snapshot(order),
+        )
+
+
+def snapshot(order: WorkOrder) -> dict:
+    return {"id": order.id, "number": order.number, "status": order.status, "version": order.version,
+            "assignee_user": order.assignee_user_id, "assignee_team": order.assignee_team_id,
+            "due_at": order.due_at.isoformat(), "priority": order.priority}
+
+
+def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_min=None,
+        assignee_user_id=None, assignee_team_id=None) -> WorkOrder:
+    """One move of the state machine, checked: the action must exist, fit the status and the actor."""
+    order = get_work_order(actor, order_id)
+    spec = states.ACTIONS.get(action)
+    if spec is None:
+        raise ValidationError(_("Unknown action."), {"action": _("unknown")})
+    _check_version(order, version)
+    if spec.by == "supervisor":
+        _require_supervisor_of(actor, order.asset)
+    elif not (is_assignee(actor, order) or is_supervisor(actor)):
+        raise PermissionDenied(_("Only the assignee may do this."))
+    try:
+        target = states.move(action, order.status)
+    except states.IllegalMove:
+        raise Conflict(
+            _("A work order that is %(status)s cannot be moved with “%(action)s”.",
+              status=_(states.STATUSES[order.status]), action=_(spec.label)),
+            {"action": _("not possible now")}, current=snapshot(order),
+        ) from None
+    reason = (reason or "").strip()
+    if spec.needs_reason and not reason:
+        raise ValidationError(_("Please give a reason."), {"reason": _("required")})
+    changes = {"status": [order.status, target]}
+    now = utcnow()
+    if action == "assign":
+        user, team = _assignee(assignee_user_id, assignee_team_id)
+        if user is None and team is None:
+            raise ValidationError(_("Choose a person or a team."), {"assignee_user": _("required")})
+        changes["assignee"] = [_assignee_label(order.assignee_user, order.assignee_team), _assignee_label(user, team)]
+        order.assignee_user, order.assignee_team = user, team
+    if action == "start" and order.started_at is None:
+        order.started_at = now
+    if action == "complete":
+        minutes = _minutes(time_spent_min)
+        changes["time_spent_min"] = [order.time_spent_min, minutes]
+        order.time_spent_min, order.completed_at = minutes, now
+    if action in ("accept", "cancel"):
+        order.closed_at = now
+    if reason:
+        changes["reason"] = [order.reason or None, reason]
+        order.reason = reason[:500]
+    order.status = target
+    db.session.flush()
+    record(actor, "work_order", order.id, action, changes)
+    if action == "assign":
+        _notify_assigned(order)
+    if action == "send_back":
+        _notify(order, "sent_back", {"number": order.number, "title": order.title, "reason": reason})
+    return order
+
+
+def _minutes(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("The time spent is not valid."), {"time_spent_min": _("whole minutes")}) from None
+    if not 0 <= minutes <= 60 * 24 * 30:
+        raise ValidationError(_("The time spent is not valid."), {"time_spent_min": _("between 0 and 43200 minutes")})
+    return minutes
+
+
+def _assignee_label(user, team) -> str | None:
+    if user is not None:
+        return user.display_name or user.username
+    return team.name if team is not None else None
+
+
+def bulk_assign(actor, order_ids: list, *, assignee_user_id=None, assignee_team_id=None) -> int:
+    """Assign many at once; all or nothing. Versions are not asked: the supervisor picked them just now."""
+    if not order_ids:
+        raise ValidationError(_("Select at least one work order."), {"ids": _("required")})
+    orders = [get_work_order(actor, order_id) for order_id in order_ids]
+    for order in orders:
+        act(actor, order.id, "assign", version=order.version, assignee_user_id=assignee_user_id,
+            assignee_team_id=assignee_team_id)
+    return len(orders)
+
+
+def add_comment(actor, order_id, body: str) -> WorkOrderComment:
+    order = get_work_order(actor, order_id)
+    if actor.role == "viewer":
+        raise PermissionDenied(_("Viewers may not comment."))
+    body = (body or "").strip()
+    if not body or len(body) > 4000:
+        raise ValidationError(_("The comment was not added."), {"body": _("1 to 4000 characters")})
+    comment = WorkOrderComment(work_order_id=order.id, author_id=actor.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    record(actor, "work_order", order.id, "comment", {"comment": [None, body]})
+    return comment
+
+
+def _recipients(order: WorkOrder) -> list[User]:
+    if order.assignee_user is not None:
+        return [order.assignee_user]
+    return list(order.assignee_team.members) if order.assignee_team is not None else []
+
+
+def _notify(order: WorkOrder, kind: str, params: dict) -> None:
+    notify(_recipients(order), kind, params, f"/work/{order.id}")
+
+
+def _notify_assigned(order: WorkOrder) -> None:
+    _notify(order, "assigned", {"number": order.number, "title": order.title})
+
+
+@dataclass
+class BoardFilters:
+    kind: str = ""
+    area: str = ""
+    team: str = ""
+    priority: str = ""
+    source: str = ""
+    status: str = "open"
+
+
+def board_query(actor, filters: BoardFilters) -> sa.Select:
+    """Open work the actor may see, overdue first (earliest due first), then by id."""
+    query = sa.select(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
+    if filters.status == "open":
+        query = query.where(WorkOrder.status.in_(states.OPEN))
+    elif filters.status in states.STATUSES:
+        query = query.where(WorkOrder.status == filters.status)
+    for field, column, choices in (("kind", WorkOrder.kind, states.KINDS), ("priority", WorkOrder.priority, states.PRIORITIES),
+                                   ("source", WorkOrder.source, states.SOURCES)):
+        value = getattr(filters, field)
+        if value in choices:
+            query = query.where(column == value)
+    if filters.team.isdigit():
+        query = query.where(WorkOrder.assignee_team_id == int(filters.team))
+    if filters.area:
+        area = db.session.scalar(sa.select(Area).where(Area.code == filters.area))
+        if area is not None:
+            query = query.join(Area, Area.id == Asset.area_id).where(Area.path.startswith(area.path))
+    if actor.role == "crew":
+        team_ids = [t.id for t in actor.teams]
+        query = query.where(sa.or_(WorkOrder.assignee_user_id == actor.id, WorkOrder.assignee_team_id.in_(team_ids)))
+    elif actor.role != "admin" and actor.areas:
+        paths = [a.path for a in actor.areas]
+        scope = sa.select(Area.id).where(sa.or_(*[Area.path.startswith(p) for p in paths]))
+        query = query.where(Asset.area_id.in_(scope))
+    return query
+
+
+def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None, size: int):
+    """One page of the board by keyset (due_at, id): fast however many work orders there are."""
+    query = board_query(actor, filters)
+    if after is not None:
+        due, last_id = after
+        query = query.where(sa.or_(WorkOrder.due_at > due, sa.and_(WorkOrder.due_at == due, WorkOrder.id > last_id)))
+    rows = list(db.session.scalars(query.order_by(WorkOrder.due_at, WorkOrder.id).limit(size + 1)))
+    next_after = (rows[size - 1].due_at, rows[size - 1].id) if len(rows) > size else None
+    return rows[:size], next_after
+
+
+def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7) -> dict:
+    """A crew member's work: overdue, due by the end of today in the district's zone, and upcoming."""
+    query = board_query(actor, BoardFilters())
+    team_ids = [t.id for t in actor.teams]
+    query = query.where(sa.or_(WorkOrder.assignee_user_id == actor.id, WorkOrder.assignee_team_id.in_(team_ids)))
+    orders = list(db.session.scalars(query.order_by(WorkOrder.due_at, WorkOrder.id).limit(500)))
+    end_of_day = now.astimezone(tz).replace(hour=23, minute=59, second=59).astimezone(now.tzinfo)
+    horizon = end_of_day + timedelta(days=days_ahead)
+    return {
+        "overdue": [o for o in orders if o.due_at < now],
+        "today": [o for o in orders if now <= o.due_at <= end_of_day],
+        "upcoming": [o for o in orders if end_of_day < o.due_at <= horizon],
+    }
+
+
+def due_here(actor, asset_id: int) -> list[WorkOrder]:
+    """Open work at this facility that the actor may do: the scan page's 'work due here'."""
+    query = board_query(actor, BoardFilters()).where(WorkOrder.asset_id == asset_id)
+    return list(db.session.scalars(query.order_by(WorkOrder.due_at, WorkOrder.id).limit(20)))

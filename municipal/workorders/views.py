@@ -1,0 +1,204 @@
+"""Work order pages: the supervisors' board, a work order, creating and assigning, and the crew's own work."""
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..assets import services as asset_services
+from ..assets.forms import options
+from ..assets.models import Asset
+from ..assets.queries import area_choices
+from ..auth.models import Team, User
+from ..db import utcnow
+from ..errors import DomainError, ValidationError
+from ..extensions import db
+from ..permissions import roles, signed_in
+from . import services, states
+from .forms import ActionForm, BulkAssignForm, CommentForm, WorkOrderForm
+
+bp = Blueprint("workorders", __name__)
+
+
+def _people_choices():
+    users = db.session.scalars(sa.select(User).where(User.active, User.role.in_(("crew", "supervisor")))
+                               .order_by(User.username))
+    return options([("", "—")] + [(str(u.id), u.display_name or u.username) for u in users])
+
+
+def _team_choices():
+    teams = db.session.scalars(sa.select(Team).where(Team.active).order_by(Team.name))
+    return options([("", "—")] + [(str(t.id), t.name) for t in teams])
+
+
+def _fill_assignees(form) -> None:
+    form.assignee_user.choices = _people_choices()
+    form.assignee_team.choices = _team_choices()
+
+
+def _filters() -> services.BoardFilters:
+    args = request.args
+    return services.BoardFilters(kind=args.get("kind", ""), area=args.get("area", ""), team=args.get("team", ""),
+                                 priority=args.get("priority", ""), source=args.get("source", ""),
+                                 status=args.get("status", "open"))
+
+
+def _after():
+    raw = request.args.get("after", "")
+    due, _sep, last_id = raw.partition("_")
+    try:
+        return datetime.fromisoformat(due), int(last_id)
+    except ValueError:
+        return None
+
+
+@bp.route("/work")
+@signed_in
+def board():
+    filters = _filters()
+    after = _after()
+    rows, next_after = services.board_page(current_user, filters, after, current_app.config["PAGE_SIZE"])
+    form = BulkAssignForm()
+    _fill_assignees(form)
+    return render_template(
+        "workorders/board.html", rows=rows, filters=filters, after=after, form=form, now=utcnow(),
+        next_after=f"{next_after[0].isoformat()}_{next_after[1]}" if next_after else None,
+        areas=area_choices(str(get_locale())), teams=[(c.value, c.label) for c in _team_choices()[1:]], states=states,
+    )
+
+
+@bp.route("/work/mine")
+@signed_in
+def mine():
+    now = utcnow()
+    work = services.my_work(current_user, now, ZoneInfo(current_app.config["TIMEZONE"]))
+    return render_template("workorders/mine.html", work=work, now=now, states=states)
+
+
+def _asset_from(text: str) -> Asset | None:
+    text = (text or "").strip()
+    if text.isdigit():
+        return db.session.get(Asset, int(text))
+    if text:
+        try:
+            return asset_services.get_code(text).asset
+        except DomainError:
+            return None
+    return None
+
+
+@bp.route("/work/new", methods=["GET", "POST"])
+@roles("admin", "supervisor")
+def new():
+    form = WorkOrderForm(asset=request.args.get("asset", ""))
+    _fill_assignees(form)
+    errors = {}
+    if form.validate_on_submit():
+        asset = _asset_from(form.asset.data)
+        due_at = None
+        if form.due_on.data:
+            tz = ZoneInfo(current_app.config["TIMEZONE"])
+            due_at = datetime.combine(form.due_on.data, time(18, 0), tz).astimezone(timezone.utc)
+        try:
+            if asset is None:
+                raise ValidationError(_("The work order was not created."), {"asset": _("no such facility")})
+            order = services.create_work_order(
+                current_user, asset_id=asset.id, kind=form.kind.data, title=form.title.data,
+                description=form.description.data, priority=form.priority.data, due_at=due_at,
+                assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None,
+            )
+            db.session.commit()
+            flash(_("Work order %(number)s created.", number=order.number), "info")
+            return redirect(url_for("workorders.detail", order_id=order.id))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            errors = error.fields or {}
+    elif form.errors:
+        errors = {name: "; ".join(map(str, problems)) for name, problems in form.errors.items()}
+    status = 422 if errors or form.errors else 200
+    return render_template("workorders/new.html", form=form, errors=errors), status
+
+
+@bp.route("/work/<int:order_id>")
+@signed_in
+def detail(order_id: int):
+    order = services.get_work_order(current_user, order_id)
+    form = ActionForm(version=order.version)
+    _fill_assignees(form)
+    actions = [a for a in states.available(order.status) if _may(a, order)]
+    return render_template("workorders/detail.html", order=order, form=form, actions=actions,
+                           comment_form=CommentForm(), now=utcnow(),
+                           states=states)
+
+
+def _may(action: states.Action, order) -> bool:
+    if action.by == "supervisor":
+        return services.is_supervisor(current_user)
+    return services.is_assignee(current_user, order) or services.is_supervisor(current_user)
+
+
+@bp.route("/work/<int:order_id>/<action>", methods=["POST"])
+@signed_in
+def act(order_id: int, action: str):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired; please try again."), "error")
+        return redirect(url_for("workorders.detail", order_id=order_id))
+    try:
+        order = services.act(
+            current_user, order_id, action, version=form.version.data, reason=form.reason.data,
+            time_spent_min=request.form.get("time_spent_min"),
+            assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None,
+        )
+        db.session.commit()
+        flash(_("Work order %(number)s: %(status)s.", number=order.number, status=_(states.STATUSES[order.status])),
+              "info")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            raise
+        problems = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items())
+        flash(f"{error.message} {problems}".strip(), "error")
+    return redirect(url_for("workorders.detail", order_id=order_id), 303)
+
+
+@bp.route("/work/<int:order_id>/comments", methods=["POST"])
+@signed_in
+def comment(order_id: int):
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_comment(current_user, order_id, form.body.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+    return redirect(url_for("workorders.detail", order_id=order_id), 303)
+
+
+@bp.route("/work/assign", methods=["POST"])
+@roles("admin", "supervisor")
+def bulk_assign():
+    form = BulkAssignForm()
+    _fill_assignees(form)
+    if form.validate_on_submit():
+        try:
+            count = services.bulk_assign(current_user, request.form.getlist("ids"),
+                                         assignee_user_id=form.assignee_user.data or None,
+                                         assignee_team_id=form.assignee_team.data or None)
+            db.session.commit()
+            flash(_("%(count)s work orders assigned.", count=count), "info")
+        except DomainError as error:
+            db.session.rollback()
+            if error.status in (403, 404):
+                raise
+            problems = "; ".join(f"{v}" for v in (error.fields or {}).values())
+            flash(f"{error.message} {problems}".strip(), "error")
+    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
+                    else url_for("workorders.board"), 303)

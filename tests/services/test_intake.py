@@ -1,0 +1,140 @@
+"""Citizen reports in the service layer: validation, tracking numbers, rate limit, triage scope, closing."""
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from municipal.assets.models import Area
+from municipal.auth.services import create_user
+from municipal.db import utcnow
+from municipal.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from municipal.intake import services
+from municipal.intake.models import CitizenReport
+
+
+def jpeg(size=(64, 48)) -> BytesIO:
+    buffer = BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "JPEG")
+    buffer.seek(0)
+    return buffer
+
+
+def submit(fingerprint="client-a", **fields):
+    values = {"category": "damaged", "description": "井盖破损，有行人踩空的危险", **fields}
+    return services.submit_report(fingerprint=fingerprint, **values)
+
+
+def test_a_report_with_photo_gets_a_typable_number_and_stored_pictures(app, db, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    report = submit(asset_id=asset.id, photo=jpeg((2400, 1800)), contact_name="陈女士", contact_phone="13905910002",
+                    lon="119.31", lat="26.09")
+    db.session.commit()
+    assert report.number.startswith("R-") and len(report.number) == 10
+    assert services.normalize_number(report.number.lower().replace("-", " ")) == report.number
+    media = Path(app.config["MEDIA_DIR"])
+    with Image.open(media / report.photo_path) as full, Image.open(media / report.thumb_path) as thumb:
+        assert max(full.size) == 1600 and max(thumb.size) == 320
+    assert (report.lon, report.lat, report.status) == (119.31, 26.09, "new")
+
+
+def test_bad_input_names_each_field_and_writes_nothing(db):
+    with pytest.raises(ValidationError) as caught:
+        submit(category="ufo", description="坏了", contact_phone="call me", lon="abc", asset_id=999999)
+    assert set(caught.value.fields) == {"category", "description", "contact_phone", "position", "asset"}
+    with pytest.raises(ValidationError) as caught:
+        submit(photo=BytesIO(b"%PDF-1.4 not a photo"))
+    assert "photo" in caught.value.fields
+    assert db.session.scalar(sa.select(sa.func.count(CitizenReport.id))) == 0
+
+
+def test_the_status_leaves_out_contact_details(db, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    report = submit(asset_id=asset.id, contact_name="陈女士", contact_phone="13905910002")
+    status = services.report_status(" " + report.number.lower() + " ")
+    assert (status.number, status.facility, status.status) == (report.number, "鼓山路3号井", "new")
+    assert status.category == "damaged"
+    assert "13905910002" not in repr(status) and "陈女士" not in repr(status)
+    with pytest.raises(NotFound):
+        services.report_status("R-00000000")
+
+
+def test_the_rate_limit_counts_one_client_within_the_window(app, db):
+    limit = app.config["REPORT_RATE_LIMIT"]
+    earlier = utcnow() - timedelta(hours=2)
+    submit(now=earlier)
+    for _ in range(limit):
+        submit()
+    with pytest.raises(services.RateLimited) as caught:
+        submit()
+    assert caught.value.status == 429
+    submit(fingerprint="client-b")
+
+
+def _supervisor_of(db, area, name):
+    user = create_user(name, "correct horse battery", "supervisor")
+    user.areas.append(area)
+    db.session.flush()
+    return user
+
+
+def test_supervisors_triage_only_their_areas(db, users, area, make_asset):
+    other_area = Area(code="xindian", name="新店镇", level="town", parent=area.parent)
+    db.session.add(other_area)
+    db.session.flush()
+    other_area.path = f"{area.parent.path}{other_area.id}/"
+    mine = submit(asset_id=make_asset(name="鼓山路3号井").id)
+    unnamed = submit(description="路边有个大坑，很危险")
+    local, stranger = _supervisor_of(db, area, "gushan_sup"), _supervisor_of(db, other_area, "xindian_sup")
+
+    def seen(actor, **filters):
+        rows, _ = services.triage_page(actor, services.TriageFilters(**filters))
+        return [r.id for r in rows]
+
+    assert seen(local) == [unnamed.id, mine.id]
+    assert seen(stranger) == [unnamed.id]
+    assert seen(users["admin"]) == seen(users["supervisor"]) == [unnamed.id, mine.id]
+    assert seen(users["admin"], area="xindian") == []
+    with pytest.raises(NotFound):
+        services.close_report(stranger, mine.id, "已处理")
+    with pytest.raises(PermissionDenied):
+        services.triage_query(users["crew"], services.TriageFilters())
+
+
+def test_keyset_pages_cover_every_report_once(db, users):
+    made = [submit(fingerprint=f"c{i}").id for i in range(5)]
+    rows, after = services.triage_page(users["admin"], services.TriageFilters(), limit=2)
+    seen = [r.id for r in rows]
+    while after:
+        rows, after = services.triage_page(users["admin"], services.TriageFilters(), after, limit=2)
+        seen += [r.id for r in rows]
+    assert seen == sorted(made, reverse=True)
+
+
+def test_closing_needs_a_reply_and_happens_once(db, users):
+    report = submit()
+    with pytest.raises(ValidationError) as caught:
+        services.close_report(users["supervisor"], report.id, "  ")
+    assert "reply" in caught.value.fields
+    services.close_report(users["supervisor"], report.id, "已更换井盖，感谢反映")
+    status = services.report_status(report.number)
+    assert (status.status, status.reply) == ("closed", "已更换井盖，感谢反映") and status.closed_at
+    with pytest.raises(Conflict):
+        services.close_report(users["supervisor"], report.id, "again")
+
+
+def test_accepting_makes_a_work_order_for_the_facility(db, users, make_asset):
+    pytest.importorskip("municipal.workorders.services")
+    from municipal.workorders.models import WorkOrder
+
+    asset = make_asset(name="鼓山路3号井")
+    report = submit(asset_id=asset.id)
+    services.accept_report(users["supervisor"], report.id)
+    order = db.session.get(WorkOrder, report.work_order_id)
+    assert (order.asset_id, order.kind, order.source, order.citizen_report_id) == (asset.id, "citizen_report",
+                                                                                   "citizen", report.id)
+    assert services.report_status(report.number).status == "accepted"
+    with pytest.raises(Conflict):
+        services.accept_report(users["supervisor"], report.id)

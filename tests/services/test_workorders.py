@@ -1,0 +1,133 @@
+"""Work orders through their life: created, assigned, done, checked; illegal and stale moves refused."""
+from datetime import timedelta
+
+import pytest
+
+from municipal.auth.models import Team
+from municipal.db import utcnow
+from municipal.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from municipal.workorders import services
+
+
+@pytest.fixture
+def order(db, users, make_asset):
+    well = make_asset("manhole", "温泉路3号井")
+    made = services.create_work_order(users["supervisor"], asset_id=well.id, kind="repair", title="井盖破损",
+                                      priority="high")
+    db.session.commit()
+    return made
+
+
+def test_a_work_order_gets_its_due_date_from_the_priority(order):
+    assert order.status == "new"
+    assert timedelta(hours=71) < order.due_at - utcnow() <= timedelta(hours=72)
+    assert order.number == f"WO-{order.id:06d}"
+
+
+def test_the_whole_life_of_a_repair(db, users, order):
+    sup, crew = users["supervisor"], users["crew"]
+    services.act(sup, order.id, "assign", version=order.version, assignee_user_id=crew.id)
+    services.act(crew, order.id, "start", version=order.version)
+    services.act(crew, order.id, "complete", version=order.version, time_spent_min="45")
+    services.act(sup, order.id, "send_back", version=order.version, reason="照片不清楚")
+    assert order.status == "in_progress" and order.reason == "照片不清楚"
+    services.act(crew, order.id, "complete", version=order.version, time_spent_min=50)
+    services.act(sup, order.id, "accept", version=order.version)
+    db.session.commit()
+    assert order.status == "verified" and order.closed_at is not None and order.time_spent_min == 50
+
+
+def test_an_illegal_move_is_a_conflict_with_the_current_state(users, order):
+    with pytest.raises(Conflict) as caught:
+        services.act(users["supervisor"], order.id, "accept", version=order.version)
+    assert caught.value.current["status"] == "new"
+
+
+def test_a_stale_version_is_refused_with_the_current_state(db, users, order):
+    old = order.version
+    services.act(users["supervisor"], order.id, "assign", version=old, assignee_user_id=users["crew"].id)
+    db.session.commit()
+    with pytest.raises(Conflict) as caught:
+        services.act(users["supervisor"], order.id, "cancel", version=old, reason="重复")
+    assert caught.value.current["status"] == "assigned" and caught.value.current["version"] == order.version
+
+
+def test_crew_may_not_create_assign_or_accept(users, order, make_asset):
+    crew = users["crew"]
+    with pytest.raises(PermissionDenied):
+        services.create_work_order(crew, asset_id=order.asset_id, kind="repair", title="x")
+    with pytest.raises(NotFound):  # crew does not even see work that is not theirs
+        services.act(crew, order.id, "assign", version=order.version, assignee_user_id=crew.id)
+    services.act(users["supervisor"], order.id, "assign", version=order.version, assignee_user_id=crew.id)
+    with pytest.raises(PermissionDenied):
+        services.act(crew, order.id, "accept", version=order.version)
+
+
+def test_crew_sees_only_its_own_work(db, users, order):
+    with pytest.raises(NotFound):
+        services.get_work_order(users["crew"], order.id)
+    team = Team(name="鼓山排水班", members=[users["crew"]])
+    db.session.add(team)
+    db.session.flush()
+    services.act(users["supervisor"], order.id, "assign", version=order.version, assignee_team_id=team.id)
+    assert services.get_work_order(users["crew"], order.id) is order
+    services.act(users["crew"], order.id, "start", version=order.version)
+
+
+def test_bad_input_names_the_field_and_writes_nothing(db, users, make_asset):
+    from municipal.workorders.models import WorkOrder
+
+    with pytest.raises(ValidationError) as caught:
+        services.create_work_order(users["supervisor"], asset_id=999999, kind="painting", title="", priority="asap")
+    assert set(caught.value.fields) >= {"asset", "kind", "title", "priority"}
+    assert db.session.query(WorkOrder).count() == 0
+
+
+def test_a_reason_is_needed_to_cancel(users, order):
+    with pytest.raises(ValidationError) as caught:
+        services.act(users["supervisor"], order.id, "cancel", version=order.version, reason="  ")
+    assert "reason" in caught.value.fields
+
+
+def test_a_supervisor_of_another_area_cannot_touch_it(db, users, order):
+    from municipal.assets.models import Area
+
+    other = Area(code="xindian", name="新店镇", level="town", path="/999/")
+    db.session.add(other)
+    db.session.flush()
+    users["supervisor"].areas = [other]
+    db.session.flush()
+    with pytest.raises(Exception) as caught:
+        services.act(users["supervisor"], order.id, "assign", version=order.version, assignee_user_id=users["crew"].id)
+    assert caught.value.status in (403, 404)
+
+
+def test_the_board_puts_overdue_work_first_and_pages_by_keyset(db, users, make_asset):
+    well = make_asset()
+    sup = users["supervisor"]
+    now = utcnow()
+    made = [services.create_work_order(sup, asset_id=well.id, kind="maintenance", title=f"清淤{i}",
+                                       due_at=now + timedelta(hours=h)) for i, h in enumerate((48, -20, 5, 100, -2))]
+    db.session.commit()
+    first, after = services.board_page(sup, services.BoardFilters(), None, 3)
+    second, end = services.board_page(sup, services.BoardFilters(), after, 3)
+    titles = [o.title for o in first + second]
+    assert titles == ["清淤1", "清淤4", "清淤2", "清淤0", "清淤3"] and end is None
+    assert len(made) == 5
+
+
+def test_assignment_and_send_back_reach_the_crew_and_a_citizen_report_reaches_the_supervisor(db, users, make_asset):
+    from municipal.intake.services import submit_report
+    from municipal.notify.services import recent
+
+    crew, sup = users["crew"], users["supervisor"]
+    well = make_asset("manhole", "温泉路7号井")
+    order = services.create_work_order(sup, asset_id=well.id, kind="repair", title="井盖松动",
+                                       assignee_user_id=crew.id)
+    services.act(crew, order.id, "start", version=order.version)
+    services.act(crew, order.id, "complete", version=order.version)
+    services.act(sup, order.id, "send_back", version=order.version, reason="缺少照片")
+    assert [n.kind for n in recent(crew)] == ["sent_back", "assigned"]
+    submit_report(category=sorted(__import__("municipal.intake.models", fromlist=["CATEGORIES"]).CATEGORIES)[0],
+                  description="井盖破损，有行人绊倒的危险", fingerprint="f" * 64, asset_id=well.id)
+    assert [n.kind for n in recent(sup)] == ["citizen_report"]

@@ -1,0 +1,150 @@
+"""Citizen reports as a phone and a supervisor see them: form, tracking number, status page, triage."""
+import re
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from municipal.assets.models import Area
+from municipal.auth.services import create_user
+from municipal.intake.models import CitizenReport
+from tests.conftest import PASSWORD, csrf_token
+
+PHONE = {"User-Agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0", "Accept-Language": "zh-CN"}
+
+
+def jpeg() -> BytesIO:
+    buffer = BytesIO()
+    Image.new("RGB", (80, 60), (90, 90, 90)).save(buffer, "JPEG")
+    buffer.seek(0)
+    return buffer
+
+
+def send(client, path, **fields):
+    data = {"category": "damaged", "description": "井盖破损，有行人踩空的危险", "csrf_token": csrf_token(client, path),
+            **fields}
+    return client.post(path, data=data, headers=PHONE, content_type="multipart/form-data")
+
+
+def tracking_number(response) -> str:
+    return re.search(r"R-[0-9A-Z]{8}", response.headers["Location"]).group(0)
+
+
+def test_the_scan_card_links_to_the_report_form_for_its_facility(client, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    card = client.get(f"/A/{asset.code.code}", headers=PHONE).get_data(as_text=True)
+    assert f'href="/A/{asset.code.code}/report"' in card
+    form = client.get(f"/a/{asset.code.code.lower()}/report", headers=PHONE).get_data(as_text=True)
+    assert "鼓山路3号井" in form and 'accept="image/*"' in form and 'capture="environment"' in form
+    assert "报告问题" in form or "Report a problem" in form
+
+
+def test_a_citizen_reports_with_a_photo_and_follows_it_without_contact_leaking(client, db, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    response = send(client, f"/A/{asset.code.code}/report", photo=(jpeg(), "IMG_0001.JPG"),
+                    contact_name="陈女士", contact_phone="13905910002")
+    assert response.status_code == 302
+    number = tracking_number(response)
+    assert number in client.get(response.headers["Location"], headers=PHONE).get_data(as_text=True)
+    report = db.session.scalar(sa.select(CitizenReport).where(CitizenReport.number == number))
+    assert (report.asset_id, report.contact_phone) == (asset.id, "13905910002") and report.photo_path
+    page = client.get(f"/report/status?number={number.lower()}", headers=PHONE).get_data(as_text=True)
+    assert number in page and "鼓山路3号井" in page
+    assert "13905910002" not in page and "陈女士" not in page
+
+
+def test_a_report_without_a_code_and_without_a_photo(client, db):
+    response = send(client, "/report", category="blocked", description="路口雨水井堵塞，积水很深")
+    assert response.status_code == 302
+    report = db.session.scalar(sa.select(CitizenReport))
+    assert (report.asset_id, report.photo_path, report.category) == (None, None, "blocked")
+
+
+def test_a_file_that_is_not_an_image_is_refused_with_a_message(client, db):
+    response = send(client, "/report", photo=(BytesIO(b"MZ\x90\x00 not a picture"), "photo.jpg"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "不是图片" in page or "not an image" in page
+    assert "井盖破损" in page  # what the citizen typed is still there
+    assert db.session.scalar(sa.select(sa.func.count(CitizenReport.id))) == 0
+
+
+def test_unknown_codes_and_numbers_answer_404(client, db):
+    assert client.get("/A/RSV-00000-0/report").status_code == 404
+    assert client.get("/A/HELLO/report").status_code == 404
+    assert client.get("/report/status?number=R-00000000").status_code == 404
+    assert client.get("/report/status?number=nonsense").status_code == 404
+
+
+def test_too_many_reports_from_one_client_answer_429(app, client, db):
+    for _ in range(app.config["REPORT_RATE_LIMIT"]):
+        assert send(client, "/report").status_code == 302
+    response = send(client, "/report")
+    assert response.status_code == 429
+    assert "小时" in response.get_data(as_text=True) or "hour" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(CitizenReport.id))) == app.config["REPORT_RATE_LIMIT"]
+
+
+def test_anonymous_and_crew_cannot_reach_triage(client, db, login):
+    send(client, "/report")
+    report = db.session.scalar(sa.select(CitizenReport))
+    response = client.get("/reports/triage")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get(f"/reports/{report.id}").status_code == 302
+    login("crew")
+    assert client.get("/reports/triage").status_code == 403
+    assert "13905910002" not in client.get(f"/reports/{report.id}").get_data(as_text=True)
+
+
+def test_a_supervisor_of_another_area_does_not_see_the_report(client, db, area, make_asset, login):
+    other = Area(code="xindian", name="新店镇", level="town", parent=area.parent)
+    db.session.add(other)
+    db.session.flush()
+    other.path = f"{area.parent.path}{other.id}/"
+    stranger = create_user("xindian_sup", PASSWORD, "supervisor")
+    stranger.areas.append(other)
+    db.session.commit()
+    asset = make_asset(name="鼓山路3号井")
+    send(client, f"/A/{asset.code.code}/report", contact_phone="13905910002")
+    report = db.session.scalar(sa.select(CitizenReport))
+
+    login("supervisor")
+    triage = client.get("/reports/triage").get_data(as_text=True)
+    assert report.number in triage
+    assert "13905910002" in client.get(f"/reports/{report.id}").get_data(as_text=True)
+
+    with client.session_transaction() as session:
+        session.clear()
+    client.post("/login", data={"username": "xindian_sup", "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert report.number not in client.get("/reports/triage").get_data(as_text=True)
+    assert client.get(f"/reports/{report.id}").status_code == 404
+
+
+def test_closing_with_a_reply_shows_the_reply_on_the_status_page(client, db, login):
+    send(client, "/report")
+    report = db.session.scalar(sa.select(CitizenReport))
+    login("supervisor")
+    path = f"/reports/{report.id}"
+    empty = client.post(f"{path}/close", data={"reply": "", "csrf_token": csrf_token(client, path)})
+    assert empty.status_code == 422
+    response = client.post(f"{path}/close", data={"reply": "已更换井盖，感谢您的反映", "csrf_token": csrf_token(client, path)})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        session.clear()
+    page = client.get(f"/report/status?number={report.number}", headers=PHONE).get_data(as_text=True)
+    assert "已更换井盖，感谢您的反映" in page
+
+
+def test_a_supervisor_makes_a_work_order_from_a_report(client, db, make_asset, login):
+    pytest.importorskip("municipal.workorders.services")
+    asset = make_asset(name="鼓山路3号井")
+    send(client, f"/A/{asset.code.code}/report")
+    report = db.session.scalar(sa.select(CitizenReport))
+    login("supervisor")
+    path = f"/reports/{report.id}"
+    response = client.post(f"{path}/accept", data={"csrf_token": csrf_token(client, path)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    report = db.session.get(CitizenReport, report.id)
+    assert report.status == "accepted" and report.work_order_id

@@ -1,0 +1,84 @@
+"""The work pages as people use them: a supervisor creates and assigns, the crew does it, the supervisor accepts."""
+import re
+
+from tests.conftest import csrf_token
+
+
+def test_supervisor_creates_crew_completes_supervisor_accepts(app, db, client, login, users, make_asset):
+    well = make_asset("manhole", "温泉路3号井")
+    login("supervisor")
+    response = client.post("/work/new", data={
+        "csrf_token": csrf_token(client, "/work/new"), "asset": well.code.code, "kind": "repair",
+        "title": "井盖破损", "priority": "urgent", "assignee_user": str(users["crew"].id),
+    })
+    assert response.status_code == 302
+    detail = response.headers["Location"]
+    order_id = int(detail.rsplit("/", 1)[1])
+    board = client.get("/work").get_data(as_text=True)
+    assert "井盖破损" in board and "温泉路3号井" in board
+
+    login("crew")
+    mine = client.get("/work/mine").get_data(as_text=True)
+    assert "井盖破损" in mine
+    for action, extra in (("start", {}), ("complete", {"time_spent_min": "40"})):
+        page = client.get(detail).get_data(as_text=True)
+        version = re.search(r'name="version" value="(\d+)"', page).group(1)
+        answer = client.post(f"{detail}/{action}", data={"csrf_token": csrf_token(client, detail), "version": version,
+                                                         **extra})
+        assert answer.status_code == 303
+    assert "已完成" in client.get(detail, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+
+    login("supervisor")
+    page = client.get(detail).get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    client.post(f"{detail}/accept", data={"csrf_token": csrf_token(client, detail), "version": version})
+    from municipal.workorders.models import WorkOrder
+
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, order_id).status == "verified"
+
+
+def test_a_stale_form_is_refused_with_a_message_and_changes_nothing(db, client, login, users, make_asset):
+    from municipal.workorders import services
+
+    order = services.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="漏水")
+    db.session.commit()
+    login("supervisor")
+    detail = f"/work/{order.id}"
+    token = csrf_token(client, detail)
+    client.post(f"{detail}/cancel", data={"csrf_token": token, "version": "99", "reason": "重复"})
+    page = client.get(detail).get_data(as_text=True)
+    assert "在此期间" in page or "meantime" in page
+    db.session.expire_all()
+    assert order.status == "new"
+
+
+def test_bad_input_on_the_form_names_the_field(client, login, make_asset):
+    login("supervisor")
+    response = client.post("/work/new", data={"csrf_token": csrf_token(client, "/work/new"), "asset": "nothing",
+                                              "kind": "repair", "title": ""})
+    assert response.status_code == 422
+
+
+def test_a_viewer_cannot_create_work(client, login, make_asset):
+    login("viewer")
+    response = client.post("/work/new", data={"csrf_token": csrf_token(client, "/work/new"),
+                                              "asset": str(make_asset().id), "kind": "repair", "title": "x"})
+    assert response.status_code in (403, 422)
+
+
+def test_the_crew_scanning_a_label_sees_the_work_due_there_and_starts_it(db, client, login, users, make_asset):
+    from municipal.workorders import services
+
+    well = make_asset("manhole", "温泉路5号井")
+    order = services.create_work_order(users["supervisor"], asset_id=well.id, kind="maintenance", title="清淤",
+                                       assignee_user_id=users["crew"].id)
+    db.session.commit()
+    login("crew")
+    page = client.get(f"/A/{well.code.code}").get_data(as_text=True)
+    assert "清淤" in page and f"/work/{order.id}/start" in page
+    token = csrf_token(client, f"/A/{well.code.code}")
+    response = client.post(f"/work/{order.id}/start", data={"csrf_token": token, "version": str(order.version)})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert order.status == "in_progress"
