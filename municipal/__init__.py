@@ -61,44 +61,32 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
+    from . import audit
     from .assets import scanlog
 
     scanlog.init_app(app)
-    from . import audit
-
     audit.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import permissions
     from .assets import api as assets_api
     from .assets.label_views import bp as labels_bp
     from .assets.views import bp as assets_bp
     from .assets.scan import bp as scan_bp
+    from .auth.admin_views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .extensions import api, csrf
     from .health import bp as health_bp
-    from . import permissions
+    from .intake.views import bp as intake_bp
+    from .notify.views import bp as notify_bp
+    from .workorders.views import bp as workorders_bp
 
     permissions.init_app(app)
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
-
-    app.register_blueprint(health_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(scan_bp)
-    app.register_blueprint(assets_bp)
-    app.register_blueprint(labels_bp)
-    from .auth.admin_views import bp as admin_bp
-
-    app.register_blueprint(admin_bp)
-    from .workorders.views import bp as workorders_bp
-
-    app.register_blueprint(workorders_bp)
-    from .intake.views import bp as intake_bp
-
-    app.register_blueprint(intake_bp)
-    from .notify.views import bp as notify_bp
-
-    app.register_blueprint(notify_bp)
+    for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
+                      notify_bp):
+        app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(assets_api.docs_bp)
     for blueprint in assets_api.blueprints():

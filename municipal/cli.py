@@ -2,7 +2,6 @@
 import sys
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
@@ -29,7 +28,7 @@ def fail(message: str) -> None:
 @with_appcontext
 def init_db():
     """Create or upgrade the schema (safe to run again)."""
-    upgrade(revision="heads")
+    upgrade()
     click.echo(f"Schema is up to date ({db.engine.url.render_as_string(hide_password=True)}).")
 
 

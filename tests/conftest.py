@@ -48,7 +48,7 @@ def app(tmp_path_factory):
         _db.drop_all()
         _db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         _db.session.commit()
-        upgrade(revision="heads")
+        upgrade()
     return app
 
 

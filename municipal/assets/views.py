@@ -1,15 +1,15 @@
 """Registry pages for staff: browse, search, open, edit, photos, codes, labels."""
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..errors import DomainError, ValidationError
 from ..extensions import db
-from ..permissions import public, roles, signed_in
+from ..permissions import roles, signed_in
 from . import history, photos, queries, services
 from .forms import BindForm, PhotoForm, RevokeForm, asset_form, field_errors, form_to_data
 from .types import TYPES, format_chainage
@@ -28,14 +28,14 @@ def _filters() -> queries.Filters:
 
 
 @bp.route("/")
-@public
+@signed_in
 def home():
-    return redirect(url_for("assets.index"))
+    """Where signing in leads: the crew to their own work, everyone else to the board."""
+    return redirect(url_for("workorders.mine" if current_user.role == "crew" else "workorders.board"))
 
 
 @bp.route("/assets")
 @signed_in
-@login_required
 def index():
     filters = _filters()
     try:
@@ -49,7 +49,6 @@ def index():
 
 @bp.route("/assets/<int:asset_id>")
 @signed_in
-@login_required
 def detail(asset_id: int):
     asset = services.get_asset(asset_id)
     return render_template("assets/detail.html", asset=asset, code=asset.code, events=history.recent(asset),
@@ -72,16 +71,9 @@ def _asset_data(asset) -> dict:
     }
 
 
-def _require_editor():
-    if not current_user.can_edit:
-        abort(403)
-
-
 @bp.route("/assets/new", methods=["GET", "POST"])
 @roles("admin", "supervisor")
-@login_required
 def new():
-    _require_editor()
     type_key = request.values.get("type", "")
     if type_key not in TYPES:
         return render_template("assets/choose_type.html")
@@ -104,9 +96,7 @@ def new():
 
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
 @roles("admin", "supervisor")
-@login_required
 def edit(asset_id: int):
-    _require_editor()
     asset = services.get_asset(asset_id)
     asset_type = TYPES[asset.type]
     data = _asset_data(asset)
@@ -128,9 +118,7 @@ def edit(asset_id: int):
 
 @bp.route("/assets/<int:asset_id>/photos", methods=["POST"])
 @roles("admin", "supervisor")
-@login_required
 def add_photo(asset_id: int):
-    _require_editor()
     asset = services.get_asset(asset_id)
     form = PhotoForm()
     if form.validate_on_submit():
@@ -147,16 +135,13 @@ def add_photo(asset_id: int):
 
 @bp.route("/media/<path:name>")
 @signed_in
-@login_required
 def media(name: str):
     return send_from_directory(Path(current_app.config["MEDIA_DIR"]), name)
 
 
 @bp.route("/codes/<text>/revoke", methods=["POST"])
 @roles("admin", "supervisor")
-@login_required
 def revoke(text: str):
-    _require_editor()
     form = RevokeForm()
     code = services.get_code(text)
     if form.validate_on_submit():
@@ -178,10 +163,8 @@ def revoke(text: str):
 
 @bp.route("/A/<text>/bind", methods=["POST"])
 @roles("admin", "supervisor")
-@login_required
 def bind(text: str):
     """Bind a pre-printed code, found unbound on a scan, to a facility on the spot."""
-    _require_editor()
     code = services.get_code(text)
     form = BindForm()
     if form.validate_on_submit():

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from ..errors import Unauthorized
 from ..extensions import db, login_manager
@@ -38,7 +38,7 @@ def _safe_next(target: str | None) -> str:
     # Only local paths: an open redirect would let a forged QR code phish a crew member.
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("assets.index")
+    return url_for("assets.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,7 +65,6 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @signed_in
-@login_required
 def logout():
     logout_user()
     session.pop(LAST_SEEN_KEY, None)

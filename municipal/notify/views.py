@@ -1,7 +1,7 @@
 """The signed-in user's notifications, and the bell's count on every page."""
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import IntegerField
@@ -49,7 +49,6 @@ def _before_arg() -> int | None:
 
 @bp.route("/notifications")
 @signed_in
-@login_required
 def index():
     before = _before_arg()
     size = current_app.config["PAGE_SIZE"]
@@ -62,7 +61,6 @@ def index():
 
 @bp.route("/notifications/read", methods=["POST"])
 @signed_in
-@login_required
 def read():
     form = ReadForm()
     if not form.validate():
