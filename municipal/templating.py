@@ -1,8 +1,8 @@
 """Jinja globals and filters shared by all pages."""
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g
-from flask_babel import format_datetime, get_locale, get_translations
+from flask import current_app
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
@@ -37,12 +37,9 @@ def lon_lat(geometry) -> str:
 
 
 def _translations():
-    """The request's catalogue, looked up once: Flask-Babel's own lookup is too slow for every string."""
-    try:
-        return g.translations
-    except AttributeError:
-        g.translations = get_translations()
-        return g.translations
+    """The catalogue of the current locale (force_locale included), kept per process: Flask-Babel's
+    own lookup costs more than the rest of a string's rendering."""
+    return i18n.catalogue(str(get_locale() or i18n.DEFAULT_LOCALE))
 
 
 def _template_gettext(message: str) -> str:

@@ -9,8 +9,8 @@ from .. import i18n
 from ..errors import NotFound, ValidationError
 from ..extensions import csrf, db
 from ..permissions import public
-from . import facts, history, qr, resolver, services
 from ..workorders import services as workorders
+from . import facts, history, qr, resolver, services
 from .types import TYPES
 
 bp = Blueprint("scan", __name__)
@@ -44,7 +44,7 @@ def resolve(text: str):
     if i18n.surely_anonymous():
         card = resolver.public_card(text)
         if card is not None:
-            return _public_page(card, text)
+            return _public_page(card, text, i18n.anonymous_locale())
     staff = current_user.is_authenticated
     found = resolver.resolve(text)
     if found.kind in ("mistyped", "malformed", "unknown"):
@@ -52,7 +52,7 @@ def resolve(text: str):
     if found.kind == "found" and not staff:
         card = resolver.public_card(text)
         if card is not None:  # else it was revoked a moment ago: the next look will say so
-            return _public_page(card, text)
+            return _public_page(card, text, str(get_locale() or i18n.DEFAULT_LOCALE))
         return redirect(request.full_path)
     asset = found.asset
     token = services.record_scan(found.code.id, asset.id if asset else None, text, current_user,
@@ -68,11 +68,10 @@ def resolve(text: str):
     )
 
 
-def _public_page(card: resolver.PublicCard, text: str) -> str:
+def _public_page(card: resolver.PublicCard, text: str, locale: str) -> str:
     """The citizen's card. Rendered without Flask's template context: it reads nothing from the
     session or the user, and skipping that work is most of what keeps the busiest page fast."""
     token = services.record_scan(card.code.id, card.id, text, None, request.user_agent.string)
-    locale = i18n.anonymous_locale() if i18n.surely_anonymous() else str(get_locale() or i18n.DEFAULT_LOCALE)
     gettext = i18n.catalogue(locale).ugettext
     return i18n.translated_env(locale).get_template("scan/public.html").render(
         card=card, kind=gettext(TYPES[card.type].label), rows=facts.facts(card, card.code.code, locale, gettext),

@@ -28,7 +28,6 @@ class ScanLogWriter:
         self._interval = interval
         self._rows: list[dict] = []
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         # Web servers fork after the app is made: the writer thread must belong to the worker.
         self._pid: int | None = None
 
@@ -50,22 +49,38 @@ class ScanLogWriter:
         if not rows:
             return 0
         try:
-            with self._engine_factory().begin() as connection:
-                connection.execute(sa.insert(ScanLog), rows)
+            return self._write(rows)
         except sa.exc.SQLAlchemyError:
             log.exception("writing %d scans failed; they stay queued", len(rows))
             with self._lock:
                 self._rows[:0] = rows
             return 0
-        return len(rows)
+
+    def _write(self, rows: list[dict]) -> int:
+        engine = self._engine_factory()
+        try:
+            with engine.begin() as connection:
+                connection.execute(sa.insert(ScanLog), rows)
+            return len(rows)
+        except (sa.exc.IntegrityError, sa.exc.DataError):
+            pass
+        # One row the database refuses must not hold back all the others for ever.
+        written = 0
+        for row in rows:
+            try:
+                with engine.begin() as connection:
+                    connection.execute(sa.insert(ScanLog), [row])
+                written += 1
+            except (sa.exc.IntegrityError, sa.exc.DataError):
+                log.error("the database refused a scan, which is dropped: %r", row)
+        return written
 
     def _start(self) -> None:
         with self._lock:
             if self._pid == os.getpid():
                 return
             self._pid = os.getpid()
-            self._thread = threading.Thread(target=self._run, name="scan-log-writer", daemon=True)
-            self._thread.start()
+            threading.Thread(target=self._run, name="scan-log-writer", daemon=True).start()
         atexit.register(self.flush)
 
     def _run(self) -> None:

@@ -40,3 +40,13 @@ def test_scans_stay_queued_while_the_database_refuses_them(db, tmp_path):
     assert writer.flush() == 1
     assert logged(db) == ["kept"]
     assert writer.flush() == 0
+
+
+def test_a_scan_the_database_refuses_does_not_hold_back_the_others(db):
+    engine = db.engine
+    writer = ScanLogWriter(lambda: engine, interval=3600)
+    writer.add(scan("good"))
+    writer.add({**scan("orphan"), "code_id": 987654})  # no such code: the foreign key refuses it
+    assert writer.flush() == 1
+    assert logged(db) == ["good"]
+    assert writer.flush() == 0
