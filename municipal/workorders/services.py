@@ -6,10 +6,11 @@ resumes and completes. Every change is written to the audit trail; assignment an
 notify the people concerned.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -62,6 +63,14 @@ def _require_supervisor_of(actor, asset: Asset) -> None:
             raise PermissionDenied(_("This facility is outside your areas of responsibility."))
 
 
+# Work due "on" a day is due by the end of that working day, in the district's clock.
+END_OF_WORKING_DAY = time(18, 0)
+
+
+def due_on_day(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, END_OF_WORKING_DAY, tz).astimezone(timezone.utc)
+
+
 def sla_due(priority: str, now: datetime) -> datetime:
     return now + timedelta(hours=current_app.config["WORK_ORDER_SLA_HOURS"][priority])
 
@@ -70,13 +79,15 @@ def _assignee(user_id, team_id) -> tuple[User | None, Team | None]:
     errors = {}
     user = team = None
     if user_id not in (None, ""):
-        user = db.session.get(User, _int(user_id, "assignee_user", errors))
+        number = _int(user_id, "assignee_user", errors)
+        user = db.session.get(User, number) if number is not None else None
         if user is None and "assignee_user" not in errors:
             errors["assignee_user"] = _("no such user")
         elif user is not None and not user.active:
             errors["assignee_user"] = _("this account is disabled")
     if team_id not in (None, ""):
-        team = db.session.get(Team, _int(team_id, "assignee_team", errors))
+        number = _int(team_id, "assignee_team", errors)
+        team = db.session.get(Team, number) if number is not None else None
         if team is None and "assignee_team" not in errors:
             errors["assignee_team"] = _("no such team")
     if user is not None and team is not None:
@@ -92,6 +103,13 @@ def _int(value, field: str, errors: dict) -> int | None:
     except (TypeError, ValueError):
         errors[field] = _("must be a number")
         return None
+
+
+def may_act(actor, order: WorkOrder, action: states.Action) -> bool:
+    """Whether the actor's role lets them make this move (areas are checked when it is made)."""
+    if action.by == "supervisor":
+        return is_supervisor(actor)
+    return is_assignee(actor, order) or is_supervisor(actor)
 
 
 def create_work_order(actor, *, asset_id, kind: str, title: str, description: str = "", priority: str = "normal",
@@ -173,7 +191,7 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
     _check_version(order, version)
     if spec.by == "supervisor":
         _require_supervisor_of(actor, order.asset)
-    elif not (is_assignee(actor, order) or is_supervisor(actor)):
+    elif not may_act(actor, order, spec):
         raise PermissionDenied(_("Only the assignee may do this."))
     try:
         target = states.move(action, order.status)
@@ -282,6 +300,15 @@ class BoardFilters:
     status: str = "open"
 
 
+# What every list row shows: load it with the rows, not one query per row.
+_ROW_OPTIONS = (joinedload(WorkOrder.asset), joinedload(WorkOrder.assignee_user), joinedload(WorkOrder.assignee_team))
+
+
+def _assigned_to(actor):
+    return sa.or_(WorkOrder.assignee_user_id == actor.id,
+                  WorkOrder.assignee_team_id.in_([t.id for t in actor.teams]))
+
+
 def board_query(actor, filters: BoardFilters) -> sa.Select:
     """Open work the actor may see, overdue first (earliest due first), then by id."""
     query = sa.select(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
@@ -301,8 +328,7 @@ def board_query(actor, filters: BoardFilters) -> sa.Select:
         if area is not None:
             query = query.join(Area, Area.id == Asset.area_id).where(Area.path.startswith(area.path))
     if actor.role == "crew":
-        team_ids = [t.id for t in actor.teams]
-        query = query.where(sa.or_(WorkOrder.assignee_user_id == actor.id, WorkOrder.assignee_team_id.in_(team_ids)))
+        query = query.where(_assigned_to(actor))
     elif actor.role != "admin" and actor.areas:
         paths = [a.path for a in actor.areas]
         scope = sa.select(Area.id).where(sa.or_(*[Area.path.startswith(p) for p in paths]))
@@ -316,17 +342,16 @@ def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None,
     if after is not None:
         due, last_id = after
         query = query.where(sa.or_(WorkOrder.due_at > due, sa.and_(WorkOrder.due_at == due, WorkOrder.id > last_id)))
-    rows = list(db.session.scalars(query.order_by(WorkOrder.due_at, WorkOrder.id).limit(size + 1)))
+    rows = list(db.session.scalars(query.options(*_ROW_OPTIONS).order_by(WorkOrder.due_at, WorkOrder.id)
+                                   .limit(size + 1)))
     next_after = (rows[size - 1].due_at, rows[size - 1].id) if len(rows) > size else None
     return rows[:size], next_after
 
 
 def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7) -> dict:
     """A crew member's work: overdue, due by the end of today in the district's zone, and upcoming."""
-    query = board_query(actor, BoardFilters())
-    team_ids = [t.id for t in actor.teams]
-    query = query.where(sa.or_(WorkOrder.assignee_user_id == actor.id, WorkOrder.assignee_team_id.in_(team_ids)))
-    orders = list(db.session.scalars(query.order_by(WorkOrder.due_at, WorkOrder.id).limit(500)))
+    query = sa.select(WorkOrder).where(WorkOrder.status.in_(states.OPEN), _assigned_to(actor))
+    orders = list(db.session.scalars(query.options(*_ROW_OPTIONS).order_by(WorkOrder.due_at, WorkOrder.id).limit(500)))
     end_of_day = now.astimezone(tz).replace(hour=23, minute=59, second=59).astimezone(now.tzinfo)
     horizon = end_of_day + timedelta(days=days_ahead)
     return {

@@ -1,5 +1,5 @@
 """Work order pages: the supervisors' board, a work order, creating and assigning, and the crew's own work."""
-from datetime import datetime, time, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -98,10 +98,8 @@ def new():
     errors = {}
     if form.validate_on_submit():
         asset = _asset_from(form.asset.data)
-        due_at = None
-        if form.due_on.data:
-            tz = ZoneInfo(current_app.config["TIMEZONE"])
-            due_at = datetime.combine(form.due_on.data, time(18, 0), tz).astimezone(timezone.utc)
+        due_at = (services.due_on_day(form.due_on.data, ZoneInfo(current_app.config["TIMEZONE"]))
+                  if form.due_on.data else None)
         try:
             if asset is None:
                 raise ValidationError(_("The work order was not created."), {"asset": _("no such facility")})
@@ -129,16 +127,10 @@ def detail(order_id: int):
     order = services.get_work_order(current_user, order_id)
     form = ActionForm(version=order.version)
     _fill_assignees(form)
-    actions = [a for a in states.available(order.status) if _may(a, order)]
+    actions = [a for a in states.available(order.status) if services.may_act(current_user, order, a)]
     return render_template("workorders/detail.html", order=order, form=form, actions=actions,
                            comment_form=CommentForm(), now=utcnow(),
                            states=states)
-
-
-def _may(action: states.Action, order) -> bool:
-    if action.by == "supervisor":
-        return services.is_supervisor(current_user)
-    return services.is_assignee(current_user, order) or services.is_supervisor(current_user)
 
 
 @bp.route("/work/<int:order_id>/<action>", methods=["POST"])

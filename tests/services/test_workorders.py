@@ -131,3 +131,33 @@ def test_assignment_and_send_back_reach_the_crew_and_a_citizen_report_reaches_th
     submit_report(category=sorted(__import__("municipal.intake.models", fromlist=["CATEGORIES"]).CATEGORIES)[0],
                   description="井盖破损，有行人绊倒的危险", fingerprint="f" * 64, asset_id=well.id)
     assert [n.kind for n in recent(sup)] == ["citizen_report"]
+
+
+def test_comments_and_bulk_assignment_refuse_bad_input(db, users, order):
+    sup = users["supervisor"]
+    with pytest.raises(ValidationError) as caught:
+        services.add_comment(sup, order.id, "   ")
+    assert "body" in caught.value.fields
+    with pytest.raises(PermissionDenied):
+        services.add_comment(users["viewer"], order.id, "看过了")
+    with pytest.raises(ValidationError) as caught:
+        services.bulk_assign(sup, [])
+    assert "ids" in caught.value.fields
+    with pytest.raises(ValidationError) as caught:
+        services.bulk_assign(sup, [order.id], assignee_user_id="nobody")
+    assert "assignee_user" in caught.value.fields
+    db.session.rollback()
+    assert services.get_work_order(sup, order.id).status == "new"
+    services.add_comment(sup, order.id, "请尽快处理")
+    assert [c.body for c in order.comments] == ["请尽快处理"]
+
+
+def test_time_spent_must_be_whole_minutes_in_range(users, order):
+    sup, crew = users["supervisor"], users["crew"]
+    services.act(sup, order.id, "assign", version=order.version, assignee_user_id=crew.id)
+    services.act(crew, order.id, "start", version=order.version)
+    for bad in ("an hour", -5, 10**6):
+        with pytest.raises(ValidationError) as caught:
+            services.act(crew, order.id, "complete", version=order.version, time_spent_min=bad)
+        assert "time_spent_min" in caught.value.fields
+    assert order.status == "in_progress"
