@@ -9,6 +9,7 @@ import math
 import os
 import random
 import time
+from datetime import timedelta
 from collections import Counter
 
 import click
@@ -194,7 +195,8 @@ def seed_demo():
     new_areas, area_ids = ensure_areas()
     new_users, actor = ensure_users(password)
     missing = missing_facilities(build_facilities(random.Random(SEED)))
-    if not (new_areas or new_users or missing):
+    new_team = ensure_team()
+    if not (new_areas or new_users or missing or new_team):
         click.echo("The demo district is already loaded; nothing changed.")
         return
     with click.progressbar(missing, label="Facilities", show_pos=True) as bar:
@@ -207,10 +209,11 @@ def seed_demo():
             except DomainError as error:
                 # Nothing is committed: the app context's teardown rolls the whole demo back.
                 raise click.ClickException(f"{data['type']} {data['name']}: {error.message} {error.fields}")
+    new_work = ensure_work(actor)
     db.session.commit()
     by_type = Counter(data["type"] for data in missing)
-    click.echo(f"Created {new_areas} areas, {len(new_users)} users and {len(missing)} facilities "
-               f"in {time.perf_counter() - started:.1f} s:")
+    click.echo(f"Created {new_areas} areas, {len(new_users)} users, {int(new_team)} teams, {len(missing)} facilities "
+               f"and {new_work} work orders in {time.perf_counter() - started:.1f} s:")
     for type_key, count in sorted(by_type.items()):
         click.echo(f"  {type_key:14} {count}")
     if "supervisor" in new_users:
@@ -263,6 +266,57 @@ def ensure_users(password: str):
     if not actor.can_edit:
         raise click.ClickException("The existing user 'admin' may not edit the registry; the demo needs it to.")
     return created, actor
+
+
+DEMO_TEAM = "鼓山镇巡查养护班"
+# Title, type of the facility (the first of it), kind, priority, hours until due, crew member or team.
+DEMO_WORK = (
+    ("井盖松动，需更换", "manhole", "repair", "urgent", 6, "crew"),
+    ("汛前检查：放水设施启闭试验", "reservoir", "inspection", "high", 30, "crew"),
+    ("排水管清淤", "sewer_segment", "maintenance", "normal", 72, "team"),
+    ("公厕洗手池漏水", "public_toilet", "repair", "normal", 120, "team"),
+    ("桥梁伸缩缝杂物清理", "bridge", "maintenance", "low", 240, None),
+)
+
+
+def ensure_team() -> bool:
+    """The demo crew's team, with the crew member in it; True if it was created."""
+    from .auth.models import Team, User
+
+    if db.session.scalar(sa.select(Team.id).where(Team.name == DEMO_TEAM)) is not None:
+        return False
+    crew = db.session.scalar(sa.select(User).where(User.username == "crew"))
+    db.session.add(Team(name=DEMO_TEAM, members=[crew] if crew else []))
+    db.session.flush()
+    return True
+
+
+def ensure_work(actor) -> int:
+    """A few open work orders on demo facilities, so the board and "my work" are not empty. Only on a
+    registry without any work: the demo must never add to real work."""
+    from .assets.models import Asset
+    from .auth.models import Team, User
+    from .db import utcnow
+    from .workorders.models import WorkOrder
+    from .workorders.services import create_work_order
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)):
+        return 0
+    crew = db.session.scalar(sa.select(User).where(User.username == "crew"))
+    team = db.session.scalar(sa.select(Team).where(Team.name == DEMO_TEAM))
+    now = utcnow()
+    made = 0
+    for title, type_key, kind, priority, hours, assignee in DEMO_WORK:
+        asset = db.session.scalar(sa.select(Asset).where(Asset.is_demo, Asset.type == type_key)
+                                  .order_by(Asset.id).limit(1))
+        if asset is None:
+            continue
+        create_work_order(actor, asset_id=asset.id, kind=kind, title=title, priority=priority,
+                          due_at=now + timedelta(hours=hours),
+                          assignee_user_id=crew.id if assignee == "crew" and crew else None,
+                          assignee_team_id=team.id if assignee == "team" and team else None)
+        made += 1
+    return made
 
 
 def missing_facilities(facilities: list[dict]) -> list[dict]:

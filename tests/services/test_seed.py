@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from municipal.assets import codes
 from municipal.assets.models import Area, Asset, CodeEvent, IdentityCode, ResponsiblePerson
 from municipal.assets.types import PREFIXES, scale_class
-from municipal.auth.models import User
+from municipal.auth.models import Team, User
 from municipal.auth.services import authenticate
 from municipal.seed import SEED, TOWNS, build_facilities
+from municipal.workorders.models import WorkOrder
 
 DEMO_PASSWORD = "seed-test-password"
 
@@ -25,7 +26,7 @@ def seeded(app, db, monkeypatch):
 
 def counts(db) -> dict:
     return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (Area, Asset, IdentityCode, CodeEvent, ResponsiblePerson, User)}
+            for model in (Area, Asset, IdentityCode, CodeEvent, ResponsiblePerson, User, WorkOrder, Team)}
 
 
 def test_a_second_run_changes_nothing(app, db, seeded):
@@ -35,6 +36,14 @@ def test_a_second_run_changes_nothing(app, db, seeded):
     assert "nothing changed" in again.output
     assert counts(db) == before
     assert "as supervisor / " + DEMO_PASSWORD in seeded.output
+
+
+def test_the_demo_crew_has_a_team_and_work_to_do(db, seeded):
+    team = db.session.scalar(sa.select(Team))
+    assert [u.username for u in team.members] == ["crew"]
+    work = db.session.scalars(sa.select(WorkOrder)).all()
+    assert len(work) >= 4 and all(w.asset.is_demo and w.status in ("new", "assigned") for w in work)
+    assert {w.assignee_user.username for w in work if w.assignee_user} == {"crew"}
 
 
 def test_the_demo_district(db, seeded):
