@@ -4,9 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+port="${PORT:-5000}"
+# Labels and the sign-in hint point at the public URL: by default, where this server listens.
+export MUNICIPAL_PUBLIC_URL="${MUNICIPAL_PUBLIC_URL:-http://127.0.0.1:$port}"
+
 bash scripts/prepare.sh
 .venv/bin/municipal init-db
 .venv/bin/municipal seed-demo
 echo
-echo "Starting on ${MUNICIPAL_PUBLIC_URL:-http://127.0.0.1:5000} (Ctrl-C stops it)"
-exec .venv/bin/municipal run --host 127.0.0.1 --port "${PORT:-5000}"
+echo "Starting on http://127.0.0.1:$port (Ctrl-C stops it)"
+exec .venv/bin/municipal run --host 127.0.0.1 --port "$port"
