@@ -34,6 +34,28 @@ ACTION_LABELS = {
     "issue": _l("code issued"),
     "bind": _l("code bound"),
     "revoke": _l("code revoked"),
+    "assign": _l("assigned"),
+    "start": _l("started"),
+    "hold": _l("put on hold"),
+    "resume": _l("resumed"),
+    "complete": _l("completed"),
+    "accept": _l("accepted"),
+    "send_back": _l("sent back"),
+    "cancel": _l("cancelled"),
+    "comment": _l("commented"),
+    "close": _l("closed"),
+}
+
+# What a recorded field is called on the page; a field not named here shows its own name.
+FIELD_LABELS = {
+    "name": _l("Name"), "type": _l("Type"), "status": _l("Status"), "area_id": _l("Area"), "area": _l("Area"),
+    "address": _l("Location"), "owner_unit": _l("Owner unit"), "maintenance_unit": _l("Maintenance unit"),
+    "attributes": _l("Attributes"), "geometry": _l("Position"), "in_service_on": _l("In service since"),
+    "internal_notes": _l("Internal notes"), "is_demo": _l("demo data"), "persons": _l("Responsible persons"),
+    "chainage_start_m": _l("Chainage"), "chainage_end_m": _l("Chainage"), "code": _l("Identity code"),
+    "title": _l("Title"), "kind": _l("Kind"), "priority": _l("Priority"), "due_at": _l("Due"),
+    "asset": _l("Facility"), "assignee": _l("Assignee"), "reason": _l("Reason"), "time_spent_min": _l("Time spent (minutes)"),
+    "comment": _l("Comment"), "reply": _l("Reply"), "category": _l("Category"), "number": _l("Number"),
 }
 
 # Bookkeeping columns that change on every write and say nothing about what the user changed.
