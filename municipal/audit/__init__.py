@@ -3,11 +3,27 @@
 
 def init_app(app) -> None:
     """Give templates the trail of any entity, so a page shows it without its view fetching it."""
+    from flask_babel import gettext as _
+
+    from ..assets.types import STATUSES as ASSET_STATUSES
+    from ..workorders import states
     from .services import ACTION_LABELS, FIELD_LABELS, display_value, entries_for
+
+    # Recorded values that are keys of a vocabulary are shown in the reader's words.
+    vocabularies = {
+        ("asset", "status"): ASSET_STATUSES,
+        ("work_order", "status"): states.STATUSES,
+        ("work_order", "priority"): states.PRIORITIES,
+        ("work_order", "kind"): states.KINDS,
+    }
+
+    def value(entity_type: str, field: str, recorded) -> str:
+        words = vocabularies.get((entity_type, field), {})
+        return _(words[recorded]) if isinstance(recorded, str) and recorded in words else display_value(recorded)
 
     app.jinja_env.globals.update(
         audit_entries=entries_for,
         audit_action_label=lambda action: ACTION_LABELS.get(action, action),
         audit_field_label=lambda field: FIELD_LABELS.get(field, field),
+        audit_value=value,
     )
-    app.jinja_env.filters["audit_value"] = display_value

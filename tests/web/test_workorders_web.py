@@ -82,3 +82,16 @@ def test_the_crew_scanning_a_label_sees_the_work_due_there_and_starts_it(db, cli
     assert response.status_code == 303
     db.session.expire_all()
     assert order.status == "in_progress"
+
+
+def test_the_change_log_of_a_work_order_speaks_the_readers_language(db, client, login, users, make_asset):
+    from municipal.workorders import services
+
+    order = services.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="漏水",
+                                       assignee_user_id=users["crew"].id)
+    services.act(users["crew"], order.id, "start", version=order.version)
+    db.session.commit()
+    login("supervisor")
+    page = client.get(f"/work/{order.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    log = page.split("变更记录", 1)[1]
+    assert "已开始" in log and "已派单" in log and "→ 处理中" in log and "in_progress" not in log
