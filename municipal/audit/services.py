@@ -44,6 +44,9 @@ ACTION_LABELS = {
     "cancel": _l("cancelled"),
     "comment": _l("commented"),
     "close": _l("closed"),
+    "password_reset": _l("password reset"),
+    "areas": _l("areas of responsibility changed"),
+    "members": _l("members changed"),
 }
 
 # What a recorded field is called on the page; a field not named here shows its own name.
@@ -56,6 +59,9 @@ FIELD_LABELS = {
     "title": _l("Title"), "kind": _l("Kind"), "priority": _l("Priority"), "due_at": _l("Due"),
     "asset": _l("Facility"), "assignee": _l("Assignee"), "reason": _l("Reason"), "time_spent_min": _l("Time spent (minutes)"),
     "comment": _l("Comment"), "reply": _l("Reply"), "category": _l("Category"), "number": _l("Number"),
+    "username": _l("User name"), "display_name": _l("Display name"), "role": _l("Role"), "active": _l("Active"),
+    "areas": _l("Areas of responsibility"), "members": _l("Members"), "asset_types": _l("Facility types"),
+    "token": _l("API token"),
 }
 
 # Bookkeeping columns that change on every write and say nothing about what the user changed.

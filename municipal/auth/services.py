@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..audit.services import diff, record, snapshot
 from ..db import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, Unauthorized, ValidationError
 from ..extensions import db
@@ -90,7 +91,13 @@ def create_user(username: str, password: str, role: str, display_name: str = "",
     )
     db.session.add(user)
     db.session.flush()
+    record(actor, "user", user.id, "create", diff({}, _audited(user)))
     return user
+
+
+def _audited(user: User) -> dict:
+    # A password hash has no place in a trail that is kept for good.
+    return snapshot(user, exclude=("password_hash",))
 
 
 def get_user(user_id: int) -> User:
@@ -122,6 +129,7 @@ def update_user(actor: User, user: User, *, role: str | None = None, display_nam
         field = "role" if role is not None and role != "admin" else "active"
         raise Conflict(_("At least one active administrator must remain."),
                        {field: _("the last active administrator")})
+    before = _audited(user)
     if role is not None:
         user.role = role
     if display_name is not None:
@@ -129,6 +137,7 @@ def update_user(actor: User, user: User, *, role: str | None = None, display_nam
     if active is not None:
         user.active = active
     db.session.flush()
+    record(actor, "user", user.id, "update", diff(before, _audited(user)))
     return user
 
 
@@ -145,6 +154,7 @@ def reset_password(actor: User, user: User, password: str) -> User:
         raise ValidationError(_("The password was not changed."), {"password": problem})
     user.password_hash = generate_password_hash(password)
     db.session.flush()
+    record(actor, "user", user.id, "password_reset")
     return user
 
 
@@ -164,8 +174,12 @@ def _areas(codes: Iterable[str], field: str) -> list:
 def set_user_areas(actor: User, user: User, area_codes: Iterable[str]) -> User:
     """The areas a supervisor answers for (codes, ids or names); an empty list means the whole district."""
     _require_admin(actor)
+    before = [a.code for a in user.areas]
     user.areas = _areas([c for c in area_codes if str(c).strip()], "areas")
     db.session.flush()
+    after = [a.code for a in user.areas]
+    if after != before:
+        record(actor, "user", user.id, "areas", {"areas": [before, after]})
     return user
 
 
@@ -228,6 +242,7 @@ def create_team(actor: User, name: str, area_code: str = "", asset_types: Iterab
     team = Team(name=values["name"], area=values["area"], asset_types=values["asset_types"])
     db.session.add(team)
     db.session.flush()
+    record(actor, "team", team.id, "create", diff({}, snapshot(team)))
     return team
 
 
@@ -237,6 +252,7 @@ def update_team(actor: User, team: Team, *, name: str | None = None, area_code: 
     values, errors = _clean_team(name, area_code, None if asset_types is None else list(asset_types))
     if errors:
         raise ValidationError(_("The team could not be saved."), errors)
+    before = snapshot(team)
     if "name" in values:
         _check_team_name(values["name"], team)
         team.name = values["name"]
@@ -247,6 +263,7 @@ def update_team(actor: User, team: Team, *, name: str | None = None, area_code: 
     if active is not None:
         team.active = active
     db.session.flush()
+    record(actor, "team", team.id, "update", diff(before, snapshot(team)))
     return team
 
 
@@ -258,8 +275,12 @@ def set_members(actor: User, team: Team, user_ids: Iterable[int]) -> Team:
     if missing:
         raise ValidationError(_("The members could not be saved."),
                               {"members": _("unknown user %(id)s", id=", ".join(map(str, sorted(missing))))})
+    before = [u.username for u in team.members]
     team.members = members
     db.session.flush()
+    after = [u.username for u in team.members]
+    if after != before:
+        record(actor, "team", team.id, "members", {"members": [before, after]})
     return team
 
 
@@ -380,6 +401,7 @@ def revoke_token(actor: User | None, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
+        record(actor, "api_token", token.id, "revoke", {"token": [token.prefix, None]})
     return token
 
 

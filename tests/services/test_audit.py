@@ -4,11 +4,20 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 
+import pytest
 import sqlalchemy as sa
 
 from municipal.assets import services as assets
 from municipal.audit import services as audit
 from municipal.audit.models import GENESIS, AuditEntry
+
+
+@pytest.fixture
+def users(users, db):
+    """The accounts, with the trail their creation wrote cleared: these tests count their own entries."""
+    db.session.execute(sa.delete(AuditEntry))
+    db.session.commit()
+    return users
 
 
 def trail(db):

@@ -106,3 +106,20 @@ def test_tokens_scopes_and_revocation_by_prefix(db, users):
     assert services.find_token_by_prefix(plain[:10]) is token
     services.revoke_token(None, token)
     assert services.user_for_token(plain) is None
+
+
+def test_changes_to_people_and_teams_are_in_the_audit_trail_without_password_hashes(db, users):
+    from municipal.audit.services import entries_for, verify
+
+    admin, crew = users["admin"], users["crew"]
+    services.update_user(admin, crew, role="supervisor", display_name="陈组长")
+    services.reset_password(admin, crew, "a much better password")
+    team = services.create_team(admin, "宦溪巡查班")
+    services.set_members(admin, team, [crew.id])
+    db.session.commit()
+    user_log = entries_for("user", crew.id)
+    assert [e.action for e in user_log][:2] == ["password_reset", "update"]
+    assert user_log[1].changes["role"] == ["crew", "supervisor"]
+    assert all("password_hash" not in (e.changes or {}) for e in user_log)
+    assert entries_for("team", team.id)[0].changes == {"members": [[], ["crew"]]}
+    assert verify() == []
