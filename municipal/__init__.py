@@ -41,6 +41,7 @@ def _init_extensions(app: Flask) -> None:
     from .intake import models as _intake_models  # noqa: F401
     from .notify import models as _notify_models  # noqa: F401
     from .workorders import models as _workorder_models  # noqa: F401
+    from .inspections import models as _inspection_models  # noqa: F401
 
     with app.app_context():
         configure_sqlite(db.engine)
@@ -61,11 +62,12 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import audit
+    from . import audit, inspections
     from .assets import scanlog
 
     scanlog.init_app(app)
     audit.init_app(app)
+    inspections.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -78,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .extensions import api, csrf
     from .health import bp as health_bp
+    from .inspections import api as inspections_api
+    from .inspections.views import bp as inspections_bp
     from .intake.views import bp as intake_bp
     from .notify.views import bp as notify_bp
     from .workorders.views import bp as workorders_bp
@@ -85,11 +89,11 @@ def _register_blueprints(app: Flask) -> None:
     permissions.init_app(app)
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
-                      notify_bp):
+                      notify_bp, inspections_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(assets_api.docs_bp)
-    for blueprint in assets_api.blueprints():
+    for blueprint in [*assets_api.blueprints(), inspections_api.inspections_bp]:
         # Bearer tokens are not sent by browsers on their own, so CSRF does not apply to them.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

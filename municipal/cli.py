@@ -27,9 +27,14 @@ def fail(message: str) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create or upgrade the schema (safe to run again)."""
+    """Create or upgrade the schema and load the checklist templates (safe to run again)."""
+    from .workorders.checklists import sync_templates
+
     upgrade()
     click.echo(f"Schema is up to date ({db.engine.url.render_as_string(hide_password=True)}).")
+    counts = sync_templates()
+    db.session.commit()
+    click.echo("Checklist templates: {created} new, {updated} new versions, {unchanged} unchanged.".format(**counts))
 
 
 @click.command("create-user")

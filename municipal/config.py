@@ -54,6 +54,10 @@ class DefaultConfig:
     SMTP_TLS = ""
     # Due dates from priority when none is given: 1 day, 3 days, a week, a month.
     WORK_ORDER_SLA_HOURS = {"urgent": 24, "high": 72, "normal": 168, "low": 720}
+    # An inspection recorded farther than this from its facility (a line: its nearest point) is flagged.
+    INSPECTION_MAX_DISTANCE_M = 200
+    INSPECTION_MAX_PHOTOS = 20
+    ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
     # Scans are written in batches this often; 0 writes each before its page is sent (see assets/scanlog.py).
     SCAN_LOG_FLUSH_SECONDS = 1.0
     API_TITLE = "municipal"

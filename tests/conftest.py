@@ -136,3 +136,69 @@ def make_asset(db, users, area):
         return asset
 
     return _make
+
+
+MINI_CHECKLIST = """
+templates:
+  - key: manhole.test_inspection
+    asset_type: manhole
+    kind: inspection
+    name: {zh: 检查井巡查, en: Manhole inspection}
+    items:
+      - key: cover
+        section: {zh: 井盖, en: Cover}
+        label: {zh: 井盖完好、安放平稳, en: Cover intact and seated}
+        type: pass_fail
+        required: true
+        photo: on_fail
+        severity: critical
+        follow_up: true
+      - key: odour
+        label: {zh: 无异味, en: No odour}
+        type: pass_fail
+        severity: low
+      - key: water_depth
+        label: {zh: 井内水深, en: Water depth in the chamber}
+        type: number
+        unit: m
+        min: 0
+        max: 1.5
+        required: true
+        severity: high
+      - key: silt
+        label: {zh: 淤积, en: Silt}
+        type: choice
+        severity: medium
+        choices:
+          - {key: none, zh: 无, en: None}
+          - {key: heavy, zh: 严重, en: Heavy, finding: true}
+      - key: remarks
+        label: {zh: 备注, en: Remarks}
+        type: note
+      - key: overview
+        label: {zh: 全景照片, en: Overview photo}
+        type: photo
+        required: true
+"""
+
+
+@pytest.fixture
+def checklist(db, tmp_path):
+    """A small manhole inspection checklist, loaded as init-db loads the real one."""
+    from municipal.workorders.checklists import sync_templates, template_for
+
+    path = tmp_path / "checklists.yaml"
+    path.write_text(MINI_CHECKLIST, encoding="utf-8")
+    sync_templates(path)
+    db.session.commit()
+    return template_for("manhole", "inspection")
+
+
+def jpeg_bytes(size=(64, 48), color=(200, 30, 30)) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()

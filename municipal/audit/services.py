@@ -47,6 +47,11 @@ ACTION_LABELS = {
     "password_reset": _l("password reset"),
     "areas": _l("areas of responsibility changed"),
     "members": _l("members changed"),
+    "attach": _l("attachment added"),
+    "add_photo": _l("photo added"),
+    "submit": _l("inspection submitted"),
+    "new_version": _l("new version"),
+    "import": _l("imported"),
 }
 
 # What a recorded field is called on the page; a field not named here shows its own name.
@@ -62,6 +67,9 @@ FIELD_LABELS = {
     "username": _l("User name"), "display_name": _l("Display name"), "role": _l("Role"), "active": _l("Active"),
     "areas": _l("Areas of responsibility"), "members": _l("Members"), "asset_types": _l("Facility types"),
     "token": _l("API token"),
+    "attachment": _l("Attachment"), "photo": _l("Photo"), "photos": _l("Photos"), "findings": _l("Findings"),
+    "work_order": _l("Work order"), "distance_m": _l("Distance from the facility (m)"), "version": _l("Version"),
+    "items": _l("Checklist items"), "key": _l("Key"), "rows": _l("Rows"), "file": _l("File"),
 }
 
 # Bookkeeping columns that change on every write and say nothing about what the user changed.

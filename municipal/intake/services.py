@@ -11,7 +11,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from ..assets import codes, photos
+from .. import media
+from ..assets import codes
 from ..assets.models import Area, Asset
 from ..audit.services import record
 from ..auth.models import EDITOR_ROLES
@@ -107,7 +108,7 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
         raise ValidationError(_("The report could not be sent; please check the marked fields."), errors)
     photo_path = thumb_path = None
     if photo is not None:
-        photo_path, thumb_path, _size = photos.store_image(photos.load_image(photo), f"reports/{now:%Y-%m}")
+        photo_path, thumb_path, _size = media.store_image(media.load_image(photo), f"reports/{now:%Y-%m}")
     report = CitizenReport(
         number=_new_number(), asset_id=asset_id, category=category, description=description,
         photo_path=photo_path, thumb_path=thumb_path, contact_name=contact_name, contact_phone=contact_phone,

@@ -29,6 +29,7 @@ PARAMS = {
     "sent_back": ("number", "reason"),
     "overdue": ("number", "title", "due"),
     "citizen_report": ("number", "area", "title"),
+    "finding": ("number", "title"),
 }
 
 
@@ -41,6 +42,8 @@ def message(notification: Notification, gettext: Callable[[str], str]) -> str:
         text = gettext("Work order %(number)s was sent back to you: %(reason)s")
     elif kind == "overdue":
         text = gettext("Work order %(number)s is overdue since %(due)s: %(title)s")
+    elif kind == "finding":
+        text = gettext("A finding needs rectification, work order %(number)s: %(title)s")
     else:
         text = gettext("New citizen report %(number)s in %(area)s: %(title)s")
     return text % params

@@ -1,4 +1,4 @@
-"""Work orders and their comments."""
+"""Work orders, their comments and attachments, and the checklist templates they use."""
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ class WorkOrder(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default="new")
     assignee_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     assignee_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"), index=True)
-    checklist_template_id: Mapped[int | None] = mapped_column()
+    checklist_template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checklist_template.id"))
     citizen_report_id: Mapped[int | None] = mapped_column()
     # The work order whose finding this one follows up.
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
@@ -38,7 +38,9 @@ class WorkOrder(db.Model):
     assignee_user = relationship("User", foreign_keys=[assignee_user_id])
     assignee_team = relationship("Team")
     created_by = relationship("User", foreign_keys=[created_by_id])
+    checklist_template = relationship("ChecklistTemplate")
     comments: Mapped[list["WorkOrderComment"]] = relationship(order_by="WorkOrderComment.id")
+    attachments: Mapped[list["WorkOrderAttachment"]] = relationship(order_by="WorkOrderAttachment.id")
 
     __mapper_args__ = {"version_id_col": version}
     # The board: open work by due date, which puts the overdue first.
@@ -57,3 +59,43 @@ class WorkOrderComment(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
 
     author = relationship("User")
+
+
+class WorkOrderAttachment(db.Model):
+    """A photo or a PDF added to a work order (a quote, a drawing, a photo of the damage)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(sa.ForeignKey("work_order.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    size_bytes: Mapped[int]
+    path: Mapped[str] = mapped_column(sa.String(300))
+    thumb_path: Mapped[str | None] = mapped_column(sa.String(300))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by = relationship("User")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ChecklistTemplate(db.Model):
+    """One version of a checklist. Versions are never changed: results keep the one they used."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80))
+    version: Mapped[int] = mapped_column(default=1)
+    asset_type: Mapped[str] = mapped_column(sa.String(30))  # "*" serves every type
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    name_zh: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    source: Mapped[str] = mapped_column(sa.String(200), default="")
+    items: Mapped[list] = mapped_column(sa.JSON)
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("key", "version", name="uq_checklist_template_key_version"),)
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_zh

@@ -7,6 +7,7 @@ notify the people concerned.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import media
 from ..assets.models import Area, Asset
 from ..audit.services import record
 from ..auth.models import Team, User
@@ -21,8 +23,8 @@ from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from ..notify.services import notify
-from . import states
-from .models import WorkOrder, WorkOrderComment
+from . import checklists, states
+from .models import ChecklistTemplate, WorkOrder, WorkOrderAttachment, WorkOrderComment
 
 SUPERVISOR_ROLES = ("admin", "supervisor")
 
@@ -138,10 +140,11 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
     if source in ("manual", "citizen"):
         _require_supervisor_of(actor, asset)
     user, team = _assignee(assignee_user_id, assignee_team_id)
+    template = _template(checklist_template_id, asset, kind)
     order = WorkOrder(
         kind=kind, asset=asset, title=title, description=(description or "").strip(), priority=priority,
         due_at=due_at or sla_due(priority, now), source=source, status="assigned" if (user or team) else "new",
-        assignee_user=user, assignee_team=team, checklist_template_id=checklist_template_id,
+        assignee_user=user, assignee_team=team, checklist_template=template,
         citizen_report_id=citizen_report_id, parent_id=parent_id,
         created_by_id=actor.id if getattr(actor, "is_authenticated", False) else None,
     )
@@ -154,6 +157,22 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
     if user or team:
         _notify_assigned(order)
     return order
+
+
+NO_CHECKLIST = "none"
+
+
+def _template(template_id, asset: Asset, kind: str) -> ChecklistTemplate | None:
+    """The chosen checklist; by default the one for this type of facility and kind of work."""
+    if template_id in (None, ""):
+        return checklists.template_for(asset.type, kind)
+    if template_id == NO_CHECKLIST:
+        return None
+    template = db.session.get(ChecklistTemplate, int(template_id)) if str(template_id).isdigit() else None
+    if template is None or not template.active or template.asset_type not in (asset.type, "*"):
+        raise ValidationError(_("The work order was not created."),
+                              {"checklist_template": _("not a current checklist for this type of facility")})
+    return template
 
 
 def get_work_order(actor, order_id) -> WorkOrder:
@@ -182,8 +201,12 @@ def snapshot(order: WorkOrder) -> dict:
 
 
 def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_min=None,
-        assignee_user_id=None, assignee_team_id=None) -> WorkOrder:
-    """One move of the state machine, checked: the action must exist, fit the status and the actor."""
+        assignee_user_id=None, assignee_team_id=None, checklist_done: bool = False) -> WorkOrder:
+    """One move of the state machine, checked: the action must exist, fit the status and the actor.
+
+    Work with a checklist is completed only by submitting the checklist (inspections.services.submit,
+    which says so with `checklist_done`).
+    """
     order = get_work_order(actor, order_id)
     spec = states.ACTIONS.get(action)
     if spec is None:
@@ -215,9 +238,12 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
     if action == "start" and order.started_at is None:
         order.started_at = now
     if action == "complete":
-        minutes = _minutes(time_spent_min)
-        changes["time_spent_min"] = [order.time_spent_min, minutes]
-        order.time_spent_min, order.completed_at = minutes, now
+        if order.checklist_template_id is not None and not checklist_done:
+            raise ValidationError(_("Fill in the checklist to complete this work."),
+                                  {"checklist": _("not submitted")})
+        spent = minutes(time_spent_min)
+        changes["time_spent_min"] = [order.time_spent_min, spent]
+        order.time_spent_min, order.completed_at = spent, now
     if action in ("accept", "cancel"):
         order.closed_at = now
     if reason:
@@ -233,16 +259,17 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
     return order
 
 
-def _minutes(value) -> int | None:
+def minutes(value) -> int | None:
+    """Time spent as whole minutes, or None when not given."""
     if value in (None, ""):
         return None
     try:
-        minutes = int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise ValidationError(_("The time spent is not valid."), {"time_spent_min": _("whole minutes")}) from None
-    if not 0 <= minutes <= 60 * 24 * 30:
+    if not 0 <= number <= 60 * 24 * 30:
         raise ValidationError(_("The time spent is not valid."), {"time_spent_min": _("between 0 and 43200 minutes")})
-    return minutes
+    return number
 
 
 def _assignee_label(user, team) -> str | None:
@@ -274,6 +301,32 @@ def add_comment(actor, order_id, body: str) -> WorkOrderComment:
     db.session.flush()
     record(actor, "work_order", order.id, "comment", {"comment": [None, body]})
     return comment
+
+
+def add_attachment(actor, order_id, stream, filename: str) -> WorkOrderAttachment:
+    """A photo (made upright and smaller, with a thumbnail) or a PDF, checked by content, not by name."""
+    order = get_work_order(actor, order_id)
+    if actor.role == "viewer":
+        raise PermissionDenied(_("Viewers may not add attachments."))
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "file"
+    head = stream.read(5) if stream is not None else b""
+    if stream is not None:
+        stream.seek(0)
+    folder = f"work_orders/{order.id}"
+    if head == b"%PDF-":
+        path, size = media.store_pdf(stream, folder)
+        attachment = WorkOrderAttachment(work_order_id=order.id, filename=name, content_type="application/pdf",
+                                         size_bytes=size, path=path, uploaded_by_id=actor.id)
+    else:
+        image = media.load_image(stream, field="file")
+        path, thumb_path, _size = media.store_image(image, folder)
+        size = (Path(current_app.config["MEDIA_DIR"]) / path).stat().st_size
+        attachment = WorkOrderAttachment(work_order_id=order.id, filename=name, content_type="image/jpeg",
+                                         size_bytes=size, path=path, thumb_path=thumb_path, uploaded_by_id=actor.id)
+    db.session.add(attachment)
+    db.session.flush()
+    record(actor, "work_order", order.id, "attach", {"attachment": [None, name]})
+    return attachment
 
 
 def _recipients(order: WorkOrder) -> list[User]:

@@ -127,8 +127,12 @@ def detail(order_id: int):
     order = services.get_work_order(current_user, order_id)
     form = ActionForm(version=order.version)
     _fill_assignees(form)
-    actions = [a for a in states.available(order.status) if services.may_act(current_user, order, a)]
-    return render_template("workorders/detail.html", order=order, form=form, actions=actions,
+    # Completing goes through the record page, where the checklist, photos and position are taken.
+    actions = [a for a in states.available(order.status)
+               if a.name != "complete" and services.may_act(current_user, order, a)]
+    may_record = (order.status in ("assigned", "in_progress") and current_user.role != "viewer"
+                  and services.may_act(current_user, order, states.ACTIONS["complete"]))
+    return render_template("workorders/detail.html", order=order, form=form, actions=actions, may_record=may_record,
                            comment_form=CommentForm(), now=utcnow(),
                            states=states)
 
@@ -166,6 +170,26 @@ def comment(order_id: int):
         try:
             services.add_comment(current_user, order_id, form.body.data)
             db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+    return redirect(url_for("workorders.detail", order_id=order_id), 303)
+
+
+@bp.route("/work/<int:order_id>/attachments", methods=["POST"])
+@roles("admin", "supervisor", "crew")
+def attach(order_id: int):
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired; please try again."), "error")
+    else:
+        upload = request.files.get("file")
+        try:
+            services.add_attachment(current_user, order_id, upload, upload.filename if upload else "")
+            db.session.commit()
+            flash(_("Attached."), "info")
         except DomainError as error:
             db.session.rollback()
             if error.status in (403, 404):

@@ -1,0 +1,109 @@
+"""The crew's record page: the checklist of a work order, photos, notes, time and position."""
+import uuid
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..db import utcnow
+from ..errors import Conflict, DomainError
+from ..extensions import db
+from ..permissions import roles
+from ..workorders import checklist_rules, states
+from ..workorders import services as work
+from . import services
+
+bp = Blueprint("inspections", __name__)
+
+
+def submission_from(form, files, key: str) -> services.Submission:
+    """The form's fields as a Submission: item.<key> answers, photo.<key> files, repair.<key> marks."""
+    data = services.Submission(key=key, notes=form.get("notes", ""), time_spent_min=form.get("time_spent_min"),
+                               latitude=form.get("latitude"), longitude=form.get("longitude"),
+                               accuracy_m=form.get("accuracy_m"))
+    for name, value in form.items():
+        if name.startswith("item."):
+            data.answers[name[5:]] = value
+        elif name.startswith("repair.") and value:
+            data.needs_repair.add(name[7:])
+    for name in files:
+        streams = [f for f in files.getlist(name) if f and f.filename]
+        if not streams:
+            continue
+        if name == "photos":
+            data.photos.setdefault(services.GENERAL, []).extend(streams)
+        elif name.startswith("photo."):
+            data.photos.setdefault(name[6:], []).extend(streams)
+    return data
+
+
+def submit_once(actor, order_id, data: services.Submission):
+    """Submit and commit. When a twin with the same client id was committed first, its record is the answer."""
+    try:
+        inspection, created = services.submit(actor, order_id, data)
+        db.session.commit()
+        return inspection, created
+    except (sa.exc.IntegrityError, sa.exc.OperationalError):
+        db.session.rollback()
+        first = services.find_submission(str(data.key))
+        if first is None:
+            raise Conflict(_("The server was busy with another submission; please send again.")) from None
+        return first, False
+
+
+def _suggested_minutes(order) -> int | None:
+    if order.started_at is None:
+        return None
+    return max(1, int((utcnow() - order.started_at).total_seconds() // 60))
+
+
+@bp.route("/work/<int:order_id>/record", methods=["GET", "POST"])
+@roles("admin", "supervisor", "crew")
+def record(order_id: int):
+    order = work.get_work_order(current_user, order_id)
+    form = FlaskForm()
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form
+        if not form.validate_on_submit():
+            errors["form"] = _("The form has expired; please try again.")
+        else:
+            key = request.headers.get("Idempotency-Key") or request.form.get("idempotency_key", "")
+            try:
+                inspection, created = submit_once(current_user, order_id, submission_from(request.form, request.files, key))
+            except DomainError as error:
+                db.session.rollback()
+                if error.status in (403, 404):
+                    raise
+                errors = error.fields or {"form": error.message}
+                flash(error.message, "error")
+            else:
+                _report(inspection, created)
+                return redirect(url_for("workorders.detail", order_id=order_id), 303)
+    if order.status not in ("assigned", "in_progress") and not errors:
+        flash(_("This work order is %(status)s; there is nothing to record now.",
+                status=_(states.STATUSES[order.status])), "info")
+        return redirect(url_for("workorders.detail", order_id=order_id), 303)
+    return render_template(
+        "inspections/record.html", order=order, form=form, items=services.items_for(order), errors=errors,
+        values=values, key=values.get("idempotency_key") or str(uuid.uuid4()), locale=str(get_locale()),
+        severities=checklist_rules.SEVERITIES, suggested_minutes=_suggested_minutes(order),
+    ), 422 if errors else 200
+
+
+def _report(inspection, created: bool) -> None:
+    if not created:
+        flash(_("This inspection was already recorded; nothing was added."), "info")
+        return
+    flash(_("Recorded. Work order %(number)s is completed and waits for review.",
+            number=inspection.work_order.number), "info")
+    if inspection.findings:
+        opened = [f.follow_up.number for f in inspection.findings if f.follow_up is not None]
+        flash(_("%(count)s findings recorded; rectification work opened: %(numbers)s.",
+                count=len(inspection.findings), numbers=", ".join(opened) or "—"), "info")
+    if inspection.far_from_facility:
+        flash(_("Your position was %(m)s m from the facility; the record says so.", m=round(inspection.distance_m)),
+              "error")
