@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from ..audit.services import record_many
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
@@ -384,9 +385,11 @@ class _Batch:
                 .execution_options(render_nulls=True),
                 [{**defaults, **row.values} for row in chunk],
             ).all()
-            new_codes, bound = [], []
+            new_codes, bound, trail = [], [], []
             for row, asset_id in zip(chunk, asset_ids):
                 text = row.code or fresh[row.values["type"]].pop()
+                trail.append((asset_id, {"name": [None, row.values["name"]], "type": [None, row.values["type"]],
+                                         "code": [None, text]}))
                 if text in issued:
                     code = issued[text]  # a pre-printed label
                     code.status, code.asset_id, code.bound_at = "bound", asset_id, now
@@ -403,6 +406,7 @@ class _Batch:
             events += [{"code_id": code_id, "asset_id": asset_id, "action": "bound", "at": now,
                         "user_id": actor.id, "note": ""} for code_id, asset_id in bound]
             db.session.execute(sa.insert(CodeEvent), events)
+            record_many(actor, "asset", "import", trail)
             db.session.flush()  # the pre-printed codes changed above
             created += len(new_ids)
             written = min(done * CHUNK, len(self.rows))

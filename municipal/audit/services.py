@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
@@ -243,6 +244,25 @@ def record(actor, entity_type: str, entity_id, action: str, changes: dict | None
     db.session.add(entry)
     db.session.info["audit_head"] = (_context(), entry.hash)
     return entry
+
+
+def record_many(actor, entity_type: str, action: str, entries: list[tuple]) -> int:
+    """Append one entry per (entity_id, changes), chained in order, in one statement: a bulk import
+    of 100,000 facilities writes 100,000 entries without an insert and a lookup for each."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    at, previous, rows = utcnow(), _head_hash(), []
+    who = {"actor_id": actor.id if actor is not None else None,
+           "actor_name": (actor.display_name or actor.username)[:100] if actor is not None else ""}
+    for entity_id, changes in entries:
+        row = {"at": at, **who, "entity_type": entity_type, "entity_id": str(entity_id), "action": action,
+               "changes": plain(changes or {}), "prev_hash": previous}
+        row["hash"] = previous = compute_hash(previous, content_of(SimpleNamespace(**row)))
+        rows.append(row)
+    if rows:
+        db.session.execute(sa.insert(AuditEntry.__table__), rows)
+        db.session.info["audit_head"] = (_context(), previous)
+    return len(rows)
 
 
 def _context() -> tuple:

@@ -382,3 +382,16 @@ def test_export_command_writes_csv_and_geojson(cli, registry, tmp_path):
     assert len(json.loads(result.stdout)["features"]) == 3
 
     assert cli.invoke(args=["export-assets", "--area", "nowhere"]).exit_code == 2
+
+
+def test_an_import_writes_one_audit_entry_per_facility_and_the_chain_holds(db, users, area):
+    from municipal.audit.models import AuditEntry
+    from municipal.audit.services import verify
+
+    text = "type,name,area\nmanhole,一号井,gushan\nmanhole,二号井,gushan\n"
+    io.import_csv(users["supervisor"], BytesIO(text.encode("utf-8")))
+    db.session.commit()
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "import")
+                                 .order_by(AuditEntry.id)).all()
+    assert [(e.actor_name, e.changes["name"][1]) for e in entries] == [("supervisor", "一号井"), ("supervisor", "二号井")]
+    assert verify() == []
