@@ -215,8 +215,11 @@ def describe_finding(finding: Finding, locale: str) -> tuple[str, str]:
         if template is not None else None
     if item is None:
         return finding.item_key, finding.value
+    label = item.label.get(locale, item.label["zh"])
+    if item.type == "pass_fail":
+        return label, _("Problem")
     choice = item.choice(finding.value) if item.type == "choice" else None
-    return item.label.get(locale, item.label["zh"]), choice.get(locale, choice["zh"]) if choice else finding.value
+    return label, choice.get(locale, choice["zh"]) if choice else finding.value
 
 
 FINDING_STATUSES = {"open": checklist_rules.N_("Open"), "rectifying": checklist_rules.N_("Being rectified"),
