@@ -22,6 +22,15 @@ class WorkOrderForm(FlaskForm):
     due_on = DateField(_l("Due by (empty: from the priority)"), validators=[Optional()])
     assignee_user = SelectField(_l("Assign to a person"), validate_choice=False)
     assignee_team = SelectField(_l("or to a team"), validate_choice=False)
+    checklist = SelectField(_l("Checklist"), validate_choice=False)
+
+
+class EditWorkOrderForm(FlaskForm):
+    version = HiddenField()
+    title = StringField(_l("Title"))
+    description = TextAreaField(_l("Description"))
+    priority = SelectField(_l("Priority"), choices=_choices(states.PRIORITIES), validate_choice=False)
+    due_on = DateField(_l("Due by"), validators=[Optional()])
 
 
 class ActionForm(FlaskForm):

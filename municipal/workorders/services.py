@@ -175,6 +175,37 @@ def _template(template_id, asset: Asset, kind: str) -> ChecklistTemplate | None:
     return template
 
 
+def update_work_order(actor, order_id, *, version, title: str, description: str, priority: str,
+                      due_at: datetime | None) -> WorkOrder:
+    """Change what an open work order asks for. A stale `version` is a Conflict with the current state,
+    so a second supervisor never overwrites what the first saved."""
+    order = get_work_order(actor, order_id)
+    _require_supervisor_of(actor, order.asset)
+    _check_version(order, version)
+    if order.status not in states.OPEN:
+        raise Conflict(_("A work order that is %(status)s cannot be changed.", status=_(states.STATUSES[order.status])),
+                       {"status": _("not possible now")}, current=snapshot(order))
+    errors = {}
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        errors["title"] = _("a title of 1 to 200 characters is required")
+    if priority not in states.PRIORITIES:
+        errors["priority"] = _("unknown priority")
+    if due_at is not None and due_at < utcnow() - timedelta(days=1) and due_at != order.due_at:
+        errors["due_at"] = _("the due date lies in the past")
+    if errors:
+        raise ValidationError(_("The work order was not changed."), errors)
+    after = {"title": title, "description": (description or "").strip(), "priority": priority,
+             "due_at": due_at or order.due_at}
+    changes = {field: [getattr(order, field), value] for field, value in after.items() if getattr(order, field) != value}
+    for field, (_old, value) in changes.items():
+        setattr(order, field, value)
+    db.session.flush()
+    if changes:
+        record(actor, "work_order", order.id, "update", changes)
+    return order
+
+
 def get_work_order(actor, order_id) -> WorkOrder:
     order = db.session.get(WorkOrder, order_id) if str(order_id).isdigit() else None
     if order is None or not may_see(actor, order):

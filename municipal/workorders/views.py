@@ -17,8 +17,8 @@ from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
-from . import services, states
-from .forms import ActionForm, BulkAssignForm, CommentForm, WorkOrderForm
+from . import checklists, services, states
+from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, WorkOrderForm
 
 bp = Blueprint("workorders", __name__)
 
@@ -37,6 +37,12 @@ def _team_choices():
 def _fill_assignees(form) -> None:
     form.assignee_user.choices = _people_choices()
     form.assignee_team.choices = _team_choices()
+
+
+def _checklist_choices():
+    locale = str(get_locale())
+    return options([("", _("The facility type's own checklist")), (services.NO_CHECKLIST, _("No checklist"))]
+                   + [(str(t.id), t.name(locale)) for t in checklists.active_templates()])
 
 
 def _filters() -> services.BoardFilters:
@@ -95,6 +101,7 @@ def _asset_from(text: str) -> Asset | None:
 def new():
     form = WorkOrderForm(asset=request.args.get("asset", ""))
     _fill_assignees(form)
+    form.checklist.choices = _checklist_choices()
     errors = {}
     if form.validate_on_submit():
         asset = _asset_from(form.asset.data)
@@ -107,6 +114,7 @@ def new():
                 current_user, asset_id=asset.id, kind=form.kind.data, title=form.title.data,
                 description=form.description.data, priority=form.priority.data, due_at=due_at,
                 assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None,
+                checklist_template_id=form.checklist.data or None,
             )
             db.session.commit()
             flash(_("Work order %(number)s created.", number=order.number), "info")
@@ -119,6 +127,38 @@ def new():
         errors = {name: "; ".join(map(str, problems)) for name, problems in form.errors.items()}
     status = 422 if errors or form.errors else 200
     return render_template("workorders/new.html", form=form, errors=errors), status
+
+
+@bp.route("/work/<int:order_id>/edit", methods=["GET", "POST"])
+@roles("admin", "supervisor")
+def edit(order_id: int):
+    order = services.get_work_order(current_user, order_id)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    form = EditWorkOrderForm(obj=order, due_on=order.due_at.astimezone(tz).date())
+    errors, status = {}, 200
+    if form.validate_on_submit():
+        # An unchanged day keeps the exact due time, which need not be the end of the working day.
+        day = form.due_on.data
+        due_at = services.due_on_day(day, tz) if day and day != order.due_at.astimezone(tz).date() else None
+        try:
+            services.update_work_order(current_user, order_id, version=form.version.data, title=form.title.data,
+                                       description=form.description.data, priority=form.priority.data, due_at=due_at)
+            db.session.commit()
+            flash(_("Work order %(number)s saved.", number=order.number), "info")
+            return redirect(url_for("workorders.detail", order_id=order_id), 303)
+        except DomainError as error:
+            db.session.rollback()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+            errors, status = error.fields or {}, error.status
+            if error.status == 409:
+                # Show what the other person saved, with the version to save over it knowingly.
+                order = services.get_work_order(current_user, order_id)
+                form = EditWorkOrderForm(formdata=None, obj=order, due_on=order.due_at.astimezone(tz).date())
+    elif form.errors:
+        errors, status = {name: "; ".join(map(str, problems)) for name, problems in form.errors.items()}, 422
+    return render_template("workorders/edit.html", order=order, form=form, errors=errors), status
 
 
 @bp.route("/work/<int:order_id>")

@@ -95,3 +95,38 @@ def test_the_change_log_of_a_work_order_speaks_the_readers_language(db, client, 
     page = client.get(f"/work/{order.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     log = page.split("变更记录", 1)[1]
     assert "已开始" in log and "已派单" in log and "→ 处理中" in log and "in_progress" not in log
+
+
+def test_two_supervisors_edit_the_same_work_order_and_the_second_gets_409(app, db, client, login, users, make_asset):
+    from municipal.auth.services import create_user
+    from municipal.workorders import services
+    from municipal.workorders.models import WorkOrder
+
+    order = services.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="漏水",
+                                       priority="normal")
+    create_user("supervisor2", "correct horse battery", "supervisor")
+    db.session.commit()
+    edit = f"/work/{order.id}/edit"
+    login("supervisor")
+    first_page = client.get(edit).get_data(as_text=True)
+    second = app.test_client()
+    second_page_token = csrf_token(second, "/login")
+    second.post("/login", data={"username": "supervisor2", "password": "correct horse battery",
+                                "csrf_token": second_page_token})
+    second_page = second.get(edit).get_data(as_text=True)
+
+    def fields(page, **changes):
+        base = {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+                "version": re.search(r'name="version"[^>]*value="(\d+)"', page).group(1),
+                "title": "漏水", "description": "", "priority": "normal",
+                "due_on": re.search(r'name="due_on"[^>]*value="([^"]+)"', page).group(1)}
+        return {**base, **changes}
+
+    assert client.post(edit, data=fields(first_page, priority="urgent", title="主阀漏水")).status_code == 303
+    answer = second.post(edit, data=fields(second_page, description="请带备用阀门"))
+    assert answer.status_code == 409
+    # The second sees what the first saved, ready to decide again.
+    assert "主阀漏水" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(WorkOrder, order.id)
+    assert (saved.title, saved.priority, saved.description) == ("主阀漏水", "urgent", "")
