@@ -1,4 +1,5 @@
 """Chinese comes first: every message in the catalogue has a Chinese translation."""
+import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -6,23 +7,29 @@ from babel.messages.pofile import read_po
 CATALOGUES = Path(__file__).resolve().parents[2] / "municipal" / "translations"
 
 
-def test_every_message_has_a_chinese_translation():
+def _catalogue():
     with open(CATALOGUES / "zh" / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        catalogue = read_po(handle)
-    untranslated = [m.id for m in catalogue if m.id and not m.string]
+        return read_po(handle)
+
+
+def _forms(value) -> tuple:
+    """A message's id or string as a tuple: plural messages have several forms."""
+    return value if isinstance(value, tuple) else (value,)
+
+
+def test_every_message_has_a_chinese_translation():
+    untranslated = [m.id for m in _catalogue() if m.id and not all(_forms(m.string))]
     assert untranslated == []
 
 
 def test_placeholders_survive_translation():
-    with open(CATALOGUES / "zh" / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        catalogue = read_po(handle)
-    for message in catalogue:
-        if message.id and message.string:
-            assert sorted(message.python_format and _names(message.id) or []) == sorted(
-                message.python_format and _names(message.string) or []), message.id
+    for message in _catalogue():
+        if not (message.id and message.python_format):
+            continue
+        expected = sorted(_names(_forms(message.id)[-1]))
+        for translated in _forms(message.string):
+            assert sorted(_names(translated)) == expected, message.id
 
 
 def _names(text):
-    import re
-
     return re.findall(r"%\((\w+)\)s", text)
