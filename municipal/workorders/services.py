@@ -77,7 +77,12 @@ def sla_due(priority: str, now: datetime) -> datetime:
     return now + timedelta(hours=current_app.config["WORK_ORDER_SLA_HOURS"][priority])
 
 
-def _assignee(user_id, team_id) -> tuple[User | None, Team | None]:
+def _covers(area: Area | None, asset: Asset) -> bool:
+    return area is None or (asset.area is not None and asset.area.path.startswith(area.path))
+
+
+def _assignee(user_id, team_id, asset: Asset) -> tuple[User | None, Team | None]:
+    """The person or team to assign, who must work where the facility is (and, for a team, on its type)."""
     errors = {}
     user = team = None
     if user_id not in (None, ""):
@@ -94,6 +99,17 @@ def _assignee(user_id, team_id) -> tuple[User | None, Team | None]:
             errors["assignee_team"] = _("no such team")
     if user is not None and team is not None:
         errors["assignee_user"] = _("assign a person or a team, not both")
+    if user is not None and "assignee_user" not in errors:
+        # A person's own areas, or else their teams' areas; neither means the whole district.
+        areas = list(user.areas) or [t.area for t in user.teams if t.area is not None]
+        if areas and not any(_covers(area, asset) for area in areas):
+            errors["assignee_user"] = _("this person does not work in the facility's area")
+    if team is not None and "assignee_team" not in errors:
+        types = [t.strip() for t in (team.asset_types or "").split(",") if t.strip()]
+        if not _covers(team.area, asset):
+            errors["assignee_team"] = _("this team does not work in the facility's area")
+        elif types and asset.type not in types:
+            errors["assignee_team"] = _("this team does not look after this type of facility")
     if errors:
         raise ValidationError(_("The assignee is not valid."), errors)
     return user, team
@@ -139,7 +155,7 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
     # Findings and calendar rules make work on their own; people need the supervisor's rights.
     if source in ("manual", "citizen"):
         _require_supervisor_of(actor, asset)
-    user, team = _assignee(assignee_user_id, assignee_team_id)
+    user, team = _assignee(assignee_user_id, assignee_team_id, asset)
     template = _template(checklist_template_id, asset, kind)
     order = WorkOrder(
         kind=kind, asset=asset, title=title, description=(description or "").strip(), priority=priority,
@@ -261,7 +277,7 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
     changes = {"status": [order.status, target]}
     now = utcnow()
     if action == "assign":
-        user, team = _assignee(assignee_user_id, assignee_team_id)
+        user, team = _assignee(assignee_user_id, assignee_team_id, order.asset)
         if user is None and team is None:
             raise ValidationError(_("Choose a person or a team."), {"assignee_user": _("required")})
         changes["assignee"] = [_assignee_label(order.assignee_user, order.assignee_team), _assignee_label(user, team)]

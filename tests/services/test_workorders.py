@@ -161,3 +161,25 @@ def test_time_spent_must_be_whole_minutes_in_range(users, order):
             services.act(crew, order.id, "complete", version=order.version, time_spent_min=bad)
         assert "time_spent_min" in caught.value.fields
     assert order.status == "in_progress"
+
+
+def test_work_goes_only_to_people_and_teams_of_the_facility_s_area_and_type(db, users, order, area):
+    from municipal.assets.models import Area
+
+    other = Area(code="xindian", name="新店镇", level="town", parent=area.parent, path="")
+    db.session.add(other)
+    db.session.flush()
+    other.path = f"{area.parent.path}{other.id}/"
+    users["crew"].areas = [other]
+    roads = Team(name="新店道路班", area=other)
+    pipes = Team(name="鼓山管网班", area=area, asset_types="water_pipe,sewer_segment")
+    db.session.add_all([roads, pipes])
+    db.session.commit()
+    for person, team, field in ((users["crew"].id, None, "assignee_user"), (None, roads.id, "assignee_team"),
+                                (None, pipes.id, "assignee_team")):
+        with pytest.raises(ValidationError) as refused:
+            services.act(users["supervisor"], order.id, "assign", version=order.version,
+                         assignee_user_id=person, assignee_team_id=team)
+        assert list(refused.value.fields) == [field]
+    db.session.rollback()
+    assert db.session.get(type(order), order.id).status == "new"
