@@ -7,8 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 
-STATUSES = ("running", "ok", "failed")
-
 
 class JobRun(db.Model):
     __tablename__ = "job_run"
@@ -17,6 +15,7 @@ class JobRun(db.Model):
     job: Mapped[str] = mapped_column(sa.String(64))
     # Sortable within a job: "2026-11-26T02:15Z" (a UTC slot) or "2026-11-26" (a local day).
     period: Mapped[str] = mapped_column(sa.String(32))
+    # "running" from the claim until the run ends "ok" or "failed"; a failed period may be claimed again.
     status: Mapped[str] = mapped_column(sa.String(10), default="running")
     # Raised each time a failed or abandoned claim is taken again; a run may finish only its own attempt.
     attempt: Mapped[int] = mapped_column(default=1)

@@ -6,7 +6,8 @@ body's writes and the "ok" mark are committed together, in one transaction. So a
 half-way leaves its claim "running" and none of its writes; the period is taken again once the claim
 is STALE_AFTER old (services.claim). A body that raises is rolled back and marked "failed", which the
 next run of that period takes at once. Everything a job writes also carries a natural unique key,
-so even two runs of one period could not create anything twice.
+so even two runs of one period could not create anything twice. (Email is the exception the mailer
+has anyway: a run that dies between sending and committing sends those messages again.)
 """
 import logging
 import signal
@@ -69,7 +70,7 @@ def run(job: Job, at: datetime) -> Result:
 
 
 def due(job: Job, now: datetime) -> list[datetime]:
-    """The moments to run `job` as of at `now`: missed periods first for a catch-up job, then now."""
+    """The moments to run `job` for at `now`: the periods it missed first if it catches up, then now."""
     if not job.catch_up:
         return [now]
     tz = zone()
