@@ -39,6 +39,7 @@ def _init_extensions(app: Flask) -> None:
     from .auth import models as _auth_models  # noqa: F401
     from .audit import models as _audit_models  # noqa: F401
     from .intake import models as _intake_models  # noqa: F401
+    from .jobs import models as _jobs_models  # noqa: F401
     from .notify import models as _notify_models  # noqa: F401
     from .workorders import models as _workorder_models  # noqa: F401
     from .inspections import models as _inspection_models  # noqa: F401

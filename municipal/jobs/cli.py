@@ -1,0 +1,48 @@
+"""`municipal scheduler` (the job process) and `municipal jobs run JOB [--date D]`."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+
+jobs_group = AppGroup("jobs", help="Scheduled jobs, run by hand.")
+
+
+@jobs_group.command("run")
+@click.argument("name", metavar="JOB")
+@click.option("--date", "when", metavar="D",
+              help="Run for the period of this local date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM) instead of now.")
+def run_command(name, when):
+    """Run JOB now under the same claim rules as the scheduler: a period already done is not run again."""
+    from ..cli import fail
+    from ..db import utcnow
+    from . import periods, runner
+    from .registry import JOBS
+
+    job = JOBS.get(name)
+    if job is None:
+        fail(_("Unknown job %(name)s. Known jobs: %(known)s.", name=name, known=", ".join(JOBS)))
+    now = utcnow()
+    at = now
+    if when:
+        try:
+            at = periods.local_moment(when, runner.zone())
+        except ValueError:
+            fail(_("%(value)s is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM).", value=when))
+        # Claiming a future period now would make the scheduler skip it when it comes.
+        if at > now:
+            fail(_("%(value)s lies in the future; only a period that has begun can run.", value=when))
+    result = runner.run(job, at)
+    click.echo(runner.describe(result))
+    if result.status == "failed":
+        sys.exit(1)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """The job process: runs every job on its cadence until Ctrl-C. Start one per installation, never in web workers."""
+    from . import runner
+
+    runner.serve(current_app._get_current_object(), runner.echo_line)

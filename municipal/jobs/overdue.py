@@ -1,0 +1,76 @@
+"""The overdue notice: an open work order past its due time tells its assignee and the supervisors of
+its area, once. Flushes, never commits.
+
+Which orders are looked at: not every open one (there may be hundreds of thousands), but those whose
+due time passed since the last successful check, read by range on ix_work_order_status_due
+(status, due_at, id). The dedupe key "overdue:wo:<id>" under the notification table's
+UNIQUE(user_id, dedupe_key) makes a second look, a second run or a second machine harmless, so the
+windows may overlap freely; what matters is that they leave no gap.
+
+Not covered: an order that fell due while it was completed and is then sent back (its assignee already
+gets the "sent back" notice), and one that fell due more than MAX_LOOKBACK before the first check or
+during a longer outage (it heads the board, which sorts overdue work first).
+"""
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import Team, User
+from ..extensions import db
+from ..notify.services import notify, supervisors_for_area
+from ..workorders import states
+from ..workorders.models import WorkOrder
+
+# How far back a first check, or one after a long outage, looks: a notice weeks late helps nobody.
+MAX_LOOKBACK = timedelta(days=7)
+# create_work_order accepts a due time up to a day in the past: an order created since the last check
+# may already be that late.
+BACKDATED = timedelta(days=1)
+# A request still in flight when the last check looked may commit an order that check could not see.
+IN_FLIGHT = timedelta(minutes=15)
+BATCH = 500
+
+
+def notify_overdue(at: datetime, since: datetime | None, tz: ZoneInfo) -> int:
+    """Notify about the open work orders that fell due by `at` since the last successful check began
+    (`since`; None if there was none). Returns how many notifications were created."""
+    lower = at - MAX_LOOKBACK if since is None else max(since - IN_FLIGHT, at - MAX_LOOKBACK)
+    query = (
+        sa.select(WorkOrder)
+        .where(WorkOrder.status.in_(states.OPEN), WorkOrder.due_at <= at, WorkOrder.due_at > lower - BACKDATED,
+               sa.or_(WorkOrder.due_at > lower, WorkOrder.created_at > lower))
+        .options(selectinload(WorkOrder.asset), selectinload(WorkOrder.assignee_user),
+                 selectinload(WorkOrder.assignee_team).selectinload(Team.members))
+        .order_by(WorkOrder.due_at, WorkOrder.id)
+        .limit(BATCH)
+    )
+    supervisors: dict[int, list[User]] = {}
+    created = 0
+    after = None
+    while True:
+        page = query if after is None else query.where(
+            sa.or_(WorkOrder.due_at > after[0], sa.and_(WorkOrder.due_at == after[0], WorkOrder.id > after[1])))
+        orders = list(db.session.scalars(page))
+        for order in orders:
+            params = {"number": order.number, "title": order.title,
+                      "due": order.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")}
+            created += notify(_recipients(order, supervisors), "overdue", params, f"/work/{order.id}",
+                              dedupe_key=f"overdue:wo:{order.id}")
+        if len(orders) < BATCH:
+            return created
+        after = (orders[-1].due_at, orders[-1].id)
+
+
+def _recipients(order: WorkOrder, supervisors: dict[int, list[User]]) -> list[User]:
+    if order.assignee_user is not None:
+        people = [order.assignee_user]
+    else:
+        people = list(order.assignee_team.members) if order.assignee_team is not None else []
+    area_id = order.asset.area_id
+    if area_id is not None:
+        if area_id not in supervisors:
+            supervisors[area_id] = supervisors_for_area(area_id)
+        people += supervisors[area_id]
+    return people

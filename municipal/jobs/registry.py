@@ -1,0 +1,54 @@
+"""The jobs the scheduler runs: name → body, and how a moment maps to the period the job claims.
+
+Catching up after downtime: a job with catch_up runs every period it missed (at most CATCH_UP_LIMIT,
+oldest first) before the current one; right for work that belongs to a date. The jobs here have none:
+each run already covers everything since the last successful one (notify-overdue is given `since`,
+send-email sends whatever is pending), so only the latest slot needs to run.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..assets.types import N_
+from .periods import Day, Slot
+
+CATCH_UP_LIMIT = 31
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a job body is told: the moment it runs as of, its period, and where the last success began."""
+
+    at: datetime
+    period: str
+    since: datetime | None
+    tz: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    cadence: Slot | Day
+    body: Callable[[Context], int]
+    # An N_ msgid with %(count)s for what the body's return value counts.
+    summary: str
+    catch_up: bool = False
+
+
+def _notify_overdue(context: Context) -> int:
+    from .overdue import notify_overdue
+
+    return notify_overdue(context.at, context.since, context.tz)
+
+
+def _send_email(context: Context) -> int:
+    from ..notify.services import send_pending
+
+    return send_pending()
+
+
+JOBS = {job.name: job for job in (
+    Job("notify-overdue", Slot(15), _notify_overdue, N_("%(count)s overdue notifications")),
+    Job("send-email", Slot(1), _send_email, N_("%(count)s emails sent")),
+)}
