@@ -1,7 +1,7 @@
 """job_run: the claim table of scheduled jobs
 
 Revision ID: 0010_jobs
-Revises: 0008_workorders
+Revises: 0009_inspections
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import municipal.db
 
 revision = '0010_jobs'
-down_revision = '0008_workorders'
+down_revision = '0009_inspections'
 branch_labels = None
 depends_on = None
 
