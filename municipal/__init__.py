@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .intake.views import bp as intake_bp
     from .notify.views import bp as notify_bp
+    from .workorders import api as workorders_api
     from .workorders.views import bp as workorders_bp
 
     permissions.init_app(app)
@@ -90,7 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
-    for domain in (assets_api,):
+    for domain in (assets_api, workorders_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)
