@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .extensions import api, csrf
     from .health import bp as health_bp
+    from .intake import api as intake_api
     from .intake.views import bp as intake_bp
     from .notify.views import bp as notify_bp
     from .workorders import api as workorders_api
@@ -91,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
-    for domain in (assets_api, workorders_api):
+    for domain in (assets_api, workorders_api, intake_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)
