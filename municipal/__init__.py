@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .intake import api as intake_api
     from .intake.views import bp as intake_bp
+    from .notify import api as notify_api
     from .notify.views import bp as notify_bp
     from .workorders import api as workorders_api
     from .workorders.views import bp as workorders_bp
@@ -92,7 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
-    for domain in (assets_api, workorders_api, intake_api):
+    for domain in (assets_api, workorders_api, intake_api, notify_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)
