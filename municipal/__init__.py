@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from . import api as api_plumbing
     from . import permissions
     from .assets import api as assets_api
+    from .auth import api as auth_api
     from .assets.label_views import bp as labels_bp
     from .assets.views import bp as assets_bp
     from .assets.scan import bp as scan_bp
@@ -93,7 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
-    for domain in (assets_api, workorders_api, intake_api, notify_api):
+    for domain in (assets_api, workorders_api, intake_api, notify_api, auth_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)
