@@ -130,6 +130,12 @@ def one_of(choices):
     return check
 
 
+def id_list(**kwargs) -> fields.List:
+    """A list of ids. Its items are not bound to the schema, so they are given its translated message here."""
+    item = fields.Integer(validate=between(1, MAX_ID), error_messages={"invalid": _l("must be a whole number")})
+    return fields.List(item, **kwargs)
+
+
 class VersionSchema(ApiSchema):
     version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
 

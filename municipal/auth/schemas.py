@@ -6,16 +6,17 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
-from ..api import MAX_ID, ApiSchema, between
+from ..api import ApiSchema, between, id_list
 from .models import ROLES
 from .services import SCOPES
 
 
 # --- input -------------------------------------------------------------------------
 
-def _texts(description: str):
-    # A list's items are not bound to the schema, so they are not given its translated messages on their own.
-    return fields.List(fields.String(error_messages={"invalid": _l("must be text")}), metadata={"description": description})
+def _texts(description: str) -> fields.List:
+    # A list's items are not bound to the schema, so they are given its translated message here.
+    item = fields.String(error_messages={"invalid": _l("must be text")})
+    return fields.List(item, metadata={"description": description})
 
 
 class UserQuerySchema(ApiSchema):
@@ -42,9 +43,7 @@ class TeamCreateSchema(ApiSchema):
     name = fields.String(required=True, metadata={"maxLength": 100})
     area = fields.String(allow_none=True, metadata={"description": "area code; empty: the whole district"})
     asset_types = _texts("facility types the team looks after; empty: all")
-    members = fields.List(fields.Integer(validate=between(1, MAX_ID),
-                                         error_messages={"invalid": _l("must be a whole number")}),
-                          metadata={"description": "user ids; replaces the members"})
+    members = id_list(metadata={"description": "user ids; replaces the members"})
 
 
 class TeamUpdateSchema(TeamCreateSchema):

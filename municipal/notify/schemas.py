@@ -1,9 +1,8 @@
 """What the notifications API reads and writes. Used only at the API edge."""
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
-from ..api import MAX_ID, ApiSchema, between
+from ..api import MAX_ID, ApiSchema, between, id_list
 from . import services
 from .models import KINDS
 
@@ -15,10 +14,8 @@ class NotificationQuerySchema(ApiSchema):
 
 
 class MarkReadSchema(ApiSchema):
-    # A list's items are not bound to the schema, so they are not given its translated messages on their own.
-    ids = fields.List(fields.Integer(validate=between(1, MAX_ID), error_messages={"invalid": _l("must be a whole number")}),
-                      allow_none=True,
-                      metadata={"description": "the notifications to mark read; absent or null: all of them"})
+    ids = id_list(allow_none=True,
+                  metadata={"description": "the notifications to mark read; absent or null: all of them"})
 
 
 class NotificationSchema(Schema):

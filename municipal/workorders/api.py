@@ -20,8 +20,8 @@ from ..extensions import db
 from ..permissions import roles, signed_in
 from . import services, states
 from .schemas import (
-    WorkOrderActionSchema, BoardPageSchema, BoardQuerySchema, BulkAssignResultSchema, BulkAssignSchema, CommentCreateSchema,
-    CommentSchema, MyWorkSchema, WorkOrderCreateSchema, WorkOrderDetailSchema, encode_cursor,
+    BoardPageSchema, BoardQuerySchema, BulkAssignResultSchema, BulkAssignSchema, CommentCreateSchema, CommentSchema,
+    MyWorkSchema, WorkOrderActionSchema, WorkOrderCreateSchema, WorkOrderDetailSchema, encode_cursor,
 )
 
 ORDER_ID = f"<int(max={MAX_ID}):order_id>"

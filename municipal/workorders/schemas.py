@@ -8,11 +8,10 @@ import binascii
 from datetime import datetime, timezone
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as FieldError
 
-from ..api import MAX_ID, ApiSchema, between, one_of
+from ..api import MAX_ID, ApiSchema, between, id_list, one_of
 from . import states
 
 def encode_cursor(after: tuple[datetime, int] | None) -> str | None:
@@ -85,9 +84,7 @@ class CommentCreateSchema(ApiSchema):
 
 
 class BulkAssignSchema(AssigneeSchema):
-    # A list's items are not bound to the schema, so they are not given its translated messages on their own.
-    ids = fields.List(fields.Integer(validate=between(1, MAX_ID), error_messages={"invalid": _l("must be a whole number")}),
-                      required=True, metadata={"description": "work order ids; all are assigned or none"})
+    ids = id_list(required=True, metadata={"description": "work order ids; all are assigned or none"})
 
 
 # --- output ------------------------------------------------------------------------

@@ -112,7 +112,8 @@ def test_the_rules_of_teams_are_409s_and_422s(client, db, bearer, users):
     assert "name" in error_of(client.post("/api/v1/teams", json={"name": "鼓山一队"}, headers=headers), 409)["fields"]
     for body, field in (({"name": " "}, "name"), ({}, "name"), ({"name": "甲", "area": "atlantis"}, "area"),
                         ({"name": "甲", "asset_types": ["castle"]}, "asset_types"),
-                        ({"name": "甲", "members": [987654]}, "members"), ({"name": "甲", "members": ["x"]}, "members.0")):
+                        ({"name": "甲", "members": [987654]}, "members"),
+                        ({"name": "甲", "members": ["x"]}, "members.0")):
         assert field in error_of(client.post("/api/v1/teams", json=body, headers=headers), 422)["fields"], body
     assert [t["name"] for t in client.get("/api/v1/teams", headers=headers).get_json()["items"]] == ["鼓山一队"]
     error_of(client.patch("/api/v1/teams/987654", json={"name": "乙"}, headers=headers), 404)

@@ -364,9 +364,10 @@ def test_openapi_lists_the_work_order_paths(client, db):
                  "/api/v1/work-orders/bulk-assign"):
         assert path in spec["paths"], path
     assert set(spec["paths"]["/api/v1/work-orders"]) == {"get", "post"}
-    assert spec["paths"]["/api/v1/work-orders/mine"]["get"]["summary"] == "My work: overdue, due today and in the " \
-                                                                          "coming week"
-    assert {"WorkOrder", "WorkOrderDetail", "WorkOrderCreate", "BoardPage", "MyWork"} <= set(spec["components"]["schemas"])
+    summary = spec["paths"]["/api/v1/work-orders/mine"]["get"]["summary"]
+    assert summary == "My work: overdue, due today and in the coming week"
+    schemas = set(spec["components"]["schemas"])
+    assert {"WorkOrder", "WorkOrderDetail", "WorkOrderCreate", "BoardPage", "MyWork"} <= schemas
 
 
 def test_docs_page_translates_the_work_order_summaries(client, users):
