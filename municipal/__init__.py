@@ -72,8 +72,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import api as api_plumbing
     from . import permissions
     from .assets import api as assets_api
+    from .auth import api as auth_api
     from .assets.label_views import bp as labels_bp
     from .assets.views import bp as assets_bp
     from .assets.scan import bp as scan_bp
@@ -83,8 +85,11 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .inspections import api as inspections_api
     from .inspections.views import bp as inspections_bp
+    from .intake import api as intake_api
     from .intake.views import bp as intake_bp
+    from .notify import api as notify_api
     from .notify.views import bp as notify_bp
+    from .workorders import api as workorders_api
     from .workorders.views import bp as workorders_bp
 
     permissions.init_app(app)
@@ -93,8 +98,9 @@ def _register_blueprints(app: Flask) -> None:
                       notify_bp, inspections_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
-    app.register_blueprint(assets_api.docs_bp)
-    for blueprint in [*assets_api.blueprints(), inspections_api.inspections_bp]:
-        # Bearer tokens are not sent by browsers on their own, so CSRF does not apply to them.
-        csrf.exempt(blueprint)
-        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    app.register_blueprint(api_plumbing.docs_bp)
+    for domain in (assets_api, workorders_api, inspections_api, intake_api, notify_api, auth_api):
+        for blueprint in domain.blueprints():
+            # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
+            csrf.exempt(blueprint)
+            api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -1,21 +1,13 @@
-"""REST API v1 for assets, codes, areas and types.
-
-Endpoints are thin: a schema parses the request, a service changes state, the endpoint
-commits (it is the transaction boundary), a schema writes the answer. Errors of every
-kind leave as the one error shape of municipal.errors.
-"""
+"""REST API v1 for assets, codes, areas and types. The shared plumbing is in municipal.api."""
 import sqlalchemy as sa
-from flask import Blueprint as FlaskBlueprint
-from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from webargs.flaskparser import FlaskParser
 
-from ..errors import DomainError, NotFound, Unauthorized, ValidationError
-from ..extensions import api, csrf, db
+from ..api import ApiBlueprint
+from ..errors import NotFound, ValidationError
+from ..extensions import db
 from ..permissions import roles, signed_in
 from . import services
 from .models import Area, Asset, CodeEvent, IdentityCode
@@ -29,71 +21,11 @@ from .types import LEVEL_LABELS, N_, ROLE_LABELS, TYPES
 ASSET_ID = f"<int(max={MAX_ID}):asset_id>"
 
 
-def _flatten(messages, prefix: str = "") -> dict:
-    """{"persons": {0: {"name": ["…"]}}} → {"persons.0.name": "…"}: the field names the services use."""
-    if isinstance(messages, dict):
-        flat = {}
-        for key, value in messages.items():
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        return flat
-    texts = messages if isinstance(messages, list) else [messages]
-    return {prefix.rstrip("."): "; ".join(str(text) for text in texts)}
-
-
-class _Parser(FlaskParser):
-    """webargs' parser, failing with the house error shape instead of its own."""
-
-    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
-        fields = {}
-        for messages in error.messages.values():  # keyed by location: json, query
-            fields.update(_flatten(messages))
-        raise ValidationError(_("Some fields are not valid."), fields)
-
-    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
-        raise DomainError(_("The request body is not valid JSON."))
-
-
-def _authenticate():
-    """Every endpoint needs a signed-in user, by bearer token or by browser session."""
-    if not current_user.is_authenticated:
-        raise Unauthorized(_("Please sign in."))
-    # A browser sends the session cookie with a forged cross-site request on its own, but never an
-    # Authorization header: only cookie-authenticated writes have to prove they come from our pages.
-    if current_app.config["WTF_CSRF_ENABLED"] and not request.headers.get("Authorization", "").startswith("Bearer "):
-        csrf.protect()
-
-
-class ApiBlueprint(Blueprint):
-    ARGUMENTS_PARSER = _Parser()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.before_request(_authenticate)
-
-    def register_views_in_doc(self, api, app, spec, **kwargs):
-        super().register_views_in_doc(api, app, spec, **kwargs)
-        # The first of these blueprints to reach an app's spec says how to authenticate;
-        # apispec merges `options` into the spec's top level.
-        if "bearerAuth" not in spec.components.security_schemes:
-            spec.components.security_scheme("bearerAuth", {
-                "type": "http", "scheme": "bearer",
-                "description": "An API token: `municipal create-token NAME`.",
-            })
-            spec.components.security_scheme("session", {
-                "type": "apiKey", "in": "cookie", "name": "session",
-                "description": "The browser session; POST and PATCH also need the X-CSRFToken header.",
-            })
-            spec.options["security"] = [{"bearerAuth": []}, {"session": []}]
-
-
 # Descriptions and summaries are msgids: the spec carries them in English, /api/docs translates them.
 assets_bp = ApiBlueprint("assets_api", __name__, description=N_("Facilities"))
 codes_bp = ApiBlueprint("codes_api", __name__, description=N_("Identity codes"))
 areas_bp = ApiBlueprint("areas_api", __name__, description=N_("Areas"))
 types_bp = ApiBlueprint("types_api", __name__, description=N_("Facility types"))
-docs_bp = FlaskBlueprint("api_docs", __name__)
-
-# create_app mounts the API blueprints under /api/v1; the docs page lives beside them at /api/docs.
 
 
 def blueprints():
@@ -312,67 +244,3 @@ def _describe_type(asset_type) -> dict:
             for role, levels in roles
         ],
     }
-
-
-# --- the browsable description ------------------------------------------------------
-
-@docs_bp.route("/api/docs")
-@signed_in
-def docs():
-    spec = api.spec.to_dict()
-    return render_template("api_docs.html", spec=spec, groups=_operations(spec), schemas=_schemas(spec))
-
-
-def _ref_name(node: dict | None) -> str:
-    """"Asset" for {"$ref": "#/components/schemas/Asset"}, "Asset[]" for an array of them."""
-    if not node:
-        return ""
-    if "$ref" in node:
-        return node["$ref"].rsplit("/", 1)[-1]
-    if node.get("type") == "array":
-        return _ref_name(node.get("items")) + "[]"
-    return node.get("type", "")
-
-
-def _json_schema(spec: dict, holder: dict) -> str:
-    if "$ref" in holder:  # a shared response, such as the default error
-        holder = spec["components"]["responses"][_ref_name(holder)]
-    return _ref_name(holder.get("content", {}).get("application/json", {}).get("schema"))
-
-
-def _operations(spec: dict) -> list[tuple[str, list[dict]]]:
-    """The operations grouped by tag, in the order the blueprints registered them."""
-    groups = {tag["name"]: [] for tag in spec.get("tags", [])}
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method == "parameters":
-                continue
-            parameters = item.get("parameters", []) + operation.get("parameters", [])
-            groups.setdefault(operation["tags"][0], []).append({
-                "method": method.upper(),
-                "path": path,
-                "summary": operation.get("summary", ""),
-                "description": operation.get("description", ""),
-                "parameters": [
-                    {"name": p["name"], "in": p["in"], "required": p.get("required", False),
-                     "type": _ref_name(p.get("schema")), "description": p.get("description", "")}
-                    for p in parameters
-                ],
-                "request": _json_schema(spec, operation.get("requestBody", {})),
-                "responses": [(status, _json_schema(spec, response))
-                              for status, response in operation["responses"].items()],
-            })
-    descriptions = {tag["name"]: tag.get("description", "") for tag in spec.get("tags", [])}
-    return [(descriptions.get(name) or name, operations) for name, operations in groups.items() if operations]
-
-
-def _schemas(spec: dict) -> list[tuple[str, list[dict]]]:
-    found = []
-    for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items()):
-        required = set(schema.get("required", []))
-        found.append((name, [
-            {"name": field, "type": _ref_name(prop) or "any", "required": field in required,
-             "enum": prop.get("enum", []), "description": prop.get("description", "")}
-            for field, prop in schema.get("properties", {}).items()
-        ]))
-    return found

@@ -5,50 +5,12 @@ of the registry (known types, attribute units, dates that exist, geometry inside
 district) stay in services.clean_asset, so the API and the HTML forms give the same answers.
 """
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, fields
 
+from ..api import MAX_ID, ApiSchema, VersionSchema
+from ..api import between as _between
+from ..api import one_of as _one_of
 from .types import PREFIXES, STATUSES, TYPES, derived, format_chainage
-
-# Larger numbers overflow SQLite's integers; no id gets there.
-MAX_ID = 2**63 - 1
-
-# marshmallow's own messages are English; these replace them so every field error is translated.
-_INVALID = (
-    (fields.Boolean, _l("must be true or false")),
-    (fields.Integer, _l("must be a whole number")),
-    (fields.String, _l("must be text")),
-    (fields.Dict, _l("must be an object")),
-    (fields.List, _l("must be a list")),
-)
-
-
-class ApiSchema(Schema):
-    error_messages = {"unknown": _l("is not a known field"), "type": _l("must be an object")}
-
-    def on_bind_field(self, field_name, field_obj):
-        messages = {"required": _l("is required"), "null": _l("may not be null"), "type": _l("must be an object")}
-        invalid = next((text for kind, text in _INVALID if isinstance(field_obj, kind)), None)
-        if invalid is not None:
-            messages["invalid"] = invalid
-        field_obj.error_messages = {**field_obj.error_messages, **messages}
-
-
-def _between(low: int, high: int):
-    def check(value):
-        if not low <= value <= high:
-            raise ValidationError(_("must be between %(low)s and %(high)s", low=low, high=high))
-
-    return check
-
-
-def _one_of(choices):
-    def check(value):
-        if value not in choices:
-            raise ValidationError(_("must be one of: %(choices)s", choices=", ".join(choices)))
-
-    return check
 
 
 def _scan_url(code: str) -> str:
@@ -95,10 +57,6 @@ class AssetCreateSchema(AssetFieldsSchema):
 
 
 class AssetUpdateSchema(AssetFieldsSchema):
-    version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
-
-
-class VersionSchema(ApiSchema):
     version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
 
 

@@ -7,7 +7,7 @@ repeat 200 with the same record.
 from flask import request
 from flask_login import current_user
 
-from ..assets.api import ApiBlueprint
+from ..api import ApiBlueprint
 from ..assets.types import N_
 from ..permissions import roles, signed_in
 from ..workorders import services as work
@@ -30,6 +30,10 @@ _MULTIPART = {"content": {"multipart/form-data": {"schema": {
         "latitude": {"type": "number"}, "longitude": {"type": "number"}, "accuracy_m": {"type": "number"},
     },
 }}}}
+
+
+def blueprints():
+    return [inspections_bp]
 
 
 @inspections_bp.route("/work-orders/<int:order_id>/inspections", methods=["POST"])

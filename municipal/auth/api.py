@@ -1,0 +1,142 @@
+"""REST API v1 for the current user, and for administrators: users and teams.
+
+The services check the rules (unique names, the last active administrator, known areas and types);
+they also refuse anyone but an administrator, behind the role declared here.
+"""
+from flask_login import current_user
+
+from ..api import MAX_ID, ApiBlueprint
+from ..assets.types import N_
+from ..extensions import db
+from ..permissions import roles, signed_in
+from . import services
+from .schemas import (
+    MeSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, UserCreateSchema, UserPageSchema,
+    UserQuerySchema, UserSchema, UserUpdateSchema,
+)
+
+USER_ID = f"<int(max={MAX_ID}):user_id>"
+TEAM_ID = f"<int(max={MAX_ID}):team_id>"
+PER_PAGE = 50
+
+me_bp = ApiBlueprint("me_api", __name__, description=N_("You"))
+users_bp = ApiBlueprint("users_api", __name__, description=N_("Users"))
+teams_bp = ApiBlueprint("teams_api", __name__, description=N_("Teams"))
+
+
+def blueprints():
+    return [me_bp, users_bp, teams_bp]
+
+
+@me_bp.route("/me")
+@signed_in
+@me_bp.doc(summary=N_("Who you are: your role, areas and teams"))
+@me_bp.response(200, MeSchema)
+def me():
+    return current_user
+
+
+# --- users -------------------------------------------------------------------------
+
+@users_bp.route("/users")
+@roles("admin")
+@users_bp.doc(summary=N_("List the users by user name"),
+              description=N_("A page at a time; `pages` says how many pages there are."))
+@users_bp.arguments(UserQuerySchema, location="query")
+@users_bp.response(200, UserPageSchema)
+def list_users(query):
+    rows, total = services.list_users(query["page"], PER_PAGE)
+    return {"items": rows, "total": total, "page": query["page"], "pages": max(1, -(-total // PER_PAGE))}
+
+
+@users_bp.route("/users", methods=["POST"])
+@roles("admin")
+@users_bp.doc(summary=N_("Create a user"))
+@users_bp.arguments(UserCreateSchema)
+@users_bp.response(201, UserSchema)
+def create_user(data):
+    user = services.create_user(data["username"], data["password"], data["role"], data.get("display_name", ""),
+                                actor=current_user)
+    if data.get("areas"):
+        services.set_user_areas(current_user, user, data["areas"])
+    db.session.commit()
+    return user
+
+
+@users_bp.route(f"/users/{USER_ID}")
+@roles("admin")
+@users_bp.doc(summary=N_("Read a user"))
+@users_bp.response(200, UserSchema)
+def get_user(user_id):
+    return services.get_user(user_id)
+
+
+@users_bp.route(f"/users/{USER_ID}", methods=["PATCH"])
+@roles("admin")
+@users_bp.doc(summary=N_("Change a user"), description=N_(
+    "Send only what changes. The last active administrator cannot be demoted or deactivated, "
+    "nor can you deactivate yourself: both are a 409."))
+@users_bp.arguments(UserUpdateSchema)
+@users_bp.response(200, UserSchema)
+def update_user(data, user_id):
+    user = services.get_user(user_id)
+    if data.get("active") is False:
+        services.deactivate_user(current_user, user)
+    # Only when something of the user itself changes: an empty change would still be written to the trail.
+    if {"role", "display_name"} & set(data) or data.get("active"):
+        services.update_user(current_user, user, role=data.get("role"), display_name=data.get("display_name"),
+                             active=True if data.get("active") else None)
+    if "areas" in data:
+        services.set_user_areas(current_user, user, data["areas"] or [])
+    if "password" in data:
+        services.reset_password(current_user, user, data["password"])
+    db.session.commit()
+    return user
+
+
+# --- teams -------------------------------------------------------------------------
+
+@teams_bp.route("/teams")
+@roles("admin")
+@teams_bp.doc(summary=N_("List the teams by name"))
+@teams_bp.response(200, TeamListSchema)
+def list_teams():
+    return {"items": services.list_teams()}
+
+
+@teams_bp.route("/teams", methods=["POST"])
+@roles("admin")
+@teams_bp.doc(summary=N_("Create a team"))
+@teams_bp.arguments(TeamCreateSchema)
+@teams_bp.response(201, TeamSchema)
+def create_team(data):
+    team = services.create_team(current_user, data["name"], data.get("area") or "", data.get("asset_types") or [])
+    if data.get("members"):
+        services.set_members(current_user, team, data["members"])
+    db.session.commit()
+    return team
+
+
+@teams_bp.route(f"/teams/{TEAM_ID}")
+@roles("admin")
+@teams_bp.doc(summary=N_("Read a team"))
+@teams_bp.response(200, TeamSchema)
+def get_team(team_id):
+    return services.get_team(team_id)
+
+
+@teams_bp.route(f"/teams/{TEAM_ID}", methods=["PATCH"])
+@roles("admin")
+@teams_bp.doc(summary=N_("Change a team"), description=N_("Send only what changes; `members` replaces the members."))
+@teams_bp.arguments(TeamUpdateSchema)
+@teams_bp.response(200, TeamSchema)
+def update_team(data, team_id):
+    team = services.get_team(team_id)
+    if {"name", "area", "asset_types", "active"} & set(data):
+        services.update_team(current_user, team, name=data.get("name"),
+                             area_code=(data["area"] or "") if "area" in data else None,
+                             asset_types=data.get("asset_types"), active=data.get("active"))
+    if "members" in data:
+        services.set_members(current_user, team, data["members"] or [])
+    db.session.commit()
+    return team

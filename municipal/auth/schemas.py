@@ -1,0 +1,118 @@
+"""What the users and teams API reads and writes. Used only at the API edge.
+
+A password goes in and never comes out; its hash does neither.
+"""
+from flask import g
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields
+
+from ..api import ApiSchema, between, id_list
+from .models import ROLES
+from .services import SCOPES
+
+
+# --- input -------------------------------------------------------------------------
+
+def _texts(description: str) -> fields.List:
+    # A list's items are not bound to the schema, so they are given its translated message here.
+    item = fields.String(error_messages={"invalid": _l("must be text")})
+    return fields.List(item, metadata={"description": description})
+
+
+class UserQuerySchema(ApiSchema):
+    page = fields.Integer(load_default=1, validate=between(1, 100_000), metadata={"minimum": 1})
+
+
+class UserCreateSchema(ApiSchema):
+    username = fields.String(required=True, metadata={"maxLength": 64})
+    password = fields.String(required=True, metadata={"minLength": 8, "writeOnly": True})
+    role = fields.String(required=True, metadata={"enum": list(ROLES)})
+    display_name = fields.String(metadata={"maxLength": 100, "description": "default: the user name"})
+    areas = _texts("area codes the user answers for; empty: the whole district")
+
+
+class UserUpdateSchema(ApiSchema):
+    role = fields.String(metadata={"enum": list(ROLES)})
+    display_name = fields.String(metadata={"maxLength": 100})
+    active = fields.Boolean(metadata={"description": "false: cannot sign in, and the user's tokens stop working"})
+    areas = _texts("replaces the areas; empty: the whole district")
+    password = fields.String(metadata={"minLength": 8, "writeOnly": True, "description": "a new password"})
+
+
+class TeamCreateSchema(ApiSchema):
+    name = fields.String(required=True, metadata={"maxLength": 100})
+    area = fields.String(allow_none=True, metadata={"description": "area code; empty: the whole district"})
+    asset_types = _texts("facility types the team looks after; empty: all")
+    members = id_list(metadata={"description": "user ids; replaces the members"})
+
+
+class TeamUpdateSchema(TeamCreateSchema):
+    name = fields.String(metadata={"maxLength": 100})
+    active = fields.Boolean()
+
+
+# --- output ------------------------------------------------------------------------
+
+class UserAreaSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class UserTeamSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class TeamMemberSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String(metadata={"enum": list(ROLES)})
+    email = fields.String(allow_none=True)
+    locale = fields.String(allow_none=True)
+    active = fields.Boolean()
+    areas = fields.List(fields.Nested(UserAreaSchema), metadata={"description": "empty: the whole district"})
+    teams = fields.List(fields.Nested(UserTeamSchema))
+    created_at = fields.DateTime()
+
+
+class MeSchema(UserSchema):
+    token_scopes = fields.Method("get_token_scopes", metadata={
+        "type": "array", "items": {"type": "string", "enum": list(SCOPES)}, "nullable": True,
+        "description": "what the bearer token of this request may do; null when signed in by session"})
+
+    def get_token_scopes(self, user):
+        token = getattr(g, "api_token", None)
+        return token.scopes.split() if token is not None else None
+
+
+class UserPageSchema(Schema):
+    items = fields.List(fields.Nested(UserSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+
+
+class TeamSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    area = fields.Nested(UserAreaSchema, allow_none=True, metadata={"description": "null: the whole district"})
+    asset_types = fields.Method("get_asset_types", metadata={"type": "array", "items": {"type": "string"},
+                                                             "description": "empty: all"})
+    active = fields.Boolean()
+    members = fields.List(fields.Nested(TeamMemberSchema))
+    created_at = fields.DateTime()
+
+    def get_asset_types(self, team):
+        return [t for t in team.asset_types.split(",") if t]
+
+
+class TeamListSchema(Schema):
+    items = fields.List(fields.Nested(TeamSchema))

@@ -1,0 +1,115 @@
+"""REST API v1 for citizen reports: the supervisors' triage, and the public's report and status lookup.
+
+The two public endpoints are the API twins of the report form and the status page: anonymous, limited
+per client like the form, and they never show contact details, positions or staff names.
+"""
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..api import MAX_ID, ApiBlueprint
+from ..assets import services as asset_services
+from ..assets.types import N_
+from ..errors import DomainError, ValidationError
+from ..extensions import db
+from ..permissions import public, roles
+from . import services
+from .schemas import (
+    CitizenReportSchema, ReportCloseSchema, PublicReportCreateSchema, PublicReportSchema, TriagePageSchema,
+    TriageQuerySchema,
+)
+
+REPORT_ID = f"<int(max={MAX_ID}):report_id>"
+
+bp = ApiBlueprint("intake_api", __name__, description=N_("Citizen reports"))
+
+
+def blueprints():
+    return [bp]
+
+
+# --- triage ------------------------------------------------------------------------
+
+@bp.route("/reports")
+@roles("admin", "supervisor")
+@bp.doc(summary=N_("Triage: the citizen reports of your areas, newest first"), description=N_(
+    "Reports that name no facility are shown to every supervisor. Pass `next` as `after` for the "
+    "following page; `next` is null on the last one."))
+@bp.arguments(TriageQuerySchema, location="query")
+@bp.response(200, TriagePageSchema)
+def triage(query):
+    filters = services.TriageFilters(status=query.get("status", ""), area=query.get("area", ""))
+    size = query.get("limit", current_app.config["PAGE_SIZE"])
+    rows, next_after = services.triage_page(current_user, filters, query.get("after"), size)
+    return {"items": rows, "next": next_after}
+
+
+@bp.route(f"/reports/{REPORT_ID}")
+@roles("admin", "supervisor")
+@bp.doc(summary=N_("Read a citizen report, with its contact details"))
+@bp.response(200, CitizenReportSchema)
+def get_report(report_id):
+    return services.get_report(current_user, report_id)
+
+
+@bp.route(f"/reports/{REPORT_ID}/close", methods=["POST"])
+@roles("admin", "supervisor")
+@bp.doc(summary=N_("Close a citizen report with a reply"),
+        description=N_("The citizen reads the reply on the status page. A closed report is a 409."))
+@bp.arguments(ReportCloseSchema)
+@bp.response(200, CitizenReportSchema)
+def close_report(data, report_id):
+    report = services.close_report(current_user, report_id, data["reply"])
+    db.session.commit()
+    return report
+
+
+@bp.route(f"/reports/{REPORT_ID}/accept", methods=["POST"])
+@roles("admin", "supervisor")
+@bp.doc(summary=N_("Accept a citizen report: make a work order on its facility"),
+        description=N_("Only a new report that names a facility; `work_order_id` names the work order made."))
+@bp.response(200, CitizenReportSchema)
+def accept_report(report_id):
+    report = services.accept_report(current_user, report_id)
+    db.session.commit()
+    return report
+
+
+# --- the public --------------------------------------------------------------------
+
+@bp.route("/public/reports", methods=["POST"])
+@public
+@bp.doc(security=[], summary=N_("Report a problem (no account needed)"), description=N_(
+    "Give the identity code on the facility's label if there is one. The answer carries the tracking "
+    "number. A client may send only a few reports an hour; more are a 429."))
+@bp.arguments(PublicReportCreateSchema)
+@bp.response(201, PublicReportSchema)
+def submit_report(data):
+    report = services.submit_report(
+        category=data["category"], description=data["description"], asset_id=_asset_id(data.get("code")),
+        contact_name=data.get("contact_name") or "", contact_phone=data.get("contact_phone") or "",
+        lon=data.get("lon"), lat=data.get("lat"),
+        fingerprint=services.client_fingerprint(request.remote_addr or "", request.user_agent.string),
+    )
+    db.session.commit()
+    return services.report_status(report.number)
+
+
+def _asset_id(code: str | None) -> int | None:
+    """The facility of a label's code; a code not yet bound names none, and the report goes to triage as is."""
+    if not (code or "").strip():
+        return None
+    try:
+        return asset_services.get_code(code).asset_id
+    except DomainError as error:
+        raise ValidationError(_("The report could not be sent; please check the marked fields."),
+                              {"code": error.message}) from None
+
+
+@bp.route("/public/reports/<number>")
+@public
+@bp.doc(security=[], summary=N_("Follow a citizen report by its tracking number (no account needed)"),
+        description=N_("Any case, with or without the hyphen. Never shows contact details."))
+@bp.response(200, PublicReportSchema)
+def report_status(number):
+    return services.report_status(number)

@@ -1,0 +1,88 @@
+"""What the citizen report API reads and writes. Used only at the API edge.
+
+Two audiences: staff see a report whole, with its contact details; the public sees only what the
+status page shows (services.ReportStatus), never who sent it or where they stood.
+"""
+from flask import url_for
+from marshmallow import Schema, fields
+
+from ..api import MAX_ID, ApiSchema, between, one_of
+from .models import CATEGORIES, STATUSES
+
+
+# --- input -------------------------------------------------------------------------
+
+class TriageQuerySchema(ApiSchema):
+    status = fields.String(validate=one_of(STATUSES), metadata={"enum": list(STATUSES)})
+    area = fields.String(metadata={"description": "area code or name; sub-areas are included"})
+    limit = fields.Integer(validate=between(1, 200), metadata={"minimum": 1, "maximum": 200,
+                                                               "description": "default: the site's page size"})
+    after = fields.Integer(validate=between(1, MAX_ID), metadata={"description": "the `next` of the previous page"})
+
+
+class ReportCloseSchema(ApiSchema):
+    reply = fields.String(required=True, metadata={"description": "what the citizen reads on the status page",
+                                                   "maxLength": 2000})
+
+
+class PublicReportCreateSchema(ApiSchema):
+    category = fields.String(required=True, metadata={"enum": list(CATEGORIES)})
+    description = fields.String(required=True, metadata={"minLength": 10, "maxLength": 2000})
+    code = fields.String(allow_none=True, metadata={"description": "the identity code on the facility's label, "
+                                                                  "in any spelling"})
+    contact_name = fields.String(allow_none=True, metadata={"description": "seen by staff only"})
+    contact_phone = fields.String(allow_none=True, metadata={"description": "seen by staff only"})
+    lon = fields.Float(allow_none=True, metadata={"description": "WGS84; with `lat`"})
+    lat = fields.Float(allow_none=True, metadata={"description": "WGS84; with `lon`"})
+
+
+# --- output ------------------------------------------------------------------------
+
+class ReportAssetSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class CitizenReportSchema(Schema):
+    id = fields.Integer()
+    number = fields.String(metadata={"example": "R-7K3Q9ABC"})
+    category = fields.String(metadata={"enum": list(CATEGORIES)})
+    description = fields.String()
+    asset = fields.Nested(ReportAssetSchema, allow_none=True)
+    contact_name = fields.String()
+    contact_phone = fields.String()
+    lon = fields.Float(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    photo_url = fields.Method("get_photo_url", metadata={"type": "string", "nullable": True})
+    thumb_url = fields.Method("get_thumb_url", metadata={"type": "string", "nullable": True})
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    reply = fields.String()
+    work_order_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+
+    def get_photo_url(self, report):
+        return url_for("assets.media", name=report.photo_path) if report.photo_path else None
+
+    def get_thumb_url(self, report):
+        return url_for("assets.media", name=report.thumb_path) if report.thumb_path else None
+
+
+class TriagePageSchema(Schema):
+    items = fields.List(fields.Nested(CitizenReportSchema))
+    next = fields.Integer(allow_none=True, metadata={"description": "pass as `after` for the next page; "
+                                                                    "null on the last page"})
+
+
+class PublicReportSchema(Schema):
+    number = fields.String(metadata={"description": "the tracking number to look the report up with"})
+    category = fields.String(metadata={"enum": list(CATEGORIES)})
+    category_label = fields.String()
+    facility = fields.String(metadata={"description": "the facility's name; empty when none was named"})
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    status_label = fields.String()
+    reply = fields.String(metadata={"description": "the reply of the staff who closed it"})
+    created_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)

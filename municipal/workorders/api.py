@@ -1,0 +1,180 @@
+"""REST API v1 for work orders: the board, the crew's own work, one work order, and its moves.
+
+Who may see and move what is decided by the services, as for the HTML pages: a work order the caller
+may not see (a crew reaching for another team's work) does not exist for them, a 404.
+"""
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..api import MAX_ID, ApiBlueprint
+from ..assets import services as asset_services
+from ..assets.types import N_
+from ..audit.services import entries_for
+from ..db import utcnow
+from ..errors import Conflict, DomainError, ValidationError
+from ..extensions import db
+from ..permissions import roles, signed_in
+from . import services, states
+from .schemas import (
+    BoardPageSchema, BoardQuerySchema, BulkAssignResultSchema, BulkAssignSchema, CommentCreateSchema, CommentSchema,
+    MyWorkSchema, WorkOrderActionSchema, WorkOrderCreateSchema, WorkOrderDetailSchema, encode_cursor,
+)
+
+ORDER_ID = f"<int(max={MAX_ID}):order_id>"
+
+bp = ApiBlueprint("workorders_api", __name__, description=N_("Work orders"))
+
+
+def blueprints():
+    return [bp]
+
+
+@bp.route("/work-orders")
+@signed_in
+@bp.doc(summary=N_("The board: open work, overdue first"), description=N_(
+    "The filters of the board page. A crew sees only work assigned to it or its teams; a supervisor only "
+    "the work of their areas. Pass `next` as `after` for the following page; `next` is null on the last one."))
+@bp.arguments(BoardQuerySchema, location="query")
+@bp.response(200, BoardPageSchema)
+def board(query):
+    filters = services.BoardFilters(
+        status=query["status"], kind=query.get("kind", ""), priority=query.get("priority", ""),
+        source=query.get("source", ""), team=str(query.get("team", "")), area=_area_code(query.get("area")),
+    )
+    size = query.get("limit", current_app.config["PAGE_SIZE"])
+    rows, next_after = services.board_page(current_user, filters, query.get("after"), size)
+    return {"items": rows, "next": encode_cursor(next_after)}
+
+
+def _area_code(ref: str | None) -> str:
+    if not ref:
+        return ""
+    area = asset_services.find_area(ref)
+    if area is None:
+        message = _("unknown area %(area)s", area=ref)
+        raise ValidationError(message, {"area": message})
+    return area.code
+
+
+@bp.route("/work-orders/mine")
+@signed_in
+@bp.doc(summary=N_("My work: overdue, due today and in the coming week"),
+        description=N_("Open work assigned to you or to one of your teams; today ends at midnight, local time."))
+@bp.response(200, MyWorkSchema)
+def mine():
+    return services.my_work(current_user, utcnow(), ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+@bp.route(f"/work-orders/{ORDER_ID}")
+@signed_in
+@bp.doc(summary=N_("Read a work order with its comments and change log"))
+@bp.response(200, WorkOrderDetailSchema)
+def get_work_order(order_id):
+    return _detail(services.get_work_order(current_user, order_id))
+
+
+def _detail(order) -> dict:
+    actions = [a.name for a in states.available(order.status) if services.may_act(current_user, order, a)]
+    return {"order": order, "comments": order.comments, "history": entries_for("work_order", order.id),
+            "actions": actions}
+
+
+@bp.route("/work-orders", methods=["POST"])
+@roles("admin", "supervisor")
+@bp.doc(summary=N_("Create a work order"), description=N_(
+    "For a facility in your areas. With an assignee it starts assigned and the assignee is notified."))
+@bp.arguments(WorkOrderCreateSchema)
+@bp.response(201, WorkOrderDetailSchema)
+def create_work_order(data):
+    if data.get("due_at") and data.get("due_on"):
+        message = _("give a due date or a due time, not both")
+        raise ValidationError(_("The work order was not created."), {"due_on": message})
+    due_at = data.get("due_at")
+    if data.get("due_on"):
+        due_at = services.due_on_day(data["due_on"], ZoneInfo(current_app.config["TIMEZONE"]))
+    order = services.create_work_order(
+        current_user, asset_id=_asset_id(data["asset"]), kind=data["kind"], title=data["title"],
+        description=data.get("description", ""), priority=data.get("priority", "normal"), due_at=due_at,
+        assignee_user_id=data.get("assignee_user"), assignee_team_id=data.get("assignee_team"),
+    )
+    db.session.commit()
+    return _detail(order)
+
+
+def _asset_id(ref) -> int | None:
+    """An id as it is (the service checks it exists), an identity code as the facility it names."""
+    if isinstance(ref, str) and ref.strip().isdigit():
+        ref = int(ref)
+    if isinstance(ref, int) and not isinstance(ref, bool) and 0 < ref <= MAX_ID:
+        return ref
+    if isinstance(ref, str) and ref.strip():
+        try:
+            code = asset_services.get_code(ref)
+        except DomainError:
+            code = None
+        if code is not None and code.asset_id is not None:
+            return code.asset_id
+    raise ValidationError(_("The work order was not created."), {"asset": _("no such facility")})
+
+
+@bp.route(f"/work-orders/{ORDER_ID}/actions/<action>", methods=["POST"])
+@signed_in
+@bp.doc(summary=N_("Move a work order: assign, start, hold, resume, complete, accept, send_back or cancel"),
+        description=N_(
+            "Send the `version` you read. Supervisors assign, accept, send back and cancel; the assignee starts, "
+            "holds, resumes and completes. A stale version or a move the status does not allow is a 409 with "
+            "the current state in `error.current`."))
+@bp.arguments(WorkOrderActionSchema)
+@bp.response(200, WorkOrderDetailSchema)
+def act(data, order_id, action):
+    try:
+        order = services.act(
+            current_user, order_id, action, version=data["version"], reason=data.get("reason", ""),
+            time_spent_min=data.get("time_spent_min"), assignee_user_id=data.get("assignee_user"),
+            assignee_team_id=data.get("assignee_team"),
+        )
+        db.session.commit()
+    except StaleDataError:
+        raise _lost_race(order_id) from None
+    return _detail(order)
+
+
+def _lost_race(order_id) -> Conflict:
+    """Another writer committed between the version check and this write: the same 409 as a stale version."""
+    db.session.rollback()
+    order = services.get_work_order(current_user, order_id)
+    return Conflict(_("Someone else changed this work order in the meantime; here is its current state."),
+                   {"version": _("stale")}, current=services.snapshot(order))
+
+
+@bp.route(f"/work-orders/{ORDER_ID}/comments", methods=["POST"])
+@signed_in
+@bp.doc(summary=N_("Comment on a work order"), description=N_("Anyone who may see the work order, except viewers."))
+@bp.arguments(CommentCreateSchema)
+@bp.response(201, CommentSchema)
+def comment(data, order_id):
+    created = services.add_comment(current_user, order_id, data["body"])
+    db.session.commit()
+    return created
+
+
+@bp.route("/work-orders/bulk-assign", methods=["POST"])
+@roles("admin", "supervisor")
+@bp.doc(summary=N_("Assign many work orders at once"),
+        description=N_("All or nothing: if one of them cannot be assigned, none is."))
+@bp.arguments(BulkAssignSchema)
+@bp.response(200, BulkAssignResultSchema)
+def bulk_assign(data):
+    try:
+        count = services.bulk_assign(current_user, data["ids"], assignee_user_id=data.get("assignee_user"),
+                                     assignee_team_id=data.get("assignee_team"))
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("Someone else changed one of these work orders in the meantime; none was assigned."),
+                       {"ids": _("stale")}) from None
+    return {"count": count}

@@ -1,0 +1,174 @@
+"""What the work order API reads and writes. Used only at the API edge.
+
+The schemas check the shape of a request; what a value means (a known facility, an assignee that
+exists, a move the state machine allows) is checked by the services, as for the HTML pages.
+"""
+import base64
+import binascii
+from datetime import datetime, timezone
+
+from flask_babel import gettext as _
+from marshmallow import Schema, fields
+from marshmallow import ValidationError as FieldError
+
+from ..api import MAX_ID, ApiSchema, between, id_list, one_of
+from . import states
+
+def encode_cursor(after: tuple[datetime, int] | None) -> str | None:
+    """The board's keyset position (due_at, id) as an opaque, URL-safe token."""
+    if after is None:
+        return None
+    due, last_id = after
+    return base64.urlsafe_b64encode(f"{due.isoformat()}_{last_id}".encode()).decode().rstrip("=")
+
+
+class Cursor(fields.String):
+    """Reads back what encode_cursor wrote; anything else is a field error, never a silent first page."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            due, _sep, last_id = raw.partition("_")
+            moment = datetime.fromisoformat(due)
+            number = int(last_id)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise FieldError(_("not a position this list gave out")) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment, number
+
+
+# --- input -------------------------------------------------------------------------
+
+class BoardQuerySchema(ApiSchema):
+    status = fields.String(load_default="open", validate=one_of(["open", *states.STATUSES]),
+                           metadata={"enum": ["open", *states.STATUSES], "description": "`open`: every open status"})
+    kind = fields.String(validate=one_of(states.KINDS), metadata={"enum": list(states.KINDS)})
+    priority = fields.String(validate=one_of(states.PRIORITIES), metadata={"enum": list(states.PRIORITIES)})
+    source = fields.String(validate=one_of(states.SOURCES), metadata={"enum": list(states.SOURCES)})
+    area = fields.String(metadata={"description": "area code or id; sub-areas are included"})
+    team = fields.Integer(validate=between(1, MAX_ID), metadata={"description": "assigned to this team"})
+    limit = fields.Integer(validate=between(1, 200), metadata={"minimum": 1, "maximum": 200,
+                                                               "description": "default: the site's page size"})
+    after = Cursor(metadata={"description": "the `next` of the previous page"})
+
+
+class AssigneeSchema(ApiSchema):
+    assignee_user = fields.Integer(allow_none=True, validate=between(1, MAX_ID),
+                                   metadata={"description": "a user id; or give `assignee_team`, not both"})
+    assignee_team = fields.Integer(allow_none=True, validate=between(1, MAX_ID), metadata={"description": "a team id"})
+
+
+class WorkOrderCreateSchema(AssigneeSchema):
+    asset = fields.Raw(required=True, metadata={"description": "the facility's id, or its identity code in any "
+                                                               "spelling"})
+    kind = fields.String(required=True, metadata={"enum": list(states.KINDS)})
+    title = fields.String(required=True, metadata={"maxLength": 200})
+    description = fields.String()
+    priority = fields.String(metadata={"enum": list(states.PRIORITIES), "description": "default: normal"})
+    due_at = fields.AwareDateTime(default_timezone=timezone.utc, allow_none=True,
+                                  metadata={"description": "default: from the priority's service level"})
+    due_on = fields.Date(allow_none=True, metadata={"description": "due by the end of this working day, local time; "
+                                                                   "instead of `due_at`"})
+
+
+class WorkOrderActionSchema(AssigneeSchema):
+    version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
+    reason = fields.String(metadata={"description": "required to hold, send back and cancel"})
+    time_spent_min = fields.Integer(allow_none=True, metadata={"description": "on complete"})
+
+
+class CommentCreateSchema(ApiSchema):
+    body = fields.String(required=True, metadata={"maxLength": 4000})
+
+
+class BulkAssignSchema(AssigneeSchema):
+    ids = id_list(required=True, metadata={"description": "work order ids; all are assigned or none"})
+
+
+# --- output ------------------------------------------------------------------------
+
+class WorkOrderAssetSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class WorkOrderUserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+
+
+class WorkOrderTeamSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class WorkOrderSchema(Schema):
+    id = fields.Integer()
+    number = fields.String(metadata={"example": "WO-000042"})
+    kind = fields.String(metadata={"enum": list(states.KINDS)})
+    title = fields.String()
+    description = fields.String()
+    priority = fields.String(metadata={"enum": list(states.PRIORITIES)})
+    status = fields.String(metadata={"enum": list(states.STATUSES)})
+    source = fields.String(metadata={"enum": list(states.SOURCES)})
+    asset = fields.Nested(WorkOrderAssetSchema)
+    assignee_user = fields.Nested(WorkOrderUserSchema, allow_none=True)
+    assignee_team = fields.Nested(WorkOrderTeamSchema, allow_none=True)
+    due_at = fields.DateTime()
+    reason = fields.String(metadata={"description": "of the last hold, send-back or cancellation"})
+    time_spent_min = fields.Integer(allow_none=True)
+    citizen_report_id = fields.Integer(allow_none=True)
+    parent_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class BoardPageSchema(Schema):
+    items = fields.List(fields.Nested(WorkOrderSchema))
+    next = fields.String(allow_none=True, metadata={"description": "pass as `after` for the next page; "
+                                                                   "null on the last page"})
+
+
+class MyWorkSchema(Schema):
+    overdue = fields.List(fields.Nested(WorkOrderSchema))
+    today = fields.List(fields.Nested(WorkOrderSchema), metadata={"description": "due by the end of today, local time"})
+    upcoming = fields.List(fields.Nested(WorkOrderSchema), metadata={"description": "due in the next seven days"})
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    author = fields.Nested(WorkOrderUserSchema, allow_none=True)
+    body = fields.String()
+
+
+class HistoryEntrySchema(Schema):
+    at = fields.DateTime()
+    actor = fields.String(attribute="actor_name", metadata={"description": "the name at the time; empty for the "
+                                                                           "system"})
+    action = fields.String()
+    changes = fields.Dict(metadata={"description": "{field: [old, new]}"})
+
+
+class WorkOrderDetailSchema(WorkOrderSchema):
+    """Dumps {"order", "comments", "history", "actions"} as one object: the work order and what goes with it."""
+
+    comments = fields.List(fields.Nested(CommentSchema))
+    history = fields.List(fields.Nested(HistoryEntrySchema), metadata={"description": "the audit trail, newest first"})
+    actions = fields.List(fields.String(), metadata={"description": "the moves you may make now"})
+
+    def get_attribute(self, obj, attr, default):
+        if attr in ("comments", "history", "actions"):
+            return obj[attr]
+        return super().get_attribute(obj["order"], attr, default)
+
+
+class BulkAssignResultSchema(Schema):
+    count = fields.Integer()

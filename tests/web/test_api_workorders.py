@@ -1,0 +1,376 @@
+"""REST API v1 for work orders: what a phone or a dispatch system sees, on the real database."""
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from municipal.assets.models import Area
+from municipal.auth import services as auth_services
+from municipal.auth.services import create_token
+from municipal.db import utcnow
+from municipal.workorders import services
+from municipal.workorders.models import WorkOrder
+from tests.conftest import PASSWORD
+from tests.web.api_helpers import anonymous_routes, bearer, error_of, sign_in_with_session  # noqa: F401
+
+
+@pytest.fixture
+def well(make_asset):
+    return make_asset("manhole", "温泉路3号井")
+
+
+@pytest.fixture
+def crews(db, users):
+    """Two crews: 鼓山一队 with the `crew` user, 岳峰一队 with another crew member."""
+    admin = users["admin"]
+    other = auth_services.create_user("crew2", PASSWORD, "crew")
+    ours = auth_services.create_team(admin, "鼓山一队")
+    theirs = auth_services.create_team(admin, "岳峰一队")
+    auth_services.set_members(admin, ours, [users["crew"].id])
+    auth_services.set_members(admin, theirs, [other.id])
+    db.session.commit()
+    return {"ours": ours, "theirs": theirs, "other": other}
+
+
+def headers_of(db, user, scopes=("read", "write")):
+    _, plain = create_token(user, "test", scopes=scopes)
+    db.session.commit()
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def create(client, headers, asset, **fields):
+    body = {"asset": getattr(asset, "id", asset), "kind": "repair", "title": "井盖破损", **fields}
+    response = client.post("/api/v1/work-orders", json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def act(client, headers, order, action, **fields):
+    return client.post(f"/api/v1/work-orders/{order['id']}/actions/{action}",
+                       json={"version": order["version"], **fields}, headers=headers)
+
+
+# --- the life of a work order --------------------------------------------------------
+
+def test_created_assigned_done_and_accepted_through_the_api(client, bearer, users, well):
+    boss, crew = bearer("supervisor"), bearer("crew")
+    order = create(client, boss, well, priority="urgent", description="行人踩空", assignee_user=users["crew"].id)
+    assert order["number"] == f"WO-{order['id']:06d}"
+    assert (order["status"], order["priority"], order["kind"], order["source"]) == ("assigned", "urgent", "repair",
+                                                                                    "manual")
+    assert order["asset"] == {"id": well.id, "name": "温泉路3号井"}
+    assert order["assignee_user"]["username"] == "crew" and order["assignee_team"] is None
+    assert timedelta(hours=23) < datetime.fromisoformat(order["due_at"]) - utcnow() <= timedelta(hours=24)
+    assert set(order["actions"]) == {"assign", "start", "hold", "cancel"}  # a supervisor may also do the crew's moves
+
+    mine = client.get("/api/v1/work-orders/mine", headers=crew).get_json()
+    assert [o["id"] for o in mine["today"] + mine["upcoming"]] == [order["id"]] and mine["overdue"] == []
+
+    seen = client.get(f"/api/v1/work-orders/{order['id']}", headers=crew).get_json()
+    assert set(seen["actions"]) == {"start", "hold"}
+    started = act(client, crew, seen, "start")
+    assert started.status_code == 200, started.get_json()
+    assert started.get_json()["started_at"] is not None
+    done = act(client, crew, started.get_json(), "complete", time_spent_min=40)
+    assert (done.get_json()["status"], done.get_json()["time_spent_min"]) == ("completed", 40)
+    accepted = act(client, boss, done.get_json(), "accept")
+    assert accepted.get_json()["status"] == "verified" and accepted.get_json()["closed_at"] is not None
+
+    history = accepted.get_json()["history"]
+    assert [entry["action"] for entry in history] == ["accept", "complete", "start", "create"]
+    assert history[0]["actor"] == "supervisor" and history[1]["changes"]["time_spent_min"] == [None, 40]
+    assert accepted.get_json()["actions"] == []
+
+
+def test_due_on_a_local_day_and_the_facility_named_by_its_code(client, bearer, well):
+    order = create(client, bearer(), well.code.code.lower(), due_on="2099-05-01", kind="maintenance")
+    assert order["asset"]["id"] == well.id
+    assert order["due_at"] == "2099-05-01T10:00:00+00:00"  # 18:00 in Asia/Shanghai
+
+
+def test_send_back_needs_a_reason_and_notifies(client, bearer, users, well):
+    boss, crew = bearer("supervisor"), bearer("crew")
+    order = create(client, boss, well, assignee_user=users["crew"].id)
+    order = act(client, crew, order, "start").get_json()
+    order = act(client, crew, order, "complete").get_json()
+    assert "reason" in error_of(act(client, boss, order, "send_back"), 422)["fields"]
+    back = act(client, boss, order, "send_back", reason="照片不清楚")
+    assert (back.get_json()["status"], back.get_json()["reason"]) == ("in_progress", "照片不清楚")
+    kinds = [n["kind"] for n in client.get("/api/v1/notifications", headers=crew).get_json()["items"]]
+    assert kinds == ["sent_back", "assigned"]
+
+
+def test_assign_hold_resume_and_cancel(client, bearer, users, crews, well):
+    boss, crew = bearer("supervisor"), bearer("crew")
+    order = create(client, boss, well)
+    assert order["status"] == "new"
+    assert "assignee_user" in error_of(act(client, boss, order, "assign"), 422)["fields"]
+    both = act(client, boss, order, "assign", assignee_user=users["crew"].id, assignee_team=crews["ours"].id)
+    assert "assignee_user" in error_of(both, 422)["fields"]
+    order = act(client, boss, order, "assign", assignee_team=crews["ours"].id).get_json()
+    assert order["assignee_team"] == {"id": crews["ours"].id, "name": "鼓山一队"} and order["status"] == "assigned"
+    order = act(client, crew, order, "hold", reason="等材料").get_json()
+    assert order["status"] == "on_hold"
+    order = act(client, crew, order, "resume").get_json()
+    cancelled = act(client, boss, order, "cancel", reason="重复")
+    assert cancelled.get_json()["status"] == "cancelled"
+
+
+# --- refused -----------------------------------------------------------------------
+
+def test_a_stale_version_is_a_conflict_with_the_current_state_and_changes_nothing(client, bearer, users, well):
+    boss = bearer("supervisor")
+    order = create(client, boss, well)
+    assigned = act(client, boss, order, "assign", assignee_user=users["crew"].id).get_json()
+
+    error = error_of(act(client, boss, order, "cancel", reason="重复"), 409)
+    assert error["code"] == "conflict" and "version" in error["fields"]
+    assert error["current"]["status"] == "assigned" and error["current"]["version"] == assigned["version"]
+    assert error["current"]["assignee_user"] == users["crew"].id
+    now = client.get(f"/api/v1/work-orders/{order['id']}", headers=boss).get_json()
+    assert (now["status"], now["version"]) == ("assigned", assigned["version"])
+
+
+def test_a_move_the_status_does_not_allow_is_a_conflict(client, bearer, well):
+    boss = bearer("supervisor")
+    order = create(client, boss, well)
+    error = error_of(act(client, boss, order, "accept"), 409)
+    assert error["current"]["status"] == "new" and "action" in error["fields"]
+    assert "action" in error_of(act(client, boss, order, "explode"), 422)["fields"]
+
+
+def test_a_write_that_loses_a_race_after_the_version_check_is_a_conflict(client, db, users, well):
+    # Signed in by session: a token's last-use stamp would hold SQLite's write lock before the race.
+    headers = {"X-CSRFToken": sign_in_with_session(client, "supervisor")}
+    order = create(client, headers, well)
+    raced = []
+
+    def someone_else_saves_first(session, flush_context, instances):
+        if not raced and any(isinstance(obj, WorkOrder) for obj in session.dirty):
+            raced.append(order["id"])
+            with db.engine.begin() as other:
+                other.execute(sa.update(WorkOrder).where(WorkOrder.id == order["id"])
+                              .values(title="抢先", version=order["version"] + 1))
+
+    sa.event.listen(sa.orm.Session, "before_flush", someone_else_saves_first)
+    try:
+        response = act(client, headers, order, "cancel", reason="重复")
+    finally:
+        sa.event.remove(sa.orm.Session, "before_flush", someone_else_saves_first)
+    assert raced
+    error = error_of(response, 409)
+    assert (error["current"]["version"], error["current"]["status"]) == (order["version"] + 1, "new")
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, order["id"]).status == "new"
+
+
+def test_anonymous_requests_get_401(app, client, db):
+    routes = anonymous_routes(app, {"workorders_api"})
+    assert len(routes) == 7
+    for method, url in routes:
+        for headers in ({}, {"Authorization": "Bearer mun_not-a-token"}):
+            assert error_of(client.open(url, method=method, json={}, headers=headers), 401)["code"] == "unauthorized"
+
+
+def test_a_crew_cannot_reach_another_teams_work(client, db, bearer, crews, well):
+    boss = bearer("supervisor")
+    theirs = create(client, boss, well, title="别队的活", assignee_team=crews["theirs"].id)
+    ours = create(client, boss, well, title="我们的活", assignee_team=crews["ours"].id)
+    crew = bearer("crew")
+
+    assert [o["id"] for o in client.get("/api/v1/work-orders", headers=crew).get_json()["items"]] == [ours["id"]]
+    # As on the work order page: work a crew may not see does not exist for it.
+    error_of(client.get(f"/api/v1/work-orders/{theirs['id']}", headers=crew), 404)
+    error_of(act(client, crew, theirs, "start"), 404)
+    error_of(client.post(f"/api/v1/work-orders/{theirs['id']}/comments", json={"body": "我来"}, headers=crew), 404)
+    other = headers_of(db, crews["other"])
+    assert act(client, other, theirs, "start").status_code == 200
+    assert client.get("/api/v1/work-orders/mine", headers=other).get_json()["today"] == []
+
+
+def test_a_supervisor_of_another_area_does_not_see_the_work(client, db, bearer, users, area, well):
+    elsewhere = Area(code="yuefeng", name="岳峰镇", level="town", parent=area.parent)
+    db.session.add(elsewhere)
+    db.session.flush()
+    elsewhere.path = f"{area.parent.path}{elsewhere.id}/"
+    neighbour = auth_services.create_user("sup2", PASSWORD, "supervisor")
+    auth_services.set_user_areas(users["admin"], neighbour, ["yuefeng"])
+    db.session.commit()
+    order = create(client, bearer("supervisor"), well)
+
+    theirs = headers_of(db, neighbour)
+    assert client.get("/api/v1/work-orders", headers=theirs).get_json()["items"] == []
+    error_of(client.get(f"/api/v1/work-orders/{order['id']}", headers=theirs), 404)
+    error = error_of(client.post("/api/v1/work-orders", json={"asset": well.id, "kind": "repair", "title": "x"},
+                                 headers=theirs), 403)
+    assert error["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("role", ["viewer", "crew"])
+def test_viewers_and_crews_cannot_create_or_make_supervisor_moves(client, bearer, users, role, well):
+    boss = bearer("supervisor")
+    order = create(client, boss, well, assignee_user=users["crew"].id)
+    headers = bearer(role)
+    body = {"asset": well.id, "kind": "repair", "title": "x"}
+    assert error_of(client.post("/api/v1/work-orders", json=body, headers=headers), 403)["code"] == "forbidden"
+    error_of(client.post("/api/v1/work-orders/bulk-assign", json={"ids": [order["id"]],
+                                                                  "assignee_user": users["crew"].id},
+                         headers=headers), 403)
+    error_of(act(client, headers, order, "cancel", reason="不想干"), 403)
+    assert client.get(f"/api/v1/work-orders/{order['id']}", headers=boss).get_json()["status"] == "assigned"
+
+
+def test_a_read_only_token_reads_but_may_not_move(client, bearer, users, well):
+    order = create(client, bearer("supervisor"), well, assignee_user=users["crew"].id)
+    reader = bearer("crew", scopes=["read"])
+    assert client.get(f"/api/v1/work-orders/{order['id']}", headers=reader).status_code == 200
+    assert error_of(act(client, reader, order, "start"), 403)["code"] == "forbidden"
+    assert act(client, bearer("crew"), order, "start").status_code == 200
+
+
+def test_session_writes_need_the_csrf_token(client, users, well):
+    token = sign_in_with_session(client, "supervisor")
+    body = {"asset": well.id, "kind": "repair", "title": "浏览器里建的"}
+    error_of(client.post("/api/v1/work-orders", json=body), 400)
+    assert client.post("/api/v1/work-orders", json=body, headers={"X-CSRFToken": token}).status_code == 201
+
+
+BAD_INPUTS = [
+    ("no title", {"title": None}, "title"),
+    ("an empty title", {"title": "  "}, "title"),
+    ("an unknown kind", {"kind": "magic"}, "kind"),
+    ("an unknown priority", {"priority": "whenever"}, "priority"),
+    ("no such facility", {"asset": 987654}, "asset"),
+    ("a facility id too large for any database", {"asset": 2**70}, "asset"),
+    ("a code nobody issued", {"asset": "MH-00000-0"}, "asset"),
+    ("a due time that is not one", {"due_at": "tomorrow"}, "due_at"),
+    ("a due date in the past", {"due_at": "2001-01-01T00:00:00Z"}, "due_at"),
+    ("a due date and a due time", {"due_at": "2099-01-01T00:00:00Z", "due_on": "2099-01-01"}, "due_on"),
+    ("an assignee that is not a number", {"assignee_user": "crew"}, "assignee_user"),
+    ("no such team", {"assignee_team": 999}, "assignee_team"),
+    ("a field work orders do not have", {"colour": "red"}, "colour"),
+]
+
+
+@pytest.mark.parametrize("fields, field", [case[1:] for case in BAD_INPUTS], ids=[case[0] for case in BAD_INPUTS])
+def test_bad_input_is_a_422_naming_the_field_and_saves_nothing(client, db, bearer, well, fields, field):
+    body = {"asset": well.id, "kind": "repair", "title": "井盖破损", **fields}
+    body = {key: value for key, value in body.items() if value is not None}
+    error = error_of(client.post("/api/v1/work-orders", json=body, headers=bearer()), 422)
+    assert error["code"] == "validation_error" and error["fields"].get(field), error
+    assert db.session.scalar(sa.select(sa.func.count(WorkOrder.id))) == 0
+
+
+def test_bad_moves_and_queries_are_422s_naming_the_field(client, bearer, well):
+    headers = bearer()
+    order = create(client, headers, well)
+    url = f"/api/v1/work-orders/{order['id']}/actions/start"
+    assert "version" in error_of(client.post(url, json={}, headers=headers), 422)["fields"]
+    assert "version" in error_of(client.post(url, json={"version": "one"}, headers=headers), 422)["fields"]
+    assert "time_spent_min" in error_of(act(client, headers, order, "complete", time_spent_min="long"), 422)["fields"]
+    for query, field in (("status=lost", "status"), ("kind=magic", "kind"), ("area=atlantis", "area"),
+                         ("after=bm90IGEgY3Vyc29y", "after"), ("after=%25%25", "after"), ("limit=0", "limit"),
+                         ("team=abc", "team")):
+        assert field in error_of(client.get(f"/api/v1/work-orders?{query}", headers=headers), 422)["fields"], query
+    error_of(client.post("/api/v1/work-orders", data="{title:", content_type="application/json", headers=headers), 400)
+    error_of(client.get("/api/v1/work-orders/987654", headers=headers), 404)
+
+
+# --- the board -----------------------------------------------------------------------
+
+def test_board_pages_walk_every_open_work_order_once_overdue_first(client, db, bearer, users, well):
+    headers = bearer("supervisor")
+    made = []
+    for hours in (120, -20, 24, 72, -10, 48, 96):
+        order = services.create_work_order(users["supervisor"], asset_id=well.id, kind="repair", title=f"{hours}h",
+                                           due_at=utcnow() + timedelta(hours=hours))
+        made.append((order.due_at, order.id))
+    db.session.commit()
+    closed = services.create_work_order(users["supervisor"], asset_id=well.id, kind="repair", title="已取消")
+    services.act(users["supervisor"], closed.id, "cancel", version=closed.version, reason="重复")
+    db.session.commit()
+
+    seen, after, pages = [], None, 0
+    while True:
+        query = "limit=3" + (f"&after={after}" if after else "")
+        page = client.get(f"/api/v1/work-orders?{query}", headers=headers).get_json()
+        pages += 1
+        seen += [item["id"] for item in page["items"]]
+        after = page["next"]
+        if after is None:
+            break
+    assert seen == [order_id for _due, order_id in sorted(made)]
+    assert pages == 3
+    cancelled = client.get("/api/v1/work-orders?status=cancelled", headers=headers).get_json()["items"]
+    assert [o["id"] for o in cancelled] == [closed.id]
+
+
+def test_board_filters(client, db, bearer, users, crews, well, make_asset):
+    sup = users["supervisor"]
+    pipe_work = services.create_work_order(sup, asset_id=well.id, kind="maintenance", title="清淤", priority="low",
+                                           assignee_team_id=crews["ours"].id)
+    services.create_work_order(sup, asset_id=well.id, kind="repair", title="修井盖", priority="urgent")
+    db.session.commit()
+    headers = bearer("viewer")
+
+    def ids(query):
+        return [o["id"] for o in client.get(f"/api/v1/work-orders?{query}", headers=headers).get_json()["items"]]
+
+    assert ids("kind=maintenance") == ids("priority=low") == ids(f"team={crews['ours'].id}") == [pipe_work.id]
+    assert len(ids("area=gushan")) == len(ids("area=350111")) == 2
+    assert ids("status=verified") == []
+
+
+# --- comments and bulk assignment ------------------------------------------------------
+
+def test_comments_from_the_crew_but_not_from_viewers(client, bearer, users, well):
+    order = create(client, bearer("supervisor"), well, assignee_user=users["crew"].id)
+    url = f"/api/v1/work-orders/{order['id']}/comments"
+    made = client.post(url, json={"body": "  井盖已订货 "}, headers=bearer("crew"))
+    assert made.status_code == 201
+    assert made.get_json()["body"] == "井盖已订货" and made.get_json()["author"]["username"] == "crew"
+    assert "body" in error_of(client.post(url, json={"body": " "}, headers=bearer("crew")), 422)["fields"]
+    assert "body" in error_of(client.post(url, json={}, headers=bearer("crew")), 422)["fields"]
+    error_of(client.post(url, json={"body": "看看"}, headers=bearer("viewer")), 403)
+    detail = client.get(f"/api/v1/work-orders/{order['id']}", headers=bearer("viewer")).get_json()
+    assert [c["body"] for c in detail["comments"]] == ["井盖已订货"]
+    assert detail["history"][0]["action"] == "comment"
+
+
+def test_bulk_assign_is_all_or_nothing(client, db, bearer, users, crews, well):
+    headers = bearer("supervisor")
+    first, second = create(client, headers, well, title="一"), create(client, headers, well, title="二")
+    body = {"ids": [first["id"], second["id"], 987654], "assignee_team": crews["ours"].id}
+    error_of(client.post("/api/v1/work-orders/bulk-assign", json=body, headers=headers), 404)
+    assert client.get(f"/api/v1/work-orders/{first['id']}", headers=headers).get_json()["status"] == "new"
+
+    body["ids"] = body["ids"][:2]
+    response = client.post("/api/v1/work-orders/bulk-assign", json=body, headers=headers)
+    assert response.status_code == 200 and response.get_json() == {"count": 2}
+    board = client.get(f"/api/v1/work-orders?team={crews['ours'].id}", headers=headers).get_json()["items"]
+    assert {o["id"] for o in board} == {first["id"], second["id"]}
+    assert "ids" in error_of(client.post("/api/v1/work-orders/bulk-assign", json={"ids": []}, headers=headers),
+                             422)["fields"]
+    assert "ids.0" in error_of(client.post("/api/v1/work-orders/bulk-assign", json={"ids": ["x"]}, headers=headers),
+                               422)["fields"]
+
+
+# --- the description -------------------------------------------------------------------
+
+def test_openapi_lists_the_work_order_paths(client, db):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/work-orders", "/api/v1/work-orders/mine", "/api/v1/work-orders/{order_id}",
+                 "/api/v1/work-orders/{order_id}/actions/{action}", "/api/v1/work-orders/{order_id}/comments",
+                 "/api/v1/work-orders/bulk-assign"):
+        assert path in spec["paths"], path
+    assert set(spec["paths"]["/api/v1/work-orders"]) == {"get", "post"}
+    summary = spec["paths"]["/api/v1/work-orders/mine"]["get"]["summary"]
+    assert summary == "My work: overdue, due today and in the coming week"
+    schemas = set(spec["components"]["schemas"])
+    assert {"WorkOrder", "WorkOrderDetail", "WorkOrderCreate", "BoardPage", "MyWork"} <= schemas
+
+
+def test_docs_page_translates_the_work_order_summaries(client, users):
+    sign_in_with_session(client, "viewer")
+    html = client.get("/api/docs", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "/api/v1/work-orders/{order_id}/actions/{action}" in html and "Create a work order" in html
