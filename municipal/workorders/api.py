@@ -21,7 +21,7 @@ from ..permissions import roles, signed_in
 from . import services, states
 from .schemas import (
     BoardPageSchema, BoardQuerySchema, BulkAssignResultSchema, BulkAssignSchema, CommentCreateSchema, CommentSchema,
-    MyWorkSchema, WorkOrderActionSchema, WorkOrderCreateSchema, WorkOrderDetailSchema, encode_cursor,
+    MyWorkSchema, WorkOrderActionSchema, WorkOrderCreateSchema, WorkOrderDetailSchema, WorkOrderUpdateSchema, encode_cursor,
 )
 
 ORDER_ID = f"<int(max={MAX_ID}):order_id>"
@@ -100,8 +100,29 @@ def create_work_order(data):
         current_user, asset_id=_asset_id(data["asset"]), kind=data["kind"], title=data["title"],
         description=data.get("description", ""), priority=data.get("priority", "normal"), due_at=due_at,
         assignee_user_id=data.get("assignee_user"), assignee_team_id=data.get("assignee_team"),
+        checklist_template_id=data.get("checklist_template"),
     )
     db.session.commit()
+    return _detail(order)
+
+
+@bp.route(f"/work-orders/{ORDER_ID}", methods=["PATCH"])
+@roles("admin", "supervisor")
+@bp.doc(summary=N_("Change an open work order"), description=N_(
+    "Send the fields to change and the `version` you read; a stale version is a 409 with the current state."))
+@bp.arguments(WorkOrderUpdateSchema)
+@bp.response(200, WorkOrderDetailSchema)
+def update_work_order(data, order_id):
+    order = services.get_work_order(current_user, order_id)
+    try:
+        order = services.update_work_order(
+            current_user, order_id, version=data["version"], title=data.get("title", order.title),
+            description=data.get("description", order.description), priority=data.get("priority", order.priority),
+            due_at=data.get("due_at"),
+        )
+        db.session.commit()
+    except StaleDataError:
+        raise _lost_race(order_id) from None
     return _detail(order)
 
 

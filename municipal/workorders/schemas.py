@@ -71,6 +71,16 @@ class WorkOrderCreateSchema(AssigneeSchema):
                                   metadata={"description": "default: from the priority's service level"})
     due_on = fields.Date(allow_none=True, metadata={"description": "due by the end of this working day, local time; "
                                                                    "instead of `due_at`"})
+    checklist_template = fields.String(allow_none=True, metadata={
+        "description": "a checklist template's id, `none` for no checklist; default: the facility type's own"})
+
+
+class WorkOrderUpdateSchema(ApiSchema):
+    version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
+    title = fields.String(metadata={"maxLength": 200})
+    description = fields.String()
+    priority = fields.String(metadata={"enum": list(states.PRIORITIES)})
+    due_at = fields.AwareDateTime(default_timezone=timezone.utc, allow_none=True)
 
 
 class WorkOrderActionSchema(AssigneeSchema):

@@ -374,3 +374,23 @@ def test_docs_page_translates_the_work_order_summaries(client, users):
     sign_in_with_session(client, "viewer")
     html = client.get("/api/docs", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "/api/v1/work-orders/{order_id}/actions/{action}" in html and "Create a work order" in html
+
+
+def test_two_supervisors_patch_the_same_order_and_the_second_gets_409_with_what_the_first_saved(
+        client, db, users, make_asset, bearer):
+    order = services.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="漏水")
+    db.session.commit()
+    read = client.get(f"/api/v1/work-orders/{order.id}", headers=bearer("admin")).get_json()
+    first = client.patch(f"/api/v1/work-orders/{order.id}", json={"version": read["version"], "priority": "urgent"},
+                         headers=bearer("supervisor"))
+    assert first.status_code == 200 and first.get_json()["priority"] == "urgent"
+    second = client.patch(f"/api/v1/work-orders/{order.id}", json={"version": read["version"], "title": "主阀漏水"},
+                          headers=bearer("admin"))
+    error = error_of(second, 409)
+    assert error["current"]["priority"] == "urgent" and error["current"]["version"] == read["version"] + 1
+    db.session.expire_all()
+    saved = db.session.get(WorkOrder, order.id)
+    assert (saved.title, saved.priority) == ("漏水", "urgent")
+    bad = client.patch(f"/api/v1/work-orders/{order.id}", json={"version": saved.version, "priority": "soon"},
+                       headers=bearer("supervisor"))
+    assert "priority" in error_of(bad, 422)["fields"]
