@@ -23,20 +23,30 @@ from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, W
 bp = Blueprint("workorders", __name__)
 
 
+# Columns, not entities: the board lists every crew member and team, and building a full object
+# for each cost more than the query.
 def _people_choices():
-    users = db.session.scalars(sa.select(User).where(User.active, User.role.in_(("crew", "supervisor")))
-                               .order_by(User.username))
-    return options([("", "—")] + [(str(u.id), u.display_name or u.username) for u in users])
+    users = db.session.execute(sa.select(User.id, User.display_name, User.username)
+                               .where(User.active, User.role.in_(("crew", "supervisor"))).order_by(User.username))
+    return options([("", "—")] + [(str(user_id), display_name or username) for user_id, display_name, username in users])
 
 
 def _team_choices():
-    teams = db.session.scalars(sa.select(Team).where(Team.active).order_by(Team.name))
-    return options([("", "—")] + [(str(t.id), t.name) for t in teams])
+    teams = db.session.execute(sa.select(Team.id, Team.name).where(Team.active).order_by(Team.name))
+    return options([("", "—")] + [(str(team_id), name) for team_id, name in teams])
 
 
-def _fill_assignees(form) -> None:
+def _fill_assignees(form, teams=None) -> None:
     form.assignee_user.choices = _people_choices()
-    form.assignee_team.choices = _team_choices()
+    form.assignee_team.choices = teams if teams is not None else _team_choices()
+
+
+def _row_labels() -> dict:
+    """The words of the list rows in the reader's language, translated once per page instead of once per row."""
+    return {"kinds": {key: _(label) for key, label in states.KINDS.items()},
+            "priorities": {key: _(label) for key, label in states.PRIORITIES.items()},
+            "statuses": {key: _(label) for key, label in states.STATUSES.items()},
+            "overdue": _("overdue")}
 
 
 def _checklist_choices():
@@ -68,11 +78,13 @@ def board():
     after = _after()
     rows, next_after = services.board_page(current_user, filters, after, current_app.config["PAGE_SIZE"])
     form = BulkAssignForm()
-    _fill_assignees(form)
+    teams = _team_choices()
+    _fill_assignees(form, teams)
     return render_template(
         "workorders/board.html", rows=rows, filters=filters, after=after, form=form, now=utcnow(),
         next_after=f"{next_after[0].isoformat()}_{next_after[1]}" if next_after else None,
-        areas=area_choices(str(get_locale())), teams=[(c.value, c.label) for c in _team_choices()[1:]], states=states,
+        areas=area_choices(str(get_locale())), teams=[(c.value, c.label) for c in teams[1:]], states=states,
+        labels=_row_labels(),
     )
 
 
@@ -81,7 +93,7 @@ def board():
 def mine():
     now = utcnow()
     work = services.my_work(current_user, now, ZoneInfo(current_app.config["TIMEZONE"]))
-    return render_template("workorders/mine.html", work=work, now=now, states=states)
+    return render_template("workorders/mine.html", work=work, now=now, states=states, labels=_row_labels())
 
 
 def _asset_from(text: str) -> Asset | None:
