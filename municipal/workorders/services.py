@@ -460,20 +460,29 @@ def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None,
     return rows[:size], next_after
 
 
-def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7) -> dict:
-    """A crew member's work: overdue, due by the end of today in the district's zone, and upcoming."""
+MY_WORK_ROWS = 25
+
+
+def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7, rows: int = MY_WORK_ROWS) -> dict:
+    """A crew member's work: overdue, due by the end of today in the district's zone, and upcoming.
+
+    Each part holds its most urgent `rows`; `counts` says how many there are in all, so a long backlog
+    is announced, not dumped onto a phone (the board pages through all of it)."""
     end_of_day = now.astimezone(tz).replace(hour=23, minute=59, second=59).astimezone(now.tzinfo)
     horizon = end_of_day + timedelta(days=days_ahead)
-    # Work beyond the horizon is not shown, so it is not loaded either; it sorts last, so the limit
-    # still cuts the same rows.
-    query = sa.select(WorkOrder).where(_assigned_to(actor, WorkOrder.status.in_(states.OPEN)),
-                                       WorkOrder.due_at <= horizon)
-    orders = list(db.session.scalars(query.options(*_ROW_OPTIONS).order_by(WorkOrder.due_at, WorkOrder.id).limit(500)))
-    return {
-        "overdue": [o for o in orders if o.due_at < now],
-        "today": [o for o in orders if now <= o.due_at <= end_of_day],
-        "upcoming": [o for o in orders if end_of_day < o.due_at <= horizon],
+    parts = {
+        "overdue": WorkOrder.due_at < now,
+        "today": sa.and_(WorkOrder.due_at >= now, WorkOrder.due_at <= end_of_day),
+        "upcoming": sa.and_(WorkOrder.due_at > end_of_day, WorkOrder.due_at <= horizon),
     }
+    work, counts = {}, {}
+    for name, period in parts.items():
+        condition = _assigned_to(actor, sa.and_(WorkOrder.status.in_(states.OPEN), period))
+        work[name] = list(db.session.scalars(sa.select(WorkOrder).where(condition).options(*_ROW_OPTIONS)
+                                             .order_by(WorkOrder.due_at, WorkOrder.id).limit(rows)))
+        counts[name] = len(work[name]) if len(work[name]) < rows else db.session.scalar(
+            sa.select(sa.func.count()).select_from(WorkOrder).where(condition))
+    return {**work, "counts": counts}
 
 
 def due_here(actor, asset_id: int) -> list[WorkOrder]:

@@ -183,3 +183,18 @@ def test_work_goes_only_to_people_and_teams_of_the_facility_s_area_and_type(db, 
         assert list(refused.value.fields) == [field]
     db.session.rollback()
     assert db.session.get(type(order), order.id).status == "new"
+
+
+def test_my_work_shows_the_most_urgent_of_a_long_backlog_and_counts_the_rest(db, users, make_asset):
+    from zoneinfo import ZoneInfo
+
+    well, crew, now = make_asset(), users["crew"], utcnow()
+    for hours in range(1, 31):
+        services.create_work_order(users["supervisor"], asset_id=well.id, kind="repair", title=f"积压{hours}",
+                                   due_at=now - timedelta(minutes=hours), assignee_user_id=crew.id)
+    services.create_work_order(users["supervisor"], asset_id=well.id, kind="repair", title="下周",
+                               due_at=now + timedelta(days=3), assignee_user_id=crew.id)
+    db.session.commit()
+    work = services.my_work(crew, now, ZoneInfo("Asia/Shanghai"))
+    assert work["counts"] == {"overdue": 30, "today": 0, "upcoming": 1}
+    assert len(work["overdue"]) == 25 and work["overdue"][0].title == "积压30"
