@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from .. import media
 from ..assets.models import Area, Asset
 from ..audit.services import record
-from ..auth.models import Team, User
+from ..auth.models import Team, User, team_member, user_area
 from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
@@ -75,6 +75,43 @@ def due_on_day(day: date, tz: ZoneInfo) -> datetime:
 
 def sla_due(priority: str, now: datetime) -> datetime:
     return now + timedelta(hours=current_app.config["WORK_ORDER_SLA_HOURS"][priority])
+
+
+def _overlaps(path_column, paths: list[str]):
+    """An area path inside one of `paths`, or containing one of them."""
+    return sa.or_(*[sa.or_(path_column.startswith(p), sa.literal(p).startswith(path_column)) for p in paths])
+
+
+def _scope(actor) -> list[str]:
+    return [] if actor.role == "admin" else [a.path for a in actor.areas]
+
+
+def assignable_teams(actor) -> list[tuple[int, str]]:
+    """(id, name) of the active teams the actor may give work to: those working in the actor's areas."""
+    query = sa.select(Team.id, Team.name).where(Team.active).order_by(Team.name)
+    paths = _scope(actor)
+    if paths:
+        query = query.outerjoin(Area, Area.id == Team.area_id).where(
+            sa.or_(Team.area_id.is_(None), _overlaps(Area.path, paths)))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def assignable_people(actor) -> list[tuple[int, str]]:
+    """(id, name) of the active crew members and supervisors working in the actor's areas: by their own
+    areas, or else by their teams' areas; people with neither work anywhere."""
+    query = (sa.select(User.id, User.display_name, User.username)
+             .where(User.active, User.role.in_(("crew", "supervisor"))).order_by(User.username))
+    paths = _scope(actor)
+    if paths:
+        own = sa.select(user_area.c.user_id).join(Area, Area.id == user_area.c.area_id).where(_overlaps(Area.path, paths))
+        by_team = (sa.select(team_member.c.user_id).join(Team, Team.id == team_member.c.team_id)
+                   .join(Area, Area.id == Team.area_id).where(_overlaps(Area.path, paths)))
+        has_own = sa.exists().where(user_area.c.user_id == User.id)
+        has_team_area = sa.exists().where(team_member.c.user_id == User.id, team_member.c.team_id == Team.id,
+                                          Team.area_id.is_not(None))
+        query = query.where(sa.or_(User.id.in_(own), sa.and_(~has_own, User.id.in_(by_team)),
+                                   sa.and_(~has_own, ~has_team_area)))
+    return [(user_id, display_name or username) for user_id, display_name, username in db.session.execute(query)]
 
 
 def _covers(area: Area | None, asset: Asset) -> bool:

@@ -23,17 +23,12 @@ from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, W
 bp = Blueprint("workorders", __name__)
 
 
-# Columns, not entities: the board lists every crew member and team, and building a full object
-# for each cost more than the query.
 def _people_choices():
-    users = db.session.execute(sa.select(User.id, User.display_name, User.username)
-                               .where(User.active, User.role.in_(("crew", "supervisor"))).order_by(User.username))
-    return options([("", "—")] + [(str(user_id), display_name or username) for user_id, display_name, username in users])
+    return options([("", "—")] + [(str(user_id), name) for user_id, name in services.assignable_people(current_user)])
 
 
 def _team_choices():
-    teams = db.session.execute(sa.select(Team.id, Team.name).where(Team.active).order_by(Team.name))
-    return options([("", "—")] + [(str(team_id), name) for team_id, name in teams])
+    return options([("", "—")] + [(str(team_id), name) for team_id, name in services.assignable_teams(current_user)])
 
 
 def _fill_assignees(form, teams=None) -> None:
@@ -76,7 +71,7 @@ def _after():
 def board():
     filters = _filters()
     after = _after()
-    rows, next_after = services.board_page(current_user, filters, after, current_app.config["PAGE_SIZE"])
+    rows, next_after = services.board_page(current_user, filters, after, current_app.config["BOARD_PAGE_SIZE"])
     form = BulkAssignForm()
     teams = _team_choices()
     _fill_assignees(form, teams)
