@@ -198,3 +198,24 @@ def test_my_work_shows_the_most_urgent_of_a_long_backlog_and_counts_the_rest(db,
     work = services.my_work(crew, now, ZoneInfo("Asia/Shanghai"))
     assert work["counts"] == {"overdue": 30, "today": 0, "upcoming": 1}
     assert len(work["overdue"]) == 25 and work["overdue"][0].title == "积压30"
+
+
+def test_the_assignee_lists_hold_the_people_and_teams_of_the_supervisor_s_areas(db, users, area):
+    from municipal.assets.models import Area
+    from municipal.auth.services import create_user
+
+    other = Area(code="xindian", name="新店镇", level="town", parent=area.parent, path="")
+    db.session.add(other)
+    db.session.flush()
+    other.path = f"{area.parent.path}{other.id}/"
+    far = create_user("crew_xindian", "correct horse battery", "crew")
+    far.areas = [other]
+    near = create_user("crew_gushan", "correct horse battery", "crew")
+    near.areas = [area]
+    db.session.add_all([Team(name="新店班", area=other), Team(name="鼓山班", area=area), Team(name="区机动班")])
+    users["supervisor"].areas = [area]
+    db.session.commit()
+    people = {name for _id, name in services.assignable_people(users["supervisor"])}
+    assert "crew_gushan" in people and "crew" in people and "crew_xindian" not in people
+    assert {name for _id, name in services.assignable_teams(users["supervisor"])} == {"区机动班", "鼓山班"}
+    assert len(services.assignable_teams(users["admin"])) == 3
