@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from .assets.scan import bp as scan_bp
     from .auth.admin_views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .calendar import api as calendar_api
     from .extensions import api, csrf
     from .health import bp as health_bp
     from .inspections import api as inspections_api
@@ -93,7 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(assets_api.docs_bp)
-    for blueprint in [*assets_api.blueprints(), inspections_api.inspections_bp]:
+    for blueprint in [*assets_api.blueprints(), inspections_api.inspections_bp, calendar_api.calendar_bp]:
         # Bearer tokens are not sent by browsers on their own, so CSRF does not apply to them.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")
