@@ -111,3 +111,23 @@ def test_the_rule_table_keeps_source_and_confidence_of_every_rule():
     for rule in table.rules:
         assert rule.src and rule.confidence, rule.id
     assert len({rule.id for rule in table.rules}) == len(table.rules)
+
+
+def test_every_schedule_of_the_table_has_an_evaluator():
+    from municipal.calendar.engine import EVALUATORS
+    from municipal.calendar.rules import SCHEDULES
+
+    assert set(EVALUATORS) == set(SCHEDULES)
+    assert {rule.schedule for rule in load_table().rules} <= set(EVALUATORS)
+
+
+def test_the_engine_imports_nothing_from_flask_or_the_database():
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "municipal" / "calendar"
+    for name in ("dates.py", "rules.py", "request.py", "engine.py"):
+        tree = ast.parse((package / name).read_text(encoding="utf-8"))
+        imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert not any(module.split(".")[0] in ("flask", "flask_babel", "sqlalchemy") for module in imported), name
