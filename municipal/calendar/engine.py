@@ -736,7 +736,8 @@ def _series_of(context, rule) -> list[_Instance]:
         for entry in context.done(trigger["history"]):
             if entry.finding_class is not None and entry.finding_class >= minimum:
                 due = entry.day + offset
-                why = f"{trigger['history'].replace('_', ' ')} {entry.day.isoformat()} found class {entry.finding_class}"
+                why = (f"{trigger['history'].replace('_', ' ')} {entry.day.isoformat()} "
+                       f"found class {entry.finding_class}")
                 anchors.append(_Anchor(day=entry.day, order=1, discharges=False, base=due, interval=interval,
                                        base_why=f"triggered inspection {due.isoformat()}",
                                        first=(kind, due, why + ": at once"), kind=kind))

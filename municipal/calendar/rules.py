@@ -50,7 +50,8 @@ class Rule:
         """Every item kind this rule can produce."""
         params = self.params
         found = [params["kind"]] if "kind" in params else []
-        found += [entry["kind"] for entry in params.get("kinds", []) + params.get("tasks", []) if isinstance(entry, dict)]
+        entries = params.get("kinds", []) + params.get("tasks", [])
+        found += [entry["kind"] for entry in entries if isinstance(entry, dict)]
         found += [task for task in params.get("tasks", []) if isinstance(task, str)]
         for steps in params.get("on_events", {}).values() if isinstance(params.get("on_events"), dict) else ():
             found += steps
@@ -205,7 +206,9 @@ def build_settings(table: RuleTable, overrides: dict | None = None, seasons: dic
     for name, value in overrides.items():
         if name not in values:
             raise RuleTableError(f"unknown calendar setting {name}")
-        values[name] = {**values[name], **value} if isinstance(values[name], dict) and isinstance(value, dict) else value
+        if isinstance(values[name], dict) and isinstance(value, dict):
+            value = {**values[name], **value}
+        values[name] = value
     for name in ("pacp_reinspect_years",):
         values[name] = {int(key): value for key, value in values[name].items()}
     every_year, by_year = dict(table.seasons), {}
