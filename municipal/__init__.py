@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from .assets.scan import bp as scan_bp
     from .auth.admin_views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .calendar import api as calendar_api
     from .extensions import api, csrf
     from .health import bp as health_bp
     from .inspections import api as inspections_api
@@ -99,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
-    for domain in (assets_api, workorders_api, inspections_api, intake_api, notify_api, auth_api):
+    for domain in (assets_api, workorders_api, inspections_api, intake_api, notify_api, auth_api, calendar_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)

@@ -100,10 +100,11 @@ def revoke_token(prefix):
 def register_commands(app) -> None:
     from .assets.cli import asset_commands
     from .audit.cli import audit_group
+    from .calendar.cli import calendar_group
     from .jobs.cli import jobs_group, scheduler_command
     from .notify import notify_group
     from .seed import seed_demo
 
     for command in (init_db, create_user, create_token, revoke_token, seed_demo, *asset_commands, audit_group, notify_group,
-                    jobs_group, scheduler_command):
+                    jobs_group, scheduler_command, calendar_group):
         app.cli.add_command(command)

@@ -1,0 +1,256 @@
+"""The shipped rule table (rules.v1.yaml): loading, validation, and the settings a district may change.
+
+Pure: reads a file, imports nothing from Flask or the database.
+"""
+import copy
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from .dates import MonthDay, parse_period
+
+RULES_FILE = Path(__file__).with_name("rules.v1.yaml")
+CONFIDENCE = ("confirmed", "partial", "recollection", "policy")
+ASSET_TYPES = ("reservoir", "river_segment", "road_segment", "bridge", "water_pipe", "sewer_segment", "manhole",
+               "pump_station", "water_station", "old_building", "public_toilet")
+SCHEDULES = ("appraisal_chain", "event_tasks", "flags_only", "appraisal_result_tasks", "registration_change",
+             "reservoir_patrol", "event_patrols", "seasonal", "calendar_periods", "chiefs", "chief_day", "series",
+             "rolling", "sla")
+EXTRA_HISTORY_KINDS = ("reinforcement_completed",)
+
+
+class RuleTableError(ValueError):
+    """The rule table or a district's settings are not usable; the message says where.
+
+    `path` names the bad entry of a season override (e.g. "seasons.flood.start") when there is one.
+    """
+
+    def __init__(self, message: str, path: str | None = None):
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.reason = message
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    asset: str
+    schedule: str
+    confidence: object
+    src: tuple
+    carry_in: bool
+    params: dict = field(repr=False)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Every item kind this rule can produce."""
+        params = self.params
+        found = [params["kind"]] if "kind" in params else []
+        entries = params.get("kinds", []) + params.get("tasks", [])
+        found += [entry["kind"] for entry in entries if isinstance(entry, dict)]
+        found += [task for task in params.get("tasks", []) if isinstance(task, str)]
+        for steps in params.get("on_events", {}).values() if isinstance(params.get("on_events"), dict) else ():
+            found += steps
+        if "immediate_kind" in params:
+            found.append(params["immediate_kind"])
+        return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class RuleTable:
+    version: int
+    timezone: str
+    rules: tuple[Rule, ...]
+    settings: dict
+    seasons: dict
+    classifications: dict
+
+    def for_asset(self, asset_type: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.asset == asset_type]
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(rule for rule in self.rules if rule.id == rule_id)
+
+    @property
+    def item_kinds(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(kind for rule in self.rules for kind in rule.kinds))
+
+    @property
+    def history_kinds(self) -> tuple[str, ...]:
+        return self.item_kinds + EXTRA_HISTORY_KINDS
+
+    def setting_defaults(self) -> dict:
+        return {name: copy.deepcopy(entry["default"]) for name, entry in self.settings.items()}
+
+
+@lru_cache(maxsize=4)
+def load_table(path: Path = RULES_FILE) -> RuleTable:
+    with open(path, encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    settings = document.get("settings") or {}
+    for name, entry in settings.items():
+        if not isinstance(entry, dict) or "default" not in entry or entry.get("confidence") not in CONFIDENCE:
+            raise RuleTableError(f"setting {name}: needs a default and a confidence")
+    rules = []
+    for position, raw in enumerate(document.get("rules") or []):
+        rules.append(_rule(raw, position, settings))
+    ids = [rule.id for rule in rules]
+    duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+    if duplicates:
+        raise RuleTableError(f"rule ids used twice: {', '.join(duplicates)}")
+    seasons = {}
+    for name, entry in (document.get("seasons") or {}).items():
+        try:
+            seasons[name] = (MonthDay.parse(entry["start"]), MonthDay.parse(entry["end"]))
+        except (KeyError, ValueError) as error:
+            raise RuleTableError(f"season {name}: {error}") from error
+    for rule in rules:
+        for entry in rule.params.get("kinds", []):
+            if entry.get("season") and entry["season"] not in seasons:
+                raise RuleTableError(f"{rule.id}: unknown season {entry['season']}")
+    return RuleTable(version=int(document["version"]), timezone=document["meta"]["timezone"], rules=tuple(rules),
+                     settings=settings, seasons=seasons, classifications=document.get("classifications") or {})
+
+
+def _rule(raw: dict, position: int, settings: dict) -> Rule:
+    where = f"rule {raw.get('id', '#' + str(position))}"
+    for key in ("id", "asset", "schedule", "confidence", "src"):
+        if key not in raw:
+            raise RuleTableError(f"{where}: missing {key}")
+    if raw["asset"] not in ASSET_TYPES:
+        raise RuleTableError(f"{where}: unknown asset type {raw['asset']}")
+    if raw["schedule"] not in SCHEDULES:
+        raise RuleTableError(f"{where}: unknown schedule {raw['schedule']}")
+    confidences = raw["confidence"].values() if isinstance(raw["confidence"], dict) else [raw["confidence"]]
+    if any(value not in CONFIDENCE for value in confidences):
+        raise RuleTableError(f"{where}: confidence must be one of {', '.join(CONFIDENCE)}")
+    for name in _setting_references(raw):
+        if name not in settings:
+            raise RuleTableError(f"{where}: unknown setting {name}")
+        if raw["id"] not in settings[name].get("used_by", []):
+            raise RuleTableError(f"{where}: setting {name} does not list it in used_by")
+    for key in ("due", "window_open", "interval"):
+        if key in raw:
+            try:
+                parse_period(raw[key])
+            except ValueError as error:
+                raise RuleTableError(f"{where}: {key}: {error}") from error
+    src = raw["src"] if isinstance(raw["src"], list) else [raw["src"]]
+    params = {key: value for key, value in raw.items() if key not in ("id", "asset", "schedule", "confidence", "src")}
+    return Rule(id=raw["id"], asset=raw["asset"], schedule=raw["schedule"], confidence=raw["confidence"],
+                src=tuple(src), carry_in=bool(raw.get("carry_in", False)), params=params)
+
+
+def _setting_references(value):
+    if isinstance(value, dict):
+        if set(value) == {"setting"}:
+            yield value["setting"]
+            return
+        for item in value.values():
+            yield from _setting_references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _setting_references(item)
+
+
+# --- settings -------------------------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    """Policy values and season dates in force for one computation."""
+
+    values: dict
+    seasons: dict                       # name → (MonthDay, MonthDay) for every year
+    seasons_by_year: dict               # year → {name → (MonthDay, MonthDay)}
+    zone: ZoneInfo
+
+    def value(self, reference):
+        """A rule parameter: a literal, or {"setting": name} resolved here."""
+        if isinstance(reference, dict) and set(reference) == {"setting"}:
+            return self.values[reference["setting"]]
+        return reference
+
+    def season(self, name: str, year: int) -> tuple[date, date]:
+        """The season that starts in `year`, both days inclusive; an end before the start is next year's."""
+        start, end = self.seasons_by_year.get(year, {}).get(name) or self.seasons[name]
+        first = start.in_year(year)
+        last = end.in_year(year)
+        if last < first:
+            last = end.in_year(year + 1)
+        return first, last
+
+    def in_season(self, name: str, day: date) -> bool:
+        for year in (day.year - 1, day.year):
+            first, last = self.season(name, year)
+            if first <= day <= last:
+                return True
+        return False
+
+
+def build_settings(table: RuleTable, overrides: dict | None = None, seasons: dict | None = None) -> Settings:
+    """The table's defaults, then the district's overrides, then a request's season overrides.
+
+    `overrides` may hold any setting by name, `timezone`, and `seasons` in the same shape as `seasons`:
+    {"flood": {"start": "04-01", "end": "10-15"}} for every year, {"2025": {"flood": {...}}} for one.
+    Raises RuleTableError naming the bad entry.
+    """
+    values = table.setting_defaults()
+    overrides = dict(overrides or {})
+    zone = ZoneInfo(overrides.pop("timezone", None) or table.timezone)
+    district_seasons = overrides.pop("seasons", None)
+    for name, value in overrides.items():
+        if name not in values:
+            raise RuleTableError(f"unknown calendar setting {name}")
+        if isinstance(values[name], dict) and isinstance(value, dict):
+            value = {**values[name], **value}
+        values[name] = value
+    for name in ("pacp_reinspect_years",):
+        values[name] = {int(key): value for key, value in values[name].items()}
+    every_year, by_year = dict(table.seasons), {}
+    for source in (district_seasons, seasons):
+        if source:
+            parsed_all, parsed_years = parse_season_overrides(source, table.seasons)
+            every_year.update(parsed_all)
+            for year, entries in parsed_years.items():
+                by_year.setdefault(year, {}).update(entries)
+    return Settings(values=values, seasons=every_year, seasons_by_year=by_year, zone=zone)
+
+
+def parse_season_overrides(raw, known: dict) -> tuple[dict, dict]:
+    """Validate {"flood": {...}} / {"2025": {"flood": {...}}}; RuleTableError names the path."""
+    if not isinstance(raw, dict):
+        raise RuleTableError("expected an object", "seasons")
+    every_year, by_year = {}, {}
+    for key, value in raw.items():
+        if str(key).isdigit() and len(str(key)) == 4:
+            if not isinstance(value, dict):
+                raise RuleTableError("expected an object of seasons", f"seasons.{key}")
+            by_year[int(key)] = {name: _season(f"seasons.{key}.{name}", name, entry, known)
+                                 for name, entry in value.items()}
+        else:
+            every_year[key] = _season(f"seasons.{key}", key, value, known)
+    return every_year, by_year
+
+
+def _season(path: str, name: str, entry, known: dict):
+    if name not in known:
+        raise RuleTableError(f"unknown season (known: {', '.join(known)})", path)
+    if not isinstance(entry, dict) or set(entry) - {"start", "end"}:
+        raise RuleTableError('expected {"start": "MM-DD", "end": "MM-DD"}', path)
+    start, end = known[name]
+    try:
+        if "start" in entry:
+            start = MonthDay.parse(entry["start"])
+    except ValueError as error:
+        raise RuleTableError(str(error), f"{path}.start") from error
+    try:
+        if "end" in entry:
+            end = MonthDay.parse(entry["end"])
+    except ValueError as error:
+        raise RuleTableError(str(error), f"{path}.end") from error
+    return start, end

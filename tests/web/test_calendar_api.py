@@ -1,0 +1,81 @@
+"""POST /api/v1/calendar/preview and `municipal calendar preview`: the same JSON either way."""
+import json
+from pathlib import Path
+
+import pytest
+
+from municipal.auth import services
+
+CASES = Path(__file__).resolve().parents[1] / "unit" / "calendar_cases"
+URL = "/api/v1/calendar/preview"
+
+
+def case(name="example-2-flood-season-start"):
+    return json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def bearer(db, user):
+    _, plain = services.create_token(user, "calendar")
+    db.session.commit()
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def test_supervisor_gets_the_preview(client, db, users):
+    response = client.post(URL, json=case()["request"], headers=bearer(db, users["supervisor"]))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [item["due"] for item in body["items"]][:2] == ["2025-03-27", "2025-03-31"]
+    assert body["items"][0]["rule"] == "RES-PATROL-ROUTINE" and body["derived"] == {"scale_class": "小(2)型"}
+
+
+def test_crew_is_refused_and_anonymous_must_sign_in(client, db, users):
+    assert client.post(URL, json=case()["request"], headers=bearer(db, users["crew"])).status_code == 403
+    response = client.post(URL, json=case()["request"])
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_a_bad_request_is_422_naming_each_field(client, db, users):
+    request = case()["request"]
+    request["asset"]["attributes"]["capcity_m3"] = 1
+    request["to"] = "2025-02-30"
+    response = client.post(URL, json=request, headers=bearer(db, users["supervisor"]))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error" and error["message"]
+    assert set(error["fields"]) == {"asset.attributes.capcity_m3", "to"}
+
+
+def test_a_body_that_is_not_json_is_422(client, db, users):
+    headers = {**bearer(db, users["supervisor"]), "Content-Type": "application/json"}
+    response = client.post(URL, data="{not json", headers=headers)
+    assert response.status_code == 422 and "body" in response.get_json()["error"]["fields"]
+
+
+def test_documented_in_openapi(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "post" in spec["paths"]["/api/v1/calendar/preview"]
+
+
+@pytest.mark.parametrize("name", [path.stem for path in sorted(CASES.glob("*.json"))])
+def test_cli_prints_what_the_api_answers(app, client, db, users, name, tmp_path):
+    api = client.post(URL, json=case(name)["request"], headers=bearer(db, users["supervisor"])).get_json()
+    result = app.test_cli_runner().invoke(args=["calendar", "preview", str(CASES / f"{name}.json")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == api
+    bare = tmp_path / "request.json"
+    bare.write_text(json.dumps(case(name)["request"], ensure_ascii=False), encoding="utf-8")
+    again = app.test_cli_runner().invoke(args=["calendar", "preview", str(bare)])
+    assert again.exit_code == 0 and json.loads(again.stdout) == api
+
+
+def test_cli_refuses_a_bad_request_with_exit_2_naming_the_field(app, tmp_path):
+    request = case()["request"]
+    request["events"] = [{"kind": "meteor", "start": "2025-03-25"}]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"request": request}), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["calendar", "preview", str(path)])
+    assert result.exit_code == 2
+    assert "events.0.kind" in result.stderr and result.stdout == ""
+    path.write_text("{broken", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["calendar", "preview", str(path)])
+    assert result.exit_code == 2 and str(path) in result.stderr
