@@ -24,10 +24,12 @@ LAST_SEEN_RESOLUTION_SECONDS = 60
 
 @dataclass(frozen=True)
 class Permission:
-    """`roles` is None for "any signed-in user"; `public` lets anonymous visitors in."""
+    """`roles` is None for "any signed-in user"; `public` lets anonymous visitors in; `reads_only` marks
+    a POST that changes nothing (a question sent as a body), which a read-only API token may make."""
 
     public: bool = False
     roles: tuple[str, ...] | None = None
+    reads_only: bool = False
 
     def allows(self, user) -> bool:
         if self.public:
@@ -61,14 +63,14 @@ def signed_in(view):
     return _declare(view, SIGNED_IN)
 
 
-def roles(*names: str):
+def roles(*names: str, reads_only: bool = False):
     """Only users with one of these roles."""
     from .auth.models import ROLES
 
     unknown = set(names) - set(ROLES)
     if unknown or not names:
         raise ValueError(f"roles() needs known roles, got {names!r}")
-    permission = Permission(roles=tuple(names))
+    permission = Permission(roles=tuple(names), reads_only=reads_only)
     return lambda view: _declare(view, permission)
 
 
@@ -142,6 +144,7 @@ def _guard():
     if not permission.allows(current_user):
         raise PermissionDenied(_("You are not allowed to do this."))
     token = getattr(g, "api_token", None)
-    if token is not None and request.method not in SAFE_METHODS and not token.allows("write"):
+    if (token is not None and request.method not in SAFE_METHODS and not permission.reads_only
+            and not token.allows("write")):
         raise PermissionDenied(_("This API token may only read."))
     return None

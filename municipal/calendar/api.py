@@ -47,7 +47,7 @@ _REQUEST = {"content": {"application/json": {"schema": {
 
 
 @calendar_bp.route("/calendar/preview", methods=["POST"])
-@roles("admin", "supervisor")
+@roles("admin", "supervisor", reads_only=True)
 @calendar_bp.doc(
     summary=N_("Preview the inspections due for one facility"),
     description=N_("Facts about one facility, what was done and what happened in; the due items, the "

@@ -14,8 +14,8 @@ def case(name="example-2-flood-season-start"):
     return json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def bearer(db, user):
-    _, plain = services.create_token(user, "calendar")
+def bearer(db, user, scopes=("read", "write")):
+    _, plain = services.create_token(user, "calendar", scopes=scopes)
     db.session.commit()
     return {"Authorization": f"Bearer {plain}"}
 
@@ -26,6 +26,12 @@ def test_supervisor_gets_the_preview(client, db, users):
     body = response.get_json()
     assert [item["due"] for item in body["items"]][:2] == ["2025-03-27", "2025-03-31"]
     assert body["items"][0]["rule"] == "RES-PATROL-ROUTINE" and body["derived"] == {"scale_class": "小(2)型"}
+
+
+def test_a_read_only_token_may_ask_for_a_preview(client, db, users):
+    # The preview is a question sent as a body: it changes nothing, so reading is enough.
+    response = client.post(URL, json=case()["request"], headers=bearer(db, users["supervisor"], scopes=("read",)))
+    assert response.status_code == 200
 
 
 def test_crew_is_refused_and_anonymous_must_sign_in(client, db, users):
