@@ -43,6 +43,7 @@ def _init_extensions(app: Flask) -> None:
     from .notify import models as _notify_models  # noqa: F401
     from .workorders import models as _workorder_models  # noqa: F401
     from .inspections import models as _inspection_models  # noqa: F401
+    from .calendar import models as _calendar_models  # noqa: F401
 
     with app.app_context():
         configure_sqlite(db.engine)
