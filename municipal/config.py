@@ -56,6 +56,11 @@ class DefaultConfig:
     SMTP_TLS = ""
     # Due dates from priority when none is given: 1 day, 3 days, a week, a month.
     WORK_ORDER_SLA_HOURS = {"urgent": 24, "high": 72, "normal": 168, "low": 720}
+    # Facility types whose calendars become work orders. Public toilets' daily cleaning checks are left to
+    # the cleaning contracts; manholes get work from events (a missing cover), which name them.
+    CALENDAR_TYPES = ("reservoir", "river_segment", "road_segment", "bridge", "sewer_segment", "pump_station",
+                      "old_building")
+    CALENDAR_PROFILE = "fujian"
     # An inspection recorded farther than this from its facility (a line: its nearest point) is flagged.
     INSPECTION_MAX_DISTANCE_M = 200
     INSPECTION_MAX_PHOTOS = 20

@@ -2,7 +2,7 @@
 
 Revision ID: 0012_calendar
 Revises: 0011_board_indexes
-Create Date: 2026-11-26 19:44:10.247468
+Create Date: 2026-11-26 19:44:57.565691
 
 """
 from alembic import op
@@ -23,7 +23,9 @@ def upgrade():
     op.create_table('calendar_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
-    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=True),
+    sa.Column('asset_id', sa.Integer(), nullable=True),
+    sa.Column('start_at', municipal.db.UTCDateTime(), nullable=True),
     sa.Column('start_on', sa.Date(), nullable=False),
     sa.Column('end_on', sa.Date(), nullable=False),
     sa.Column('measurements', sa.JSON(), nullable=False),
@@ -31,11 +33,13 @@ def upgrade():
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', municipal.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_calendar_event_area_id_area')),
+    sa.ForeignKeyConstraint(['asset_id'], ['asset.id'], name=op.f('fk_calendar_event_asset_id_asset')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_calendar_event_recorded_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_event'))
     )
     with op.batch_alter_table('calendar_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_event_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_calendar_event_asset_id'), ['asset_id'], unique=False)
 
     op.create_table('calendar_feed',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -148,6 +152,7 @@ def downgrade():
 
     op.drop_table('calendar_feed')
     with op.batch_alter_table('calendar_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calendar_event_asset_id'))
         batch_op.drop_index(batch_op.f('ix_calendar_event_area_id'))
 
     op.drop_table('calendar_event')

@@ -31,10 +31,14 @@ class FacilityHistory(db.Model):
 
 
 class CalendarEvent(db.Model):
-    """What happened in an area: a rainstorm, an earthquake, high water. It sets off special patrols."""
+    """What happened in an area, or at one facility: a rainstorm, an earthquake, high water, a missing
+    manhole cover. It sets off special patrols and the other work the rules ask for."""
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
-    area_id: Mapped[int] = mapped_column(sa.ForeignKey("area.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
+    asset_id: Mapped[int | None] = mapped_column(sa.ForeignKey("asset.id"), index=True)
+    # Events with a moment (a cover reported missing at 09:40) start then; the SLA runs from it.
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     start_on: Mapped[date] = mapped_column(sa.Date)
     end_on: Mapped[date] = mapped_column(sa.Date)
     measurements: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -43,6 +47,7 @@ class CalendarEvent(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     area = relationship("Area")
+    asset = relationship("Asset")
     recorded_by = relationship("User")
 
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import media
+from ..calendar import services as calendar
 from ..audit.services import record
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..extensions import db
@@ -158,6 +159,7 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
     if order.status == "assigned":
         work.act(actor, order.id, "start", version=order.version)
     work.act(actor, order.id, "complete", version=order.version, time_spent_min=minutes, checklist_done=True)
+    calendar.completion_of_order(order)
     findings = [_record_finding(actor, order, inspection, by_key[f.item_key], f) for f in judgement.findings]
     db.session.flush()
     record(actor, "inspection", inspection.id, "submit", {

@@ -1,9 +1,9 @@
 """The jobs the scheduler runs: name → body, and how a moment maps to the period the job claims.
 
 Catching up after downtime: a job with catch_up runs every period it missed (at most CATCH_UP_LIMIT,
-oldest first) before the current one; right for work that belongs to a date. The jobs here have none:
-each run already covers everything since the last successful one (notify-overdue is given `since`,
-send-email sends whatever is pending), so only the latest slot needs to run.
+oldest first) before the current one; right for work that belongs to a date, as the calendar's does.
+notify-overdue and send-email need none: each run covers everything since the last successful one
+(notify-overdue is given `since`, send-email sends whatever is pending).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,7 +48,18 @@ def _send_email(context: Context) -> int:
     return send_pending()
 
 
+def _calendar(context: Context) -> int:
+    """The day's calendar: completions recorded, passed patrols marked missed, coming work made.
+    It catches up day by day, so a scheduler that was down makes what each missed day owed."""
+    from ..calendar import services as calendar
+
+    calendar.record_completions(context.at)
+    calendar.mark_missed(context.at)
+    return calendar.materialise(context.at)["work_orders"]
+
+
 JOBS = {job.name: job for job in (
+    Job("calendar", Day(), _calendar, N_("%(count)s work orders made from the calendar"), catch_up=True),
     Job("notify-overdue", Slot(15), _notify_overdue, N_("%(count)s overdue notifications")),
     Job("send-email", Slot(1), _send_email, N_("%(count)s emails sent")),
 )}

@@ -185,7 +185,8 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
     if not title or len(title) > 200:
         errors["title"] = _("a title of 1 to 200 characters is required")
     now = utcnow()
-    if due_at is not None and due_at < now - timedelta(days=1):
+    # People set due dates ahead; the calendar makes work for obligations already overdue, with their real date.
+    if due_at is not None and source in ("manual", "citizen") and due_at < now - timedelta(days=1):
         errors["due_at"] = _("the due date lies in the past")
     if errors:
         raise ValidationError(_("The work order was not created."), errors)
@@ -340,6 +341,16 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
         _notify_assigned(order)
     if action == "send_back":
         _notify(order, "sent_back", {"number": order.number, "title": order.title, "reason": reason})
+    return order
+
+
+def cancel_by_system(order: WorkOrder, reason: str) -> WorkOrder:
+    """Cancel on the platform's own authority (a patrol whose day has passed), written to the audit trail."""
+    target = states.move("cancel", order.status)
+    changes = {"status": [order.status, target], "reason": [order.reason or None, reason]}
+    order.status, order.reason, order.closed_at = target, reason[:500], utcnow()
+    db.session.flush()
+    record(None, "work_order", order.id, "cancel", changes)
     return order
 
 

@@ -1,0 +1,72 @@
+"""What the calendar's kinds of work and of events are called, for people. Pure."""
+from ..assets.types import N_
+
+KIND_LABELS = {
+    "first_safety_appraisal": N_("First dam safety appraisal"),
+    "periodic_safety_appraisal": N_("Periodic dam safety appraisal"),
+    "periodic_safety_appraisal_window_open": N_("Periodic appraisal window opens"),
+    "special_safety_appraisal": N_("Special dam safety appraisal"),
+    "dam_break_loss_assessment": N_("Dam-break loss assessment"),
+    "reinforce_downgrade_or_decommission_plan": N_("Plan to reinforce, downgrade or decommission"),
+    "emergency_dam_protection_measures": N_("Emergency dam protection measures"),
+    "restricted_operation": N_("Restricted operation"),
+    "registration_change": N_("Registration change"),
+    "routine_patrol": N_("Routine patrol"),
+    "special_patrol": N_("Special patrol"),
+    "annual_pre_flood": N_("Pre-flood inspection"),
+    "annual_post_flood": N_("Post-flood inspection"),
+    "annual_termite": N_("Termite inspection"),
+    "manual_level_rain_report": N_("Water level and rain report"),
+    "seepage_reading": N_("Seepage reading"),
+    "three_persons_review": N_("Review of the three responsible persons"),
+    "chief_patrol": N_("Chief's patrol"),
+    "river_chief_day": N_("River chief day"),
+    "routine_check": N_("Routine check"),
+    "periodic_inspection": N_("Periodic inspection"),
+    "structural_periodic_test": N_("Structural periodic test"),
+    "regular_periodic_test": N_("Regular periodic test"),
+    "cctv_reinspection": N_("CCTV re-inspection"),
+    "warning_sign": N_("Put up a warning sign"),
+    "cover_restore": N_("Restore the manhole cover"),
+    "guardrail_and_sign": N_("Guardrail and warning sign"),
+    "pre_flood_check": N_("Pre-flood check"),
+    "winter_overhaul": N_("Winter overhaul"),
+    "safety_recheck": N_("Building safety re-check"),
+    "stop_use": N_("Stop using the building"),
+    "cleaning_check": N_("Cleaning check"),
+    "facility_check": N_("Facility check"),
+}
+
+EVENT_LABELS = {
+    "rainstorm": N_("Rainstorm"),
+    "typhoon_response": N_("Typhoon emergency response"),
+    "big_flood": N_("Big flood"),
+    "felt_earthquake": N_("Felt earthquake"),
+    "strong_earthquake": N_("Strong earthquake"),
+    "extraordinary_flood": N_("Extraordinary flood"),
+    "major_accident": N_("Major accident"),
+    "abnormal_phenomenon": N_("Abnormal phenomenon"),
+    "rapid_level_change": N_("Rapid water level change"),
+    "high_water": N_("High water (at or above the flood limit)"),
+    "sustained_high_water": N_("Sustained high water"),
+    "serious_damage": N_("Serious damage"),
+    "first_filling_start": N_("First filling starts"),
+    "patrol_found_missing_cover": N_("Patrol found a manhole cover missing"),
+    "report_received_missing_cover": N_("Report of a missing manhole cover"),
+}
+
+FLAG_LABELS = {
+    "risky": N_("Risky: heavier duties apply"),
+    "appraisal_overdue": N_("Safety appraisal overdue"),
+    "require_lowered_level_or_empty": N_("Water level to be lowered or the reservoir emptied"),
+    "reinforcement_required": N_("Reinforcement required"),
+    "restricted_operation": N_("Restricted operation"),
+    "rehabilitation_required": N_("Rehabilitation required"),
+    "stop_use": N_("Building not to be used"),
+    "high_water": N_("High water"),
+    "first_impoundment": N_("First impoundment"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)

@@ -1,0 +1,534 @@
+"""The calendar at work: facts in, due items out, and those made into work orders. Flushes, never commits.
+
+The rule engine is pure; this module gives it each facility's stored facts (attributes, history, the
+events of its area) and keeps what it answers as CalendarItems. An item's natural key (facility,
+rule, kind, due) is unique in the database, and an item is written with INSERT … ON CONFLICT DO
+NOTHING before its work order is made: the job may run twice, or on two machines at once, and each
+obligation still gets one work order.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..assets.models import Area, Asset
+from ..assets.types import derived as derived_values
+from ..audit.services import record
+from ..errors import NotFound, PermissionDenied, ValidationError
+from ..extensions import db
+from ..workorders import services as work
+from ..workorders import states
+from ..workorders.models import WorkOrder
+from . import plans as plan_rules
+from .engine import DueItem, evaluate
+from .labels import kind_label
+from .models import CalendarEvent, CalendarItem, FacilityHistory, Plan
+from .request import ATTRIBUTES, PreviewError, parse_request
+from .rules import RuleTable, Settings, build_settings, load_table
+
+log = logging.getLogger(__name__)
+
+# How far ahead work is made: a week for patrols and checks, two months for what needs preparing.
+PATROL_LEAD_DAYS = 7
+PREPARED_LEAD_DAYS = 60
+PREPARED_KINDS_PREFIX = ("annual_",)
+PREPARED_KINDS = {"three_persons_review", "pre_flood_check", "winter_overhaul"}
+# Events and history older than this no longer change what is due (the longest reach is a special
+# appraisal 180 days after an event; patrol chains look back further through history only).
+EVENT_REACH_DAYS = 400
+BATCH = 200
+
+
+def table() -> RuleTable:
+    """The rule table, loaded and checked once per process."""
+    cache = current_app.extensions.setdefault("calendar_table", {})
+    if "table" not in cache:
+        cache["table"] = load_table()
+    return cache["table"]
+
+
+def district_settings() -> Settings:
+    config = current_app.config
+    return build_settings(table(), {"timezone": config["TIMEZONE"], **config.get("CALENDAR_SETTINGS", {})})
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def today(now: datetime) -> date:
+    return now.astimezone(zone()).date()
+
+
+def lead_days(rule_id: str, kind: str, standing: bool) -> int:
+    if standing or kind.startswith(PREPARED_KINDS_PREFIX) or kind in PREPARED_KINDS:
+        return PREPARED_LEAD_DAYS
+    return PATROL_LEAD_DAYS
+
+
+# --- a facility's facts, as the engine reads them ----------------------------------------
+
+
+@dataclass
+class Facts:
+    history: list
+    events: list
+
+
+def _history_dicts(rows) -> list[dict]:
+    entries = []
+    for row in rows:
+        entry = {"kind": row.kind, "done_on": row.done_on.isoformat()}
+        for name in ("result", "finding_class", "quick_rating", "grade"):
+            if getattr(row, name) is not None:
+                entry[name] = getattr(row, name)
+        if row.report_date is not None:
+            entry["report_date"] = row.report_date.isoformat()
+        entries.append(entry)
+    return entries
+
+
+def _event_dict(event: CalendarEvent) -> dict:
+    if event.start_at is not None:  # a timed event: the SLA runs from its moment
+        moment = event.start_at.astimezone(zone()).isoformat()
+        return {"kind": event.kind, "start": moment, "end": moment, **event.measurements}
+    return {"kind": event.kind, "start": event.start_on.isoformat(), "end": event.end_on.isoformat(),
+            **event.measurements}
+
+
+def facts_for(assets: list[Asset], since: date) -> dict[int, Facts]:
+    """History and events of many facilities, in two queries."""
+    ids = [asset.id for asset in assets]
+    facts = {asset_id: Facts([], []) for asset_id in ids}
+    history = db.session.scalars(sa.select(FacilityHistory).where(FacilityHistory.asset_id.in_(ids))
+                                 .order_by(FacilityHistory.done_on, FacilityHistory.id))
+    for row in history:
+        facts[row.asset_id].history.append(row)
+    events = list(db.session.scalars(
+        sa.select(CalendarEvent).options(joinedload(CalendarEvent.area)).where(CalendarEvent.end_on >= since)))
+    for asset in assets:
+        path = asset.area.path if asset.area else None
+        facts[asset.id].events = [e for e in events if e.asset_id == asset.id or (
+            e.area is not None and path is not None and path.startswith(e.area.path))]
+    return facts
+
+
+def engine_request(asset: Asset, facts: Facts, start: date, end: date, as_of: date) -> dict:
+    """The preview request for a stored facility: the engine's own input shape."""
+    known = ATTRIBUTES.get(asset.type, {})
+    attributes = {name: value for name, value in (asset.attributes or {}).items()
+                  if name in known and value not in (None, "")}
+    if "chiefs" in known:
+        attributes["chiefs"] = derived_values(asset.type, asset.attributes or {}, asset.persons).get("chiefs", [])
+    return {
+        "profile": current_app.config.get("CALENDAR_PROFILE", "fujian"),
+        "as_of": as_of.isoformat(), "from": start.isoformat(), "to": end.isoformat(),
+        "asset": {"type": asset.type, "attributes": attributes},
+        "history": _history_dicts(facts.history), "events": [_event_dict(e) for e in facts.events],
+    }
+
+
+def evaluate_facility(asset: Asset, facts: Facts, start: date, end: date, as_of: date):
+    """(items, flags, derived) of one facility; PreviewError when its stored facts do not make sense."""
+    parsed = parse_request(engine_request(asset, facts, start, end, as_of), table(), zone())
+    return evaluate(parsed, district_settings(), table())
+
+
+def facility_calendar(asset: Asset, start: date, end: date, as_of: date) -> dict:
+    """What is due for a facility and why, its flags and derived classes: the facility's calendar page."""
+    facts = facts_for([asset], as_of - timedelta(days=EVENT_REACH_DAYS))[asset.id]
+    try:
+        items, flags, derived = evaluate_facility(asset, facts, start, end, as_of)
+    except PreviewError as error:
+        return {"items": [], "flags": [], "derived": {}, "problems": error.fields}
+    items += [_plan_item(plan, day) for plan in active_plans([asset.id]).get(asset.id, [])
+              for day in plan_rules.occurrences(plan_rules.spec_of(plan), start, end, district_settings())]
+    items.sort(key=lambda item: (_due_day(item.due), item.kind))
+    return {"items": items, "flags": flags, "derived": derived, "problems": {}}
+
+
+def _due_day(due) -> date:
+    return due.astimezone(zone()).date() if isinstance(due, datetime) else due
+
+
+# --- supervisors' own plans ------------------------------------------------------------
+
+
+def active_plans(asset_ids: list[int]) -> dict[int, list[Plan]]:
+    plans: dict[int, list[Plan]] = {}
+    for plan in db.session.scalars(sa.select(Plan).where(Plan.active, Plan.asset_id.in_(asset_ids))):
+        plans.setdefault(plan.asset_id, []).append(plan)
+    return plans
+
+
+def _plan_item(plan: Plan, day: date) -> DueItem:
+    return DueItem(kind=f"plan:{plan.id}", due=day, status="due", rule=f"PLAN-{plan.id}",
+                   why=plan_rules.describe(plan_rules.spec_of(plan)), key=f"PLAN-{plan.id}/{day.isoformat()}")
+
+
+def create_plan(actor, asset_id, *, title: str, every, unit: str, weekdays: str = "", month_days: str = "",
+                season: str = "", starts_on: date | None = None, ends_on: date | None = None,
+                work_kind: str = "inspection") -> Plan:
+    asset = _asset_for_supervisor(actor, asset_id)
+    errors = {}
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        errors["title"] = _("a title of 1 to 200 characters is required")
+    if work_kind not in states.KINDS:
+        errors["work_kind"] = _("unknown kind of work")
+    try:
+        spec = plan_rules.PlanSpec.parse(every=every, unit=unit, weekdays=weekdays, month_days=month_days,
+                                         season=season, starts_on=starts_on, ends_on=ends_on)
+    except plan_rules.PlanError as error:
+        errors.update({name: _(message) for name, message in error.fields.items()})
+        spec = None
+    if errors:
+        raise ValidationError(_("The plan was not saved."), errors)
+    plan = Plan(asset_id=asset.id, title=title, work_kind=work_kind, every=spec.every, unit=spec.unit,
+                weekdays=",".join(map(str, spec.weekdays)), month_days=",".join(map(str, spec.month_days)),
+                season=spec.season, starts_on=spec.starts_on, ends_on=spec.ends_on,
+                created_by_id=actor.id)
+    db.session.add(plan)
+    db.session.flush()
+    record(actor, "asset", asset.id, "plan", {"plan": [None, f"{title}: {plan_rules.describe(spec)}"]})
+    return plan
+
+
+def stop_plan(actor, plan_id) -> Plan:
+    plan = db.session.get(Plan, plan_id) if str(plan_id).isdigit() else None
+    if plan is None:
+        raise NotFound(_("There is no such plan."))
+    _asset_for_supervisor(actor, plan.asset_id)
+    plan.active = False
+    db.session.flush()
+    record(actor, "asset", plan.asset_id, "plan_stopped", {"plan": [plan.title, None]})
+    return plan
+
+
+# --- materialising -----------------------------------------------------------------------
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
+    """Insert the items no other run has written; the ids of those this run wrote."""
+    if not rows:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CalendarItem)
+    statement = insert.values(rows).on_conflict_do_nothing(index_elements=["asset_id", "key"]).returning(CalendarItem.id)
+    return list(db.session.scalars(statement))
+
+
+def _standing(rule_id: str) -> bool:
+    """Whether the rule's obligations stand until met; a supervisor's plan is calendar-bound."""
+    if rule_id.startswith("PLAN-"):
+        return False
+    return bool(next((rule.carry_in for rule in table().rules if rule.id == rule_id), False))
+
+
+def _item_row(asset: Asset, item: DueItem, now: datetime) -> dict:
+    standing = _standing(item.rule)
+    if isinstance(item.due, datetime):
+        due_on, due_at = item.due.astimezone(zone()).date(), item.due.astimezone(timezone.utc)
+    else:
+        due_on, due_at = item.due, work.due_on_day(item.due, zone())
+    return {"asset_id": asset.id, "key": item.key[:200], "rule": item.rule, "kind": item.kind[:40], "due_on": due_on,
+            "due_at": due_at, "why": item.why[:300], "standing": standing, "status": "planned", "created_at": now}
+
+
+def _wanted(item: DueItem, standing: bool, day: date) -> bool:
+    if item.status == "window_open":
+        return False
+    return _due_day(item.due) <= day + timedelta(days=lead_days(item.rule, item.kind, standing))
+
+
+def materialise(now: datetime, asset_ids: list[int] | None = None, progress=None) -> dict:
+    """Make work orders for what falls due within each kind's lead time, once each. Returns counts."""
+    day = today(now)
+    counts = {"facilities": 0, "items": 0, "work_orders": 0, "skipped": 0}
+    query = (sa.select(Asset).where(Asset.status.in_(("in_service", "under_repair")))
+             .options(joinedload(Asset.area), selectinload(Asset.persons)).order_by(Asset.id))
+    if asset_ids is not None:
+        query = query.where(Asset.id.in_(asset_ids))
+    else:
+        query = query.where(Asset.type.in_(current_app.config["CALENDAR_TYPES"]))
+    batch: list[Asset] = []
+    for asset in db.session.scalars(query.execution_options(yield_per=BATCH)):
+        batch.append(asset)
+        if len(batch) == BATCH:
+            _materialise_batch(batch, now, day, counts)
+            batch = []
+            if progress:
+                progress(counts)
+    if batch:
+        _materialise_batch(batch, now, day, counts)
+    return counts
+
+
+def _materialise_batch(assets: list[Asset], now: datetime, day: date, counts: dict) -> None:
+    facts = facts_for(assets, day - timedelta(days=EVENT_REACH_DAYS))
+    plans = active_plans([a.id for a in assets])
+    end = day + timedelta(days=PREPARED_LEAD_DAYS)
+    rows, current, evaluated = [], set(), []
+    for asset in assets:
+        counts["facilities"] += 1
+        try:
+            items, _flags, _derived = evaluate_facility(asset, facts[asset.id], day, end, day)
+        except PreviewError as error:
+            # One facility with facts the rules cannot read must not stop the district's calendar.
+            log.warning("calendar: facility %s skipped: %s", asset.id, error.fields)
+            counts["skipped"] += 1
+            continue
+        evaluated.append(asset.id)
+        for plan in plans.get(asset.id, []):
+            items += [_plan_item(plan, d) for d in plan_rules.occurrences(plan_rules.spec_of(plan), day, end,
+                                                                           district_settings())]
+        for item in items:
+            row = _item_row(asset, item, now)
+            current.add((asset.id, row["key"]))
+            if _wanted(item, row["standing"], day):
+                rows.append(row)
+    _supersede(evaluated, current, day, end, now)
+    created = _insert_ignoring_duplicates(rows)
+    counts["items"] += len(created)
+    if not created:
+        return
+    by_id = {asset.id: asset for asset in assets}
+    for calendar_item in db.session.scalars(sa.select(CalendarItem).where(CalendarItem.id.in_(created))):
+        calendar_item.work_order_id = _work_order_for(by_id[calendar_item.asset_id], calendar_item, plans).id
+        counts["work_orders"] += 1
+    db.session.flush()
+
+
+def _supersede(asset_ids: list[int], current: set, day: date, end: date, now: datetime) -> None:
+    """Planned items the rules no longer give (a patrol done early moved the weekly chain, a plan was
+    stopped) are superseded, and their work cancelled unless someone has started it."""
+    if not asset_ids:
+        return
+    stale = [item for item in db.session.scalars(
+        sa.select(CalendarItem).where(CalendarItem.asset_id.in_(asset_ids), CalendarItem.status == "planned",
+                                      CalendarItem.due_on >= day, CalendarItem.due_on <= end)
+        .options(joinedload(CalendarItem.work_order)))
+        if (item.asset_id, item.key) not in current]
+    if not stale:
+        return
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        reason = _("No longer due: the calendar moved (work done earlier, or a plan stopped).")
+    for item in stale:
+        order = item.work_order
+        if order is not None and order.status not in ("new", "assigned"):
+            continue
+        item.status, item.closed_at = "superseded", now
+        if order is not None:
+            work.cancel_by_system(order, reason)
+    db.session.flush()
+
+
+def _work_order_for(asset: Asset, item: CalendarItem, plans: dict) -> WorkOrder:
+    plan = next((p for p in plans.get(asset.id, []) if item.rule == f"PLAN-{p.id}"), None)
+    # Written in the district's language: the supervisors and crews read it there.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        title = plan.title if plan else _(kind_label(item.kind))
+        description = item.why if plan else _("Due by the rules (%(rule)s): %(why)s", rule=item.rule, why=item.why)
+    sla = item.rule.endswith("-SLA") or item.due_at.astimezone(zone()).time() != work.END_OF_WORKING_DAY
+    checklist = None if plan or _patrol_like(item.kind) else work.NO_CHECKLIST
+    return work.create_work_order(
+        None, asset_id=asset.id, kind=plan.work_kind if plan else "inspection", title=title[:200],
+        description=description, priority="urgent" if sla else ("high" if item.standing else "normal"),
+        due_at=item.due_at, source="calendar",
+        checklist_template_id=checklist,
+    )
+
+
+def _patrol_like(kind: str) -> bool:
+    """Work done with the facility's inspection checklist; appraisals, plans and tasks have their own papers."""
+    return kind.endswith(("patrol", "_check", "_day")) or kind.startswith("annual_") or kind in ("routine_check",)
+
+
+# --- what became of the items ------------------------------------------------------------
+
+
+def record_completions(now: datetime) -> int:
+    """Items whose work order was completed become done, and the completion enters the facility's
+    history, which moves the rules' anchors. Safe to repeat: one history entry per work order."""
+    rows = db.session.execute(
+        sa.select(CalendarItem, WorkOrder).join(WorkOrder, WorkOrder.id == CalendarItem.work_order_id)
+        .where(CalendarItem.status == "planned", WorkOrder.status.in_(("completed", "verified")))).all()
+    for item, order in rows:
+        record_completion(item, order)
+    return len(rows)
+
+
+def record_completion(item: CalendarItem, order: WorkOrder) -> None:
+    done_at = order.completed_at or order.closed_at or datetime.now(timezone.utc)
+    item.status, item.closed_at, item.closed_on = "done", done_at, done_at.astimezone(zone()).date()
+    if not item.rule.startswith("PLAN-"):
+        exists = db.session.scalar(sa.select(FacilityHistory.id).where(FacilityHistory.work_order_id == order.id))
+        if exists is None:
+            db.session.add(FacilityHistory(asset_id=item.asset_id, kind=item.kind, done_on=item.closed_on,
+                                           work_order_id=order.id, recorded_by_id=order.assignee_user_id))
+    db.session.flush()
+
+
+def completion_of_order(order: WorkOrder) -> None:
+    """Called when a work order is completed: its calendar item, if it has one, is done at once."""
+    item = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.work_order_id == order.id,
+                                                           CalendarItem.status == "planned"))
+    if item is not None:
+        record_completion(item, order)
+
+
+def mark_missed(now: datetime) -> int:
+    """Calendar-bound items whose day has passed undone are missed: recorded and counted, and their work
+    orders cancelled with the reason. Standing obligations are left: they stay overdue until done."""
+    day = today(now)
+    items = list(db.session.scalars(sa.select(CalendarItem).where(
+        CalendarItem.status == "planned", CalendarItem.standing.is_(False), CalendarItem.due_on < day)
+        .options(joinedload(CalendarItem.work_order))))
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        reason = _("Missed: its day passed without the work being done.")
+    for item in items:
+        order = item.work_order
+        if order is not None and order.status in ("completed", "verified"):
+            record_completion(item, order)
+            continue
+        item.status, item.closed_at, item.closed_on = "missed", now, day
+        if order is not None and order.status in states.OPEN:
+            work.cancel_by_system(order, reason)
+    db.session.flush()
+    return sum(1 for item in items if item.status == "missed")
+
+
+# --- recording facts ---------------------------------------------------------------------
+
+
+def _asset_for_supervisor(actor, asset_id) -> Asset:
+    asset = db.session.get(Asset, int(asset_id)) if str(asset_id).isdigit() else None
+    if asset is None:
+        raise NotFound(_("There is no facility %(id)s.", id=asset_id))
+    if not work.is_supervisor(actor):
+        raise PermissionDenied(_("Only supervisors and administrators may do this."))
+    paths = [a.path for a in actor.areas]
+    if actor.role != "admin" and paths and not any((asset.area.path if asset.area else "").startswith(p)
+                                                   for p in paths):
+        raise PermissionDenied(_("This facility is outside your areas of responsibility."))
+    return asset
+
+
+def _check_with_engine(asset_type: str, history: list | None = None, events: list | None = None, prefix: str = ""):
+    """Let the engine's own parser judge recorded facts, so they are exactly what the rules can read."""
+    day = date(2000, 1, 1)
+    probe = {"from": day.isoformat(), "to": day.isoformat(), "asset": {"type": asset_type, "attributes": {}},
+             "history": history or [], "events": events or []}
+    try:
+        parse_request(probe, table(), zone())
+    except PreviewError as error:
+        wanted = {name: message for name, message in error.fields.items()
+                  if name.startswith(("history", "events"))}
+        if wanted:
+            fields = {prefix + name.split(".", 2)[-1]: message for name, message in wanted.items()}
+            raise ValidationError(_("Some fields are not valid."), fields) from None
+
+
+def record_history(actor, asset_id, *, kind: str, done_on: str, result=None, report_date=None,
+                   finding_class=None, quick_rating=None, grade=None, note: str = "") -> FacilityHistory:
+    """Record something done at a facility (an appraisal and its result, an inspection done outside the
+    platform); the facility's calendar follows from it at once."""
+    asset = _asset_for_supervisor(actor, asset_id)
+    entry = {"kind": kind, "done_on": done_on}
+    optional = {"result": result, "report_date": report_date, "finding_class": finding_class,
+                "quick_rating": quick_rating, "grade": grade}
+    entry.update({name: value for name, value in optional.items() if value not in (None, "")})
+    if entry.get("finding_class") is not None and str(entry["finding_class"]).isdigit():
+        entry["finding_class"] = int(entry["finding_class"])
+    _check_with_engine(asset.type, history=[entry])
+    row = FacilityHistory(asset_id=asset.id, kind=kind, done_on=date.fromisoformat(done_on),
+                          result=entry.get("result"), report_date=date.fromisoformat(report_date) if report_date else None,
+                          finding_class=entry.get("finding_class"), quick_rating=entry.get("quick_rating"),
+                          grade=entry.get("grade"), note=(note or "").strip()[:500], recorded_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    record(actor, "asset", asset.id, "history", {"kind": [None, kind], "done_on": [None, done_on],
+                                                  "result": [None, entry.get("result")]})
+    return row
+
+
+def record_event(actor, *, kind: str, start: str, end: str | None = None, area: str | None = None,
+                 asset_id=None, note: str = "", **measurements) -> CalendarEvent:
+    """Record what happened, for an area (and everything in it) or one facility."""
+    if not work.is_supervisor(actor):
+        raise PermissionDenied(_("Only supervisors and administrators may do this."))
+    errors = {}
+    target_area = target_asset = None
+    if asset_id not in (None, ""):
+        target_asset = _asset_for_supervisor(actor, asset_id)
+    elif area:
+        target_area = db.session.scalar(sa.select(Area).where(Area.code == area)) or (
+            db.session.get(Area, int(area)) if str(area).isdigit() else None)
+        if target_area is None:
+            errors["area"] = _("unknown area")
+    else:
+        errors["area"] = _("give an area or a facility")
+    measurements = {name: value for name, value in measurements.items() if value not in (None, "")}
+    for name, value in list(measurements.items()):
+        try:
+            measurements[name] = float(value)
+        except (TypeError, ValueError):
+            errors[name] = _("must be a number")
+    if measurements.get("rain_24h_mm", 0) < 0:
+        errors["rain_24h_mm"] = _("must not be negative")
+    if errors:
+        raise ValidationError(_("The event was not recorded."), errors)
+    event = {"kind": kind, "start": start, **({"end": end} if end else {}), **measurements}
+    _check_with_engine(target_asset.type if target_asset else "reservoir", events=[event])
+    parsed = parse_request({"from": "2000-01-01", "to": "2000-01-01", "asset": {"type": "reservoir", "attributes": {}},
+                            "events": [event]}, table(), zone()).events[0]
+    row = CalendarEvent(kind=kind, area_id=target_area.id if target_area else None,
+                        asset_id=target_asset.id if target_asset else None, start_on=parsed.start, end_on=parsed.end,
+                        start_at=parsed.start_at.astimezone(timezone.utc) if parsed.start_at else None,
+                        measurements=measurements, note=(note or "").strip()[:500], recorded_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    record(actor, "calendar_event", row.id, "create", {"kind": [None, kind], "start": [None, start],
+                                                        "area": [None, target_area.code if target_area else None]})
+    return row
+
+
+def apply_event(event: CalendarEvent, now: datetime) -> dict:
+    """Make at once the work an event sets off (special patrols, SLA steps) for every facility it concerns."""
+    return materialise(now, asset_ids=affected_assets(event))
+
+
+def affected_assets(event: CalendarEvent) -> list[int]:
+    """The facilities an event concerns: the one named, or every facility in its area and below."""
+    if event.asset_id is not None:
+        return [event.asset_id]
+    area = event.area
+    query = (sa.select(Asset.id).join(Area, Area.id == Asset.area_id)
+             .where(Area.path.startswith(area.path), Asset.type.in_(current_app.config["CALENDAR_TYPES"])))
+    return list(db.session.scalars(query))
+
+
+def history_of(asset_id: int, limit: int = 50) -> list[FacilityHistory]:
+    return list(db.session.scalars(sa.select(FacilityHistory).where(FacilityHistory.asset_id == asset_id)
+                                   .order_by(FacilityHistory.done_on.desc(), FacilityHistory.id.desc()).limit(limit)))
+
+
+def items_of(asset_id: int, limit: int = 50) -> list[CalendarItem]:
+    return list(db.session.scalars(sa.select(CalendarItem).where(CalendarItem.asset_id == asset_id)
+                                   .options(joinedload(CalendarItem.work_order))
+                                   .order_by(CalendarItem.due_on.desc(), CalendarItem.id.desc()).limit(limit)))
+
+
+def events_of(asset: Asset, limit: int = 20) -> list[CalendarEvent]:
+    path = asset.area.path if asset.area else "-"
+    query = (sa.select(CalendarEvent).outerjoin(Area, Area.id == CalendarEvent.area_id)
+             .where(sa.or_(CalendarEvent.asset_id == asset.id, sa.literal(path).startswith(Area.path)))
+             .order_by(CalendarEvent.start_on.desc(), CalendarEvent.id.desc()).limit(limit))
+    return list(db.session.scalars(query))

@@ -1,0 +1,162 @@
+"""The calendar making work: on time, once, catching up after downtime, following events and results."""
+import threading
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from municipal.calendar import services as calendar
+from municipal.calendar.models import CalendarItem, FacilityHistory
+from municipal.errors import ValidationError
+from municipal.jobs import runner
+from municipal.jobs.registry import JOBS
+from municipal.workorders import services as work
+from municipal.workorders.models import WorkOrder
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: str, hour: int = 8) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=SHANGHAI).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def dam(make_asset):
+    return make_asset("reservoir", "登云水库")
+
+
+def patrols(db, asset_id) -> Counter:
+    rows = db.session.execute(sa.select(CalendarItem.due_on, CalendarItem.status)
+                              .where(CalendarItem.asset_id == asset_id, CalendarItem.kind == "routine_patrol"))
+    return Counter((due.isoformat(), status) for due, status in rows)
+
+
+def test_flood_season_patrols_are_made_a_week_ahead_once(db, dam):
+    calendar.materialise(at("2026-06-10"))
+    db.session.commit()
+    days = [(date(2026, 6, 10) + timedelta(days=n)).isoformat() for n in range(8)]
+    assert patrols(db, dam.id) == Counter({(day, "planned"): 1 for day in days})
+    orders = db.session.scalars(sa.select(WorkOrder).join(CalendarItem, CalendarItem.work_order_id == WorkOrder.id)
+                                .where(CalendarItem.kind == "routine_patrol")).all()
+    assert len(orders) == 8 and {o.source for o in orders} == {"calendar"} and {o.kind for o in orders} == {"inspection"}
+    # The second run finds everything there and makes nothing.
+    assert calendar.materialise(at("2026-06-10", 9))["work_orders"] == 0
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)) == len(
+        db.session.scalars(sa.select(CalendarItem.id)).all())
+
+
+def test_two_processes_at_once_make_each_work_order_once(app, db, dam):
+    barrier, failures = threading.Barrier(2), []
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait()
+                calendar.materialise(at("2026-06-10"))
+                db.session.commit()
+            except Exception as error:  # collected for the assertion, with its type
+                failures.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    items = db.session.scalars(sa.select(CalendarItem)).all()
+    assert len(items) == len({item.key for item in items}) and all(item.work_order_id for item in items)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)) == len(items)
+
+
+def test_three_days_of_downtime_are_caught_up_and_the_passed_patrols_counted_missed(db, dam):
+    job = JOBS["calendar"]
+    runner.run(job, at("2026-06-10", 0))
+    # The scheduler is down on the 11th, 12th and 13th; on the 14th it catches up day by day.
+    moments = runner.due(job, at("2026-06-14", 1))
+    assert [m.astimezone(SHANGHAI).date().isoformat() for m in moments] == [
+        "2026-06-11", "2026-06-12", "2026-06-13", "2026-06-14"]
+    for moment in moments:
+        assert runner.run(job, moment).status == "ok"
+    found = patrols(db, dam.id)
+    assert all(count == 1 for count in found.values())
+    assert {day for day, status in found if status == "missed"} == {"2026-06-10", "2026-06-11", "2026-06-12",
+                                                                     "2026-06-13"}
+    assert max(day for day, _status in found) == "2026-06-21"
+    missed_orders = db.session.scalars(sa.select(WorkOrder).join(CalendarItem, CalendarItem.work_order_id == WorkOrder.id)
+                                       .where(CalendarItem.status == "missed")).all()
+    assert {o.status for o in missed_orders} == {"cancelled"}
+
+
+def test_a_completed_patrol_enters_the_history_and_stays_done(db, users, dam):
+    calendar.materialise(at("2026-06-10"))
+    item = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.kind == "routine_patrol",
+                                                           CalendarItem.due_on == date(2026, 6, 10)))
+    order = item.work_order
+    work.act(users["supervisor"], order.id, "assign", version=order.version, assignee_user_id=users["crew"].id)
+    work.act(users["crew"], order.id, "start", version=order.version)
+    work.act(users["crew"], order.id, "complete", version=order.version)
+    db.session.commit()
+    calendar.record_completions(at("2026-06-10", 20))
+    calendar.mark_missed(at("2026-06-11", 1))
+    db.session.commit()
+    assert item.status == "done"
+    history = db.session.scalars(sa.select(FacilityHistory).where(FacilityHistory.asset_id == dam.id)).all()
+    assert [(h.kind, h.work_order_id) for h in history] == [("routine_patrol", order.id)]
+    assert calendar.record_completions(at("2026-06-11", 2)) == 0
+
+
+def test_a_rainstorm_in_the_town_makes_special_patrols_at_once_for_its_reservoirs(db, users, dam, make_asset, area):
+    other = make_asset("reservoir", "日溪水库")
+    event = calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-06-12", end="2026-06-13",
+                                  area=area.code, rain_24h_mm="132")
+    counts = calendar.apply_event(event, at("2026-06-12", 7))
+    db.session.commit()
+    special = db.session.execute(sa.select(CalendarItem.asset_id, CalendarItem.due_on)
+                                 .where(CalendarItem.kind == "special_patrol")).all()
+    # The storm's days and the day after, at each reservoir of the town.
+    expected = {(asset.id, date(2026, 6, d)) for asset in (dam, other) for d in (12, 13, 14)}
+    assert set(special) == expected and counts["work_orders"] >= len(expected)
+
+
+def test_an_event_is_checked_by_the_rules_and_named_field_by_field(users, area):
+    with pytest.raises(ValidationError) as refused:
+        calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-02-29", area=area.code,
+                              rain_24h_mm="-3")
+    assert "rain_24h_mm" in refused.value.fields
+    with pytest.raises(ValidationError) as refused:
+        calendar.record_event(users["supervisor"], kind="meteor", start="2026-06-01", area=area.code)
+    assert "kind" in refused.value.fields
+    with pytest.raises(ValidationError) as refused:
+        calendar.record_event(users["supervisor"], kind="felt_earthquake", start="2026-02-30", area=area.code)
+    assert "start" in refused.value.fields
+
+
+def test_a_third_class_appraisal_brings_its_tasks_with_their_deadlines(db, users, dam):
+    calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-05-20",
+                            result="三类")
+    calendar.materialise(at("2026-06-10"))
+    db.session.commit()
+    kinds = set(db.session.scalars(sa.select(CalendarItem.kind).where(CalendarItem.asset_id == dam.id)))
+    assert {"dam_break_loss_assessment", "emergency_dam_protection_measures"} & kinds
+    view = calendar.facility_calendar(dam, date(2026, 6, 10), date(2027, 6, 10), date(2026, 6, 10))
+    assert "risky" in view["flags"]
+
+
+def test_a_supervisor_plan_makes_its_own_work(db, users, dam):
+    plan = calendar.create_plan(users["supervisor"], dam.id, title="放水设施启闭试验", every=1, unit="week",
+                                weekdays="3", starts_on=date(2026, 6, 1))
+    calendar.materialise(at("2026-06-10"))
+    db.session.commit()
+    items = db.session.scalars(sa.select(CalendarItem).where(CalendarItem.rule == f"PLAN-{plan.id}")).all()
+    assert [i.due_on for i in items] == [date(2026, 6, 10), date(2026, 6, 17)]
+    assert items[0].work_order.title == "放水设施启闭试验"
+    calendar.stop_plan(users["supervisor"], plan.id)
+    calendar.materialise(at("2026-06-11"))
+    db.session.commit()
+    # The coming one is withdrawn; the past one stays for the missed-patrol count to judge.
+    assert [i.status for i in items] == ["planned", "superseded"] and items[1].work_order.status == "cancelled"
