@@ -37,3 +37,41 @@ def preview_command(case):
 def _fail(message: str):
     click.secho(message, fg="red", err=True)
     sys.exit(2)
+
+
+@calendar_group.command("event")
+@click.argument("kind")
+@click.option("--area", help="The area's code: every facility in it and below.")
+@click.option("--asset", "asset_id", type=int, help="Or one facility's number.")
+@click.option("--start", required=True, help="A date (2026-06-12), or a date-time with offset for a missing cover.")
+@click.option("--end", help="Default: the start.")
+@click.option("--rain-24h-mm", help="Rainfall in 24 hours, for a rainstorm.")
+@click.option("--level-m", help="Water level.")
+@click.option("--level-change-24h-m", help="Level change in 24 hours.")
+@click.option("--note", default="")
+@click.option("--as", "username", required=True, help="The duty officer's user name (a supervisor or admin).")
+def event_command(kind, area, asset_id, start, end, rain_24h_mm, level_m, level_change_24h_m, note, username):
+    """Record an event (a rainstorm, an earthquake…) and make at once the work the rules ask for."""
+    import sqlalchemy as sa
+
+    from ..auth.models import User
+    from ..db import utcnow
+    from ..errors import DomainError
+    from ..extensions import db
+    from . import services
+
+    actor = db.session.scalar(sa.select(User).where(User.username == username, User.active))
+    if actor is None:
+        _fail(_("No active user %(name)s.", name=username))
+    try:
+        event = services.record_event(actor, kind=kind, start=start, end=end, area=area, asset_id=asset_id,
+                                      note=note, rain_24h_mm=rain_24h_mm, level_m=level_m,
+                                      level_change_24h_m=level_change_24h_m)
+        counts = services.apply_event(event, utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        lines = [error.message] + [f"  {field}: {problem}" for field, problem in (error.fields or {}).items()]
+        _fail("\n".join(lines))
+    click.echo(_("Event recorded: %(count)s work orders made for %(facilities)s facilities.",
+                 count=counts["work_orders"], facilities=counts["facilities"]))

@@ -70,3 +70,7 @@ FLAG_LABELS = {
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
+
+ITEM_STATUSES = {"planned": N_("Planned"), "done": N_("Done"), "missed": N_("Missed"), "superseded": N_("Withdrawn")}
+PLAN_UNITS = {"day": N_("days"), "week": N_("weeks"), "month": N_("months")}
+PLAN_SEASONS = {"flood": N_("flood season only"), "outside_flood": N_("outside the flood season")}

@@ -7,6 +7,7 @@ NOTHING before its work order is made: the job may run twice, or on two machines
 obligation still gets one work order.
 """
 import logging
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -147,11 +148,11 @@ def facility_calendar(asset: Asset, start: date, end: date, as_of: date) -> dict
     try:
         items, flags, derived = evaluate_facility(asset, facts, start, end, as_of)
     except PreviewError as error:
-        return {"items": [], "flags": [], "derived": {}, "problems": error.fields}
+        return {"due": [], "flags": [], "derived": {}, "problems": error.fields}
     items += [_plan_item(plan, day) for plan in active_plans([asset.id]).get(asset.id, [])
               for day in plan_rules.occurrences(plan_rules.spec_of(plan), start, end, district_settings())]
     items.sort(key=lambda item: (_due_day(item.due), item.kind))
-    return {"items": items, "flags": flags, "derived": derived, "problems": {}}
+    return {"due": items, "flags": flags, "derived": derived, "problems": {}}
 
 
 def _due_day(due) -> date:
@@ -467,6 +468,8 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
     errors = {}
     target_area = target_asset = None
     if asset_id not in (None, ""):
+        if not str(asset_id).isdigit() or db.session.get(Asset, int(asset_id)) is None:
+            raise ValidationError(_("The event was not recorded."), {"asset": _("no such facility")})
         target_asset = _asset_for_supervisor(actor, asset_id)
     elif area:
         target_area = db.session.scalar(sa.select(Area).where(Area.code == area)) or (
@@ -481,8 +484,11 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
             measurements[name] = float(value)
         except (TypeError, ValueError):
             errors[name] = _("must be a number")
-    if measurements.get("rain_24h_mm", 0) < 0:
-        errors["rain_24h_mm"] = _("must not be negative")
+            continue
+        if not math.isfinite(measurements[name]):
+            errors[name] = _("must be a number")
+        elif name.startswith("rain") and measurements[name] < 0:
+            errors[name] = _("must not be negative")
     if errors:
         raise ValidationError(_("The event was not recorded."), errors)
     event = {"kind": kind, "start": start, **({"end": end} if end else {}), **measurements}

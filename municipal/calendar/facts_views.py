@@ -1,0 +1,154 @@
+"""A facility's calendar (what is due, when, by which rule and why), and recording what the rules count on:
+history (an appraisal and its result), events (a rainstorm over a town), supervisors' own plans."""
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..assets import services as asset_services
+from ..assets.queries import area_choices
+from ..db import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..permissions import roles, signed_in
+from ..workorders import services as work
+from . import services
+from .labels import EVENT_LABELS, FLAG_LABELS, ITEM_STATUSES, KIND_LABELS, PLAN_SEASONS, PLAN_UNITS
+from .models import CalendarEvent
+from .request import APPRAISAL_RESULTS, BUILDING_GRADES, EVENT_KINDS
+
+bp = Blueprint("calendar_facts", __name__)
+
+HORIZON_DAYS = 366
+EVENTS_PAGE = 30
+
+
+def _fail(error: DomainError):
+    db.session.rollback()
+    if error.status in (403, 404):
+        raise error
+    details = "; ".join(f"{field}: {message}" for field, message in (error.fields or {}).items())
+    flash(f"{error.message} {details}".strip(), "error")
+
+
+@bp.route("/assets/<int:asset_id>/calendar")
+@signed_in
+def facility(asset_id: int):
+    asset = asset_services.get_asset(asset_id)
+    now = utcnow()
+    day = services.today(now)
+    view = services.facility_calendar(asset, day, day + timedelta(days=HORIZON_DAYS), day)
+    return render_template(
+        "calendar/facility.html", asset=asset, view=view, today=day, form=FlaskForm(),
+        made=services.items_of(asset.id), history=services.history_of(asset.id), events=services.events_of(asset),
+        plans=services.active_plans([asset.id]).get(asset.id, []), kind_labels=KIND_LABELS, flag_labels=FLAG_LABELS,
+        event_labels=EVENT_LABELS, history_kinds=services.table().history_kinds, results=APPRAISAL_RESULTS,
+        grades=BUILDING_GRADES, may_record=work.is_supervisor(current_user), item_statuses=ITEM_STATUSES,
+        plan_units=PLAN_UNITS, plan_seasons=PLAN_SEASONS,
+    )
+
+
+@bp.route("/assets/<int:asset_id>/history", methods=["POST"])
+@roles("admin", "supervisor")
+def add_history(asset_id: int):
+    if FlaskForm().validate_on_submit():
+        form = request.form
+        try:
+            services.record_history(current_user, asset_id, kind=form.get("kind", ""), done_on=form.get("done_on", ""),
+                                    result=form.get("result"), report_date=form.get("report_date"),
+                                    finding_class=form.get("finding_class"), quick_rating=form.get("quick_rating"),
+                                    grade=form.get("grade"), note=form.get("note", ""))
+            counts = services.materialise(utcnow(), asset_ids=[asset_id])
+            db.session.commit()
+            flash(_("Recorded. %(count)s work orders made from the calendar.", count=counts["work_orders"]), "info")
+        except DomainError as error:
+            _fail(error)
+    return redirect(url_for("calendar_facts.facility", asset_id=asset_id), 303)
+
+
+@bp.route("/assets/<int:asset_id>/plans", methods=["POST"])
+@roles("admin", "supervisor")
+def add_plan(asset_id: int):
+    if FlaskForm().validate_on_submit():
+        form = request.form
+        try:
+            starts = date.fromisoformat(form["starts_on"]) if form.get("starts_on") else None
+            ends = date.fromisoformat(form["ends_on"]) if form.get("ends_on") else None
+        except ValueError:
+            flash(_("The plan was not saved.") + " " + _("a date like 2026-05-01"), "error")
+            return redirect(url_for("calendar_facts.facility", asset_id=asset_id), 303)
+        try:
+            services.create_plan(current_user, asset_id, title=form.get("title", ""), every=form.get("every"),
+                                 unit=form.get("unit", ""), weekdays=form.get("weekdays", ""),
+                                 month_days=form.get("month_days", ""), season=form.get("season", ""),
+                                 starts_on=starts, ends_on=ends)
+            services.materialise(utcnow(), asset_ids=[asset_id])
+            db.session.commit()
+            flash(_("The plan was saved."), "info")
+        except DomainError as error:
+            _fail(error)
+    return redirect(url_for("calendar_facts.facility", asset_id=asset_id), 303)
+
+
+@bp.route("/plans/<int:plan_id>/stop", methods=["POST"])
+@roles("admin", "supervisor")
+def stop_plan(plan_id: int):
+    asset_id = None
+    if FlaskForm().validate_on_submit():
+        try:
+            plan = services.stop_plan(current_user, plan_id)
+            asset_id = plan.asset_id
+            services.materialise(utcnow(), asset_ids=[asset_id])
+            db.session.commit()
+            flash(_("The plan was stopped; its coming work was withdrawn."), "info")
+        except DomainError as error:
+            _fail(error)
+    return redirect(url_for("calendar_facts.facility", asset_id=asset_id) if asset_id else url_for("calendar_facts.events"),
+                    303)
+
+
+@bp.route("/calendar/events", methods=["GET", "POST"])
+@roles("admin", "supervisor", "viewer")
+def events():
+    form = FlaskForm()
+    if request.method == "POST":
+        if not work.is_supervisor(current_user):
+            flash(_("Only supervisors and administrators may do this."), "error")
+        elif form.validate_on_submit():
+            values = request.form
+            try:
+                event = services.record_event(
+                    current_user, kind=values.get("kind", ""), start=values.get("start", ""),
+                    end=values.get("end") or None, area=values.get("area") or None,
+                    asset_id=_asset_id(values.get("asset", "")), note=values.get("note", ""),
+                    rain_24h_mm=values.get("rain_24h_mm"), level_m=values.get("level_m"),
+                    level_change_24h_m=values.get("level_change_24h_m"))
+                counts = services.apply_event(event, utcnow())
+                db.session.commit()
+                flash(_("Event recorded: %(count)s work orders made for %(facilities)s facilities.",
+                        count=counts["work_orders"], facilities=counts["facilities"]), "info")
+                return redirect(url_for("calendar_facts.events"), 303)
+            except DomainError as error:
+                _fail(error)
+    recent = db.session.scalars(sa.select(CalendarEvent).order_by(CalendarEvent.start_on.desc(), CalendarEvent.id.desc())
+                                .limit(EVENTS_PAGE)).all()
+    return render_template("calendar/events.html", form=form, recent=recent, event_kinds=EVENT_KINDS,
+                           event_labels=EVENT_LABELS, areas=area_choices(str(get_locale())), values=request.form)
+
+
+def _asset_id(text: str):
+    """A facility by number or by identity code, as people type it; None when not given."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return text
+    try:
+        code = asset_services.get_code(text)
+    except DomainError:
+        return "unknown"
+    return code.asset_id if code is not None and code.asset_id else "unknown"
