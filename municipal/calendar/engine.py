@@ -307,8 +307,13 @@ def _appraisal_overdue_on(context, day: date) -> bool:
     """Fujian: an appraisal not done by its deadline; the asset is treated as 病险 from the next day."""
     memo = context.memo.setdefault("appraisal_overdue", {})
     if day not in memo:
-        anchors = [a for a in _appraisal_anchors(context, [h for h in context.history if h.day <= day])
-                   if a.day <= day]
+        # The anchors depend only on which history entries have happened by `day`: the same ones on most
+        # days of a patrol simulation, so they are computed once per distinct set.
+        known = tuple(h for h in context.history if h.day <= day)
+        by_history = context.memo.setdefault("appraisal_anchors", {})
+        if known not in by_history:
+            by_history[known] = _appraisal_anchors(context, list(known))
+        anchors = [a for a in by_history[known] if a.day <= day]
         memo[day] = False
         if anchors:
             last = max(anchors, key=lambda anchor: (anchor.day, anchor.order))

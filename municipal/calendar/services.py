@@ -56,8 +56,13 @@ def table() -> RuleTable:
 
 
 def district_settings() -> Settings:
-    config = current_app.config
-    return build_settings(table(), {"timezone": config["TIMEZONE"], **config.get("CALENDAR_SETTINGS", {})})
+    """The table's policy values and seasons with the district's overrides, built once per process."""
+    cache = current_app.extensions.setdefault("calendar_table", {})
+    if "settings" not in cache:
+        config = current_app.config
+        cache["settings"] = build_settings(table(), {"timezone": config["TIMEZONE"],
+                                                     **config.get("CALENDAR_SETTINGS", {})})
+    return cache["settings"]
 
 
 def zone() -> ZoneInfo:
@@ -221,16 +226,18 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
     if not rows:
         return []
     dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CalendarItem)
-    statement = insert.values(rows).on_conflict_do_nothing(index_elements=["asset_id", "key"]).returning(CalendarItem.id)
-    return list(db.session.scalars(statement))
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CalendarItem.__table__)
+    statement = insert.on_conflict_do_nothing(index_elements=["asset_id", "key"]).returning(
+        CalendarItem.__table__.c.id)
+    # Executed as "many": one compiled statement, sent in batches; rows another run wrote return nothing.
+    return list(db.session.connection().execute(statement, rows).scalars())
 
 
 def _standing(rule_id: str) -> bool:
     """Whether the rule's obligations stand until met; a supervisor's plan is calendar-bound."""
     if rule_id.startswith("PLAN-"):
         return False
-    return bool(next((rule.carry_in for rule in table().rules if rule.id == rule_id), False))
+    return bool(table().rule(rule_id).carry_in)
 
 
 def _item_row(asset: Asset, item: DueItem, now: datetime) -> dict:
@@ -276,6 +283,7 @@ def _materialise_batch(assets: list[Asset], now: datetime, day: date, counts: di
     facts = facts_for(assets, day - timedelta(days=EVENT_REACH_DAYS))
     plans = active_plans([a.id for a in assets])
     end = day + timedelta(days=PREPARED_LEAD_DAYS)
+    settings = district_settings()
     rows, current, evaluated = [], set(), []
     for asset in assets:
         counts["facilities"] += 1
@@ -289,22 +297,31 @@ def _materialise_batch(assets: list[Asset], now: datetime, day: date, counts: di
         evaluated.append(asset.id)
         for plan in plans.get(asset.id, []):
             items += [_plan_item(plan, d) for d in plan_rules.occurrences(plan_rules.spec_of(plan), day, end,
-                                                                           district_settings())]
+                                                                           settings)]
         for item in items:
-            row = _item_row(asset, item, now)
-            current.add((asset.id, row["key"]))
-            if _wanted(item, row["standing"], day):
-                rows.append(row)
+            current.add((asset.id, item.key[:200]))
+            if _wanted(item, _standing(item.rule), day):
+                rows.append(_item_row(asset, item, now))
     _supersede(evaluated, current, day, end, now)
     created = _insert_ignoring_duplicates(rows)
     counts["items"] += len(created)
     if not created:
         return
     by_id = {asset.id: asset for asset in assets}
-    for calendar_item in db.session.scalars(sa.select(CalendarItem).where(CalendarItem.id.in_(created))):
-        calendar_item.work_order_id = _work_order_for(by_id[calendar_item.asset_id], calendar_item, plans).id
-        counts["work_orders"] += 1
-    db.session.flush()
+    made = list(db.session.scalars(sa.select(CalendarItem).where(CalendarItem.id.in_(created))
+                                   .order_by(CalendarItem.id)))
+    # Written in the district's language: the supervisors and crews read it there.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        texts = {"rules": _("Due by the rules (%(rule)s): %(why)s"),
+                 **{kind: _(kind_label(kind)) for kind in {item.kind for item in made}}}
+    orders = work.create_many_from_calendar([_work_order_row(by_id[item.asset_id], item, plans, texts)
+                                             for item in made])
+    db.session.execute(sa.update(CalendarItem.__table__).where(CalendarItem.__table__.c.id == sa.bindparam("item_id"))
+                       .values(work_order_id=sa.bindparam("order_id")),
+                       [{"item_id": item.id, "order_id": order_id} for item, order_id in zip(made, orders)])
+    counts["work_orders"] += len(orders)
+    for item in made:
+        db.session.expire(item, ["work_order_id", "work_order"])
 
 
 def _supersede(asset_ids: list[int], current: set, day: date, end: date, now: datetime) -> None:
@@ -331,20 +348,14 @@ def _supersede(asset_ids: list[int], current: set, day: date, end: date, now: da
     db.session.flush()
 
 
-def _work_order_for(asset: Asset, item: CalendarItem, plans: dict) -> WorkOrder:
+def _work_order_row(asset: Asset, item: CalendarItem, plans: dict, texts: dict) -> dict:
     plan = next((p for p in plans.get(asset.id, []) if item.rule == f"PLAN-{p.id}"), None)
-    # Written in the district's language: the supervisors and crews read it there.
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        title = plan.title if plan else _(kind_label(item.kind))
-        description = item.why if plan else _("Due by the rules (%(rule)s): %(why)s", rule=item.rule, why=item.why)
-    sla = item.rule.endswith("-SLA") or item.due_at.astimezone(zone()).time() != work.END_OF_WORKING_DAY
-    checklist = None if plan or _patrol_like(item.kind) else work.NO_CHECKLIST
-    return work.create_work_order(
-        None, asset_id=asset.id, kind=plan.work_kind if plan else "inspection", title=title[:200],
-        description=description, priority="urgent" if sla else ("high" if item.standing else "normal"),
-        due_at=item.due_at, source="calendar",
-        checklist_template_id=checklist,
-    )
+    title = plan.title if plan else texts[item.kind]
+    description = item.why if plan else texts["rules"] % {"rule": item.rule, "why": item.why}
+    sla = item.due_at.astimezone(zone()).time() != work.END_OF_WORKING_DAY
+    return {"asset": asset, "kind": plan.work_kind if plan else "inspection", "title": title,
+            "description": description, "priority": "urgent" if sla else ("high" if item.standing else "normal"),
+            "due_at": item.due_at, "with_checklist": bool(plan) or _patrol_like(item.kind)}
 
 
 def _patrol_like(kind: str) -> bool:

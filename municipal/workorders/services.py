@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from .. import media
 from ..assets.models import Area, Asset
-from ..audit.services import record
+from ..audit.services import record, record_many
 from ..auth.models import Team, User, team_member, user_area
 from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -214,6 +214,41 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
 
 
 NO_CHECKLIST = "none"
+
+
+def create_many_from_calendar(rows: list[dict]) -> list[int]:
+    """Work orders the calendar makes in bulk (tens of thousands when a district is first planned): one
+    insert for all and one audit entry each, chained in one statement. Each row holds asset (an Asset),
+    kind, title, description, priority, due_at and with_checklist; returns the ids in the rows' order."""
+    if not rows:
+        return []
+    now = utcnow()
+    templates: dict = {}
+    values = []
+    for row in rows:
+        asset = row["asset"]
+        template_id = None
+        if row["with_checklist"]:
+            key = (asset.type, row["kind"])
+            if key not in templates:
+                template = checklists.template_for(asset.type, row["kind"])
+                templates[key] = template.id if template is not None else None
+            template_id = templates[key]
+        values.append({
+            "kind": row["kind"], "asset_id": asset.id, "title": row["title"][:200], "description": row["description"],
+            "priority": row["priority"], "due_at": row["due_at"], "source": "calendar", "status": "new",
+            "assignee_user_id": None, "assignee_team_id": None, "checklist_template_id": template_id,
+            "citizen_report_id": None, "parent_id": None, "reason": "", "time_spent_min": None,
+            "created_by_id": None, "created_at": now, "updated_at": now, "started_at": None, "completed_at": None,
+            "closed_at": None, "version": 1,
+        })
+    ids = list(db.session.scalars(sa.insert(WorkOrder).returning(WorkOrder.id, sort_by_parameter_order=True), values))
+    record_many(None, "work_order", "create", [
+        (order_id, {"kind": [None, row["kind"]], "title": [None, row["title"]], "asset": [None, row["asset_id"]],
+                    "priority": [None, row["priority"]], "due_at": [None, row["due_at"].isoformat()],
+                    "status": [None, "new"], "source": [None, "calendar"]})
+        for order_id, row in zip(ids, values)])
+    return ids
 
 
 def _template(template_id, asset: Asset, kind: str) -> ChecklistTemplate | None:
