@@ -2,7 +2,7 @@
 
 Revision ID: 0012_calendar
 Revises: 0011_board_indexes
-Create Date: 2026-11-26 19:44:57.565691
+Create Date: 2026-11-26 20:00:28.653722
 
 """
 from alembic import op
@@ -58,6 +58,16 @@ def upgrade():
     )
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_feed_owner_id'), ['owner_id'], unique=False)
+
+    op.create_table('calendar_state',
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('evaluated_on', sa.Date(), nullable=False),
+    sa.Column('covered_until', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['asset_id'], ['asset.id'], name=op.f('fk_calendar_state_asset_id_asset')),
+    sa.PrimaryKeyConstraint('asset_id', name=op.f('pk_calendar_state'))
+    )
+    with op.batch_alter_table('calendar_state', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calendar_state_covered_until'), ['covered_until'], unique=False)
 
     op.create_table('plan',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -147,6 +157,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_plan_asset_id'))
 
     op.drop_table('plan')
+    with op.batch_alter_table('calendar_state', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calendar_state_covered_until'))
+
+    op.drop_table('calendar_state')
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calendar_feed_owner_id'))
 

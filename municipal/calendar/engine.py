@@ -17,8 +17,9 @@ from .rules import RuleTable, Settings, build_settings, load_table
 
 APPRAISAL_KINDS = ("first_safety_appraisal", "periodic_safety_appraisal", "special_safety_appraisal")
 # Looking this far back before the range finds the state the rolling patrol chains are in on its first day
-# (there is a flood season, and so a daily profile to restart from, in every year).
-PATROL_LOOKBACK_DAYS = 800
+# (there is a flood season, and so a daily profile to restart from, in every year: never more than a year
+# back, so 400 days are enough).
+PATROL_LOOKBACK_DAYS = 400
 
 
 @dataclass(frozen=True)

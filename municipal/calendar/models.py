@@ -67,7 +67,8 @@ class CalendarItem(db.Model):
     why: Mapped[str] = mapped_column(sa.String(300), default="")
     # Obligations that stand until met stay overdue; calendar-bound ones are missed once their day passed.
     standing: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(sa.String(12), default="planned")  # planned, done, missed, superseded
+    # scheduled (known, not yet within its lead time), planned (its work order made), done, missed, superseded
+    status: Mapped[str] = mapped_column(sa.String(12), default="scheduled")
     work_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_order.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -80,6 +81,14 @@ class CalendarItem(db.Model):
         sa.UniqueConstraint("asset_id", "key", name="uq_calendar_item_asset_key"),
         sa.Index("ix_calendar_item_status_due", "status", "due_on"),
     )
+
+
+class CalendarState(db.Model):
+    """How far ahead a facility's calendar is known: the daily run reads the rules again only for
+    facilities whose known stretch runs short, or whose facts changed."""
+    asset_id: Mapped[int] = mapped_column(sa.ForeignKey("asset.id"), primary_key=True)
+    evaluated_on: Mapped[date] = mapped_column(sa.Date)
+    covered_until: Mapped[date] = mapped_column(sa.Date, index=True)
 
 
 class Plan(db.Model):

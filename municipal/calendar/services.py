@@ -30,7 +30,7 @@ from ..workorders.models import WorkOrder
 from . import plans as plan_rules
 from .engine import DueItem, evaluate
 from .labels import kind_label
-from .models import CalendarEvent, CalendarItem, FacilityHistory, Plan
+from .models import CalendarEvent, CalendarItem, CalendarState, FacilityHistory, Plan
 from .request import ATTRIBUTES, PreviewError, parse_request
 from .rules import RuleTable, Settings, build_settings, load_table
 
@@ -45,6 +45,9 @@ PREPARED_KINDS = {"three_persons_review", "pre_flood_check", "winter_overhaul"}
 # appraisal 180 days after an event; patrol chains look back further through history only).
 EVENT_REACH_DAYS = 400
 BATCH = 200
+# A facility's calendar is re-read when less than PREPARED_LEAD_DAYS of it are known; each reading reaches
+# that far and up to this many days more, by facility, so the re-reading is spread over a month.
+REFRESH_SPREAD_DAYS = 30
 
 
 def table() -> RuleTable:
@@ -204,6 +207,7 @@ def create_plan(actor, asset_id, *, title: str, every, unit: str, weekdays: str 
     db.session.add(plan)
     db.session.flush()
     record(actor, "asset", asset.id, "plan", {"plan": [None, f"{title}: {plan_rules.describe(spec)}"]})
+    forget([asset.id])
     return plan
 
 
@@ -215,6 +219,7 @@ def stop_plan(actor, plan_id) -> Plan:
     plan.active = False
     db.session.flush()
     record(actor, "asset", plan.asset_id, "plan_stopped", {"plan": [plan.title, None]})
+    forget([plan.asset_id])
     return plan
 
 
@@ -247,17 +252,21 @@ def _item_row(asset: Asset, item: DueItem, now: datetime) -> dict:
     else:
         due_on, due_at = item.due, work.due_on_day(item.due, zone())
     return {"asset_id": asset.id, "key": item.key[:200], "rule": item.rule, "kind": item.kind[:40], "due_on": due_on,
-            "due_at": due_at, "why": item.why[:300], "standing": standing, "status": "planned", "created_at": now}
+            "due_at": due_at, "why": item.why[:300], "standing": standing, "status": "scheduled", "created_at": now}
 
 
-def _wanted(item: DueItem, standing: bool, day: date) -> bool:
-    if item.status == "window_open":
-        return False
-    return _due_day(item.due) <= day + timedelta(days=lead_days(item.rule, item.kind, standing))
+def _lead(item: CalendarItem) -> int:
+    return lead_days(item.rule, item.kind, item.standing)
 
 
 def materialise(now: datetime, asset_ids: list[int] | None = None, progress=None) -> dict:
-    """Make work orders for what falls due within each kind's lead time, once each. Returns counts."""
+    """Bring the calendar up to date and make the work that has come within its lead time. Returns counts.
+
+    Without `asset_ids` (the daily run) the rules are read again only for facilities whose known stretch
+    runs short — staggered over a month, so no day carries the whole district — or that have never been
+    read; with `asset_ids` (a new event, history or plan) for those facilities at once. Then every
+    scheduled item within its lead time gets its work order, in bulk.
+    """
     day = today(now)
     counts = {"facilities": 0, "items": 0, "work_orders": 0, "skipped": 0}
     query = (sa.select(Asset).where(Asset.status.in_(("in_service", "under_repair")))
@@ -265,28 +274,36 @@ def materialise(now: datetime, asset_ids: list[int] | None = None, progress=None
     if asset_ids is not None:
         query = query.where(Asset.id.in_(asset_ids))
     else:
-        query = query.where(Asset.type.in_(current_app.config["CALENDAR_TYPES"]))
+        known = sa.select(CalendarState.asset_id).where(CalendarState.covered_until >= day + timedelta(
+            days=PREPARED_LEAD_DAYS))
+        query = query.where(Asset.type.in_(current_app.config["CALENDAR_TYPES"]), Asset.id.not_in(known))
     batch: list[Asset] = []
     for asset in db.session.scalars(query.execution_options(yield_per=BATCH)):
         batch.append(asset)
         if len(batch) == BATCH:
-            _materialise_batch(batch, now, day, counts)
+            _evaluate_batch(batch, now, day, counts)
             batch = []
             if progress:
                 progress(counts)
     if batch:
-        _materialise_batch(batch, now, day, counts)
+        _evaluate_batch(batch, now, day, counts)
+    counts["work_orders"] = _promote(day, asset_ids, now)
     return counts
 
 
-def _materialise_batch(assets: list[Asset], now: datetime, day: date, counts: dict) -> None:
+def _cover_until(asset_id: int, day: date) -> date:
+    # Known 60 days ahead at least, and up to a month more, by facility: the re-reading spreads over the month.
+    return day + timedelta(days=PREPARED_LEAD_DAYS + REFRESH_SPREAD_DAYS - asset_id % REFRESH_SPREAD_DAYS)
+
+
+def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict) -> None:
     facts = facts_for(assets, day - timedelta(days=EVENT_REACH_DAYS))
     plans = active_plans([a.id for a in assets])
-    end = day + timedelta(days=PREPARED_LEAD_DAYS)
     settings = district_settings()
-    rows, current, evaluated = [], set(), []
+    rows, current, evaluated, states_rows = [], set(), [], []
     for asset in assets:
         counts["facilities"] += 1
+        end = _cover_until(asset.id, day)
         try:
             items, _flags, _derived = evaluate_facility(asset, facts[asset.id], day, end, day)
         except PreviewError as error:
@@ -295,43 +312,61 @@ def _materialise_batch(assets: list[Asset], now: datetime, day: date, counts: di
             counts["skipped"] += 1
             continue
         evaluated.append(asset.id)
+        states_rows.append({"asset_id": asset.id, "evaluated_on": day, "covered_until": end})
         for plan in plans.get(asset.id, []):
             items += [_plan_item(plan, d) for d in plan_rules.occurrences(plan_rules.spec_of(plan), day, end,
                                                                            settings)]
         for item in items:
+            if item.status == "window_open":
+                continue
             current.add((asset.id, item.key[:200]))
-            if _wanted(item, _standing(item.rule), day):
-                rows.append(_item_row(asset, item, now))
-    _supersede(evaluated, current, day, end, now)
-    created = _insert_ignoring_duplicates(rows)
-    counts["items"] += len(created)
-    if not created:
+            rows.append(_item_row(asset, item, now))
+    _supersede(evaluated, current, day, now)
+    counts["items"] += len(_insert_ignoring_duplicates(rows))
+    _save_states(states_rows)
+
+
+def _save_states(rows: list[dict]) -> None:
+    if not rows:
         return
-    by_id = {asset.id: asset for asset in assets}
-    made = list(db.session.scalars(sa.select(CalendarItem).where(CalendarItem.id.in_(created))
-                                   .order_by(CalendarItem.id)))
+    table_ = CalendarState.__table__
+    db.session.execute(sa.delete(table_).where(table_.c.asset_id.in_([row["asset_id"] for row in rows])))
+    db.session.execute(sa.insert(table_), rows)
+
+
+def _promote(day: date, asset_ids: list[int] | None, now: datetime) -> int:
+    """Scheduled items within their lead time get their work orders: one insert for all of them."""
+    query = (sa.select(CalendarItem).where(CalendarItem.status == "scheduled",
+                                           CalendarItem.due_on <= day + timedelta(days=PREPARED_LEAD_DAYS))
+             .options(joinedload(CalendarItem.asset)).order_by(CalendarItem.id))
+    if asset_ids is not None:
+        query = query.where(CalendarItem.asset_id.in_(asset_ids))
+    made = [item for item in db.session.scalars(query) if item.due_on <= day + timedelta(days=_lead(item))]
+    if not made:
+        return 0
+    plans = active_plans(list({item.asset_id for item in made}))
     # Written in the district's language: the supervisors and crews read it there.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         texts = {"rules": _("Due by the rules (%(rule)s): %(why)s"),
                  **{kind: _(kind_label(kind)) for kind in {item.kind for item in made}}}
-    orders = work.create_many_from_calendar([_work_order_row(by_id[item.asset_id], item, plans, texts)
-                                             for item in made])
-    db.session.execute(sa.update(CalendarItem.__table__).where(CalendarItem.__table__.c.id == sa.bindparam("item_id"))
-                       .values(work_order_id=sa.bindparam("order_id")),
+    orders = work.create_many_from_calendar([_work_order_row(item.asset, item, plans, texts) for item in made])
+    table_ = CalendarItem.__table__
+    db.session.execute(sa.update(table_).where(table_.c.id == sa.bindparam("item_id"))
+                       .values(work_order_id=sa.bindparam("order_id"), status="planned"),
                        [{"item_id": item.id, "order_id": order_id} for item, order_id in zip(made, orders)])
-    counts["work_orders"] += len(orders)
     for item in made:
-        db.session.expire(item, ["work_order_id", "work_order"])
+        db.session.expire(item, ["work_order_id", "work_order", "status"])
+    return len(orders)
 
 
-def _supersede(asset_ids: list[int], current: set, day: date, end: date, now: datetime) -> None:
-    """Planned items the rules no longer give (a patrol done early moved the weekly chain, a plan was
-    stopped) are superseded, and their work cancelled unless someone has started it."""
+def _supersede(asset_ids: list[int], current: set, day: date, now: datetime) -> None:
+    """Items the rules no longer give (a patrol done early moved the weekly chain, a plan was stopped)
+    are withdrawn, and their work cancelled unless someone has started it."""
     if not asset_ids:
         return
     stale = [item for item in db.session.scalars(
-        sa.select(CalendarItem).where(CalendarItem.asset_id.in_(asset_ids), CalendarItem.status == "planned",
-                                      CalendarItem.due_on >= day, CalendarItem.due_on <= end)
+        sa.select(CalendarItem).where(CalendarItem.asset_id.in_(asset_ids),
+                                      CalendarItem.status.in_(("scheduled", "planned")), CalendarItem.due_on >= day)
         .options(joinedload(CalendarItem.work_order)))
         if (item.asset_id, item.key) not in current]
     if not stale:
@@ -385,7 +420,14 @@ def record_completion(item: CalendarItem, order: WorkOrder) -> None:
         if exists is None:
             db.session.add(FacilityHistory(asset_id=item.asset_id, kind=item.kind, done_on=item.closed_on,
                                            work_order_id=order.id, recorded_by_id=order.assignee_user_id))
+    # The completion may move the facility's anchors: its calendar is read again on the next run.
+    forget([item.asset_id])
     db.session.flush()
+
+
+def forget(asset_ids: list[int]) -> None:
+    """The facilities' facts changed: their calendars are read again on the next run."""
+    db.session.execute(sa.delete(CalendarState).where(CalendarState.asset_id.in_(asset_ids)))
 
 
 def completion_of_order(order: WorkOrder) -> None:
@@ -468,6 +510,7 @@ def record_history(actor, asset_id, *, kind: str, done_on: str, result=None, rep
     db.session.flush()
     record(actor, "asset", asset.id, "history", {"kind": [None, kind], "done_on": [None, done_on],
                                                   "result": [None, entry.get("result")]})
+    forget([asset.id])
     return row
 
 
