@@ -2,7 +2,7 @@
 
 Revision ID: 0012_calendar
 Revises: 0011_board_indexes
-Create Date: 2026-11-26 20:00:28.653722
+Create Date: 2026-11-26 20:08:09.550009
 
 """
 from alembic import op
@@ -99,6 +99,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('due_at', municipal.db.UTCDateTime(), nullable=False),
+    sa.Column('make_on', sa.Date(), nullable=False),
     sa.Column('why', sa.String(length=300), nullable=False),
     sa.Column('standing', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
@@ -115,6 +116,7 @@ def upgrade():
     with op.batch_alter_table('calendar_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_item_due_on'), ['due_on'], unique=False)
         batch_op.create_index('ix_calendar_item_status_due', ['status', 'due_on'], unique=False)
+        batch_op.create_index('ix_calendar_item_status_make', ['status', 'make_on'], unique=False)
 
     op.create_table('facility_history',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -149,6 +151,7 @@ def downgrade():
 
     op.drop_table('facility_history')
     with op.batch_alter_table('calendar_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_calendar_item_status_make')
         batch_op.drop_index('ix_calendar_item_status_due')
         batch_op.drop_index(batch_op.f('ix_calendar_item_due_on'))
 

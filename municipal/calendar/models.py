@@ -64,6 +64,8 @@ class CalendarItem(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(40))
     due_on: Mapped[date] = mapped_column(sa.Date, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The day its work order is made: a week ahead for patrols, two months for what needs preparing.
+    make_on: Mapped[date] = mapped_column(sa.Date)
     why: Mapped[str] = mapped_column(sa.String(300), default="")
     # Obligations that stand until met stay overdue; calendar-bound ones are missed once their day passed.
     standing: Mapped[bool] = mapped_column(default=False)
@@ -80,6 +82,7 @@ class CalendarItem(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("asset_id", "key", name="uq_calendar_item_asset_key"),
         sa.Index("ix_calendar_item_status_due", "status", "due_on"),
+        sa.Index("ix_calendar_item_status_make", "status", "make_on"),
     )
 
 

@@ -251,12 +251,9 @@ def _item_row(asset: Asset, item: DueItem, now: datetime) -> dict:
         due_on, due_at = item.due.astimezone(zone()).date(), item.due.astimezone(timezone.utc)
     else:
         due_on, due_at = item.due, work.due_on_day(item.due, zone())
+    make_on = due_on - timedelta(days=lead_days(item.rule, item.kind, standing))
     return {"asset_id": asset.id, "key": item.key[:200], "rule": item.rule, "kind": item.kind[:40], "due_on": due_on,
-            "due_at": due_at, "why": item.why[:300], "standing": standing, "status": "scheduled", "created_at": now}
-
-
-def _lead(item: CalendarItem) -> int:
-    return lead_days(item.rule, item.kind, item.standing)
+            "due_at": due_at, "make_on": make_on, "why": item.why[:300], "standing": standing, "status": "scheduled", "created_at": now}
 
 
 def materialise(now: datetime, asset_ids: list[int] | None = None, progress=None) -> dict:
@@ -316,11 +313,15 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
         for plan in plans.get(asset.id, []):
             items += [_plan_item(plan, d) for d in plan_rules.occurrences(plan_rules.spec_of(plan), day, end,
                                                                            settings)]
+        # Kept now: what must become work before this facility is read again; the rest comes with that reading.
+        last_make = end - timedelta(days=PREPARED_LEAD_DAYS)
         for item in items:
             if item.status == "window_open":
                 continue
             current.add((asset.id, item.key[:200]))
-            rows.append(_item_row(asset, item, now))
+            row = _item_row(asset, item, now)
+            if row["make_on"] <= last_make:
+                rows.append(row)
     _supersede(evaluated, current, day, now)
     counts["items"] += len(_insert_ignoring_duplicates(rows))
     _save_states(states_rows)
@@ -336,12 +337,11 @@ def _save_states(rows: list[dict]) -> None:
 
 def _promote(day: date, asset_ids: list[int] | None, now: datetime) -> int:
     """Scheduled items within their lead time get their work orders: one insert for all of them."""
-    query = (sa.select(CalendarItem).where(CalendarItem.status == "scheduled",
-                                           CalendarItem.due_on <= day + timedelta(days=PREPARED_LEAD_DAYS))
+    query = (sa.select(CalendarItem).where(CalendarItem.status == "scheduled", CalendarItem.make_on <= day)
              .options(joinedload(CalendarItem.asset)).order_by(CalendarItem.id))
     if asset_ids is not None:
         query = query.where(CalendarItem.asset_id.in_(asset_ids))
-    made = [item for item in db.session.scalars(query) if item.due_on <= day + timedelta(days=_lead(item))]
+    made = list(db.session.scalars(query))
     if not made:
         return 0
     plans = active_plans(list({item.asset_id for item in made}))
