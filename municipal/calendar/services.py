@@ -442,21 +442,27 @@ def mark_missed(now: datetime) -> int:
     """Calendar-bound items whose day has passed undone are missed: recorded and counted, and their work
     orders cancelled with the reason. Standing obligations are left: they stay overdue until done."""
     day = today(now)
-    items = list(db.session.scalars(sa.select(CalendarItem).where(
-        CalendarItem.status == "planned", CalendarItem.standing.is_(False), CalendarItem.due_on < day)
-        .options(joinedload(CalendarItem.work_order))))
+    rows = db.session.execute(
+        sa.select(CalendarItem.id, CalendarItem.work_order_id, WorkOrder.status)
+        .outerjoin(WorkOrder, WorkOrder.id == CalendarItem.work_order_id)
+        .where(CalendarItem.status == "planned", CalendarItem.standing.is_(False), CalendarItem.due_on < day)).all()
+    # Done in time but not yet recorded as done: that comes first.
+    for item_id, order_id, status in rows:
+        if status in ("completed", "verified"):
+            record_completion(db.session.get(CalendarItem, item_id), db.session.get(WorkOrder, order_id))
+    missed = [(item_id, order_id) for item_id, order_id, status in rows if status not in ("completed", "verified")]
+    if not missed:
+        return 0
+    item_ids = [item_id for item_id, _o in missed]
+    for first in range(0, len(item_ids), work.ID_CHUNK):
+        db.session.execute(sa.update(CalendarItem).where(CalendarItem.id.in_(item_ids[first:first + work.ID_CHUNK]))
+                           .values(status="missed", closed_at=now, closed_on=day)
+                           .execution_options(synchronize_session=False))
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         reason = _("Missed: its day passed without the work being done.")
-    for item in items:
-        order = item.work_order
-        if order is not None and order.status in ("completed", "verified"):
-            record_completion(item, order)
-            continue
-        item.status, item.closed_at, item.closed_on = "missed", now, day
-        if order is not None and order.status in states.OPEN:
-            work.cancel_by_system(order, reason)
-    db.session.flush()
-    return sum(1 for item in items if item.status == "missed")
+    work.cancel_many_by_system([order_id for _i, order_id in missed if order_id is not None], reason)
+    db.session.expire_all()
+    return len(missed)
 
 
 # --- recording facts ---------------------------------------------------------------------
