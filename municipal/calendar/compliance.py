@@ -20,7 +20,9 @@ from ..auth.models import Team
 from ..errors import ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
+from ..assets.types import TYPES
 from . import queries
+from .labels import kind_msgid
 from .models import CalendarItem
 
 GROUPS = ("month", "facility", "type", "area", "team", "kind")
@@ -169,3 +171,16 @@ def _order(group_by: str):
         return lambda group: group.key
     # Groups without an area or team last; the rest by name, then key for a stable order.
     return lambda group: (group.key is None, group.name, str(group.key))
+
+
+def group_label(group: Group, group_by: str, locale: str) -> str:
+    """What a row of the table is called, in the reader's language."""
+    if group.key is None:
+        return _("No area") if group_by == "area" else _("No team")
+    if group_by == "type":
+        return _(TYPES[group.key].label) if group.key in TYPES else str(group.key)
+    if group_by == "kind":
+        return _(kind_msgid(group.key))
+    if group_by == "area" and locale == "en" and group.name_en:
+        return group.name_en
+    return group.name

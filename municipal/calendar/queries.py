@@ -33,11 +33,11 @@ class Filters:
     team: int | None = None
     standing: str = ""
 
-    def as_args(self) -> dict:
-        """The filters as query-string values, for links that keep them."""
+    def as_args(self, extra: dict | None = None) -> dict:
+        """The filters as query-string values, with `extra` ones, for links that keep them."""
         values = {"area": self.area.code if self.area else "", "type": self.asset_type, "kind": self.kind,
                   "facility": self.facility or "", "team": self.team or "", "status": self.standing}
-        return {name: value for name, value in values.items() if value not in ("", None)}
+        return {**{name: value for name, value in values.items() if value not in ("", None)}, **(extra or {})}
 
 
 def parse_filters(args) -> Filters:
