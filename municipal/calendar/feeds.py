@@ -20,7 +20,7 @@ from ..assets.services import find_area
 from ..audit.services import record
 from ..auth.models import Team
 from ..db import utcnow
-from ..errors import NotFound, PermissionDenied, ValidationError
+from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
 from . import ical, queries
@@ -59,7 +59,7 @@ def create_feed(actor, scope: str, *, team_id=None, area_ref=None) -> tuple[Cale
         elif actor.role == "crew":
             errors["area"] = _("a crew's calendar follows its work; choose your own or your team's")
         elif actor.role != "admin" and actor.areas and not any(area.path.startswith(a.path) for a in actor.areas):
-            errors["area"] = _("This facility is outside your areas of responsibility.")
+            errors["area"] = _("this area is outside your areas of responsibility")
     active = db.session.scalar(sa.select(sa.func.count()).select_from(CalendarFeed)
                                .where(CalendarFeed.owner_id == actor.id, CalendarFeed.revoked_at.is_(None)))
     if active >= MAX_FEEDS_PER_USER:
@@ -156,10 +156,11 @@ def _event(item: CalendarItem, host: str, base: str, today: date) -> ical.Event:
         summary = f"[{marks[item.status]}] {summary}"
     elif item.status == "planned" and item.due_on < today:
         summary = f"[{_('Overdue')}] {summary}"
-    lines = [item.why] if item.why else []
-    lines.append(_("Facility: %(url)s", url=f"{base}/assets/{asset.id}"))
     url = f"{base}/assets/{asset.id}"
+    lines = [item.why] if item.why else []
+    lines.append(_("Facility: %(url)s", url=url))
     if item.work_order_id:
+        # The event opens the work, where the crew acts; the facility stays one line below.
         url = f"{base}/work/{item.work_order_id}"
         lines.append(_("Work order: %(url)s", url=url))
     return ical.Event(uid=f"calendar-item-{item.id}@{host}", summary=summary, description="\n".join(lines),
