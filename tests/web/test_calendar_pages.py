@@ -187,3 +187,31 @@ def test_api_errors_name_the_field(client, login, year):
     assert response.status_code == 422 and "group_by" in response.json["error"]["fields"]
     login("crew")
     assert client.get("/api/v1/calendar/compliance").status_code == 403
+
+
+def test_a_personal_feed_cancels_superseded_items_and_times_sla_steps(client, db, login, users, year):
+    from municipal.auth import services as auth_services
+    from municipal.calendar import feeds
+    from municipal.calendar.models import CalendarItem
+    from municipal.workorders.services import create_work_order
+
+    year["teams"]["A"].members.append(users["crew"])
+    order = create_work_order(users["supervisor"], asset_id=year["assets"]["A"].id, kind="repair", title="井盖",
+                              source="calendar", assignee_user_id=users["crew"].id)
+    sla = CalendarItem(asset_id=year["assets"]["A"].id, key="SEW-MANHOLE-SLA/cover_restore/x", rule="SEW-MANHOLE-SLA",
+                       kind="cover_restore", due_on=TODAY, due_at=datetime(2025, 7, 15, 4, 30, tzinfo=timezone.utc),
+                       work_order_id=order.id)
+    db.session.add(sla)
+    db.session.commit()
+    login("crew")
+    path = _create_feed(client, scope="user")
+    parsed = icalendar.Calendar.from_ical(client.get(path).data)
+    events = {str(e["UID"]).split("@")[0]: e for e in parsed.walk("VEVENT")}
+    superseded = next(i for i in year["items"] if i.status == "superseded")
+    assert str(events[f"calendar-item-{superseded.id}"]["STATUS"]) == "CANCELLED"
+    timed = events[f"calendar-item-{sla.id}"]["DTSTART"]
+    assert timed.params["TZID"] == "Asia/Shanghai" and timed.dt.replace(tzinfo=None) == datetime(2025, 7, 15, 12, 30)
+    assert len(list(parsed.walk("VTIMEZONE"))) == 1
+    auth_services.deactivate_user(users["admin"], users["crew"])
+    db.session.commit()
+    assert feeds.feed_for_secret(path.rsplit("/", 1)[1][:-4]) is None
