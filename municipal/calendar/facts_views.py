@@ -17,7 +17,7 @@ from ..extensions import db
 from ..permissions import roles, signed_in
 from ..workorders import services as work
 from . import services
-from .labels import EVENT_LABELS, FLAG_LABELS, ITEM_STATUSES, KIND_LABELS, PLAN_SEASONS, PLAN_UNITS
+from .labels import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, STANDINGS
 from .models import CalendarEvent
 from .request import APPRAISAL_RESULTS, BUILDING_GRADES, EVENT_KINDS
 
@@ -45,9 +45,9 @@ def facility(asset_id: int):
     return render_template(
         "calendar/facility.html", asset=asset, view=view, today=day, form=FlaskForm(),
         made=services.items_of(asset.id), history=services.history_of(asset.id), events=services.events_of(asset),
-        plans=services.active_plans([asset.id]).get(asset.id, []), kind_labels=KIND_LABELS, flag_labels=FLAG_LABELS,
+        plans=services.active_plans([asset.id]).get(asset.id, []), kind_labels=KINDS, flag_labels=FLAG_LABELS,
         event_labels=EVENT_LABELS, history_kinds=services.table().history_kinds, results=APPRAISAL_RESULTS,
-        grades=BUILDING_GRADES, may_record=work.is_supervisor(current_user), item_statuses=ITEM_STATUSES,
+        grades=BUILDING_GRADES, may_record=work.is_supervisor(current_user), item_statuses=STANDINGS,
         plan_units=PLAN_UNITS, plan_seasons=PLAN_SEASONS,
     )
 

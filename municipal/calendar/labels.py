@@ -1,10 +1,9 @@
-"""What the calendar's kinds of work and of events are called, for people. Pure."""
+"""The words for what the calendar holds: each kind of due item and each outcome, as msgids. Pure."""
 from ..assets.types import N_
 
-KIND_LABELS = {
+KINDS = {
     "first_safety_appraisal": N_("First dam safety appraisal"),
     "periodic_safety_appraisal": N_("Periodic dam safety appraisal"),
-    "periodic_safety_appraisal_window_open": N_("Periodic appraisal window opens"),
     "special_safety_appraisal": N_("Special dam safety appraisal"),
     "dam_break_loss_assessment": N_("Dam-break loss assessment"),
     "reinforce_downgrade_or_decommission_plan": N_("Plan to reinforce, downgrade or decommission"),
@@ -13,10 +12,10 @@ KIND_LABELS = {
     "registration_change": N_("Registration change"),
     "routine_patrol": N_("Routine patrol"),
     "special_patrol": N_("Special patrol"),
-    "annual_pre_flood": N_("Pre-flood inspection"),
-    "annual_post_flood": N_("Post-flood inspection"),
-    "annual_termite": N_("Termite inspection"),
-    "manual_level_rain_report": N_("Water level and rain report"),
+    "annual_pre_flood": N_("Annual pre-flood inspection"),
+    "annual_post_flood": N_("Annual post-flood inspection"),
+    "annual_termite": N_("Annual termite inspection"),
+    "manual_level_rain_report": N_("Water level and rainfall report"),
     "seepage_reading": N_("Seepage reading"),
     "three_persons_review": N_("Review of the three responsible persons"),
     "chief_patrol": N_("Chief's patrol"),
@@ -28,14 +27,40 @@ KIND_LABELS = {
     "cctv_reinspection": N_("CCTV re-inspection"),
     "warning_sign": N_("Put up a warning sign"),
     "cover_restore": N_("Restore the manhole cover"),
-    "guardrail_and_sign": N_("Guardrail and warning sign"),
+    "guardrail_and_sign": N_("Put up a guardrail and sign"),
     "pre_flood_check": N_("Pre-flood check"),
     "winter_overhaul": N_("Winter overhaul"),
-    "safety_recheck": N_("Building safety re-check"),
-    "stop_use": N_("Stop using the building"),
+    "safety_recheck": N_("Safety re-check"),
+    "stop_use": N_("Stop use"),
     "cleaning_check": N_("Cleaning check"),
     "facility_check": N_("Facility check"),
 }
+
+# How an item stands on a given day: what the calendar marks and the compliance table counts.
+STANDINGS = {
+    "planned": N_("Planned"),
+    "overdue": N_("Overdue"),
+    "done": N_("Done"),
+    "done_late": N_("Done late"),
+    "missed": N_("Missed"),
+    "superseded": N_("Superseded"),
+}
+
+
+def kind_msgid(kind: str) -> str:
+    """The msgid of a kind; a kind the table does not name yet (a supervisor's plan) shows as written."""
+    return KINDS.get(kind, kind.replace("_", " "))
+
+
+def standing(status: str, due_on, closed_on, today) -> str:
+    """planned, overdue, done, done_late, missed or superseded: the item's status read against today.
+    A scheduled item (known, its work not made yet) reads as planned."""
+    if status in ("planned", "scheduled"):
+        return "overdue" if due_on < today else "planned"
+    if status == "done":
+        return "done_late" if closed_on is not None and closed_on > due_on else "done"
+    return status
+
 
 EVENT_LABELS = {
     "rainstorm": N_("Rainstorm"),
@@ -67,10 +92,5 @@ FLAG_LABELS = {
     "first_impoundment": N_("First impoundment"),
 }
 
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)
-
-ITEM_STATUSES = {"planned": N_("Planned"), "done": N_("Done"), "missed": N_("Missed"), "superseded": N_("Withdrawn")}
 PLAN_UNITS = {"day": N_("days"), "week": N_("weeks"), "month": N_("months")}
 PLAN_SEASONS = {"flood": N_("flood season only"), "outside_flood": N_("outside the flood season")}

@@ -51,6 +51,10 @@ class CalendarEvent(db.Model):
     recorded_by = relationship("User")
 
 
+# An item still to be done: known ahead (scheduled), or with its work order made (planned).
+OPEN_STATUSES = ("scheduled", "planned")
+
+
 class CalendarItem(db.Model):
     """One due obligation of one facility, as the rules or a plan gave it, and what became of it.
 

@@ -29,7 +29,7 @@ from ..workorders import states
 from ..workorders.models import WorkOrder
 from . import plans as plan_rules
 from .engine import DueItem, evaluate
-from .labels import kind_label
+from .labels import kind_msgid
 from .models import CalendarEvent, CalendarItem, CalendarState, FacilityHistory, Plan
 from .request import ATTRIBUTES, PreviewError, parse_request
 from .rules import RuleTable, Settings, build_settings, load_table
@@ -348,7 +348,7 @@ def _promote(day: date, asset_ids: list[int] | None, now: datetime) -> int:
     # Written in the district's language: the supervisors and crews read it there.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         texts = {"rules": _("Due by the rules (%(rule)s): %(why)s"),
-                 **{kind: _(kind_label(kind)) for kind in {item.kind for item in made}}}
+                 **{kind: _(kind_msgid(kind)) for kind in {item.kind for item in made}}}
     orders = work.create_many_from_calendar([_work_order_row(item.asset, item, plans, texts) for item in made])
     table_ = CalendarItem.__table__
     db.session.execute(sa.update(table_).where(table_.c.id == sa.bindparam("item_id"))

@@ -1,0 +1,215 @@
+"""Which calendar items a person may see, and the filters every calendar list shares: the month and list
+pages, the compliance numbers, the feeds and the API. Plain queries: no request objects; bad filters are
+ValidationErrors naming the field."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from ..assets.models import Area, Asset
+from ..assets.services import find_area
+from ..assets.types import TYPES
+from ..auth.models import Team
+from ..errors import ValidationError
+from ..extensions import db
+from ..workorders.models import WorkOrder
+from .labels import STANDINGS
+from .models import OPEN_STATUSES, CalendarItem
+
+# Counted items: superseded ones were replaced by another item and are nobody's obligation any more.
+LIVE = ("scheduled", "planned", "done", "missed")
+MAX_PERIOD_DAYS = 3 * 366
+MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Filters:
+    area: Area | None = None
+    asset_type: str = ""
+    kind: str = ""
+    facility: int | None = None
+    team: int | None = None
+    standing: str = ""
+
+    def as_args(self, extra: dict | None = None) -> dict:
+        """The filters as query-string values, with `extra` ones, for links that keep them."""
+        values = {"area": self.area.code if self.area else "", "type": self.asset_type, "kind": self.kind,
+                  "facility": self.facility or "", "team": self.team or "", "status": self.standing}
+        return {**{name: value for name, value in values.items() if value not in ("", None)}, **(extra or {})}
+
+
+def parse_filters(args) -> Filters:
+    """Filters from text values (a query string): area code or id, type, kind, facility id, team id, status.
+    Empty values mean no filter."""
+    errors = {}
+    text = {name: str(args.get(name) or "").strip() for name in ("area", "type", "kind", "facility", "team", "status")}
+    area = None
+    if text["area"]:
+        area = find_area(text["area"])
+        if area is None:
+            errors["area"] = _("unknown area %(area)s", area=text["area"])
+    if text["type"] and text["type"] not in TYPES:
+        errors["type"] = _("unknown facility type")
+    if len(text["kind"]) > 40:
+        errors["kind"] = _("unknown kind of work")
+    facility = _number(text["facility"], "facility", errors)
+    if facility is not None and db.session.get(Asset, facility) is None:
+        errors["facility"] = _("no such facility")
+    team = _number(text["team"], "team", errors)
+    if team is not None and db.session.get(Team, team) is None:
+        errors["team"] = _("no such team")
+    if text["status"] and text["status"] not in STANDINGS:
+        errors["status"] = _("must be one of: %(choices)s", choices=", ".join(STANDINGS))
+    if errors:
+        raise ValidationError(_("The calendar filters are not valid."), errors)
+    return Filters(area=area, asset_type=text["type"], kind=text["kind"], facility=facility, team=team,
+                   standing=text["status"])
+
+
+def _number(text: str, field: str, errors: dict) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        errors[field] = _("must be a number")
+        return None
+    return int(text)
+
+
+def parse_day(text, field: str, errors: dict) -> date | None:
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        errors[field] = _("must be a date like 2024-05-01")
+        return None
+
+
+def parse_period(start_text, end_text, default: tuple[date, date]) -> tuple[date, date]:
+    """A period of local dates, both ends included; a missing end takes the default's."""
+    errors = {}
+    start = parse_day(start_text, "from", errors) if start_text else default[0]
+    end = parse_day(end_text, "to", errors) if end_text else default[1]
+    if not errors and end < start:
+        errors["to"] = _("the end lies before the start")
+    elif not errors and (end - start).days > MAX_PERIOD_DAYS:
+        errors["to"] = _("a period may span at most three years")
+    if errors:
+        raise ValidationError(_("The period is not valid."), errors)
+    return start, end
+
+
+def visible(actor):
+    """The items the actor may see, as the board shows work orders: crew the work assigned to them or their
+    teams; a supervisor or viewer with areas the facilities in those areas; admins and the rest everything."""
+    if actor.role == "crew":
+        teams = [team.id for team in actor.teams]
+        mine = sa.select(WorkOrder.id).where(sa.or_(WorkOrder.assignee_user_id == actor.id,
+                                                    WorkOrder.assignee_team_id.in_(teams)))
+        return CalendarItem.work_order_id.in_(mine)
+    if actor.role != "admin" and actor.areas:
+        return CalendarItem.asset_id.in_(within_areas([area.path for area in actor.areas]))
+    return sa.true()
+
+
+def within_areas(paths: list[str]):
+    areas = sa.select(Area.id).where(sa.or_(*[Area.path.startswith(path) for path in paths]))
+    return sa.select(Asset.id).where(Asset.area_id.in_(areas))
+
+
+def assigned_to_user(user):
+    """Items whose work order is the user's or one of the user's teams': a person's own calendar."""
+    teams = [team.id for team in user.teams]
+    orders = sa.select(WorkOrder.id).where(sa.or_(WorkOrder.assignee_user_id == user.id,
+                                                  WorkOrder.assignee_team_id.in_(teams)))
+    return CalendarItem.work_order_id.in_(orders)
+
+
+def standing_condition(standing: str, today: date):
+    return {
+        "planned": sa.and_(CalendarItem.status.in_(OPEN_STATUSES), CalendarItem.due_on >= today),
+        "overdue": sa.and_(CalendarItem.status.in_(OPEN_STATUSES), CalendarItem.due_on < today),
+        "done": sa.and_(CalendarItem.status == "done",
+                        sa.or_(CalendarItem.closed_on.is_(None), CalendarItem.closed_on <= CalendarItem.due_on)),
+        "done_late": sa.and_(CalendarItem.status == "done", CalendarItem.closed_on > CalendarItem.due_on),
+        "missed": CalendarItem.status == "missed",
+        "superseded": CalendarItem.status == "superseded",
+    }[standing]
+
+
+def conditions(filters: Filters, today: date) -> list:
+    """The filters as conditions on CalendarItem, each a subquery so the caller's joins stay its own."""
+    found = []
+    if filters.area is not None:
+        found.append(CalendarItem.asset_id.in_(within_areas([filters.area.path])))
+    if filters.asset_type:
+        found.append(CalendarItem.asset_id.in_(sa.select(Asset.id).where(Asset.type == filters.asset_type)))
+    if filters.kind:
+        found.append(CalendarItem.kind == filters.kind)
+    if filters.facility is not None:
+        found.append(CalendarItem.asset_id == filters.facility)
+    if filters.team is not None:
+        found.append(CalendarItem.work_order_id.in_(
+            sa.select(WorkOrder.id).where(WorkOrder.assignee_team_id == filters.team)))
+    if filters.standing:
+        found.append(standing_condition(filters.standing, today))
+    else:
+        found.append(CalendarItem.status.in_(LIVE))
+    return found
+
+
+# What every calendar row shows, loaded with the rows: the facility's name and type, the work order's number.
+ROW_OPTIONS = (joinedload(CalendarItem.asset).load_only(Asset.name, Asset.type, Asset.area_id),
+               joinedload(CalendarItem.work_order).load_only(WorkOrder.id, WorkOrder.status,
+                                                             WorkOrder.assignee_user_id, WorkOrder.assignee_team_id))
+
+
+def items_query(actor, filters: Filters, start: date, end: date, today: date) -> sa.Select:
+    """The items due from start to end (local dates, both included) that the actor may see."""
+    return (sa.select(CalendarItem)
+            .where(CalendarItem.due_on >= start, CalendarItem.due_on <= end, visible(actor),
+                   *conditions(filters, today)))
+
+
+def items_page(actor, filters: Filters, start: date, end: date, today: date, after: tuple[date, int] | None,
+               size: int) -> tuple[list[CalendarItem], tuple[date, int] | None]:
+    """One page by keyset (due_on, id), and the key of the next page or None on the last."""
+    query = items_query(actor, filters, start, end, today)
+    if after is not None:
+        query = query.where(sa.tuple_(CalendarItem.due_on, CalendarItem.id) > after)
+    rows = list(db.session.scalars(query.options(*ROW_OPTIONS)
+                                   .order_by(CalendarItem.due_on, CalendarItem.id).limit(size + 1)))
+    next_after = (rows[size - 1].due_on, rows[size - 1].id) if len(rows) > size else None
+    return rows[:size], next_after
+
+
+def month_days(actor, filters: Filters, first: date, last: date, today: date,
+               per_day: int) -> tuple[dict[date, list[CalendarItem]], dict[date, int]]:
+    """The first `per_day` items of each day from first to last, and how many each day holds in all: a month
+    of daily patrols across the district is thousands of items, and a grid cell shows a handful."""
+    base = items_query(actor, filters, first, last, today)
+    counts = dict(db.session.execute(
+        base.with_only_columns(CalendarItem.due_on, sa.func.count()).group_by(CalendarItem.due_on)).all())
+    ranked = base.with_only_columns(
+        CalendarItem.id,
+        sa.func.row_number().over(partition_by=CalendarItem.due_on,
+                                  order_by=(CalendarItem.due_at, CalendarItem.id)).label("position"),
+    ).subquery()
+    chosen = sa.select(ranked.c.id).where(ranked.c.position <= per_day)
+    items = db.session.scalars(sa.select(CalendarItem).where(CalendarItem.id.in_(chosen)).options(*ROW_OPTIONS)
+                               .order_by(CalendarItem.due_on, CalendarItem.due_at, CalendarItem.id))
+    days: dict[date, list[CalendarItem]] = {}
+    for item in items:
+        days.setdefault(item.due_on, []).append(item)
+    return days, counts
+
+
+def weeks(first_of_month: date) -> list[list[date]]:
+    """The weeks (Monday first) that show the month, as lists of seven days."""
+    start = first_of_month - timedelta(days=first_of_month.weekday())
+    following = (first_of_month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    rows = []
+    while start < following:
+        rows.append([start + timedelta(days=offset) for offset in range(7)])
+        start += timedelta(days=7)
+    return rows
