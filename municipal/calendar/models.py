@@ -69,7 +69,7 @@ class CalendarItem(db.Model):
     due_on: Mapped[date] = mapped_column(sa.Date, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The day its work order is made: a week ahead for patrols, two months for what needs preparing.
-    make_on: Mapped[date] = mapped_column(sa.Date)
+    make_on: Mapped[date] = mapped_column(sa.Date, default=lambda context: context.get_current_parameters()["due_on"])
     why: Mapped[str] = mapped_column(sa.String(300), default="")
     # Obligations that stand until met stay overdue; calendar-bound ones are missed once their day passed.
     standing: Mapped[bool] = mapped_column(default=False)
