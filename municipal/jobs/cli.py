@@ -43,6 +43,16 @@ def run_command(name, when):
 @with_appcontext
 def scheduler_command():
     """The job process: runs every job on its cadence until Ctrl-C. Start one per installation, never in web workers."""
+    from ..calendar import services as calendar
+    from ..calendar.rules import RuleTableError
     from . import runner
 
+    # The rule table and the district's calendar settings are checked before any job starts: a mistake in
+    # them stops the scheduler here, with the reason, instead of failing the calendar half-way through a run.
+    try:
+        calendar.table()
+        calendar.district_settings()
+    except RuleTableError as error:
+        click.secho(_("The calendar rules cannot be used: %(error)s", error=error), fg="red", err=True)
+        sys.exit(2)
     runner.serve(current_app._get_current_object(), runner.echo_line)

@@ -212,8 +212,10 @@ def test_a_daily_job_catches_up_the_days_it_missed_oldest_first(app, db, monkeyp
 def test_the_scheduler_has_every_job_on_its_clock_and_a_first_run_at_start(app):
     scheduler = runner.build_scheduler(app, print)
     names = sorted(job.id for job in scheduler.get_jobs())
-    assert names == ["notify-overdue", "notify-overdue:start", "send-email", "send-email:start"]
+    assert names == ["calendar", "calendar:start", "notify-overdue", "notify-overdue:start", "send-email",
+                     "send-email:start"]
     assert str(scheduler.get_job("notify-overdue").trigger.fields[6]) == "*/15"  # minute
+    assert str(scheduler.get_job("calendar").trigger.fields[5]) == "0"  # hour: 00:05 local
 
 
 def test_old_runs_are_pruned_after_a_success(db):
@@ -221,3 +223,16 @@ def test_old_runs_are_pruned_after_a_success(db):
     db.session.commit()
     result = runner.run(JOBS["send-email"], utcnow())
     assert [run.period for run in _runs(db, "send-email")] == [result.period]
+
+
+def test_the_scheduler_refuses_to_start_when_the_district_s_calendar_settings_are_wrong(app):
+    runner = app.test_cli_runner()
+    saved = app.config.get("CALENDAR_SETTINGS", {})
+    app.extensions.pop("calendar_table", None)
+    app.config["CALENDAR_SETTINGS"] = {"seasons": {"flood": {"start": "04-31", "end": "10-15"}}}
+    try:
+        result = runner.invoke(args=["scheduler"])
+    finally:
+        app.config["CALENDAR_SETTINGS"] = saved
+        app.extensions.pop("calendar_table", None)
+    assert result.exit_code == 2 and "flood" in result.output
