@@ -135,7 +135,9 @@ def engine_request(asset: Asset, facts: Facts, start: date, end: date, as_of: da
     attributes = {name: value for name, value in (asset.attributes or {}).items()
                   if name in known and value not in (None, "")}
     if "chiefs" in known:
-        attributes["chiefs"] = derived_values(asset.type, asset.attributes or {}, asset.persons).get("chiefs", [])
+        chiefs = derived_values(asset.type, asset.attributes or {}, asset.persons).get("chiefs", [])
+        # Road chiefs have no river-chief day: the rules refuse the flag on them.
+        attributes["chiefs"] = chiefs if asset.type == "river_segment" else [{"level": c["level"]} for c in chiefs]
     return {
         "profile": current_app.config.get("CALENDAR_PROFILE", "fujian"),
         "as_of": as_of.isoformat(), "from": start.isoformat(), "to": end.isoformat(),

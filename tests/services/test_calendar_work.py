@@ -164,3 +164,13 @@ def test_a_supervisor_plan_makes_its_own_work(db, users, dam):
     db.session.commit()
     # The coming one is withdrawn; the past one stays for the missed-patrol count to judge.
     assert [i.status for i in items] == ["planned", "superseded"] and items[1].work_order.status == "cancelled"
+
+
+def test_a_road_s_chiefs_from_the_registry_give_their_patrols(db, make_asset):
+    road = make_asset("road_segment", "福新路", geometry={"type": "LineString",
+                                                          "coordinates": [[119.31, 26.09], [119.32, 26.09]]},
+                      persons=[{"role": "chief", "level": "township", "name": "林路长"}])
+    counts = calendar.materialise(at("2026-06-10"), asset_ids=[road.id])
+    db.session.commit()
+    assert counts["skipped"] == 0
+    assert "chief_patrol" in set(db.session.scalars(sa.select(CalendarItem.kind).where(CalendarItem.asset_id == road.id)))
