@@ -299,7 +299,7 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
     facts = facts_for(assets, day - timedelta(days=EVENT_REACH_DAYS))
     plans = active_plans([a.id for a in assets])
     settings = district_settings()
-    rows, current, evaluated, states_rows = [], set(), [], []
+    rows, current, evaluated, states_rows, standing = [], set(), [], [], {}
     for asset in assets:
         counts["facilities"] += 1
         end = _cover_until(asset.id, day)
@@ -321,9 +321,11 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
             if item.status == "window_open":
                 continue
             current.add((asset.id, item.key[:200]))
-            row = _item_row(asset, item, now)
-            if row["make_on"] <= last_make:
-                rows.append(row)
+            if standing.get(item.rule) is None:
+                standing[item.rule] = _standing(item.rule)
+            make_on = _due_day(item.due) - timedelta(days=lead_days(item.rule, item.kind, standing[item.rule]))
+            if make_on <= last_make:
+                rows.append(_item_row(asset, item, now))
     _supersede(evaluated, current, day, now)
     counts["items"] += len(_insert_ignoring_duplicates(rows))
     _save_states(states_rows)
