@@ -66,10 +66,11 @@ def main() -> int:
             seed_facilities(args.count)
         from municipal.assets.models import Area, Asset
         from municipal.calendar import services as calendar
-        from municipal.calendar.models import CalendarItem, CalendarState
+        from municipal.calendar.models import CalendarEvent, CalendarItem, CalendarState
         from municipal.workorders.models import WorkOrder
 
-        # A fresh start each time: no calendar known yet, no work made from it.
+        # A fresh start each time: no calendar known yet, no work made from it, no event recorded.
+        db.session.execute(sa.delete(CalendarEvent))
         db.session.execute(sa.delete(CalendarState))
         db.session.execute(sa.delete(CalendarItem))
         db.session.execute(sa.delete(WorkOrder).where(WorkOrder.source == "calendar"))
