@@ -39,7 +39,7 @@ class DefaultConfig:
     REPORT_RATE_WINDOW_SECONDS = 3600
     PAGE_SIZE = 50
     # The work board: a screenful, most urgent first; the pager goes on.
-    BOARD_PAGE_SIZE = 25
+    BOARD_PAGE_SIZE = 20
     # Sign-in throttling (auth/services.py): this many failures within the window lock for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOGIN_MAX_FAILURES_PER_IP = 20

@@ -151,7 +151,7 @@ class MyWorkSchema(Schema):
     today = fields.List(fields.Nested(WorkOrderSchema), metadata={"description": "due by the end of today, local time"})
     upcoming = fields.List(fields.Nested(WorkOrderSchema), metadata={"description": "due in the next seven days"})
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
-        "description": "how many there are in each part; each list holds the 25 most urgent"})
+        "description": "how many there are in each part; each list holds the ten most urgent"})
 
 
 class CommentSchema(Schema):

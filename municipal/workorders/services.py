@@ -565,7 +565,7 @@ def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None,
     return rows[:size], next_after
 
 
-MY_WORK_ROWS = 25
+MY_WORK_ROWS = 10
 
 
 def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7, rows: int = MY_WORK_ROWS) -> dict:
@@ -575,18 +575,20 @@ def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7, rows: int =
     is announced, not dumped onto a phone (the board pages through all of it)."""
     end_of_day = now.astimezone(tz).replace(hour=23, minute=59, second=59).astimezone(now.tzinfo)
     horizon = end_of_day + timedelta(days=days_ahead)
+    # Ids and due times only, for all of it: cheap even for a long backlog; whole rows for what is shown.
+    condition = _assigned_to(actor, sa.and_(WorkOrder.status.in_(states.OPEN), WorkOrder.due_at <= horizon))
+    keys = db.session.execute(sa.select(WorkOrder.id, WorkOrder.due_at).where(condition)
+                              .order_by(WorkOrder.due_at, WorkOrder.id)).all()
     parts = {
-        "overdue": WorkOrder.due_at < now,
-        "today": sa.and_(WorkOrder.due_at >= now, WorkOrder.due_at <= end_of_day),
-        "upcoming": sa.and_(WorkOrder.due_at > end_of_day, WorkOrder.due_at <= horizon),
+        "overdue": [order_id for order_id, due in keys if due < now],
+        "today": [order_id for order_id, due in keys if now <= due <= end_of_day],
+        "upcoming": [order_id for order_id, due in keys if end_of_day < due],
     }
-    work, counts = {}, {}
-    for name, period in parts.items():
-        condition = _assigned_to(actor, sa.and_(WorkOrder.status.in_(states.OPEN), period))
-        work[name] = list(db.session.scalars(sa.select(WorkOrder).where(condition).options(*_ROW_OPTIONS)
-                                             .order_by(WorkOrder.due_at, WorkOrder.id).limit(rows)))
-        counts[name] = len(work[name]) if len(work[name]) < rows else db.session.scalar(
-            sa.select(sa.func.count()).select_from(WorkOrder).where(condition))
+    shown = [order_id for ids in parts.values() for order_id in ids[:rows]]
+    loaded = {order.id: order for order in db.session.scalars(
+        sa.select(WorkOrder).where(WorkOrder.id.in_(shown)).options(*_ROW_OPTIONS))} if shown else {}
+    work = {name: [loaded[order_id] for order_id in ids[:rows]] for name, ids in parts.items()}
+    counts = {name: len(ids) for name, ids in parts.items()}
     return {**work, "counts": counts}
 
 

@@ -31,9 +31,9 @@ def _team_choices():
     return options([("", "—")] + [(str(team_id), name) for team_id, name in services.assignable_teams(current_user)])
 
 
-def _fill_assignees(form, teams=None) -> None:
+def _fill_assignees(form) -> None:
     form.assignee_user.choices = _people_choices()
-    form.assignee_team.choices = teams if teams is not None else _team_choices()
+    form.assignee_team.choices = _team_choices()
 
 
 def _row_labels() -> dict:
@@ -41,6 +41,7 @@ def _row_labels() -> dict:
     return {"kinds": {key: _(label) for key, label in states.KINDS.items()},
             "priorities": {key: _(label) for key, label in states.PRIORITIES.items()},
             "statuses": {key: _(label) for key, label in states.STATUSES.items()},
+            "sources": {key: _(label) for key, label in states.SOURCES.items()},
             "overdue": _("overdue")}
 
 
@@ -72,14 +73,15 @@ def board():
     filters = _filters()
     after = _after()
     rows, next_after = services.board_page(current_user, filters, after, current_app.config["BOARD_PAGE_SIZE"])
-    form = BulkAssignForm()
-    teams = _team_choices()
-    _fill_assignees(form, teams)
+    # The pick-lists as plain pairs, written by the template's own loops: a form widget per option costs more
+    # than the rows of the page together.
+    teams = [(str(team_id), name) for team_id, name in services.assignable_teams(current_user)]
+    people = ([(str(user_id), name) for user_id, name in services.assignable_people(current_user)]
+              if services.is_supervisor(current_user) else [])
     return render_template(
-        "workorders/board.html", rows=rows, filters=filters, after=after, form=form, now=utcnow(),
+        "workorders/board.html", rows=rows, filters=filters, after=after, form=BulkAssignForm(), now=utcnow(),
         next_after=f"{next_after[0].isoformat()}_{next_after[1]}" if next_after else None,
-        areas=area_choices(str(get_locale())), teams=[(c.value, c.label) for c in teams[1:]], states=states,
-        labels=_row_labels(),
+        areas=area_choices(str(get_locale())), teams=teams, people=people, states=states, labels=_row_labels(),
     )
 
 
