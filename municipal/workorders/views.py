@@ -2,7 +2,6 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -12,7 +11,6 @@ from ..assets import services as asset_services
 from ..assets.forms import options
 from ..assets.models import Asset
 from ..assets.queries import area_choices
-from ..auth.models import Team, User
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
