@@ -42,10 +42,12 @@ def facility(asset_id: int):
     now = utcnow()
     day = services.today(now)
     view = services.facility_calendar(asset, day, day + timedelta(days=HORIZON_DAYS), day)
+    plans = services.active_plans([asset.id]).get(asset.id, [])
     return render_template(
         "calendar/facility.html", asset=asset, view=view, today=day, form=FlaskForm(),
         made=services.items_of(asset.id), history=services.history_of(asset.id), events=services.events_of(asset),
-        plans=services.active_plans([asset.id]).get(asset.id, []), kind_labels=KINDS, flag_labels=FLAG_LABELS,
+        plans=plans, plan_titles={f"plan:{plan.id}": plan.title for plan in plans}, kind_labels=KINDS,
+        flag_labels=FLAG_LABELS,
         event_labels=EVENT_LABELS, history_kinds=services.table().history_kinds, results=APPRAISAL_RESULTS,
         grades=BUILDING_GRADES, may_record=work.is_supervisor(current_user), item_statuses=STANDINGS,
         plan_units=PLAN_UNITS, plan_seasons=PLAN_SEASONS,

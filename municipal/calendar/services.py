@@ -352,6 +352,7 @@ def _promote(day: date, asset_ids: list[int] | None, now: datetime) -> int:
     # Written in the district's language: the supervisors and crews read it there.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         texts = {"rules": _("Due by the rules (%(rule)s): %(why)s"),
+                 "plan": _("From a supervisor's own plan for this facility."),
                  **{kind: _(kind_msgid(kind)) for kind in {item.kind for item in made}}}
     orders = work.create_many_from_calendar([_work_order_row(item.asset, item, plans, texts) for item in made])
     table_ = CalendarItem.__table__
@@ -390,7 +391,7 @@ def _supersede(asset_ids: list[int], current: set, day: date, now: datetime) -> 
 def _work_order_row(asset: Asset, item: CalendarItem, plans: dict, texts: dict) -> dict:
     plan = next((p for p in plans.get(asset.id, []) if item.rule == f"PLAN-{p.id}"), None)
     title = plan.title if plan else texts[item.kind]
-    description = item.why if plan else texts["rules"] % {"rule": item.rule, "why": item.why}
+    description = texts["plan"] if plan else texts["rules"] % {"rule": item.rule, "why": item.why}
     sla = item.due_at.astimezone(zone()).time() != work.END_OF_WORKING_DAY
     return {"asset": asset, "kind": plan.work_kind if plan else "inspection", "title": title,
             "description": description, "priority": "urgent" if sla else ("high" if item.standing else "normal"),
@@ -476,28 +477,22 @@ def _asset_for_supervisor(actor, asset_id) -> Asset:
     asset = db.session.get(Asset, int(asset_id)) if str(asset_id).isdigit() else None
     if asset is None:
         raise NotFound(_("There is no facility %(id)s.", id=asset_id))
-    if not work.is_supervisor(actor):
-        raise PermissionDenied(_("Only supervisors and administrators may do this."))
-    paths = [a.path for a in actor.areas]
-    if actor.role != "admin" and paths and not any((asset.area.path if asset.area else "").startswith(p)
-                                                   for p in paths):
-        raise PermissionDenied(_("This facility is outside your areas of responsibility."))
+    work.require_supervisor_of(actor, asset)
     return asset
 
 
-def _check_with_engine(asset_type: str, history: list | None = None, events: list | None = None, prefix: str = ""):
-    """Let the engine's own parser judge recorded facts, so they are exactly what the rules can read."""
-    day = date(2000, 1, 1)
-    probe = {"from": day.isoformat(), "to": day.isoformat(), "asset": {"type": asset_type, "attributes": {}},
+def _parse_facts(asset_type: str, history: list | None = None, events: list | None = None):
+    """The recorded facts as the engine's own parser reads them, so they are exactly what the rules can use;
+    ValidationError names each field it refuses."""
+    day = date(2000, 1, 1).isoformat()
+    probe = {"from": day, "to": day, "asset": {"type": asset_type, "attributes": {}},
              "history": history or [], "events": events or []}
     try:
-        parse_request(probe, table(), zone())
+        return parse_request(probe, table(), zone())
     except PreviewError as error:
-        wanted = {name: message for name, message in error.fields.items()
+        fields = {name.split(".", 2)[-1]: message for name, message in error.fields.items()
                   if name.startswith(("history", "events"))}
-        if wanted:
-            fields = {prefix + name.split(".", 2)[-1]: message for name, message in wanted.items()}
-            raise ValidationError(_("Some fields are not valid."), fields) from None
+        raise ValidationError(_("Some fields are not valid."), fields or error.fields) from None
 
 
 def record_history(actor, asset_id, *, kind: str, done_on: str, result=None, report_date=None,
@@ -511,7 +506,7 @@ def record_history(actor, asset_id, *, kind: str, done_on: str, result=None, rep
     entry.update({name: value for name, value in optional.items() if value not in (None, "")})
     if entry.get("finding_class") is not None and str(entry["finding_class"]).isdigit():
         entry["finding_class"] = int(entry["finding_class"])
-    _check_with_engine(asset.type, history=[entry])
+    _parse_facts(asset.type, history=[entry])
     row = FacilityHistory(asset_id=asset.id, kind=kind, done_on=date.fromisoformat(done_on),
                           result=entry.get("result"), report_date=date.fromisoformat(report_date) if report_date else None,
                           finding_class=entry.get("finding_class"), quick_rating=entry.get("quick_rating"),
@@ -556,9 +551,7 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
     if errors:
         raise ValidationError(_("The event was not recorded."), errors)
     event = {"kind": kind, "start": start, **({"end": end} if end else {}), **measurements}
-    _check_with_engine(target_asset.type if target_asset else "reservoir", events=[event])
-    parsed = parse_request({"from": "2000-01-01", "to": "2000-01-01", "asset": {"type": "reservoir", "attributes": {}},
-                            "events": [event]}, table(), zone()).events[0]
+    parsed = _parse_facts(target_asset.type if target_asset else "reservoir", events=[event]).events[0]
     row = CalendarEvent(kind=kind, area_id=target_area.id if target_area else None,
                         asset_id=target_asset.id if target_asset else None, start_on=parsed.start, end_on=parsed.end,
                         start_at=parsed.start_at.astimezone(timezone.utc) if parsed.start_at else None,

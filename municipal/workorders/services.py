@@ -55,7 +55,7 @@ def may_see(actor, order: WorkOrder) -> bool:
     return any(area_path.startswith(p) for p in paths)
 
 
-def _require_supervisor_of(actor, asset: Asset) -> None:
+def require_supervisor_of(actor, asset: Asset) -> None:
     if not is_supervisor(actor):
         raise PermissionDenied(_("Only supervisors and administrators may do this."))
     paths = _area_paths(actor)
@@ -192,7 +192,7 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
         raise ValidationError(_("The work order was not created."), errors)
     # Findings and calendar rules make work on their own; people need the supervisor's rights.
     if source in ("manual", "citizen"):
-        _require_supervisor_of(actor, asset)
+        require_supervisor_of(actor, asset)
     user, team = _assignee(assignee_user_id, assignee_team_id, asset)
     template = _template(checklist_template_id, asset, kind)
     order = WorkOrder(
@@ -269,7 +269,7 @@ def update_work_order(actor, order_id, *, version, title: str, description: str,
     """Change what an open work order asks for. A stale `version` is a Conflict with the current state,
     so a second supervisor never overwrites what the first saved."""
     order = get_work_order(actor, order_id)
-    _require_supervisor_of(actor, order.asset)
+    require_supervisor_of(actor, order.asset)
     _check_version(order, version)
     if order.status not in states.OPEN:
         raise Conflict(_("A work order that is %(status)s cannot be changed.", status=_(states.STATUSES[order.status])),
@@ -333,7 +333,7 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
         raise ValidationError(_("Unknown action."), {"action": _("unknown")})
     _check_version(order, version)
     if spec.by == "supervisor":
-        _require_supervisor_of(actor, order.asset)
+        require_supervisor_of(actor, order.asset)
     elif not may_act(actor, order, spec):
         raise PermissionDenied(_("Only the assignee may do this."))
     try:

@@ -159,6 +159,7 @@ def test_a_supervisor_plan_makes_its_own_work(db, users, dam):
                                                              CalendarItem.status == "planned")).all()
     assert [i.due_on for i in items] == [date(2026, 6, 10), date(2026, 6, 17)]
     assert items[0].work_order.title == "放水设施启闭试验"
+    assert items[0].work_order.description == "来自主管为该设施制定的计划。"
     calendar.stop_plan(users["supervisor"], plan.id)
     calendar.materialise(at("2026-06-11"))
     db.session.commit()
