@@ -3,7 +3,8 @@
 Each item due in the period (superseded ones aside: another item took their place) counts once, as one of
   on_time      done on or before its due day
   late         done after its due day
-  missed       a calendar-bound item whose day passed undone; it stays missed even if the work was done later
+  missed       a calendar-bound item whose day passed undone; it stays missed even if the work was done later.
+               Also an earlier period of a standing obligation overtaken, undone, by a later period
   overdue      still planned although its day has passed (a standing obligation, or one not yet marked)
   not_yet_due  still planned, its day today or later
 The completion rate is (on_time + late) / due so far, where due so far leaves out the not yet due.

@@ -30,7 +30,7 @@ from ..workorders.models import WorkOrder
 from . import plans as plan_rules
 from .engine import DueItem, evaluate
 from .labels import kind_msgid
-from .models import CalendarEvent, CalendarItem, CalendarState, FacilityHistory, Plan
+from .models import OPEN_STATUSES, CalendarEvent, CalendarItem, CalendarState, FacilityHistory, Plan
 from .request import ATTRIBUTES, PreviewError, parse_request
 from .rules import RuleTable, Settings, build_settings, load_table
 
@@ -286,6 +286,7 @@ def materialise(now: datetime, asset_ids: list[int] | None = None, progress=None
                 progress(counts)
     if batch:
         _evaluate_batch(batch, now, day, counts)
+    counts["missed"] = _collapse_standing(day, asset_ids, now)
     counts["work_orders"] = _promote(day, asset_ids, now)
     return counts
 
@@ -362,6 +363,37 @@ def _promote(day: date, asset_ids: list[int] | None, now: datetime) -> int:
     for item in made:
         db.session.expire(item, ["work_order_id", "work_order", "status"])
     return len(orders)
+
+
+def _collapse_standing(day: date, asset_ids: list[int] | None, now: datetime) -> int:
+    """One open item per standing obligation. A bridge never inspected since 1966 owes one inspection now,
+    not one per period since: of the obligation's overdue periods the latest stays open, and the earlier ones
+    are missed, counted so in compliance, their work cancelled unless someone has started it."""
+    query = (sa.select(CalendarItem.id, CalendarItem.asset_id, CalendarItem.rule, CalendarItem.kind,
+                       CalendarItem.due_on, CalendarItem.work_order_id, WorkOrder.status)
+             .outerjoin(WorkOrder, WorkOrder.id == CalendarItem.work_order_id)
+             .where(CalendarItem.standing.is_(True), CalendarItem.status.in_(OPEN_STATUSES), CalendarItem.due_on < day)
+             .order_by(CalendarItem.asset_id, CalendarItem.rule, CalendarItem.kind, CalendarItem.due_on.desc()))
+    if asset_ids is not None:
+        query = query.where(CalendarItem.asset_id.in_(asset_ids))
+    latest, overtaken = set(), []
+    for row in db.session.execute(query):
+        obligation = (row.asset_id, row.rule, row.kind)
+        if obligation not in latest:
+            latest.add(obligation)
+        elif row.status in (None, "new", "assigned"):
+            overtaken.append(row)
+    if not overtaken:
+        return 0
+    ids = [row.id for row in overtaken]
+    for first in range(0, len(ids), work.ID_CHUNK):
+        db.session.execute(sa.update(CalendarItem).where(CalendarItem.id.in_(ids[first:first + work.ID_CHUNK]))
+                           .values(status="missed", closed_at=now, closed_on=day)
+                           .execution_options(synchronize_session=False))
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        reason = _("Missed: a later period of the same obligation is open and takes its place.")
+    work.cancel_many_by_system([row.work_order_id for row in overtaken if row.work_order_id is not None], reason)
+    return len(overtaken)
 
 
 def _supersede(asset_ids: list[int], current: set, day: date, now: datetime) -> None:

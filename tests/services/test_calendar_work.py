@@ -175,3 +175,29 @@ def test_a_road_s_chiefs_from_the_registry_give_their_patrols(db, make_asset):
     db.session.commit()
     assert counts["skipped"] == 0
     assert "chief_patrol" in set(db.session.scalars(sa.select(CalendarItem.kind).where(CalendarItem.asset_id == road.id)))
+
+
+def test_a_standing_obligation_never_met_owes_one_work_order_not_one_per_period(db, users, make_asset):
+    bridge = make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
+                        attributes={"regime": "JTG", "maint_level": "Ⅱ", "opening_date": "2000-03-01"})
+    calendar.materialise(at("2026-06-10"), asset_ids=[bridge.id])
+    db.session.commit()
+    items = db.session.scalars(sa.select(CalendarItem).where(CalendarItem.asset_id == bridge.id,
+                                                             CalendarItem.kind == "periodic_inspection",
+                                                             CalendarItem.due_on < date(2026, 6, 10))
+                               .order_by(CalendarItem.due_on)).all()
+    # Opened 2000: first inspection 2001, then every 3 years; none ever done.
+    assert [i.due_on.year for i in items] == [2001, 2004, 2007, 2010, 2013, 2016, 2019, 2022, 2025]
+    assert [i.status for i in items] == ["missed"] * 8 + ["planned"]
+    assert all(i.work_order_id is None for i in items[:-1]) and items[-1].work_order.status == "new"
+
+    # A year on, the 2025 one is still undone when the next period's day passes: it is missed in its turn,
+    # its work cancelled, and the open one is the latest.
+    calendar.materialise(at("2028-06-10"), asset_ids=[bridge.id])
+    db.session.commit()
+    db.session.expire_all()
+    open_items = db.session.scalars(sa.select(CalendarItem).where(
+        CalendarItem.asset_id == bridge.id, CalendarItem.kind == "periodic_inspection",
+        CalendarItem.status.in_(("scheduled", "planned")), CalendarItem.due_on < date(2028, 6, 10))).all()
+    assert [i.due_on.year for i in open_items] == [2028]
+    assert items[-1].status == "missed" and items[-1].work_order.status == "cancelled"
