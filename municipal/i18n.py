@@ -23,13 +23,24 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
 
 
+# Phones send few distinct Accept-Language headers: each is parsed once per process, not once per scan.
+_LOCALE_BY_HEADER: dict[str, str] = {}
+_LOCALE_BY_HEADER_MAX = 1000
+
+
 def anonymous_locale() -> str:
     """select_locale() for a request that carries no session and no user: the same answer, found
     without opening a session or loading a user (the public scan page is the busiest there is)."""
     chosen = request.args.get("lang")
     if chosen in LOCALES:
         return chosen
-    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+    header = request.headers.get("Accept-Language", "")
+    locale = _LOCALE_BY_HEADER.get(header)
+    if locale is None:
+        locale = request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+        if len(_LOCALE_BY_HEADER) < _LOCALE_BY_HEADER_MAX:
+            _LOCALE_BY_HEADER[header] = locale
+    return locale
 
 
 def surely_anonymous() -> bool:
@@ -48,15 +59,15 @@ def catalogue(locale: str) -> Translations:
 
 def translated_env(locale: str) -> jinja2.Environment:
     """A Jinja environment with the locale's catalogue built in, for pages rendered outside
-    Flask's template context: the app's templates, filters and globals. One per locale and process."""
+    Flask's template context: the app's templates and filters, but none of its globals (every render
+    copies them all, and these pages are given what they show). One per locale and process."""
     envs = current_app.extensions.setdefault("translated_jinja_envs", {})
     env = envs.get(locale)
     if env is None:
         app_env = current_app.jinja_env
         env = jinja2.Environment(loader=app_env.loader, autoescape=app_env.autoescape,
-                                 extensions=["jinja2.ext.i18n"])
+                                 auto_reload=app_env.auto_reload, extensions=["jinja2.ext.i18n"])
         env.filters.update(app_env.filters)
-        env.globals.update(app_env.globals)
         env.install_gettext_translations(catalogue(locale), newstyle=True)
         envs[locale] = env
     return env

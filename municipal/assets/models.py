@@ -114,8 +114,8 @@ class ScanLog(db.Model):
     the random token names the scan instead, for the position the phone sends later."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(sa.String(32), index=True)
-    code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("identity_code.id"), index=True)
+    token: Mapped[str] = mapped_column(sa.String(32))
+    code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("identity_code.id"))
     asset_id: Mapped[int | None] = mapped_column(sa.ForeignKey("asset.id"), index=True)
     scanned_text: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,6 @@
 """What a scanned or typed code refers to. Read-only."""
+import json
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -127,16 +129,42 @@ def public_card(text: str) -> PublicCard | None:
         canonical = codes.normalize(text, PREFIXES)
     except codes.CodeError:
         return None
-    # A connection of its own, not the session's: the session's bookkeeping costs more than the query.
-    with db.engine.connect() as connection:
-        rows = connection.execute(_CARD, {"code": canonical}).all()
+    rows = _card_rows(canonical)
     if not rows:
         return None
     row = rows[0]
-    persons = [CardPerson(r.role, r.level, r.person_name, r.position, r.river_chief_day)
+    persons = [CardPerson(r.role, r.level, r.person_name, r.position, bool(r.river_chief_day))
                for r in rows if r.person_id is not None]
     area = CardArea(row.area_name, row.area_name_en) if row.area_name is not None else None
+    attributes = json.loads(row.attributes) if isinstance(row.attributes, str) else row.attributes
     return PublicCard(
         CardCode(row.code_id, row.code), row.id, row.type, row.name, row.status, row.address, row.owner_unit,
-        row.maintenance_unit, row.attributes or {}, row.chainage_start_m, row.chainage_end_m, area, persons,
+        row.maintenance_unit, attributes or {}, row.chainage_start_m, row.chainage_end_m, area, persons,
     )
+
+
+_CardRow = namedtuple("_CardRow", [column.name for column in _CARD.selected_columns])
+
+
+def _card_rows(canonical: str) -> list:
+    """_CARD through the database driver itself: SQLAlchemy's execution and result layers cost more than
+    the query. The statement is compiled once per dialect; JSON and booleans are read back by the caller."""
+    engine = db.engine
+    compiled = _CARD_COMPILED.get(engine.dialect.name)
+    if compiled is None:
+        compiled = _CARD_COMPILED[engine.dialect.name] = _CARD.compile(dialect=engine.dialect)
+    params = compiled.construct_params({"code": canonical})
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(compiled.string, params)
+        rows = [_CardRow(*row) for row in cursor.fetchall()]
+        cursor.close()
+    finally:
+        connection.close()
+    return rows
+
+
+_CARD_COMPILED: dict = {}

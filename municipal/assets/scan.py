@@ -3,7 +3,8 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner
+from markupsafe import Markup
 
 from .. import i18n
 from ..errors import NotFound, ValidationError
@@ -11,17 +12,29 @@ from ..extensions import csrf, db
 from ..permissions import public
 from ..workorders import services as workorders
 from . import facts, history, qr, resolver, services
-from .types import TYPES
+from .types import N_, TYPES
 
 bp = Blueprint("scan", __name__)
 
 POSITION_TOKEN_MAX_AGE = 3600
 
+# The public card's fixed words, translated and escaped once per process and locale rather than on each scan.
+PUBLIC_WORDS = {
+    "district": N_("Jin'an District"),
+    "brand": N_("Jin'an municipal facilities"),
+    "sign_in": N_("Staff sign in"),
+    "persons": N_("Responsible persons"),
+    "report": N_("Report a problem"),
+    "hotline": N_("See a problem? Call the hotline"),
+    "quote": N_("Quote the code"),
+}
 
-def _position_signer() -> URLSafeTimedSerializer:
+
+def _position_signer() -> TimestampSigner:
+    # The scan's token is a plain random string: signed as it is, without a serializer's JSON and zlib.
     signer = current_app.extensions.get("scan_position_signer")
     if signer is None:
-        signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="scan-position")
+        signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="scan-position")
         current_app.extensions["scan_position_signer"] = signer
     return signer
 
@@ -56,8 +69,8 @@ def resolve(text: str):
         return redirect(request.full_path)
     asset = found.asset
     token = services.record_scan(found.code.id, asset.id if asset else None, text, current_user,
-                                 request.user_agent.string)
-    position_token = _position_signer().dumps(token)
+                                 request.headers.get("User-Agent", ""))
+    position_token = _position_signer().sign(token).decode()
     if found.kind == "revoked":
         return render_template("scan/revoked.html", found=found, position_token=position_token)
     if found.kind == "unbound":
@@ -71,13 +84,22 @@ def resolve(text: str):
 def _public_page(card: resolver.PublicCard, text: str, locale: str) -> str:
     """The citizen's card. Rendered without Flask's template context: it reads nothing from the
     session or the user, and skipping that work is most of what keeps the busiest page fast."""
-    token = services.record_scan(card.code.id, card.id, text, None, request.user_agent.string)
+    token = services.record_scan(card.code.id, card.id, text, None, request.headers.get("User-Agent", ""))
     gettext = i18n.catalogue(locale).ugettext
     return i18n.translated_env(locale).get_template("scan/public.html").render(
         card=card, kind=gettext(TYPES[card.type].label), rows=facts.facts(card, card.code.code, locale, gettext),
-        persons=facts.persons(card, gettext, phones=False), position_token=_position_signer().dumps(token),
-        locale=locale, html_lang=i18n.html_lang(locale), urls=_public_urls(), request_path=request.path,
+        persons=facts.persons(card, gettext, phones=False), position_token=_position_signer().sign(token).decode(),
+        words=_public_words(locale, gettext), hotline=current_app.config["HOTLINE"], locale=locale,
+        html_lang=i18n.html_lang(locale), urls=_public_urls(), request_path=request.path,
     )
+
+
+def _public_words(locale: str, gettext) -> dict:
+    cache = current_app.extensions.setdefault("public_card_words", {})
+    words = cache.get(locale)
+    if words is None:
+        words = cache[locale] = {name: Markup.escape(gettext(msgid)) for name, msgid in PUBLIC_WORDS.items()}
+    return words
 
 
 def _public_urls() -> dict:
@@ -100,7 +122,7 @@ def _public_urls() -> dict:
 def scan_position():
     data = request.get_json(silent=True) or {}
     try:
-        scan_token = _position_signer().loads(data.get("token", ""), max_age=POSITION_TOKEN_MAX_AGE)
+        scan_token = _position_signer().unsign(str(data.get("token", "")), max_age=POSITION_TOKEN_MAX_AGE).decode()
     except BadSignature:
         raise ValidationError(_("The scan token is not valid or has expired."), {"token": _("invalid")}) from None
     services.record_scan_position(scan_token, data.get("lon"), data.get("lat"), data.get("accuracy"))
