@@ -210,6 +210,7 @@ def seed_demo():
                 # Nothing is committed: the app context's teardown rolls the whole demo back.
                 raise click.ClickException(f"{data['type']} {data['name']}: {error.message} {error.fields}")
     new_work = ensure_work(actor)
+    ensure_history(actor, random.Random(SEED))
     db.session.commit()
     by_type = Counter(data["type"] for data in missing)
     click.echo(f"Created {new_areas} areas, {len(new_users)} users, {int(new_team)} teams, {len(missing)} facilities "
@@ -316,6 +317,57 @@ def ensure_work(actor) -> int:
                           assignee_user_id=crew.id if assignee == "crew" and crew else None,
                           assignee_team_id=team.id if assignee == "team" and team else None)
         made += 1
+    return made
+
+
+# Demo facilities whose records are left behind on purpose, so the calendar shows what an overdue
+# appraisal and a 三类 dam look like; the others have kept up with their appraisals and tests.
+OVERDUE_APPRAISAL = "鹤林水库"
+THIRD_CLASS_DAM = "日溪水库"
+
+
+def ensure_history(actor, rng: random.Random) -> int:
+    """The appraisals and periodic tests a real district has on file, dated back from today. Without them
+    every old dam and bridge would owe its first appraisal since the 1960s, and the demo board would open
+    on decades of overdue work. Only on demo facilities without any history."""
+    from datetime import date
+
+    from .assets.models import Asset
+    from .calendar.models import FacilityHistory
+    from .calendar.services import record_history
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(FacilityHistory)):
+        return 0
+    today = date.today()
+
+    def ago(min_days: int, max_days: int) -> str:
+        return (today - timedelta(days=rng.randint(min_days, max_days))).isoformat()
+
+    made = 0
+    for asset in db.session.scalars(sa.select(Asset).where(Asset.is_demo, Asset.type.in_(("reservoir", "bridge")))
+                                    .order_by(Asset.id)):
+        attributes = asset.attributes
+        entries = []
+        if asset.type == "reservoir":
+            impounded = date.fromisoformat(attributes["first_impoundment_operation"])
+            first = min(impounded.replace(year=impounded.year + 4), today - timedelta(days=400))
+            # 一类 throughout: a 二类 result, or a change of class, brings tasks of its own, which the
+            # demo shows on the one 三类 dam only.
+            entries.append(("first_safety_appraisal", first.isoformat(), "一类"))
+            if asset.name == OVERDUE_APPRAISAL:
+                entries.append(("periodic_safety_appraisal", ago(12 * 365, 12 * 365), "一类"))
+            elif asset.name == THIRD_CLASS_DAM:
+                entries.append(("periodic_safety_appraisal", ago(3 * 365, 4 * 365), "三类"))
+            elif first < today - timedelta(days=6 * 365):
+                entries.append(("periodic_safety_appraisal", ago(365, 5 * 365), "一类"))
+        elif attributes.get("regime") == "JTG":
+            entries.append(("periodic_inspection", ago(60, 700), None))
+        else:
+            entries.append(("regular_periodic_test", ago(30, 300), None))
+            entries.append(("structural_periodic_test", ago(365, 8 * 365), None))
+        for kind, done_on, result in entries:
+            record_history(actor, asset.id, kind=kind, done_on=done_on, result=result)
+            made += 1
     return made
 
 

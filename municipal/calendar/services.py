@@ -131,6 +131,16 @@ def facts_for(assets: list[Asset], since: date) -> dict[int, Facts]:
 
 def engine_request(asset: Asset, facts: Facts, start: date, end: date, as_of: date) -> dict:
     """The preview request for a stored facility: the engine's own input shape."""
+    return {
+        "profile": current_app.config.get("CALENDAR_PROFILE", "fujian"),
+        "as_of": as_of.isoformat(), "from": start.isoformat(), "to": end.isoformat(),
+        "asset": {"type": asset.type, "attributes": _engine_attributes(asset)},
+        "history": _history_dicts(facts.history), "events": [_event_dict(e) for e in facts.events],
+    }
+
+
+def _engine_attributes(asset: Asset) -> dict:
+    """The facility's attributes that the rules read, under the engine's names."""
     known = ATTRIBUTES.get(asset.type, {})
     attributes = {name: value for name, value in (asset.attributes or {}).items()
                   if name in known and value not in (None, "")}
@@ -138,12 +148,7 @@ def engine_request(asset: Asset, facts: Facts, start: date, end: date, as_of: da
         chiefs = derived_values(asset.type, asset.attributes or {}, asset.persons).get("chiefs", [])
         # Road chiefs have no river-chief day: the rules refuse the flag on them.
         attributes["chiefs"] = chiefs if asset.type == "river_segment" else [{"level": c["level"]} for c in chiefs]
-    return {
-        "profile": current_app.config.get("CALENDAR_PROFILE", "fujian"),
-        "as_of": as_of.isoformat(), "from": start.isoformat(), "to": end.isoformat(),
-        "asset": {"type": asset.type, "attributes": attributes},
-        "history": _history_dicts(facts.history), "events": [_event_dict(e) for e in facts.events],
-    }
+    return attributes
 
 
 def evaluate_facility(asset: Asset, facts: Facts, start: date, end: date, as_of: date):
@@ -513,11 +518,14 @@ def _asset_for_supervisor(actor, asset_id) -> Asset:
     return asset
 
 
-def _parse_facts(asset_type: str, history: list | None = None, events: list | None = None):
+def _parse_facts(asset: Asset | None, history: list | None = None, events: list | None = None):
     """The recorded facts as the engine's own parser reads them, so they are exactly what the rules can use;
-    ValidationError names each field it refuses."""
+    ValidationError names each field it refuses. Read with the facility's own attributes (a bridge's rules
+    need its regime); an event for an area is read as a reservoir's."""
     day = date(2000, 1, 1).isoformat()
-    probe = {"from": day, "to": day, "asset": {"type": asset_type, "attributes": {}},
+    subject = ({"type": asset.type, "attributes": _engine_attributes(asset)} if asset is not None
+               else {"type": "reservoir", "attributes": {}})
+    probe = {"from": day, "to": day, "asset": subject,
              "history": history or [], "events": events or []}
     try:
         return parse_request(probe, table(), zone())
@@ -538,7 +546,7 @@ def record_history(actor, asset_id, *, kind: str, done_on: str, result=None, rep
     entry.update({name: value for name, value in optional.items() if value not in (None, "")})
     if entry.get("finding_class") is not None and str(entry["finding_class"]).isdigit():
         entry["finding_class"] = int(entry["finding_class"])
-    _parse_facts(asset.type, history=[entry])
+    _parse_facts(asset, history=[entry])
     row = FacilityHistory(asset_id=asset.id, kind=kind, done_on=date.fromisoformat(done_on),
                           result=entry.get("result"), report_date=date.fromisoformat(report_date) if report_date else None,
                           finding_class=entry.get("finding_class"), quick_rating=entry.get("quick_rating"),
@@ -583,7 +591,7 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
     if errors:
         raise ValidationError(_("The event was not recorded."), errors)
     event = {"kind": kind, "start": start, **({"end": end} if end else {}), **measurements}
-    parsed = _parse_facts(target_asset.type if target_asset else "reservoir", events=[event]).events[0]
+    parsed = _parse_facts(target_asset, events=[event]).events[0]
     row = CalendarEvent(kind=kind, area_id=target_area.id if target_area else None,
                         asset_id=target_asset.id if target_asset else None, start_on=parsed.start, end_on=parsed.end,
                         start_at=parsed.start_at.astimezone(timezone.utc) if parsed.start_at else None,

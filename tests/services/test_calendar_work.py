@@ -201,3 +201,16 @@ def test_a_standing_obligation_never_met_owes_one_work_order_not_one_per_period(
         CalendarItem.status.in_(("scheduled", "planned")), CalendarItem.due_on < date(2028, 6, 10))).all()
     assert [i.due_on.year for i in open_items] == [2028]
     assert items[-1].status == "missed" and items[-1].work_order.status == "cancelled"
+
+
+def test_a_bridge_s_inspection_is_recorded_and_moves_its_next_one(db, users, make_asset):
+    bridge = make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
+                        attributes={"regime": "JTG", "maint_level": "Ⅱ", "opening_date": "2000-03-01"})
+    calendar.record_history(users["supervisor"], bridge.id, kind="periodic_inspection", done_on="2025-05-10")
+    calendar.materialise(at("2026-06-10"), asset_ids=[bridge.id])
+    db.session.commit()
+    open_items = db.session.scalars(sa.select(CalendarItem.due_on).where(
+        CalendarItem.asset_id == bridge.id, CalendarItem.kind == "periodic_inspection",
+        CalendarItem.status.in_(("scheduled", "planned")))).all()
+    # Without the record, the 2025-03-01 inspection would be open and overdue.
+    assert all(due >= date(2028, 5, 10) for due in open_items)
