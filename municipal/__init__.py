@@ -17,6 +17,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .config import load_config
 
     load_config(app, config)
+    from .db import IdIntegerConverter
+
+    app.url_map.converters["int"] = IdIntegerConverter
     _init_extensions(app)
     _register_blueprints(app)
     from .errors import register_error_handlers

@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.routing import IntegerConverter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -15,6 +16,27 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Ids are 32-bit integers on PostgreSQL; a larger number in a URL or a form must read as "no such row",
+# not reach the database and fail there.
+MAX_ID = 2**31 - 1
+
+
+def as_id(value) -> int | None:
+    """A row id from user input (a string or an int), or None when it cannot be one."""
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
+class IdIntegerConverter(IntegerConverter):
+    """<int:…> in every route stops at MAX_ID: a larger number is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def utcnow() -> datetime:

@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from ..errors import DomainError
+from ..db import as_id
 from ..extensions import db
 from ..permissions import roles
 from . import printing, queries
@@ -15,7 +16,7 @@ bp = Blueprint("labels", __name__)
 def _selection_from(values):
     filters = queries.Filters(type=values.get("type", ""), area=values.get("area", ""),
                               status=values.get("status", ""), q=values.get("q", ""))
-    ids = [int(i) for i in values.getlist("ids") if i.isdigit()]
+    ids = [i for i in map(as_id, values.getlist("ids")) if i is not None]
     code_texts = [c for c in values.get("codes", "").replace(",", " ").split() if c]
     return filters, ids, code_texts
 

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import diff, pending_changes, record, snapshot
-from ..db import utcnow
+from ..db import as_id, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from . import codes, scanlog
@@ -139,6 +139,9 @@ def clean_asset(data: dict, existing: Asset | None = None, area_lookup=find_area
             if value is not None and not asset_type.linear:
                 errors[key] = _("only linear facilities (pipes, rivers, roads) have a chainage")
             out.values[key + "_m"] = value
+    start, end = out.values.get("chainage_start_m"), out.values.get("chainage_end_m")
+    if start is not None and end is not None and end < start and "chainage_end" not in errors:
+        errors["chainage_end"] = _("must not come before the start")
 
     if "in_service_on" in data:
         try:
@@ -244,7 +247,7 @@ def check_version(asset: Asset, version) -> None:
 
 
 def get_asset(asset_id) -> Asset:
-    asset = db.session.get(Asset, asset_id)
+    asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
     if asset is None:
         raise NotFound(_("There is no facility %(id)s.", id=asset_id))
     return asset

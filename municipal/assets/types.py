@@ -290,7 +290,12 @@ def parse_chainage(text) -> float | None:
     try:
         if "+" in value:
             km, metres = value.split("+", 1)
-            return int(km) * 1000 + float(metres)
-        return float(value)
+            metres_total = int(km) * 1000 + float(metres)
+        else:
+            metres_total = float(value)
     except (ValueError, OverflowError):
         raise Invalid(N_("is not a chainage like K1+250: %(value)s"), value=text) from None
+    # float() reads "inf", "nan" and "-5" too: none of them is a place along a line.
+    if not math.isfinite(metres_total) or metres_total < 0:
+        raise Invalid(N_("is not a chainage like K1+250: %(value)s"), value=text)
+    return metres_total

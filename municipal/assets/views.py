@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import DomainError, ValidationError
+from ..db import as_id
 from ..extensions import db
 from ..permissions import roles, signed_in
 from . import history, photos, queries, services
@@ -39,7 +40,7 @@ def home():
 def index():
     filters = _filters()
     try:
-        after = int(request.args["after"]) if request.args.get("after") else None
+        after = as_id(request.args["after"]) if request.args.get("after") else None
     except ValueError:
         after = None
     rows, next_after = queries.page(filters, after, current_app.config["PAGE_SIZE"])
@@ -183,7 +184,7 @@ def bind(text: str):
 def _find_asset(ref: str):
     ref = ref.strip()
     if ref.isdigit():
-        return services.get_asset(int(ref))
+        return services.get_asset(ref)
     code = services.get_code(ref)
     if code.asset is None:
         raise ValidationError(_("Code %(code)s is not bound to a facility.", code=code.code),

@@ -13,6 +13,7 @@ from ..assets.services import find_area
 from ..assets.types import TYPES
 from ..auth.models import Team
 from ..errors import ValidationError
+from ..db import as_id
 from ..extensions import db
 from ..workorders.models import WorkOrder
 from .labels import STANDINGS
@@ -21,7 +22,6 @@ from .models import OPEN_STATUSES, CalendarItem
 # Counted items: superseded ones were replaced by another item and are nobody's obligation any more.
 LIVE = ("scheduled", "planned", "done", "missed")
 MAX_PERIOD_DAYS = 3 * 366
-MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def parse_filters(args) -> Filters:
 def _number(text: str, field: str, errors: dict) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+    if as_id(text) is None:
         errors[field] = _("must be a number")
         return None
     return int(text)

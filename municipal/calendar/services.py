@@ -23,6 +23,7 @@ from ..assets.models import Area, Asset
 from ..assets.types import derived as derived_values
 from ..audit.services import record
 from ..errors import NotFound, PermissionDenied, ValidationError
+from ..db import as_id
 from ..extensions import db
 from ..workorders import services as work
 from ..workorders import states
@@ -219,7 +220,7 @@ def create_plan(actor, asset_id, *, title: str, every, unit: str, weekdays: str 
 
 
 def stop_plan(actor, plan_id) -> Plan:
-    plan = db.session.get(Plan, plan_id) if str(plan_id).isdigit() else None
+    plan = db.session.get(Plan, as_id(plan_id)) if as_id(plan_id) else None
     if plan is None:
         raise NotFound(_("There is no such plan."))
     _asset_for_supervisor(actor, plan.asset_id)
@@ -511,7 +512,7 @@ def mark_missed(now: datetime) -> int:
 
 
 def _asset_for_supervisor(actor, asset_id) -> Asset:
-    asset = db.session.get(Asset, int(asset_id)) if str(asset_id).isdigit() else None
+    asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
     if asset is None:
         raise NotFound(_("There is no facility %(id)s.", id=asset_id))
     work.require_supervisor_of(actor, asset)
@@ -567,12 +568,12 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
     errors = {}
     target_area = target_asset = None
     if asset_id not in (None, ""):
-        if not str(asset_id).isdigit() or db.session.get(Asset, int(asset_id)) is None:
+        if not as_id(asset_id) or db.session.get(Asset, as_id(asset_id)) is None:
             raise ValidationError(_("The event was not recorded."), {"asset": _("no such facility")})
         target_asset = _asset_for_supervisor(actor, asset_id)
     elif area:
         target_area = db.session.scalar(sa.select(Area).where(Area.code == area)) or (
-            db.session.get(Area, int(area)) if str(area).isdigit() else None)
+            db.session.get(Area, as_id(area)) if as_id(area) else None)
         if target_area is None:
             errors["area"] = _("unknown area")
     else:

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..assets import queries, resolver
 from ..errors import DomainError, NotFound
+from ..db import as_id
 from ..extensions import db
 from ..permissions import public, roles
 from . import services
@@ -78,7 +79,7 @@ def status():
 
 def _after() -> int | None:
     value = request.args.get("after", "")
-    return int(value) if value.isdigit() else None
+    return as_id(value)
 
 
 @bp.route("/reports/triage")

@@ -8,6 +8,7 @@ from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from ..errors import ValidationError
+from ..db import as_id
 from ..extensions import db
 from ..permissions import signed_in
 from . import services
@@ -42,7 +43,7 @@ def _before_arg() -> int | None:
     value = request.args.get("before", "")
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
+    if as_id(value) is None:
         raise ValidationError(_("Some fields are not valid."), {"before": _("Must be a positive whole number.")})
     return int(value)
 

@@ -19,7 +19,7 @@ from .. import media
 from ..assets.models import Area, Asset
 from ..audit.services import record, record_many
 from ..auth.models import Team, User, team_member, user_area
-from ..db import utcnow
+from ..db import as_id, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from ..notify.services import notify
@@ -153,11 +153,10 @@ def _assignee(user_id, team_id, asset: Asset) -> tuple[User | None, Team | None]
 
 
 def _int(value, field: str, errors: dict) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    number = as_id(value)
+    if number is None:
         errors[field] = _("must be a number")
-        return None
+    return number
 
 
 def may_act(actor, order: WorkOrder, action: states.Action) -> bool:
@@ -172,7 +171,7 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
                       assignee_team_id=None, checklist_template_id=None, citizen_report_id=None,
                       parent_id=None) -> WorkOrder:
     errors = {}
-    asset = db.session.get(Asset, asset_id) if str(asset_id or "").isdigit() else None
+    asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
     if asset is None:
         errors["asset"] = _("no such facility")
     if kind not in states.KINDS:
@@ -257,7 +256,7 @@ def _template(template_id, asset: Asset, kind: str) -> ChecklistTemplate | None:
         return checklists.template_for(asset.type, kind)
     if template_id == NO_CHECKLIST:
         return None
-    template = db.session.get(ChecklistTemplate, int(template_id)) if str(template_id).isdigit() else None
+    template = db.session.get(ChecklistTemplate, as_id(template_id)) if as_id(template_id) else None
     if template is None or not template.active or template.asset_type not in (asset.type, "*"):
         raise ValidationError(_("The work order was not created."),
                               {"checklist_template": _("not a current checklist for this type of facility")})

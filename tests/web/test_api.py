@@ -464,3 +464,26 @@ def test_docs_page_lists_every_operation_for_a_signed_in_user(client, users):
     assert "<script" not in html and "//cdn" not in html
     for text in ("/api/v1/assets/by-code/{code}", "PATCH", "AssetCreate", "Find facilities", "/api/v1/openapi.json"):
         assert text in html, text
+
+
+@pytest.mark.parametrize("start,end,field", [
+    ("1e999", 1780, "chainage_start"), ("nan", 1780, "chainage_start"), ("-5", 1780, "chainage_start"),
+    ("K5+000", "K1+000", "chainage_end"),
+])
+def test_a_chainage_that_is_no_place_on_the_line_is_refused_by_name(client, bearer, db, area, start, end, field):
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Asset))
+    response = client.post("/api/v1/assets", headers=bearer(), json={
+        "type": "water_pipe", "name": "福新路给水管", "area": area.code, "attributes": {"diameter_mm": 600},
+        "geometry": LINE, "chainage_start": start, "chainage_end": end})
+    assert response.status_code == 422 and list(response.get_json()["error"]["fields"]) == [field]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Asset)) == before
+
+
+def test_ids_beyond_what_the_database_holds_are_not_found_not_errors(client, login, bearer, make_asset):
+    make_asset()
+    login("supervisor")
+    huge = "99999999999999999999"
+    assert client.get(f"/assets/{huge}").status_code == 404
+    assert client.get(f"/assets?after={huge}").status_code == 200
+    assert client.get(f"/labels?ids={huge}").status_code == 200
+    assert client.get(f"/api/v1/assets/{huge}", headers=bearer("viewer")).status_code == 404
