@@ -18,6 +18,7 @@ EVENT_LABELS = {
     "issued": _l("code issued"),
     "bound": _l("code bound"),
     "revoked": _l("code revoked"),
+    "printed": _l("label printed"),
     "scan": _l("scanned"),
 }
 

@@ -102,14 +102,19 @@ def export_assets(file_format, out, asset_type, area, headers):
               help="The PDF to write.")
 @click.option("--type", "asset_type", type=click.Choice(sorted(TYPES)), help="Only facilities of this type.")
 @click.option("--area", default="", help="Only facilities in this area or the areas within it (its code or name).")
-@click.option("--codes", default="", help="Only these codes, separated by commas.")
+@click.option("--codes", default="", help="Only these codes, separated by commas; unbound ones print as labels "
+              "of facilities to be registered.")
+@click.option("--new", "new_codes", type=click.IntRange(1, 10000),
+              help="Issue this many new unbound codes of --type and print their labels (stock for crews).")
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="sheet", show_default=True,
               help="sheet: A4 sheet of small labels; nameplate: outdoor nameplate, one per page.")
 @click.option("--user", "username", help="Who prints: recorded with the print batch. Default: the first admin.")
 @with_appcontext
-def labels(out, asset_type, area, codes, preset, username):
+def labels(out, asset_type, area, codes, preset, new_codes, username):
     """Print labels for the selected facilities as a PDF, recorded as a print batch."""
     user = _acting_user(username)
+    if new_codes and not asset_type:
+        fail(_("--new needs --type: the type of facility the new codes are for."))
     code_texts = [c.strip() for c in codes.split(",") if c.strip()]
     filters = queries.Filters(type=asset_type or "", area=area)
 
@@ -118,9 +123,13 @@ def labels(out, asset_type, area, codes, preset, username):
             click.echo(_("%(done)s of %(total)s labels drawn…", done=done, total=total), err=True)
 
     try:
-        query = printing.select_for_labels(filters, code_texts=code_texts)
-        pdf, batch_id = printing.print_labels(
-            user, query, preset, f"cli type={asset_type or ''} area={area} codes={codes}", progress=progress)
+        if new_codes:
+            pdf, batch_id = printing.print_new_codes(user, asset_type, new_codes, preset, progress=progress)
+        else:
+            query = printing.select_for_labels(filters, code_texts=code_texts)
+            pdf, batch_id = printing.print_labels(
+                user, query, preset, f"cli type={asset_type or ''} area={area} codes={codes}", progress=progress,
+                unbound=printing.unbound_codes(code_texts))
         out.write_bytes(pdf)
         db.session.commit()
     except DomainError as error:

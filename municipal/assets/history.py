@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from .models import Asset, CodeEvent, ScanLog
+from .models import Asset, CodeEvent, IdentityCode, ScanLog
 
 
 @dataclass
@@ -37,9 +37,11 @@ def recent(asset: Asset, limit: int = 15) -> list[Event]:
 
 
 def code_history(asset: Asset) -> list[CodeEvent]:
-    """Every code event of the facility, oldest first: the full identity history."""
+    """Every event of the facility's codes, oldest first, from each code's issue and printing on: the full
+    identity history."""
+    its_codes = sa.select(IdentityCode.id).where(IdentityCode.asset_id == asset.id)
     return list(db.session.scalars(
-        sa.select(CodeEvent).where(CodeEvent.asset_id == asset.id)
+        sa.select(CodeEvent).where(sa.or_(CodeEvent.asset_id == asset.id, CodeEvent.code_id.in_(its_codes)))
         .options(joinedload(CodeEvent.code), joinedload(CodeEvent.user))
         .order_by(CodeEvent.at, CodeEvent.id)
     ))

@@ -32,7 +32,8 @@ def index():
             query = printing.select_for_labels(filters, ids, code_texts)
             selection = request.form.to_dict(flat=False)
             selection.pop("csrf_token", None)
-            pdf, batch_id = printing.print_labels(current_user, query, preset, str(selection))
+            pdf, batch_id = printing.print_labels(current_user, query, preset, str(selection),
+                                                  unbound=printing.unbound_codes(code_texts))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -45,10 +46,29 @@ def index():
     count = None
     if ids or code_texts or any(vars(filters).values()):
         try:
-            count = len(printing.label_items(printing.select_for_labels(filters, ids, code_texts)))
+            count = (len(printing.label_items(printing.select_for_labels(filters, ids, code_texts)))
+                     + len(printing.unbound_codes(code_texts)))
         except DomainError as error:
             return render_template("assets/labels.html", filters=filters, ids=ids, codes=" ".join(code_texts),
                                    preset=preset, presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=error,
                                    count=None), error.status
     return render_template("assets/labels.html", filters=filters, ids=ids, codes=" ".join(code_texts), preset=preset,
                            presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=None, count=count)
+
+
+@bp.route("/labels/new-codes", methods=["POST"])
+@roles("admin", "supervisor")
+def new_codes():
+    """Labels for new, unbound codes: stock a crew fixes to facilities not yet registered."""
+    preset = request.form.get("preset", "sheet")
+    try:
+        pdf, batch_id = printing.print_new_codes(current_user, request.form.get("type", ""),
+                                                 request.form.get("count", ""), preset)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("assets/labels.html", filters=queries.Filters(), ids=[], codes="", preset=preset,
+                               presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=error,
+                               count=None), error.status
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="new-codes-{preset}-{batch_id}.pdf"'})

@@ -10,7 +10,7 @@ from ..extensions import db
 from . import qr, queries, services
 from .labels import PRESETS, LabelItem, render_labels
 from .models import Asset, IdentityCode
-from .types import TYPES
+from .types import PREFIXES, TYPES
 
 MAX_LABELS = 5000
 
@@ -53,8 +53,25 @@ def label_items(query) -> list[tuple[int, LabelItem]]:
     ]
 
 
-def print_labels(actor, query, preset: str, selection: str, progress=None) -> tuple[bytes, int]:
-    """The label PDF for the facilities `query` selects, recorded as a print batch.
+def unbound_codes(code_texts: list[str]) -> list[IdentityCode]:
+    """The codes among `code_texts` not yet bound: printed ahead, bound when a crew first scans them."""
+    canonical = [services.parse_code(text, "codes") for text in code_texts]
+    return list(db.session.scalars(sa.select(IdentityCode).where(IdentityCode.code.in_(canonical),
+                                                                 IdentityCode.status == "unbound")
+                                   .order_by(IdentityCode.code)))
+
+
+def _blank_items(codes: list[IdentityCode]) -> list[tuple[int, LabelItem]]:
+    public_url = current_app.config["PUBLIC_URL"]
+    return [(code.id, LabelItem(code=code.code, url=qr.qr_url(public_url, code.code),
+                                name=_("Facility to be registered"), type_label=_(TYPES[PREFIXES[code.prefix]].label)))
+            for code in codes]
+
+
+def print_labels(actor, query, preset: str, selection: str, progress=None,
+                 unbound: list[IdentityCode] = ()) -> tuple[bytes, int]:
+    """The label PDF for the facilities `query` selects (None: none) and for the `unbound` codes, recorded
+    as a print batch.
 
     Returns (pdf, batch id). Raises ValidationError for an unknown preset or an empty selection.
     """
@@ -63,10 +80,25 @@ def print_labels(actor, query, preset: str, selection: str, progress=None) -> tu
                                 preset=preset, presets=", ".join(PRESETS)), {"preset": _("unknown")})
     # Labels are public signage in the district: always Chinese, whoever prints them.
     with force_locale("zh"):
-        items = label_items(query)
+        items = (label_items(query) if query is not None else []) + _blank_items(list(unbound))
+        if len(items) > MAX_LABELS:
+            raise ValidationError(_("At most %(n)s labels per print run; narrow the selection.", n=MAX_LABELS),
+                                  {"selection": _("too many")})
         if items:
             pdf = render_labels([item for _id, item in items], preset, progress=progress)
     if not items:
         raise ValidationError(_("No facility with a bound code matches the selection."), {"selection": _("empty")})
     batch = services.record_print_batch(actor, preset, [code_id for code_id, _item in items], selection)
     return pdf, batch.id
+
+
+def print_new_codes(actor, type_key: str, count, preset: str, progress=None) -> tuple[bytes, int]:
+    """Issue `count` new unbound codes of a type and print their labels: stock for crews to fix to
+    facilities not yet registered, bound on the spot by the first scan."""
+    try:
+        count = int(count)
+    except (TypeError, ValueError):
+        raise ValidationError(_("Between 1 and 10000 codes at a time."), {"count": _("must be a number")}) from None
+    codes = services.issue_codes(actor, type_key, count)
+    return print_labels(actor, None, preset, f"new codes type={type_key} count={count}", progress=progress,
+                        unbound=codes)

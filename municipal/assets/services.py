@@ -403,4 +403,7 @@ def record_print_batch(actor, preset: str, code_ids: list[int], selection: str) 
     db.session.add(batch)
     db.session.flush()
     db.session.execute(sa.insert(PrintBatchItem), [{"batch_id": batch.id, "code_id": c} for c in code_ids])
+    # In each code's own history too, where a facility's page shows it.
+    db.session.execute(sa.insert(CodeEvent), [{"code_id": c, "action": "printed", "at": batch.created_at or utcnow(),
+                                               "user_id": batch.user_id, "note": f"#{batch.id}"} for c in code_ids])
     return batch

@@ -3,6 +3,7 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from municipal.assets import services
@@ -172,3 +173,20 @@ def test_revoking_a_damaged_label_binds_a_replacement(client, db, make_asset, lo
     assert services.get_code(old).replaced_by.code == fresh.code.code
     page = client.get(f"/assets/{asset.id}").get_data(as_text=True)
     assert old in page and fresh.code.code in page
+
+
+def test_a_supervisor_prints_labels_for_new_codes_from_the_labels_page(client, db, login):
+    from municipal.assets.models import IdentityCode, PrintBatch
+
+    login("supervisor")
+    token = csrf_token(client, "/labels")
+    refused = client.post("/labels/new-codes", data={"type": "manhole", "count": "many", "csrf_token": token})
+    assert refused.status_code == 422 and "1 至 10000" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IdentityCode)) == 0
+    response = client.post("/labels/new-codes", data={"type": "manhole", "count": "4", "preset": "sheet",
+                                                      "csrf_token": token})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IdentityCode)
+                             .where(IdentityCode.status == "unbound")) == 4
+    assert db.session.scalar(sa.select(PrintBatch.label_count)) == 4
