@@ -17,4 +17,9 @@ bash scripts/prepare.sh
 .venv/bin/municipal jobs run calendar
 echo
 echo "Starting on http://127.0.0.1:$port (Ctrl-C stops it)"
+if [[ -n "${MUNICIPAL_DEMO_PASSWORD:-}" ]]; then
+  echo "Sign in as admin, supervisor, crew or viewer with the password in MUNICIPAL_DEMO_PASSWORD."
+else
+  echo "Sign in as admin, supervisor, crew or viewer with the password municipal-demo."
+fi
 exec .venv/bin/municipal run --host 127.0.0.1 --port "$port"

@@ -61,6 +61,8 @@ def resolve(text: str):
     staff = current_user.is_authenticated
     found = resolver.resolve(text)
     if found.kind in ("mistyped", "malformed", "unknown"):
+        # Logged too: a code that keeps being mistyped is a worn or misprinted label.
+        services.record_scan(None, None, text, current_user, request.headers.get("User-Agent", ""))
         return render_template("scan/not_found.html", found=found), 404
     if found.kind == "found" and not staff:
         card = resolver.public_card(text)

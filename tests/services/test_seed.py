@@ -115,3 +115,18 @@ def test_the_demo_calendar_opens_on_a_few_overdue_obligations_not_decades_of_the
     assert all(due >= today - timedelta(days=7 * 365) for due in db.session.scalars(
         sa.select(CalendarItem.due_on).where(CalendarItem.standing.is_(True),
                                              CalendarItem.status.in_(("scheduled", "planned")))))
+
+
+def test_the_demo_reservoirs_nameplates_scan_to_their_cards(app, db, seeded, tmp_path):
+    from municipal.assets.qr import qr_url
+    from tests.services.test_label_cli import decoded_urls
+
+    out = tmp_path / "plates.pdf"
+    result = app.test_cli_runner().invoke(args=["labels", "--out", str(out), "--type", "reservoir",
+                                                "--preset", "nameplate"])
+    assert result.exit_code == 0, result.output
+    reservoirs = db.session.scalars(sa.select(Asset).where(Asset.type == "reservoir")).all()
+    urls = decoded_urls(out)
+    assert sorted(urls) == sorted(qr_url(app.config["PUBLIC_URL"], r.code.code) for r in reservoirs)
+    card = app.test_client().get(urls[0].replace(app.config["PUBLIC_URL"], ""))
+    assert card.status_code == 200 and "12345" in card.get_data(as_text=True)

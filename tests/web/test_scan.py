@@ -52,9 +52,11 @@ def test_a_mistyped_code_suggests_the_existing_one(client, make_asset):
     assert code in page
 
 
-def test_unknown_and_malformed_codes_get_a_friendly_404(client, db):
+def test_unknown_and_malformed_codes_get_a_friendly_404_and_are_logged(client, db):
     assert client.get("/A/HELLO").status_code == 404
     assert client.get("/A/RSV-00000-0").status_code == 404
+    assert [(scan.scanned_text, scan.code_id, scan.asset_id) for scan in scans(db)] == [
+        ("HELLO", None, None), ("RSV-00000-0", None, None)]
 
 
 def test_a_revoked_code_points_to_its_replacement(client, db, make_asset, users):
