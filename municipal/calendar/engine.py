@@ -96,14 +96,15 @@ def due_items(asset_type: str, attributes: dict, history, events, start: date, e
     return evaluate(request, settings, table or load_table())[0]
 
 
-def evaluate(request: PreviewRequest, settings: Settings, table: RuleTable):
-    """(items, flags, derived) for a parsed request."""
+def evaluate(request: PreviewRequest, settings: Settings, table: RuleTable, schedules=None):
+    """(items, flags, derived) for a parsed request; with `schedules`, only the rules of those schedules."""
     context = _Context(table=table, settings=settings, asset_type=request.asset_type,
                        attributes=request.attributes, history=request.history, events=request.events,
                        start=request.start, end=request.end, as_of=request.as_of, profile=request.profile)
     instances = []
     for schedule, rules in _by_schedule(table.for_asset(request.asset_type)).items():
-        instances += EVALUATORS[schedule](context, rules)
+        if schedules is None or schedule in schedules:
+            instances += EVALUATORS[schedule](context, rules)
     items = _finish(context, instances, request.kinds)
     return items, sorted(context.flags), _derived(context)
 

@@ -42,6 +42,10 @@ PATROL_LEAD_DAYS = 7
 PREPARED_LEAD_DAYS = 60
 PREPARED_KINDS_PREFIX = ("annual_",)
 PREPARED_KINDS = {"three_persons_review", "pre_flood_check", "winter_overhaul"}
+# Work set off by something that happened (an event, an appraisal's result, a missing cover) is made the
+# day it becomes known, whatever its due date: the people who must act learn of it at once, and a special
+# appraisal due in 180 days still needs commissioning now.
+IMMEDIATE_SCHEDULES = {"event_tasks", "event_patrols", "sla", "appraisal_result_tasks", "registration_change"}
 # Events and history older than this no longer change what is due (the longest reach is a special
 # appraisal 180 days after an event; patrol chains look back further through history only).
 EVENT_REACH_DAYS = 400
@@ -77,10 +81,18 @@ def today(now: datetime) -> date:
     return now.astimezone(zone()).date()
 
 
-def lead_days(rule_id: str, kind: str, standing: bool) -> int:
+def lead_days(rule_id: str, kind: str, standing: bool) -> int | None:
+    """Days before its due date an item becomes work; None for work made at once (IMMEDIATE_SCHEDULES)."""
+    if not rule_id.startswith("PLAN-") and table().rule(rule_id).schedule in IMMEDIATE_SCHEDULES:
+        return None
     if standing or kind.startswith(PREPARED_KINDS_PREFIX) or kind in PREPARED_KINDS:
         return PREPARED_LEAD_DAYS
     return PATROL_LEAD_DAYS
+
+
+def make_on(due_on: date, day: date, lead: int | None) -> date:
+    """The day an item due on `due_on`, known on `day`, becomes a work order."""
+    return min(due_on, day) if lead is None else due_on - timedelta(days=lead)
 
 
 # --- a facility's facts, as the engine reads them ----------------------------------------
@@ -152,10 +164,10 @@ def _engine_attributes(asset: Asset) -> dict:
     return attributes
 
 
-def evaluate_facility(asset: Asset, facts: Facts, start: date, end: date, as_of: date):
+def evaluate_facility(asset: Asset, facts: Facts, start: date, end: date, as_of: date, schedules=None):
     """(items, flags, derived) of one facility; PreviewError when its stored facts do not make sense."""
     parsed = parse_request(engine_request(asset, facts, start, end, as_of), table(), zone())
-    return evaluate(parsed, district_settings(), table())
+    return evaluate(parsed, district_settings(), table(), schedules)
 
 
 def facility_calendar(asset: Asset, start: date, end: date, as_of: date) -> dict:
@@ -253,15 +265,14 @@ def _standing(rule_id: str) -> bool:
     return bool(table().rule(rule_id).carry_in)
 
 
-def _item_row(asset: Asset, item: DueItem, now: datetime) -> dict:
+def _item_row(asset: Asset, item: DueItem, now: datetime, lead: int | None) -> dict:
     standing = _standing(item.rule)
     if isinstance(item.due, datetime):
         due_on, due_at = item.due.astimezone(zone()).date(), item.due.astimezone(timezone.utc)
     else:
         due_on, due_at = item.due, work.due_on_day(item.due, zone())
-    make_on = due_on - timedelta(days=lead_days(item.rule, item.kind, standing))
     return {"asset_id": asset.id, "key": item.key[:200], "rule": item.rule, "kind": item.kind[:40], "due_on": due_on,
-            "due_at": due_at, "make_on": make_on, "why": item.why[:300], "standing": standing, "status": "scheduled", "created_at": now}
+            "due_at": due_at, "make_on": make_on(due_on, today(now), lead), "why": item.why[:300], "standing": standing, "status": "scheduled", "created_at": now}
 
 
 def materialise(now: datetime, asset_ids: list[int] | None = None, progress=None) -> dict:
@@ -317,6 +328,11 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
             log.warning("calendar: facility %s skipped: %s", asset.id, error.fields)
             counts["skipped"] += 1
             continue
+        if facts[asset.id].events or facts[asset.id].history:
+            # Work set off by a fact is made at once however far off it is due (a special appraisal within
+            # 180 days of an earthquake): those rules alone are read on to the longest reach of a fact.
+            items += [item for item in evaluate_facility(asset, facts[asset.id], day, day + timedelta(
+                days=EVENT_REACH_DAYS), day, IMMEDIATE_SCHEDULES)[0] if _due_day(item.due) > end]
         evaluated.append(asset.id)
         states_rows.append({"asset_id": asset.id, "evaluated_on": day, "covered_until": end})
         for plan in plans.get(asset.id, []):
@@ -330,9 +346,9 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
             current.add((asset.id, item.key[:200]))
             if standing.get(item.rule) is None:
                 standing[item.rule] = _standing(item.rule)
-            make_on = _due_day(item.due) - timedelta(days=lead_days(item.rule, item.kind, standing[item.rule]))
-            if make_on <= last_make:
-                rows.append(_item_row(asset, item, now))
+            lead = lead_days(item.rule, item.kind, standing[item.rule])
+            if make_on(_due_day(item.due), day, lead) <= last_make:
+                rows.append(_item_row(asset, item, now, lead))
     _supersede(evaluated, current, day, now)
     counts["items"] += len(_insert_ignoring_duplicates(rows))
     _save_states(states_rows)

@@ -214,3 +214,18 @@ def test_a_bridge_s_inspection_is_recorded_and_moves_its_next_one(db, users, mak
         CalendarItem.status.in_(("scheduled", "planned")))).all()
     # Without the record, the 2025-03-01 inspection would be open and overdue.
     assert all(due >= date(2028, 5, 10) for due in open_items)
+
+
+def test_a_strong_earthquake_makes_its_special_appraisal_at_once_though_it_is_due_in_180_days(db, users, dam, area):
+    event = calendar.record_event(users["supervisor"], kind="strong_earthquake", start="2026-06-12", area=area.code)
+    calendar.apply_event(event, at("2026-06-12", 9))
+    db.session.commit()
+    item = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == dam.id,
+                                                           CalendarItem.kind == "special_safety_appraisal"))
+    assert item.due_on == date(2026, 6, 12) + timedelta(days=180)
+    assert item.status == "planned" and item.make_on == date(2026, 6, 12)
+    assert item.work_order.status == "new" and item.work_order.source == "calendar"
+    # The special patrols it sets off are made at once too, the day after included.
+    patrol_days = set(db.session.scalars(sa.select(CalendarItem.due_on).where(
+        CalendarItem.asset_id == dam.id, CalendarItem.kind == "special_patrol", CalendarItem.status == "planned")))
+    assert patrol_days == {date(2026, 6, 12), date(2026, 6, 13)}
