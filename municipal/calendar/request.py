@@ -333,7 +333,10 @@ def _events(problems, raw, zone):
         measurements = {}
         for name in EVENT_MEASUREMENTS:
             if item.get(name) is not None:
-                measurements[name] = problems.run(f"{where}.{name}", _number, item[name])
+                # Rainfall is an amount; a level and its change are heights and may fall below a datum.
+                minimum = 0 if name.startswith("rain") else None
+                measurements[name] = problems.run(f"{where}.{name}", lambda value: _number(value, minimum),
+                                                  item[name])
         if kind == "rainstorm" and item.get("rain_24h_mm") is None:
             problems.add(f"{where}.rain_24h_mm", "required on a rainstorm")
         if start is None or end is None or kind not in EVENT_KINDS:

@@ -85,3 +85,38 @@ def test_cli_refuses_a_bad_request_with_exit_2_naming_the_field(app, tmp_path):
     path.write_text("{broken", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["calendar", "preview", str(path)])
     assert result.exit_code == 2 and str(path) in result.stderr
+
+
+def _rainstorm(**measurements):
+    return {"kind": "rainstorm", "start": "2025-03-25", **measurements}
+
+
+# The issue's own examples of bad input: each refused, the field named, by the API and by the CLI alike.
+BAD_INPUT = {
+    "impossible date": ({"from": "2025-02-29"}, "from"),
+    "to before from": ({"from": "2025-04-01", "to": "2025-03-01"}, "to"),
+    "unknown event kind": ({"events": [{"kind": "meteor", "start": "2025-03-25"}]}, "events.0.kind"),
+    "negative rainfall": ({"events": [_rainstorm(rain_24h_mm=-5)]}, "events.0.rain_24h_mm"),
+    "rainfall not a number": ({"events": [_rainstorm(rain_24h_mm="lots")]}, "events.0.rain_24h_mm"),
+    "rainfall true": ({"events": [_rainstorm(rain_24h_mm=True)]}, "events.0.rain_24h_mm"),
+    "season that does not parse": ({"seasons": {"flood": {"start": "April", "end": "10-15"}}},
+                                   "seasons.flood.start"),
+}
+
+
+@pytest.mark.parametrize("change, field", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_is_422_and_exit_2_naming_the_field(app, client, db, users, tmp_path, change, field):
+    request = {**case()["request"], **change}
+    response = client.post(URL, json=request, headers=bearer(db, users["supervisor"]))
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["calendar", "preview", str(path)])
+    assert result.exit_code == 2 and f"{field}:" in result.stderr and result.stdout == ""
+
+
+def test_a_falling_level_may_be_negative(client, db, users):
+    request = {**case()["request"], "events": [{"kind": "rapid_level_change", "start": "2025-03-25",
+                                                "level_change_24h_m": -1.5}]}
+    assert client.post(URL, json=request, headers=bearer(db, users["supervisor"])).status_code == 200
