@@ -35,6 +35,13 @@ class Conflict(DomainError):
         self.current = current
 
 
+class Unavailable(DomainError):
+    """The server cannot answer as it is set up (a setting is wrong); `fields` names the setting."""
+
+    status = 503
+    code = "unavailable"
+
+
 class PermissionDenied(DomainError):
     status = 403
     code = "forbidden"

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from .api import district_settings
 from .engine import preview
 from .request import PreviewError
+from .rules import RuleTableError
 
 calendar_group = AppGroup("calendar", help="The inspection calendar.")
 
@@ -31,6 +32,8 @@ def preview_command(case):
         lines = [_("The calendar request is not valid.")]
         lines += [f"  {field}: {problem}" for field, problem in error.fields.items()]
         _fail("\n".join(lines))
+    except RuleTableError as error:
+        _fail(_("The calendar rules cannot be used: %(error)s", error=error))
     click.echo(json.dumps(response, ensure_ascii=False, indent=2))
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from .dates import MonthDay, parse_period
+from .dates import MonthDay, parse_period, period_bounds
 
 RULES_FILE = Path(__file__).with_name("rules.v1.yaml")
 CONFIDENCE = ("confirmed", "partial", "recollection", "policy")
@@ -101,9 +101,15 @@ class RuleTable:
 
 @lru_cache(maxsize=4)
 def load_table(path: Path = RULES_FILE) -> RuleTable:
-    with open(path, encoding="utf-8") as handle:
-        # libyaml's loader when the system has it: four times faster, and the engine starts with this.
-        document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        with open(path, encoding="utf-8") as handle:
+            # libyaml's loader when the system has it: four times faster, and the engine starts with this.
+            document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise RuleTableError(f"{path}: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("meta"), dict) or not str(
+            document.get("version", "")).isdigit() or "timezone" not in document["meta"]:
+        raise RuleTableError(f"{path}: expected a mapping with version, meta.timezone, settings, seasons and rules")
     settings = document.get("settings") or {}
     for name, entry in settings.items():
         if not isinstance(entry, dict) or "default" not in entry or entry.get("confidence") not in CONFIDENCE:
@@ -220,16 +226,18 @@ def build_settings(table: RuleTable, overrides: dict | None = None, seasons: dic
     """
     values = table.setting_defaults()
     overrides = dict(overrides or {})
-    zone = ZoneInfo(overrides.pop("timezone", None) or table.timezone)
+    try:
+        zone = ZoneInfo(overrides.pop("timezone", None) or table.timezone)
+    except (ValueError, KeyError, TypeError) as error:  # ZoneInfoNotFoundError is a KeyError
+        raise RuleTableError(f"unknown time zone {error}", "timezone") from error
     district_seasons = overrides.pop("seasons", None)
     for name, value in overrides.items():
         if name not in values:
             raise RuleTableError(f"unknown calendar setting {name}")
-        if isinstance(values[name], dict) and isinstance(value, dict):
+        value = _checked_setting(name, value, values[name])
+        if isinstance(values[name], dict):
             value = {**values[name], **value}
         values[name] = value
-    for name in ("pacp_reinspect_years",):
-        values[name] = {int(key): value for key, value in values[name].items()}
     every_year, by_year = dict(table.seasons), {}
     for source in (district_seasons, seasons):
         if source:
@@ -238,6 +246,65 @@ def build_settings(table: RuleTable, overrides: dict | None = None, seasons: dic
             for year, entries in parsed_years.items():
                 by_year.setdefault(year, {}).update(entries)
     return Settings(values=values, seasons=every_year, seasons_by_year=by_year, zone=zone)
+
+
+# Settings whose values are words or periods, not just of the default's type; a value the engine does not know
+# would otherwise be taken silently as some other rule, or fail only when a facility first needs it.
+_CHOICES = {"fujian_first_appraisal": ("earliest", "fujian_anchor")}
+_AT_LEAST = {"rolling_patrol_days": 1, "river_chief_day_of_month": 1, "registration_change_months": 1}
+_AT_MOST = {"river_chief_day_of_month": 31}
+
+
+def _checked_setting(name: str, value, default):
+    """A district's value for a setting, checked against the shape of the table's default; RuleTableError
+    names the setting (and the entry of a table-valued one) when it is not usable."""
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            raise RuleTableError("expected an object of values, as in the rule table", f"settings.{name}")
+        numeric_keys = all(isinstance(key, int) for key in default)
+        checked = {}
+        for key, entry in value.items():
+            if numeric_keys:
+                key = int(key) if str(key).isdigit() else key
+            if key not in default:
+                raise RuleTableError(f"unknown entry (known: {', '.join(map(str, default))})",
+                                     f"settings.{name}.{key}")
+            checked[key] = _checked_value(f"settings.{name}.{key}", name, entry, default[key])
+        return checked
+    return _checked_value(f"settings.{name}", name, value, default)
+
+
+def _checked_value(path: str, name: str, value, default):
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(default, int) and not isinstance(value, int)):
+            raise RuleTableError("expected a whole number" if isinstance(default, int) else "expected a number", path)
+        if not value >= _AT_LEAST.get(name, 0) or value > _AT_MOST.get(name, value):
+            raise RuleTableError(f"must be from {_AT_LEAST.get(name, 0)} to {_AT_MOST[name]}" if name in _AT_MOST
+                                 else f"must be at least {_AT_LEAST.get(name, 0)}", path)
+        return value
+    if not isinstance(value, str):
+        raise RuleTableError("expected a text", path)
+    if name in _CHOICES:
+        if value not in _CHOICES[name]:
+            raise RuleTableError(f"expected one of {', '.join(_CHOICES[name])}", path)
+        return value
+    try:
+        if _is_calendar_period(default):  # a chief's frequency: day, iso_week, month or quarter
+            period_bounds(date(2000, 1, 1), value)
+        elif value != "immediate":  # a follow-up interval such as 5y or 1mo, or at once
+            parse_period(value)
+    except ValueError as error:
+        raise RuleTableError(str(error), path) from error
+    return value
+
+
+def _is_calendar_period(word: str) -> bool:
+    try:
+        period_bounds(date(2000, 1, 1), word)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_season_overrides(raw, known: dict) -> tuple[dict, dict]:

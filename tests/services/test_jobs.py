@@ -225,14 +225,40 @@ def test_old_runs_are_pruned_after_a_success(db):
     assert [run.period for run in _runs(db, "send-email")] == [result.period]
 
 
-def test_the_scheduler_refuses_to_start_when_the_district_s_calendar_settings_are_wrong(app):
-    runner = app.test_cli_runner()
-    saved = app.config.get("CALENDAR_SETTINGS", {})
-    app.extensions.pop("calendar_table", None)
-    app.config["CALENDAR_SETTINGS"] = {"seasons": {"flood": {"start": "04-31", "end": "10-15"}}}
-    try:
-        result = runner.invoke(args=["scheduler"])
-    finally:
-        app.config["CALENDAR_SETTINGS"] = saved
+@pytest.fixture
+def broken_calendar(app, monkeypatch):
+    """broken_calendar(settings=..., rules=path) sets the district up wrongly until the test ends."""
+    from municipal.calendar import rules
+    from municipal.calendar import services as calendar
+
+    monkeypatch.setitem(app.config, "CALENDAR_SETTINGS", app.config.get("CALENDAR_SETTINGS", {}))
+
+    def _break(settings=None, rules_file=None):
         app.extensions.pop("calendar_table", None)
-    assert result.exit_code == 2 and "flood" in result.output
+        if settings is not None:
+            app.config["CALENDAR_SETTINGS"] = settings
+        if rules_file is not None:
+            monkeypatch.setattr(calendar, "load_table", lambda: rules.load_table(rules_file))
+
+    yield _break
+    app.extensions.pop("calendar_table", None)
+
+
+@pytest.mark.parametrize("settings, named", [
+    ({"seasons": {"flood": {"start": "04-31", "end": "10-15"}}}, "flood"),
+    ({"rolling_patrol_days": "seven"}, "rolling_patrol_days"),
+    ({"sla_hours": {"cover_restore": -6}}, "sla_hours.cover_restore"),
+])
+def test_the_scheduler_refuses_to_start_when_the_district_s_calendar_settings_are_wrong(app, broken_calendar,
+                                                                                         settings, named):
+    broken_calendar(settings=settings)
+    result = app.test_cli_runner().invoke(args=["scheduler"])
+    assert result.exit_code == 2 and named in result.output and "Traceback" not in result.output
+
+
+def test_the_scheduler_refuses_to_start_when_the_rule_file_is_broken(app, broken_calendar, tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules: [unclosed\n", encoding="utf-8")
+    broken_calendar(rules_file=path)
+    result = app.test_cli_runner().invoke(args=["scheduler"])
+    assert result.exit_code == 2 and str(path) in result.output and "Traceback" not in result.output

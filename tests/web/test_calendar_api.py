@@ -120,3 +120,16 @@ def test_a_falling_level_may_be_negative(client, db, users):
     request = {**case()["request"], "events": [{"kind": "rapid_level_change", "start": "2025-03-25",
                                                 "level_change_24h_m": -1.5}]}
     assert client.post(URL, json=request, headers=bearer(db, users["supervisor"])).status_code == 200
+
+
+def test_wrong_district_settings_are_the_server_s_fault_named_never_a_500(app, client, db, users, monkeypatch,
+                                                                          tmp_path):
+    monkeypatch.setitem(app.config, "CALENDAR_SETTINGS", {"rolling_patrol_days": "seven"})
+    response = client.post(URL + "?lang=en", json=case()["request"], headers=bearer(db, users["supervisor"]))
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["code"] == "unavailable" and "settings.rolling_patrol_days" in error["fields"]
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case()), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["calendar", "preview", str(path)])
+    assert result.exit_code == 2 and "rolling_patrol_days" in result.stderr
