@@ -363,12 +363,31 @@ def _save_states(rows: list[dict]) -> None:
 
 
 def _promote(day: date, asset_ids: list[int] | None, now: datetime) -> int:
-    """Scheduled items within their lead time get their work orders: one insert for all of them."""
+    """Scheduled items within their lead time get their work orders: one insert for all of them.
+
+    The daily run and an event recorded from the web may promote the same items at once. Each item is taken
+    by an UPDATE conditioned on its still being scheduled, before its work order is made: of two runs only
+    one gets the row. On PostgreSQL the rows are also locked as they are read, and rows another run holds
+    are skipped rather than waited for (SQLite has one writer at a time, and ignores the lock clause).
+    """
     query = (sa.select(CalendarItem).where(CalendarItem.status == "scheduled", CalendarItem.make_on <= day)
-             .options(joinedload(CalendarItem.asset)).order_by(CalendarItem.id))
+             .options(joinedload(CalendarItem.asset)).order_by(CalendarItem.id)
+             .with_for_update(skip_locked=True, of=CalendarItem))
     if asset_ids is not None:
         query = query.where(CalendarItem.asset_id.in_(asset_ids))
-    made = list(db.session.scalars(query))
+    found = list(db.session.scalars(query))
+    if not found:
+        return 0
+    table_ = CalendarItem.__table__
+    taken = set()
+    for first in range(0, len(found), work.ID_CHUNK):
+        chunk = [item.id for item in found[first:first + work.ID_CHUNK]]
+        taken.update(db.session.execute(
+            sa.update(table_).where(table_.c.id.in_(chunk), table_.c.status == "scheduled")
+            .values(status="planned").returning(table_.c.id)).scalars())
+    made = [item for item in found if item.id in taken]
+    for item in found:
+        db.session.expire(item, ["work_order_id", "work_order", "status"])
     if not made:
         return 0
     plans = active_plans(list({item.asset_id for item in made}))
@@ -378,12 +397,9 @@ def _promote(day: date, asset_ids: list[int] | None, now: datetime) -> int:
                  "plan": _("From a supervisor's own plan for this facility."),
                  **{kind: _(kind_msgid(kind)) for kind in {item.kind for item in made}}}
     orders = work.create_many_from_calendar([_work_order_row(item.asset, item, plans, texts) for item in made])
-    table_ = CalendarItem.__table__
     db.session.execute(sa.update(table_).where(table_.c.id == sa.bindparam("item_id"))
-                       .values(work_order_id=sa.bindparam("order_id"), status="planned"),
+                       .values(work_order_id=sa.bindparam("order_id")),
                        [{"item_id": item.id, "order_id": order_id} for item, order_id in zip(made, orders)])
-    for item in made:
-        db.session.expire(item, ["work_order_id", "work_order", "status"])
     return len(orders)
 
 

@@ -1,5 +1,5 @@
 """The calendar making work: on time, once, catching up after downtime, following events and results."""
-import threading
+import multiprocessing
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -50,30 +50,56 @@ def test_flood_season_patrols_are_made_a_week_ahead_once(db, dam):
         db.session.scalars(sa.select(CalendarItem.id).where(CalendarItem.status != "scheduled")).all())
 
 
-def test_two_processes_at_once_make_each_work_order_once(app, db, dam):
-    barrier, failures = threading.Barrier(2), []
+def _materialise_in_a_process(config: dict, moment: datetime, asset_ids, start) -> None:
+    """A scheduler (or a web worker applying an event, with `asset_ids`) of its own: a fresh app and engine
+    on the test database, run when the other process is ready."""
+    from municipal import create_app
+    from municipal.extensions import db as process_db
 
-    def run():
-        with app.app_context():
-            try:
-                barrier.wait()
-                calendar.materialise(at("2026-06-10"))
-                db.session.commit()
-            except Exception as error:  # collected for the assertion, with its type
-                failures.append(repr(error))
-            finally:
-                db.session.remove()
+    app = create_app(config)
+    with app.app_context():
+        start.wait(timeout=60)
+        calendar.materialise(moment, asset_ids=asset_ids)
+        process_db.session.commit()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+
+def _at_once_in_two_processes(app, *arguments) -> list[int]:
+    """_materialise_in_a_process(config, *args) in two real processes at once, one per args; their exit codes."""
+    context = multiprocessing.get_context("spawn")  # nothing of this process's connections is inherited
+    start = context.Barrier(len(arguments))
+    config = {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MEDIA_DIR",
+                                               "PUBLIC_URL", "CALENDAR_SETTINGS")}
+    processes = [context.Process(target=_materialise_in_a_process, args=(config, *args, start)) for args in arguments]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    return [process.exitcode for process in processes]
+
+
+def _each_work_order_once(db) -> None:
+    db.session.expire_all()
     items = db.session.scalars(sa.select(CalendarItem)).all()
     made = [item for item in items if item.status != "scheduled"]
-    assert len(items) == len({item.key for item in items}) and made and all(item.work_order_id for item in made)
+    assert len(items) == len({(item.asset_id, item.key) for item in items})
+    assert made and all(item.work_order_id for item in made)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)) == len(made)
+    assert len({item.work_order_id for item in made}) == len(made)
+
+
+def test_two_schedulers_at_once_make_each_work_order_once(app, db, dam):
+    assert _at_once_in_two_processes(app, (at("2026-06-10"), None), (at("2026-06-10"), None)) == [0, 0]
+    _each_work_order_once(db)
+
+
+def test_an_event_applied_during_the_daily_run_makes_each_work_order_once(app, db, users, dam, area):
+    calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-06-10", area=area.code,
+                          rain_24h_mm="120")
+    db.session.commit()
+    assert _at_once_in_two_processes(app, (at("2026-06-10"), None), (at("2026-06-10"), [dam.id])) == [0, 0]
+    _each_work_order_once(db)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarItem).where(
+        CalendarItem.kind == "special_patrol", CalendarItem.status == "planned")) == 2
 
 
 def test_three_days_of_downtime_are_caught_up_and_the_passed_patrols_counted_missed(db, dam):
