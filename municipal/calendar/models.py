@@ -79,6 +79,8 @@ class CalendarItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_on: Mapped[date | None] = mapped_column(sa.Date)  # the local day it was done or marked missed
+    # When the area's supervisors were told that this overdue item is high-risk: they are told once.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     asset = relationship("Asset")
     work_order = relationship("WorkOrder")
@@ -96,6 +98,8 @@ class CalendarState(db.Model):
     asset_id: Mapped[int] = mapped_column(sa.ForeignKey("asset.id"), primary_key=True)
     evaluated_on: Mapped[date] = mapped_column(sa.Date)
     covered_until: Mapped[date] = mapped_column(sa.Date, index=True)
+    # Whether the rules flagged the facility risky at that reading (a 三类 dam, an overdue appraisal).
+    risky: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class Plan(db.Model):
@@ -120,17 +124,20 @@ class Plan(db.Model):
 
 
 class CalendarFeed(db.Model):
-    """A private iCalendar address for a user's, a team's or an area's calendar; revoked, it answers 404."""
+    """A private iCalendar address for a user's, a team's, an area's or a facility's calendar; revoked, it
+    answers 404."""
     id: Mapped[int] = mapped_column(primary_key=True)
     # SHA-256 of the secret in the address: the database never holds a usable address.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    scope: Mapped[str] = mapped_column(sa.String(10))  # user, team, area
+    scope: Mapped[str] = mapped_column(sa.String(10))  # user, team, area, facility
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"))
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"))
+    asset_id: Mapped[int | None] = mapped_column(sa.ForeignKey("asset.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner = relationship("User")
     team = relationship("Team")
     area = relationship("Area")
+    asset = relationship("Asset")

@@ -44,6 +44,8 @@ class Rule:
     src: tuple
     carry_in: bool
     params: dict = field(repr=False)
+    # Overdue, its items are escalated to the area's supervisors (see the table's header).
+    high_risk: bool = False
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -86,6 +88,10 @@ class RuleTable:
 
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
+
+    @cached_property
+    def high_risk_rules(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in self.rules if rule.high_risk)
 
     @cached_property
     def item_kinds(self) -> tuple[str, ...]:
@@ -160,8 +166,11 @@ def _rule(raw: dict, position: int, settings: dict) -> Rule:
                 raise RuleTableError(f"{where}: {key}: {error}") from error
     src = raw["src"] if isinstance(raw["src"], list) else [raw["src"]]
     params = {key: value for key, value in raw.items() if key not in ("id", "asset", "schedule", "confidence", "src")}
+    if not isinstance(raw.get("high_risk", False), bool):
+        raise RuleTableError(f"{where}: high_risk must be true or false")
     return Rule(id=raw["id"], asset=raw["asset"], schedule=raw["schedule"], confidence=raw["confidence"],
-                src=tuple(src), carry_in=bool(raw.get("carry_in", False)), params=params)
+                src=tuple(src), carry_in=bool(raw.get("carry_in", False)), params=params,
+                high_risk=raw.get("high_risk", False))
 
 
 def _setting_references(value):

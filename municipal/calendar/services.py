@@ -25,6 +25,7 @@ from ..audit.services import record
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..db import as_id
 from ..extensions import db
+from ..notify.services import notify, supervisors_for_area
 from ..workorders import services as work
 from ..workorders import states
 from ..workorders.models import WorkOrder
@@ -322,7 +323,7 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
         counts["facilities"] += 1
         end = _cover_until(asset.id, day)
         try:
-            items, _flags, _derived = evaluate_facility(asset, facts[asset.id], day, end, day)
+            items, flags, _derived = evaluate_facility(asset, facts[asset.id], day, end, day)
         except PreviewError as error:
             # One facility with facts the rules cannot read must not stop the district's calendar.
             log.warning("calendar: facility %s skipped: %s", asset.id, error.fields)
@@ -334,7 +335,7 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
             items += [item for item in evaluate_facility(asset, facts[asset.id], day, day + timedelta(
                 days=EVENT_REACH_DAYS), day, IMMEDIATE_SCHEDULES)[0] if _due_day(item.due) > end]
         evaluated.append(asset.id)
-        states_rows.append({"asset_id": asset.id, "evaluated_on": day, "covered_until": end})
+        states_rows.append({"asset_id": asset.id, "evaluated_on": day, "covered_until": end, "risky": "risky" in flags})
         for plan in plans.get(asset.id, []):
             items += [_plan_item(plan, d) for d in plan_rules.occurrences(plan_rules.spec_of(plan), day, end,
                                                                            settings)]
@@ -471,6 +472,54 @@ def _work_order_row(asset: Asset, item: CalendarItem, plans: dict, texts: dict) 
 def _patrol_like(kind: str) -> bool:
     """Work done with the facility's inspection checklist; appraisals, plans and tasks have their own papers."""
     return kind.endswith(("patrol", "_check", "_day")) or kind.startswith("annual_") or kind in ("routine_check",)
+
+
+# --- escalating overdue high-risk work -----------------------------------------------------
+
+
+def escalate_overdue(now: datetime) -> int:
+    """Tell the area's supervisors of each overdue high-risk item, once, and make its work order urgent.
+
+    High-risk: an item of a rule marked `high_risk` in the rule table (a dam's safety appraisals and the
+    tasks a 二类/三类 result demands, a missing manhole cover, a dangerous building's recheck), or any
+    standing item of a facility the rules flagged risky when its calendar was last read (a 三类 dam, an
+    overdue appraisal). Overdue: still open after its due day. Each item is told once (escalated_at; the
+    notification's key "escalate:item:<id>" besides, should two runs meet); an appraisal carried in from
+    2013 is escalated on the first run, however old. Returns how many notifications were created.
+    """
+    day = today(now)
+    risky = sa.select(CalendarState.asset_id).where(CalendarState.risky.is_(True))
+    query = (sa.select(CalendarItem, WorkOrder).join(WorkOrder, WorkOrder.id == CalendarItem.work_order_id)
+             .where(CalendarItem.status == "planned", CalendarItem.due_on < day, CalendarItem.escalated_at.is_(None),
+                    WorkOrder.status.in_(states.OPEN),
+                    sa.or_(CalendarItem.rule.in_(table().high_risk_rules),
+                           sa.and_(CalendarItem.standing.is_(True), CalendarItem.asset_id.in_(risky))))
+             .options(joinedload(CalendarItem.asset).joinedload(Asset.area)).order_by(CalendarItem.id))
+    rows = db.session.execute(query).all()
+    if not rows:
+        return 0
+    raised = set(work.make_urgent_by_system([order.id for _item, order in rows]))
+    supervisors, created = {}, 0
+    for item, order in rows:
+        area_id = item.asset.area_id
+        if area_id not in supervisors:
+            supervisors[area_id] = supervisors_for_area(area_id) if area_id is not None else []
+        if not supervisors[area_id]:
+            log.warning("calendar: nobody supervises the area of facility %s to escalate item %s to",
+                        item.asset_id, item.id)
+        params = {"number": order.number, "title": order.title, "facility": item.asset.name,
+                  "due": item.due_on.isoformat()}
+        created += notify(supervisors[area_id], "escalation", params, f"/work/{order.id}",
+                          dedupe_key=f"escalate:item:{item.id}")
+        if order.id in raised:
+            db.session.expire(order, ["priority", "version", "updated_at"])
+    ids = [item.id for item, _order in rows]
+    for first in range(0, len(ids), work.ID_CHUNK):
+        db.session.execute(sa.update(CalendarItem).where(CalendarItem.id.in_(ids[first:first + work.ID_CHUNK]))
+                           .values(escalated_at=now).execution_options(synchronize_session=False))
+    for item, _order in rows:
+        db.session.expire(item, ["escalated_at"])
+    return created
 
 
 # --- what became of the items ------------------------------------------------------------

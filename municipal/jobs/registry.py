@@ -49,13 +49,16 @@ def _send_email(context: Context) -> int:
 
 
 def _calendar(context: Context) -> int:
-    """The day's calendar: completions recorded, passed patrols marked missed, coming work made.
-    It catches up day by day, so a scheduler that was down makes what each missed day owed."""
+    """The day's calendar: completions recorded, passed patrols marked missed, coming work made, overdue
+    high-risk work escalated. It catches up day by day, so a scheduler that was down makes what each
+    missed day owed."""
     from ..calendar import services as calendar
 
     calendar.record_completions(context.at)
     calendar.mark_missed(context.at)
-    return calendar.materialise(context.at)["work_orders"]
+    made = calendar.materialise(context.at)["work_orders"]
+    calendar.escalate_overdue(context.at)
+    return made
 
 
 JOBS = {job.name: job for job in (

@@ -30,6 +30,7 @@ PARAMS = {
     "overdue": ("number", "title", "due"),
     "citizen_report": ("number", "area", "title"),
     "finding": ("number", "title"),
+    "escalation": ("number", "title", "facility", "due"),
 }
 
 
@@ -42,6 +43,9 @@ def message(notification: Notification, gettext: Callable[[str], str]) -> str:
         text = gettext("Work order %(number)s was sent back to you: %(reason)s")
     elif kind == "overdue":
         text = gettext("Work order %(number)s is overdue since %(due)s: %(title)s")
+    elif kind == "escalation":
+        text = gettext("High-risk work overdue since %(due)s at %(facility)s, now urgent: work order %(number)s, "
+                       "%(title)s")
     elif kind == "finding":
         text = gettext("A finding needs rectification, work order %(number)s: %(title)s")
     else:

@@ -410,6 +410,24 @@ def cancel_many_by_system(order_ids: list[int], reason: str) -> int:
     return cancelled
 
 
+def make_urgent_by_system(order_ids: list[int]) -> list[int]:
+    """Raise open work orders to urgent on the platform's own authority (overdue high-risk work), written
+    to the audit trail; the ids of those raised (the others were urgent already, or closed)."""
+    now, raised = utcnow(), []
+    for first in range(0, len(order_ids), ID_CHUNK):
+        chunk = order_ids[first:first + ID_CHUNK]
+        rows = db.session.execute(sa.select(WorkOrder.id, WorkOrder.priority).where(
+            WorkOrder.id.in_(chunk), WorkOrder.status.in_(states.OPEN), WorkOrder.priority != "urgent")).all()
+        if not rows:
+            continue
+        db.session.execute(sa.update(WorkOrder).where(WorkOrder.id.in_([row.id for row in rows]))
+                           .values(priority="urgent", updated_at=now, version=WorkOrder.version + 1)
+                           .execution_options(synchronize_session=False))
+        record_many(None, "work_order", "update", [(row.id, {"priority": [row.priority, "urgent"]}) for row in rows])
+        raised += [row.id for row in rows]
+    return raised
+
+
 def minutes(value) -> int | None:
     """Time spent as whole minutes, or None when not given."""
     if value in (None, ""):

@@ -255,3 +255,57 @@ def test_a_strong_earthquake_makes_its_special_appraisal_at_once_though_it_is_du
     patrol_days = set(db.session.scalars(sa.select(CalendarItem.due_on).where(
         CalendarItem.asset_id == dam.id, CalendarItem.kind == "special_patrol", CalendarItem.status == "planned")))
     assert patrol_days == {date(2026, 6, 12), date(2026, 6, 13)}
+
+
+def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors_once(db, users, dam, make_asset):
+    from municipal.notify.models import Notification
+
+    calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2013-05-20",
+                            result="一类")
+    bridge = make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
+                        attributes={"regime": "JTG", "maint_level": "Ⅱ", "opening_date": "2000-03-01"})
+    db.session.commit()
+    assert runner.run(JOBS["calendar"], at("2026-06-10", 0)).status == "ok"
+    item = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == dam.id,
+                                                           CalendarItem.kind == "periodic_safety_appraisal",
+                                                           CalendarItem.status == "planned"))
+    # Appraised 2013: due within 10 years, by 2023-05-20; overdue since.
+    assert item.due_on == date(2023, 5, 20) and item.escalated_at is not None
+    assert item.work_order.priority == "urgent"
+    notices = db.session.scalars(sa.select(Notification).where(Notification.kind == "escalation")).all()
+    # The supervisor and the admin look after the whole district; the crew is not told.
+    assert sorted(n.user.username for n in notices) == ["admin", "supervisor"]
+    assert {n.dedupe_key for n in notices} == {f"escalate:item:{item.id}"}
+    assert notices[0].params["facility"] == "登云水库" and notices[0].link == f"/work/{item.work_order_id}"
+    # The bridge's overdue inspection is owed too, but it is not high-risk and the bridge is not flagged risky.
+    bridge_item = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == bridge.id,
+                                                                  CalendarItem.status == "planned",
+                                                                  CalendarItem.due_on < date(2026, 6, 10)))
+    assert bridge_item.escalated_at is None and bridge_item.work_order.priority != "urgent"
+
+    assert runner.run(JOBS["calendar"], at("2026-06-11", 0)).status == "ok"
+    assert calendar.escalate_overdue(at("2026-06-12")) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                             .where(Notification.kind == "escalation")) == 2
+
+
+def test_on_a_facility_flagged_risky_every_overdue_standing_item_is_escalated(db, users, dam):
+    from municipal.calendar.models import CalendarState
+
+    calendar.materialise(at("2026-06-10"))
+    # A standing obligation of a rule not itself high-risk, overdue: not escalated while the dam is not risky.
+    row = CalendarItem(asset_id=dam.id, key="RES-REG-CHANGE/test", rule="RES-REG-CHANGE", kind="registration_change",
+                       due_on=date(2026, 5, 1), due_at=at("2026-05-01", 17), make_on=date(2026, 5, 1), standing=True)
+    db.session.add(row)
+    db.session.flush()
+    calendar.materialise(at("2026-06-10"), asset_ids=[dam.id])
+    assert "RES-REG-CHANGE" not in calendar.table().high_risk_rules
+    assert calendar.escalate_overdue(at("2026-06-10")) == 0
+    # A 三类 result flags the dam risky when its calendar is read again.
+    calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-06-01",
+                            result="三类")
+    calendar.materialise(at("2026-06-10"), asset_ids=[dam.id])
+    assert db.session.get(CalendarState, dam.id).risky is True
+    assert calendar.escalate_overdue(at("2026-06-10")) >= 2
+    db.session.refresh(row)
+    assert row.escalated_at is not None and row.work_order.priority == "urgent"
