@@ -1,4 +1,5 @@
-"""calendar: overdue high-risk items escalated once, facilities known to be risky, feeds per facility
+"""calendar: overdue high-risk items escalated once, facilities known to be risky, feeds per facility;
+what each job run counted
 
 Revision ID: 0014_calendar_fixes
 Revises: 0013_scan_log_indexes
@@ -25,9 +26,14 @@ def upgrade():
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
         batch_op.add_column(sa.Column('asset_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_calendar_feed_asset_id_asset'), 'asset', ['asset_id'], ['id'])
+    # Shown to admins with the run's outcome: "12 work orders made from the calendar".
+    with op.batch_alter_table('job_run', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('count', sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('job_run', schema=None) as batch_op:
+        batch_op.drop_column('count')
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_calendar_feed_asset_id_asset'), type_='foreignkey')
         batch_op.drop_column('asset_id')

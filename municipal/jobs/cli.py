@@ -39,6 +39,20 @@ def run_command(name, when):
         sys.exit(1)
 
 
+@jobs_group.command("list")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="How many runs.")
+def list_command(limit):
+    """The latest runs of every job: period, start, end and outcome."""
+    from . import runner, services
+
+    rows, _total = services.list_runs(1, limit)
+    tz = runner.zone()
+    for run in rows:
+        finished = run.finished_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "-"
+        click.echo(f"{run.job:<16} {run.period:<18} {run.claimed_at.astimezone(tz):%Y-%m-%d %H:%M:%S}  "
+                   f"{finished:<19}  {run.status:<7} {runner.outcome(run)}")
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():

@@ -22,5 +22,7 @@ class JobRun(db.Model):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # What a successful run counted (work orders made, notifications, emails), for the job's summary line.
+    count: Mapped[int | None] = mapped_column()
 
     __table_args__ = (sa.UniqueConstraint("job", "period", name="uq_job_run_job_period"),)

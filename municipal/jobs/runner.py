@@ -54,7 +54,7 @@ def run(job: Job, at: datetime) -> Result:
     context = Context(at=at, period=period, since=job.cadence.start(previous, tz) if previous else None, tz=tz)
     try:
         count = job.body(context)
-        if not services.finish(claimed, "ok"):
+        if not services.finish(claimed, "ok", count=count):
             # Taken over as stale while this run went on: the other run's result stands.
             db.session.rollback()
             return Result(job.name, period, "taken")
@@ -80,6 +80,16 @@ def due(job: Job, now: datetime) -> list[datetime]:
         return [now]
     missed = periods.keys_between(job.cadence, previous, job.cadence.before(current, tz), tz, CATCH_UP_LIMIT)
     return [job.cadence.start(key, tz) for key in missed] + [now]
+
+
+def outcome(run) -> str:
+    """A recorded run's outcome in the reader's language: its summary, its error, or that it is running."""
+    if run.status == "ok":
+        job = JOBS.get(run.job)
+        return _(job.summary, count=run.count or 0) if job is not None else _("done")
+    if run.status == "running":
+        return _("running since %(when)s", when=run.claimed_at.astimezone(zone()).strftime("%Y-%m-%d %H:%M"))
+    return _("failed: %(error)s", error=(run.error or "").strip().splitlines()[-1] if run.error else "")
 
 
 def describe(result: Result) -> str:

@@ -51,12 +51,14 @@ def claim(job: str, period: str, now: datetime | None = None) -> Claim | None:
     return Claim(*retaken) if retaken is not None else None
 
 
-def finish(claimed: Claim, status: str, error: str | None = None, now: datetime | None = None) -> bool:
-    """Record how the claimed run ended; False when the claim was taken over meanwhile (it was stale)."""
+def finish(claimed: Claim, status: str, error: str | None = None, now: datetime | None = None,
+           count: int | None = None) -> bool:
+    """Record how the claimed run ended (and what it counted); False when the claim was taken over meanwhile
+    (it was stale)."""
     result = db.session.execute(
         sa.update(JobRun)
         .where(JobRun.id == claimed.id, JobRun.attempt == claimed.attempt, JobRun.status == "running")
-        .values(status=status, finished_at=now or utcnow(), error=error)
+        .values(status=status, finished_at=now or utcnow(), error=error, count=count)
         .execution_options(synchronize_session=False))
     db.session.flush()
     return result.rowcount == 1
@@ -85,3 +87,11 @@ def _insert():
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
+
+
+def list_runs(page: int = 1, per_page: int = 50) -> tuple[list[JobRun], int]:
+    """One page of the recorded runs, the latest claimed first, and how many there are in all."""
+    total = db.session.scalar(sa.select(sa.func.count(JobRun.id)))
+    rows = db.session.scalars(sa.select(JobRun).order_by(JobRun.claimed_at.desc(), JobRun.id.desc())
+                              .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return list(rows), total
