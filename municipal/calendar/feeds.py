@@ -1,4 +1,4 @@
-"""Private calendar feeds: a secret address per feed for a person's, a team's or an area's items.
+"""Private calendar feeds: a secret address per feed for a person's, a team's, an area's or a facility's items.
 
 The secret is shown once, when the feed is made; the database keeps only its SHA-256, so a copy of the
 database opens no calendar. A feed shows what its owner may see today: an owner who loses a team or an
@@ -20,15 +20,16 @@ from ..assets.services import find_area
 from ..audit.services import record
 from ..auth.models import Team
 from ..db import utcnow
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound, PermissionDenied, ValidationError
 from ..extensions import db
+from ..workorders import services as work
 from ..workorders.models import WorkOrder
 from . import ical, queries
 from .labels import kind_msgid
 from .models import CalendarFeed, CalendarItem
 from .rules import load_table
 
-SCOPES = ("user", "team", "area")
+SCOPES = ("user", "team", "area", "facility")
 MAX_FEEDS_PER_USER = 20
 # What a feed holds: enough past to see what was missed, a year ahead; more is noise on a phone.
 DAYS_BACK = 60
@@ -40,12 +41,12 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_feed(actor, scope: str, *, team_id=None, area_ref=None) -> tuple[CalendarFeed, str]:
+def create_feed(actor, scope: str, *, team_id=None, area_ref=None, asset_id=None) -> tuple[CalendarFeed, str]:
     """A new feed and its secret, which is not kept and cannot be shown again."""
     errors = {}
     if scope not in SCOPES:
         errors["scope"] = _("must be one of: %(choices)s", choices=", ".join(SCOPES))
-    team = area = None
+    team = area = asset = None
     if scope == "team":
         team = db.session.get(Team, int(team_id)) if str(team_id or "").isdigit() and int(team_id) < 2**31 else None
         if team is None or not team.active:
@@ -60,6 +61,16 @@ def create_feed(actor, scope: str, *, team_id=None, area_ref=None) -> tuple[Cale
             errors["area"] = _("a crew's calendar follows its work; choose your own or your team's")
         elif actor.role != "admin" and actor.areas and not any(area.path.startswith(a.path) for a in actor.areas):
             errors["area"] = _("this area is outside your areas of responsibility")
+    if scope == "facility":
+        asset = db.session.get(Asset, int(asset_id)) if str(asset_id or "").isdigit() and int(asset_id) < 2**31 else None
+        if asset is None:
+            errors["asset"] = _("no such facility")
+        else:
+            # A facility's calendar is its supervisors' to hand out, as its plans and history are theirs to keep.
+            try:
+                work.require_supervisor_of(actor, asset)
+            except PermissionDenied as refused:
+                errors["asset"] = refused.message
     active = db.session.scalar(sa.select(sa.func.count()).select_from(CalendarFeed)
                                .where(CalendarFeed.owner_id == actor.id, CalendarFeed.revoked_at.is_(None)))
     if active >= MAX_FEEDS_PER_USER:
@@ -68,11 +79,13 @@ def create_feed(actor, scope: str, *, team_id=None, area_ref=None) -> tuple[Cale
         raise ValidationError(_("The calendar feed was not created."), errors)
     secret = secrets.token_urlsafe(32)
     feed = CalendarFeed(token_hash=digest(secret), owner_id=actor.id, scope=scope,
-                        team_id=team.id if team else None, area_id=area.id if area else None)
+                        team_id=team.id if team else None, area_id=area.id if area else None,
+                        asset_id=asset.id if asset else None)
     db.session.add(feed)
     db.session.flush()
     record(actor, "calendar_feed", feed.id, "create", {
-        "scope": [None, scope], "team": [None, feed.team_id], "area": [None, feed.area_id]})
+        "scope": [None, scope], "team": [None, feed.team_id], "area": [None, feed.area_id],
+        "asset": [None, feed.asset_id]})
     return feed, secret
 
 
@@ -112,7 +125,8 @@ def feed_items(feed: CalendarFeed, today: date) -> list[CalendarItem]:
     scope = {"user": lambda: queries.assigned_to_user(owner),
              "team": lambda: CalendarItem.work_order_id.in_(
                  sa.select(WorkOrder.id).where(WorkOrder.assignee_team_id == feed.team_id)),
-             "area": lambda: CalendarItem.asset_id.in_(queries.within_areas([feed.area.path]))}[feed.scope]()
+             "area": lambda: CalendarItem.asset_id.in_(queries.within_areas([feed.area.path])),
+             "facility": lambda: CalendarItem.asset_id == feed.asset_id}[feed.scope]()
     if feed.scope == "team" and owner.role not in ("admin", "supervisor") and feed.team not in owner.teams:
         return []
     query = (sa.select(CalendarItem)
@@ -133,6 +147,8 @@ def feed_name(feed: CalendarFeed, locale: str) -> str:
         return _("Inspection calendar · %(name)s", name=feed.team.name)
     if feed.scope == "area":
         return _("Inspection calendar · %(name)s", name=feed.area.display_name(locale))
+    if feed.scope == "facility":
+        return _("Inspection calendar · %(name)s", name=feed.asset.name)
     return _("Inspection calendar · %(name)s", name=feed.owner.display_name or feed.owner.username)
 
 

@@ -137,8 +137,9 @@ def _feed_form() -> FeedForm:
         teams = [(team.id, team.name) for team in current_user.teams if team.active]
     form.team.choices = [(str(team_id), name) for team_id, name in teams]
     form.area.choices = area_choices(str(get_locale())) if current_user.role != "crew" else []
-    if current_user.role == "crew":
-        form.scope.choices = [choice for choice in form.scope.choices if choice.value != "area"]
+    # A facility's feed is made from the facility's calendar page, which names the facility.
+    hidden = {"facility", "area"} if current_user.role == "crew" else {"facility"}
+    form.scope.choices = [choice for choice in form.scope.choices if choice.value not in hidden]
     return form
 
 
@@ -154,7 +155,7 @@ def feed_list():
     if form.validate_on_submit():
         try:
             _feed, secret = feeds.create_feed(current_user, form.scope.data, team_id=form.team.data or None,
-                                              area_ref=form.area.data or None)
+                                              area_ref=form.area.data or None, asset_id=form.asset.data or None)
             db.session.commit()
             # Shown on this answer only: the database keeps no way to show it again.
             created_url = _feed_url(secret)

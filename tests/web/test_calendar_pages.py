@@ -215,3 +215,40 @@ def test_a_personal_feed_cancels_superseded_items_and_times_sla_steps(client, db
     auth_services.deactivate_user(users["admin"], users["crew"])
     db.session.commit()
     assert feeds.feed_for_secret(path.rsplit("/", 1)[1][:-4]) is None
+
+
+def test_a_supervisor_makes_a_facility_s_feed_from_its_calendar_page(client, db, login, year):
+    login("supervisor")
+    asset = year["assets"]["B"]
+    page = client.get(f"/assets/{asset.id}/calendar?lang=en").get_data(as_text=True)
+    assert 'name="scope" value="facility"' in page and f'name="asset" value="{asset.id}"' in page
+    path = _create_feed(client, scope="facility", asset=str(asset.id))
+    feed = db.session.query(CalendarFeed).one()
+    assert feed.scope == "facility" and feed.asset_id == asset.id
+    client.get("/logout")
+    parsed = icalendar.Calendar.from_ical(client.get(path).data)
+    uids = {str(e["UID"]) for e in parsed.walk("VEVENT")}
+    expected = {item.id for item in year["items"]
+                if item.asset_id == asset.id and item.due_on >= datetime(2025, 5, 16).date()}
+    assert uids == {f"calendar-item-{i}@municipal.test" for i in expected} and uids
+    assert asset.name in str(parsed["X-WR-CALNAME"])
+    # Revocable like the others.
+    login("supervisor")
+    listing = client.get("/calendar/feeds").get_data(as_text=True)
+    assert asset.name in listing
+    revoke = re.search(r'href="(/calendar/feeds/\d+/revoke)"', listing).group(1)
+    client.post(revoke, data={"csrf_token": _csrf(client.get(revoke).get_data(as_text=True))})
+    assert client.get(path).status_code == 404
+
+
+def test_only_a_facility_s_supervisors_make_its_feed(client, login, year):
+    login("crew")
+    assert 'value="facility"' not in client.get(f"/assets/{year['assets']['B'].id}/calendar").get_data(as_text=True)
+    token = _csrf(client.get("/calendar/feeds").get_data(as_text=True))
+    response = client.post("/calendar/feeds", data={"csrf_token": token, "scope": "facility",
+                                                    "asset": str(year["assets"]["B"].id)})
+    assert response.status_code == 422 and "<code>asset</code>" in response.get_data(as_text=True)
+    login("supervisor")
+    token = _csrf(client.get("/calendar/feeds").get_data(as_text=True))
+    response = client.post("/calendar/feeds", data={"csrf_token": token, "scope": "facility", "asset": "999999"})
+    assert response.status_code == 422 and "<code>asset</code>" in response.get_data(as_text=True)
