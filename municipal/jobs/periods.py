@@ -60,11 +60,11 @@ def local_moment(text: str, tz: ZoneInfo) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
-def keys_between(cadence, after_key: str, until_key: str, tz: ZoneInfo, limit: int) -> list[str]:
-    """The keys after `after_key` up to and including `until_key`, oldest first: at most the last `limit`."""
+def keys_between(cadence, after_key: str, until_key: str, tz: ZoneInfo) -> list[str]:
+    """The keys after `after_key` up to and including `until_key`, oldest first."""
     keys = []
     key = until_key
-    while key > after_key and len(keys) < limit:
+    while key > after_key:
         keys.append(key)
         key = cadence.before(key, tz)
     return keys[::-1]

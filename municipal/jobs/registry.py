@@ -1,7 +1,8 @@
 """The jobs the scheduler runs: name → body, and how a moment maps to the period the job claims.
 
-Catching up after downtime: a job with catch_up runs every period it missed (at most CATCH_UP_LIMIT,
-oldest first) before the current one; right for work that belongs to a date, as the calendar's does.
+Catching up after downtime: a job with catch_up runs every period it missed since its last successful
+run, oldest first, before the current one, however many there are; right for daily work that belongs to a
+date, as the calendar's does (a day's run is small, and a day skipped would leave its patrols uncounted).
 notify-overdue and send-email need none: each run covers everything since the last successful one
 (notify-overdue is given `since`, send-email sends whatever is pending).
 """
@@ -12,8 +13,6 @@ from zoneinfo import ZoneInfo
 
 from ..assets.types import N_
 from .periods import Day, Slot
-
-CATCH_UP_LIMIT = 31
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from ..db import utcnow
 from ..extensions import db
 from . import periods, services
-from .registry import CATCH_UP_LIMIT, JOBS, Context, Job
+from .registry import JOBS, Context, Job
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,9 @@ def due(job: Job, now: datetime) -> list[datetime]:
     previous = services.last_ok(job.name, before=current)
     if previous is None:
         return [now]
-    missed = periods.keys_between(job.cadence, previous, job.cadence.before(current, tz), tz, CATCH_UP_LIMIT)
+    missed = periods.keys_between(job.cadence, previous, job.cadence.before(current, tz), tz)
+    if missed:
+        log.warning("job %s catching up %d missed periods, %s to %s", job.name, len(missed), missed[0], missed[-1])
     return [job.cadence.start(key, tz) for key in missed] + [now]
 
 

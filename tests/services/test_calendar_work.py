@@ -309,3 +309,21 @@ def test_on_a_facility_flagged_risky_every_overdue_standing_item_is_escalated(db
     assert calendar.escalate_overdue(at("2026-06-10")) >= 2
     db.session.refresh(row)
     assert row.escalated_at is not None and row.work_order.priority == "urgent"
+
+
+def test_forty_days_of_downtime_are_caught_up_every_day_made_or_marked(db, dam):
+    job = JOBS["calendar"]
+    runner.run(job, at("2026-06-10", 0))
+    moments = runner.due(job, at("2026-07-20", 1))
+    days = [m.astimezone(SHANGHAI).date() for m in moments]
+    # Every day from the 11th of June to the 19th of July, then today: none dropped, however long the outage.
+    assert days == [date(2026, 6, 11) + timedelta(days=n) for n in range(40)]
+    for moment in moments:
+        assert runner.run(job, moment).status == "ok"
+    found = patrols(db, dam.id)
+    assert all(count == 1 for count in found.values())
+    missed = sorted(day for day, status in found if status == "missed")
+    # Flood season: a patrol a day, each of the outage's days counted missed, none silently skipped.
+    assert missed == [(date(2026, 6, 10) + timedelta(days=n)).isoformat() for n in range(40)]
+    assert {day for day, status in found if status == "planned"} == {
+        (date(2026, 7, 20) + timedelta(days=n)).isoformat() for n in range(8)}

@@ -31,12 +31,14 @@ def test_a_slot_must_divide_the_hour():
         Slot(7)
 
 
-def test_keys_between_are_oldest_first_and_bounded():
-    assert keys_between(Day(), "2026-11-20", "2026-11-23", SHANGHAI, 10) == ["2026-11-21", "2026-11-22", "2026-11-23"]
-    assert keys_between(Day(), "2026-11-20", "2026-11-23", SHANGHAI, 2) == ["2026-11-22", "2026-11-23"]
-    assert keys_between(Day(), "2026-11-23", "2026-11-23", SHANGHAI, 10) == []
-    # A year of missed minutes costs only the limit.
-    assert len(keys_between(Slot(1), "2025-11-26T00:00Z", "2026-11-26T00:00Z", SHANGHAI, 5)) == 5
+def test_keys_between_are_oldest_first_and_all_of_them():
+    assert keys_between(Day(), "2026-11-20", "2026-11-23", SHANGHAI) == ["2026-11-21", "2026-11-22", "2026-11-23"]
+    assert keys_between(Day(), "2026-11-23", "2026-11-23", SHANGHAI) == []
+    # Across a month end and a leap day: every day, none twice.
+    days = keys_between(Day(), "2024-01-31", "2024-03-11", SHANGHAI)
+    assert len(days) == 40 and days[0] == "2024-02-01" and "2024-02-29" in days and days[-1] == "2024-03-11"
+    assert keys_between(Slot(15), "2026-11-26T00:00Z", "2026-11-26T01:00Z", SHANGHAI) == [
+        "2026-11-26T00:15Z", "2026-11-26T00:30Z", "2026-11-26T00:45Z", "2026-11-26T01:00Z"]
 
 
 def test_a_local_date_or_time_becomes_an_aware_moment():
