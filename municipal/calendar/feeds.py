@@ -7,7 +7,7 @@ Flushes, never commits.
 """
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -159,12 +159,12 @@ def feed_text(feed: CalendarFeed, items: list[CalendarItem], *, public_url: str,
     today = now.astimezone(ZoneInfo(zone)).date()
     locale = feed.owner.locale or "zh"
     with force_locale(locale):
-        events = [_event(item, host, base, today) for item in items]
+        events = [_event(item, host, base, today, ZoneInfo(zone)) for item in items]
         name = feed_name(feed, locale)
     return ical.calendar(events, name=name, zone_name=zone, now=now)
 
 
-def _event(item: CalendarItem, host: str, base: str, today: date) -> ical.Event:
+def _event(item: CalendarItem, host: str, base: str, today: date, zone: ZoneInfo) -> ical.Event:
     asset: Asset = item.asset
     summary = f"{_(kind_msgid(item.kind))} · {asset.name}"
     marks = {"missed": _("Missed"), "done": _("Done")}
@@ -179,6 +179,29 @@ def _event(item: CalendarItem, host: str, base: str, today: date) -> ical.Event:
         # The event opens the work, where the crew acts; the facility stays one line below.
         url = f"{base}/work/{item.work_order_id}"
         lines.append(_("Work order: %(url)s", url=url))
+    sequence, modified = revision(item, today, zone)
     return ical.Event(uid=f"calendar-item-{item.id}@{host}", summary=summary, description="\n".join(lines),
                       day=item.due_on, at=item.due_at if item.rule in timed_rules() else None,
-                      cancelled=item.status == "superseded", url=url)
+                      cancelled=item.status == "superseded", url=url, sequence=sequence, modified=modified)
+
+
+def revision(item: CalendarItem, today: date, zone: ZoneInfo) -> tuple[int, datetime]:
+    """The event's SEQUENCE and LAST-MODIFIED, from the item's own history, the same on every reading.
+
+    An item's event changes only as the item moves on: known (0), its work made, which adds the work
+    order's address (1), overdue, which marks it so (2), and closed, done, missed or withdrawn (3). Items
+    never move back, so the number only rises; the moment is that of the latest step.
+    """
+    moments = [item.created_at]
+    sequence = 0
+    if item.work_order_id is not None:
+        sequence = 1
+        moments.append(item.work_order.created_at)
+    if item.status == "planned" and item.due_on < today:
+        sequence = 2
+        # Overdue from the start of the day after it was due, in the district's clock.
+        moments.append(datetime.combine(item.due_on + timedelta(days=1), time(), zone))
+    if item.status in ("done", "missed", "superseded"):
+        sequence = 3
+        moments.append(item.closed_at or item.created_at)
+    return sequence, max(moment for moment in moments if moment is not None)

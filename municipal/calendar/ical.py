@@ -1,7 +1,9 @@
 """iCalendar (RFC 5545) text for a calendar feed. Pure: plain values in, text out; the caller passes the clock.
 
 Each event keeps the UID of its calendar item, so a client refreshing the feed updates the event it has
-instead of adding a second one. Items due on a day are all-day events on that local date; items due at a
+instead of adding a second one; its SEQUENCE rises and its LAST-MODIFIED moves each time what the event says
+changes, and stays put otherwise, so a client knows which copy is newer and leaves an unchanged one alone.
+DTSTAMP is the moment the feed was written, as RFC 5545 asks of an object with a METHOD. Items due on a day are all-day events on that local date; items due at a
 moment (the hours of a manhole's SLA) are timed, in the district's zone with its VTIMEZONE.
 """
 from dataclasses import dataclass
@@ -21,6 +23,9 @@ class Event:
     at: datetime | None = None  # aware; None for an all-day item
     cancelled: bool = False
     url: str = ""
+    # Raised, and `modified` moved, whenever the event's text, times or status change.
+    sequence: int = 0
+    modified: datetime | None = None
 
 
 def escape(text: str) -> str:
@@ -83,7 +88,9 @@ def calendar(events: list[Event], *, name: str, zone_name: str, now: datetime,
         lines += _vtimezone(zone_name, zone, offset, moments[0])
     stamp = _stamp(now)
     for event in events:
-        lines += ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{stamp}"]
+        lines += ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{stamp}", f"SEQUENCE:{event.sequence}"]
+        if event.modified is not None:
+            lines.append(f"LAST-MODIFIED:{_stamp(event.modified)}")
         if event.at is None:
             lines += [f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
                       f"DTEND;VALUE=DATE:{event.day + timedelta(days=1):%Y%m%d}", "TRANSP:TRANSPARENT"]

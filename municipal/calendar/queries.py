@@ -160,7 +160,7 @@ def conditions(filters: Filters, today: date) -> list:
 
 # What every calendar row shows, loaded with the rows: the facility's name and type, the work order's number.
 ROW_OPTIONS = (joinedload(CalendarItem.asset).load_only(Asset.name, Asset.type, Asset.area_id),
-               joinedload(CalendarItem.work_order).load_only(WorkOrder.id, WorkOrder.status,
+               joinedload(CalendarItem.work_order).load_only(WorkOrder.id, WorkOrder.status, WorkOrder.created_at,
                                                              WorkOrder.assignee_user_id, WorkOrder.assignee_team_id))
 
 

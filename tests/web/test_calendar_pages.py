@@ -1,6 +1,6 @@
 """The calendar pages, feeds and API over the hand-seeded year of tests/calendar_seed.py."""
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import icalendar
 import pytest
@@ -252,3 +252,34 @@ def test_only_a_facility_s_supervisors_make_its_feed(client, login, year):
     token = _csrf(client.get("/calendar/feeds").get_data(as_text=True))
     response = client.post("/calendar/feeds", data={"csrf_token": token, "scope": "facility", "asset": "999999"})
     assert response.status_code == 422 and "<code>asset</code>" in response.get_data(as_text=True)
+
+
+def test_an_event_s_sequence_rises_when_its_item_moves_on_and_stays_otherwise(client, db, login, year, monkeypatch):
+    import vobject
+
+    login("supervisor")
+    path = _create_feed(client, scope="area", area="gushan")
+    client.get("/logout")
+
+    def events():
+        text = client.get(path).get_data(as_text=True)
+        vobject.readOne(text, validate=True).validate(raiseException=True)
+        return {str(e["UID"]).split("@")[0]: e for e in icalendar.Calendar.from_ical(text).walk("VEVENT")}
+
+    before = events()
+    by_due = {(i.asset_id, i.due_on.isoformat()): i for i in year["items"]}
+    coming = by_due[(year["assets"]["B"].id, "2025-12-31")]
+    overdue = by_due[(year["assets"]["B"].id, "2025-07-14")]
+    superseded = next(i for i in year["items"] if i.status == "superseded")
+    assert [before[f"calendar-item-{i.id}"]["SEQUENCE"] for i in (coming, overdue, superseded)] == [1, 2, 3]
+    # Read again later, nothing having changed: the same revision, though the feed was written anew.
+    monkeypatch.setattr(views, "utcnow", lambda: datetime(2025, 7, 15, 9, 0, tzinfo=timezone.utc))
+    again = events()
+    assert all(again[uid]["SEQUENCE"] == event["SEQUENCE"] and
+               again[uid]["LAST-MODIFIED"].dt == event["LAST-MODIFIED"].dt for uid, event in before.items())
+    # The coming item is done: its event says so with a higher number and a later moment.
+    coming.status, coming.closed_at = "done", coming.work_order.created_at + timedelta(hours=1)
+    db.session.commit()
+    after = events()[f"calendar-item-{coming.id}"]
+    assert after["SEQUENCE"] == 3 and after["LAST-MODIFIED"].dt == coming.closed_at.replace(microsecond=0)
+    assert after["LAST-MODIFIED"].dt > before[f"calendar-item-{coming.id}"]["LAST-MODIFIED"].dt
