@@ -327,3 +327,19 @@ def test_forty_days_of_downtime_are_caught_up_every_day_made_or_marked(db, dam):
     assert missed == [(date(2026, 6, 10) + timedelta(days=n)).isoformat() for n in range(40)]
     assert {day for day, status in found if status == "planned"} == {
         (date(2026, 7, 20) + timedelta(days=n)).isoformat() for n in range(8)}
+
+
+def test_two_overlapping_rainstorms_make_one_special_patrol_work_order_a_day(db, users, dam, area):
+    first = calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-11-19", end="2026-11-21",
+                                  area=area.code, rain_24h_mm="80")
+    calendar.apply_event(first, at("2026-11-19", 7))
+    second = calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-11-20", end="2026-11-22",
+                                   asset_id=dam.id, rain_24h_mm="120")
+    calendar.apply_event(second, at("2026-11-20", 7))
+    db.session.commit()
+    made = db.session.execute(sa.select(CalendarItem.due_on, CalendarItem.status, WorkOrder.id)
+                              .join(WorkOrder, WorkOrder.id == CalendarItem.work_order_id)
+                              .where(CalendarItem.kind == "special_patrol")).all()
+    assert {status for _due, status, _order in made} == {"planned"}
+    assert Counter(due for due, _status, _order in made) == Counter(
+        {date(2026, 11, d): 1 for d in (19, 20, 21, 22, 23)})

@@ -167,6 +167,68 @@ def test_rainstorm_below_50_mm_is_no_rainstorm():
                                ("2025-11-27", "routine_patrol")]
 
 
+# --- overlapping events -----------------------------------------------------------------------
+
+
+PATROLLED_16TH = [APPRAISED_2021, {"kind": "routine_patrol", "done_on": "2025-11-16"}]
+
+
+def test_two_overlapping_rainstorms_give_one_special_patrol_a_day_naming_both():
+    storms = [{"kind": "rainstorm", "start": "2025-11-19", "end": "2025-11-21", "rain_24h_mm": 80},
+              {"kind": "rainstorm", "start": "2025-11-20", "end": "2025-11-22", "rain_24h_mm": 120}]
+    response = run(attributes=SMALL_EARTH_DAM, history=PATROLLED_16TH, events=storms, start="2025-11-17",
+                   end="2025-11-30", kinds=["*_patrol"])
+    # The first storm's days and its day after (19–22), the second's (20–22) and its day after (23): once each.
+    assert Counter(dues(response, "special_patrol")) == Counter(
+        {"2025-11-19": 1, "2025-11-20": 1, "2025-11-21": 1, "2025-11-22": 1, "2025-11-23": 1})
+    both = next(i for i in response["items"] if i["due"] == "2025-11-21")
+    assert "80 mm" in both["why"] and "120 mm" in both["why"]
+    # The weekly chain restarts from the last special patrol.
+    assert dues(response, "routine_patrol") == ["2025-11-30"]
+
+
+def test_the_same_storm_recorded_twice_still_gives_one_patrol_a_day():
+    storm = {"kind": "rainstorm", "start": "2025-11-19", "end": "2025-11-20", "rain_24h_mm": 80}
+    once = run(attributes=SMALL_EARTH_DAM, history=PATROLLED_16TH, events=[storm], start="2025-11-17",
+               end="2025-11-30", kinds=["*_patrol"])
+    twice = run(attributes=SMALL_EARTH_DAM, history=PATROLLED_16TH, events=[storm, dict(storm)], start="2025-11-17",
+                end="2025-11-30", kinds=["*_patrol"])
+    assert pairs(twice) == pairs(once)
+
+
+def test_a_rainstorm_and_an_earthquake_overlapping_share_their_patrol_days_and_the_quake_adds_its_appraisal():
+    events = [{"kind": "rainstorm", "start": "2025-11-19", "end": "2025-11-20", "rain_24h_mm": 80},
+              {"kind": "strong_earthquake", "start": "2025-11-20"}]
+    response = run(attributes=SMALL_EARTH_DAM, history=PATROLLED_16TH, events=events, start="2025-11-17",
+                   end="2026-06-30", as_of="2025-11-17", kinds=["special_patrol", "special_safety_appraisal"])
+    # The storm: 19, 20 and the day after; the quake: 20 and the day after. One patrol a day.
+    assert pairs(response, "special_patrol") == [("2025-11-19", "special_patrol"), ("2025-11-20", "special_patrol"),
+                                                 ("2025-11-21", "special_patrol")]
+    shared = next(i for i in response["items"] if i["due"] == "2025-11-20")
+    assert "rainstorm" in shared["why"] and "strong_earthquake" in shared["why"]
+    # The quake alone calls a special appraisal, 180 days on (2025-11-20 + 180 days).
+    assert dues(response, "special_safety_appraisal") == ["2026-05-19"]
+
+
+def test_a_rainstorm_then_a_felt_earthquake_the_next_day_run_on_without_a_gap_or_a_double():
+    events = [{"kind": "rainstorm", "start": "2025-11-19", "rain_24h_mm": 80},
+              {"kind": "felt_earthquake", "start": "2025-11-20"}]
+    response = run(attributes=SMALL_EARTH_DAM, history=PATROLLED_16TH, events=events, start="2025-11-17",
+                   end="2025-11-30", kinds=["*_patrol"])
+    assert pairs(response) == [("2025-11-19", "special_patrol"), ("2025-11-20", "special_patrol"),
+                               ("2025-11-21", "special_patrol"), ("2025-11-28", "routine_patrol")]
+
+
+def test_overlapping_events_in_the_flood_season_keep_the_daily_routine_and_add_one_special_patrol_a_day():
+    events = [{"kind": "typhoon_response", "start": "2025-07-10", "end": "2025-07-12"},
+              {"kind": "rainstorm", "start": "2025-07-11", "end": "2025-07-12", "rain_24h_mm": 210}]
+    response = run(attributes=SMALL_EARTH_DAM, history=[APPRAISED_2021], events=events, start="2025-07-09",
+                   end="2025-07-14", kinds=["*_patrol"])
+    assert Counter(dues(response, "special_patrol")) == Counter(
+        {"2025-07-10": 1, "2025-07-11": 1, "2025-07-12": 1, "2025-07-13": 1})
+    assert Counter(dues(response, "routine_patrol")) == Counter({f"2025-07-{d:02d}": 1 for d in range(9, 15)})
+
+
 def test_high_water_gives_two_patrols_a_day_on_its_days_only():
     events = [{"kind": "high_water", "start": "2025-06-10", "end": "2025-06-11"}]
     response = run(attributes=SMALL_EARTH_DAM, history=[APPRAISED_2021], events=events, start="2025-06-09",

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from municipal.auth import services
+from tests.calendar_expect import assert_expected
 
 CASES = Path(__file__).resolve().parents[1] / "unit" / "calendar_cases"
 URL = "/api/v1/calendar/preview"
@@ -63,8 +64,11 @@ def test_documented_in_openapi(client):
 
 
 @pytest.mark.parametrize("name", [path.stem for path in sorted(CASES.glob("*.json"))])
-def test_cli_prints_what_the_api_answers(app, client, db, users, name, tmp_path):
-    api = client.post(URL, json=case(name)["request"], headers=bearer(db, users["supervisor"])).get_json()
+def test_the_api_and_the_cli_give_each_worked_case_its_expected_answer(app, client, db, users, name, tmp_path):
+    response = client.post(URL, json=case(name)["request"], headers=bearer(db, users["supervisor"]))
+    assert response.status_code == 200
+    api = response.get_json()
+    assert_expected(case(name)["expect"], api)
     result = app.test_cli_runner().invoke(args=["calendar", "preview", str(CASES / f"{name}.json")])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == api
