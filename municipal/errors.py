@@ -35,13 +35,6 @@ class Conflict(DomainError):
         self.current = current
 
 
-class Unavailable(DomainError):
-    """The server cannot answer as it is set up (a setting is wrong); `fields` names the setting."""
-
-    status = 503
-    code = "unavailable"
-
-
 class PermissionDenied(DomainError):
     status = 403
     code = "forbidden"
@@ -74,6 +67,15 @@ def register_error_handlers(app) -> None:
     def _domain(error: DomainError):
         extra = {"current": error.current} if isinstance(error, Conflict) and error.current else {}
         return _respond(error.status, error.code, error.message, error.fields, **extra)
+
+    from .calendar.rules import RuleTableError
+
+    @app.errorhandler(RuleTableError)
+    def _calendar_rules(error: RuleTableError):
+        # The rule table or the district's calendar settings, not the request: the server is set up wrong,
+        # and says which setting, on every calendar page and endpoint alike.
+        return _respond(503, "unavailable", _("The calendar rules cannot be used: %(error)s", error=error),
+                        {error.path or "settings": error.reason})
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

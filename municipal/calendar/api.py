@@ -4,11 +4,10 @@ from flask_babel import gettext as _
 
 from ..api import ApiBlueprint
 from ..assets.types import N_
-from ..errors import Unavailable, ValidationError
+from ..errors import ValidationError
 from ..permissions import roles
 from .engine import preview
 from .request import PreviewError
-from .rules import RuleTableError
 
 calendar_bp = ApiBlueprint("calendar_api", __name__, description=N_("Inspection calendar"))
 
@@ -28,10 +27,6 @@ def run_preview(body) -> dict:
         return preview(body, settings=district_settings(current_app.config))
     except PreviewError as error:
         raise ValidationError(_("The calendar request is not valid."), error.fields) from error
-    except RuleTableError as error:
-        # The rules or the district's settings, not the request: the request is not to blame.
-        raise Unavailable(_("The calendar rules cannot be used: %(error)s", error=error),
-                          {error.path or "settings": error.reason}) from error
 
 
 _REQUEST = {"content": {"application/json": {"schema": {

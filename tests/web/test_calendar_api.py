@@ -127,12 +127,18 @@ def test_a_falling_level_may_be_negative(client, db, users):
 
 
 def test_wrong_district_settings_are_the_server_s_fault_named_never_a_500(app, client, db, users, monkeypatch,
-                                                                          tmp_path):
+                                                                          tmp_path, login, make_asset):
     monkeypatch.setitem(app.config, "CALENDAR_SETTINGS", {"rolling_patrol_days": "seven"})
+    # The settings are built once per process: this process builds them again, from the wrong ones.
+    monkeypatch.delitem(app.extensions, "calendar_table", raising=False)
+    login("supervisor")
     response = client.post(URL + "?lang=en", json=case()["request"], headers=bearer(db, users["supervisor"]))
     assert response.status_code == 503
     error = response.get_json()["error"]
     assert error["code"] == "unavailable" and "settings.rolling_patrol_days" in error["fields"]
+    # The facility's calendar page reads the same settings, and says the same.
+    page = client.get(f"/assets/{make_asset('reservoir', '登云水库').id}/calendar?lang=en")
+    assert page.status_code == 503 and "rolling_patrol_days" in page.get_data(as_text=True)
     path = tmp_path / "case.json"
     path.write_text(json.dumps(case()), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["calendar", "preview", str(path)])
