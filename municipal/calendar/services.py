@@ -329,9 +329,10 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
             log.warning("calendar: facility %s skipped: %s", asset.id, error.fields)
             counts["skipped"] += 1
             continue
-        if facts[asset.id].events or facts[asset.id].history:
-            # Work set off by a fact is made at once however far off it is due (a special appraisal within
-            # 180 days of an earthquake): those rules alone are read on to the longest reach of a fact.
+        if facts[asset.id].events or any(entry.result for entry in facts[asset.id].history):
+            # Work set off by a fact (an event, an appraisal's result) is made at once however far off it is
+            # due (a special appraisal within 180 days of an earthquake): those rules alone are read on, to
+            # the longest reach of a fact, and only for facilities with such facts.
             items += [item for item in evaluate_facility(asset, facts[asset.id], day, day + timedelta(
                 days=EVENT_REACH_DAYS), day, IMMEDIATE_SCHEDULES)[0] if _due_day(item.due) > end]
         evaluated.append(asset.id)
