@@ -19,7 +19,7 @@ from ..assets.models import Asset
 from ..assets.services import find_area
 from ..audit.services import record
 from ..auth.models import Team
-from ..db import utcnow
+from ..db import as_id, utcnow
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from ..workorders import services as work
@@ -62,7 +62,7 @@ def create_feed(actor, scope: str, *, team_id=None, area_ref=None, asset_id=None
         elif actor.role != "admin" and actor.areas and not any(area.path.startswith(a.path) for a in actor.areas):
             errors["area"] = _("this area is outside your areas of responsibility")
     if scope == "facility":
-        asset = db.session.get(Asset, int(asset_id)) if str(asset_id or "").isdigit() and int(asset_id) < 2**31 else None
+        asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
         if asset is None:
             errors["asset"] = _("no such facility")
         else:
