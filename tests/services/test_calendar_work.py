@@ -257,9 +257,21 @@ def test_a_strong_earthquake_makes_its_special_appraisal_at_once_though_it_is_du
     assert patrol_days == {date(2026, 6, 12), date(2026, 6, 13)}
 
 
-def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors_once(db, users, dam, make_asset):
+def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors_once(db, users, dam, make_asset,
+                                                                                       area):
+    from municipal.assets.models import Area
+    from municipal.auth.services import create_user, set_user_areas
     from municipal.notify.models import Notification
 
+    # The town's own supervisor, and one of another town who is not told.
+    elsewhere = Area(code="yuefeng", name="岳峰镇", name_en="Yuefeng Town", level="town", parent=area.parent)
+    db.session.add(elsewhere)
+    db.session.flush()
+    elsewhere.path = f"{area.parent.path}{elsewhere.id}/"
+    town_supervisor = create_user("gushan-sup", "correct horse battery", "supervisor")
+    other_supervisor = create_user("yuefeng-sup", "correct horse battery", "supervisor")
+    set_user_areas(users["admin"], town_supervisor, [area.code])
+    set_user_areas(users["admin"], other_supervisor, [elsewhere.code])
     calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2013-05-20",
                             result="一类")
     bridge = make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
@@ -273,8 +285,9 @@ def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors
     assert item.due_on == date(2023, 5, 20) and item.escalated_at is not None
     assert item.work_order.priority == "urgent"
     notices = db.session.scalars(sa.select(Notification).where(Notification.kind == "escalation")).all()
-    # The supervisor and the admin look after the whole district; the crew is not told.
-    assert sorted(n.user.username for n in notices) == ["admin", "supervisor"]
+    # The town's supervisor, and the supervisor and admin who look after the whole district; not the
+    # supervisor of another town, nor the crew.
+    assert sorted(n.user.username for n in notices) == ["admin", "gushan-sup", "supervisor"]
     assert {n.dedupe_key for n in notices} == {f"escalate:item:{item.id}"}
     assert notices[0].params["facility"] == "登云水库" and notices[0].link == f"/work/{item.work_order_id}"
     # The bridge's overdue inspection is owed too, but it is not high-risk and the bridge is not flagged risky.
@@ -286,7 +299,7 @@ def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors
     assert runner.run(JOBS["calendar"], at("2026-06-11", 0)).status == "ok"
     assert calendar.escalate_overdue(at("2026-06-12")) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                             .where(Notification.kind == "escalation")) == 2
+                             .where(Notification.kind == "escalation")) == 3
 
 
 def test_on_a_facility_flagged_risky_every_overdue_standing_item_is_escalated(db, users, dam):
