@@ -64,6 +64,10 @@ def main() -> int:
         if fresh:
             print(f"Seeding {args.count:,} facilities into {path} …", flush=True)
             seed_facilities(args.count)
+        else:
+            from flask_migrate import upgrade
+
+            upgrade()  # a file seeded by an earlier version of the schema
         from municipal.assets.models import Area, Asset
         from municipal.calendar import services as calendar
         from municipal.calendar.models import CalendarEvent, CalendarItem, CalendarState
