@@ -12,13 +12,18 @@ from ..permissions import roles, signed_in
 from . import services
 from .models import Area, Asset, CodeEvent, IdentityCode
 from .schemas import (
-    MAX_ID, AreaListSchema, AssetCreateSchema, AssetPageSchema, AssetQuerySchema, AssetSchema, AssetUpdateSchema,
-    CodeBindSchema, CodeDetailSchema, CodeIssueSchema, CodeListSchema, CodeRevokeSchema, TypeListSchema,
+    MAX_ID, AreaCreateSchema, AreaPageSchema, AreaQuerySchema, AreaSchema, AreaUpdateSchema, AssetCreateSchema,
+    AssetPageSchema, AssetQuerySchema, AssetSchema, AssetUpdateSchema, CodeBindSchema, CodeDetailSchema,
+    CodeIssueSchema, CodeListSchema, CodePageSchema, CodeQuerySchema, CodeRevokeSchema, TypeListSchema, TypeSchema,
     VersionSchema,
 )
 from .types import LEVEL_LABELS, N_, ROLE_LABELS, TYPES
 
 ASSET_ID = f"<int(max={MAX_ID}):asset_id>"
+AREA_ID = f"<int(max={MAX_ID}):area_id>"
+# None: the schema's own rule (refuse) rather than webargs' default for query strings (ignore), so a
+# mistyped filter is a 422 naming it instead of a list that silently is not filtered.
+QUERY_UNKNOWN = None
 
 
 # Descriptions and summaries are msgids: the spec carries them in English, /api/docs translates them.
@@ -39,7 +44,7 @@ def blueprints():
 @assets_bp.doc(summary=N_("Find facilities"), description=N_(
     "Filters combine. Pages follow the id (keyset pagination): pass `next` as `after` "
     "to get the following page; `next` is null on the last one."))
-@assets_bp.arguments(AssetQuerySchema, location="query")
+@assets_bp.arguments(AssetQuerySchema, location="query", unknown=QUERY_UNKNOWN)
 @assets_bp.response(200, AssetPageSchema)
 def list_assets(query):
     limit = query["limit"]
@@ -120,7 +125,8 @@ def create_asset(data):
 @assets_bp.response(200, AssetSchema)
 def update_asset(data, asset_id):
     version = data.pop("version")
-    return _versioned(asset_id, version, lambda asset: services.update_asset(current_user, asset, data, version))
+    return _versioned(lambda: services.get_asset(asset_id), services.check_version, version,
+                      lambda asset: services.update_asset(current_user, asset, data, version))
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}/retire", methods=["POST"])
@@ -131,22 +137,50 @@ def update_asset(data, asset_id):
 @assets_bp.response(200, AssetSchema)
 def retire_asset(data, asset_id):
     version = data["version"]
-    return _versioned(asset_id, version, lambda asset: services.retire_asset(current_user, asset, version))
+    return _versioned(lambda: services.get_asset(asset_id), services.check_version, version,
+                      lambda asset: services.retire_asset(current_user, asset, version))
 
 
-def _versioned(asset_id: int, version: int, change) -> Asset:
+def _versioned(load, check, version: int, change):
+    """change(load()) and commit; `check` raises the 409 of a stale version."""
     try:
-        asset = change(services.get_asset(asset_id))
+        row = change(load())
         db.session.commit()
     except StaleDataError:
         # Another writer committed between the version check and this write: the same 409 as any stale version.
         db.session.rollback()
-        services.check_version(services.get_asset(asset_id), version)
+        check(load(), version)
         raise
-    return asset
+    return row
 
 
 # --- identity codes ----------------------------------------------------------------
+
+@codes_bp.route("/codes")
+@signed_in
+@codes_bp.doc(summary=N_("Find identity codes"), description=N_(
+    "Filters combine. Pages follow the id (keyset pagination): pass `next` as `after` "
+    "to get the following page; `next` is null on the last one."))
+@codes_bp.arguments(CodeQuerySchema, location="query", unknown=QUERY_UNKNOWN)
+@codes_bp.response(200, CodePageSchema)
+def list_codes(query):
+    limit = query["limit"]
+    select = (sa.select(IdentityCode).options(selectinload(IdentityCode.replaced_by))
+              .order_by(IdentityCode.id).limit(limit + 1))
+    if "after" in query:
+        select = select.where(IdentityCode.id > query["after"])
+    if "status" in query:
+        select = select.where(IdentityCode.status == query["status"])
+    if "type" in query:
+        select = select.where(IdentityCode.prefix == TYPES[query["type"]].prefix)
+    if "prefix" in query:
+        select = select.where(IdentityCode.prefix == query["prefix"])
+    if "asset_id" in query:
+        select = select.where(IdentityCode.asset_id == query["asset_id"])
+    found = db.session.scalars(select).all()
+    page = found[:limit]
+    return {"items": page, "next": str(page[-1].id) if len(found) > limit else None}
+
 
 @codes_bp.route("/codes/<code>")
 @signed_in
@@ -206,15 +240,94 @@ def _with_history(code: IdentityCode) -> dict:
     return {"code": code, "history": history.all()}
 
 
-# --- areas and types ---------------------------------------------------------------
+# --- areas ------------------------------------------------------------------------
 
 @areas_bp.route("/areas")
 @signed_in
-@areas_bp.doc(summary=N_("List the areas, each parent before its children"))
-@areas_bp.response(200, AreaListSchema)
-def list_areas():
-    return {"items": db.session.scalars(sa.select(Area).order_by(Area.path)).all()}
+@areas_bp.doc(summary=N_("Find areas, each parent before its children"), description=N_(
+    "Filters combine. Pages follow the path (keyset pagination): pass `next` as `after` "
+    "to get the following page; `next` is null on the last one."))
+@areas_bp.arguments(AreaQuerySchema, location="query", unknown=QUERY_UNKNOWN)
+@areas_bp.response(200, AreaPageSchema)
+def list_areas(query):
+    limit = query["limit"]
+    select = sa.select(Area).order_by(Area.path).limit(limit + 1)
+    if "after" in query:
+        select = select.where(Area.path > query["after"])
+    if "parent" in query:
+        parent = services.find_area(query["parent"])
+        if parent is None:
+            message = _("unknown area %(area)s", area=query["parent"])
+            raise ValidationError(message, {"parent": message})
+        select = select.where(Area.parent_id == parent.id)
+    if "level" in query:
+        select = select.where(Area.level == query["level"])
+    if query.get("q", "").strip():
+        q = query["q"].strip()
+        select = select.where(sa.or_(*(column.icontains(q, autoescape=True)
+                                       for column in (Area.code, Area.name, Area.name_en))))
+    if "retired" in query:
+        select = select.where(Area.retired_at.is_not(None) if query["retired"] else Area.retired_at.is_(None))
+    areas = db.session.scalars(select).all()
+    page = areas[:limit]
+    return {"items": page, "next": page[-1].path if len(areas) > limit else None}
 
+
+@areas_bp.route(f"/areas/{AREA_ID}")
+@signed_in
+@areas_bp.doc(summary=N_("Read an area"))
+@areas_bp.response(200, AreaSchema)
+def get_area(area_id):
+    return services.get_area(area_id)
+
+
+@areas_bp.route("/areas/by-code/<code>")
+@signed_in
+@areas_bp.doc(summary=N_("Read an area by its code"))
+@areas_bp.response(200, AreaSchema)
+def get_area_by_code(code):
+    return services.get_area_by_code(code)
+
+
+@areas_bp.route("/areas", methods=["POST"])
+@roles("admin")
+@areas_bp.doc(summary=N_("Add an area"),
+              description=N_("Its level lies below its parent's; only a district has no parent."))
+@areas_bp.arguments(AreaCreateSchema)
+@areas_bp.response(201, AreaSchema)
+def create_area(data):
+    area = services.create_area(current_user, data)
+    db.session.commit()
+    return area
+
+
+@areas_bp.route(f"/areas/{AREA_ID}", methods=["PATCH"])
+@roles("admin")
+@areas_bp.doc(summary=N_("Change an area"), description=N_(
+    "Send only the fields to change, and the `version` you read. "
+    "An area moved to another parent takes the areas below it along."))
+@areas_bp.arguments(AreaUpdateSchema)
+@areas_bp.response(200, AreaSchema)
+def update_area(data, area_id):
+    version = data.pop("version")
+    return _versioned(lambda: services.get_area(area_id), services.check_area_version, version,
+                      lambda area: services.update_area(current_user, area, data, version))
+
+
+@areas_bp.route(f"/areas/{AREA_ID}/retire", methods=["POST"])
+@roles("admin")
+@areas_bp.doc(summary=N_("Retire an area"), description=N_(
+    "Only when no facility but decommissioned ones and no area in use lies in it; otherwise a 409 says "
+    "what does. It stays on file for the records that name it, but no facility or area may be put in it."))
+@areas_bp.arguments(VersionSchema)
+@areas_bp.response(200, AreaSchema)
+def retire_area(data, area_id):
+    version = data["version"]
+    return _versioned(lambda: services.get_area(area_id), services.check_area_version, version,
+                      lambda area: services.retire_area(current_user, area, version))
+
+
+# --- types ------------------------------------------------------------------------
 
 @types_bp.route("/types")
 @signed_in
@@ -222,6 +335,16 @@ def list_areas():
 @types_bp.response(200, TypeListSchema)
 def list_types():
     return {"items": [_describe_type(asset_type) for asset_type in TYPES.values()]}
+
+
+@types_bp.route("/types/<key>")
+@signed_in
+@types_bp.doc(summary=N_("Read a facility type"))
+@types_bp.response(200, TypeSchema)
+def get_type(key):
+    if key not in TYPES:
+        raise NotFound(_("There is no facility type %(type)s.", type=key))
+    return _describe_type(TYPES[key])
 
 
 def _describe_type(asset_type) -> dict:

@@ -15,12 +15,19 @@ class Area(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100), default="")
-    level: Mapped[str] = mapped_column(sa.String(16))  # district | town | village
+    level: Mapped[str] = mapped_column(sa.String(16))  # AREA_LEVELS
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"))
     # "/1/4/17/": lets a filter on an area take in everything below it with one prefix match.
     path: Mapped[str] = mapped_column(sa.String(255), index=True, default="/")
+    # Retired, not deleted: decommissioned facilities, past events and the audit trail still name it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id])
+
+    # Every write still checks the version it read, but only an edit counts as a new version (services bump
+    # it): a new area's path, set once its id exists, and paths rewritten under a moved parent do not.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name

@@ -4,13 +4,20 @@ Input schemas check the shape of a request (which fields, which JSON types); the
 of the registry (known types, attribute units, dates that exist, geometry inside the
 district) stay in services.clean_asset, so the API and the HTML forms give the same answers.
 """
+import re
+
 from flask import current_app
+from flask_babel import gettext as _
 from marshmallow import Schema, fields
+from marshmallow import ValidationError as FieldError
 
 from ..api import MAX_ID, ApiSchema, VersionSchema
 from ..api import between as _between
 from ..api import one_of as _one_of
-from .types import PREFIXES, STATUSES, TYPES, derived, format_chainage
+# Ids in query filters reach SQL as 32-bit parameters on PostgreSQL: a larger one is refused here by name,
+# not by the database as a 500.
+from ..db import MAX_ID as MAX_ROW_ID
+from .types import AREA_LEVELS, CODE_STATUSES, PREFIXES, STATUSES, TYPES, derived, format_chainage
 
 
 def _scan_url(code: str) -> str:
@@ -18,6 +25,12 @@ def _scan_url(code: str) -> str:
 
 
 # --- input -------------------------------------------------------------------------
+
+def _path(value: str) -> None:
+    # An area's place in the tree, "/1/4/17/": the only thing an area page's `next` ever is.
+    if not re.fullmatch(r"/(?:[0-9]{1,10}/){0,20}", value):
+        raise FieldError(_("is not the `next` of a page"))
+
 
 class PersonInSchema(ApiSchema):
     role = fields.String(required=True, metadata={"description": "administrative, technical, patrol, chief or manager"})
@@ -66,7 +79,48 @@ class AssetQuerySchema(ApiSchema):
     status = fields.String(validate=_one_of(STATUSES), metadata={"enum": list(STATUSES)})
     q = fields.String(metadata={"description": "part of the name, or an identity code in any spelling"})
     limit = fields.Integer(load_default=50, validate=_between(1, 500), metadata={"minimum": 1, "maximum": 500})
-    after = fields.Integer(validate=_between(0, MAX_ID), metadata={"description": "the `next` of the previous page"})
+    after = fields.Integer(validate=_between(0, MAX_ROW_ID),
+                           metadata={"description": "the `next` of the previous page"})
+
+
+class CodeQuerySchema(ApiSchema):
+    status = fields.String(validate=_one_of(CODE_STATUSES), metadata={"enum": list(CODE_STATUSES)})
+    type = fields.String(validate=_one_of(TYPES), metadata={"enum": list(TYPES)})
+    prefix = fields.String(validate=_one_of(PREFIXES), metadata={"enum": list(PREFIXES),
+                                                                 "description": "the type's code prefix, like RSV"})
+    asset_id = fields.Integer(validate=_between(1, MAX_ROW_ID), metadata={"description": "codes this facility ever had"})
+    limit = fields.Integer(load_default=50, validate=_between(1, 500), metadata={"minimum": 1, "maximum": 500})
+    after = fields.Integer(validate=_between(0, MAX_ROW_ID),
+                           metadata={"description": "the `next` of the previous page"})
+
+
+class AreaQuerySchema(ApiSchema):
+    parent = fields.String(metadata={"description": "area code or id: only the areas right below it"})
+    level = fields.String(validate=_one_of(AREA_LEVELS), metadata={"enum": list(AREA_LEVELS)})
+    q = fields.String(metadata={"description": "part of the code or the Chinese or English name"})
+    retired = fields.Boolean(metadata={"description": "true: only retired areas; false: only areas in use; "
+                                                      "absent: both"})
+    # A district's whole tree usually fits in one page.
+    limit = fields.Integer(load_default=500, validate=_between(1, 500), metadata={"minimum": 1, "maximum": 500})
+    after = fields.String(validate=_path, metadata={"description": "the `next` of the previous page"})
+
+
+class AreaFieldsSchema(ApiSchema):
+    code = fields.String(metadata={"description": "letters, digits, - and _; at most 32"})
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    level = fields.String(metadata={"enum": list(AREA_LEVELS)})
+    parent = fields.Raw(allow_none=True, metadata={"description": "area code or id; none only for a district"})
+
+
+class AreaCreateSchema(AreaFieldsSchema):
+    code = fields.String(required=True, metadata={"description": "letters, digits, - and _; at most 32"})
+    name = fields.String(required=True)
+    level = fields.String(required=True, metadata={"enum": list(AREA_LEVELS)})
+
+
+class AreaUpdateSchema(AreaFieldsSchema):
+    version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
 
 
 class CodeIssueSchema(ApiSchema):
@@ -176,6 +230,12 @@ class CodeListSchema(Schema):
     items = fields.List(fields.Nested(CodeSchema))
 
 
+class CodePageSchema(Schema):
+    items = fields.List(fields.Nested(CodeSchema))
+    next = fields.String(allow_none=True, metadata={"description": "pass as `after` for the next page; "
+                                                                   "null on the last page"})
+
+
 class UserRefSchema(Schema):
     username = fields.String()
 
@@ -201,10 +261,14 @@ class AreaSchema(Schema):
     level = fields.String()
     parent_id = fields.Integer(allow_none=True)
     path = fields.String()
+    retired_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
 
 
-class AreaListSchema(Schema):
+class AreaPageSchema(Schema):
     items = fields.List(fields.Nested(AreaSchema))
+    next = fields.String(allow_none=True, metadata={"description": "pass as `after` for the next page; "
+                                                                   "null on the last page"})
 
 
 class AttributeSchema(Schema):

@@ -156,6 +156,9 @@ STATUSES = {
 
 CODE_STATUSES = {"unbound": N_("unbound"), "bound": N_("bound"), "revoked": N_("revoked")}
 
+# The levels of the area tree, top down; an area's level lies below its parent's.
+AREA_LEVELS = ("district", "town", "village")
+
 # SL 252 scale classes by total capacity: lower bound inclusive, upper exclusive (rules §1.1).
 SCALE_CLASSES = (
     (1_000_000_000, "大(1)型"),

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from municipal.assets import api, codes
 from municipal.assets.models import Area, Asset, IdentityCode
+from municipal.audit.services import entries_for
 from municipal.auth.services import create_token
 from tests.conftest import PASSWORD
 
@@ -184,6 +185,7 @@ def test_list_filters_by_type_area_status_and_text(client, bearer, make_asset, a
     assert "status" in error_of(client.get("/api/v1/assets?status=gone", headers=headers), 422)["fields"]
     assert "limit" in error_of(client.get("/api/v1/assets?limit=501", headers=headers), 422)["fields"]
     assert "limit" in error_of(client.get("/api/v1/assets?limit=abc", headers=headers), 422)["fields"]
+    assert "colour" in error_of(client.get("/api/v1/assets?colour=red", headers=headers), 422)["fields"]
 
 
 def test_keyset_pages_walk_every_asset_once(client, bearer, make_asset):
@@ -355,7 +357,50 @@ def test_issue_bind_and_revoke_codes(client, bearer):
     error_of(client.get(f"/api/v1/codes/{a_code('MH', '7K3Q9')}", headers=headers), 404)
 
 
-# --- areas and types ----------------------------------------------------------------------
+def test_codes_are_listed_by_status_type_and_facility_a_page_at_a_time(client, bearer, db):
+    headers = bearer("admin")
+    well = create(client, headers)
+    reservoir = create(client, headers, **RESERVOIR)
+    spare = client.post("/api/v1/codes", json={"type": "manhole", "count": 2}, headers=headers).get_json()["items"]
+    replaced = client.post(f"/api/v1/codes/{well['code']}/revoke", json={"reason": "标牌损坏"}, headers=headers)
+    new_well_code = client.get(f"/api/v1/assets/{well['id']}", headers=headers).get_json()["code"]
+    assert replaced.status_code == 200
+    viewer = bearer("viewer")
+
+    def codes_of(query):
+        response = client.get(f"/api/v1/codes?{query}", headers=viewer)
+        assert response.status_code == 200, response.get_json()
+        return [item["code"] for item in response.get_json()["items"]]
+
+    every = codes_of("")
+    assert len(every) == 5
+    ids = db.session.scalars(sa.select(IdentityCode.code).order_by(IdentityCode.id)).all()
+    assert every == ids
+    assert codes_of("status=revoked") == [well["code"]]
+    assert sorted(codes_of("status=unbound")) == sorted(item["code"] for item in spare)
+    assert codes_of("type=reservoir") == [reservoir["code"]] == codes_of("prefix=RSV")
+    assert codes_of(f"asset_id={well['id']}") == [well["code"], new_well_code]
+    assert codes_of(f"asset_id={well['id']}&status=bound") == [new_well_code]
+    listed = client.get("/api/v1/codes?status=revoked", headers=viewer).get_json()["items"][0]
+    assert (listed["replaced_by"], listed["type"], listed["asset_id"]) == (new_well_code, "manhole", well["id"])
+
+    seen, after = [], None
+    while True:
+        page = client.get("/api/v1/codes?limit=2" + (f"&after={after}" if after else ""), headers=viewer).get_json()
+        seen += [item["code"] for item in page["items"]]
+        after = page["next"]
+        if after is None:
+            break
+    assert seen == every
+
+    for query, field in (("status=lost", "status"), ("type=castle", "type"), ("prefix=XX", "prefix"),
+                         ("asset_id=abc", "asset_id"), ("asset_id=0", "asset_id"), ("after=abc", "after"),
+                         ("after=-1", "after"), ("after=2147483648", "after"), ("asset_id=2147483648", "asset_id"),
+                         ("limit=0", "limit"), ("colour=red", "colour")):
+        assert field in error_of(client.get(f"/api/v1/codes?{query}", headers=viewer), 422)["fields"], query
+
+
+# --- areas -------------------------------------------------------------------------------------
 
 def test_areas_come_as_a_flat_tree(client, bearer, areas):
     items = client.get("/api/v1/areas", headers=bearer("crew")).get_json()["items"]
@@ -368,6 +413,209 @@ def test_areas_come_as_a_flat_tree(client, bearer, areas):
     order = [item["code"] for item in items]
     assert order.index("350111") < order.index("gushan") < order.index("village")
 
+
+def test_areas_are_found_by_parent_level_name_and_state_a_page_at_a_time(client, bearer, db, areas):
+    areas["yuefeng"].name_en = "Yuefeng Town"
+    db.session.commit()
+    headers = bearer("viewer")
+
+    def codes_of(query):
+        response = client.get(f"/api/v1/areas?{query}", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return [item["code"] for item in response.get_json()["items"]]
+
+    assert codes_of("parent=350111") == ["gushan", "yuefeng"]
+    assert codes_of(f"parent={areas['gushan'].id}") == ["village"]
+    assert codes_of("parent=village") == []
+    assert codes_of("level=town") == ["gushan", "yuefeng"]
+    assert codes_of("q=前屿") == ["village"]
+    assert codes_of("q=yuefeng town") == ["yuefeng"]  # the English name, in any case
+    assert codes_of("q=GUSH") == ["gushan"]  # the code
+    assert codes_of("q=%25") == []  # a wildcard is just a character
+    assert codes_of("retired=true") == []
+    assert codes_of("retired=false&level=village") == ["village"]
+
+    seen, after, pages = [], None, 0
+    while True:
+        page = client.get("/api/v1/areas?limit=1" + (f"&after={after}" if after else ""), headers=headers).get_json()
+        pages += 1
+        seen += [item["code"] for item in page["items"]]
+        after = page["next"]
+        if after is None:
+            break
+    assert seen == codes_of("") and pages == 4
+
+    for query, field in (("parent=atlantis", "parent"), ("level=province", "level"), ("retired=maybe", "retired"),
+                         ("after=gushan", "after"), ("after=/1/x/", "after"), (f"after=/{'1' * 300}/", "after"),
+                         ("limit=501", "limit"), ("colour=red", "colour")):
+        assert field in error_of(client.get(f"/api/v1/areas?{query}", headers=headers), 422)["fields"], query
+
+
+def test_an_area_is_read_by_id_or_by_code(client, bearer, areas):
+    headers = bearer("crew")
+    by_id = client.get(f"/api/v1/areas/{areas['village'].id}", headers=headers)
+    assert by_id.status_code == 200
+    village = by_id.get_json()
+    assert (village["code"], village["level"], village["parent_id"]) == ("village", "village", areas["gushan"].id)
+    assert (village["version"], village["retired_at"]) == (1, None)
+    assert client.get("/api/v1/areas/by-code/village", headers=headers).get_json() == village
+    assert client.get("/api/v1/areas/by-code/350111", headers=headers).get_json()["id"] == areas["district"].id
+
+    error_of(client.get("/api/v1/areas/999999", headers=headers), 404)
+    error_of(client.get("/api/v1/areas/99999999999999999999", headers=headers), 404)
+    error_of(client.get("/api/v1/areas/by-code/atlantis", headers=headers), 404)
+
+
+def test_an_admin_adds_areas_to_the_tree(client, bearer, users, areas):
+    headers = bearer("admin")
+    response = client.post("/api/v1/areas", headers=headers, json={
+        "code": "xindian", "name": "新店镇", "name_en": "Xindian Town", "level": "town", "parent": "350111"})
+    assert response.status_code == 201, response.get_json()
+    town = response.get_json()
+    assert town["path"] == f"{areas['district'].path}{town['id']}/"
+    assert (town["parent_id"], town["version"], town["retired_at"]) == (areas["district"].id, 1, None)
+
+    village = client.post("/api/v1/areas", headers=headers, json={
+        "code": "xindian-001", "name": "赤桥村", "level": "village", "parent": town["id"]})
+    assert village.status_code == 201, village.get_json()
+    assert village.get_json()["path"] == f"{town['path']}{village.get_json()['id']}/"
+    assert client.get("/api/v1/assets?area=xindian", headers=headers).status_code == 200
+
+    created = entries_for("area", town["id"])
+    assert [(entry.action, entry.actor_id) for entry in created] == [("create", users["admin"].id)]
+    assert created[0].changes["code"] == [None, "xindian"]
+
+
+AREA_BAD_INPUTS = [
+    ("a taken code", {"code": "gushan"}, 409, "code"),
+    ("a code with a slash", {"code": "a/b"}, 422, "code"),
+    ("a code too long", {"code": "x" * 33}, 422, "code"),
+    ("no name", {"name": " "}, 422, "name"),
+    ("a number for a name", {"name": 5}, 422, "name"),
+    ("an unknown level", {"level": "province"}, 422, "level"),
+    ("a level not below the parent's", {"level": "town", "parent": "gushan"}, 422, "level"),
+    ("a town without a parent", {"parent": None}, 422, "parent"),
+    ("an unknown parent", {"parent": "atlantis"}, 422, "parent"),
+    ("a parent beyond any id", {"parent": 99999999999999999999}, 422, "parent"),
+    ("a parent that is not a reference", {"parent": {"id": 1}}, 422, "parent"),
+    ("a field areas do not have", {"colour": "red"}, 422, "colour"),
+]
+
+
+@pytest.mark.parametrize("fields, status, field", [case[1:] for case in AREA_BAD_INPUTS],
+                         ids=[case[0] for case in AREA_BAD_INPUTS])
+def test_a_bad_area_is_refused_by_name_and_saves_nothing(client, bearer, db, areas, fields, status, field):
+    body = {"code": "xindian", "name": "新店镇", "level": "town", "parent": "350111", **fields}
+    error = error_of(client.post("/api/v1/areas", json=body, headers=bearer("admin")), status)
+    assert field in error["fields"], error
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Area)) == 4
+
+
+def test_an_area_changes_with_its_version_and_moves_with_everything_below_it(client, bearer, areas):
+    headers = bearer("admin")
+    url = f"/api/v1/areas/{areas['gushan'].id}"
+
+    renamed = client.patch(url, json={"name_en": "Gushan", "version": 1}, headers=headers)
+    assert renamed.status_code == 200, renamed.get_json()
+    assert (renamed.get_json()["name_en"], renamed.get_json()["version"]) == ("Gushan", 2)
+    stale = error_of(client.patch(url, json={"name": "别的名字", "version": 1}, headers=headers), 409)
+    assert stale["current"] == {"id": areas["gushan"].id, "version": 2} and "version" in stale["fields"]
+    assert "version" in error_of(client.patch(url, json={"name": "x"}, headers=headers), 422)["fields"]
+
+    for body, status, field in (
+        ({"parent": "gushan"}, 422, "parent"),  # itself
+        ({"parent": "village"}, 422, "parent"),  # below itself
+        ({"level": "village"}, 422, "level"),  # not above its own village any more
+        ({"code": "yuefeng"}, 409, "code"),
+        ({"version": "two"}, 422, "version"),
+    ):
+        error = error_of(client.patch(url, json={"version": 2, **body}, headers=headers), status)
+        assert field in error["fields"], body
+    assert client.get(url, headers=headers).get_json()["version"] == 2
+
+    other = client.post("/api/v1/areas", headers=headers, json={
+        "code": "350104", "name": "仓山区", "level": "district"}).get_json()
+    moved = client.patch(url, json={"parent": other["code"], "version": 2}, headers=headers)
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["path"] == f"/{other['id']}/{areas['gushan'].id}/"
+    village = client.get(f"/api/v1/areas/{areas['village'].id}", headers=headers).get_json()
+    assert village["path"] == f"/{other['id']}/{areas['gushan'].id}/{areas['village'].id}/"
+    assert [a["code"] for a in client.get(f"/api/v1/areas?parent={other['id']}", headers=headers).get_json()[
+        "items"]] == ["gushan"]
+    error_of(client.patch("/api/v1/areas/999999", json={"version": 1}, headers=headers), 404)
+
+
+def test_an_area_is_retired_only_when_nothing_in_use_lies_in_it(client, bearer, make_asset, areas):
+    headers = bearer("admin")
+    well = make_asset("manhole", "前屿村井", area="village")
+    village_url, town_url = (f"/api/v1/areas/{areas[key].id}/retire" for key in ("village", "gushan"))
+
+    in_use = error_of(client.post(village_url, json={"version": 1}, headers=headers), 409)
+    assert set(in_use["fields"]) == {"facilities"} and in_use["current"]["facilities"] == 1
+    assert set(error_of(client.post(town_url, json={"version": 1}, headers=headers), 409)["fields"]) == {"areas"}
+    error_of(client.post(village_url, json={"version": 7}, headers=headers), 409)
+
+    client.post(f"/api/v1/assets/{well.id}/retire", json={"version": 1}, headers=headers)
+    retired = client.post(village_url, json={"version": 1}, headers=headers)
+    assert retired.status_code == 200, retired.get_json()
+    assert retired.get_json()["retired_at"] and retired.get_json()["version"] == 2
+    assert client.get(f"/api/v1/assets/{well.id}", headers=headers).get_json()["area"]["code"] == "village"
+    assert [a["code"] for a in client.get("/api/v1/areas?retired=true", headers=headers).get_json()["items"]] == [
+        "village"]
+    error_of(client.post(village_url, json={"version": 2}, headers=headers), 409)  # already retired
+
+    # Nothing new goes into a retired area.
+    body = {"type": "manhole", "name": "新井", "attributes": {"network": "污水"}, "area": "village"}
+    assert "area" in error_of(client.post("/api/v1/assets", json=body, headers=headers), 422)["fields"]
+    body = {"code": "village-1", "name": "新村", "level": "village", "parent": "village"}
+    assert "parent" in error_of(client.post("/api/v1/areas", json=body, headers=headers), 422)["fields"]
+    # What was there keeps it through other changes.
+    renamed = client.patch(f"/api/v1/assets/{well.id}", json={"name": "前屿村旧井", "area": "village", "version": 2},
+                           headers=headers)
+    assert renamed.status_code == 200, renamed.get_json()
+
+    assert client.post(town_url, json={"version": 1}, headers=headers).status_code == 200
+    assert [entry.action for entry in entries_for("area", areas["village"].id)] == ["retire"]
+
+
+def test_an_area_write_that_loses_a_race_after_the_version_check_is_a_conflict(client, db, users, areas):
+    # Signed in by session: a token's last-use stamp would hold SQLite's write lock before the race.
+    headers = {"X-CSRFToken": sign_in_with_session(client, "admin")}
+    village = areas["village"].id
+    raced = []
+
+    def someone_else_saves_first(session, flush_context, instances):
+        if not raced and any(isinstance(obj, Area) for obj in session.dirty):
+            raced.append(village)
+            with db.engine.begin() as other:
+                other.execute(sa.update(Area).where(Area.id == village).values(name="抢先", version=2))
+
+    sa.event.listen(sa.orm.Session, "before_flush", someone_else_saves_first)
+    try:
+        response = client.patch(f"/api/v1/areas/{village}", json={"name": "迟到", "version": 1}, headers=headers)
+    finally:
+        sa.event.remove(sa.orm.Session, "before_flush", someone_else_saves_first)
+    assert raced
+    assert error_of(response, 409)["current"] == {"id": village, "version": 2}
+    assert client.get(f"/api/v1/areas/{village}").get_json()["name"] == "抢先"
+    assert entries_for("area", village) == []
+
+@pytest.mark.parametrize("role", ["supervisor", "crew", "viewer"])
+def test_only_admins_change_areas(client, bearer, db, areas, role):
+    headers = bearer(role)
+    village = areas["village"]
+    writes = [
+        ("POST", "/api/v1/areas", {"code": "x", "name": "某村", "level": "village", "parent": "gushan"}),
+        ("PATCH", f"/api/v1/areas/{village.id}", {"name": "改名", "version": 1}),
+        ("POST", f"/api/v1/areas/{village.id}/retire", {"version": 1}),
+    ]
+    for method, url, body in writes:
+        assert error_of(client.open(url, method=method, json=body, headers=headers), 403)["code"] == "forbidden", url
+    assert client.get(f"/api/v1/areas/{village.id}", headers=headers).get_json()["name"] == "前屿村"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Area)) == 4
+
+
+# --- types -------------------------------------------------------------------------------------
 
 def test_types_describe_attributes_and_roles(client, bearer):
     headers = {**bearer("viewer"), "Accept-Language": "en"}
@@ -385,6 +633,15 @@ def test_types_describe_attributes_and_roles(client, bearer):
     assert in_chinese[0]["attributes"][0]["label"] not in ("", "Total capacity")
 
 
+def test_a_type_is_read_by_its_key(client, bearer):
+    headers = {**bearer("viewer"), "Accept-Language": "en"}
+    listed = {t["key"]: t for t in client.get("/api/v1/types", headers=headers).get_json()["items"]}
+    bridge = client.get("/api/v1/types/bridge", headers=headers)
+    assert bridge.status_code == 200
+    assert bridge.get_json() == listed["bridge"]
+    assert "castle" in error_of(client.get("/api/v1/types/castle", headers=headers), 404)["message"]
+
+
 # --- who may do what -------------------------------------------------------------------------
 
 def test_anonymous_requests_get_401_on_every_endpoint(app, client):
@@ -394,7 +651,7 @@ def test_anonymous_requests_get_401_on_every_endpoint(app, client):
         if rule.endpoint.split(".")[0] in {blueprint.name for blueprint in api.blueprints()}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
     ]
-    assert len(routes) == 12
+    assert len(routes) == 19
     for method, url in routes:
         for headers in ({}, {"Authorization": "Bearer mun_not-a-token"}):
             error = error_of(client.open(url, method=method, json={}, headers=headers), 401)
@@ -443,10 +700,20 @@ def test_openapi_describes_paths_schemas_and_bearer_auth(client, db):
     assert spec["openapi"].startswith("3.")
     for path in ("/api/v1/assets", "/api/v1/assets/{asset_id}", "/api/v1/assets/by-code/{code}",
                  "/api/v1/assets/{asset_id}/retire", "/api/v1/codes", "/api/v1/codes/{code}",
-                 "/api/v1/codes/{code}/bind", "/api/v1/codes/{code}/revoke", "/api/v1/areas", "/api/v1/types"):
+                 "/api/v1/codes/{code}/bind", "/api/v1/codes/{code}/revoke", "/api/v1/areas", "/api/v1/areas/{area_id}",
+                 "/api/v1/areas/by-code/{code}", "/api/v1/areas/{area_id}/retire", "/api/v1/types",
+                 "/api/v1/types/{key}"):
         assert path in spec["paths"], path
     assert set(spec["paths"]["/api/v1/assets"]) == {"get", "post"}
-    assert {"Asset", "AssetCreate", "AssetUpdate", "AssetPage", "Code", "Type"} <= set(spec["components"]["schemas"])
+    assert set(spec["paths"]["/api/v1/codes"]) == {"get", "post"}
+    assert set(spec["paths"]["/api/v1/areas"]) == {"get", "post"}
+    assert set(spec["paths"]["/api/v1/areas/{area_id}"]) - {"parameters"} == {"get", "patch"}
+    assert {name["name"] for name in spec["paths"]["/api/v1/codes"]["get"]["parameters"]} == {
+        "status", "type", "prefix", "asset_id", "limit", "after"}
+    assert {name["name"] for name in spec["paths"]["/api/v1/areas"]["get"]["parameters"]} == {
+        "parent", "level", "q", "retired", "limit", "after"}
+    assert {"Asset", "AssetCreate", "AssetUpdate", "AssetPage", "Code", "CodePage", "Area", "AreaCreate", "AreaUpdate",
+            "AreaPage", "Type"} <= set(spec["components"]["schemas"])
     assert "code" in spec["components"]["schemas"]["Asset"]["properties"]
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http", "scheme": "bearer", "description": "An API token: `municipal create-token NAME`."}
@@ -487,3 +754,4 @@ def test_ids_beyond_what_the_database_holds_are_not_found_not_errors(client, log
     assert client.get(f"/assets?after={huge}").status_code == 200
     assert client.get(f"/labels?ids={huge}").status_code == 200
     assert client.get(f"/api/v1/assets/{huge}", headers=bearer("viewer")).status_code == 404
+    assert "after" in error_of(client.get(f"/api/v1/assets?after={2**31}", headers=bearer("viewer")), 422)["fields"]
