@@ -1,7 +1,7 @@
 """areas: a version for edits through the API, and retirement
 
-Revision ID: 0014_area_api
-Revises: 0013_scan_log_indexes
+Revision ID: 0015_area_api
+Revises: 0014_calendar_fixes
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import municipal.db
 
 
-revision = '0014_area_api'
-down_revision = '0013_scan_log_indexes'
+revision = '0015_area_api'
+down_revision = '0014_calendar_fixes'
 branch_labels = None
 depends_on = None
 
