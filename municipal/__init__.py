@@ -44,6 +44,7 @@ def _init_extensions(app: Flask) -> None:
     from .workorders import models as _workorder_models  # noqa: F401
     from .inspections import models as _inspection_models  # noqa: F401
     from .calendar import models as _calendar_models  # noqa: F401
+    from .reports import models as _report_models  # noqa: F401
 
     with app.app_context():
         configure_sqlite(db.engine)
