@@ -170,8 +170,8 @@ def queue_previous_year(today) -> int:
     """The 1 January reports: last year's for every reservoir in service by then, and the district's.
     Queued once each; a later run (or a scheduler catching up) finds them there and adds nothing."""
     year = today.year - 1
-    end = queries.utc_bounds(queries.year_bounds(year)[1], queries.year_bounds(year)[1])[1]
-    reservoirs = list(db.session.scalars(sa.select(Asset).where(Asset.type == "reservoir", Asset.created_at < end)
+    in_service = sa.or_(Asset.in_service_on.is_(None), Asset.in_service_on <= queries.year_bounds(year)[1])
+    reservoirs = list(db.session.scalars(sa.select(Asset).where(Asset.type == "reservoir", in_service)
                                          .order_by(Asset.id)))
     scopes = [Scope("facility", asset=asset) for asset in reservoirs] + [Scope("district")]
     existing = set(db.session.scalars(sa.select(Report.scope).where(Report.kind == "annual", Report.year == year,
