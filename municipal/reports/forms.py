@@ -3,10 +3,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
+from ..assets.forms import options
+
 LANGUAGES = (("zh", "中文"), ("en", "English"))
 
 
 class ReportForm(FlaskForm):
     year = StringField(_l("Year"))
     scope = SelectField(_l("Covering"), validate_choice=False)
-    lang = SelectField(_l("Language"), choices=LANGUAGES, default="zh", validate_choice=False)
+    lang = SelectField(_l("Language"), choices=options(LANGUAGES), default="zh", validate_choice=False)

@@ -16,6 +16,7 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..permissions import roles
 from . import queries, render, services
+from ..assets.forms import options
 from .forms import ReportForm
 from .scope import check_visible, parse_scope, parse_year, restricted_paths
 
@@ -62,17 +63,17 @@ def _status_names() -> dict:
     return {"queued": _("Queued"), "running": _("Being made"), "done": _("Ready"), "failed": _("Failed")}
 
 
-@bp.route("/reports")
+@bp.route("/annual-reports")
 @roles(*READERS)
 def index():
     form = ReportForm()
-    form.scope.choices = _scope_choices()
+    form.scope.choices = options(_scope_choices())
     form.year.data = form.year.data or str(_today().year - 1)
     return render_template("reports/index.html", form=form, rows=services.archive(current_user),
                            status_names=_status_names())
 
 
-@bp.route("/reports", methods=["POST"])
+@bp.route("/annual-reports", methods=["POST"])
 @roles("admin", "supervisor")
 def request_report():
     form = ReportForm()
@@ -85,7 +86,7 @@ def request_report():
     return redirect(url_for("reports.show", report_id=row.id))
 
 
-@bp.route("/reports/<int:report_id>")
+@bp.route("/annual-reports/<int:report_id>")
 @roles(*READERS)
 def show(report_id: int):
     row = services.visible_report(current_user, report_id)
@@ -93,7 +94,7 @@ def show(report_id: int):
                            status_names=_status_names())
 
 
-@bp.route("/reports/<int:report_id>/download")
+@bp.route("/annual-reports/<int:report_id>/download")
 @roles(*READERS)
 def download(report_id: int):
     row = services.visible_report(current_user, report_id)
@@ -103,7 +104,7 @@ def download(report_id: int):
     return send_file(services.file_of(row), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
-@bp.route("/reports/annual")
+@bp.route("/annual-reports/view")
 @roles(*READERS)
 def page():
     """The report as a print-ready page, read now from the records."""
