@@ -34,6 +34,8 @@ SEVERITIES = ("critical", "high", "medium", "low")
 KEY_LINKS = ("rain_water_reporting", "dispatch_plan", "emergency_plan")
 # Long lists in a district report stop here; the report says how many more there are.
 LIST_LIMIT = 200
+# Reservoirs a district report gives a line each (see _reservoir_lines).
+RESERVOIR_LINES = 500
 # How far ahead the next appraisal deadline is looked for (the longest periodic interval is 10 years).
 APPRAISAL_HORIZON_YEARS = 10
 
@@ -392,16 +394,21 @@ def _merge(report: compliance.Report, work: dict, found: dict, names: dict | Non
     return sorted(lines.values(), key=lambda line: (line["key"] is None, str(line["name"]), str(line["key"])))
 
 
-def _reservoir_lines(actor, scope: Scope, start: date, end: date, today: date) -> list[dict]:
-    """One line per reservoir in the scope: its compliance numbers, findings and repair work."""
+def _reservoir_lines(actor, scope: Scope, start: date, end: date, today: date) -> dict:
+    """One line per reservoir in the scope, by name: its compliance numbers, findings and repair work.
+    A district has tens of reservoirs; past RESERVOIR_LINES the rest are only counted, in the type and
+    area tables, so that a registry with thousands still makes a report that can be printed."""
+    empty = {"lines": [], "total": 0, "limit": RESERVOIR_LINES}
     if scope.kind == "type" and scope.asset_type != "reservoir":
-        return []
+        return empty
+    chosen = sa.and_(Asset.type == "reservoir", scope_condition(scope))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Asset).where(chosen))
     reservoirs = db.session.execute(
         sa.select(Asset.id, Asset.name, IdentityCode.code, Asset.attributes)
         .outerjoin(IdentityCode, sa.and_(IdentityCode.asset_id == Asset.id, IdentityCode.status == "bound"))
-        .where(Asset.type == "reservoir", scope_condition(scope)).order_by(Asset.name, Asset.id)).all()
+        .where(chosen).order_by(Asset.name, Asset.id).limit(RESERVOIR_LINES)).all()
     if not reservoirs:
-        return []
+        return empty
     filters = calendar_queries.Filters(area=scope.area, asset_type="reservoir")
     numbers = {group.key: group.counts
                for group in compliance.compliance(actor, start, end, today, filters, "facility").groups}
@@ -424,7 +431,7 @@ def _reservoir_lines(actor, scope: Scope, start: date, end: date, today: date) -
                       "scale_class": derived("reservoir", row.attributes or {}).get("scale_class"),
                       "counts": numbers.get(row.id, compliance.Counts()), "findings": count,
                       "open_findings": count - rectified, "work": work.get(row.id, 0)})
-    return lines
+    return {"lines": lines, "total": total, "limit": RESERVOIR_LINES}
 
 
 def overdue(actor, scope: Scope, start: date, end: date, today: date) -> dict:

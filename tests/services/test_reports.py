@@ -80,7 +80,8 @@ def test_the_report_agrees_with_the_compliance_page(year):
         assert {g.key: g.counts for g in page.groups} == {line["key"]: line["counts"] for line in lines
                                                           if line["counts"].total}
         assert summary["totals"] == page.totals
-    lines = {line["name"]: line for line in summary["reservoirs"]}
+    assert summary["reservoirs"]["total"] == 2
+    lines = {line["name"]: line for line in summary["reservoirs"]["lines"]}
     assert _counts(lines["登云水库"]["counts"]) == report_seed.EXPECTED
     assert (lines["登云水库"]["findings"], lines["登云水库"]["open_findings"], lines["登云水库"]["work"]) == (3, 2, 3)
     assert summary["findings_by_severity"]["critical"] == {"count": 1, "closed": 0, "open": 1}
