@@ -71,16 +71,17 @@ def _rate_text(rate) -> str:
 def _facility_chart(entry: dict) -> str:
     if entry["inspections"] is None:
         return ""
-    rates = [(str(month), counts.completion_rate) for month, counts in entry["inspections"]["by_month"]]
+    rates = [(_("Month %(month)s", month=month), counts.completion_rate)
+             for month, counts in entry["inspections"]["by_month"]]
     return charts.rate_by_month(rates, _("Completion rate by month"), _("Nothing fell due."))
 
 
 def _summary_charts(summary: dict) -> dict:
-    rates = [(str(month), counts.completion_rate) for month, counts in summary["by_month"]]
+    rates = [(_("Month %(month)s", month=month), counts.completion_rate) for month, counts in summary["by_month"]]
     severities = [(_(SEVERITIES[key]), summary["findings_by_severity"].get(key, {})) for key in SEVERITY_ORDER]
     return {
         "months": charts.rate_by_month(rates, _("Completion rate by month"), _("Nothing fell due.")),
-        "findings": charts.stacked_bars(severities, [("closed", _("Rectified")), ("open", _("Open"))],
+        "findings": charts.stacked_bars(severities, [("closed", _("Rectified")), ("open", _("Not rectified"))],
                                         _("Findings by severity and rectification"), _("No findings.")),
     }
 
