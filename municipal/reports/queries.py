@@ -36,8 +36,6 @@ KEY_LINKS = ("rain_water_reporting", "dispatch_plan", "emergency_plan")
 LIST_LIMIT = 200
 # Reservoirs a district report gives a line each (see _reservoir_lines).
 RESERVOIR_LINES = 500
-# How far ahead the next appraisal deadline is looked for (the longest periodic interval is 10 years).
-APPRAISAL_HORIZON_YEARS = 10
 
 
 def zone() -> ZoneInfo:
@@ -203,7 +201,7 @@ def empty_work() -> dict:
     return {"count": 0, "completed": 0, "open": 0, "mean_repair_hours": None, "by_kind": {}, "orders": []}
 
 
-def repair_work(condition, start: date, end: date, list_orders: bool = True) -> dict:
+def repair_work(condition, start: date, end: date) -> dict:
     """Maintenance, repair and rectification work orders created in the period: how many, how many done,
     the mean time from creation to completion. Cost is not recorded on work orders."""
     since, until = utc_bounds(start, end)
@@ -226,9 +224,8 @@ def repair_work(condition, start: date, end: date, list_orders: bool = True) -> 
         hours += float(spent or 0)
     if result["completed"]:
         result["mean_repair_hours"] = hours / result["completed"]
-    if list_orders:
-        result["orders"] = list(db.session.scalars(
-            sa.select(WorkOrder).where(base).order_by(WorkOrder.created_at, WorkOrder.id).limit(LIST_LIMIT)))
+    result["orders"] = list(db.session.scalars(
+        sa.select(WorkOrder).where(base).order_by(WorkOrder.created_at, WorkOrder.id).limit(LIST_LIMIT)))
     return result
 
 

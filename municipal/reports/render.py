@@ -15,8 +15,7 @@ from flask_babel import gettext as _
 
 from ..assets.qr import qr_svg, qr_url
 from ..calendar import compliance
-from ..calendar.labels import EVENT_LABELS, kind_msgid
-from ..calendar.labels import STANDINGS
+from ..calendar.labels import EVENT_LABELS, STANDINGS, kind_msgid
 from ..workorders.checklist_rules import SEVERITIES
 from ..workorders.states import KINDS as WORK_KINDS
 from ..workorders.states import STATUSES as WORK_STATUSES
@@ -24,7 +23,6 @@ from . import charts
 from .queries import SEVERITIES as SEVERITY_ORDER
 
 LANGS = ("zh", "en")
-MONTHS = range(1, 13)
 
 
 def generator_version() -> str:
@@ -106,7 +104,6 @@ def context(report: dict, lang: str, for_print: bool, toolbar=()) -> dict:
         "work_status_label": lambda key: _(WORK_STATUSES.get(key, key)),
         "standing_label": lambda key: _(STANDINGS.get(key, key)),
         "group_label": compliance.group_label,
-        "months": MONTHS,
     }
 
 

@@ -122,7 +122,3 @@ def check_visible(actor, scope: Scope, field: str = "scope") -> None:
     if not may_see(actor, scope):
         _refuse(field, _("This report covers facilities outside your areas."), PermissionDenied)
 
-
-def scope_from_key(key: str) -> Scope:
-    """A stored scope read back; the facility or area it names may have gone since."""
-    return parse_scope(key)
