@@ -33,6 +33,7 @@ def annual_command(year, facility, asset_type, area, district, lang, out):
         number = scopes.parse_year(year, now.astimezone(queries.zone()).date())
         data, pages = services.build(scopes.SystemActor(), scope, number, lang, now)
     except DomainError as error:
-        fail(" ".join([error.message, *(f"{name}: {text}" for name, text in (error.fields or {}).items())]))
+        details = [f"{name}: {text}" for name, text in (error.fields or {}).items() if text != error.message]
+        fail(" ".join([error.message, *details]))
     Path(out).write_bytes(data)
     click.echo(_("Wrote %(path)s: %(pages)s pages.", path=out, pages=pages))
