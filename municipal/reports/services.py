@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel import gettext as _
 
 from ..assets.models import Asset
 from ..audit.services import record
 from ..db import utcnow
-from ..errors import NotFound, PermissionDenied
+from ..errors import Conflict, NotFound, PermissionDenied
 from ..extensions import db
 from . import queries, render
 from .models import Report
@@ -51,13 +52,22 @@ def report_title(scope: Scope, year: int) -> str:
 def queue(actor, scope: Scope, year: int, lang: str) -> Report:
     """A new version of the report, queued for the scheduler."""
     check_visible(actor, scope)
-    latest = db.session.scalar(sa.select(sa.func.max(Report.version)).where(
-        Report.kind == "annual", Report.year == year, Report.scope == scope.key, Report.lang == lang))
-    row = Report(kind="annual", year=year, scope=scope.key, title=report_title(scope, year)[:300], lang=lang,
-                 version=(latest or 0) + 1, status="queued", requested_by_id=actor.id,
-                 generator_version=render.generator_version())
-    db.session.add(row)
-    db.session.flush()
+    # Two people asking at once both read the same latest version; the unique key lets one have it,
+    # and the other takes the next.
+    for _attempt in range(3):
+        latest = db.session.scalar(sa.select(sa.func.max(Report.version)).where(
+            Report.kind == "annual", Report.year == year, Report.scope == scope.key, Report.lang == lang))
+        row = Report(kind="annual", year=year, scope=scope.key, title=report_title(scope, year)[:300], lang=lang,
+                     version=(latest or 0) + 1, status="queued", requested_by_id=actor.id,
+                     generator_version=render.generator_version())
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            continue
+        break
+    else:
+        raise Conflict(_("Someone else asked for this report at the same moment; please ask again."))
     if actor.id is not None:
         record(actor, "report", row.id, "create", {"scope": [None, scope.key], "year": [None, year]})
     return row

@@ -202,3 +202,22 @@ def test_archived_files_live_under_the_media_folder(app, db, year):
     db.session.expire_all()
     row = db.session.get(Report, row.id)
     assert Path(app.config["MEDIA_DIR"]) in services.file_of(row).parents and row.path.startswith("reports/2025/")
+
+
+def test_a_version_taken_meanwhile_gives_the_next(db, year, monkeypatch):
+    scope = Scope("district")
+    taken = Report(kind="annual", year=2025, scope="district", lang="zh", version=1, title="")
+    db.session.add(taken)
+    db.session.commit()
+    reads = iter([None, 1])
+    real_scalar = db.session.scalar
+
+    def stale_then_fresh(statement, *args, **kwargs):
+        if "max(report.version)" in str(statement):
+            return next(reads)
+        return real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", stale_then_fresh)
+    row = services.queue(year["users"]["admin"], scope, 2025, "zh")
+    db.session.commit()
+    assert row.version == 2
