@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..assets.models import Area, Asset, IdentityCode
 from ..assets.types import derived
@@ -348,17 +348,18 @@ def _work_sum() -> dict:
     return {"count": 0, "completed": 0, "hours": 0.0, "mean_repair_hours": None}
 
 
-def _rectified_condition():
-    return Finding.follow_up_id.in_(sa.select(WorkOrder.id).where(WorkOrder.status == RECTIFIED))
+# Findings are joined to their follow-up to read its status: an IN over the verified work orders would
+# make the database gather every one of them first.
+_follow_up = aliased(WorkOrder, name="follow_up")
+_rectified = sa.case((_follow_up.status == RECTIFIED, 1), else_=0)
 
 
 def _findings_by_type_and_area(scope: Scope, start: date, end: date) -> dict:
     since, until = utc_bounds(start, end)
-    closed = _rectified_condition()
     rows = db.session.execute(
-        sa.select(Asset.type, Asset.area_id, Finding.severity, sa.func.count(),
-                  sa.func.sum(sa.case((closed, 1), else_=0)))
+        sa.select(Asset.type, Asset.area_id, Finding.severity, sa.func.count(), sa.func.sum(_rectified))
         .select_from(Finding).join(Asset, Asset.id == Finding.asset_id)
+        .outerjoin(_follow_up, _follow_up.id == Finding.follow_up_id)
         .where(scope_condition(scope), Finding.found_at >= since, Finding.found_at < until)
         .group_by(Asset.type, Asset.area_id, Finding.severity)).all()
     result = {"type": {}, "area": {}, "by_severity": {}, "total": {"count": 0, "closed": 0, "open": 0}}
@@ -411,9 +412,9 @@ def _reservoir_lines(actor, scope: Scope, start: date, end: date, today: date) -
                for group in compliance.compliance(actor, start, end, today, filters, "facility").groups}
     ids = [row.id for row in reservoirs]
     since, until = utc_bounds(start, min(end, today))
-    closed = _rectified_condition()
     found = {row[0]: (int(row[1]), int(row[2] or 0)) for row in db.session.execute(
-        sa.select(Finding.asset_id, sa.func.count(), sa.func.sum(sa.case((closed, 1), else_=0)))
+        sa.select(Finding.asset_id, sa.func.count(), sa.func.sum(_rectified))
+        .outerjoin(_follow_up, _follow_up.id == Finding.follow_up_id)
         .where(Finding.asset_id.in_(ids), Finding.found_at >= since, Finding.found_at < until)
         .group_by(Finding.asset_id))}
     work = {row[0]: int(row[1]) for row in db.session.execute(
