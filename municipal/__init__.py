@@ -47,6 +47,7 @@ def _init_extensions(app: Flask) -> None:
     from .workorders import models as _workorder_models  # noqa: F401
     from .inspections import models as _inspection_models  # noqa: F401
     from .calendar import models as _calendar_models  # noqa: F401
+    from .reports import models as _report_models  # noqa: F401
 
     with app.app_context():
         configure_sqlite(db.engine)
@@ -100,18 +101,20 @@ def _register_blueprints(app: Flask) -> None:
     from .jobs.views import bp as jobs_admin_bp
     from .notify import api as notify_api
     from .notify.views import bp as notify_bp
+    from .reports import api as reports_api
+    from .reports.views import bp as reports_bp
     from .workorders import api as workorders_api
     from .workorders.views import bp as workorders_bp
 
     permissions.init_app(app)
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
-                      notify_bp, inspections_bp, calendar_facts_bp, calendar_bp, jobs_admin_bp):
+                      notify_bp, inspections_bp, calendar_facts_bp, calendar_bp, jobs_admin_bp, reports_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
     for domain in (assets_api, workorders_api, inspections_api, intake_api, notify_api, auth_api, calendar_api,
-                   calendar_facts_api, calendar_pages_api, jobs_api):
+                   calendar_facts_api, calendar_pages_api, jobs_api, reports_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)

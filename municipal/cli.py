@@ -103,8 +103,9 @@ def register_commands(app) -> None:
     from .calendar.cli import calendar_group
     from .jobs.cli import jobs_group, scheduler_command
     from .notify import notify_group
+    from .reports.cli import report_group
     from .seed import seed_demo
 
     for command in (init_db, create_user, create_token, revoke_token, seed_demo, *asset_commands, audit_group, notify_group,
-                    jobs_group, scheduler_command, calendar_group):
+                    jobs_group, scheduler_command, calendar_group, report_group):
         app.cli.add_command(command)

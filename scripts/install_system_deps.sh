@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the platform needs: CJK fonts for PDFs and pages, HarfBuzz subsetting,
-# poppler for looking at PDFs, and Chromium for the browser tests (with --test).
+# Debian packages the platform needs: CJK fonts for PDFs and pages, HarfBuzz subsetting, Pango (WeasyPrint
+# lays out the annual reports with it), poppler for looking at PDFs, and Chromium for the browser tests (with --test).
 # Runs apt only as root and only for what is missing; otherwise says what to install.
 set -euo pipefail
 

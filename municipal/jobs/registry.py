@@ -8,7 +8,7 @@ notify-overdue and send-email need none: each run covers everything since the la
 """
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from ..assets.types import N_
@@ -60,8 +60,25 @@ def _calendar(context: Context) -> int:
     return made
 
 
+def _reports(context: Context) -> int:
+    """Render the reports people and the 1 January run queued: never in a web worker."""
+    from ..reports.services import process_queue
+
+    return process_queue(context.at)
+
+
+def _annual_reports(context: Context) -> int:
+    """Queue last year's reports in January; days after the 1st catch up a scheduler that was down then."""
+    from ..reports.services import queue_previous_year
+
+    day = context.at.astimezone(context.tz).date()
+    return queue_previous_year(day) if day.month == 1 else 0
+
+
 JOBS = {job.name: job for job in (
     Job("calendar", Day(), _calendar, N_("%(count)s work orders made from the calendar"), catch_up=True),
     Job("notify-overdue", Slot(15), _notify_overdue, N_("%(count)s overdue notifications")),
     Job("send-email", Slot(1), _send_email, N_("%(count)s emails sent")),
+    Job("reports", Slot(1), _reports, N_("%(count)s reports made")),
+    Job("annual-reports", Day(time(1, 0)), _annual_reports, N_("%(count)s annual reports queued")),
 )}

@@ -1,0 +1,122 @@
+"""An annual report as HTML (the print-ready page) and as PDF (WeasyPrint lays out the same HTML).
+
+The page and the PDF come from one template; print CSS gives the PDF its A4 pages, cover, running
+headers, page numbers and contents list. Photos and the QR go inline (data URIs and SVG), so the page
+needs no further requests and the PDF no file access during layout.
+"""
+import base64
+import re
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..assets.qr import qr_svg, qr_url
+from ..calendar import compliance
+from ..calendar.labels import EVENT_LABELS, STANDINGS, kind_msgid
+from ..workorders.checklist_rules import SEVERITIES
+from ..workorders.states import KINDS as WORK_KINDS
+from ..workorders.states import STATUSES as WORK_STATUSES
+from . import charts
+from .queries import SEVERITIES as SEVERITY_ORDER
+
+LANGS = ("zh", "en")
+
+
+def generator_version() -> str:
+    try:
+        return f"municipal {version('municipal')}"
+    except PackageNotFoundError:
+        return "municipal"
+
+
+def photo_source(path: str | None) -> str | None:
+    """A thumbnail as a data URI, or None when the file is not in storage (the page shows a placeholder)."""
+    if not path:
+        return None
+    root = Path(current_app.config["MEDIA_DIR"]).resolve()
+    file = (root / path).resolve()
+    if root not in file.parents or not file.is_file():
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(file.read_bytes()).decode("ascii")
+
+
+def qr_markup(code: str | None) -> str:
+    if not code:
+        return ""
+    return qr_svg(qr_url(current_app.config["PUBLIC_URL"], code), module_px=3)
+
+
+def page_counter_css() -> str:
+    """"第 x 页 / 共 y 页" as a CSS content value, from the catalogue's words."""
+    words = _("Page %(page)s of %(pages)s", page="\x00page\x00", pages="\x00pages\x00")
+    pieces = re.split(r"\x00(page|pages)\x00", words)
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            out.append(f"counter({piece})")
+        elif piece:
+            out.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(out)
+
+
+def _rate_text(rate) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _facility_chart(entry: dict) -> str:
+    if entry["inspections"] is None:
+        return ""
+    rates = [(_("Month %(month)s", month=month), counts.completion_rate)
+             for month, counts in entry["inspections"]["by_month"]]
+    return charts.rate_by_month(rates, _("Completion rate by month"), _("Nothing fell due."))
+
+
+def _summary_charts(summary: dict) -> dict:
+    rates = [(_("Month %(month)s", month=month), counts.completion_rate) for month, counts in summary["by_month"]]
+    severities = [(_(SEVERITIES[key]), summary["findings_by_severity"].get(key, {})) for key in SEVERITY_ORDER]
+    return {
+        "months": charts.rate_by_month(rates, _("Completion rate by month"), _("Nothing fell due.")),
+        "findings": charts.stacked_bars(severities, [("closed", _("Rectified")), ("open", _("Not rectified"))],
+                                        _("Findings by severity and rectification"), _("No findings.")),
+    }
+
+
+def context(report: dict, lang: str, for_print: bool, toolbar=()) -> dict:
+    return {
+        "toolbar": toolbar,
+        "report": report,
+        "lang": lang,
+        "for_print": for_print,
+        "generator": generator_version(),
+        "page_counter": page_counter_css(),
+        "photo_source": photo_source,
+        "qr_markup": qr_markup,
+        "facility_chart": _facility_chart,
+        "summary_charts": _summary_charts(report["summary"]) if report["kind"] == "summary" else None,
+        "rate": _rate_text,
+        "kind_label": lambda key: _(kind_msgid(key)),
+        "event_name": lambda key: _(EVENT_LABELS.get(key, key)),
+        "severity_label": lambda key: _(SEVERITIES.get(key, key)),
+        "work_kind_label": lambda key: _(WORK_KINDS.get(key, key)),
+        "work_status_label": lambda key: _(WORK_STATUSES.get(key, key)),
+        "standing_label": lambda key: _(STANDINGS.get(key, key)),
+        "group_label": compliance.group_label,
+    }
+
+
+def render_html(report: dict, lang: str, for_print: bool = False, toolbar=()) -> str:
+    """`toolbar`: (url, label) links the page shows above the report; never printed."""
+    with force_locale(lang):
+        return render_template("reports/annual.html", **context(report, lang, for_print, toolbar))
+
+
+def render_pdf(report: dict, lang: str) -> tuple[bytes, int]:
+    """The PDF and its page count."""
+    from weasyprint import HTML
+
+    html = render_html(report, lang, for_print=True)
+    document = HTML(string=html, base_url=str(Path(current_app.root_path).parent)).render()
+    return document.write_pdf(), len(document.pages)

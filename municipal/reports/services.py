@@ -1,0 +1,214 @@
+"""Queueing, rendering and archiving reports. Flushes, never commits, except `process_queue`, which runs in
+the scheduler and commits each report's progress so the page that waits for it can show it.
+
+A report is never rendered in a web worker: a request adds a queued row and returns; the scheduler's
+`reports` job renders it. Every rendering is a new version with its own file, kept for good.
+"""
+import hashlib
+import logging
+import traceback
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..assets.models import Asset
+from ..audit.services import record
+from ..db import utcnow
+from ..errors import Conflict, NotFound, PermissionDenied
+from ..extensions import db
+from . import queries, render
+from .models import Report
+from .scope import Scope, SystemActor, check_visible, may_see, parse_scope
+
+FOLDER = "reports"
+# A report "running" this long belongs to a scheduler that died: it is queued again.
+STALE_AFTER = timedelta(hours=1)
+# Reports one run of the job renders; the rest wait for the next minute.
+PER_RUN = 20
+
+log = logging.getLogger(__name__)
+
+
+def report_title(scope: Scope, year: int) -> str:
+    """The title stored with the row, in the district's first language, for the archive list."""
+    if scope.kind == "facility":
+        name = scope.asset.name
+    elif scope.kind == "type":
+        from ..assets.types import TYPES
+
+        name = _(TYPES[scope.asset_type].label)
+    elif scope.kind == "area":
+        name = scope.area.name
+    else:
+        name = _("Jin'an District")
+    return _("Annual inspection report %(year)s: %(name)s", year=year, name=name)
+
+
+def queue(actor, scope: Scope, year: int, lang: str) -> Report:
+    """A new version of the report, queued for the scheduler."""
+    check_visible(actor, scope)
+    # Two people asking at once both read the same latest version; the unique key lets one have it,
+    # and the other takes the next.
+    for _attempt in range(3):
+        latest = db.session.scalar(sa.select(sa.func.max(Report.version)).where(
+            Report.kind == "annual", Report.year == year, Report.scope == scope.key, Report.lang == lang))
+        row = Report(kind="annual", year=year, scope=scope.key, title=report_title(scope, year)[:300], lang=lang,
+                     version=(latest or 0) + 1, status="queued", requested_by_id=actor.id,
+                     generator_version=render.generator_version())
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            continue
+        break
+    else:
+        raise Conflict(_("Someone else asked for this report at the same moment; please ask again."))
+    if actor.id is not None:
+        record(actor, "report", row.id, "create", {"scope": [None, scope.key], "year": [None, year]})
+    return row
+
+
+def build(actor, scope: Scope, year: int, lang: str, cutoff: datetime) -> tuple[bytes, int]:
+    """The PDF of a report and its page count, rendered now."""
+    with _unmapped():
+        report = queries.annual(actor, scope, year, cutoff)
+    return render.render_pdf(report, lang)
+
+
+@contextmanager
+def _unmapped():
+    """On SQLite, read without the memory map while a report runs: a district report scans most of the file
+    once, and through the map every page it read would stay in the process's resident memory (a
+    million facilities put it past 1.8 GB), where read() leaves them to the system's page cache."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    mapped = connection.exec_driver_sql("PRAGMA mmap_size").scalar()
+    connection.exec_driver_sql("PRAGMA mmap_size=0")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA mmap_size={int(mapped)}")
+
+
+def _claim(report_id: int, now: datetime) -> bool:
+    """Take a queued report; of two schedulers, the database lets one have it."""
+    taken = db.session.execute(
+        sa.update(Report).where(Report.id == report_id, Report.status == "queued")
+        .values(status="running", started_at=now, error=None).execution_options(synchronize_session=False))
+    return taken.rowcount == 1
+
+
+def _requeue_stale(now: datetime) -> None:
+    db.session.execute(
+        sa.update(Report).where(Report.status == "running", Report.started_at < now - STALE_AFTER)
+        .values(status="queued").execution_options(synchronize_session=False))
+
+
+def process_queue(now: datetime | None = None) -> int:
+    """Render queued reports, oldest first; returns how many were made. Commits after each step."""
+    now = now or utcnow()
+    _requeue_stale(now)
+    db.session.commit()
+    ids = list(db.session.scalars(sa.select(Report.id).where(Report.status == "queued")
+                                  .order_by(Report.requested_at, Report.id).limit(PER_RUN)))
+    made = 0
+    for report_id in ids:
+        if not _claim(report_id, utcnow()):
+            db.session.rollback()
+            continue
+        db.session.commit()
+        row = db.session.get(Report, report_id)
+        try:
+            _generate(row)
+            db.session.commit()
+            made += 1
+        except Exception:
+            db.session.rollback()
+            log.exception("report %s failed", report_id)
+            row = db.session.get(Report, report_id)
+            row.status, row.finished_at, row.error = "failed", utcnow(), traceback.format_exc()[-4000:]
+            db.session.commit()
+    return made
+
+
+def _generate(row: Report) -> None:
+    actor = row.requested_by or SystemActor()
+    scope = parse_scope(row.scope)
+    if not may_see(actor, scope):
+        raise PermissionDenied(_("This report covers facilities outside your areas."))
+    cutoff = utcnow()
+    data, pages = build(actor, scope, row.year, row.lang, cutoff)
+    store(row, data, pages, cutoff)
+
+
+def store(row: Report, data: bytes, pages: int, cutoff: datetime) -> None:
+    """Keep the file under MEDIA_DIR with its digest; a file once written is never overwritten."""
+    relative = f"{FOLDER}/{row.year}/annual-{row.year}-{row.scope.replace(':', '-')}-{row.lang}-v{row.version}-{row.id}.pdf"
+    target = Path(current_app.config["MEDIA_DIR"]) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(data)
+    partial.replace(target)
+    row.path, row.size_bytes, row.pages = relative, len(data), pages
+    row.sha256 = hashlib.sha256(data).hexdigest()
+    row.cutoff_at, row.finished_at, row.status = cutoff, utcnow(), "done"
+    row.generator_version = render.generator_version()
+    db.session.flush()
+
+
+def file_of(row: Report) -> Path:
+    return Path(current_app.config["MEDIA_DIR"]) / row.path
+
+
+def visible_report(actor, report_id: int) -> Report:
+    row = db.session.get(Report, report_id)
+    if row is None:
+        raise NotFound(_("No such report."))
+    try:
+        scope = parse_scope(row.scope)
+    except NotFound:
+        # The facility or area is gone; only those who see everything may still open its reports.
+        if actor.role != "admin" and actor.areas:
+            raise PermissionDenied(_("This report covers facilities outside your areas.")) from None
+        return row
+    check_visible(actor, scope)
+    return row
+
+
+def archive(actor, limit: int = 200) -> list[Report]:
+    """The latest reports the person may see, newest first."""
+    rows = db.session.scalars(sa.select(Report).order_by(Report.requested_at.desc(), Report.id.desc()).limit(limit))
+    result = []
+    for row in rows:
+        try:
+            allowed = may_see(actor, parse_scope(row.scope))
+        except NotFound:
+            allowed = actor.role == "admin" or not actor.areas
+        if allowed:
+            result.append(row)
+    return result
+
+
+def queue_previous_year(today) -> int:
+    """The 1 January reports: last year's for every reservoir in service by then, and the district's.
+    Queued once each; a later run (or a scheduler catching up) finds them there and adds nothing."""
+    year = today.year - 1
+    in_service = sa.or_(Asset.in_service_on.is_(None), Asset.in_service_on <= queries.year_bounds(year)[1])
+    reservoirs = list(db.session.scalars(sa.select(Asset).where(Asset.type == "reservoir", in_service)
+                                         .order_by(Asset.id)))
+    scopes = [Scope("facility", asset=asset) for asset in reservoirs] + [Scope("district")]
+    existing = set(db.session.scalars(sa.select(Report.scope).where(Report.kind == "annual", Report.year == year,
+                                                                    Report.lang == "zh")))
+    made = 0
+    for scope in scopes:
+        if scope.key not in existing:
+            queue(SystemActor(), scope, year, "zh")
+            made += 1
+    return made

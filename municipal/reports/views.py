@@ -1,0 +1,117 @@
+"""Report pages: ask for a report and find it in the archive, wait for it, download it, read it as a page."""
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..assets.models import Area, Asset
+from ..assets.queries import area_choices
+from ..assets.types import TYPES
+from ..db import utcnow
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..permissions import roles
+from . import queries, render, services
+from ..assets.forms import options
+from .forms import ReportForm
+from .scope import check_visible, parse_scope, parse_year, restricted_paths
+
+bp = Blueprint("reports", __name__)
+
+READERS = ("admin", "supervisor", "viewer")
+
+
+def _today() -> date:
+    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def _lang(text) -> str:
+    text = (text or "").strip()
+    if not text:
+        return str(get_locale() or "zh")
+    if text not in render.LANGS:
+        raise ValidationError(_("The language is not valid."), {"lang": _("must be zh or en")})
+    return text
+
+
+def _scope_choices() -> list[tuple[str, str]]:
+    """What the person may ask for: the whole district and every type only when they see everything."""
+    paths = restricted_paths(current_user)
+
+    def allowed(path: str | None) -> bool:
+        return paths is None or (path is not None and any(path.startswith(mine) for mine in paths))
+
+    choices = []
+    if paths is None:
+        choices.append(("district", _("Jin'an District")))
+        choices += sorted(((f"type:{key}", _("All: %(type)s", type=_(t.label))) for key, t in TYPES.items()),
+                          key=lambda pair: pair[1])
+    area_paths = dict(db.session.execute(sa.select(Area.code, Area.path)).all())
+    choices += [(f"area:{code}", label) for code, label in area_choices(str(get_locale()))
+                if allowed(area_paths.get(code))]
+    reservoirs = db.session.execute(sa.select(Asset.id, Asset.name, Area.path).outerjoin(Area, Area.id == Asset.area_id)
+                                    .where(Asset.type == "reservoir").order_by(Asset.name, Asset.id))
+    choices += [(f"facility:{row.id}", row.name) for row in reservoirs if allowed(row.path)]
+    return choices
+
+
+def _status_names() -> dict:
+    return {"queued": _("Queued"), "running": _("Being made"), "done": _("Ready"), "failed": _("Failed")}
+
+
+@bp.route("/annual-reports")
+@roles(*READERS)
+def index():
+    form = ReportForm()
+    form.scope.choices = options(_scope_choices())
+    form.year.data = form.year.data or str(_today().year - 1)
+    return render_template("reports/index.html", form=form, rows=services.archive(current_user),
+                           status_names=_status_names())
+
+
+@bp.route("/annual-reports", methods=["POST"])
+@roles("admin", "supervisor")
+def request_report():
+    form = ReportForm()
+    if not form.validate_on_submit():
+        raise ValidationError(_("The form has expired; please try again."), {"csrf_token": _("is missing or stale")})
+    year = parse_year(form.year.data, _today())
+    scope = parse_scope(form.scope.data)
+    row = services.queue(current_user, scope, year, _lang(form.lang.data))
+    db.session.commit()
+    return redirect(url_for("reports.show", report_id=row.id))
+
+
+@bp.route("/annual-reports/<int:report_id>")
+@roles(*READERS)
+def show(report_id: int):
+    row = services.visible_report(current_user, report_id)
+    return render_template("reports/show.html", row=row, waiting=row.status in ("queued", "running"),
+                           status_names=_status_names())
+
+
+@bp.route("/annual-reports/<int:report_id>/download")
+@roles(*READERS)
+def download(report_id: int):
+    row = services.visible_report(current_user, report_id)
+    if row.status != "done" or not services.file_of(row).is_file():
+        raise NotFound(_("This report has no file yet."))
+    name = f"annual-{row.year}-{row.scope.replace(':', '-')}-v{row.version}.pdf"
+    return send_file(services.file_of(row), mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+@bp.route("/annual-reports/view")
+@roles(*READERS)
+def page():
+    """The report as a print-ready page, read now from the records."""
+    year = parse_year(request.args.get("year"), _today())
+    scope = parse_scope(request.args.get("scope"))
+    check_visible(current_user, scope)
+    lang = _lang(request.args.get("lang"))
+    report = queries.annual(current_user, scope, year, utcnow())
+    toolbar = [(url_for("reports.index"), _("Reports"))]
+    return render.render_html(report, lang, toolbar=toolbar)

@@ -1,0 +1,223 @@
+"""The annual report's numbers against a hand-counted year, the compliance page, the queue and the archive."""
+import hashlib
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from municipal.calendar import compliance
+from municipal.calendar.queries import Filters
+from municipal.db import utcnow
+from municipal.errors import NotFound, PermissionDenied, ValidationError
+from municipal.jobs import runner
+from municipal.jobs.registry import JOBS
+from municipal.reports import queries, services
+from municipal.reports.models import Report
+from municipal.reports.scope import Scope, parse_scope, parse_year
+from tests import report_seed
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def year(app, db):
+    return report_seed.seed(db, app.config["MEDIA_DIR"])
+
+
+def _counts(counts) -> dict:
+    return {name: getattr(counts, name) for name in report_seed.EXPECTED}
+
+
+def test_a_reservoirs_year_is_counted_as_by_hand(year):
+    report = queries.facility_report(year["users"]["admin"], year["reservoir"], 2025, utcnow())
+    inspections = report["inspections"]
+    assert _counts(inspections["totals"]) == report_seed.EXPECTED
+    assert round(inspections["totals"].completion_rate, 3) == 0.714
+    by_kind = {kind: _counts(counts) for kind, counts in inspections["by_kind"]}
+    assert by_kind["routine_patrol"] == {"total": 5, "on_time": 2, "late": 1, "missed": 1, "overdue": 1,
+                                         "not_yet_due": 0}
+    assert by_kind["annual_pre_flood"]["on_time"] == 1 and by_kind["special_patrol"]["on_time"] == 1
+    patrols = dict(inspections["patrols_by_month"])
+    assert (patrols[1].on_time, patrols[1].late, patrols[2].missed, patrols[3].on_time, patrols[4].overdue) == (1, 1, 1, 1, 1)
+    assert patrols[5].total == 0 and patrols[6].total == 0  # the superseded patrol, the special one is no routine
+
+    findings = report["findings"]
+    assert [(f["severity"], f["status"]) for f in findings] == [("low", "open"), ("high", "closed"), ("critical", "open")]
+    low, high, critical = findings
+    assert low["work_order"] is None
+    assert high["closed_at"].date() == date(2025, 3, 20) and "坝顶" in high["item"]["zh"]
+    assert critical["work_order"].startswith("WO-") and critical["deadline"].date() == date(2025, 7, 1)
+    assert "迎水坡" in critical["item"]["zh"]
+
+    work = report["work"]
+    assert (work["count"], work["completed"], work["open"]) == (3, 2, 1)
+    assert work["mean_repair_hours"] == pytest.approx(240.0)
+    assert work["by_kind"] == {"rectification": 2, "repair": 1}
+
+    [event] = report["events"]
+    assert event["event"].kind == "rainstorm"
+    assert [(w["kind"], w["standing"]) for w in event["work"]] == [("special_patrol", "done")]
+
+    ident = report["identity"]
+    assert ident["scale_class"] == "小(1)型" and ident["safety_category"] == "二类"
+    assert {p["role"] for p in ident["persons"]} == {"administrative", "technical", "patrol"}
+    assert all(value is None for value in ident["key_links"].values())
+    assert len(report["next_year"]["carried_over"]) == 2
+
+
+def test_the_report_agrees_with_the_compliance_page(year):
+    admin = year["users"]["admin"]
+    cutoff = utcnow()
+    today = cutoff.astimezone(queries.zone()).date()
+    report = queries.facility_report(admin, year["reservoir"], 2025, cutoff)
+    page = compliance.compliance(admin, date(2025, 1, 1), date(2025, 12, 31), today,
+                                 Filters(facility=year["reservoir"].id), "kind")
+    assert report["inspections"]["totals"] == page.totals
+
+    summary = queries.district_report(admin, Scope("district"), 2025, cutoff)
+    for group_by, lines in (("type", summary["by_type"]), ("area", summary["by_area"])):
+        page = compliance.compliance(admin, date(2025, 1, 1), date(2025, 12, 31), today, Filters(), group_by)
+        assert {g.key: g.counts for g in page.groups} == {line["key"]: line["counts"] for line in lines
+                                                          if line["counts"].total}
+        assert summary["totals"] == page.totals
+    assert summary["reservoirs"]["total"] == 2
+    lines = {line["name"]: line for line in summary["reservoirs"]["lines"]}
+    assert _counts(lines["登云水库"]["counts"]) == report_seed.EXPECTED
+    assert (lines["登云水库"]["findings"], lines["登云水库"]["open_findings"], lines["登云水库"]["work"]) == (3, 2, 3)
+    assert summary["findings_by_severity"]["critical"] == {"count": 1, "closed": 0, "open": 1}
+    assert summary["overdue"]["item_count"] == 1 and summary["overdue"]["finding_count"] == 1
+    assert summary["work"]["count"] == 3 and summary["work"]["mean_repair_hours"] == pytest.approx(240.0)
+
+
+def test_a_facility_in_service_mid_year_is_counted_from_its_start(year):
+    report = queries.facility_report(year["users"]["admin"], year["later"], 2025, utcnow())
+    assert report["starts_mid_year"] and report["period"][0] == date(2025, 7, 1)
+    assert report["inspections"]["totals"].total == 1 and report["inspections"]["totals"].on_time == 1
+    before = queries.facility_report(year["users"]["admin"], year["later"], 2024, utcnow())
+    assert before["period"] is None and before["inspections"] is None
+
+
+def test_a_year_without_records_is_an_empty_report(year):
+    report = queries.annual(year["users"]["admin"], parse_scope(f"facility:{year['reservoir'].id}"), 2024, utcnow())
+    entry = report["facilities"][0]
+    assert entry["inspections"]["totals"].total == 0 and entry["findings"] == [] and entry["work"]["count"] == 0
+    summary = queries.annual(year["users"]["admin"], Scope("district"), 2024, utcnow())["summary"]
+    assert summary["totals"].total == 0 and summary["findings"]["count"] == 0
+
+
+def test_bad_years_and_scopes_name_their_field(year):
+    for text, message in (("2027", "2027"), ("", None), ("abc", None), ("1999", None)):
+        with pytest.raises(ValidationError) as caught:
+            parse_year(text, TODAY)
+        assert "year" in caught.value.fields
+        if message:
+            assert message in caught.value.message
+    assert parse_year("2026", TODAY) == 2026
+    with pytest.raises(ValidationError) as caught:
+        parse_scope("type:castle")
+    assert "scope" in caught.value.fields
+    for text in ("facility:RSV-00000-0", "facility:999999", "area:nowhere", "RSV-ZZZZZ-Z"):
+        with pytest.raises(NotFound) as missing:
+            parse_scope(text)
+        assert "scope" in missing.value.fields
+    code = year["reservoir"].code.code
+    assert parse_scope(code.lower()).asset.id == year["reservoir"].id
+    assert parse_scope(f"facility:{code}").key == f"facility:{year['reservoir'].id}"
+    assert parse_scope("area:gushan").key == "area:gushan" and parse_scope("").key == "district"
+
+
+def test_a_supervisor_sees_only_reports_of_their_areas(db, year):
+    supervisor = year["users"]["supervisor"]
+    supervisor.areas.append(year["towns"]["yuefeng"])
+    db.session.commit()
+    with pytest.raises(PermissionDenied):
+        services.queue(supervisor, parse_scope(f"facility:{year['reservoir'].id}"), 2025, "zh")
+    for text in ("district", "type:reservoir", "area:gushan"):
+        with pytest.raises(PermissionDenied):
+            services.queue(supervisor, parse_scope(text), 2025, "zh")
+    mine = services.queue(supervisor, parse_scope(f"facility:{year['later'].id}"), 2025, "zh")
+    theirs = services.queue(year["users"]["admin"], parse_scope("district"), 2025, "zh")
+    db.session.commit()
+    assert [row.id for row in services.archive(supervisor)] == [mine.id]
+    assert {row.id for row in services.archive(year["users"]["admin"])} == {mine.id, theirs.id}
+    with pytest.raises(PermissionDenied):
+        services.visible_report(supervisor, theirs.id)
+
+
+def test_queue_job_archive_and_versions(app, db, year):
+    scope = parse_scope(f"facility:{year['reservoir'].id}")
+    first = services.queue(year["users"]["supervisor"], scope, 2025, "zh")
+    db.session.commit()
+    assert first.status == "queued" and first.version == 1
+    result = runner.run(JOBS["reports"], utcnow())
+    assert (result.status, result.count) == ("ok", 1)
+    db.session.expire_all()
+    first = db.session.get(Report, first.id)
+    assert first.status == "done" and first.pages >= 3 and first.cutoff_at is not None
+    data = services.file_of(first).read_bytes()
+    assert data.startswith(b"%PDF-") and hashlib.sha256(data).hexdigest() == first.sha256
+    assert first.size_bytes == len(data) and first.generator_version.startswith("municipal")
+
+    second = services.queue(year["users"]["admin"], scope, 2025, "zh")
+    db.session.commit()
+    assert second.version == 2
+    services.process_queue()
+    db.session.expire_all()
+    second = db.session.get(Report, second.id)
+    assert second.status == "done" and second.path != first.path
+    assert services.file_of(first).read_bytes() == data  # the old version stays as it was
+
+
+def test_a_report_that_cannot_be_made_is_marked_failed(db, year, monkeypatch):
+    row = services.queue(year["users"]["admin"], Scope("district"), 2025, "zh")
+    db.session.commit()
+
+    def broken(*args):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(services, "build", broken)
+    assert services.process_queue() == 0
+    db.session.expire_all()
+    row = db.session.get(Report, row.id)
+    assert row.status == "failed" and "no fonts" in row.error and row.path is None
+
+
+def test_the_january_job_queues_last_years_reports_once(db, year):
+    new_year = datetime(2026, 1, 1, 2, 0, tzinfo=timezone.utc)
+    result = runner.run(JOBS["annual-reports"], new_year)
+    assert (result.status, result.count) == ("ok", 3)
+    scopes = sorted(row.scope for row in db.session.query(Report))
+    assert scopes == sorted([f"facility:{year['reservoir'].id}", f"facility:{year['later'].id}", "district"])
+    again = runner.run(JOBS["annual-reports"], datetime(2026, 1, 2, 2, 0, tzinfo=timezone.utc))
+    assert (again.status, again.count) == ("ok", 0)
+    assert runner.run(JOBS["annual-reports"], datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)).count == 0
+    assert {row.year for row in db.session.query(Report)} == {2025}
+    assert all(row.requested_by_id is None for row in db.session.query(Report))
+
+
+def test_archived_files_live_under_the_media_folder(app, db, year):
+    row = services.queue(year["users"]["admin"], Scope("type", asset_type="reservoir"), 2025, "en")
+    db.session.commit()
+    services.process_queue()
+    db.session.expire_all()
+    row = db.session.get(Report, row.id)
+    assert Path(app.config["MEDIA_DIR"]) in services.file_of(row).parents and row.path.startswith("reports/2025/")
+
+
+def test_a_version_taken_meanwhile_gives_the_next(db, year, monkeypatch):
+    scope = Scope("district")
+    taken = Report(kind="annual", year=2025, scope="district", lang="zh", version=1, title="")
+    db.session.add(taken)
+    db.session.commit()
+    reads = iter([None, 1])
+    real_scalar = db.session.scalar
+
+    def stale_then_fresh(statement, *args, **kwargs):
+        if "max(report.version)" in str(statement):
+            return next(reads)
+        return real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", stale_then_fresh)
+    row = services.queue(year["users"]["admin"], scope, 2025, "zh")
+    db.session.commit()
+    assert row.version == 2
