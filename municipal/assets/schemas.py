@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as FieldError
 
-from ..api import MAX_ID, ApiSchema, VersionSchema
+from ..api import MAX_ID, ApiSchema
 from ..api import between as _between
 from ..api import one_of as _one_of
 # Ids in query filters reach SQL as 32-bit parameters on PostgreSQL: a larger one is refused here by name,

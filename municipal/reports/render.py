@@ -6,6 +6,7 @@ needs no further requests and the PDF no file access during layout.
 """
 import base64
 import re
+from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -13,13 +14,18 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..assets.models import Asset
 from ..assets.qr import qr_svg, qr_url
 from ..calendar import compliance
 from ..calendar.labels import EVENT_LABELS, STANDINGS, kind_msgid
+from ..calendar.models import CalendarEvent, CalendarItem
+from ..inspections.models import Finding
+from ..workorders.models import WorkOrder
 from ..workorders.checklist_rules import SEVERITIES
 from ..workorders.states import KINDS as WORK_KINDS
 from ..workorders.states import STATUSES as WORK_STATUSES
 from . import charts
+from .scope import Scope
 from .queries import SEVERITIES as SEVERITY_ORDER
 
 LANGS = ("zh", "en")
@@ -120,3 +126,33 @@ def render_pdf(report: dict, lang: str) -> tuple[bytes, int]:
     html = render_html(report, lang, for_print=True)
     document = HTML(string=html, base_url=str(Path(current_app.root_path).parent)).render()
     return document.write_pdf(), len(document.pages)
+
+
+def as_json(value):
+    """Report data as JSON values: records by their id and the few fields a reader needs."""
+    if isinstance(value, compliance.Counts):
+        return value.as_dict()
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Scope):
+        return value.key
+    if isinstance(value, Asset):
+        return {"id": value.id, "name": value.name, "type": value.type,
+                "code": value.code.code if value.code else None}
+    if isinstance(value, CalendarItem):
+        return {"id": value.id, "asset_id": value.asset_id, "kind": value.kind, "due_on": value.due_on.isoformat(),
+                "status": value.status, "work_order_id": value.work_order_id}
+    if isinstance(value, WorkOrder):
+        return {"id": value.id, "number": value.number, "kind": value.kind, "status": value.status,
+                "created_at": as_json(value.created_at), "completed_at": as_json(value.completed_at)}
+    if isinstance(value, Finding):
+        return {"id": value.id, "asset_id": value.asset_id, "severity": value.severity,
+                "found_at": as_json(value.found_at), "follow_up_id": value.follow_up_id}
+    if isinstance(value, CalendarEvent):
+        return {"id": value.id, "kind": value.kind, "start_on": as_json(value.start_on), "end_on": as_json(value.end_on),
+                "note": value.note}
+    if isinstance(value, dict):
+        return {str(key) if key is not None else "": as_json(item) for key, item in value.items() if key != "group"}
+    if isinstance(value, (list, tuple)):
+        return [as_json(item) for item in value]
+    return value

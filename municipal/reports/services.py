@@ -5,6 +5,7 @@ A report is never rendered in a web worker: a request adds a queued row and retu
 `reports` job renders it. Every rendering is a new version with its own file, kept for good.
 """
 import hashlib
+import json
 import logging
 import traceback
 from contextlib import contextmanager
@@ -73,11 +74,15 @@ def queue(actor, scope: Scope, year: int, lang: str) -> Report:
     return row
 
 
+def read(actor, scope: Scope, year: int, cutoff: datetime) -> dict:
+    """The report's data, read now."""
+    with _unmapped():
+        return queries.annual(actor, scope, year, cutoff)
+
+
 def build(actor, scope: Scope, year: int, lang: str, cutoff: datetime) -> tuple[bytes, int]:
     """The PDF of a report and its page count, rendered now."""
-    with _unmapped():
-        report = queries.annual(actor, scope, year, cutoff)
-    return render.render_pdf(report, lang)
+    return render.render_pdf(read(actor, scope, year, cutoff), lang)
 
 
 @contextmanager
@@ -144,18 +149,23 @@ def _generate(row: Report) -> None:
     if not may_see(actor, scope):
         raise PermissionDenied(_("This report covers facilities outside your areas."))
     cutoff = utcnow()
-    data, pages = build(actor, scope, row.year, row.lang, cutoff)
-    store(row, data, pages, cutoff)
+    report = read(actor, scope, row.year, cutoff)
+    data, pages = render.render_pdf(report, row.lang)
+    # The same version as a page and as numbers, so that neither makes a web worker read a big scope.
+    companions = {"html": render.render_html(report, row.lang).encode(),
+                  "json": json.dumps(render.as_json(report), ensure_ascii=False).encode()}
+    store(row, data, pages, cutoff, companions)
 
 
-def store(row: Report, data: bytes, pages: int, cutoff: datetime) -> None:
-    """Keep the file under MEDIA_DIR with its digest; a file once written is never overwritten."""
+def store(row: Report, data: bytes, pages: int, cutoff: datetime, companions: dict | None = None) -> None:
+    """Keep the file under MEDIA_DIR with its digest, and its companions (suffix → bytes) beside it; a file
+    once written is never overwritten."""
     relative = f"{FOLDER}/{row.year}/annual-{row.year}-{row.scope.replace(':', '-')}-{row.lang}-v{row.version}-{row.id}.pdf"
     target = Path(current_app.config["MEDIA_DIR"]) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(target)
+    for suffix, content in (companions or {}).items():
+        _write(target.with_suffix(f".{suffix}"), content)
+    _write(target, data)
     row.path, row.size_bytes, row.pages = relative, len(data), pages
     row.sha256 = hashlib.sha256(data).hexdigest()
     row.cutoff_at, row.finished_at, row.status = cutoff, utcnow(), "done"
@@ -163,8 +173,40 @@ def store(row: Report, data: bytes, pages: int, cutoff: datetime) -> None:
     db.session.flush()
 
 
-def file_of(row: Report) -> Path:
-    return Path(current_app.config["MEDIA_DIR"]) / row.path
+def _write(target: Path, content: bytes) -> None:
+    partial = target.with_suffix(target.suffix + ".part")
+    partial.write_bytes(content)
+    partial.replace(target)
+
+
+def file_of(row: Report, suffix: str = "pdf") -> Path:
+    return (Path(current_app.config["MEDIA_DIR"]) / row.path).with_suffix(f".{suffix}")
+
+
+def latest_done(scope: Scope, year: int, lang: str | None = None) -> Report | None:
+    """The newest finished version of a report (in `lang`, or any language)."""
+    query = sa.select(Report).where(Report.kind == "annual", Report.year == year, Report.scope == scope.key,
+                                    Report.status == "done")
+    if lang is not None:
+        query = query.where(Report.lang == lang)
+    return db.session.scalars(query.order_by(Report.finished_at.desc(), Report.id.desc()).limit(1)).first()
+
+
+def stored_companion(row: Report | None, suffix: str) -> bytes | None:
+    """A finished report's page or numbers, if it was made with them."""
+    if row is None or row.path is None:
+        return None
+    path = file_of(row, suffix)
+    return path.read_bytes() if path.is_file() else None
+
+
+def no_report_yet() -> str:
+    return _("No report for this scope and year has been made yet; a supervisor can ask for one.")
+
+
+def is_live(scope: Scope) -> bool:
+    """One facility's report is read at once, in the request; anything wider comes from the archive."""
+    return scope.kind == "facility"
 
 
 def visible_report(actor, report_id: int) -> Report:

@@ -3,7 +3,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -107,11 +107,30 @@ def download(report_id: int):
 @bp.route("/annual-reports/view")
 @roles(*READERS)
 def page():
-    """The report as a print-ready page, read now from the records."""
+    """The report as a print-ready page: one facility's read now from the records; a wider scope's is its
+    latest archived version, or, when none has been made yet, queued for the scheduler."""
     year = parse_year(request.args.get("year"), _today())
     scope = parse_scope(request.args.get("scope"))
     check_visible(current_user, scope)
     lang = _lang(request.args.get("lang"))
-    report = queries.annual(current_user, scope, year, utcnow())
-    toolbar = [(url_for("reports.index"), _("Reports"))]
-    return render.render_html(report, lang, toolbar=toolbar)
+    if services.is_live(scope):
+        report = queries.annual(current_user, scope, year, utcnow())
+        return render.render_html(report, lang, toolbar=[(url_for("reports.index"), _("Reports"))])
+    row = services.latest_done(scope, year, lang)
+    if services.stored_companion(row, "html") is not None:
+        return redirect(url_for("reports.version_page", report_id=row.id))
+    if current_user.role not in ("admin", "supervisor"):
+        raise NotFound(services.no_report_yet())
+    queued = services.queue(current_user, scope, year, lang)
+    db.session.commit()
+    return redirect(url_for("reports.show", report_id=queued.id))
+
+
+@bp.route("/annual-reports/<int:report_id>/page")
+@roles(*READERS)
+def version_page(report_id: int):
+    """One archived version as the print-ready page, as it was made with its PDF."""
+    html = services.stored_companion(services.visible_report(current_user, report_id), "html")
+    if html is None:
+        raise NotFound(_("This report has no page yet."))
+    return Response(html, mimetype="text/html")

@@ -175,7 +175,7 @@ def test_a_report_that_cannot_be_made_is_marked_failed(db, year, monkeypatch):
     def broken(*args):
         raise RuntimeError("no fonts")
 
-    monkeypatch.setattr(services, "build", broken)
+    monkeypatch.setattr(services, "read", broken)
     assert services.process_queue() == 0
     db.session.expire_all()
     row = db.session.get(Report, row.id)

@@ -114,10 +114,29 @@ def test_the_api_gives_the_reports_numbers(client, year):
     assert {name: totals[name] for name in report_seed.EXPECTED} == report_seed.EXPECTED
     assert totals["completion_rate"] == 0.7143
     assert facility["work"]["count"] == 3 and len(facility["findings"]) == 3
+
+
+def test_a_wide_scope_is_never_read_in_the_web_worker(client, year):
+    from municipal.jobs import runner
+    from municipal.jobs.registry import JOBS
+
+    _login(client, "viewer")
+    # Nothing archived yet: a viewer cannot ask for it, and nothing is read in the request.
+    assert client.get("/api/v1/reports/annual?year=2025&scope=district").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/annual-reports")})
+    _login(client, "admin")
+    queued = client.get("/api/v1/reports/annual?year=2025&scope=district")
+    assert queued.status_code == 202 and queued.json["status"] == "queued"
+    page = client.get("/annual-reports/view?year=2025&scope=type:reservoir")
+    assert page.status_code == 302 and "/annual-reports/" in page.headers["Location"]
+    assert runner.run(JOBS["reports"], utcnow()).count == 2
     district = client.get("/api/v1/reports/annual?year=2025&scope=district").json
     # The district counts as the compliance page does: 青山水库's patrol before its start is among them.
-    assert district["summary"]["totals"]["total"] == 9
-    assert client.get("/api/v1/reports/annual?year=2024&scope=type:reservoir").json["summary"]["totals"]["total"] == 0
+    assert district["summary"]["totals"]["total"] == 9 and district["report"]["id"] == queued.json["report"]["id"]
+    archived = client.get("/annual-reports/view?year=2025&scope=type:reservoir")
+    assert archived.status_code == 302 and archived.headers["Location"].endswith("/page")
+    shown = client.get(archived.headers["Location"])
+    assert shown.status_code == 200 and "登云水库" in shown.get_data(as_text=True)
 
 
 def test_bad_input_is_refused_with_the_field_named(client, year):
