@@ -17,11 +17,12 @@ from marshmallow import ValidationError as FieldError
 from webargs.flaskparser import FlaskParser
 
 from .errors import DomainError, Unauthorized, ValidationError
+from .db import MAX_ID as DB_MAX_ID
 from .extensions import api, csrf
 from .permissions import declaration, signed_in
 
-# Larger numbers overflow SQLite's integers; no id gets there.
-MAX_ID = 2**63 - 1
+# Ids in paths and bodies stop where the database's ids do (32-bit on PostgreSQL).
+MAX_ID = DB_MAX_ID
 
 
 def _flatten(messages, prefix: str = "") -> dict:

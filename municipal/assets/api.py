@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..api import ApiBlueprint
+from ..api import ApiBlueprint, VersionSchema
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
@@ -15,7 +15,6 @@ from .schemas import (
     MAX_ID, AreaCreateSchema, AreaPageSchema, AreaQuerySchema, AreaSchema, AreaUpdateSchema, AssetCreateSchema,
     AssetPageSchema, AssetQuerySchema, AssetSchema, AssetUpdateSchema, CodeBindSchema, CodeDetailSchema,
     CodeIssueSchema, CodeListSchema, CodePageSchema, CodeQuerySchema, CodeRevokeSchema, TypeListSchema, TypeSchema,
-    VersionSchema,
 )
 from .types import LEVEL_LABELS, N_, ROLE_LABELS, TYPES
 

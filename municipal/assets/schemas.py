@@ -16,7 +16,6 @@ from ..api import between as _between
 from ..api import one_of as _one_of
 # Ids in query filters reach SQL as 32-bit parameters on PostgreSQL: a larger one is refused here by name,
 # not by the database as a 500.
-from ..db import MAX_ID as MAX_ROW_ID
 from .types import AREA_LEVELS, CODE_STATUSES, PREFIXES, STATUSES, TYPES, derived, format_chainage
 
 
@@ -79,7 +78,7 @@ class AssetQuerySchema(ApiSchema):
     status = fields.String(validate=_one_of(STATUSES), metadata={"enum": list(STATUSES)})
     q = fields.String(metadata={"description": "part of the name, or an identity code in any spelling"})
     limit = fields.Integer(load_default=50, validate=_between(1, 500), metadata={"minimum": 1, "maximum": 500})
-    after = fields.Integer(validate=_between(0, MAX_ROW_ID),
+    after = fields.Integer(validate=_between(0, MAX_ID),
                            metadata={"description": "the `next` of the previous page"})
 
 
@@ -88,9 +87,9 @@ class CodeQuerySchema(ApiSchema):
     type = fields.String(validate=_one_of(TYPES), metadata={"enum": list(TYPES)})
     prefix = fields.String(validate=_one_of(PREFIXES), metadata={"enum": list(PREFIXES),
                                                                  "description": "the type's code prefix, like RSV"})
-    asset_id = fields.Integer(validate=_between(1, MAX_ROW_ID), metadata={"description": "codes this facility ever had"})
+    asset_id = fields.Integer(validate=_between(1, MAX_ID), metadata={"description": "codes this facility ever had"})
     limit = fields.Integer(load_default=50, validate=_between(1, 500), metadata={"minimum": 1, "maximum": 500})
-    after = fields.Integer(validate=_between(0, MAX_ROW_ID),
+    after = fields.Integer(validate=_between(0, MAX_ID),
                            metadata={"description": "the `next` of the previous page"})
 
 
