@@ -1,7 +1,7 @@
 """REST API v1 for work orders: the board, the crew's own work, one work order, and its moves.
 
 Who may see and move what is decided by the services, as for the HTML pages: a work order the caller
-may not see (a crew reaching for another team's work) does not exist for them, a 404.
+may not see (a crew reaching for another team's work) is a 403; one that does not exist, a 404.
 """
 from zoneinfo import ZoneInfo
 

@@ -295,9 +295,13 @@ def update_work_order(actor, order_id, *, version, title: str, description: str,
 
 
 def get_work_order(actor, order_id) -> WorkOrder:
+    """The work order, if the actor may see it. One that exists but is not theirs (another team's work,
+    another area's) is refused as such, a 403: the caller learns only that the number is taken."""
     order = db.session.get(WorkOrder, order_id) if str(order_id).isdigit() else None
-    if order is None or not may_see(actor, order):
+    if order is None:
         raise NotFound(_("There is no work order %(id)s.", id=order_id))
+    if not may_see(actor, order):
+        raise PermissionDenied(_("Work order %(id)s is not yours to see.", id=order_id))
     return order
 
 

@@ -179,10 +179,14 @@ def test_a_crew_cannot_reach_another_teams_work(client, db, bearer, crews, well)
     crew = bearer("crew")
 
     assert [o["id"] for o in client.get("/api/v1/work-orders", headers=crew).get_json()["items"]] == [ours["id"]]
-    # As on the work order page: work a crew may not see does not exist for it.
-    error_of(client.get(f"/api/v1/work-orders/{theirs['id']}", headers=crew), 404)
-    error_of(act(client, crew, theirs, "start"), 404)
-    error_of(client.post(f"/api/v1/work-orders/{theirs['id']}/comments", json={"body": "我来"}, headers=crew), 404)
+    # Work that exists but is another team's is refused (403), as on the work order page; a number
+    # that does not exist is still a 404.
+    assert error_of(client.get(f"/api/v1/work-orders/{theirs['id']}", headers=crew), 403)["code"] == "forbidden"
+    error_of(act(client, crew, theirs, "start"), 403)
+    error_of(client.post(f"/api/v1/work-orders/{theirs['id']}/comments", json={"body": "我来"}, headers=crew), 403)
+    error_of(client.get("/api/v1/work-orders/987654", headers=crew), 404)
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, theirs["id"]).status == "assigned"
     other = headers_of(db, crews["other"])
     assert act(client, other, theirs, "start").status_code == 200
     assert client.get("/api/v1/work-orders/mine", headers=other).get_json()["today"] == []
@@ -200,7 +204,7 @@ def test_a_supervisor_of_another_area_does_not_see_the_work(client, db, bearer, 
 
     theirs = headers_of(db, neighbour)
     assert client.get("/api/v1/work-orders", headers=theirs).get_json()["items"] == []
-    error_of(client.get(f"/api/v1/work-orders/{order['id']}", headers=theirs), 404)
+    error_of(client.get(f"/api/v1/work-orders/{order['id']}", headers=theirs), 403)
     error = error_of(client.post("/api/v1/work-orders", json={"asset": well.id, "kind": "repair", "title": "x"},
                                  headers=theirs), 403)
     assert error["code"] == "forbidden"

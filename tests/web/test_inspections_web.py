@@ -104,7 +104,7 @@ def test_the_api_names_the_bad_fields_and_refuses_strangers(client, db, users, o
     assert set(response.get_json()["error"]["fields"]) == {"item.cover", "item.overview"}
     response = client.post(f"/api/v1/work-orders/{order.id}/inspections", data=answers(),
                            headers={**headers, "Authorization": f"Bearer {other}"}, content_type="multipart/form-data")
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert client.post(f"/api/v1/work-orders/{order.id}/inspections", data=answers()).status_code == 401
     checklists = client.get("/api/v1/checklists", headers=headers).get_json()["items"]
     assert [c["key"] for c in checklists] == ["manhole.test_inspection"]
