@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..assets import services as asset_services
 from ..assets.forms import options
@@ -19,6 +20,11 @@ from . import checklists, services, states
 from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, WorkOrderForm
 
 bp = Blueprint("workorders", __name__)
+
+
+
+def _stale_message() -> str:
+    return _("Someone else changed this work order in the meantime; here is its current state.")
 
 
 def _people_choices():
@@ -153,6 +159,11 @@ def edit(order_id: int):
             db.session.commit()
             flash(_("Work order %(number)s saved.", number=order.number), "info")
             return redirect(url_for("workorders.detail", order_id=order_id), 303)
+        except StaleDataError:
+            flash(_stale_message(), "error")
+            order = _lost_race(order_id)
+            form = EditWorkOrderForm(formdata=None, obj=order, due_on=order.due_at.astimezone(tz).date())
+            return render_template("workorders/edit.html", order=order, form=form, errors={"version": _("stale")}), 409
         except DomainError as error:
             db.session.rollback()
             if error.status in (403, 404):
@@ -171,8 +182,11 @@ def edit(order_id: int):
 @bp.route("/work/<int:order_id>")
 @signed_in
 def detail(order_id: int):
-    order = services.get_work_order(current_user, order_id)
-    form = ActionForm(version=order.version)
+    return _detail_page(services.get_work_order(current_user, order_id))
+
+
+def _detail_page(order, status: int = 200):
+    form = ActionForm(formdata=None, version=order.version)
     _fill_assignees(form)
     # Completing goes through the record page, where the checklist, photos and position are taken.
     actions = [a for a in states.available(order.status)
@@ -181,7 +195,14 @@ def detail(order_id: int):
                   and services.may_act(current_user, order, states.ACTIONS["complete"]))
     return render_template("workorders/detail.html", order=order, form=form, actions=actions, may_record=may_record,
                            comment_form=CommentForm(), now=utcnow(),
-                           states=states)
+                           states=states), status
+
+
+def _lost_race(order_id: int):
+    """Another writer committed between the version check and this write (the flush found the row's
+    version moved on): the same answer as a stale version, with the state that writer left."""
+    db.session.rollback()
+    return services.get_work_order(current_user, order_id)
 
 
 @bp.route("/work/<int:order_id>/<action>", methods=["POST"])
@@ -200,12 +221,18 @@ def act(order_id: int, action: str):
         db.session.commit()
         flash(_("Work order %(number)s: %(status)s.", number=order.number, status=_(states.STATUSES[order.status])),
               "info")
+    except StaleDataError:
+        flash(_stale_message(), "error")
+        return _detail_page(_lost_race(order_id), 409)
     except DomainError as error:
         db.session.rollback()
         if error.status in (403, 404):
             raise
         problems = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items())
         flash(f"{error.message} {problems}".strip(), "error")
+        if error.status == 409:
+            # The page as it is now, answered as the conflict it is: the move can be made again knowingly.
+            return _detail_page(services.get_work_order(current_user, order_id), 409)
     return redirect(url_for("workorders.detail", order_id=order_id), 303)
 
 

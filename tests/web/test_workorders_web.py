@@ -1,7 +1,13 @@
 """The work pages as people use them: a supervisor creates and assigns, the crew does it, the supervisor accepts."""
 import re
 
-from tests.conftest import csrf_token
+import pytest
+import sqlalchemy as sa
+
+from municipal.auth import services as auth_services
+from municipal.workorders import services as work
+from municipal.workorders.models import WorkOrder
+from tests.conftest import PASSWORD, csrf_token
 
 
 def test_supervisor_creates_crew_completes_supervisor_accepts(app, db, client, login, users, make_asset):
@@ -46,9 +52,12 @@ def test_a_stale_form_is_refused_with_a_message_and_changes_nothing(db, client, 
     login("supervisor")
     detail = f"/work/{order.id}"
     token = csrf_token(client, detail)
-    client.post(f"{detail}/cancel", data={"csrf_token": token, "version": "99", "reason": "重复"})
-    page = client.get(detail).get_data(as_text=True)
+    answer = client.post(f"{detail}/cancel", data={"csrf_token": token, "version": "99", "reason": "重复"})
+    # A 409 showing the work order as it is, with the version to move it knowingly.
+    assert answer.status_code == 409
+    page = answer.get_data(as_text=True)
     assert "在此期间" in page or "meantime" in page
+    assert f'name="version" value="{order.version}"' in page
     db.session.expire_all()
     assert order.status == "new"
 
@@ -130,3 +139,87 @@ def test_two_supervisors_edit_the_same_work_order_and_the_second_gets_409(app, d
     db.session.expire_all()
     saved = db.session.get(WorkOrder, order.id)
     assert (saved.title, saved.priority, saved.description) == ("主阀漏水", "urgent", "")
+
+
+def test_a_crew_reaching_for_another_teams_work_gets_403_and_a_missing_one_404(db, client, login, users, make_asset):
+    admin = users["admin"]
+    other = auth_services.create_user("crew2", PASSWORD, "crew")
+    theirs = auth_services.create_team(admin, "岳峰一队")
+    auth_services.set_members(admin, theirs, [other.id])
+    order = work.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="别队的活",
+                                   assignee_team_id=theirs.id)
+    db.session.commit()
+    login("crew")
+    assert client.get(f"/work/{order.id}").status_code == 403
+    token = csrf_token(client, "/work/mine")
+    answer = client.post(f"/work/{order.id}/start", data={"csrf_token": token, "version": str(order.version)})
+    assert answer.status_code == 403
+    assert client.get(f"/work/{order.id}/record").status_code == 403
+    assert client.get("/work/987654").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, order.id).status == "assigned"
+
+
+@pytest.fixture
+def race(db):
+    """race(order) makes another writer commit a new version of the order just before this request's
+    flush, after its version check passed: the lost race StaleDataError reports."""
+    raced = []
+
+    def install(order):
+        def someone_else_saves_first(session, flush_context, instances):
+            if not raced and any(isinstance(obj, WorkOrder) for obj in session.dirty):
+                raced.append(order.id)
+                with db.engine.begin() as other:
+                    other.execute(sa.update(WorkOrder).where(WorkOrder.id == order.id)
+                                  .values(title="抢先", version=order.version + 1))
+
+        sa.event.listen(sa.orm.Session, "before_flush", someone_else_saves_first)
+        return lambda: sa.event.remove(sa.orm.Session, "before_flush", someone_else_saves_first)
+
+    yield install, raced
+
+
+def test_a_move_that_loses_a_race_after_the_version_check_is_a_409_not_a_500(db, client, login, users, make_asset,
+                                                                               race):
+    order = work.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="漏水")
+    db.session.commit()
+    login("supervisor")
+    detail = f"/work/{order.id}"
+    token = csrf_token(client, detail)
+    install, raced = race
+    remove = install(order)
+    try:
+        answer = client.post(f"{detail}/cancel", data={"csrf_token": token, "version": str(order.version),
+                                                       "reason": "重复"}, headers={"Accept-Language": "en"})
+    finally:
+        remove()
+    assert raced and answer.status_code == 409
+    page = answer.get_data(as_text=True)
+    assert "meantime" in page and "抢先" in page and f'name="version" value="{order.version + 1}"' in page
+    db.session.expire_all()
+    saved = db.session.get(WorkOrder, order.id)
+    assert (saved.status, saved.title) == ("new", "抢先")
+
+
+def test_an_edit_that_loses_a_race_after_the_version_check_is_a_409_not_a_500(db, client, login, users, make_asset,
+                                                                               race):
+    order = work.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="漏水")
+    db.session.commit()
+    login("supervisor")
+    edit = f"/work/{order.id}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    data = {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+            "version": str(order.version), "title": "主阀漏水", "description": "", "priority": "urgent",
+            "due_on": re.search(r'name="due_on"[^>]*value="([^"]+)"', page).group(1)}
+    install, raced = race
+    remove = install(order)
+    try:
+        answer = client.post(edit, data=data, headers={"Accept-Language": "en"})
+    finally:
+        remove()
+    assert raced and answer.status_code == 409
+    assert "meantime" in answer.get_data(as_text=True) and "抢先" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(WorkOrder, order.id)
+    assert (saved.title, saved.priority, saved.version) == ("抢先", "normal", 2)
