@@ -57,7 +57,8 @@ def users():
         if form.validate_on_submit():
             try:
                 user = services.create_user(form.username.data, form.password.data, form.role.data,
-                                            form.display_name.data or "", actor=current_user)
+                                            form.display_name.data or "", actor=current_user,
+                                            email=form.email.data or "")
                 db.session.commit()
                 flash(_("Created %(name)s.", name=user.username), "success")
                 return redirect(url_for("admin.user", user_id=user.id))
@@ -77,13 +78,14 @@ def users():
 def user(user_id: int):
     target = services.get_user(user_id)
     form = UserEditForm(data=None if request.method == "POST" else {
-        "display_name": target.display_name, "role": target.role, "areas": [a.code for a in target.areas]})
+        "display_name": target.display_name, "email": target.email or "", "role": target.role, "areas": [a.code for a in target.areas]})
     form.areas.choices = options(_area_choices())
     errors, status = {}, 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                services.update_user(current_user, target, role=form.role.data, display_name=form.display_name.data)
+                services.update_user(current_user, target, role=form.role.data, display_name=form.display_name.data,
+                                     email=form.email.data or "")
                 services.set_user_areas(current_user, target, form.areas.data or [])
                 db.session.commit()
                 flash(_("Saved."), "success")

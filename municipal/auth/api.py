@@ -56,7 +56,7 @@ def list_users(query):
 @users_bp.response(201, UserSchema)
 def create_user(data):
     user = services.create_user(data["username"], data["password"], data["role"], data.get("display_name", ""),
-                                actor=current_user)
+                                actor=current_user, email=data.get("email"))
     if data.get("areas"):
         services.set_user_areas(current_user, user, data["areas"])
     db.session.commit()
@@ -83,9 +83,10 @@ def update_user(data, user_id):
     if data.get("active") is False:
         services.deactivate_user(current_user, user)
     # Only when something of the user itself changes: an empty change would still be written to the trail.
-    if {"role", "display_name"} & set(data) or data.get("active"):
+    if {"role", "display_name", "email"} & set(data) or data.get("active"):
+        email = (data["email"] or "") if "email" in data else None
         services.update_user(current_user, user, role=data.get("role"), display_name=data.get("display_name"),
-                             active=True if data.get("active") else None)
+                             active=True if data.get("active") else None, email=email)
     if "areas" in data:
         services.set_user_areas(current_user, user, data["areas"] or [])
     if "password" in data:

@@ -28,12 +28,16 @@ class UserCreateSchema(ApiSchema):
     password = fields.String(required=True, metadata={"minLength": 8, "writeOnly": True})
     role = fields.String(required=True, metadata={"enum": list(ROLES)})
     display_name = fields.String(metadata={"maxLength": 100, "description": "default: the user name"})
+    email = fields.String(allow_none=True, metadata={
+        "maxLength": 200, "format": "email", "description": "where notifications are sent; none: no email"})
     areas = _texts("area codes the user answers for; empty: the whole district")
 
 
 class UserUpdateSchema(ApiSchema):
     role = fields.String(metadata={"enum": list(ROLES)})
     display_name = fields.String(metadata={"maxLength": 100})
+    email = fields.String(allow_none=True, metadata={"maxLength": 200, "format": "email",
+                                                     "description": "empty or null: no email notifications"})
     active = fields.Boolean(metadata={"description": "false: cannot sign in, and the user's tokens stop working"})
     areas = _texts("replaces the areas; empty: the whole district")
     password = fields.String(metadata={"minLength": 8, "writeOnly": True, "description": "a new password"})

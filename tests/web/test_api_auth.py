@@ -155,3 +155,21 @@ def test_openapi_lists_the_account_paths(client, db):
     assert {"get", "post"} <= set(paths["/api/v1/users"]) and {"get", "patch"} <= set(paths["/api/v1/users/{user_id}"])
     assert {"get", "post"} <= set(paths["/api/v1/teams"]) and {"get", "patch"} <= set(paths["/api/v1/teams/{team_id}"])
     assert "get" in paths["/api/v1/me"]
+
+
+def test_an_administrator_sets_a_users_email_and_a_bad_one_is_a_422_naming_it(client, db, bearer, users):
+    headers = bearer("admin")
+    body = {"username": "linjh", "password": "long enough 1", "role": "crew"}
+    error = error_of(client.post("/api/v1/users", json={**body, "email": "linjh"}, headers=headers), 422)
+    assert set(error["fields"]) == {"email"}
+    assert db.session.scalar(sa.select(User).where(User.username == "linjh")) is None
+    user = made(client.post("/api/v1/users", json={**body, "email": "linjh@example.org"}, headers=headers))
+    assert user["email"] == "linjh@example.org"
+
+    url = f"/api/v1/users/{user['id']}"
+    assert "email" in error_of(client.patch(url, json={"email": "a@b"}, headers=headers), 422)["fields"]
+    assert made(client.patch(url, json={"email": "jh@example.org"}, headers=headers), 200)["email"] == "jh@example.org"
+    assert made(client.patch(url, json={"email": None}, headers=headers), 200)["email"] is None
+    changes = db.session.scalars(sa.select(AuditEntry.changes).where(
+        AuditEntry.entity_type == "user", AuditEntry.entity_id == str(user["id"]), AuditEntry.action == "update"))
+    assert {"email": ["linjh@example.org", "jh@example.org"]} in list(changes)
