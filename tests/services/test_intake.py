@@ -138,3 +138,50 @@ def test_accepting_makes_a_work_order_for_the_facility(db, users, make_asset):
     assert services.report_status(report.number).status == "accepted"
     with pytest.raises(Conflict):
         services.accept_report(users["supervisor"], report.id)
+
+
+def _moved(db, users, report, *moves):
+    from municipal.workorders import services as work
+    from municipal.workorders.models import WorkOrder
+
+    for actor, action, extra in moves:
+        order = db.session.get(WorkOrder, report.work_order_id)
+        work.act(users[actor], order.id, action, version=order.version, **extra)
+    db.session.commit()
+
+
+def test_the_status_page_follows_the_work_order_without_naming_anyone(app, db, users, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    report = submit(asset_id=asset.id)
+    services.accept_report(users["supervisor"], report.id)
+    db.session.commit()
+    assert services.report_status(report.number).status == "accepted"
+
+    crew = users["crew"]
+    crew.display_name = "林师傅"
+    _moved(db, users, report, ("supervisor", "assign", {"assignee_user_id": crew.id}))
+    assert services.report_status(report.number).status == "accepted"
+    _moved(db, users, report, ("crew", "start", {}))
+    status = services.report_status(report.number)
+    assert status.status == "in_progress" and status.done_at is None
+    _moved(db, users, report, ("crew", "hold", {"reason": "等配件，联系陈工 13905910002"}))
+    status = services.report_status(report.number)
+    assert status.status == "in_progress" and "13905910002" not in repr(status)
+    _moved(db, users, report, ("crew", "resume", {}), ("crew", "complete", {}))
+    status = services.report_status(report.number)
+    assert status.status == "done" and status.done_at is not None and status.closed_at is None
+    _moved(db, users, report, ("supervisor", "accept", {}))
+    status = services.report_status(report.number)
+    assert status.status == "done" and "林师傅" not in repr(status) and "13905910002" not in repr(status)
+
+
+def test_a_cancelled_work_order_closes_the_report_with_a_fixed_reply_not_the_staff_reason(app, db, users,
+                                                                                           make_asset):
+    report = submit(asset_id=make_asset().id)
+    services.accept_report(users["supervisor"], report.id)
+    db.session.commit()
+    _moved(db, users, report, ("supervisor", "cancel", {"reason": "重复，王主管 13905910003 已处理"}))
+    status = services.report_status(report.number)
+    assert status.status == "closed" and status.closed_at is not None
+    assert "13905910003" not in status.reply and "王主管" not in status.reply
+    assert app.config["HOTLINE"] in status.reply
