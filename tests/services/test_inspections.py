@@ -128,7 +128,7 @@ def test_three_identical_submissions_at_once_store_one_record(app, db, users, or
     assert len(set(results)) == 1 and len(results) == 3
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 1
     stored = db.session.scalar(sa.select(InspectionPhoto))
-    # The twins stored their photo too before their claim on the client id failed; only the kept one is left.
+    # On disk: the kept record's photo and thumbnail, nothing of the twins that lost their claim.
     added = set(Path(app.config["MEDIA_DIR"]).rglob("*.jpg")) - files_before
     assert sorted(p.name for p in added) == sorted(Path(p).name for p in (stored.path, stored.thumb_path))
     db.session.expire_all()
