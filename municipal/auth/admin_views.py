@@ -78,7 +78,8 @@ def users():
 def user(user_id: int):
     target = services.get_user(user_id)
     form = UserEditForm(data=None if request.method == "POST" else {
-        "display_name": target.display_name, "email": target.email or "", "role": target.role, "areas": [a.code for a in target.areas]})
+        "display_name": target.display_name, "email": target.email or "", "role": target.role,
+        "areas": [a.code for a in target.areas]})
     form.areas.choices = options(_area_choices())
     errors, status = {}, 200
     if request.method == "POST":
@@ -107,8 +108,8 @@ def _user_page(target: User, form, password_form, errors: dict, status: int):
 def password(user_id: int):
     target = services.get_user(user_id)
     password_form = PasswordForm()
-    edit_form = UserEditForm(formdata=None, data={"display_name": target.display_name, "role": target.role,
-                                                  "areas": [a.code for a in target.areas]})
+    edit_form = UserEditForm(formdata=None, data={"display_name": target.display_name, "email": target.email or "",
+                                                  "role": target.role, "areas": [a.code for a in target.areas]})
     edit_form.areas.choices = options(_area_choices())
     if password_form.validate_on_submit():
         try:
