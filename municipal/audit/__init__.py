@@ -7,7 +7,7 @@ def init_app(app) -> None:
 
     from ..assets.types import STATUSES as ASSET_STATUSES
     from ..workorders import states
-    from .services import ACTION_LABELS, FIELD_LABELS, display_value, entries_for
+    from .services import ACTION_LABELS, FIELD_LABELS, display_value, entries_page
 
     # Recorded values that are keys of a vocabulary are shown in the reader's words.
     vocabularies = {
@@ -22,7 +22,7 @@ def init_app(app) -> None:
         return _(words[recorded]) if isinstance(recorded, str) and recorded in words else display_value(recorded)
 
     app.jinja_env.globals.update(
-        audit_entries=entries_for,
+        audit_page=entries_page,
         audit_action_label=lambda action: ACTION_LABELS.get(action, action),
         audit_field_label=lambda field: FIELD_LABELS.get(field, field),
         audit_value=value,

@@ -289,12 +289,20 @@ def _head_hash() -> str:
 
 def entries_for(entity_type: str, entity_id, limit: int = 50) -> list[AuditEntry]:
     """The entity's latest entries, newest first."""
-    return list(db.session.scalars(
-        sa.select(AuditEntry)
-        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-        .order_by(AuditEntry.id.desc())
-        .limit(limit)
-    ))
+    return entries_page(entity_type, entity_id, None, limit)[0]
+
+
+def entries_page(entity_type: str, entity_id, before: int | None = None,
+                 limit: int = 50) -> tuple[list[AuditEntry], int | None]:
+    """The entity's entries older than entry `before` (the latest when None), newest first, and the id to
+    pass as `before` for the next page (None on the last). By id on the entity's index: any page is cheap."""
+    query = (sa.select(AuditEntry)
+             .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+             .order_by(AuditEntry.id.desc()))
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
 
 
 def display_value(value, limit: int = 200) -> str:

@@ -12,6 +12,7 @@ from ..assets import services as asset_services
 from ..assets.forms import options
 from ..assets.models import Asset
 from ..assets.queries import area_choices
+from ..assets.types import TYPES
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
@@ -46,6 +47,7 @@ def _row_labels() -> dict:
             "priorities": {key: _(label) for key, label in states.PRIORITIES.items()},
             "statuses": {key: _(label) for key, label in states.STATUSES.items()},
             "sources": {key: _(label) for key, label in states.SOURCES.items()},
+            "asset_types": {key: _(asset_type.label) for key, asset_type in TYPES.items()},
             "overdue": _("overdue")}
 
 
@@ -59,7 +61,8 @@ def _filters() -> services.BoardFilters:
     args = request.args
     return services.BoardFilters(kind=args.get("kind", ""), area=args.get("area", ""), team=args.get("team", ""),
                                  priority=args.get("priority", ""), source=args.get("source", ""),
-                                 status=args.get("status", "open"))
+                                 status=args.get("status", "open"), asset=args.get("asset", ""),
+                                 asset_type=args.get("asset_type", ""))
 
 
 def _after():
@@ -278,17 +281,27 @@ def bulk_assign():
     form = BulkAssignForm()
     _fill_assignees(form)
     if form.validate_on_submit():
+        due_at = (services.due_on_day(form.due_on.data, ZoneInfo(current_app.config["TIMEZONE"]))
+                  if form.due_on.data else None)
         try:
-            count = services.bulk_assign(current_user, request.form.getlist("ids"),
+            count = services.bulk_change(current_user, request.form.getlist("ids"),
                                          assignee_user_id=form.assignee_user.data or None,
-                                         assignee_team_id=form.assignee_team.data or None)
+                                         assignee_team_id=form.assignee_team.data or None,
+                                         priority=form.priority.data or None, due_at=due_at)
             db.session.commit()
-            flash(_("%(count)s work orders assigned.", count=count), "info")
+            flash(_("%(count)s work orders changed.", count=count), "info")
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("Someone else changed one of these work orders in the meantime; none was assigned."), "error")
         except DomainError as error:
             db.session.rollback()
             if error.status in (403, 404):
                 raise
             problems = "; ".join(f"{v}" for v in (error.fields or {}).values())
             flash(f"{error.message} {problems}".strip(), "error")
+    elif form.errors:
+        # Besides the CSRF token, only the due date can fail to parse.
+        flash(_("The form has expired; please try again.") if "csrf_token" in form.errors
+              else _("The due date is not a valid date."), "error")
     return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
                     else url_for("workorders.board"), 303)

@@ -143,10 +143,10 @@ def test_comments_and_bulk_assignment_refuse_bad_input(db, users, order):
     with pytest.raises(PermissionDenied):
         services.add_comment(users["viewer"], order.id, "看过了")
     with pytest.raises(ValidationError) as caught:
-        services.bulk_assign(sup, [])
+        services.bulk_change(sup, [])
     assert "ids" in caught.value.fields
     with pytest.raises(ValidationError) as caught:
-        services.bulk_assign(sup, [order.id], assignee_user_id="nobody")
+        services.bulk_change(sup, [order.id], assignee_user_id="nobody")
     assert "assignee_user" in caught.value.fields
     db.session.rollback()
     assert services.get_work_order(sup, order.id).status == "new"

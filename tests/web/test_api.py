@@ -394,7 +394,7 @@ def test_anonymous_requests_get_401_on_every_endpoint(app, client):
         if rule.endpoint.split(".")[0] in {blueprint.name for blueprint in api.blueprints()}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
     ]
-    assert len(routes) == 12
+    assert len(routes) == 13
     for method, url in routes:
         for headers in ({}, {"Authorization": "Bearer mun_not-a-token"}):
             error = error_of(client.open(url, method=method, json={}, headers=headers), 401)

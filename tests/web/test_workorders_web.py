@@ -223,3 +223,70 @@ def test_an_edit_that_loses_a_race_after_the_version_check_is_a_409_not_a_500(db
     db.session.expire_all()
     saved = db.session.get(WorkOrder, order.id)
     assert (saved.title, saved.priority, saved.version) == ("抢先", "normal", 2)
+
+
+def test_the_board_filters_by_facility_type(db, client, login, users, make_asset):
+    sup = users["supervisor"]
+    dam = work.create_work_order(sup, asset_id=make_asset("reservoir", "登云水库").id, kind="inspection", title="大坝巡查")
+    drain = work.create_work_order(sup, asset_id=make_asset("manhole", "温泉路3号井").id, kind="maintenance",
+                                   title="清淤")
+    db.session.commit()
+    login("supervisor")
+    page = client.get("/work?asset_type=reservoir", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "大坝巡查" in page and "清淤" not in page
+    assert '<option value="reservoir" selected>' in page and "All facility types" in page
+    page = client.get("/work?asset_type=manhole").get_data(as_text=True)
+    assert "清淤" in page and "大坝巡查" not in page
+    both = client.get("/work?asset_type=nonsense").get_data(as_text=True)
+    assert "清淤" in both and "大坝巡查" in both
+    assert dam.id != drain.id
+
+
+def test_bulk_change_sets_priority_and_due_date_from_the_board(db, client, login, users, make_asset):
+    sup = users["supervisor"]
+    well = make_asset()
+    orders = [work.create_work_order(sup, asset_id=well.id, kind="maintenance", title=f"清淤{i}") for i in range(3)]
+    done = work.create_work_order(sup, asset_id=well.id, kind="maintenance", title="已取消")
+    work.act(sup, done.id, "cancel", version=done.version, reason="重复")
+    db.session.commit()
+    login("supervisor")
+    token = csrf_token(client, "/work")
+    ids = [str(o.id) for o in orders]
+
+    answer = client.post("/work/assign", data={"csrf_token": token, "ids": ids + [str(done.id)], "priority": "urgent"},
+                         headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert "none was" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert {db.session.get(WorkOrder, o.id).priority for o in orders} == {"normal"}
+
+    answer = client.post("/work/assign", data={"csrf_token": token, "ids": ids, "priority": "high",
+                                               "due_on": "2099-05-04"}, headers={"Accept-Language": "en"},
+                         follow_redirects=True)
+    assert "3 work orders changed" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    saved = [db.session.get(WorkOrder, o.id) for o in orders]
+    assert {(o.priority, o.status, o.due_at.date().isoformat()) for o in saved} == {("high", "new", "2099-05-04")}
+    assert client.post("/work/assign", data={"csrf_token": token, "ids": ids, "due_on": "someday"},
+                       headers={"Accept-Language": "en"}, follow_redirects=True).get_data(as_text=True).count(
+        "not a valid date") == 1
+    login("crew")
+    assert client.post("/work/assign", data={"csrf_token": csrf_token(client, "/work"), "ids": ids,
+                                             "priority": "low"}).status_code == 403
+
+
+def test_the_change_log_pages_beyond_fifty_entries(db, client, login, users, make_asset):
+    sup = users["supervisor"]
+    order = work.create_work_order(sup, asset_id=make_asset().id, kind="repair", title="漏水")
+    for number in range(55):
+        work.add_comment(sup, order.id, f"评论{number:02d}")
+    db.session.commit()
+    login("supervisor")
+    page = client.get(f"/work/{order.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    log = page.split('id="audit"', 1)[1]
+    assert "评论54" in log and "评论05" in log and "评论04" not in log
+    older = re.search(r'href="([^"]*audit_before=\d+[^"]*)"', log).group(1).replace("&amp;", "&")
+    page = client.get(older, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    log = page.split('id="audit"', 1)[1]
+    assert "评论04" in log and "评论00" in log and "评论05" not in log and "Latest changes" in log
+    assert "Older changes" not in log
+    assert client.get(f"/work/{order.id}?audit_before=x").status_code == 200
