@@ -67,7 +67,7 @@ FIELD_LABELS = {
     "comment": _l("Comment"), "reply": _l("Reply"), "category": _l("Category"), "number": _l("Number"),
     "username": _l("User name"), "display_name": _l("Display name"), "role": _l("Role"), "active": _l("Active"),
     "areas": _l("Areas of responsibility"), "members": _l("Members"), "asset_types": _l("Facility types"),
-    "token": _l("API token"),
+    "token": _l("API token"), "scopes": _l("Scopes"), "expires_at": _l("Expires"),
     "attachment": _l("Attachment"), "photo": _l("Photo"), "photos": _l("Photos"), "findings": _l("Findings"),
     "work_order": _l("Work order"), "distance_m": _l("Distance from the facility (m)"), "version": _l("Version"),
     "items": _l("Checklist items"), "key": _l("Key"), "rows": _l("Rows"), "file": _l("File"),

@@ -1,31 +1,35 @@
-"""REST API v1 for the current user, and for administrators: users and teams.
+"""REST API v1 for the current user, and for administrators: users, teams and API tokens.
 
 The services check the rules (unique names, the last active administrator, known areas and types);
 they also refuse anyone but an administrator, behind the role declared here.
 """
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
 from ..assets.types import N_
+from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
 from . import services
 from .schemas import (
-    MeSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, UserCreateSchema, UserPageSchema,
-    UserQuerySchema, UserSchema, UserUpdateSchema,
+    MeSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, TokenCreatedSchema, TokenCreateSchema,
+    TokenListSchema, TokenSchema, UserCreateSchema, UserPageSchema, UserQuerySchema, UserSchema, UserUpdateSchema,
 )
 
 USER_ID = f"<int(max={MAX_ID}):user_id>"
 TEAM_ID = f"<int(max={MAX_ID}):team_id>"
+TOKEN_ID = f"<int(max={MAX_ID}):token_id>"
 PER_PAGE = 50
 
 me_bp = ApiBlueprint("me_api", __name__, description=N_("You"))
 users_bp = ApiBlueprint("users_api", __name__, description=N_("Users"))
 teams_bp = ApiBlueprint("teams_api", __name__, description=N_("Teams"))
+tokens_bp = ApiBlueprint("tokens_api", __name__, description=N_("API tokens"))
 
 
 def blueprints():
-    return [me_bp, users_bp, teams_bp]
+    return [me_bp, users_bp, teams_bp, tokens_bp]
 
 
 @me_bp.route("/me")
@@ -141,3 +145,44 @@ def update_team(data, team_id):
         services.set_members(current_user, team, data["members"] or [])
     db.session.commit()
     return team
+
+
+# --- API tokens --------------------------------------------------------------------
+
+@tokens_bp.route("/tokens")
+@roles("admin")
+@tokens_bp.doc(summary=N_("List the API tokens, revoked ones included"))
+@tokens_bp.response(200, TokenListSchema)
+def list_tokens():
+    return {"items": services.list_tokens()}
+
+
+@tokens_bp.route("/tokens", methods=["POST"])
+@roles("admin")
+@tokens_bp.doc(summary=N_("Create an API token for a user"), description=N_(
+    "The answer carries the token itself, the only time it is shown; only its hash is kept."))
+@tokens_bp.arguments(TokenCreateSchema)
+@tokens_bp.response(201, TokenCreatedSchema)
+def create_token(data):
+    token, plain = services.create_token(_token_user(data["user"]), data["name"], data.get("days"),
+                                         scopes=data["scopes"], actor=current_user)
+    db.session.commit()
+    return {"api_token": token, "token": plain}
+
+
+def _token_user(user_id: int):
+    try:
+        return services.get_user(user_id)
+    except NotFound as error:
+        raise ValidationError(_("The token was not created."), {"user": error.message}) from None
+
+
+@tokens_bp.route(f"/tokens/{TOKEN_ID}/revoke", methods=["POST"])
+@roles("admin")
+@tokens_bp.doc(summary=N_("Revoke an API token"),
+               description=N_("Refused from the next request on; revoking it again changes nothing."))
+@tokens_bp.response(200, TokenSchema)
+def revoke_token(token_id):
+    token = services.revoke_token(current_user, services.get_token(token_id))
+    db.session.commit()
+    return token

@@ -6,7 +6,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
-from ..api import ApiSchema, between, id_list
+from ..api import MAX_ID, ApiSchema, between, id_list, one_of
 from .models import ROLES
 from .services import SCOPES
 
@@ -41,6 +41,16 @@ class UserUpdateSchema(ApiSchema):
     active = fields.Boolean(metadata={"description": "false: cannot sign in, and the user's tokens stop working"})
     areas = _texts("replaces the areas; empty: the whole district")
     password = fields.String(metadata={"minLength": 8, "writeOnly": True, "description": "a new password"})
+
+
+class TokenCreateSchema(ApiSchema):
+    user = fields.Integer(required=True, validate=between(1, MAX_ID), metadata={
+        "description": "the user the token acts as: whatever the token does is done with that user's rights"})
+    name = fields.String(required=True, metadata={"maxLength": 100, "description": "what it is for, e.g. the device"})
+    days = fields.Integer(allow_none=True, validate=between(1, 3650),
+                          metadata={"description": "expires after this many days; none: never"})
+    scopes = fields.List(fields.String(validate=one_of(SCOPES)), load_default=["read", "write"], metadata={
+        "description": "`read`: GET only; `write`: may also change data (default: both)"})
 
 
 class TeamCreateSchema(ApiSchema):
@@ -120,3 +130,36 @@ class TeamSchema(Schema):
 
 class TeamListSchema(Schema):
     items = fields.List(fields.Nested(TeamSchema))
+
+
+_SCOPES_DOC = {"type": "array", "items": {"type": "string", "enum": list(SCOPES)}}
+
+
+class TokenSchema(Schema):
+    id = fields.Integer()
+    prefix = fields.String(metadata={"description": "the first characters of the token, to recognise it by"})
+    name = fields.String()
+    user = fields.Nested(TeamMemberSchema)
+    scopes = fields.Function(lambda token: token.scopes.split(), metadata=_SCOPES_DOC)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class TokenCreatedSchema(TokenSchema):
+    """Dumps {"api_token", "token"}: the stored token and, once, its value."""
+
+    token = fields.String(metadata={"description": "the token itself, shown only in this answer: send it as "
+                                                   "`Authorization: Bearer <token>`"})
+    # A function field is given the whole object, not its attribute.
+    scopes = fields.Function(lambda created: created["api_token"].scopes.split(), metadata=_SCOPES_DOC)
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "token":
+            return obj["token"]
+        return super().get_attribute(obj["api_token"], attr, default)
+
+
+class TokenListSchema(Schema):
+    items = fields.List(fields.Nested(TokenSchema), metadata={"description": "newest first"})

@@ -375,9 +375,22 @@ def _clean_scopes(scopes: Iterable[str]) -> str:
     return " ".join(s for s in SCOPES if s in wanted)
 
 
+TOKEN_MAX_DAYS = 3650
+
+
 def create_token(user: User, name: str, days: int | None = None,
-                 scopes: Iterable[str] = ("read", "write")) -> tuple[ApiToken, str]:
-    """A new bearer token; the plain value is returned once and never stored."""
+                 scopes: Iterable[str] = ("read", "write"), actor: User | None = None) -> tuple[ApiToken, str]:
+    """A new bearer token; the plain value is returned once and never stored. `actor` is the administrator
+    doing it; None for the command line. Written to the trail either way: a token acts as its user."""
+    if actor is not None:
+        _require_admin(actor)
+    errors = {}
+    if not user.active:
+        errors["user"] = _("this account is disabled")
+    if days is not None and not 1 <= days <= TOKEN_MAX_DAYS:
+        errors["days"] = _("between 1 and %(n)s days", n=TOKEN_MAX_DAYS)
+    if errors:
+        raise ValidationError(_("The token was not created."), errors)
     plain = "mun_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -389,6 +402,9 @@ def create_token(user: User, name: str, days: int | None = None,
     )
     db.session.add(token)
     db.session.flush()
+    record(actor, "api_token", token.id, "create", {
+        "token": [None, token.prefix], "name": [None, token.name], "username": [None, user.username],
+        "scopes": [None, token.scopes], "expires_at": [None, token.expires_at]})
     return token, plain
 
 
