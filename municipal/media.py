@@ -103,7 +103,9 @@ def _note_written(*paths: Path) -> None:
 
 
 def _kept(session) -> None:
-    session.info.pop(_WRITTEN, None)
+    # A released savepoint commits nothing yet: its files stay noted until the outermost commit.
+    if not session.in_nested_transaction():
+        session.info.pop(_WRITTEN, None)
 
 
 def _discard_unless_committed(session, transaction) -> None:

@@ -2,12 +2,17 @@
 
 
 def init_app(app) -> None:
-    """Give templates the trail of any entity, so a page shows it without its view fetching it."""
+    """Give templates the trail of any entity, so a page shows it without its view fetching it; and
+    record the trail's end with every commit that appended to it."""
+    import sqlalchemy as sa
     from flask_babel import gettext as _
 
     from ..assets.types import STATUSES as ASSET_STATUSES
     from ..workorders import states
-    from .services import ACTION_LABELS, FIELD_LABELS, display_value, entries_page
+    from .services import ACTION_LABELS, FIELD_LABELS, anchor_head, display_value, entries_page
+
+    if not sa.event.contains(sa.orm.Session, "before_commit", anchor_head):
+        sa.event.listen(sa.orm.Session, "before_commit", anchor_head)
 
     # Recorded values that are keys of a vocabulary are shown in the reader's words.
     vocabularies = {
