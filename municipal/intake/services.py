@@ -19,7 +19,7 @@ from ..auth.models import EDITOR_ROLES
 from ..db import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
-from ..notify.services import notify, supervisors_for_area
+from ..notify.services import district_supervisors, notify, supervisors_for_area
 from .models import CATEGORIES, PUBLIC_STATUSES, STATUSES, CitizenReport
 
 NUMBER_PREFIX = "R-"
@@ -123,9 +123,15 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     })
     asset = db.session.get(Asset, asset_id) if asset_id is not None else None
     if asset is not None and asset.area_id is not None:
-        notify(supervisors_for_area(asset.area_id), "citizen_report",
-               {"number": report.number, "area": asset.area.name, "title": f"{asset.name}: {description[:60]}"},
-               f"/reports/{report.id}", dedupe_key=f"citizen_report:{report.id}")
+        recipients, area = supervisors_for_area(asset.area_id), asset.area.name
+        title = f"{asset.name}: {description[:60]}"
+    else:
+        # No area to route it by: those who answer for the whole district, who see it in triage anyway.
+        district = db.session.scalar(sa.select(Area.name).where(Area.parent_id.is_(None)).order_by(Area.id).limit(1))
+        recipients, area = district_supervisors(), district or "—"
+        title = f"{asset.name}: {description[:60]}" if asset is not None else description[:60]
+    notify(recipients, "citizen_report", {"number": report.number, "area": area, "title": title},
+           f"/reports/{report.id}", dedupe_key=f"citizen_report:{report.id}")
     return report
 
 

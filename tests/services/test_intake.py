@@ -185,3 +185,21 @@ def test_a_cancelled_work_order_closes_the_report_with_a_fixed_reply_not_the_sta
     assert status.status == "closed" and status.closed_at is not None
     assert "13905910003" not in status.reply and "王主管" not in status.reply
     assert app.config["HOTLINE"] in status.reply
+
+
+def test_a_report_naming_no_facility_notifies_the_admins_and_the_districts_supervisors(db, users, area):
+    from municipal.auth.models import User
+    from municipal.notify.models import Notification
+
+    town_boss = create_user("town_boss", "correct horse battery", "supervisor")
+    district_boss = create_user("district_boss", "correct horse battery", "supervisor")
+    area_admin = create_user("area_admin", "correct horse battery", "admin")
+    town_boss.areas, district_boss.areas, area_admin.areas = [area], [area.parent], [area]
+    db.session.commit()
+    report = submit(description="路边有个井盖不见了，很危险")
+    db.session.commit()
+    sent = db.session.scalars(sa.select(Notification).where(Notification.kind == "citizen_report")).all()
+    assert sorted(db.session.get(User, n.user_id).username for n in sent) == [
+        "admin", "area_admin", "district_boss", "supervisor"]
+    assert {(n.params["number"], n.params["area"], n.link) for n in sent} == {
+        (report.number, "晋安区", f"/reports/{report.id}")}
