@@ -67,6 +67,13 @@ def test_far_from_the_facility_is_flagged(db, users, order):
     assert inspection.distance_m == pytest.approx(1112, abs=2) and inspection.far_from_facility is True
 
 
+def test_the_distance_that_counts_as_far_is_a_setting(app, db, users, order, monkeypatch):
+    # 1112 m away, as above: within a limit of 1500 m, as MUNICIPAL_INSPECTION_MAX_DISTANCE_M=1500 sets it.
+    monkeypatch.setitem(app.config, "INSPECTION_MAX_DISTANCE_M", 1500.0)
+    inspection, _created = services.submit(users["crew"], order.id, submission(latitude="26.10", longitude="119.31"))
+    assert inspection.distance_m == pytest.approx(1112, abs=2) and inspection.far_from_facility is False
+
+
 def test_failures_become_findings_and_the_critical_one_opens_rectification_work(db, users, order):
     answers = {**GOOD, "cover": "fail", "odour": "fail", "water_depth": "2.3", "silt": "heavy"}
     data = submission(answers=answers, photos={"overview": [photo()], "cover": [photo()]}, needs_repair={"silt"})
