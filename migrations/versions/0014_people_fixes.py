@@ -1,4 +1,4 @@
-"""people fixes: the audit trail's recorded end
+"""people fixes: the audit trail's recorded end, the facility types a user answers for
 
 Revision ID: 0014_people_fixes
 Revises: 0013_scan_log_indexes
@@ -30,5 +30,11 @@ def upgrade():
         f"SELECT 1, id, hash, {now} FROM audit_entry WHERE id = (SELECT MAX(id) FROM audit_entry)"))
 
 
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('asset_types', sa.String(length=300), server_default='', nullable=False))
+
+
 def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('asset_types')
     op.drop_table('audit_head')

@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "close": _l("closed"),
     "password_reset": _l("password reset"),
     "areas": _l("areas of responsibility changed"),
+    "asset_types": _l("facility types of responsibility changed"),
     "members": _l("members changed"),
     "attach": _l("attachment added"),
     "add_photo": _l("photo added"),

@@ -79,8 +79,9 @@ def user(user_id: int):
     target = services.get_user(user_id)
     form = UserEditForm(data=None if request.method == "POST" else {
         "display_name": target.display_name, "email": target.email or "", "role": target.role,
-        "areas": [a.code for a in target.areas]})
+        "areas": [a.code for a in target.areas], "asset_types": target.asset_type_list})
     form.areas.choices = options(_area_choices())
+    form.asset_types.choices = options(_type_choices())
     errors, status = {}, 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -88,6 +89,7 @@ def user(user_id: int):
                 services.update_user(current_user, target, role=form.role.data, display_name=form.display_name.data,
                                      email=form.email.data or "")
                 services.set_user_areas(current_user, target, form.areas.data or [])
+                services.set_user_asset_types(current_user, target, form.asset_types.data or [])
                 db.session.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("admin.user", user_id=target.id))
@@ -109,8 +111,10 @@ def password(user_id: int):
     target = services.get_user(user_id)
     password_form = PasswordForm()
     edit_form = UserEditForm(formdata=None, data={"display_name": target.display_name, "email": target.email or "",
-                                                  "role": target.role, "areas": [a.code for a in target.areas]})
+                                                  "role": target.role, "areas": [a.code for a in target.areas],
+                                                  "asset_types": target.asset_type_list})
     edit_form.areas.choices = options(_area_choices())
+    edit_form.asset_types.choices = options(_type_choices())
     if password_form.validate_on_submit():
         try:
             services.reset_password(current_user, target, password_form.password.data)

@@ -63,6 +63,8 @@ def create_user(data):
                                 actor=current_user, email=data.get("email"))
     if data.get("areas"):
         services.set_user_areas(current_user, user, data["areas"])
+    if data.get("asset_types"):
+        services.set_user_asset_types(current_user, user, data["asset_types"])
     db.session.commit()
     return user
 
@@ -93,6 +95,8 @@ def update_user(data, user_id):
                              active=True if data.get("active") else None, email=email)
     if "areas" in data:
         services.set_user_areas(current_user, user, data["areas"] or [])
+    if "asset_types" in data:
+        services.set_user_asset_types(current_user, user, data["asset_types"] or [])
     if "password" in data:
         services.reset_password(current_user, user, data["password"])
     db.session.commit()

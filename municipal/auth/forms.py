@@ -42,6 +42,7 @@ class UserEditForm(FlaskForm):
     email = _email_field()
     role = _role_field()
     areas = SelectMultipleField(_l("Areas of responsibility"), choices=[], validate_choice=False)
+    asset_types = SelectMultipleField(_l("Facility types"), choices=[], validate_choice=False)
 
 
 class PasswordForm(FlaskForm):

@@ -31,6 +31,7 @@ class UserCreateSchema(ApiSchema):
     email = fields.String(allow_none=True, metadata={
         "maxLength": 200, "format": "email", "description": "where notifications are sent; none: no email"})
     areas = _texts("area codes the user answers for; empty: the whole district")
+    asset_types = _texts("facility types a supervisor answers for within the areas; empty: all")
 
 
 class UserUpdateSchema(ApiSchema):
@@ -40,6 +41,7 @@ class UserUpdateSchema(ApiSchema):
                                                      "description": "empty or null: no email notifications"})
     active = fields.Boolean(metadata={"description": "false: cannot sign in, and the user's tokens stop working"})
     areas = _texts("replaces the areas; empty: the whole district")
+    asset_types = _texts("replaces the facility types; empty: all")
     password = fields.String(metadata={"minLength": 8, "writeOnly": True, "description": "a new password"})
 
 
@@ -93,6 +95,8 @@ class UserSchema(Schema):
     locale = fields.String(allow_none=True)
     active = fields.Boolean()
     areas = fields.List(fields.Nested(UserAreaSchema), metadata={"description": "empty: the whole district"})
+    asset_types = fields.List(fields.String(), attribute="asset_type_list",
+                              metadata={"description": "facility types answered for within the areas; empty: all"})
     teams = fields.List(fields.Nested(UserTeamSchema))
     created_at = fields.DateTime()
 

@@ -207,6 +207,20 @@ def set_user_areas(actor: User, user: User, area_codes: Iterable[str]) -> User:
     return user
 
 
+def set_user_asset_types(actor: User, user: User, asset_types: Iterable[str]) -> User:
+    """The facility types a supervisor answers for within their areas; an empty list means every type."""
+    _require_admin(actor)
+    values, errors = _clean_team(None, None, list(asset_types))
+    if errors:
+        raise ValidationError(_("The user could not be saved."), errors)
+    before = user.asset_type_list
+    user.asset_types = values["asset_types"]
+    db.session.flush()
+    if user.asset_type_list != before:
+        record(actor, "user", user.id, "asset_types", {"asset_types": [before, user.asset_type_list]})
+    return user
+
+
 def list_users(page: int = 1, per_page: int = 50) -> tuple[list[User], int]:
     """One page of users by user name, and how many there are in all."""
     total = db.session.scalar(sa.select(sa.func.count(User.id)))

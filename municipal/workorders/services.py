@@ -44,11 +44,19 @@ def is_assignee(actor, order: WorkOrder) -> bool:
     return order.assignee_user_id == actor.id or order.assignee_team_id in {t.id for t in actor.teams}
 
 
+def _type_scope(actor) -> list[str]:
+    """The facility types a supervisor (or viewer) answers for; empty: every type. Admins answer for all."""
+    return [] if actor.role == "admin" else list(getattr(actor, "asset_type_list", []))
+
+
 def may_see(actor, order: WorkOrder) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if actor.role == "crew":
         return is_assignee(actor, order)
+    types = _type_scope(actor)
+    if types and order.asset.type not in types:
+        return False
     paths = _area_paths(actor)
     if actor.role == "admin" or not paths:
         return True
@@ -64,6 +72,9 @@ def require_supervisor_of(actor, asset: Asset) -> None:
         area_path = asset.area.path if asset.area else ""
         if not any(area_path.startswith(p) for p in paths):
             raise PermissionDenied(_("This facility is outside your areas of responsibility."))
+    types = _type_scope(actor)
+    if types and asset.type not in types:
+        raise PermissionDenied(_("This type of facility is not among those you answer for."))
 
 
 # Work due "on" a day is due by the end of that working day, in the district's clock.
@@ -587,6 +598,8 @@ def board_query(actor, filters: BoardFilters) -> sa.Select:
         paths = [a.path for a in actor.areas]
         scope = sa.select(Area.id).where(sa.or_(*[Area.path.startswith(p) for p in paths]))
         query = query.where(Asset.area_id.in_(scope))
+    if actor.role != "crew" and _type_scope(actor):
+        query = query.where(Asset.type.in_(_type_scope(actor)))
     return query
 
 

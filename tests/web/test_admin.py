@@ -141,3 +141,21 @@ def test_admin_sets_and_clears_a_users_email_and_a_bad_address_names_the_field(c
     assert client.post(f"/admin/users/{linwei.id}", data={**edit, "email": ""}).status_code == 302
     db.session.expire_all()
     assert _user(db, "linwei").email is None
+
+
+def test_admin_sets_the_facility_types_a_supervisor_answers_for(client, db, login, users):
+    login("admin")
+    target = users["supervisor"]
+    token = csrf_token(client, f"/admin/users/{target.id}")
+    edit = {"display_name": "陈主管", "role": "supervisor", "csrf_token": token}
+    response = client.post(f"/admin/users/{target.id}", data={**edit, "asset_types": ["reservoir", "bridge"]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert _user(db, "supervisor").asset_type_list == ["reservoir", "bridge"]
+    page = client.get(f"/admin/users/{target.id}").get_data(as_text=True)
+    assert '<option selected value="reservoir">' in page or 'value="reservoir" selected' in page
+    response = client.post(f"/admin/users/{target.id}", data={**edit, "asset_types": ["volcano"]})
+    assert response.status_code == 422 and _user(db, "supervisor").asset_type_list == ["reservoir", "bridge"]
+    assert client.post(f"/admin/users/{target.id}", data=edit).status_code == 302
+    db.session.expire_all()
+    assert _user(db, "supervisor").asset_type_list == []

@@ -511,3 +511,32 @@ def test_two_supervisors_patch_the_same_order_and_the_second_gets_409_with_what_
     bad = client.patch(f"/api/v1/work-orders/{order.id}", json={"version": saved.version, "priority": "soon"},
                        headers=bearer("supervisor"))
     assert "priority" in error_of(bad, 422)["fields"]
+
+
+def test_a_supervisor_answering_for_some_facility_types_sees_and_manages_only_those(client, db, bearer, users,
+                                                                                      make_asset):
+    well, reservoir = make_asset("manhole", "温泉路3号井"), make_asset("reservoir", "登云水库")
+    admin = bearer("admin")
+    drain, dam = create(client, admin, well, title="清淤"), create(client, admin, reservoir, title="大坝巡查")
+    water = auth_services.create_user("water", PASSWORD, "supervisor")
+    db.session.commit()
+    changed = client.patch(f"/api/v1/users/{water.id}", json={"asset_types": ["reservoir"]}, headers=admin)
+    assert changed.status_code == 200 and changed.get_json()["asset_types"] == ["reservoir"]
+    assert "asset_types" in error_of(client.patch(f"/api/v1/users/{water.id}", json={"asset_types": ["volcano"]},
+                                                  headers=admin), 422)["fields"]
+    headers = headers_of(db, water)
+
+    assert [o["id"] for o in client.get("/api/v1/work-orders", headers=headers).get_json()["items"]] == [dam["id"]]
+    assert client.get(f"/api/v1/work-orders/{dam['id']}", headers=headers).status_code == 200
+    error_of(client.get(f"/api/v1/work-orders/{drain['id']}", headers=headers), 403)
+    error_of(act(client, headers, drain, "cancel", reason="不归我管"), 403)
+    assert act(client, headers, dam, "cancel", reason="重复").status_code == 200
+    refused = client.post("/api/v1/work-orders", json={"asset": well.id, "kind": "repair", "title": "x"},
+                          headers=headers)
+    assert error_of(refused, 403)["code"] == "forbidden"
+    made = client.post("/api/v1/work-orders", json={"asset": reservoir.id, "kind": "repair", "title": "闸门"},
+                       headers=headers)
+    assert made.status_code == 201
+
+    client.patch(f"/api/v1/users/{water.id}", json={"asset_types": []}, headers=admin)
+    assert client.get(f"/api/v1/work-orders/{drain['id']}", headers=headers).status_code == 200
