@@ -309,7 +309,7 @@ def update_work_order(actor, order_id, *, version, title: str, description: str,
 def get_work_order(actor, order_id) -> WorkOrder:
     """The work order, if the actor may see it. One that exists but is not theirs (another team's work,
     another area's) is refused as such, a 403: the caller learns only that the number is taken."""
-    order = db.session.get(WorkOrder, order_id) if str(order_id).isdigit() else None
+    order = db.session.get(WorkOrder, as_id(order_id)) if as_id(order_id) else None
     if order is None:
         raise NotFound(_("There is no work order %(id)s.", id=order_id))
     if not may_see(actor, order):
@@ -581,10 +581,10 @@ def board_query(actor, filters: BoardFilters) -> sa.Select:
         value = getattr(filters, field)
         if value in choices:
             query = query.where(column == value)
-    if filters.team.isdigit():
-        query = query.where(WorkOrder.assignee_team_id == int(filters.team))
-    if filters.asset.isdigit():
-        query = query.where(WorkOrder.asset_id == int(filters.asset))
+    if as_id(filters.team):
+        query = query.where(WorkOrder.assignee_team_id == as_id(filters.team))
+    if as_id(filters.asset):
+        query = query.where(WorkOrder.asset_id == as_id(filters.asset))
     # On the facility already joined for the areas: the unfiltered board's query stays as it was.
     if filters.asset_type in TYPES:
         query = query.where(Asset.type == filters.asset_type)

@@ -290,3 +290,13 @@ def test_the_change_log_pages_beyond_fifty_entries(db, client, login, users, mak
     assert "评论04" in log and "评论00" in log and "评论05" not in log and "Latest changes" in log
     assert "Older changes" not in log
     assert client.get(f"/work/{order.id}?audit_before=x").status_code == 200
+
+
+def test_ids_beyond_what_the_database_holds_in_filters_and_bulk_changes_are_not_errors(client, login, make_asset):
+    make_asset()
+    login("supervisor")
+    huge = "99999999999999999999"
+    assert client.get(f"/work?asset={huge}&team={huge}").status_code == 200
+    answer = client.post("/work/assign", data={"csrf_token": csrf_token(client, "/work"), "ids": [huge],
+                                               "priority": "low"})
+    assert answer.status_code == 404
