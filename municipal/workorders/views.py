@@ -23,7 +23,6 @@ from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, W
 bp = Blueprint("workorders", __name__)
 
 
-
 def _stale_message() -> str:
     return _("Someone else changed this work order in the meantime; here is its current state.")
 
@@ -189,6 +188,7 @@ def detail(order_id: int):
 
 
 def _detail_page(order, status: int = 200):
+    # Never from the request: after a refused move the page offers the current version, not the one sent.
     form = ActionForm(formdata=None, version=order.version)
     _fill_assignees(form)
     # Completing goes through the record page, where the checklist, photos and position are taken.
