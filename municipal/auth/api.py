@@ -13,8 +13,9 @@ from ..extensions import db
 from ..permissions import roles, signed_in
 from . import services
 from .schemas import (
-    MeSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, TokenCreatedSchema, TokenCreateSchema,
-    TokenListSchema, TokenSchema, UserCreateSchema, UserPageSchema, UserQuerySchema, UserSchema, UserUpdateSchema,
+    MeSchema, MeUpdateSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, TokenCreatedSchema,
+    TokenCreateSchema, TokenListSchema, TokenSchema, UserCreateSchema, UserPageSchema, UserQuerySchema, UserSchema,
+    UserUpdateSchema,
 )
 
 USER_ID = f"<int(max={MAX_ID}):user_id>"
@@ -37,6 +38,17 @@ def blueprints():
 @me_bp.doc(summary=N_("Who you are: your role, areas and teams"))
 @me_bp.response(200, MeSchema)
 def me():
+    return current_user
+
+
+@me_bp.route("/me", methods=["PATCH"])
+@signed_in
+@me_bp.doc(summary=N_("Set your email address for notifications"))
+@me_bp.arguments(MeUpdateSchema)
+@me_bp.response(200, MeSchema)
+def update_me(data):
+    services.set_own_email(current_user, data["email"])
+    db.session.commit()
     return current_user
 
 

@@ -19,6 +19,11 @@ def _texts(description: str) -> fields.List:
     return fields.List(item, metadata={"description": description})
 
 
+class MeUpdateSchema(ApiSchema):
+    email = fields.String(required=True, allow_none=True, metadata={
+        "maxLength": 200, "format": "email", "description": "where your notifications are sent; empty or null: none"})
+
+
 class UserQuerySchema(ApiSchema):
     page = fields.Integer(load_default=1, validate=between(1, 100_000), metadata={"minimum": 1})
 

@@ -165,6 +165,19 @@ def update_user(actor: User, user: User, *, role: str | None = None, display_nam
     return user
 
 
+def set_own_email(user: User, email: str | None) -> User:
+    """A user's own address for notifications; empty or None removes it."""
+    errors = {}
+    cleaned = _clean_email(email, errors)
+    if errors:
+        raise ValidationError(_("The user could not be saved."), errors)
+    if cleaned != user.email:
+        record(user, "user", user.id, "update", {"email": [user.email, cleaned]})
+        user.email = cleaned
+        db.session.flush()
+    return user
+
+
 def deactivate_user(actor: User, user: User) -> User:
     """The user can no longer sign in, and their API tokens stop working; the account and its history stay."""
     if actor.id == user.id:

@@ -27,6 +27,24 @@ def test_me_by_token_and_by_session(client, db, bearer, users):
     assert (me["username"], me["token_scopes"]) == ("viewer", None)
 
 
+def test_anyone_sets_their_own_email_for_notifications(client, db, bearer, users):
+    crew = bearer("crew")
+    assert made(client.patch("/api/v1/me", json={"email": "crew@example.org"}, headers=crew), 200)["email"] == \
+        "crew@example.org"
+    assert "email" in error_of(client.patch("/api/v1/me", json={"email": "crew at example"}, headers=crew),
+                               422)["fields"]
+    assert "role" in error_of(client.patch("/api/v1/me", json={"email": None, "role": "admin"}, headers=crew),
+                              422)["fields"]
+    error_of(client.patch("/api/v1/me", json={"email": None}, headers=bearer("crew", scopes=["read"])), 403)
+    assert made(client.patch("/api/v1/me", json={"email": ""}, headers=crew), 200)["email"] is None
+    db.session.expire_all()
+    assert (users["crew"].email, users["crew"].role) == (None, "crew")
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity_type == "user",
+                                                          AuditEntry.entity_id == str(users["crew"].id))
+                              .order_by(AuditEntry.id.desc()))
+    assert (entry.actor_name, entry.changes) == ("crew", {"email": ["crew@example.org", None]})
+
+
 # --- users ---------------------------------------------------------------------------
 
 def test_an_administrator_creates_changes_and_deactivates_a_user(client, db, bearer, users, area):
@@ -123,7 +141,7 @@ def test_the_rules_of_teams_are_409s_and_422s(client, db, bearer, users):
 
 def test_anonymous_requests_get_401(app, client, db):
     routes = anonymous_routes(app, {"me_api", "users_api", "teams_api", "tokens_api"})
-    assert len(routes) == 12
+    assert len(routes) == 13
     for method, url in routes:
         for headers in ({}, {"Authorization": "Bearer mun_not-a-token"}):
             assert error_of(client.open(url, method=method, json={}, headers=headers), 401)["code"] == "unauthorized"
