@@ -68,11 +68,12 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import audit, inspections
+    from . import audit, inspections, media
     from .assets import scanlog
 
     scanlog.init_app(app)
     audit.init_app(app)
+    media.init_app(app)
     inspections.init_app(app)
 
 

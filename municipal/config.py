@@ -16,7 +16,10 @@ ENV_SETTINGS = {
     "SMTP_USER": "SMTP_USER",
     "SMTP_PASSWORD": "SMTP_PASSWORD",
     "SMTP_TLS": "SMTP_TLS",
+    "INSPECTION_MAX_DISTANCE_M": "INSPECTION_MAX_DISTANCE_M",
 }
+# Settings that are numbers: the environment gives text.
+ENV_NUMBERS = {"INSPECTION_MAX_DISTANCE_M": float}
 
 
 class DefaultConfig:
@@ -85,7 +88,7 @@ def load_config(app, overrides=None):
     for env_name, key in ENV_SETTINGS.items():
         value = os.environ.get("MUNICIPAL_" + env_name)
         if value:
-            app.config[key] = value
+            app.config[key] = _number(env_name, value) if env_name in ENV_NUMBERS else value
     if overrides:
         app.config.update(overrides)
     app.config.setdefault("MEDIA_DIR", str(instance / "media"))
@@ -97,6 +100,17 @@ def load_config(app, overrides=None):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _number(env_name: str, value: str):
+    """A positive number from the environment; anything else stops the start with the variable named."""
+    try:
+        number = ENV_NUMBERS[env_name](value)
+    except ValueError:
+        number = None
+    if number is None or not 0 < number < float("inf"):
+        raise ValueError(f"MUNICIPAL_{env_name} must be a positive number, not {value!r}")
+    return number
 
 
 def _instance_secret(instance: Path) -> str:

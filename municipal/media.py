@@ -1,16 +1,25 @@
 """Uploaded images and files: checked, turned upright, resized, with a thumbnail, under MEDIA_DIR.
 
 Shared by facility photos, citizen reports, inspections and work order attachments.
+
+Files are written before the rows that name them are committed, so a submission that fails after
+its photos were stored (a later check, a lost race, a failed commit) would leave them behind with
+nothing pointing at them. Each file written is noted on the database session; when the session's
+transaction ends without a commit, the files written in it are deleted (see `init_app`).
 """
 import uuid
 from io import BytesIO
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ValidationError
+from .extensions import db
+
+_WRITTEN = "media_written"  # session.info key: files written since the session's last commit
 
 FULL_EDGE = 1600
 THUMB_EDGE = 320
@@ -62,6 +71,7 @@ def store_image(image: Image.Image, folder: str) -> tuple[str, str, tuple[int, i
     full = ImageOps.contain(image, (FULL_EDGE, FULL_EDGE)) if max(image.size) > FULL_EDGE else image
     thumb = ImageOps.contain(full, (THUMB_EDGE, THUMB_EDGE))
     full_path, thumb_path = f"{folder}/{stem}.jpg", f"{folder}/{stem}.thumb.jpg"
+    _note_written(root / full_path, root / thumb_path)
     full.save(root / full_path, "JPEG", quality=85)
     thumb.save(root / thumb_path, "JPEG", quality=80)
     return full_path, thumb_path, full.size
@@ -80,5 +90,36 @@ def store_pdf(stream, folder: str, field: str = "file") -> tuple[str, int]:
     root = Path(current_app.config["MEDIA_DIR"])
     (root / folder).mkdir(parents=True, exist_ok=True)
     path = f"{folder}/{uuid.uuid4().hex}.pdf"
+    _note_written(root / path)
     (root / path).write_bytes(data)
     return path, len(data)
+
+
+# --- files of transactions that did not commit ----------------------------------------
+
+def _note_written(*paths: Path) -> None:
+    # Noted before writing: a write that fails half-way leaves a file too.
+    db.session().info.setdefault(_WRITTEN, []).extend(paths)
+
+
+def _kept(session) -> None:
+    # A released savepoint commits nothing yet: its files stay noted until the outermost commit.
+    if not session.in_nested_transaction():
+        session.info.pop(_WRITTEN, None)
+
+
+def _discard_unless_committed(session, transaction) -> None:
+    """At the end of the outermost transaction: files still noted were written by work that was rolled
+    back (or abandoned with the session), and nothing refers to them."""
+    if transaction.parent is not None:
+        return
+    for path in session.info.pop(_WRITTEN, []):
+        path.unlink(missing_ok=True)
+
+
+def init_app(app) -> None:
+    session_class = sa.orm.Session
+    # after_commit runs before the committed transaction ends, so what it keeps is not discarded.
+    for name, listener in (("after_commit", _kept), ("after_transaction_end", _discard_unless_committed)):
+        if not sa.event.contains(session_class, name, listener):
+            sa.event.listen(session_class, name, listener)

@@ -6,6 +6,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..api import ApiBlueprint, VersionSchema
+from ..audit.schemas import AuditPageSchema, AuditQuerySchema
+from ..audit.services import entries_page
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
@@ -88,6 +90,18 @@ def _search(q: str):
 @assets_bp.response(200, AssetSchema)
 def get_asset(asset_id):
     return services.get_asset(asset_id)
+
+
+@assets_bp.route(f"/assets/{ASSET_ID}/audit")
+@signed_in
+@assets_bp.doc(summary=N_("A facility's audit trail: who changed what and when, newest first"),
+               description=N_("Pass `next` as `before` for older entries; `next` is null on the last page."))
+@assets_bp.arguments(AuditQuerySchema, location="query")
+@assets_bp.response(200, AuditPageSchema)
+def asset_audit(query, asset_id):
+    asset = services.get_asset(asset_id)
+    items, older = entries_page("asset", asset.id, query.get("before"), query["limit"])
+    return {"items": items, "next": older}
 
 
 @assets_bp.route("/assets/by-code/<code>")

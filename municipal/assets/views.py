@@ -6,6 +6,7 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import DomainError, ValidationError
 from ..db import as_id
@@ -105,8 +106,15 @@ def edit(asset_id: int):
     errors, status = {}, 200
     if form.validate_on_submit():
         try:
-            services.update_asset(current_user, asset, form_to_data(asset_type, form), form.version.data)
-            db.session.commit()
+            try:
+                services.update_asset(current_user, asset, form_to_data(asset_type, form), form.version.data)
+                db.session.commit()
+            except StaleDataError:
+                # Another writer committed between the version check and this write: the same 409 as a
+                # stale version, naming the version now stored.
+                db.session.rollback()
+                services.check_version(services.get_asset(asset_id), form.version.data)
+                raise
             flash(_("Saved."), "success")
             return redirect(url_for("assets.detail", asset_id=asset.id))
         except DomainError as error:

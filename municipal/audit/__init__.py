@@ -2,12 +2,18 @@
 
 
 def init_app(app) -> None:
-    """Give templates the trail of any entity, so a page shows it without its view fetching it."""
+    """Give templates the trail of any entity, so a page shows it without its view fetching it; and
+    record the trail's end with every commit that appended to it."""
+    import sqlalchemy as sa
+    from flask import request, url_for
     from flask_babel import gettext as _
 
     from ..assets.types import STATUSES as ASSET_STATUSES
     from ..workorders import states
-    from .services import ACTION_LABELS, FIELD_LABELS, display_value, entries_for
+    from .services import ACTION_LABELS, FIELD_LABELS, anchor_head, display_value, entries_page
+
+    if not sa.event.contains(sa.orm.Session, "before_commit", anchor_head):
+        sa.event.listen(sa.orm.Session, "before_commit", anchor_head)
 
     # Recorded values that are keys of a vocabulary are shown in the reader's words.
     vocabularies = {
@@ -21,8 +27,17 @@ def init_app(app) -> None:
         words = vocabularies.get((entity_type, field), {})
         return _(words[recorded]) if isinstance(recorded, str) and recorded in words else display_value(recorded)
 
+    def page_link(before: int | None) -> str:
+        """This page with the trail from entry `before` on (the latest when None), its other arguments kept."""
+        args = {**request.view_args, **request.args.to_dict()}
+        args.pop("audit_before", None)
+        if before is not None:
+            args["audit_before"] = before
+        return url_for(request.endpoint, **args) + "#audit"
+
     app.jinja_env.globals.update(
-        audit_entries=entries_for,
+        audit_page=entries_page,
+        audit_page_link=page_link,
         audit_action_label=lambda action: ACTION_LABELS.get(action, action),
         audit_field_label=lambda field: FIELD_LABELS.get(field, field),
         audit_value=value,

@@ -28,3 +28,14 @@ class AuditEntry(db.Model):
     actor = relationship("User")
 
     __table_args__ = (sa.Index("ix_audit_entry_entity", "entity_type", "entity_id", "id"),)
+
+
+class AuditHead(db.Model):
+    """The trail's end as the platform last wrote it: one row, updated in the transaction of every append.
+    The chain alone cannot show that its newest entries were deleted, since what is left is still a valid
+    chain; comparing its end with this row can."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    last_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

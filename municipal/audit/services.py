@@ -3,7 +3,9 @@
 Each entry's hash is sha256(prev_hash + canonical JSON of its content), and prev_hash is the
 hash of the entry before it, so editing, deleting or reordering entries breaks the chain
 where it happened. Appends are serialised (see `_lock_head`), so the chain stays one line
-however many processes write.
+however many processes write. Deleting the newest entries leaves a shorter chain that is still
+whole; so each transaction that appended also writes the chain's end to the one row of
+`audit_head` (see `anchor_head`), and `verify` compares the two.
 """
 import hashlib
 import json
@@ -23,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from ..db import utcnow
 from ..errors import ValidationError
 from ..extensions import db
-from .models import GENESIS, AuditEntry
+from .models import GENESIS, AuditEntry, AuditHead
 
 # Any constant works; it only has to be the same in every process that appends.
 ADVISORY_LOCK_KEY = 0x6D756E6963697061  # "municipa"
@@ -47,6 +49,7 @@ ACTION_LABELS = {
     "close": _l("closed"),
     "password_reset": _l("password reset"),
     "areas": _l("areas of responsibility changed"),
+    "asset_types": _l("facility types of responsibility changed"),
     "members": _l("members changed"),
     "attach": _l("attachment added"),
     "add_photo": _l("photo added"),
@@ -67,7 +70,7 @@ FIELD_LABELS = {
     "comment": _l("Comment"), "reply": _l("Reply"), "category": _l("Category"), "number": _l("Number"),
     "username": _l("User name"), "display_name": _l("Display name"), "role": _l("Role"), "active": _l("Active"),
     "areas": _l("Areas of responsibility"), "members": _l("Members"), "asset_types": _l("Facility types"),
-    "token": _l("API token"),
+    "token": _l("API token"), "scopes": _l("Scopes"), "expires_at": _l("Expires"),
     "attachment": _l("Attachment"), "photo": _l("Photo"), "photos": _l("Photos"), "findings": _l("Findings"),
     "work_order": _l("Work order"), "distance_m": _l("Distance from the facility (m)"), "version": _l("Version"),
     "items": _l("Checklist items"), "key": _l("Key"), "rows": _l("Rows"), "file": _l("File"),
@@ -265,6 +268,27 @@ def record_many(actor, entity_type: str, action: str, entries: list[tuple]) -> i
     return len(rows)
 
 
+HEAD_ROW = 1
+
+
+def anchor_head(session) -> None:
+    """Before a commit: if this transaction appended to the trail, record the trail's end in audit_head.
+
+    Read back rather than taken from what was appended: a savepoint rolled back since may have taken
+    the last appended entry with it. The transaction still holds the right to append (`_lock_head`), so
+    no other writer can move the end before this commits, and the one-row update waits on nobody."""
+    context, head = session.info.get("audit_head", (None, None))
+    if head is None or session.in_nested_transaction() or context[0] is not session.get_transaction():
+        return
+    last = session.execute(sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    if last is None:
+        return
+    table = AuditHead.__table__
+    values = {"last_id": last.id, "last_hash": last.hash, "updated_at": utcnow()}
+    if not session.execute(sa.update(table).where(table.c.id == HEAD_ROW).values(values)).rowcount:
+        session.execute(sa.insert(table).values(id=HEAD_ROW, **values))
+
+
 def _context() -> tuple:
     session = db.session()
     return session.get_transaction(), session.get_nested_transaction()
@@ -289,12 +313,20 @@ def _head_hash() -> str:
 
 def entries_for(entity_type: str, entity_id, limit: int = 50) -> list[AuditEntry]:
     """The entity's latest entries, newest first."""
-    return list(db.session.scalars(
-        sa.select(AuditEntry)
-        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-        .order_by(AuditEntry.id.desc())
-        .limit(limit)
-    ))
+    return entries_page(entity_type, entity_id, None, limit)[0]
+
+
+def entries_page(entity_type: str, entity_id, before: int | None = None,
+                 limit: int = 50) -> tuple[list[AuditEntry], int | None]:
+    """The entity's entries older than entry `before` (the latest when None), newest first, and the id to
+    pass as `before` for the next page (None on the last). By id on the entity's index: any page is cheap."""
+    query = (sa.select(AuditEntry)
+             .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+             .order_by(AuditEntry.id.desc()))
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
 
 
 def display_value(value, limit: int = 200) -> str:
@@ -310,7 +342,7 @@ def display_value(value, limit: int = 200) -> str:
 @dataclass(frozen=True)
 class Problem:
     entry_id: int
-    kind: str  # "edited" | "broken_link"
+    kind: str  # "edited" | "broken_link" | "truncated" | "end_mismatch"
     message: str
 
 
@@ -345,7 +377,35 @@ def verify(progress: Callable[[int], None] | None = None, every: int = 100_000) 
             if progress and count % every == 0:
                 progress(count)
 
-    problems = list(check_chain(counted()))
+    last = None
+
+    def remembered():
+        nonlocal last
+        for row in counted():
+            last = row
+            yield row
+
+    problems = list(check_chain(remembered()))
     if progress:
         progress(count)
-    return problems
+    return problems + check_end(last, db.session.get(AuditHead, HEAD_ROW))
+
+
+def check_end(last, head) -> list[Problem]:
+    """The trail's last entry (None when empty) against the end recorded in audit_head (None when absent)."""
+    if head is None:
+        if last is None:
+            return []
+        return [Problem(last.id, "end_mismatch", "the record of the trail's end (audit_head) is missing: it was "
+                                                 "deleted, or the trail was written without it")]
+    if last is None or last.id < head.last_id:
+        after = f"after entry {last.id}" if last is not None else "from the start"
+        return [Problem(head.last_id, "truncated",
+                        f"entries {after} up to entry {head.last_id} are missing: the newest entries were deleted")]
+    if last.id > head.last_id:
+        return [Problem(last.id, "end_mismatch",
+                        f"entries after entry {head.last_id} up to entry {last.id} were not written by the platform")]
+    if last.hash != head.last_hash:
+        return [Problem(last.id, "end_mismatch", f"entry {last.id} is not the entry the trail ended with: it was "
+                                                 "replaced")]
+    return []

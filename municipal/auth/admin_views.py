@@ -57,7 +57,8 @@ def users():
         if form.validate_on_submit():
             try:
                 user = services.create_user(form.username.data, form.password.data, form.role.data,
-                                            form.display_name.data or "", actor=current_user)
+                                            form.display_name.data or "", actor=current_user,
+                                            email=form.email.data or "")
                 db.session.commit()
                 flash(_("Created %(name)s.", name=user.username), "success")
                 return redirect(url_for("admin.user", user_id=user.id))
@@ -77,14 +78,18 @@ def users():
 def user(user_id: int):
     target = services.get_user(user_id)
     form = UserEditForm(data=None if request.method == "POST" else {
-        "display_name": target.display_name, "role": target.role, "areas": [a.code for a in target.areas]})
+        "display_name": target.display_name, "email": target.email or "", "role": target.role,
+        "areas": [a.code for a in target.areas], "asset_types": target.asset_type_list})
     form.areas.choices = options(_area_choices())
+    form.asset_types.choices = options(_type_choices())
     errors, status = {}, 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                services.update_user(current_user, target, role=form.role.data, display_name=form.display_name.data)
+                services.update_user(current_user, target, role=form.role.data, display_name=form.display_name.data,
+                                     email=form.email.data or "")
                 services.set_user_areas(current_user, target, form.areas.data or [])
+                services.set_user_asset_types(current_user, target, form.asset_types.data or [])
                 db.session.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("admin.user", user_id=target.id))
@@ -105,9 +110,11 @@ def _user_page(target: User, form, password_form, errors: dict, status: int):
 def password(user_id: int):
     target = services.get_user(user_id)
     password_form = PasswordForm()
-    edit_form = UserEditForm(formdata=None, data={"display_name": target.display_name, "role": target.role,
-                                                  "areas": [a.code for a in target.areas]})
+    edit_form = UserEditForm(formdata=None, data={"display_name": target.display_name, "email": target.email or "",
+                                                  "role": target.role, "areas": [a.code for a in target.areas],
+                                                  "asset_types": target.asset_type_list})
     edit_form.areas.choices = options(_area_choices())
+    edit_form.asset_types.choices = options(_type_choices())
     if password_form.validate_on_submit():
         try:
             services.reset_password(current_user, target, password_form.password.data)

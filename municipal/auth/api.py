@@ -1,31 +1,36 @@
-"""REST API v1 for the current user, and for administrators: users and teams.
+"""REST API v1 for the current user, and for administrators: users, teams and API tokens.
 
 The services check the rules (unique names, the last active administrator, known areas and types);
 they also refuse anyone but an administrator, behind the role declared here.
 """
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
 from ..assets.types import N_
+from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
 from . import services
 from .schemas import (
-    MeSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, UserCreateSchema, UserPageSchema,
-    UserQuerySchema, UserSchema, UserUpdateSchema,
+    MeSchema, MeUpdateSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, TokenCreatedSchema,
+    TokenCreateSchema, TokenListSchema, TokenSchema, UserCreateSchema, UserPageSchema, UserQuerySchema, UserSchema,
+    UserUpdateSchema,
 )
 
 USER_ID = f"<int(max={MAX_ID}):user_id>"
 TEAM_ID = f"<int(max={MAX_ID}):team_id>"
+TOKEN_ID = f"<int(max={MAX_ID}):token_id>"
 PER_PAGE = 50
 
 me_bp = ApiBlueprint("me_api", __name__, description=N_("You"))
 users_bp = ApiBlueprint("users_api", __name__, description=N_("Users"))
 teams_bp = ApiBlueprint("teams_api", __name__, description=N_("Teams"))
+tokens_bp = ApiBlueprint("tokens_api", __name__, description=N_("API tokens"))
 
 
 def blueprints():
-    return [me_bp, users_bp, teams_bp]
+    return [me_bp, users_bp, teams_bp, tokens_bp]
 
 
 @me_bp.route("/me")
@@ -33,6 +38,17 @@ def blueprints():
 @me_bp.doc(summary=N_("Who you are: your role, areas and teams"))
 @me_bp.response(200, MeSchema)
 def me():
+    return current_user
+
+
+@me_bp.route("/me", methods=["PATCH"])
+@signed_in
+@me_bp.doc(summary=N_("Set your email address for notifications"))
+@me_bp.arguments(MeUpdateSchema)
+@me_bp.response(200, MeSchema)
+def update_me(data):
+    services.set_own_email(current_user, data["email"])
+    db.session.commit()
     return current_user
 
 
@@ -56,9 +72,11 @@ def list_users(query):
 @users_bp.response(201, UserSchema)
 def create_user(data):
     user = services.create_user(data["username"], data["password"], data["role"], data.get("display_name", ""),
-                                actor=current_user)
+                                actor=current_user, email=data.get("email"))
     if data.get("areas"):
         services.set_user_areas(current_user, user, data["areas"])
+    if data.get("asset_types"):
+        services.set_user_asset_types(current_user, user, data["asset_types"])
     db.session.commit()
     return user
 
@@ -83,11 +101,14 @@ def update_user(data, user_id):
     if data.get("active") is False:
         services.deactivate_user(current_user, user)
     # Only when something of the user itself changes: an empty change would still be written to the trail.
-    if {"role", "display_name"} & set(data) or data.get("active"):
+    if {"role", "display_name", "email"} & set(data) or data.get("active"):
+        email = (data["email"] or "") if "email" in data else None
         services.update_user(current_user, user, role=data.get("role"), display_name=data.get("display_name"),
-                             active=True if data.get("active") else None)
+                             active=True if data.get("active") else None, email=email)
     if "areas" in data:
         services.set_user_areas(current_user, user, data["areas"] or [])
+    if "asset_types" in data:
+        services.set_user_asset_types(current_user, user, data["asset_types"] or [])
     if "password" in data:
         services.reset_password(current_user, user, data["password"])
     db.session.commit()
@@ -140,3 +161,44 @@ def update_team(data, team_id):
         services.set_members(current_user, team, data["members"] or [])
     db.session.commit()
     return team
+
+
+# --- API tokens --------------------------------------------------------------------
+
+@tokens_bp.route("/tokens")
+@roles("admin")
+@tokens_bp.doc(summary=N_("List the API tokens, revoked ones included"))
+@tokens_bp.response(200, TokenListSchema)
+def list_tokens():
+    return {"items": services.list_tokens()}
+
+
+@tokens_bp.route("/tokens", methods=["POST"])
+@roles("admin")
+@tokens_bp.doc(summary=N_("Create an API token for a user"), description=N_(
+    "The answer carries the token itself, the only time it is shown; only its hash is kept."))
+@tokens_bp.arguments(TokenCreateSchema)
+@tokens_bp.response(201, TokenCreatedSchema)
+def create_token(data):
+    token, plain = services.create_token(_token_user(data["user"]), data["name"], data.get("days"),
+                                         scopes=data["scopes"], actor=current_user)
+    db.session.commit()
+    return {"api_token": token, "token": plain}
+
+
+def _token_user(user_id: int):
+    try:
+        return services.get_user(user_id)
+    except NotFound as error:
+        raise ValidationError(_("The token was not created."), {"user": error.message}) from None
+
+
+@tokens_bp.route(f"/tokens/{TOKEN_ID}/revoke", methods=["POST"])
+@roles("admin")
+@tokens_bp.doc(summary=N_("Revoke an API token"),
+               description=N_("Refused from the next request on; revoking it again changes nothing."))
+@tokens_bp.response(200, TokenSchema)
+def revoke_token(token_id):
+    token = services.revoke_token(current_user, services.get_token(token_id))
+    db.session.commit()
+    return token

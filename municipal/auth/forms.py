@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -12,6 +12,11 @@ ROLE_LABELS = {"admin": _l("Administrator"), "supervisor": _l("Supervisor"), "cr
 
 def _role_field():
     return SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES], validate_choice=False)
+
+
+def _email_field():
+    # Checked by the service, which says what a valid address looks like.
+    return EmailField(_l("Email"))
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -27,14 +32,17 @@ class LoginForm(FlaskForm):
 class UserCreateForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("Display name"), validators=[Length(max=100)])
+    email = _email_field()
     role = _role_field()
     password = PasswordField(_l("Initial password"), validators=[DataRequired()])
 
 
 class UserEditForm(FlaskForm):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
+    email = _email_field()
     role = _role_field()
     areas = SelectMultipleField(_l("Areas of responsibility"), choices=[], validate_choice=False)
+    asset_types = SelectMultipleField(_l("Facility types"), choices=[], validate_choice=False)
 
 
 class PasswordForm(FlaskForm):

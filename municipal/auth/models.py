@@ -22,12 +22,18 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(16))
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     email: Mapped[str | None] = mapped_column(sa.String(200))
+    # Comma-separated facility types a supervisor answers for, within their areas; empty means all.
+    asset_types: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def asset_type_list(self) -> list[str]:
+        return [t for t in (self.asset_types or "").split(",") if t]
 
     @property
     def can_edit(self) -> bool:

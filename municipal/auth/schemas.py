@@ -6,7 +6,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
-from ..api import ApiSchema, between, id_list
+from ..api import MAX_ID, ApiSchema, between, id_list, one_of
 from .models import ROLES
 from .services import SCOPES
 
@@ -19,6 +19,11 @@ def _texts(description: str) -> fields.List:
     return fields.List(item, metadata={"description": description})
 
 
+class MeUpdateSchema(ApiSchema):
+    email = fields.String(required=True, allow_none=True, metadata={
+        "maxLength": 200, "format": "email", "description": "where your notifications are sent; empty or null: none"})
+
+
 class UserQuerySchema(ApiSchema):
     page = fields.Integer(load_default=1, validate=between(1, 100_000), metadata={"minimum": 1})
 
@@ -28,15 +33,31 @@ class UserCreateSchema(ApiSchema):
     password = fields.String(required=True, metadata={"minLength": 8, "writeOnly": True})
     role = fields.String(required=True, metadata={"enum": list(ROLES)})
     display_name = fields.String(metadata={"maxLength": 100, "description": "default: the user name"})
+    email = fields.String(allow_none=True, metadata={
+        "maxLength": 200, "format": "email", "description": "where notifications are sent; none: no email"})
     areas = _texts("area codes the user answers for; empty: the whole district")
+    asset_types = _texts("facility types a supervisor answers for within the areas; empty: all")
 
 
 class UserUpdateSchema(ApiSchema):
     role = fields.String(metadata={"enum": list(ROLES)})
     display_name = fields.String(metadata={"maxLength": 100})
+    email = fields.String(allow_none=True, metadata={"maxLength": 200, "format": "email",
+                                                     "description": "empty or null: no email notifications"})
     active = fields.Boolean(metadata={"description": "false: cannot sign in, and the user's tokens stop working"})
     areas = _texts("replaces the areas; empty: the whole district")
+    asset_types = _texts("replaces the facility types; empty: all")
     password = fields.String(metadata={"minLength": 8, "writeOnly": True, "description": "a new password"})
+
+
+class TokenCreateSchema(ApiSchema):
+    user = fields.Integer(required=True, validate=between(1, MAX_ID), metadata={
+        "description": "the user the token acts as: whatever the token does is done with that user's rights"})
+    name = fields.String(required=True, metadata={"maxLength": 100, "description": "what it is for, e.g. the device"})
+    days = fields.Integer(allow_none=True, validate=between(1, 3650),
+                          metadata={"description": "expires after this many days; none: never"})
+    scopes = fields.List(fields.String(validate=one_of(SCOPES)), load_default=["read", "write"], metadata={
+        "description": "`read`: GET only; `write`: may also change data (default: both)"})
 
 
 class TeamCreateSchema(ApiSchema):
@@ -79,6 +100,8 @@ class UserSchema(Schema):
     locale = fields.String(allow_none=True)
     active = fields.Boolean()
     areas = fields.List(fields.Nested(UserAreaSchema), metadata={"description": "empty: the whole district"})
+    asset_types = fields.List(fields.String(), attribute="asset_type_list",
+                              metadata={"description": "facility types answered for within the areas; empty: all"})
     teams = fields.List(fields.Nested(UserTeamSchema))
     created_at = fields.DateTime()
 
@@ -116,3 +139,36 @@ class TeamSchema(Schema):
 
 class TeamListSchema(Schema):
     items = fields.List(fields.Nested(TeamSchema))
+
+
+_SCOPES_DOC = {"type": "array", "items": {"type": "string", "enum": list(SCOPES)}}
+
+
+class TokenSchema(Schema):
+    id = fields.Integer()
+    prefix = fields.String(metadata={"description": "the first characters of the token, to recognise it by"})
+    name = fields.String()
+    user = fields.Nested(TeamMemberSchema)
+    scopes = fields.Function(lambda token: token.scopes.split(), metadata=_SCOPES_DOC)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class TokenCreatedSchema(TokenSchema):
+    """Dumps {"api_token", "token"}: the stored token and, once, its value."""
+
+    token = fields.String(metadata={"description": "the token itself, shown only in this answer: send it as "
+                                                   "`Authorization: Bearer <token>`"})
+    # A function field is given the whole object, not its attribute.
+    scopes = fields.Function(lambda created: created["api_token"].scopes.split(), metadata=_SCOPES_DOC)
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "token":
+            return obj["token"]
+        return super().get_attribute(obj["api_token"], attr, default)
+
+
+class TokenListSchema(Schema):
+    items = fields.List(fields.Nested(TokenSchema), metadata={"description": "newest first"})

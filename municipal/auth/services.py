@@ -1,4 +1,5 @@
 """Accounts, teams, areas of responsibility, sign-in throttling and API tokens. Flushes, never commits."""
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -65,8 +66,25 @@ def _role_error(role: str) -> str | None:
     return None
 
 
-def create_user(username: str, password: str, role: str, display_name: str = "", actor: User | None = None) -> User:
-    """`actor` is the administrator doing it; None for the command line and the demo seed."""
+# Enough to catch a typing slip (a missing @ or domain); whether mail arrives is for the mail server to say.
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+EMAIL_MAX_LENGTH = 200
+
+
+def _clean_email(email: str | None, errors: dict) -> str | None:
+    """The address as stored: trimmed, None when empty (no email notifications)."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    if len(email) > EMAIL_MAX_LENGTH or not EMAIL_PATTERN.fullmatch(email):
+        errors["email"] = _("Not a valid email address, e.g. name@example.org.")
+    return email
+
+
+def create_user(username: str, password: str, role: str, display_name: str = "", actor: User | None = None,
+                email: str | None = None) -> User:
+    """`actor` is the administrator doing it; None for the command line and the demo seed. `email` is
+    where notifications are sent when a mail server is configured."""
     if actor is not None:
         _require_admin(actor)
     username = (username or "").strip()
@@ -79,6 +97,7 @@ def create_user(username: str, password: str, role: str, display_name: str = "",
         errors["password"] = problem
     if len(display_name or "") > 100:
         errors["display_name"] = _("At most %(n)s characters.", n=100)
+    email = _clean_email(email, errors)
     if errors:
         raise ValidationError(_("The user could not be created."), errors)
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
@@ -88,6 +107,7 @@ def create_user(username: str, password: str, role: str, display_name: str = "",
         display_name=(display_name or "").strip() or username,
         password_hash=generate_password_hash(password),
         role=role,
+        email=email,
     )
     db.session.add(user)
     db.session.flush()
@@ -113,10 +133,12 @@ def _other_active_admins(user: User) -> int:
 
 
 def update_user(actor: User, user: User, *, role: str | None = None, display_name: str | None = None,
-                active: bool | None = None) -> User:
-    """Change what is given; the district is never left without an active administrator."""
+                active: bool | None = None, email: str | None = None) -> User:
+    """Change what is given (an empty `email` removes the address); the district is never left without
+    an active administrator."""
     _require_admin(actor)
     errors = {}
+    new_email = _clean_email(email, errors) if email is not None else None
     if role is not None and (problem := _role_error(role)):
         errors["role"] = problem
     if display_name is not None and not (0 < len(display_name.strip()) <= 100):
@@ -134,10 +156,25 @@ def update_user(actor: User, user: User, *, role: str | None = None, display_nam
         user.role = role
     if display_name is not None:
         user.display_name = display_name.strip()
+    if email is not None:
+        user.email = new_email
     if active is not None:
         user.active = active
     db.session.flush()
     record(actor, "user", user.id, "update", diff(before, _audited(user)))
+    return user
+
+
+def set_own_email(user: User, email: str | None) -> User:
+    """A user's own address for notifications; empty or None removes it."""
+    errors = {}
+    cleaned = _clean_email(email, errors)
+    if errors:
+        raise ValidationError(_("The user could not be saved."), errors)
+    if cleaned != user.email:
+        record(user, "user", user.id, "update", {"email": [user.email, cleaned]})
+        user.email = cleaned
+        db.session.flush()
     return user
 
 
@@ -180,6 +217,20 @@ def set_user_areas(actor: User, user: User, area_codes: Iterable[str]) -> User:
     after = [a.code for a in user.areas]
     if after != before:
         record(actor, "user", user.id, "areas", {"areas": [before, after]})
+    return user
+
+
+def set_user_asset_types(actor: User, user: User, asset_types: Iterable[str]) -> User:
+    """The facility types a supervisor answers for within their areas; an empty list means every type."""
+    _require_admin(actor)
+    values, errors = _clean_team(None, None, list(asset_types))
+    if errors:
+        raise ValidationError(_("The user could not be saved."), errors)
+    before = user.asset_type_list
+    user.asset_types = values["asset_types"]
+    db.session.flush()
+    if user.asset_type_list != before:
+        record(actor, "user", user.id, "asset_types", {"asset_types": [before, user.asset_type_list]})
     return user
 
 
@@ -351,9 +402,22 @@ def _clean_scopes(scopes: Iterable[str]) -> str:
     return " ".join(s for s in SCOPES if s in wanted)
 
 
+TOKEN_MAX_DAYS = 3650
+
+
 def create_token(user: User, name: str, days: int | None = None,
-                 scopes: Iterable[str] = ("read", "write")) -> tuple[ApiToken, str]:
-    """A new bearer token; the plain value is returned once and never stored."""
+                 scopes: Iterable[str] = ("read", "write"), actor: User | None = None) -> tuple[ApiToken, str]:
+    """A new bearer token; the plain value is returned once and never stored. `actor` is the administrator
+    doing it; None for the command line. Written to the trail either way: a token acts as its user."""
+    if actor is not None:
+        _require_admin(actor)
+    errors = {}
+    if not user.active:
+        errors["user"] = _("this account is disabled")
+    if days is not None and not 1 <= days <= TOKEN_MAX_DAYS:
+        errors["days"] = _("between 1 and %(n)s days", n=TOKEN_MAX_DAYS)
+    if errors:
+        raise ValidationError(_("The token was not created."), errors)
     plain = "mun_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -365,6 +429,9 @@ def create_token(user: User, name: str, days: int | None = None,
     )
     db.session.add(token)
     db.session.flush()
+    record(actor, "api_token", token.id, "create", {
+        "token": [None, token.prefix], "name": [None, token.name], "username": [None, user.username],
+        "scopes": [None, token.scopes], "expires_at": [None, token.expires_at]})
     return token, plain
 
 

@@ -21,6 +21,13 @@ STATUSES = {
     "accepted": _l("Work order created"),
     "closed": _l("Closed"),
 }
+# What the public status page says once a report became work: its stored status stays "accepted", and the
+# work order's progress is shown instead (see services.report_status).
+PUBLIC_STATUSES = {
+    **STATUSES,
+    "in_progress": _l("Being worked on"),
+    "done": _l("Done"),
+}
 
 
 class CitizenReport(db.Model):

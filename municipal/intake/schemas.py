@@ -7,7 +7,7 @@ from flask import url_for
 from marshmallow import Schema, fields
 
 from ..api import MAX_ID, ApiSchema, between, one_of
-from .models import CATEGORIES, STATUSES
+from .models import CATEGORIES, PUBLIC_STATUSES, STATUSES
 
 
 # --- input -------------------------------------------------------------------------
@@ -80,9 +80,11 @@ class PublicReportSchema(Schema):
     category = fields.String(metadata={"enum": list(CATEGORIES)})
     category_label = fields.String()
     facility = fields.String(metadata={"description": "the facility's name; empty when none was named"})
-    status = fields.String(metadata={"enum": list(STATUSES)})
+    status = fields.String(metadata={"enum": list(PUBLIC_STATUSES), "description": (
+        "once a work order was made: its progress (`in_progress`, `done`, or `closed` when it was cancelled)")})
     status_label = fields.String()
     reply = fields.String(metadata={"description": "the reply of the staff who closed it"})
     created_at = fields.DateTime()
     accepted_at = fields.DateTime(allow_none=True)
+    done_at = fields.DateTime(allow_none=True, metadata={"description": "when the work was done"})
     closed_at = fields.DateTime(allow_none=True)

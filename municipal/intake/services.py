@@ -19,8 +19,8 @@ from ..auth.models import EDITOR_ROLES
 from ..db import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
-from ..notify.services import notify, supervisors_for_area
-from .models import CATEGORIES, STATUSES, CitizenReport
+from ..notify.services import district_supervisors, notify, supervisors_for_area
+from .models import CATEGORIES, PUBLIC_STATUSES, STATUSES, CitizenReport
 
 NUMBER_PREFIX = "R-"
 NUMBER_LENGTH = 8
@@ -123,9 +123,15 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     })
     asset = db.session.get(Asset, asset_id) if asset_id is not None else None
     if asset is not None and asset.area_id is not None:
-        notify(supervisors_for_area(asset.area_id), "citizen_report",
-               {"number": report.number, "area": asset.area.name, "title": f"{asset.name}: {description[:60]}"},
-               f"/reports/{report.id}", dedupe_key=f"citizen_report:{report.id}")
+        recipients, area = supervisors_for_area(asset.area_id), asset.area.name
+        title = f"{asset.name}: {description[:60]}"
+    else:
+        # No area to route it by: those who answer for the whole district, who see it in triage anyway.
+        district = db.session.scalar(sa.select(Area.name).where(Area.parent_id.is_(None)).order_by(Area.id).limit(1))
+        recipients, area = district_supervisors(), district or "—"
+        title = f"{asset.name}: {description[:60]}" if asset is not None else description[:60]
+    notify(recipients, "citizen_report", {"number": report.number, "area": area, "title": title},
+           f"/reports/{report.id}", dedupe_key=f"citizen_report:{report.id}")
     return report
 
 
@@ -143,6 +149,32 @@ class ReportStatus:
     created_at: datetime
     accepted_at: datetime | None
     closed_at: datetime | None
+    done_at: datetime | None = None
+
+
+# The work order's statuses as the citizen's: started or paused is being worked on, completed (waiting
+# for the supervisor's check) or verified is done, cancelled closes the report.
+_PROGRESS = {"in_progress": "in_progress", "on_hold": "in_progress", "completed": "done", "verified": "done",
+             "cancelled": "closed"}
+
+
+def _progress(report: CitizenReport) -> tuple[str, str, datetime | None, datetime | None]:
+    """(status, reply, done_at, closed_at) for the public, from the report's work order when it has one.
+    A cancellation's reason is staff's words, which may name people or their phones: the citizen gets a
+    fixed sentence pointing to the hotline instead."""
+    from ..workorders.models import WorkOrder
+
+    order = None
+    if report.status == "accepted" and report.work_order_id is not None:
+        order = db.session.get(WorkOrder, report.work_order_id)
+    status = _PROGRESS.get(order.status, report.status) if order is not None else report.status
+    if status == "done":
+        return status, report.reply, order.completed_at, None
+    if status == "closed" and order is not None:
+        reply = _("The work for this report was cancelled. For questions, call the hotline %(hotline)s.",
+                  hotline=current_app.config["HOTLINE"])
+        return status, reply, None, order.closed_at
+    return status, report.reply, None, report.closed_at
 
 
 def report_status(number: str) -> ReportStatus:
@@ -153,11 +185,12 @@ def report_status(number: str) -> ReportStatus:
     if not report:
         raise NotFound(_("There is no report with the number %(number)s.", number=(number or "").strip()[:20]),
                        {"number": _("not found")})
+    status, reply, done_at, closed_at = _progress(report)
     return ReportStatus(
         number=report.number, category=report.category, category_label=str(CATEGORIES[report.category]),
-        facility=report.asset.name if report.asset else "", status=report.status,
-        status_label=str(STATUSES[report.status]), reply=report.reply, created_at=report.created_at,
-        accepted_at=report.accepted_at, closed_at=report.closed_at,
+        facility=report.asset.name if report.asset else "", status=status,
+        status_label=str(PUBLIC_STATUSES[status]), reply=reply, created_at=report.created_at,
+        accepted_at=report.accepted_at, closed_at=closed_at, done_at=done_at,
     )
 
 

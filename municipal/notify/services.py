@@ -203,3 +203,17 @@ def _temporary(error: Exception) -> bool:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(400 <= code < 500 for code, _reply in error.recipients.values())
     return isinstance(error, smtplib.SMTPResponseException) and 400 <= error.smtp_code < 500
+
+
+def district_supervisors() -> list[User]:
+    """Active admins, and supervisors who answer for the whole district (no areas of their own, or the
+    district itself): those who take what belongs to no area, like a citizen report naming no facility."""
+    district_wide = sa.select(user_area.c.user_id).join(Area, Area.id == user_area.c.area_id).where(
+        Area.parent_id.is_(None))
+    anywhere = ~sa.exists().where(user_area.c.user_id == User.id)
+    query = (sa.select(User)
+             .where(User.active.is_(True),
+                    sa.or_(User.role == "admin",
+                           sa.and_(User.role == "supervisor", sa.or_(User.id.in_(district_wide), anywhere))))
+             .order_by(User.username))
+    return list(db.session.scalars(query))

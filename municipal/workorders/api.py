@@ -1,11 +1,11 @@
 """REST API v1 for work orders: the board, the crew's own work, one work order, and its moves.
 
 Who may see and move what is decided by the services, as for the HTML pages: a work order the caller
-may not see (a crew reaching for another team's work) does not exist for them, a 404.
+may not see (a crew reaching for another team's work) is a 403; one that does not exist, a 404.
 """
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,15 +13,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..api import MAX_ID, ApiBlueprint
 from ..assets import services as asset_services
 from ..assets.types import N_
-from ..audit.services import entries_for
+from ..audit.schemas import AuditPageSchema, AuditQuerySchema
+from ..audit.services import entries_for, entries_page
 from ..db import utcnow
 from ..errors import Conflict, DomainError, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
 from . import services, states
 from .schemas import (
-    BoardPageSchema, BoardQuerySchema, BulkAssignResultSchema, BulkAssignSchema, CommentCreateSchema, CommentSchema,
-    MyWorkSchema, WorkOrderActionSchema, WorkOrderCreateSchema, WorkOrderDetailSchema, WorkOrderUpdateSchema, encode_cursor,
+    AttachmentListSchema, AttachmentSchema, BoardPageSchema, BoardQuerySchema, BulkAssignResultSchema,
+    BulkAssignSchema, CommentCreateSchema, CommentSchema, MyWorkSchema, WorkOrderActionSchema, WorkOrderCreateSchema,
+    WorkOrderDetailSchema, WorkOrderUpdateSchema, encode_cursor,
 )
 
 ORDER_ID = f"<int(max={MAX_ID}):order_id>"
@@ -44,6 +46,7 @@ def board(query):
     filters = services.BoardFilters(
         status=query["status"], kind=query.get("kind", ""), priority=query.get("priority", ""),
         source=query.get("source", ""), team=str(query.get("team", "")), area=_area_code(query.get("area")),
+        asset=str(query.get("asset", "")), asset_type=query.get("asset_type", ""),
     )
     size = query.get("limit", current_app.config["PAGE_SIZE"])
     rows, next_after = services.board_page(current_user, filters, query.get("after"), size)
@@ -83,6 +86,18 @@ def _detail(order) -> dict:
             "actions": actions}
 
 
+@bp.route(f"/work-orders/{ORDER_ID}/audit")
+@signed_in
+@bp.doc(summary=N_("A work order's audit trail, beyond the latest entries of its `history`"),
+        description=N_("Pass `next` as `before` for older entries; `next` is null on the last page."))
+@bp.arguments(AuditQuerySchema, location="query")
+@bp.response(200, AuditPageSchema)
+def work_order_audit(query, order_id):
+    order = services.get_work_order(current_user, order_id)
+    items, older = entries_page("work_order", order.id, query.get("before"), query["limit"])
+    return {"items": items, "next": older}
+
+
 @bp.route("/work-orders", methods=["POST"])
 @roles("admin", "supervisor")
 @bp.doc(summary=N_("Create a work order"), description=N_(
@@ -90,12 +105,7 @@ def _detail(order) -> dict:
 @bp.arguments(WorkOrderCreateSchema)
 @bp.response(201, WorkOrderDetailSchema)
 def create_work_order(data):
-    if data.get("due_at") and data.get("due_on"):
-        message = _("give a due date or a due time, not both")
-        raise ValidationError(_("The work order was not created."), {"due_on": message})
-    due_at = data.get("due_at")
-    if data.get("due_on"):
-        due_at = services.due_on_day(data["due_on"], ZoneInfo(current_app.config["TIMEZONE"]))
+    due_at = _due(data, _("The work order was not created."))
     order = services.create_work_order(
         current_user, asset_id=_asset_id(data["asset"]), kind=data["kind"], title=data["title"],
         description=data.get("description", ""), priority=data.get("priority", "normal"), due_at=due_at,
@@ -124,6 +134,15 @@ def update_work_order(data, order_id):
     except StaleDataError:
         raise _lost_race(order_id) from None
     return _detail(order)
+
+
+def _due(data: dict, failure: str):
+    """`due_at` as given, or the end of the working day of `due_on`; not both."""
+    if data.get("due_at") and data.get("due_on"):
+        raise ValidationError(failure, {"due_on": _("give a due date or a due time, not both")})
+    if data.get("due_on"):
+        return services.due_on_day(data["due_on"], ZoneInfo(current_app.config["TIMEZONE"]))
+    return data.get("due_at")
 
 
 def _asset_id(ref) -> int | None:
@@ -185,17 +204,44 @@ def comment(data, order_id):
 
 @bp.route("/work-orders/bulk-assign", methods=["POST"])
 @roles("admin", "supervisor")
-@bp.doc(summary=N_("Assign many work orders at once"),
-        description=N_("All or nothing: if one of them cannot be assigned, none is."))
+@bp.doc(summary=N_("Assign many work orders at once, set their priority or due date"),
+        description=N_("Give an assignee, a priority, a due date, or any of them together. All or nothing: if one "
+                       "of the work orders cannot be changed, none is."))
 @bp.arguments(BulkAssignSchema)
 @bp.response(200, BulkAssignResultSchema)
 def bulk_assign(data):
+    due_at = _due(data, _("The selected work orders were not changed."))
     try:
-        count = services.bulk_assign(current_user, data["ids"], assignee_user_id=data.get("assignee_user"),
-                                     assignee_team_id=data.get("assignee_team"))
+        count = services.bulk_change(current_user, data["ids"], assignee_user_id=data.get("assignee_user"),
+                                     assignee_team_id=data.get("assignee_team"), priority=data.get("priority"),
+                                     due_at=due_at)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise Conflict(_("Someone else changed one of these work orders in the meantime; none was assigned."),
                        {"ids": _("stale")}) from None
     return {"count": count}
+
+
+@bp.route(f"/work-orders/{ORDER_ID}/attachments")
+@signed_in
+@bp.doc(summary=N_("A work order's attachments"))
+@bp.response(200, AttachmentListSchema)
+def list_attachments(order_id):
+    return {"items": services.get_work_order(current_user, order_id).attachments}
+
+
+@bp.route(f"/work-orders/{ORDER_ID}/attachments", methods=["POST"])
+@roles("admin", "supervisor", "crew")
+@bp.doc(summary=N_("Attach a photo or a PDF to a work order"),
+        description=N_("As multipart form data, the file in `file`. A photo is made upright and smaller, with a "
+                       "thumbnail; anything but a photo or a PDF, or a file too large, is a 422 naming `file`."),
+        requestBody={"content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"}}}}}})
+@bp.response(201, AttachmentSchema)
+def attach(order_id):
+    upload = request.files.get("file")
+    attachment = services.add_attachment(current_user, order_id, upload, upload.filename if upload else "")
+    db.session.commit()
+    return attachment

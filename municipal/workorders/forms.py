@@ -48,3 +48,6 @@ class CommentForm(FlaskForm):
 class BulkAssignForm(FlaskForm):
     assignee_user = SelectField(_l("Person"), validate_choice=False)
     assignee_team = SelectField(_l("Team"), validate_choice=False)
+    priority = SelectField(_l("Priority"), choices=options([("", "—")]) + _choices(states.PRIORITIES),
+                           validate_choice=False)
+    due_on = DateField(_l("Due by"), validators=[Optional()])

@@ -7,11 +7,13 @@ import base64
 import binascii
 from datetime import datetime, timezone
 
+from flask import url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as FieldError
 
 from ..api import MAX_ID, ApiSchema, between, id_list, one_of
+from ..assets.types import TYPES
 from . import states
 
 def encode_cursor(after: tuple[datetime, int] | None) -> str | None:
@@ -49,6 +51,9 @@ class BoardQuerySchema(ApiSchema):
     source = fields.String(validate=one_of(states.SOURCES), metadata={"enum": list(states.SOURCES)})
     area = fields.String(metadata={"description": "area code or id; sub-areas are included"})
     team = fields.Integer(validate=between(1, MAX_ID), metadata={"description": "assigned to this team"})
+    asset = fields.Integer(validate=between(1, MAX_ID), metadata={"description": "at this facility (its id)"})
+    asset_type = fields.String(validate=one_of(TYPES), metadata={"enum": list(TYPES),
+                                                                 "description": "at facilities of this type"})
     limit = fields.Integer(validate=between(1, 200), metadata={"minimum": 1, "maximum": 200,
                                                                "description": "default: the site's page size"})
     after = Cursor(metadata={"description": "the `next` of the previous page"})
@@ -94,7 +99,13 @@ class CommentCreateSchema(ApiSchema):
 
 
 class BulkAssignSchema(AssigneeSchema):
-    ids = id_list(required=True, metadata={"description": "work order ids; all are assigned or none"})
+    ids = id_list(required=True, metadata={"description": "work order ids; all are changed or none"})
+    priority = fields.String(allow_none=True, validate=one_of(states.PRIORITIES),
+                             metadata={"enum": list(states.PRIORITIES), "description": "set this priority"})
+    due_at = fields.AwareDateTime(default_timezone=timezone.utc, allow_none=True,
+                                  metadata={"description": "set this due time"})
+    due_on = fields.Date(allow_none=True, metadata={"description": "due by the end of this working day, local time; "
+                                                                   "instead of `due_at`"})
 
 
 # --- output ------------------------------------------------------------------------
@@ -115,6 +126,15 @@ class WorkOrderTeamSchema(Schema):
     name = fields.String()
 
 
+class WorkOrderChecklistSchema(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    version = fields.Integer()
+    asset_type = fields.String(metadata={"description": "`*`: every type"})
+    name_zh = fields.String()
+    name_en = fields.String()
+
+
 class WorkOrderSchema(Schema):
     id = fields.Integer()
     number = fields.String(metadata={"example": "WO-000042"})
@@ -127,6 +147,8 @@ class WorkOrderSchema(Schema):
     asset = fields.Nested(WorkOrderAssetSchema)
     assignee_user = fields.Nested(WorkOrderUserSchema, allow_none=True)
     assignee_team = fields.Nested(WorkOrderTeamSchema, allow_none=True)
+    checklist_template = fields.Nested(WorkOrderChecklistSchema, allow_none=True, metadata={
+        "description": "the checklist to fill in to complete it (its items: `GET /checklists`); null: none"})
     due_at = fields.DateTime()
     reason = fields.String(metadata={"description": "of the last hold, send-back or cancellation"})
     time_spent_min = fields.Integer(allow_none=True)
@@ -184,3 +206,20 @@ class WorkOrderDetailSchema(WorkOrderSchema):
 
 class BulkAssignResultSchema(Schema):
     count = fields.Integer()
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String(metadata={"enum": ["image/jpeg", "application/pdf"]})
+    size_bytes = fields.Integer()
+    uploaded_at = fields.DateTime()
+    uploaded_by = fields.Nested(WorkOrderUserSchema, allow_none=True)
+    url = fields.Function(lambda attachment: url_for("assets.media", name=attachment.path))
+    thumbnail_url = fields.Function(
+        lambda attachment: url_for("assets.media", name=attachment.thumb_path) if attachment.thumb_path else None,
+        metadata={"type": "string", "nullable": True, "description": "photos only"})
+
+
+class AttachmentListSchema(Schema):
+    items = fields.List(fields.Nested(AttachmentSchema))

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from .. import media
 from ..assets.models import Area, Asset
+from ..assets.types import TYPES
 from ..audit.services import record, record_many
 from ..auth.models import Team, User, team_member, user_area
 from ..db import as_id, utcnow
@@ -43,11 +44,19 @@ def is_assignee(actor, order: WorkOrder) -> bool:
     return order.assignee_user_id == actor.id or order.assignee_team_id in {t.id for t in actor.teams}
 
 
+def _type_scope(actor) -> list[str]:
+    """The facility types a supervisor (or viewer) answers for; empty: every type. Admins answer for all."""
+    return [] if actor.role == "admin" else list(getattr(actor, "asset_type_list", []))
+
+
 def may_see(actor, order: WorkOrder) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if actor.role == "crew":
         return is_assignee(actor, order)
+    types = _type_scope(actor)
+    if types and order.asset.type not in types:
+        return False
     paths = _area_paths(actor)
     if actor.role == "admin" or not paths:
         return True
@@ -63,6 +72,9 @@ def require_supervisor_of(actor, asset: Asset) -> None:
         area_path = asset.area.path if asset.area else ""
         if not any(area_path.startswith(p) for p in paths):
             raise PermissionDenied(_("This facility is outside your areas of responsibility."))
+    types = _type_scope(actor)
+    if types and asset.type not in types:
+        raise PermissionDenied(_("This type of facility is not among those you answer for."))
 
 
 # Work due "on" a day is due by the end of that working day, in the district's clock.
@@ -295,9 +307,13 @@ def update_work_order(actor, order_id, *, version, title: str, description: str,
 
 
 def get_work_order(actor, order_id) -> WorkOrder:
-    order = db.session.get(WorkOrder, order_id) if str(order_id).isdigit() else None
-    if order is None or not may_see(actor, order):
+    """The work order, if the actor may see it. One that exists but is not theirs (another team's work,
+    another area's) is refused as such, a 403: the caller learns only that the number is taken."""
+    order = db.session.get(WorkOrder, as_id(order_id)) if as_id(order_id) else None
+    if order is None:
         raise NotFound(_("There is no work order %(id)s.", id=order_id))
+    if not may_see(actor, order):
+        raise PermissionDenied(_("Work order %(id)s is not yours to see.", id=order_id))
     return order
 
 
@@ -447,14 +463,41 @@ def _assignee_label(user, team) -> str | None:
     return team.name if team is not None else None
 
 
-def bulk_assign(actor, order_ids: list, *, assignee_user_id=None, assignee_team_id=None) -> int:
-    """Assign many at once; all or nothing. Versions are not asked: the supervisor picked them just now."""
+def bulk_change(actor, order_ids: list, *, assignee_user_id=None, assignee_team_id=None, priority=None,
+                due_at: datetime | None = None) -> int:
+    """Assign many at once, set their priority, their due date, or any of these together; all or nothing
+    (the caller rolls back on an error). Versions are not asked: the supervisor picked them just now."""
     if not order_ids:
         raise ValidationError(_("Select at least one work order."), {"ids": _("required")})
-    orders = [get_work_order(actor, order_id) for order_id in order_ids]
+    assigning = assignee_user_id not in (None, "") or assignee_team_id not in (None, "")
+    priority = priority or None
+    errors = {}
+    if priority is not None and priority not in states.PRIORITIES:
+        errors["priority"] = _("unknown priority")
+    if due_at is not None and due_at < utcnow() - timedelta(days=1):
+        errors["due_at"] = _("the due date lies in the past")
+    if not (assigning or priority or due_at or errors):
+        errors["assignee_user"] = _("choose an assignee, a priority or a due date")
+    if errors:
+        raise ValidationError(_("The selected work orders were not changed."), errors)
+    orders = [get_work_order(actor, order_id) for order_id in dict.fromkeys(map(str, order_ids))]
     for order in orders:
-        act(actor, order.id, "assign", version=order.version, assignee_user_id=assignee_user_id,
-            assignee_team_id=assignee_team_id)
+        require_supervisor_of(actor, order.asset)
+        if order.status not in states.OPEN:
+            raise Conflict(_("Work order %(number)s is %(status)s and cannot be changed; none was.",
+                             number=order.number, status=_(states.STATUSES[order.status])),
+                           {"ids": _("not possible now")}, current=snapshot(order))
+        after = {"priority": priority or order.priority, "due_at": due_at or order.due_at}
+        changes = {field: [getattr(order, field), value] for field, value in after.items()
+                   if getattr(order, field) != value}
+        if changes:
+            for field, (_old, value) in changes.items():
+                setattr(order, field, value)
+            db.session.flush()
+            record(actor, "work_order", order.id, "update", changes)
+        if assigning:
+            act(actor, order.id, "assign", version=order.version, assignee_user_id=assignee_user_id,
+                assignee_team_id=assignee_team_id)
     return len(orders)
 
 
@@ -520,6 +563,8 @@ class BoardFilters:
     priority: str = ""
     source: str = ""
     status: str = "open"
+    asset: str = ""  # a facility's id
+    asset_type: str = ""  # a facility type's key: reservoir, manhole…
 
 
 # What every list row shows: load it with the rows, not one query per row. Of the facility only its
@@ -554,8 +599,13 @@ def board_query(actor, filters: BoardFilters) -> sa.Select:
         value = getattr(filters, field)
         if value in choices:
             query = query.where(column == value)
-    if filters.team.isdigit():
-        query = query.where(WorkOrder.assignee_team_id == int(filters.team))
+    if as_id(filters.team):
+        query = query.where(WorkOrder.assignee_team_id == as_id(filters.team))
+    if as_id(filters.asset):
+        query = query.where(WorkOrder.asset_id == as_id(filters.asset))
+    # On the facility already joined for the areas: the unfiltered board's query stays as it was.
+    if filters.asset_type in TYPES:
+        query = query.where(Asset.type == filters.asset_type)
     if filters.area:
         area = db.session.scalar(sa.select(Area).where(Area.code == filters.area))
         if area is not None:
@@ -566,6 +616,8 @@ def board_query(actor, filters: BoardFilters) -> sa.Select:
         paths = [a.path for a in actor.areas]
         scope = sa.select(Area.id).where(sa.or_(*[Area.path.startswith(p) for p in paths]))
         query = query.where(Asset.area_id.in_(scope))
+    if actor.role != "crew" and _type_scope(actor):
+        query = query.where(Asset.type.in_(_type_scope(actor)))
     return query
 
 

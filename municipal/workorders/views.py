@@ -6,11 +6,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..assets import services as asset_services
 from ..assets.forms import options
 from ..assets.models import Asset
 from ..assets.queries import area_choices
+from ..assets.types import TYPES
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
@@ -19,6 +21,10 @@ from . import checklists, services, states
 from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, WorkOrderForm
 
 bp = Blueprint("workorders", __name__)
+
+
+def _stale_message() -> str:
+    return _("Someone else changed this work order in the meantime; here is its current state.")
 
 
 def _people_choices():
@@ -40,6 +46,7 @@ def _row_labels() -> dict:
             "priorities": {key: _(label) for key, label in states.PRIORITIES.items()},
             "statuses": {key: _(label) for key, label in states.STATUSES.items()},
             "sources": {key: _(label) for key, label in states.SOURCES.items()},
+            "asset_types": {key: _(asset_type.label) for key, asset_type in TYPES.items()},
             "overdue": _("overdue")}
 
 
@@ -53,7 +60,8 @@ def _filters() -> services.BoardFilters:
     args = request.args
     return services.BoardFilters(kind=args.get("kind", ""), area=args.get("area", ""), team=args.get("team", ""),
                                  priority=args.get("priority", ""), source=args.get("source", ""),
-                                 status=args.get("status", "open"))
+                                 status=args.get("status", "open"), asset=args.get("asset", ""),
+                                 asset_type=args.get("asset_type", ""))
 
 
 def _after():
@@ -153,6 +161,11 @@ def edit(order_id: int):
             db.session.commit()
             flash(_("Work order %(number)s saved.", number=order.number), "info")
             return redirect(url_for("workorders.detail", order_id=order_id), 303)
+        except StaleDataError:
+            flash(_stale_message(), "error")
+            order = _lost_race(order_id)
+            form = EditWorkOrderForm(formdata=None, obj=order, due_on=order.due_at.astimezone(tz).date())
+            return render_template("workorders/edit.html", order=order, form=form, errors={"version": _("stale")}), 409
         except DomainError as error:
             db.session.rollback()
             if error.status in (403, 404):
@@ -171,8 +184,12 @@ def edit(order_id: int):
 @bp.route("/work/<int:order_id>")
 @signed_in
 def detail(order_id: int):
-    order = services.get_work_order(current_user, order_id)
-    form = ActionForm(version=order.version)
+    return _detail_page(services.get_work_order(current_user, order_id))
+
+
+def _detail_page(order, status: int = 200):
+    # Never from the request: after a refused move the page offers the current version, not the one sent.
+    form = ActionForm(formdata=None, version=order.version)
     _fill_assignees(form)
     # Completing goes through the record page, where the checklist, photos and position are taken.
     actions = [a for a in states.available(order.status)
@@ -181,7 +198,14 @@ def detail(order_id: int):
                   and services.may_act(current_user, order, states.ACTIONS["complete"]))
     return render_template("workorders/detail.html", order=order, form=form, actions=actions, may_record=may_record,
                            comment_form=CommentForm(), now=utcnow(),
-                           states=states)
+                           states=states), status
+
+
+def _lost_race(order_id: int):
+    """Another writer committed between the version check and this write (the flush found the row's
+    version moved on): the same answer as a stale version, with the state that writer left."""
+    db.session.rollback()
+    return services.get_work_order(current_user, order_id)
 
 
 @bp.route("/work/<int:order_id>/<action>", methods=["POST"])
@@ -200,12 +224,18 @@ def act(order_id: int, action: str):
         db.session.commit()
         flash(_("Work order %(number)s: %(status)s.", number=order.number, status=_(states.STATUSES[order.status])),
               "info")
+    except StaleDataError:
+        flash(_stale_message(), "error")
+        return _detail_page(_lost_race(order_id), 409)
     except DomainError as error:
         db.session.rollback()
         if error.status in (403, 404):
             raise
         problems = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items())
         flash(f"{error.message} {problems}".strip(), "error")
+        if error.status == 409:
+            # The page as it is now, answered as the conflict it is: the move can be made again knowingly.
+            return _detail_page(services.get_work_order(current_user, order_id), 409)
     return redirect(url_for("workorders.detail", order_id=order_id), 303)
 
 
@@ -251,17 +281,27 @@ def bulk_assign():
     form = BulkAssignForm()
     _fill_assignees(form)
     if form.validate_on_submit():
+        due_at = (services.due_on_day(form.due_on.data, ZoneInfo(current_app.config["TIMEZONE"]))
+                  if form.due_on.data else None)
         try:
-            count = services.bulk_assign(current_user, request.form.getlist("ids"),
+            count = services.bulk_change(current_user, request.form.getlist("ids"),
                                          assignee_user_id=form.assignee_user.data or None,
-                                         assignee_team_id=form.assignee_team.data or None)
+                                         assignee_team_id=form.assignee_team.data or None,
+                                         priority=form.priority.data or None, due_at=due_at)
             db.session.commit()
-            flash(_("%(count)s work orders assigned.", count=count), "info")
+            flash(_("%(count)s work orders changed.", count=count), "info")
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("Someone else changed one of these work orders in the meantime; none was assigned."), "error")
         except DomainError as error:
             db.session.rollback()
             if error.status in (403, 404):
                 raise
             problems = "; ".join(f"{v}" for v in (error.fields or {}).values())
             flash(f"{error.message} {problems}".strip(), "error")
+    elif form.errors:
+        # Besides the CSRF token, only the due date can fail to parse.
+        flash(_("The form has expired; please try again.") if "csrf_token" in form.errors
+              else _("The due date is not a valid date."), "error")
     return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
                     else url_for("workorders.board"), 303)

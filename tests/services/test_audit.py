@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from municipal.assets import services as assets
 from municipal.audit import services as audit
-from municipal.audit.models import GENESIS, AuditEntry
+from municipal.audit.models import GENESIS, AuditEntry, AuditHead
 
 
 @pytest.fixture
@@ -97,12 +97,55 @@ def test_deleting_the_first_entry_is_found(db, users):
     assert [(p.entry_id, p.kind) for p in audit.verify()] == [(ids[1], "broken_link")]
 
 
+def test_deleting_the_newest_entries_is_found_naming_what_is_missing(app, db, users):
+    ids = three_entries(db, users)
+    assert audit.verify() == []
+    db.session.execute(sa.text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[2]})
+    db.session.commit()
+    problems = audit.verify()
+    assert [(p.entry_id, p.kind) for p in problems] == [(ids[2], "truncated")]
+    assert f"after entry {ids[1]} up to entry {ids[2]}" in problems[0].message
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"#{ids[2]} truncated" in result.output
+
+    db.session.execute(sa.text("DELETE FROM audit_entry"))
+    db.session.commit()
+    assert [(p.entry_id, p.kind) for p in audit.verify()] == [(ids[2], "truncated")]
+
+
+def test_the_recorded_end_follows_every_append_and_its_removal_is_found(db, users):
+    ids = three_entries(db, users)
+    head = db.session.get(AuditHead, 1)
+    assert (head.last_id, head.last_hash) == (ids[2], db.session.get(AuditEntry, ids[2]).hash)
+    audit.record_many(users["admin"], "asset", "update", [(1, {"n": [0, 1]}), (2, {"n": [0, 1]})])
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(AuditHead, 1).last_id == max(e.id for e in trail(db))
+    assert audit.verify() == []
+    db.session.execute(sa.text("DELETE FROM audit_head"))
+    db.session.commit()
+    assert [p.kind for p in audit.verify()] == ["end_mismatch"]
+
+
+def test_an_entry_appended_behind_the_platforms_back_is_found(db, users):
+    ids = three_entries(db, users)
+    last = db.session.get(AuditEntry, ids[2])
+    forged = {"at": last.at, "actor_id": None, "actor_name": "", "entity_type": "asset", "entity_id": "1",
+              "action": "update", "changes": {}, "prev_hash": last.hash}
+    forged["hash"] = audit.compute_hash(last.hash, audit.content_of(SimpleNamespace(**forged)))
+    with db.engine.begin() as connection:
+        connection.execute(sa.insert(AuditEntry.__table__).values(forged))
+    problems = audit.verify()
+    assert [(p.entry_id, p.kind) for p in problems] == [(ids[2] + 1, "end_mismatch")]
+
+
 def test_reordered_entries_are_found(db, users):
     ids = three_entries(db, users)
     for old, new in ((ids[1], 1000), (ids[2], ids[1]), (1000, ids[2])):
         db.session.execute(sa.text("UPDATE audit_entry SET id = :new WHERE id = :old"), {"old": old, "new": new})
     db.session.commit()
-    assert {p.kind for p in audit.verify()} == {"broken_link"}
+    # The last place now holds another entry than the trail ended with, too.
+    assert {p.kind for p in audit.verify()} == {"broken_link", "end_mismatch"}
 
 
 def test_check_chain_is_a_pure_function_over_entries():

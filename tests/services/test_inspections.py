@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from municipal.audit.models import AuditEntry
-from municipal.errors import Conflict, NotFound, ValidationError
+from municipal.errors import Conflict, PermissionDenied, ValidationError
 from municipal.inspections import services
 from municipal.inspections.models import Finding, Inspection, InspectionPhoto
 from municipal.inspections.views import submit_once
@@ -67,6 +67,13 @@ def test_far_from_the_facility_is_flagged(db, users, order):
     assert inspection.distance_m == pytest.approx(1112, abs=2) and inspection.far_from_facility is True
 
 
+def test_the_distance_that_counts_as_far_is_a_setting(app, db, users, order, monkeypatch):
+    # 1112 m away, as above: within a limit of 1500 m, as MUNICIPAL_INSPECTION_MAX_DISTANCE_M=1500 sets it.
+    monkeypatch.setitem(app.config, "INSPECTION_MAX_DISTANCE_M", 1500.0)
+    inspection, _created = services.submit(users["crew"], order.id, submission(latitude="26.10", longitude="119.31"))
+    assert inspection.distance_m == pytest.approx(1112, abs=2) and inspection.far_from_facility is False
+
+
 def test_failures_become_findings_and_the_critical_one_opens_rectification_work(db, users, order):
     answers = {**GOOD, "cover": "fail", "odour": "fail", "water_depth": "2.3", "silt": "heavy"}
     data = submission(answers=answers, photos={"overview": [photo()], "cover": [photo()]}, needs_repair={"silt"})
@@ -101,6 +108,7 @@ def test_a_repeat_returns_the_first_record_and_creates_nothing(db, users, order)
 
 def test_three_identical_submissions_at_once_store_one_record(app, db, users, order):
     key, crew_id, order_id = str(uuid.uuid4()), users["crew"].id, order.id
+    files_before = set(Path(app.config["MEDIA_DIR"]).rglob("*.jpg"))
     barrier, results, failures = threading.Barrier(3), [], []
 
     def send():
@@ -126,7 +134,10 @@ def test_three_identical_submissions_at_once_store_one_record(app, db, users, or
     assert failures == []
     assert len(set(results)) == 1 and len(results) == 3
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(InspectionPhoto)) == 1
+    stored = db.session.scalar(sa.select(InspectionPhoto))
+    # On disk: the kept record's photo and thumbnail, nothing of the twins that lost their claim.
+    added = set(Path(app.config["MEDIA_DIR"]).rglob("*.jpg")) - files_before
+    assert sorted(p.name for p in added) == sorted(Path(p).name for p in (stored.path, stored.thumb_path))
     db.session.expire_all()
     assert db.session.get(WorkOrder, order_id).status == "completed"
 
@@ -164,7 +175,7 @@ def test_another_crew_and_a_closed_order_cannot_be_submitted(db, users, order):
 
     stranger = create_user("crew2", "correct horse battery", "crew")
     db.session.commit()
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         services.submit(stranger, order.id, submission())
     services.submit(users["crew"], order.id, submission())
     db.session.commit()
@@ -198,3 +209,22 @@ def test_the_shipped_checklists_load(db):
     sections = {item["section"]["zh"] for item in dam.items if item.get("section")}
     assert len(sections) >= 10
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Finding)) == 0
+
+
+def test_a_submission_that_fails_after_its_photos_were_stored_leaves_no_files(app, db, users, order, monkeypatch):
+    def calendar_refuses(_order):
+        raise ValidationError("refused late", {"calendar": "refused"})
+
+    monkeypatch.setattr(services.calendar, "completion_of_order", calendar_refuses)
+    media = Path(app.config["MEDIA_DIR"])
+    files_before = sorted(media.rglob("*.jpg"))
+    data = submission(photos={"overview": [photo()], "": [photo(), photo()]})
+    with pytest.raises(ValidationError):
+        submit_once(users["crew"], order.id, data)
+    db.session.rollback()
+    assert sorted(media.rglob("*.jpg")) == files_before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(InspectionPhoto)) == 0
+
+    monkeypatch.undo()
+    inspection, created = submit_once(users["crew"], order.id, submission())
+    assert created and all((media / p.path).exists() and (media / p.thumb_path).exists() for p in inspection.photos)

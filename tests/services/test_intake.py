@@ -138,3 +138,68 @@ def test_accepting_makes_a_work_order_for_the_facility(db, users, make_asset):
     assert services.report_status(report.number).status == "accepted"
     with pytest.raises(Conflict):
         services.accept_report(users["supervisor"], report.id)
+
+
+def _moved(db, users, report, *moves):
+    from municipal.workorders import services as work
+    from municipal.workorders.models import WorkOrder
+
+    for actor, action, extra in moves:
+        order = db.session.get(WorkOrder, report.work_order_id)
+        work.act(users[actor], order.id, action, version=order.version, **extra)
+    db.session.commit()
+
+
+def test_the_status_page_follows_the_work_order_without_naming_anyone(app, db, users, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    report = submit(asset_id=asset.id)
+    services.accept_report(users["supervisor"], report.id)
+    db.session.commit()
+    assert services.report_status(report.number).status == "accepted"
+
+    crew = users["crew"]
+    crew.display_name = "林师傅"
+    _moved(db, users, report, ("supervisor", "assign", {"assignee_user_id": crew.id}))
+    assert services.report_status(report.number).status == "accepted"
+    _moved(db, users, report, ("crew", "start", {}))
+    status = services.report_status(report.number)
+    assert status.status == "in_progress" and status.done_at is None
+    _moved(db, users, report, ("crew", "hold", {"reason": "等配件，联系陈工 13905910002"}))
+    status = services.report_status(report.number)
+    assert status.status == "in_progress" and "13905910002" not in repr(status)
+    _moved(db, users, report, ("crew", "resume", {}), ("crew", "complete", {}))
+    status = services.report_status(report.number)
+    assert status.status == "done" and status.done_at is not None and status.closed_at is None
+    _moved(db, users, report, ("supervisor", "accept", {}))
+    status = services.report_status(report.number)
+    assert status.status == "done" and "林师傅" not in repr(status) and "13905910002" not in repr(status)
+
+
+def test_a_cancelled_work_order_closes_the_report_with_a_fixed_reply_not_the_staff_reason(app, db, users,
+                                                                                           make_asset):
+    report = submit(asset_id=make_asset().id)
+    services.accept_report(users["supervisor"], report.id)
+    db.session.commit()
+    _moved(db, users, report, ("supervisor", "cancel", {"reason": "重复，王主管 13905910003 已处理"}))
+    status = services.report_status(report.number)
+    assert status.status == "closed" and status.closed_at is not None
+    assert "13905910003" not in status.reply and "王主管" not in status.reply
+    assert app.config["HOTLINE"] in status.reply
+
+
+def test_a_report_naming_no_facility_notifies_the_admins_and_the_districts_supervisors(db, users, area):
+    from municipal.auth.models import User
+    from municipal.notify.models import Notification
+
+    town_boss = create_user("town_boss", "correct horse battery", "supervisor")
+    district_boss = create_user("district_boss", "correct horse battery", "supervisor")
+    area_admin = create_user("area_admin", "correct horse battery", "admin")
+    town_boss.areas, district_boss.areas, area_admin.areas = [area], [area.parent], [area]
+    db.session.commit()
+    report = submit(description="路边有个井盖不见了，很危险")
+    db.session.commit()
+    sent = db.session.scalars(sa.select(Notification).where(Notification.kind == "citizen_report")).all()
+    assert sorted(db.session.get(User, n.user_id).username for n in sent) == [
+        "admin", "area_admin", "district_boss", "supervisor"]
+    assert {(n.params["number"], n.params["area"], n.link) for n in sent} == {
+        (report.number, "晋安区", f"/reports/{report.id}")}

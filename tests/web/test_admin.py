@@ -113,3 +113,49 @@ def test_revoke_token_command(app, db, users):
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).revoked_at is not None
     assert app.test_cli_runner().invoke(args=["revoke-token", "mun_zzzzzz"]).exit_code == 2
+
+
+def test_admin_sets_and_clears_a_users_email_and_a_bad_address_names_the_field(client, db, login, users):
+    login("admin")
+    token = csrf_token(client, "/admin/users")
+    response = client.post("/admin/users", data={"username": "linwei", "display_name": "林伟", "role": "crew",
+                                                 "email": "linwei.example.org", "password": "long enough pw",
+                                                 "csrf_token": token}, headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Not a valid email address" in page and _user(db, "linwei") is None
+    response = client.post("/admin/users", data={"username": "linwei", "display_name": "林伟", "role": "crew",
+                                                 "email": " linwei@example.org ", "password": "long enough pw",
+                                                 "csrf_token": token})
+    assert response.status_code == 302
+    linwei = _user(db, "linwei")
+    assert linwei.email == "linwei@example.org"
+    page = client.get(f"/admin/users/{linwei.id}").get_data(as_text=True)
+    assert 'value="linwei@example.org"' in page
+
+    edit = {"display_name": "林伟", "role": "crew", "csrf_token": token}
+    response = client.post(f"/admin/users/{linwei.id}", data={**edit, "email": "lin@wei@example"})
+    assert response.status_code == 422 and 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert client.post(f"/admin/users/{linwei.id}", data={**edit, "email": "lw@example.org"}).status_code == 302
+    db.session.expire_all()
+    assert _user(db, "linwei").email == "lw@example.org"
+    assert client.post(f"/admin/users/{linwei.id}", data={**edit, "email": ""}).status_code == 302
+    db.session.expire_all()
+    assert _user(db, "linwei").email is None
+
+
+def test_admin_sets_the_facility_types_a_supervisor_answers_for(client, db, login, users):
+    login("admin")
+    target = users["supervisor"]
+    token = csrf_token(client, f"/admin/users/{target.id}")
+    edit = {"display_name": "陈主管", "role": "supervisor", "csrf_token": token}
+    response = client.post(f"/admin/users/{target.id}", data={**edit, "asset_types": ["reservoir", "bridge"]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert _user(db, "supervisor").asset_type_list == ["reservoir", "bridge"]
+    page = client.get(f"/admin/users/{target.id}").get_data(as_text=True)
+    assert '<option selected value="reservoir">' in page or 'value="reservoir" selected' in page
+    response = client.post(f"/admin/users/{target.id}", data={**edit, "asset_types": ["volcano"]})
+    assert response.status_code == 422 and _user(db, "supervisor").asset_type_list == ["reservoir", "bridge"]
+    assert client.post(f"/admin/users/{target.id}", data=edit).status_code == 302
+    db.session.expire_all()
+    assert _user(db, "supervisor").asset_type_list == []

@@ -651,7 +651,7 @@ def test_anonymous_requests_get_401_on_every_endpoint(app, client):
         if rule.endpoint.split(".")[0] in {blueprint.name for blueprint in api.blueprints()}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
     ]
-    assert len(routes) == 19
+    assert len(routes) == 20
     for method, url in routes:
         for headers in ({}, {"Authorization": "Bearer mun_not-a-token"}):
             error = error_of(client.open(url, method=method, json={}, headers=headers), 401)

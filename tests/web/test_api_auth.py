@@ -27,6 +27,24 @@ def test_me_by_token_and_by_session(client, db, bearer, users):
     assert (me["username"], me["token_scopes"]) == ("viewer", None)
 
 
+def test_anyone_sets_their_own_email_for_notifications(client, db, bearer, users):
+    crew = bearer("crew")
+    assert made(client.patch("/api/v1/me", json={"email": "crew@example.org"}, headers=crew), 200)["email"] == \
+        "crew@example.org"
+    assert "email" in error_of(client.patch("/api/v1/me", json={"email": "crew at example"}, headers=crew),
+                               422)["fields"]
+    assert "role" in error_of(client.patch("/api/v1/me", json={"email": None, "role": "admin"}, headers=crew),
+                              422)["fields"]
+    error_of(client.patch("/api/v1/me", json={"email": None}, headers=bearer("crew", scopes=["read"])), 403)
+    assert made(client.patch("/api/v1/me", json={"email": ""}, headers=crew), 200)["email"] is None
+    db.session.expire_all()
+    assert (users["crew"].email, users["crew"].role) == (None, "crew")
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity_type == "user",
+                                                          AuditEntry.entity_id == str(users["crew"].id))
+                              .order_by(AuditEntry.id.desc()))
+    assert (entry.actor_name, entry.changes) == ("crew", {"email": ["crew@example.org", None]})
+
+
 # --- users ---------------------------------------------------------------------------
 
 def test_an_administrator_creates_changes_and_deactivates_a_user(client, db, bearer, users, area):
@@ -122,8 +140,8 @@ def test_the_rules_of_teams_are_409s_and_422s(client, db, bearer, users):
 # --- who may ---------------------------------------------------------------------------
 
 def test_anonymous_requests_get_401(app, client, db):
-    routes = anonymous_routes(app, {"me_api", "users_api", "teams_api"})
-    assert len(routes) == 9
+    routes = anonymous_routes(app, {"me_api", "users_api", "teams_api", "tokens_api"})
+    assert len(routes) == 13
     for method, url in routes:
         for headers in ({}, {"Authorization": "Bearer mun_not-a-token"}):
             assert error_of(client.open(url, method=method, json={}, headers=headers), 401)["code"] == "unauthorized"
@@ -137,6 +155,8 @@ def test_only_administrators_manage_users_and_teams(client, db, bearer, users, r
         ("POST", "/api/v1/users", {"username": "x", "password": PASSWORD, "role": "admin"}),
         ("PATCH", f"/api/v1/users/{users[role].id}", {"role": "admin"}),
         ("GET", "/api/v1/teams", None), ("POST", "/api/v1/teams", {"name": "甲"}),
+        ("GET", "/api/v1/tokens", None), ("POST", "/api/v1/tokens", {"user": users[role].id, "name": "x"}),
+        ("POST", "/api/v1/tokens/1/revoke", None),
     ):
         assert error_of(client.open(url, method=method, json=body, headers=headers), 403)["code"] == "forbidden", url
     db.session.expire_all()
@@ -155,3 +175,53 @@ def test_openapi_lists_the_account_paths(client, db):
     assert {"get", "post"} <= set(paths["/api/v1/users"]) and {"get", "patch"} <= set(paths["/api/v1/users/{user_id}"])
     assert {"get", "post"} <= set(paths["/api/v1/teams"]) and {"get", "patch"} <= set(paths["/api/v1/teams/{team_id}"])
     assert "get" in paths["/api/v1/me"]
+    assert {"get", "post"} <= set(paths["/api/v1/tokens"]) and "post" in paths["/api/v1/tokens/{token_id}/revoke"]
+
+
+def test_an_administrator_sets_a_users_email_and_a_bad_one_is_a_422_naming_it(client, db, bearer, users):
+    headers = bearer("admin")
+    body = {"username": "linjh", "password": "long enough 1", "role": "crew"}
+    error = error_of(client.post("/api/v1/users", json={**body, "email": "linjh"}, headers=headers), 422)
+    assert set(error["fields"]) == {"email"}
+    assert db.session.scalar(sa.select(User).where(User.username == "linjh")) is None
+    user = made(client.post("/api/v1/users", json={**body, "email": "linjh@example.org"}, headers=headers))
+    assert user["email"] == "linjh@example.org"
+
+    url = f"/api/v1/users/{user['id']}"
+    assert "email" in error_of(client.patch(url, json={"email": "a@b"}, headers=headers), 422)["fields"]
+    assert made(client.patch(url, json={"email": "jh@example.org"}, headers=headers), 200)["email"] == "jh@example.org"
+    assert made(client.patch(url, json={"email": None}, headers=headers), 200)["email"] is None
+    changes = db.session.scalars(sa.select(AuditEntry.changes).where(
+        AuditEntry.entity_type == "user", AuditEntry.entity_id == str(user["id"]), AuditEntry.action == "update"))
+    assert {"email": ["linjh@example.org", "jh@example.org"]} in list(changes)
+
+
+
+def test_an_administrator_creates_lists_and_revokes_api_tokens_audited(client, db, bearer, users):
+    headers = bearer("admin")
+    body = {"user": users["crew"].id, "name": "巡检手机", "days": 30, "scopes": ["read"]}
+    created = made(client.post("/api/v1/tokens", json=body, headers=headers))
+    plain = created["token"]
+    assert plain.startswith(created["prefix"]) and created["scopes"] == ["read"] and created["expires_at"]
+    assert created["user"]["username"] == "crew" and created["revoked_at"] is None
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).get_json()["username"] == "crew"
+    listed = made(client.get("/api/v1/tokens", headers=headers), 200)["items"]
+    assert listed[0]["id"] == created["id"] and all("token" not in t for t in listed)
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity_type == "api_token",
+                                                          AuditEntry.entity_id == str(created["id"])))
+    assert (entry.action, entry.actor_name, entry.changes["username"]) == ("create", "admin", [None, "crew"])
+    assert plain not in str(entry.changes)
+
+    revoked = made(client.post(f"/api/v1/tokens/{created['id']}/revoke", headers=headers), 200)
+    assert revoked["revoked_at"]
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
+    assert made(client.post(f"/api/v1/tokens/{created['id']}/revoke", headers=headers), 200)["revoked_at"]
+    error_of(client.post("/api/v1/tokens/987654/revoke", headers=headers), 404)
+
+    for bad, field in (({"user": 987654}, "user"), ({"scopes": ["admin"]}, "scopes.0"), ({"days": 0}, "days"),
+                       ({"name": None}, "name")):
+        assert field in error_of(client.post("/api/v1/tokens", json={**body, **bad}, headers=headers),
+                                 422)["fields"], bad
+    client.patch(f"/api/v1/users/{users['viewer'].id}", json={"active": False}, headers=headers)
+    assert "user" in error_of(client.post("/api/v1/tokens", json={**body, "user": users["viewer"].id},
+                                          headers=headers), 422)["fields"]

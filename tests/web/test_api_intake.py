@@ -35,7 +35,7 @@ def test_a_citizen_reports_by_the_label_code_and_follows_it_without_contact_leak
     answer = sent(client, code=spelled, contact_name="陈女士", contact_phone="13905910002", lon=119.31, lat=26.09)
     assert answer["number"].startswith("R-") and answer["status"] == "new" and answer["facility"] == "鼓山路3号井"
     assert set(answer) == {"number", "category", "category_label", "facility", "status", "status_label", "reply",
-                           "created_at", "accepted_at", "closed_at"}
+                           "created_at", "accepted_at", "done_at", "closed_at"}
     stored = db.session.scalar(sa.select(CitizenReport).where(CitizenReport.number == answer["number"]))
     assert (stored.asset_id, stored.contact_phone, stored.lon) == (well.id, "13905910002", 119.31)
 
@@ -206,3 +206,26 @@ def test_openapi_lists_the_report_paths_and_the_public_ones_need_no_sign_in(clie
     assert "security" not in spec["paths"]["/api/v1/reports"]["get"]
     public = spec["components"]["schemas"]["PublicReport"]["properties"]
     assert not {"contact_name", "contact_phone", "lon", "lat"} & set(public)
+
+
+def test_the_public_status_follows_the_work_order_in_the_page_and_the_api(client, db, users, make_asset):
+    from municipal.intake import services as intake
+    from municipal.workorders import services as work
+
+    answer = sent(client, code=make_asset(name="鼓山路3号井").code.code)
+    intake.accept_report(users["supervisor"], report_id(db, answer["number"]))
+    report = db.session.get(CitizenReport, report_id(db, answer["number"]))
+    order = work.get_work_order(users["supervisor"], report.work_order_id)
+    work.act(users["supervisor"], order.id, "assign", version=order.version, assignee_user_id=users["crew"].id)
+    work.act(users["crew"], order.id, "start", version=order.version)
+    db.session.commit()
+    url = f"/api/v1/public/reports/{answer['number']}"
+    assert client.get(url).get_json()["status"] == "in_progress"
+    page = client.get(f"/report/status?number={answer['number']}&lang=en").get_data(as_text=True)
+    assert "Being worked on" in page
+    work.act(users["crew"], order.id, "complete", version=order.version)
+    db.session.commit()
+    looked_up = client.get(url).get_json()
+    assert looked_up["status"] == "done" and looked_up["done_at"] and looked_up["closed_at"] is None
+    page = client.get(f"/report/status?number={answer['number']}&lang=en").get_data(as_text=True)
+    assert "crew" not in page

@@ -9,7 +9,7 @@ from municipal.auth import services as auth_services
 from municipal.auth.services import create_token
 from municipal.db import utcnow
 from municipal.workorders import services
-from municipal.workorders.models import WorkOrder
+from municipal.workorders.models import WorkOrder, WorkOrderAttachment
 from tests.conftest import PASSWORD
 from tests.web.api_helpers import anonymous_routes, bearer, error_of, sign_in_with_session  # noqa: F401
 
@@ -166,7 +166,7 @@ def test_a_write_that_loses_a_race_after_the_version_check_is_a_conflict(client,
 
 def test_anonymous_requests_get_401(app, client, db):
     routes = anonymous_routes(app, {"workorders_api"})
-    assert len(routes) == 8
+    assert len(routes) == 11
     for method, url in routes:
         for headers in ({}, {"Authorization": "Bearer mun_not-a-token"}):
             assert error_of(client.open(url, method=method, json={}, headers=headers), 401)["code"] == "unauthorized"
@@ -179,10 +179,14 @@ def test_a_crew_cannot_reach_another_teams_work(client, db, bearer, crews, well)
     crew = bearer("crew")
 
     assert [o["id"] for o in client.get("/api/v1/work-orders", headers=crew).get_json()["items"]] == [ours["id"]]
-    # As on the work order page: work a crew may not see does not exist for it.
-    error_of(client.get(f"/api/v1/work-orders/{theirs['id']}", headers=crew), 404)
-    error_of(act(client, crew, theirs, "start"), 404)
-    error_of(client.post(f"/api/v1/work-orders/{theirs['id']}/comments", json={"body": "我来"}, headers=crew), 404)
+    # Work that exists but is another team's is refused (403), as on the work order page; a number
+    # that does not exist is still a 404.
+    assert error_of(client.get(f"/api/v1/work-orders/{theirs['id']}", headers=crew), 403)["code"] == "forbidden"
+    error_of(act(client, crew, theirs, "start"), 403)
+    error_of(client.post(f"/api/v1/work-orders/{theirs['id']}/comments", json={"body": "我来"}, headers=crew), 403)
+    error_of(client.get("/api/v1/work-orders/987654", headers=crew), 404)
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, theirs["id"]).status == "assigned"
     other = headers_of(db, crews["other"])
     assert act(client, other, theirs, "start").status_code == 200
     assert client.get("/api/v1/work-orders/mine", headers=other).get_json()["today"] == []
@@ -200,7 +204,7 @@ def test_a_supervisor_of_another_area_does_not_see_the_work(client, db, bearer, 
 
     theirs = headers_of(db, neighbour)
     assert client.get("/api/v1/work-orders", headers=theirs).get_json()["items"] == []
-    error_of(client.get(f"/api/v1/work-orders/{order['id']}", headers=theirs), 404)
+    error_of(client.get(f"/api/v1/work-orders/{order['id']}", headers=theirs), 403)
     error = error_of(client.post("/api/v1/work-orders", json={"asset": well.id, "kind": "repair", "title": "x"},
                                  headers=theirs), 403)
     assert error["code"] == "forbidden"
@@ -319,6 +323,14 @@ def test_board_filters(client, db, bearer, users, crews, well, make_asset):
     assert ids("kind=maintenance") == ids("priority=low") == ids(f"team={crews['ours'].id}") == [pipe_work.id]
     assert len(ids("area=gushan")) == len(ids("area=350111")) == 2
     assert ids("status=verified") == []
+    reservoir = make_asset("reservoir", "登云水库")
+    dam_work = services.create_work_order(sup, asset_id=reservoir.id, kind="inspection", title="大坝巡查")
+    db.session.commit()
+    assert ids("asset_type=reservoir") == ids(f"asset={reservoir.id}") == [dam_work.id]
+    assert len(ids("asset_type=manhole")) == len(ids(f"asset={well.id}")) == 2
+    assert ids("asset_type=reservoir&priority=low") == [] and ids("asset=987654") == []
+    for query, field in (("asset_type=volcano", "asset_type"), ("asset=x", "asset"), ("asset=0", "asset")):
+        assert field in error_of(client.get(f"/api/v1/work-orders?{query}", headers=headers), 422)["fields"]
 
 
 # --- comments and bulk assignment ------------------------------------------------------
@@ -355,15 +367,120 @@ def test_bulk_assign_is_all_or_nothing(client, db, bearer, users, crews, well):
                                422)["fields"]
 
 
+def test_bulk_sets_priority_and_due_date_all_or_nothing_and_audited(client, db, bearer, users, crews, well):
+    headers = bearer("supervisor")
+    first, second = create(client, headers, well, title="一"), create(client, headers, well, title="二")
+    closed = create(client, headers, well, title="三")
+    act(client, headers, closed, "cancel", reason="重复")
+    url = "/api/v1/work-orders/bulk-assign"
+
+    error = error_of(client.post(url, json={"ids": [first["id"], closed["id"]], "priority": "urgent"},
+                                 headers=headers), 409)
+    assert "ids" in error["fields"] and error["current"]["id"] == closed["id"]
+    assert client.get(f"/api/v1/work-orders/{first['id']}", headers=headers).get_json()["priority"] == "normal"
+
+    body = {"ids": [first["id"], second["id"]], "priority": "high", "due_on": "2099-03-01"}
+    assert client.post(url, json=body, headers=headers).get_json() == {"count": 2}
+    for order in (first, second):
+        now = client.get(f"/api/v1/work-orders/{order['id']}", headers=headers).get_json()
+        assert (now["priority"], now["status"], now["due_at"][:10]) == ("high", "new", "2099-03-01")
+        assert now["history"][0]["action"] == "update" and now["history"][0]["changes"]["priority"] == ["normal",
+                                                                                                      "high"]
+    body = {"ids": [first["id"]], "priority": "low", "assignee_team": crews["ours"].id}
+    assert client.post(url, json=body, headers=headers).get_json() == {"count": 1}
+    now = client.get(f"/api/v1/work-orders/{first['id']}", headers=headers).get_json()
+    assert (now["priority"], now["status"], now["assignee_team"]["id"]) == ("low", "assigned", crews["ours"].id)
+
+    for bad, field in (({"priority": "soon"}, "priority"), ({"due_at": "2001-01-01T00:00:00Z"}, "due_at"),
+                       ({"due_on": "2099-01-01", "due_at": "2099-01-01T00:00:00Z"}, "due_on"), ({}, "assignee_user")):
+        assert field in error_of(client.post(url, json={"ids": [second["id"]], **bad}, headers=headers),
+                                 422)["fields"], bad
+    error_of(client.post(url, json={"ids": [second["id"]], "priority": "low"}, headers=bearer("crew")), 403)
+
+
+def test_attachments_listed_and_uploaded_through_the_api(client, db, bearer, users, crews, well):
+    from io import BytesIO
+
+    from tests.conftest import jpeg_bytes
+
+    order = create(client, bearer("supervisor"), well, assignee_team=crews["ours"].id)
+    url = f"/api/v1/work-orders/{order['id']}/attachments"
+    crew = bearer("crew")
+    photo = client.post(url, data={"file": (BytesIO(jpeg_bytes((900, 600))), "damage.jpg")}, headers=crew,
+                        content_type="multipart/form-data")
+    assert photo.status_code == 201, photo.get_json()
+    made = photo.get_json()
+    assert (made["filename"], made["content_type"], made["uploaded_by"]["username"]) == ("damage.jpg", "image/jpeg",
+                                                                                        "crew")
+    served = client.get(made["url"], headers=crew)
+    assert served.status_code == 200 and served.mimetype == "image/jpeg" and made["thumbnail_url"]
+    served.close()
+    pdf = client.post(url, data={"file": (BytesIO(b"%PDF-1.4\n%%EOF"), "quote.pdf")}, headers=crew,
+                      content_type="multipart/form-data").get_json()
+    assert (pdf["content_type"], pdf["thumbnail_url"]) == ("application/pdf", None)
+    for data in ({"file": (BytesIO(b"MZ\x90\x00"), "virus.exe")}, {}):
+        assert "file" in error_of(client.post(url, data=data, headers=crew, content_type="multipart/form-data"),
+                                  422)["fields"]
+    listed = client.get(url, headers=bearer("viewer")).get_json()["items"]
+    assert [a["filename"] for a in listed] == ["damage.jpg", "quote.pdf"]
+    viewer = client.post(url, data={"file": (BytesIO(jpeg_bytes()), "a.jpg")}, headers=bearer("viewer"),
+                         content_type="multipart/form-data")
+    error_of(viewer, 403)
+    other = headers_of(db, crews["other"])
+    error_of(client.get(url, headers=other), 403)
+    error_of(client.post(url, data={"file": (BytesIO(jpeg_bytes()), "a.jpg")}, headers=other,
+                         content_type="multipart/form-data"), 403)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrderAttachment)) == 2
+
+
+def test_a_work_order_names_its_checklist(client, bearer, users, make_asset, checklist):
+    order = create(client, bearer("supervisor"), make_asset("manhole"), kind="inspection")
+    assert order["checklist_template"] == {"id": checklist.id, "key": "manhole.test_inspection", "version": 1,
+                                           "asset_type": "manhole", "name_zh": "检查井巡查",
+                                           "name_en": "Manhole inspection"}
+    bare = create(client, bearer("supervisor"), make_asset("manhole", "另一口井"), checklist_template="none")
+    assert bare["checklist_template"] is None
+    board = client.get("/api/v1/work-orders", headers=bearer("viewer")).get_json()["items"]
+    assert {o["id"]: o["checklist_template"] and o["checklist_template"]["key"] for o in board} == {
+        order["id"]: "manhole.test_inspection", bare["id"]: None}
+
+
+def test_a_work_orders_and_a_facilitys_audit_trail_page_by_page(client, db, bearer, users, crews, well):
+    headers = bearer("supervisor")
+    order = create(client, headers, well)
+    for number in range(5):
+        services.add_comment(users["supervisor"], order["id"], f"第{number}条")
+    db.session.commit()
+    url = f"/api/v1/work-orders/{order['id']}/audit"
+    first = client.get(f"{url}?limit=4", headers=headers).get_json()
+    second = client.get(f"{url}?limit=4&before={first['next']}", headers=headers).get_json()
+    assert [e["action"] for e in first["items"] + second["items"]] == ["comment"] * 5 + ["create"]
+    assert second["next"] is None and first["items"][0]["actor"] == "supervisor"
+    assert "limit" in error_of(client.get(f"{url}?limit=0", headers=headers), 422)["fields"]
+    error_of(client.get(url, headers=headers_of(db, crews["other"])), 403)
+
+    trail = client.get(f"/api/v1/assets/{well.id}/audit", headers=bearer("viewer")).get_json()
+    assert [e["action"] for e in trail["items"]] == ["bind", "create"] and trail["next"] is None
+    assert trail["items"][-1]["changes"]["name"] == [None, "温泉路3号井"]
+    error_of(client.get("/api/v1/assets/987654/audit", headers=headers), 404)
+    assert "before" in error_of(client.get(f"/api/v1/assets/{well.id}/audit?before=x", headers=headers),
+                                422)["fields"]
+
+
 # --- the description -------------------------------------------------------------------
 
 def test_openapi_lists_the_work_order_paths(client, db):
     spec = client.get("/api/v1/openapi.json").get_json()
     for path in ("/api/v1/work-orders", "/api/v1/work-orders/mine", "/api/v1/work-orders/{order_id}",
                  "/api/v1/work-orders/{order_id}/actions/{action}", "/api/v1/work-orders/{order_id}/comments",
-                 "/api/v1/work-orders/bulk-assign"):
+                 "/api/v1/work-orders/bulk-assign", "/api/v1/work-orders/{order_id}/attachments",
+                 "/api/v1/work-orders/{order_id}/audit", "/api/v1/assets/{asset_id}/audit"):
         assert path in spec["paths"], path
     assert set(spec["paths"]["/api/v1/work-orders"]) == {"get", "post"}
+    assert {"get", "post"} <= set(spec["paths"]["/api/v1/work-orders/{order_id}/attachments"])
+    board_filters = {p["name"] for p in spec["paths"]["/api/v1/work-orders"]["get"]["parameters"]}
+    assert {"asset", "asset_type"} <= board_filters
+    assert "checklist_template" in spec["components"]["schemas"]["WorkOrder"]["properties"]
     summary = spec["paths"]["/api/v1/work-orders/mine"]["get"]["summary"]
     assert summary == "My work: overdue, due today and in the coming week"
     schemas = set(spec["components"]["schemas"])
@@ -394,3 +511,32 @@ def test_two_supervisors_patch_the_same_order_and_the_second_gets_409_with_what_
     bad = client.patch(f"/api/v1/work-orders/{order.id}", json={"version": saved.version, "priority": "soon"},
                        headers=bearer("supervisor"))
     assert "priority" in error_of(bad, 422)["fields"]
+
+
+def test_a_supervisor_answering_for_some_facility_types_sees_and_manages_only_those(client, db, bearer, users,
+                                                                                      make_asset):
+    well, reservoir = make_asset("manhole", "温泉路3号井"), make_asset("reservoir", "登云水库")
+    admin = bearer("admin")
+    drain, dam = create(client, admin, well, title="清淤"), create(client, admin, reservoir, title="大坝巡查")
+    water = auth_services.create_user("water", PASSWORD, "supervisor")
+    db.session.commit()
+    changed = client.patch(f"/api/v1/users/{water.id}", json={"asset_types": ["reservoir"]}, headers=admin)
+    assert changed.status_code == 200 and changed.get_json()["asset_types"] == ["reservoir"]
+    assert "asset_types" in error_of(client.patch(f"/api/v1/users/{water.id}", json={"asset_types": ["volcano"]},
+                                                  headers=admin), 422)["fields"]
+    headers = headers_of(db, water)
+
+    assert [o["id"] for o in client.get("/api/v1/work-orders", headers=headers).get_json()["items"]] == [dam["id"]]
+    assert client.get(f"/api/v1/work-orders/{dam['id']}", headers=headers).status_code == 200
+    error_of(client.get(f"/api/v1/work-orders/{drain['id']}", headers=headers), 403)
+    error_of(act(client, headers, drain, "cancel", reason="不归我管"), 403)
+    assert act(client, headers, dam, "cancel", reason="重复").status_code == 200
+    refused = client.post("/api/v1/work-orders", json={"asset": well.id, "kind": "repair", "title": "x"},
+                          headers=headers)
+    assert error_of(refused, 403)["code"] == "forbidden"
+    made = client.post("/api/v1/work-orders", json={"asset": reservoir.id, "kind": "repair", "title": "闸门"},
+                       headers=headers)
+    assert made.status_code == 201
+
+    client.patch(f"/api/v1/users/{water.id}", json={"asset_types": []}, headers=admin)
+    assert client.get(f"/api/v1/work-orders/{drain['id']}", headers=headers).status_code == 200

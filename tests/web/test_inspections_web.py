@@ -104,7 +104,7 @@ def test_the_api_names_the_bad_fields_and_refuses_strangers(client, db, users, o
     assert set(response.get_json()["error"]["fields"]) == {"item.cover", "item.overview"}
     response = client.post(f"/api/v1/work-orders/{order.id}/inspections", data=answers(),
                            headers={**headers, "Authorization": f"Bearer {other}"}, content_type="multipart/form-data")
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert client.post(f"/api/v1/work-orders/{order.id}/inspections", data=answers()).status_code == 401
     checklists = client.get("/api/v1/checklists", headers=headers).get_json()["items"]
     assert [c["key"] for c in checklists] == ["manhole.test_inspection"]
@@ -134,3 +134,31 @@ def test_the_facility_page_lists_its_work_and_findings(client, login, order, db,
     assert order.number in asset_page and "淤积 — 严重" in asset_page
     db.session.expire_all()
     assert db.session.get(WorkOrder, order.id).status == "completed"
+
+
+def test_a_record_or_attachment_that_fails_after_its_files_were_written_leaves_none(app, client, login, order, db,
+                                                                                    monkeypatch):
+    from pathlib import Path
+
+    from municipal.errors import ValidationError
+    from municipal.inspections import services as inspections
+
+    def refuse(*_args, **_kwargs):
+        raise ValidationError("refused late", {"late": "refused"})
+
+    media = Path(app.config["MEDIA_DIR"])
+    files_before = sorted(media.rglob("*"))
+    login("crew")
+    page = client.get(f"/work/{order.id}/record").get_data(as_text=True)
+    monkeypatch.setattr(inspections.calendar, "completion_of_order", refuse)
+    data = {**form_fields(page), **answers(), "photo.overview": (BytesIO(jpeg_bytes()), "a.jpg"),
+            "photos": (BytesIO(jpeg_bytes()), "b.jpg")}
+    assert client.post(f"/work/{order.id}/record", data=data, content_type="multipart/form-data").status_code == 422
+    monkeypatch.setattr(work, "record", refuse)
+    token = csrf_token(client, f"/work/{order.id}")
+    for name, content in (("quote.pdf", b"%PDF-1.4\n%%EOF"), ("damage.jpg", jpeg_bytes((900, 600)))):
+        client.post(f"/work/{order.id}/attachments", data={"csrf_token": token, "file": (BytesIO(content), name)},
+                    content_type="multipart/form-data")
+    assert sorted(p for p in media.rglob("*") if p.is_file()) == [p for p in files_before if p.is_file()]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrderAttachment)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0

@@ -1,7 +1,13 @@
 """The work pages as people use them: a supervisor creates and assigns, the crew does it, the supervisor accepts."""
 import re
 
-from tests.conftest import csrf_token
+import pytest
+import sqlalchemy as sa
+
+from municipal.auth import services as auth_services
+from municipal.workorders import services as work
+from municipal.workorders.models import WorkOrder
+from tests.conftest import PASSWORD, csrf_token
 
 
 def test_supervisor_creates_crew_completes_supervisor_accepts(app, db, client, login, users, make_asset):
@@ -46,9 +52,12 @@ def test_a_stale_form_is_refused_with_a_message_and_changes_nothing(db, client, 
     login("supervisor")
     detail = f"/work/{order.id}"
     token = csrf_token(client, detail)
-    client.post(f"{detail}/cancel", data={"csrf_token": token, "version": "99", "reason": "重复"})
-    page = client.get(detail).get_data(as_text=True)
+    answer = client.post(f"{detail}/cancel", data={"csrf_token": token, "version": "99", "reason": "重复"})
+    # A 409 showing the work order as it is, with the version to move it knowingly.
+    assert answer.status_code == 409
+    page = answer.get_data(as_text=True)
     assert "在此期间" in page or "meantime" in page
+    assert f'name="version" value="{order.version}"' in page
     db.session.expire_all()
     assert order.status == "new"
 
@@ -130,3 +139,164 @@ def test_two_supervisors_edit_the_same_work_order_and_the_second_gets_409(app, d
     db.session.expire_all()
     saved = db.session.get(WorkOrder, order.id)
     assert (saved.title, saved.priority, saved.description) == ("主阀漏水", "urgent", "")
+
+
+def test_a_crew_reaching_for_another_teams_work_gets_403_and_a_missing_one_404(db, client, login, users, make_asset):
+    admin = users["admin"]
+    other = auth_services.create_user("crew2", PASSWORD, "crew")
+    theirs = auth_services.create_team(admin, "岳峰一队")
+    auth_services.set_members(admin, theirs, [other.id])
+    order = work.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="别队的活",
+                                   assignee_team_id=theirs.id)
+    db.session.commit()
+    login("crew")
+    assert client.get(f"/work/{order.id}").status_code == 403
+    token = csrf_token(client, "/work/mine")
+    answer = client.post(f"/work/{order.id}/start", data={"csrf_token": token, "version": str(order.version)})
+    assert answer.status_code == 403
+    assert client.get(f"/work/{order.id}/record").status_code == 403
+    assert client.get("/work/987654").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, order.id).status == "assigned"
+
+
+@pytest.fixture
+def race(db):
+    """race(order) makes another writer commit a new version of the order just before this request's
+    flush, after its version check passed: the lost race StaleDataError reports."""
+    raced = []
+
+    def install(order):
+        def someone_else_saves_first(session, flush_context, instances):
+            if not raced and any(isinstance(obj, WorkOrder) for obj in session.dirty):
+                raced.append(order.id)
+                with db.engine.begin() as other:
+                    other.execute(sa.update(WorkOrder).where(WorkOrder.id == order.id)
+                                  .values(title="抢先", version=order.version + 1))
+
+        sa.event.listen(sa.orm.Session, "before_flush", someone_else_saves_first)
+        return lambda: sa.event.remove(sa.orm.Session, "before_flush", someone_else_saves_first)
+
+    yield install, raced
+
+
+def test_a_move_that_loses_a_race_after_the_version_check_is_a_409_not_a_500(db, client, login, users, make_asset,
+                                                                               race):
+    order = work.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="漏水")
+    db.session.commit()
+    login("supervisor")
+    detail = f"/work/{order.id}"
+    token = csrf_token(client, detail)
+    install, raced = race
+    remove = install(order)
+    try:
+        answer = client.post(f"{detail}/cancel", data={"csrf_token": token, "version": str(order.version),
+                                                       "reason": "重复"}, headers={"Accept-Language": "en"})
+    finally:
+        remove()
+    assert raced and answer.status_code == 409
+    page = answer.get_data(as_text=True)
+    assert "meantime" in page and "抢先" in page and f'name="version" value="{order.version + 1}"' in page
+    db.session.expire_all()
+    saved = db.session.get(WorkOrder, order.id)
+    assert (saved.status, saved.title) == ("new", "抢先")
+
+
+def test_an_edit_that_loses_a_race_after_the_version_check_is_a_409_not_a_500(db, client, login, users, make_asset,
+                                                                               race):
+    order = work.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="漏水")
+    db.session.commit()
+    login("supervisor")
+    edit = f"/work/{order.id}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    data = {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+            "version": str(order.version), "title": "主阀漏水", "description": "", "priority": "urgent",
+            "due_on": re.search(r'name="due_on"[^>]*value="([^"]+)"', page).group(1)}
+    install, raced = race
+    remove = install(order)
+    try:
+        answer = client.post(edit, data=data, headers={"Accept-Language": "en"})
+    finally:
+        remove()
+    assert raced and answer.status_code == 409
+    assert "meantime" in answer.get_data(as_text=True) and "抢先" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(WorkOrder, order.id)
+    assert (saved.title, saved.priority, saved.version) == ("抢先", "normal", 2)
+
+
+def test_the_board_filters_by_facility_type(db, client, login, users, make_asset):
+    sup = users["supervisor"]
+    dam = work.create_work_order(sup, asset_id=make_asset("reservoir", "登云水库").id, kind="inspection", title="大坝巡查")
+    drain = work.create_work_order(sup, asset_id=make_asset("manhole", "温泉路3号井").id, kind="maintenance",
+                                   title="清淤")
+    db.session.commit()
+    login("supervisor")
+    page = client.get("/work?asset_type=reservoir", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "大坝巡查" in page and "清淤" not in page
+    assert '<option value="reservoir" selected>' in page and "All facility types" in page
+    page = client.get("/work?asset_type=manhole").get_data(as_text=True)
+    assert "清淤" in page and "大坝巡查" not in page
+    both = client.get("/work?asset_type=nonsense").get_data(as_text=True)
+    assert "清淤" in both and "大坝巡查" in both
+    assert dam.id != drain.id
+
+
+def test_bulk_change_sets_priority_and_due_date_from_the_board(db, client, login, users, make_asset):
+    sup = users["supervisor"]
+    well = make_asset()
+    orders = [work.create_work_order(sup, asset_id=well.id, kind="maintenance", title=f"清淤{i}") for i in range(3)]
+    done = work.create_work_order(sup, asset_id=well.id, kind="maintenance", title="已取消")
+    work.act(sup, done.id, "cancel", version=done.version, reason="重复")
+    db.session.commit()
+    login("supervisor")
+    token = csrf_token(client, "/work")
+    ids = [str(o.id) for o in orders]
+
+    answer = client.post("/work/assign", data={"csrf_token": token, "ids": ids + [str(done.id)], "priority": "urgent"},
+                         headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert "none was" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert {db.session.get(WorkOrder, o.id).priority for o in orders} == {"normal"}
+
+    answer = client.post("/work/assign", data={"csrf_token": token, "ids": ids, "priority": "high",
+                                               "due_on": "2099-05-04"}, headers={"Accept-Language": "en"},
+                         follow_redirects=True)
+    assert "3 work orders changed" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    saved = [db.session.get(WorkOrder, o.id) for o in orders]
+    assert {(o.priority, o.status, o.due_at.date().isoformat()) for o in saved} == {("high", "new", "2099-05-04")}
+    assert client.post("/work/assign", data={"csrf_token": token, "ids": ids, "due_on": "someday"},
+                       headers={"Accept-Language": "en"}, follow_redirects=True).get_data(as_text=True).count(
+        "not a valid date") == 1
+    login("crew")
+    assert client.post("/work/assign", data={"csrf_token": csrf_token(client, "/work"), "ids": ids,
+                                             "priority": "low"}).status_code == 403
+
+
+def test_the_change_log_pages_beyond_fifty_entries(db, client, login, users, make_asset):
+    sup = users["supervisor"]
+    order = work.create_work_order(sup, asset_id=make_asset().id, kind="repair", title="漏水")
+    for number in range(55):
+        work.add_comment(sup, order.id, f"评论{number:02d}")
+    db.session.commit()
+    login("supervisor")
+    page = client.get(f"/work/{order.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    log = page.split('id="audit"', 1)[1]
+    assert "评论54" in log and "评论05" in log and "评论04" not in log
+    older = re.search(r'href="([^"]*audit_before=\d+[^"]*)"', log).group(1).replace("&amp;", "&")
+    page = client.get(older, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    log = page.split('id="audit"', 1)[1]
+    assert "评论04" in log and "评论00" in log and "评论05" not in log and "Latest changes" in log
+    assert "Older changes" not in log
+    assert client.get(f"/work/{order.id}?audit_before=x").status_code == 200
+
+
+def test_ids_beyond_what_the_database_holds_in_filters_and_bulk_changes_are_not_errors(client, login, make_asset):
+    make_asset()
+    login("supervisor")
+    huge = "99999999999999999999"
+    assert client.get(f"/work?asset={huge}&team={huge}").status_code == 200
+    answer = client.post("/work/assign", data={"csrf_token": csrf_token(client, "/work"), "ids": [huge],
+                                               "priority": "low"})
+    assert answer.status_code == 404
