@@ -246,14 +246,16 @@ def _version_number(version) -> int:
 
 
 def check_version(asset: Asset, version) -> None:
+    _check(asset, version, _("Someone else changed this facility since you opened it (version %(theirs)s, yours "
+                             "%(yours)s). Reload it and apply your change again."))
+
+
+def _check(row, version, message: str) -> None:
+    """409 with the row's current version when `version` is not it; `message` has %(theirs)s and %(yours)s."""
     version = _version_number(version)
-    if version != asset.version:
-        raise Conflict(
-            _("Someone else changed this facility since you opened it (version %(theirs)s, yours %(yours)s). "
-              "Reload it and apply your change again.", theirs=asset.version, yours=version),
-            {"version": _("is stale")},
-            current={"id": asset.id, "version": asset.version},
-        )
+    if version != row.version:
+        raise Conflict(message % {"theirs": row.version, "yours": version}, {"version": _("is stale")},
+                       current={"id": row.id, "version": row.version})
 
 
 def get_asset(asset_id) -> Asset:
@@ -442,14 +444,8 @@ def retire_area(actor, area: Area, version) -> Area:
 
 
 def check_area_version(area: Area, version) -> None:
-    version = _version_number(version)
-    if version != area.version:
-        raise Conflict(
-            _("Someone else changed this area since you opened it (version %(theirs)s, yours %(yours)s). "
-              "Reload it and apply your change again.", theirs=area.version, yours=version),
-            {"version": _("is stale")},
-            current={"id": area.id, "version": area.version},
-        )
+    _check(area, version, _("Someone else changed this area since you opened it (version %(theirs)s, yours "
+                            "%(yours)s). Reload it and apply your change again."))
 
 
 # --- identity codes -------------------------------------------------------------

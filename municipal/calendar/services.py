@@ -425,15 +425,19 @@ def _collapse_standing(day: date, asset_ids: list[int] | None, now: datetime) ->
             overtaken.append(row)
     if not overtaken:
         return 0
-    ids = [row.id for row in overtaken]
-    for first in range(0, len(ids), work.ID_CHUNK):
-        db.session.execute(sa.update(CalendarItem).where(CalendarItem.id.in_(ids[first:first + work.ID_CHUNK]))
-                           .values(status="missed", closed_at=now, closed_on=day)
-                           .execution_options(synchronize_session=False))
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         reason = _("Missed: a later period of the same obligation is open and takes its place.")
-    work.cancel_many_by_system([row.work_order_id for row in overtaken if row.work_order_id is not None], reason)
+    _close_as_missed([row.id for row in overtaken], [row.work_order_id for row in overtaken], reason, now, day)
     return len(overtaken)
+
+
+def _close_as_missed(item_ids: list[int], order_ids: list[int | None], reason: str, now: datetime, day: date) -> None:
+    """The items are missed, for good; their work orders are cancelled with the reason."""
+    for first in range(0, len(item_ids), work.ID_CHUNK):
+        db.session.execute(sa.update(CalendarItem).where(CalendarItem.id.in_(item_ids[first:first + work.ID_CHUNK]))
+                           .values(status="missed", closed_at=now, closed_on=day)
+                           .execution_options(synchronize_session=False))
+    work.cancel_many_by_system([order_id for order_id in order_ids if order_id is not None], reason)
 
 
 def _supersede(asset_ids: list[int], current: set, day: date, now: datetime) -> None:
@@ -578,14 +582,9 @@ def mark_missed(now: datetime) -> int:
     missed = [(item_id, order_id) for item_id, order_id, status in rows if status not in ("completed", "verified")]
     if not missed:
         return 0
-    item_ids = [item_id for item_id, _o in missed]
-    for first in range(0, len(item_ids), work.ID_CHUNK):
-        db.session.execute(sa.update(CalendarItem).where(CalendarItem.id.in_(item_ids[first:first + work.ID_CHUNK]))
-                           .values(status="missed", closed_at=now, closed_on=day)
-                           .execution_options(synchronize_session=False))
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         reason = _("Missed: its day passed without the work being done.")
-    work.cancel_many_by_system([order_id for _i, order_id in missed if order_id is not None], reason)
+    _close_as_missed([item_id for item_id, _o in missed], [order_id for _i, order_id in missed], reason, now, day)
     db.session.expire_all()
     return len(missed)
 
