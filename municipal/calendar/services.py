@@ -408,7 +408,8 @@ def _promote(day: date, asset_ids: list[int] | None, now: datetime) -> int:
 def _collapse_standing(day: date, asset_ids: list[int] | None, now: datetime) -> int:
     """One open item per standing obligation. A bridge never inspected since 1966 owes one inspection now,
     not one per period since: of the obligation's overdue periods the latest stays open, and the earlier ones
-    are missed, counted so in compliance, their work cancelled unless someone has started it."""
+    are missed, counted so in compliance, their work cancelled unless someone has started it. Work already
+    assigned to someone is not taken away: it carries over to the period that stays open."""
     query = (sa.select(CalendarItem.id, CalendarItem.asset_id, CalendarItem.rule, CalendarItem.kind,
                        CalendarItem.due_on, CalendarItem.work_order_id, WorkOrder.status)
              .outerjoin(WorkOrder, WorkOrder.id == CalendarItem.work_order_id)
@@ -416,18 +417,30 @@ def _collapse_standing(day: date, asset_ids: list[int] | None, now: datetime) ->
              .order_by(CalendarItem.asset_id, CalendarItem.rule, CalendarItem.kind, CalendarItem.due_on.desc()))
     if asset_ids is not None:
         query = query.where(CalendarItem.asset_id.in_(asset_ids))
-    latest, overtaken = set(), []
+    latest, overtaken, carried, receiving = {}, [], [], set()
     for row in db.session.execute(query):
         obligation = (row.asset_id, row.rule, row.kind)
         if obligation not in latest:
-            latest.add(obligation)
+            latest[obligation] = row
         elif row.status in (None, "new", "assigned"):
             overtaken.append(row)
+            keep = latest[obligation]
+            if row.status == "assigned" and keep.status in (None, "new") and keep.id not in receiving:
+                carried.append((row, keep))
+                receiving.add(keep.id)
     if not overtaken:
         return 0
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         reason = _("Missed: a later period of the same obligation is open and takes its place.")
-    _close_as_missed([row.id for row in overtaken], [row.work_order_id for row in overtaken], reason, now, day)
+    kept_orders = {row.work_order_id for row, _keep in carried}
+    _close_as_missed([row.id for row in overtaken],
+                     [row.work_order_id for row in overtaken if row.work_order_id not in kept_orders]
+                     + [keep.work_order_id for _row, keep in carried], reason, now, day)
+    table_ = CalendarItem.__table__
+    for row, keep in carried:
+        db.session.execute(sa.update(table_).where(table_.c.id == row.id).values(work_order_id=None))
+        db.session.execute(sa.update(table_).where(table_.c.id == keep.id)
+                           .values(work_order_id=row.work_order_id, status="planned"))
     return len(overtaken)
 
 

@@ -356,3 +356,26 @@ def test_two_overlapping_rainstorms_make_one_special_patrol_work_order_a_day(db,
     assert {status for _due, status, _order in made} == {"planned"}
     assert Counter(due for due, _status, _order in made) == Counter(
         {date(2026, 11, d): 1 for d in (19, 20, 21, 22, 23)})
+
+
+def test_work_assigned_for_an_overtaken_period_carries_over_to_the_open_one(db, users, make_asset):
+    bridge = make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
+                        attributes={"regime": "JTG", "maint_level": "Ⅱ", "opening_date": "2000-03-01"})
+    calendar.materialise(at("2026-06-10"), asset_ids=[bridge.id])
+    db.session.commit()
+    item_2025 = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == bridge.id,
+                                                               CalendarItem.kind == "periodic_inspection",
+                                                               CalendarItem.status == "planned"))
+    order = item_2025.work_order
+    work.act(users["supervisor"], order.id, "assign", version=order.version, assignee_user_id=users["crew"].id)
+    db.session.commit()
+    # The 2028 period falls due before the crew gets there: the crew keeps the work, now for 2028.
+    calendar.materialise(at("2028-06-10"), asset_ids=[bridge.id])
+    db.session.commit()
+    db.session.expire_all()
+    open_items = db.session.scalars(sa.select(CalendarItem).where(
+        CalendarItem.asset_id == bridge.id, CalendarItem.kind == "periodic_inspection",
+        CalendarItem.status.in_(("scheduled", "planned")), CalendarItem.due_on < date(2028, 6, 10))).all()
+    assert [(i.due_on.year, i.work_order_id) for i in open_items] == [(2028, order.id)]
+    assert item_2025.status == "missed" and item_2025.work_order_id is None
+    assert order.status == "assigned" and order.assignee_user_id == users["crew"].id
