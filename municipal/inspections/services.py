@@ -189,7 +189,8 @@ def _open_follow_up(actor, order: WorkOrder, item: checklist_rules.Item, finding
         title = _("Rectify: %(item)s", item=label)[:200]
         description = _("Found by %(number)s on %(date)s: %(where)s%(item)s — %(value)s",
                         number=order.number, date=finding.found_at.strftime("%Y-%m-%d"),
-                        where=f"{section} · " if section else "", item=label, value=finding.value)
+                        where=f"{section} · " if section else "", item=label,
+                        value=_answer_text(item, finding.value, locale))
     follow_up = work.create_work_order(
         actor, asset_id=order.asset_id, kind="rectification", title=title, description=description,
         priority=FOLLOW_UP_PRIORITY[finding.severity], source="finding", parent_id=order.id,
@@ -210,6 +211,14 @@ def finding_status(finding: Finding) -> str:
     return "open" if finding.follow_up.status == "cancelled" else "rectifying"
 
 
+def _answer_text(item: checklist_rules.Item, value: str, locale: str) -> str:
+    """What was found, as a reader says it: a failed check as a problem, a choice by its name."""
+    if item.type == "pass_fail":
+        return _("Problem")
+    choice = item.choice(value) if item.type == "choice" else None
+    return choice.get(locale, choice["zh"]) if choice else value
+
+
 def describe_finding(finding: Finding, locale: str) -> tuple[str, str]:
     """The item's label and the value found, in the reader's language (a choice by its name)."""
     template = finding.inspection.template if finding.inspection is not None else None
@@ -217,11 +226,7 @@ def describe_finding(finding: Finding, locale: str) -> tuple[str, str]:
         if template is not None else None
     if item is None:
         return finding.item_key, finding.value
-    label = item.label.get(locale, item.label["zh"])
-    if item.type == "pass_fail":
-        return label, _("Problem")
-    choice = item.choice(finding.value) if item.type == "choice" else None
-    return label, choice.get(locale, choice["zh"]) if choice else finding.value
+    return item.label.get(locale, item.label["zh"]), _answer_text(item, finding.value, locale)
 
 
 FINDING_STATUSES = {"open": checklist_rules.N_("Open"), "rectifying": checklist_rules.N_("Being rectified"),

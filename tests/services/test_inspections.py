@@ -90,6 +90,7 @@ def test_failures_become_findings_and_the_critical_one_opens_rectification_work(
     assert (follow_up.kind, follow_up.source, follow_up.priority, follow_up.parent_id, follow_up.status) == (
         "rectification", "finding", "urgent", order.id, "new")
     assert "井盖完好" in follow_up.title and order.number in follow_up.description
+    assert follow_up.description.endswith("— 有问题")
     assert findings["silt"].follow_up.priority == "normal"
     assert services.finding_status(findings["cover"]) == "rectifying"
     # The area's supervisor hears of each new piece of rectification work.
