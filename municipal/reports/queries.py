@@ -20,6 +20,7 @@ from ..calendar import services as calendar_services
 from ..calendar.engine import APPRAISAL_KINDS
 from ..calendar.labels import standing
 from ..calendar.models import OPEN_STATUSES, CalendarEvent, CalendarItem, FacilityHistory
+from ..calendar.request import PreviewError
 from ..extensions import db
 from ..inspections.models import Finding, Inspection, InspectionPhoto
 from ..workorders.models import WorkOrder
@@ -30,8 +31,11 @@ REPAIR_KINDS = ("maintenance", "repair", "rectification")
 # A finding is rectified when its follow-up is verified; anything else leaves it open.
 RECTIFIED = "verified"
 SEVERITIES = ("critical", "high", "medium", "low")
-# The reservoir's 三个重点环节: the registry has no place for them yet, so every report says so.
-KEY_LINKS = ("rain_water_reporting", "dispatch_plan", "emergency_plan")
+# A periodic appraisal falls due at most 10 years after the last (rules.v1.yaml, RES-APPR-PERIODIC): a
+# longer look ahead always finds the next one.
+APPRAISAL_HORIZON_DAYS = 12 * 366
+# The engine's evaluators of the appraisal rules; the others (daily patrols…) would only cost time here.
+APPRAISAL_SCHEDULES = ("appraisal_chain", "event_tasks")
 # Long lists in a district report stop here; the report says how many more there are.
 LIST_LIMIT = 200
 # Reservoirs a district report gives a line each (see _reservoir_lines).
@@ -76,7 +80,7 @@ def facility_report(actor, asset: Asset, year: int, cutoff: datetime) -> dict:
     counted = start <= year_end
     return {
         "asset": asset,
-        "identity": identity(asset),
+        "identity": identity(asset, today),
         "year": year,
         "period": (start, year_end) if counted else None,
         "starts_mid_year": counted and start > year_start,
@@ -89,7 +93,7 @@ def facility_report(actor, asset: Asset, year: int, cutoff: datetime) -> dict:
     }
 
 
-def identity(asset: Asset) -> dict:
+def identity(asset: Asset, today: date) -> dict:
     """The facility block: code, classes, dam, units, persons, safety category and appraisals."""
     attributes = asset.attributes or {}
     appraisals = list(db.session.scalars(
@@ -97,10 +101,6 @@ def identity(asset: Asset) -> dict:
                                          FacilityHistory.kind.in_(APPRAISAL_KINDS))
         .order_by(FacilityHistory.done_on, FacilityHistory.id)))
     category = next((entry.result for entry in reversed(appraisals) if entry.result), None)
-    next_appraisal = db.session.scalar(
-        sa.select(sa.func.min(CalendarItem.due_on))
-        .where(CalendarItem.asset_id == asset.id, CalendarItem.kind.in_(APPRAISAL_KINDS),
-               CalendarItem.status.in_(OPEN_STATUSES)))
     return {
         "code": asset.code.code if asset.code else None,
         "scale_class": derived(asset.type, attributes, asset.persons).get("scale_class"),
@@ -114,9 +114,31 @@ def identity(asset: Asset) -> dict:
         "safety_category": category,
         "appraisals": [{"kind": entry.kind, "done_on": entry.done_on, "result": entry.result,
                         "report_date": entry.report_date} for entry in appraisals],
-        "next_appraisal_due": next_appraisal,
-        "key_links": {link: None for link in KEY_LINKS},
+        "next_appraisal_due": next_appraisal_due(asset, today),
+        "key_links": {
+            "rain_level_reporting": attributes.get("rain_level_reporting") or None,
+            # The registry keeps dates as ISO text (assets/types.py).
+            **{link: date.fromisoformat(attributes[link]) if attributes.get(link) else None
+               for link in ("dispatch_plan_approved", "emergency_plan_approved")},
+        },
     }
+
+
+def next_appraisal_due(asset: Asset, today: date) -> date | None:
+    """The earliest safety appraisal the rules ask of the facility from `today`, an overdue one included
+    (the appraisal rules carry theirs in), as the calendar engine works it out from the facility's history.
+    The calendar holds only the next months' items, so it cannot answer this."""
+    if asset.type != "reservoir":
+        return None
+    facts = calendar_services.facts_for([asset], today - timedelta(days=calendar_services.EVENT_REACH_DAYS))[asset.id]
+    try:
+        items, _flags, _derived = calendar_services.evaluate_facility(
+            asset, facts, today, today + timedelta(days=APPRAISAL_HORIZON_DAYS), today,
+            schedules=APPRAISAL_SCHEDULES)
+    except PreviewError:
+        return None
+    return min((item.due for item in items if item.kind in APPRAISAL_KINDS and item.status != "window_open"),
+               default=None)
 
 
 def inspections(actor, asset: Asset, start: date, end: date, today: date) -> dict:
