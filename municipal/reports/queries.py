@@ -7,6 +7,7 @@ Values are plain: dicts, lists, dates, numbers and compliance Counts; keys (kind
 stay keys, for the page to name in the reader's language.
 """
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -36,6 +37,8 @@ SEVERITIES = ("critical", "high", "medium", "low")
 APPRAISAL_HORIZON_DAYS = 12 * 366
 # The engine's evaluators of the appraisal rules; the others (daily patrols…) would only cost time here.
 APPRAISAL_SCHEDULES = ("appraisal_chain", "event_tasks")
+# SQLite sums Numeric as a float; the report's costs are to the fen.
+FEN = Decimal("0.01")
 # Long lists in a district report stop here; the report says how many more there are.
 LIST_LIMIT = 200
 # Reservoirs a district report gives a line each (see _reservoir_lines).
@@ -220,12 +223,14 @@ def asset_condition(asset: Asset):
 
 
 def empty_work() -> dict:
-    return {"count": 0, "completed": 0, "open": 0, "mean_repair_hours": None, "by_kind": {}, "orders": []}
+    return {"count": 0, "completed": 0, "open": 0, "mean_repair_hours": None, "by_kind": {}, "orders": [],
+            "cost_yuan": None, "costed": 0}
 
 
 def repair_work(condition, start: date, end: date) -> dict:
     """Maintenance, repair and rectification work orders created in the period: how many, how many done,
-    the mean time from creation to completion. Cost is not recorded on work orders."""
+    the mean time from creation to completion, and the cost of those whose cost was recorded (`costed` of
+    them; cost_yuan None when none was)."""
     since, until = utc_bounds(start, end)
     done = WorkOrder.completed_at.is_not(None)
     base = sa.and_(condition, WorkOrder.kind.in_(REPAIR_KINDS), WorkOrder.created_at >= since,
@@ -234,16 +239,20 @@ def repair_work(condition, start: date, end: date) -> dict:
         sa.select(WorkOrder.kind, sa.func.count(), sa.func.sum(sa.case((done, 1), else_=0)),
                   sa.func.sum(sa.case((WorkOrder.status.in_(("new", "assigned", "in_progress", "on_hold")), 1),
                                       else_=0)),
-                  sa.func.sum(sa.case((done, _hours(WorkOrder.completed_at, WorkOrder.created_at)), else_=None)))
+                  sa.func.sum(sa.case((done, _hours(WorkOrder.completed_at, WorkOrder.created_at)), else_=None)),
+                  sa.func.sum(WorkOrder.cost_yuan), sa.func.count(WorkOrder.cost_yuan))
         .where(base).group_by(WorkOrder.kind)).all()
     result = empty_work()
     hours = 0.0
-    for kind, count, completed, still_open, spent in rows:
+    for kind, count, completed, still_open, spent, cost, costed in rows:
         result["by_kind"][kind] = int(count)
         result["count"] += int(count)
         result["completed"] += int(completed or 0)
         result["open"] += int(still_open or 0)
         hours += float(spent or 0)
+        if costed:
+            result["costed"] += int(costed)
+            result["cost_yuan"] = (result["cost_yuan"] or Decimal(0)) + Decimal(str(cost)).quantize(FEN)
     if result["completed"]:
         result["mean_repair_hours"] = hours / result["completed"]
     result["orders"] = list(db.session.scalars(

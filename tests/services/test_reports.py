@@ -1,5 +1,6 @@
 """The annual report's numbers against a hand-counted year, the compliance page, the queue and the archive."""
 import hashlib
+from decimal import Decimal
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -268,3 +269,16 @@ def test_the_report_shows_the_key_links_and_the_next_appraisal(app, db, year):
     report = queries.annual(year["users"]["admin"], Scope("facility", asset=asset), 2025, utcnow())
     html = render.render_html(report, "zh")
     assert "未落实" in html and "2026-04-02" in html and "2034-01-31" in html
+
+
+def test_the_cost_of_work_is_summed_where_it_was_recorded(db, year):
+    admin, reservoir = year["users"]["admin"], year["reservoir"]
+    work = queries.facility_report(admin, reservoir, 2025, utcnow())["work"]
+    assert (work["cost_yuan"], work["costed"]) == (None, 0)
+    first, second, _third = work["orders"]
+    first.cost_yuan, second.cost_yuan = Decimal("1200.50"), Decimal("300")
+    db.session.commit()
+    report = queries.annual(admin, Scope("facility", asset=reservoir), 2025, utcnow())
+    work = report["facilities"][0]["work"]
+    assert (work["cost_yuan"], work["costed"], work["count"]) == (Decimal("1500.50"), 2, 3)
+    assert "1,500.50" in render.render_html(report, "zh")
