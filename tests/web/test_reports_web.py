@@ -230,3 +230,19 @@ def test_the_cli_writes_the_pdf(app, db, year, tmp_path):
     bad = app.test_cli_runner().invoke(args=["report", "annual", "--year", "2025", "--type", "castle",
                                              "--out", str(out)])
     assert bad.exit_code == 2 and "castle" in bad.output
+
+
+def test_the_pdfs_are_set_in_a_cjk_font(rendered):
+    for name in ("zh", "en", "district"):
+        # Subset fonts are named ABCDEF+Family-Style.
+        families = {font.lstrip("/").split("+")[-1] for font, _embedded in _fonts(rendered[name]["data"])}
+        assert families and all(re.match(r"(Noto-?Sans-?CJK|WenQuanYi)", family) for family in families), (name, families)
+
+
+def test_a_report_is_not_laid_out_without_a_cjk_font(app, monkeypatch):
+    monkeypatch.setattr(render, "installed_cjk_families", lambda: ("Noto Serif CJK JP",))
+    with pytest.raises(render.MissingFont) as refused:
+        render.require_cjk_font()
+    assert "fonts-noto-cjk" in str(refused.value) and "fonts-wqy-microhei" in str(refused.value)
+    monkeypatch.undo()
+    render.require_cjk_font()
