@@ -246,3 +246,23 @@ def test_a_report_is_not_laid_out_without_a_cjk_font(app, monkeypatch):
     assert "fonts-noto-cjk" in str(refused.value) and "fonts-wqy-microhei" in str(refused.value)
     monkeypatch.undo()
     render.require_cjk_font()
+
+
+# Long enough to wrap several times in the work table's title column, with a closing mark every few characters.
+LONG_TITLE = ("迎水坡护坡块石松动，坝顶路面出现纵向裂缝、局部沉陷；排水沟淤塞（约十五米）！"
+              "溢洪道边墙渗水，需尽快处理？巡查员已设置警示标志、拉设警戒线。请维修班组携带砂石料前往，"
+              "并于汛前完成「整改」与验收《记录》。")
+
+
+def test_no_line_of_a_chinese_report_starts_with_closing_punctuation(db, year):
+    from municipal.workorders.models import WorkOrder
+
+    for order in db.session.query(WorkOrder):
+        order.title = LONG_TITLE[:200]
+    db.session.commit()
+    data, _pages = render.render_pdf(queries.annual(SystemActor(), parse_scope(f"facility:{year['reservoir'].id}"),
+                                                    2025, utcnow()), "zh")
+    lines = [line.strip() for page in PdfReader(BytesIO(data)).pages for line in page.extract_text().splitlines()]
+    wrapped = [line for line in lines if line and line in LONG_TITLE and line != LONG_TITLE]
+    assert len(wrapped) >= 4  # the titles did wrap
+    assert [line for line in lines if line[:1] and line[0] in "，。、；：！？）」』】》"] == []
