@@ -282,3 +282,12 @@ def test_the_cost_of_work_is_summed_where_it_was_recorded(db, year):
     work = report["facilities"][0]["work"]
     assert (work["cost_yuan"], work["costed"], work["count"]) == (Decimal("1500.50"), 2, 3)
     assert "1,500.50" in render.render_html(report, "zh")
+
+
+def test_a_scheduler_down_all_january_still_queues_last_years_reports(db, year):
+    assert runner.run(JOBS["annual-reports"], datetime(2025, 12, 31, 2, 0, tzinfo=timezone.utc)).count == 0
+    back = datetime(2026, 2, 3, 2, 0, tzinfo=timezone.utc)
+    moments = runner.due(JOBS["annual-reports"], back)
+    assert len(moments) > 31  # every missed day, January's among them, then today
+    assert sum(runner.run(JOBS["annual-reports"], at).count for at in moments) == 3
+    assert {(row.year, row.lang) for row in db.session.query(Report)} == {(2025, "zh")}
