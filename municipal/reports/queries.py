@@ -332,7 +332,7 @@ def district_report(actor, scope: Scope, year: int, cutoff: datetime) -> dict:
     start, end = year_bounds(year)
     filters = scope_filters(scope)
     numbers = {group_by: compliance.compliance(actor, start, end, today, filters, group_by)
-               for group_by in ("month", "type", "area")}
+               for group_by in ("month", "type", "town")}
     work = _work_by_type_and_area(scope, start, min(end, today))
     found = _findings_by_type_and_area(scope, start, min(end, today))
     return {
@@ -343,7 +343,7 @@ def district_report(actor, scope: Scope, year: int, cutoff: datetime) -> dict:
         "by_month": _months(numbers["month"], year),
         "reservoirs": _reservoir_lines(actor, scope, start, end, today),
         "by_type": _merge(numbers["type"], work["type"], found["type"]),
-        "by_area": _merge(numbers["area"], work["area"], found["area"], names=work["area_names"]),
+        "by_area": _merge(numbers["town"], work["area"], found["area"], names=work["area_names"]),
         "work": work["total"],
         "findings_by_severity": found["by_severity"],
         "findings": found["total"],
@@ -351,16 +351,26 @@ def district_report(actor, scope: Scope, year: int, cutoff: datetime) -> dict:
     }
 
 
+# The district's area table has a line per town or street, as the compliance numbers' "town" grouping.
+_asset_area = aliased(Area, name="asset_area")
+
+
+def _by_town(query):
+    """`query` (over Asset) joined to each facility's town or street (compliance.Town)."""
+    return compliance.town_join(query.outerjoin(_asset_area, _asset_area.id == Asset.area_id), _asset_area)
+
+
 def _work_by_type_and_area(scope: Scope, start: date, end: date) -> dict:
     since, until = utc_bounds(start, end)
     done = WorkOrder.completed_at.is_not(None)
     rows = db.session.execute(
-        sa.select(Asset.type, Asset.area_id, sa.func.count(), sa.func.sum(sa.case((done, 1), else_=0)),
-                  sa.func.sum(sa.case((done, _hours(WorkOrder.completed_at, WorkOrder.created_at)), else_=None)))
-        .select_from(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
+        _by_town(sa.select(Asset.type, compliance.Town.id, sa.func.count(), sa.func.sum(sa.case((done, 1), else_=0)),
+                           sa.func.sum(sa.case((done, _hours(WorkOrder.completed_at, WorkOrder.created_at)),
+                                               else_=None)))
+                 .select_from(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id))
         .where(scope_condition(scope), WorkOrder.kind.in_(REPAIR_KINDS),
                WorkOrder.created_at >= since, WorkOrder.created_at < until)
-        .group_by(Asset.type, Asset.area_id)).all()
+        .group_by(Asset.type, compliance.Town.id)).all()
     result = {"type": {}, "area": {}, "total": _work_sum()}
     for asset_type, area_id, count, completed, hours in rows:
         for target in (result["type"].setdefault(asset_type, _work_sum()),
@@ -388,11 +398,11 @@ _rectified = sa.case((_follow_up.status == RECTIFIED, 1), else_=0)
 def _findings_by_type_and_area(scope: Scope, start: date, end: date) -> dict:
     since, until = utc_bounds(start, end)
     rows = db.session.execute(
-        sa.select(Asset.type, Asset.area_id, Finding.severity, sa.func.count(), sa.func.sum(_rectified))
-        .select_from(Finding).join(Asset, Asset.id == Finding.asset_id)
+        _by_town(sa.select(Asset.type, compliance.Town.id, Finding.severity, sa.func.count(), sa.func.sum(_rectified))
+                 .select_from(Finding).join(Asset, Asset.id == Finding.asset_id))
         .outerjoin(_follow_up, _follow_up.id == Finding.follow_up_id)
         .where(scope_condition(scope), Finding.found_at >= since, Finding.found_at < until)
-        .group_by(Asset.type, Asset.area_id, Finding.severity)).all()
+        .group_by(Asset.type, compliance.Town.id, Finding.severity)).all()
     result = {"type": {}, "area": {}, "by_severity": {}, "total": {"count": 0, "closed": 0, "open": 0}}
     for asset_type, area_id, severity, count, rectified in rows:
         count, rectified = int(count), int(rectified or 0)

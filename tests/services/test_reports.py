@@ -291,3 +291,20 @@ def test_a_scheduler_down_all_january_still_queues_last_years_reports(db, year):
     assert len(moments) > 31  # every missed day, January's among them, then today
     assert sum(runner.run(JOBS["annual-reports"], at).count for at in moments) == 3
     assert {(row.year, row.lang) for row in db.session.query(Report)} == {(2025, "zh")}
+
+
+def test_the_area_table_has_a_line_per_town_with_its_villages_rolled_up(db, year):
+    from municipal.assets.models import Area
+
+    yuefeng = db.session.query(Area).filter_by(code="yuefeng").one()
+    village = Area(code="hengyu", name="横屿村", level="village", parent=yuefeng)
+    db.session.add(village)
+    db.session.flush()
+    village.path = f"{yuefeng.path}{village.id}/"
+    year["later"].area_id = village.id
+    db.session.commit()
+    summary = queries.district_report(year["users"]["admin"], Scope("district"), 2025, utcnow())
+    lines = {line["name"]: line for line in summary["by_area"]}
+    assert set(lines) == {"鼓山镇", "岳峰镇"}
+    assert lines["岳峰镇"]["counts"].total == 2 and lines["鼓山镇"]["counts"].total == 7
+    assert lines["鼓山镇"]["work"]["count"] == 3 and lines["鼓山镇"]["findings"]["count"] == 3
