@@ -515,8 +515,11 @@ def annual(actor, scope: Scope, year: int, cutoff: datetime) -> dict:
     if scope.kind == "facility":
         return {"kind": "facility", "year": year, "scope": scope, "cutoff": cutoff,
                 "facilities": [facility_report(actor, scope.asset, year, cutoff)]}
-    chapters = []
+    chapters, total = [], 0
     if scope.kind == "type" and scope.asset_type == "reservoir":
-        chapters = [facility_report(actor, asset, year, cutoff) for asset in type_reservoirs(scope)[:CHAPTER_LIMIT]]
+        reservoirs = type_reservoirs(scope)
+        total = len(reservoirs)
+        chapters = [facility_report(actor, asset, year, cutoff) for asset in reservoirs[:CHAPTER_LIMIT]]
     return {"kind": "summary", "year": year, "scope": scope, "cutoff": cutoff,
-            "summary": district_report(actor, scope, year, cutoff), "facilities": chapters}
+            "summary": district_report(actor, scope, year, cutoff), "facilities": chapters,
+            "chapters_total": total}

@@ -308,3 +308,15 @@ def test_the_area_table_has_a_line_per_town_with_its_villages_rolled_up(db, year
     assert set(lines) == {"鼓山镇", "岳峰镇"}
     assert lines["岳峰镇"]["counts"].total == 2 and lines["鼓山镇"]["counts"].total == 7
     assert lines["鼓山镇"]["work"]["count"] == 3 and lines["鼓山镇"]["findings"]["count"] == 3
+
+
+def test_an_all_reservoirs_report_says_when_its_chapters_stop_and_names_its_scope(db, year, monkeypatch):
+    monkeypatch.setattr(queries, "CHAPTER_LIMIT", 1)
+    report = queries.annual(year["users"]["admin"], Scope("type", asset_type="reservoir"), 2025, utcnow())
+    assert [entry["asset"].name for entry in report["facilities"]] == ["登云水库"] and report["chapters_total"] == 2
+    html = render.render_html(report, "en")
+    assert "the first 1 of 2 reservoirs" in html
+    assert "Annual inspection report 2025: Reservoir (all)" in html
+    monkeypatch.setattr(queries, "CHAPTER_LIMIT", 100)
+    report = queries.annual(year["users"]["admin"], Scope("type", asset_type="reservoir"), 2025, utcnow())
+    assert "reservoirs, by name" not in render.render_html(report, "en")
