@@ -37,7 +37,6 @@ SEVERITIES = ("critical", "high", "medium", "low")
 APPRAISAL_HORIZON_DAYS = 12 * 366
 # The engine's evaluators of the appraisal rules; the others (daily patrols…) would only cost time here.
 APPRAISAL_SCHEDULES = ("appraisal_chain", "event_tasks")
-# SQLite sums Numeric as a float; the report's costs are to the fen.
 FEN = Decimal("0.01")
 # Long lists in a district report stop here; the report says how many more there are.
 LIST_LIMIT = 200
@@ -227,6 +226,14 @@ def empty_work() -> dict:
             "cost_yuan": None, "costed": 0}
 
 
+def _add_cost(target: dict, cost, costed) -> None:
+    """Adds a group's summed cost to `target`'s; the cost stays None until some work order has one."""
+    if costed:
+        target["costed"] += int(costed)
+        # SQLite sums Numeric as a float; the report's costs are to the fen.
+        target["cost_yuan"] = (target["cost_yuan"] or Decimal(0)) + Decimal(str(cost)).quantize(FEN)
+
+
 def repair_work(condition, start: date, end: date) -> dict:
     """Maintenance, repair and rectification work orders created in the period: how many, how many done,
     the mean time from creation to completion, and the cost of those whose cost was recorded (`costed` of
@@ -250,9 +257,7 @@ def repair_work(condition, start: date, end: date) -> dict:
         result["completed"] += int(completed or 0)
         result["open"] += int(still_open or 0)
         hours += float(spent or 0)
-        if costed:
-            result["costed"] += int(costed)
-            result["cost_yuan"] = (result["cost_yuan"] or Decimal(0)) + Decimal(str(cost)).quantize(FEN)
+        _add_cost(result, cost, costed)
     if result["completed"]:
         result["mean_repair_hours"] = hours / result["completed"]
     result["orders"] = list(db.session.scalars(
@@ -366,18 +371,20 @@ def _work_by_type_and_area(scope: Scope, start: date, end: date) -> dict:
     rows = db.session.execute(
         _by_town(sa.select(Asset.type, compliance.Town.id, sa.func.count(), sa.func.sum(sa.case((done, 1), else_=0)),
                            sa.func.sum(sa.case((done, _hours(WorkOrder.completed_at, WorkOrder.created_at)),
-                                               else_=None)))
+                                               else_=None)),
+                           sa.func.sum(WorkOrder.cost_yuan), sa.func.count(WorkOrder.cost_yuan))
                  .select_from(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id))
         .where(scope_condition(scope), WorkOrder.kind.in_(REPAIR_KINDS),
                WorkOrder.created_at >= since, WorkOrder.created_at < until)
         .group_by(Asset.type, compliance.Town.id)).all()
     result = {"type": {}, "area": {}, "total": _work_sum()}
-    for asset_type, area_id, count, completed, hours in rows:
+    for asset_type, area_id, count, completed, hours, cost, costed in rows:
         for target in (result["type"].setdefault(asset_type, _work_sum()),
                        result["area"].setdefault(area_id, _work_sum()), result["total"]):
             target["count"] += int(count)
             target["completed"] += int(completed or 0)
             target["hours"] += float(hours or 0)
+            _add_cost(target, cost, costed)
     for entry in (*result["type"].values(), *result["area"].values(), result["total"]):
         entry["mean_repair_hours"] = entry["hours"] / entry["completed"] if entry["completed"] else None
     ids = [key for key in result["area"] if key is not None]
@@ -386,7 +393,7 @@ def _work_by_type_and_area(scope: Scope, start: date, end: date) -> dict:
 
 
 def _work_sum() -> dict:
-    return {"count": 0, "completed": 0, "hours": 0.0, "mean_repair_hours": None}
+    return {"count": 0, "completed": 0, "hours": 0.0, "mean_repair_hours": None, "cost_yuan": None, "costed": 0}
 
 
 # Findings are joined to their follow-up to read its status: an IN over the verified work orders would
