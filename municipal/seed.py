@@ -465,7 +465,8 @@ def _key_links(name: str, index: int) -> dict:
 
 def _reservoirs(district) -> list[dict]:
     facilities = []
-    for index, (name, village, capacity, height, dam_type, impounded, completed, flood_limit, status, notes) in enumerate(RESERVOIRS):
+    for index, row in enumerate(RESERVOIRS):
+        name, village, capacity, height, dam_type, impounded, completed, flood_limit, status, notes = row
         town = district.town_of[village]
         medium = capacity >= 10_000_000
         township = "乡" if town.endswith("乡") else "镇"

@@ -236,7 +236,8 @@ def test_the_pdfs_are_set_in_a_cjk_font(rendered):
     for name in ("zh", "en", "district"):
         # Subset fonts are named ABCDEF+Family-Style.
         families = {font.lstrip("/").split("+")[-1] for font, _embedded in _fonts(rendered[name]["data"])}
-        assert families and all(re.match(r"(Noto-?Sans-?CJK|WenQuanYi)", family) for family in families), (name, families)
+        assert families, name
+        assert all(re.match(r"(Noto-?Sans-?CJK|WenQuanYi)", family) for family in families), (name, families)
 
 
 def test_a_report_is_not_laid_out_without_a_cjk_font(app, monkeypatch):
