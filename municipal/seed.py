@@ -9,7 +9,7 @@ import math
 import os
 import random
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from collections import Counter
 
 import click
@@ -324,14 +324,13 @@ def ensure_work(actor) -> int:
 # appraisal and a 三类 dam look like; the others have kept up with their appraisals and tests.
 OVERDUE_APPRAISAL = "鹤林水库"
 THIRD_CLASS_DAM = "日溪水库"
+KEY_LINKS_GAP = "汶洋水库"
 
 
 def ensure_history(actor, rng: random.Random) -> int:
     """The appraisals and periodic tests a real district has on file, dated back from today. Without them
     every old dam and bridge would owe its first appraisal since the 1960s, and the demo board would open
     on decades of overdue work. Only on demo facilities without any history."""
-    from datetime import date
-
     from .assets.models import Asset
     from .calendar.models import FacilityHistory
     from .calendar.services import record_history
@@ -452,9 +451,22 @@ def _facility(district, type_key, name, village, geometry, attributes, **fields)
             "geometry": geometry, "attributes": attributes, **fields}
 
 
+def _key_links(name: str, index: int) -> dict:
+    """The 三个重点环节 as a demo district keeps them: plans approved each spring before the flood season,
+    reporting in place, except at KEY_LINKS_GAP, whose reporting is not and whose emergency plan was never
+    approved, so the annual report shows a gap."""
+    today = date.today()
+    spring = today.year if today.month >= 5 else today.year - 1
+    if name == KEY_LINKS_GAP:
+        return {"rain_level_reporting": "未落实", "dispatch_plan_approved": date(spring - 1, 4, 12).isoformat()}
+    return {"rain_level_reporting": "已落实", "dispatch_plan_approved": date(spring, 3, 3 + index).isoformat(),
+            "emergency_plan_approved": date(spring, 4, 1 + index).isoformat()}
+
+
 def _reservoirs(district) -> list[dict]:
     facilities = []
-    for name, village, capacity, height, dam_type, impounded, completed, flood_limit, status, notes in RESERVOIRS:
+    for index, row in enumerate(RESERVOIRS):
+        name, village, capacity, height, dam_type, impounded, completed, flood_limit, status, notes = row
         town = district.town_of[village]
         medium = capacity >= 10_000_000
         township = "乡" if town.endswith("乡") else "镇"
@@ -471,7 +483,7 @@ def _reservoirs(district) -> list[dict]:
             district, "reservoir", name, village, district.near(village, 0.01),
             {"capacity_m3": capacity, "dam_height_m": height, "dam_type": dam_type,
              "first_impoundment_operation": impounded, "completion_acceptance": completed,
-             "flood_limit_level_m": flood_limit},
+             "flood_limit_level_m": flood_limit, **_key_links(name, index)},
             status=status, in_service_on=impounded, internal_notes=notes, persons=persons,
             owner_unit="晋安区水利局" if medium else f"{town}人民政府",
             maintenance_unit=f"晋安区{name}管理处" if medium else f"{town}水利工作站",

@@ -53,6 +53,7 @@ class AssetType:
 
 
 DAM_TYPES = ("土坝", "土石坝", "堆石坝", "混凝土坝", "浆砌石坝", "砌石坝", "其他")
+KEY_LINK_STATES = ("已落实", "未落实")
 RESERVOIR_ROLES = (("administrative", ()), ("technical", ()), ("patrol", ()))
 RIVER_LEVELS = ("district", "township", "village", "river_keeper")
 ROAD_LEVELS = ("county", "township", "village")
@@ -87,6 +88,10 @@ TYPES = {
             Attr("first_impoundment_operation", N_("First impoundment operation"), "date"),
             Attr("first_impoundment_period", N_("First impoundment period"), "period"),
             Attr("flood_limit_level_m", N_("Flood limit water level"), "number", unit="m"),
+            # 三个重点环节 of small reservoirs: the annual report shows each, or that it is missing.
+            Attr("rain_level_reporting", N_("Rain and water-level reporting"), "choice", choices=KEY_LINK_STATES),
+            Attr("dispatch_plan_approved", N_("Dispatch plan approved"), "date"),
+            Attr("emergency_plan_approved", N_("Emergency plan approved"), "date"),
         ), RESERVOIR_ROLES),
         AssetType("river_segment", "RVR", N_("River segment"), "LineString", (
             Attr("river_name", N_("River"), "text"),

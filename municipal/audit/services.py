@@ -67,6 +67,7 @@ FIELD_LABELS = {
     "chainage_start_m": _l("Chainage"), "chainage_end_m": _l("Chainage"), "code": _l("Identity code"),
     "title": _l("Title"), "kind": _l("Kind"), "priority": _l("Priority"), "due_at": _l("Due"),
     "asset": _l("Facility"), "assignee": _l("Assignee"), "reason": _l("Reason"), "time_spent_min": _l("Time spent (minutes)"),
+    "cost_yuan": _l("Cost (yuan)"),
     "comment": _l("Comment"), "reply": _l("Reply"), "category": _l("Category"), "number": _l("Number"),
     "username": _l("User name"), "display_name": _l("Display name"), "role": _l("Role"), "active": _l("Active"),
     "areas": _l("Areas of responsibility"), "members": _l("Members"), "asset_types": _l("Facility types"),

@@ -15,6 +15,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from ..assets.models import Area, Asset
 from ..auth.models import Team
@@ -115,6 +116,17 @@ def _outcome_sums(today: date) -> list:
             for name, condition in cases.items()]
 
 
+# A facility's town or street: the area of level "town" whose path its own area's path starts with (a
+# facility registered at town level is its own town's). The annual report's district table rolls villages
+# up into these; the compliance page keeps its line per registered area.
+Town = aliased(Area, name="town")
+
+
+def town_join(query, area=Area):
+    """`query` (with `area` the facility's area, joined) joined to the facility's town, as Town."""
+    return query.outerjoin(Town, sa.and_(Town.level == "town", area.path.startswith(Town.path)))
+
+
 def _grouping(group_by: str):
     """(key columns, name column, English name column, joins) of a grouping."""
     month_year = sa.extract("year", CalendarItem.due_on)
@@ -124,6 +136,7 @@ def _grouping(group_by: str):
         "facility": ((Asset.id,), Asset.name, None, ()),
         "type": ((Asset.type,), None, None, ()),
         "area": ((Asset.area_id,), Area.name, Area.name_en, ("area",)),
+        "town": ((Town.id,), Town.name, Town.name_en, ("area", "town")),
         "team": ((WorkOrder.assignee_team_id,), Team.name, None, ("work_order", "team")),
         "kind": ((CalendarItem.kind,), None, None, ()),
     }[group_by]
@@ -138,6 +151,8 @@ def compliance(actor, start: date, end: date, today: date, filters: queries.Filt
              .select_from(CalendarItem).join(Asset, Asset.id == CalendarItem.asset_id))
     if "area" in joins:
         query = query.outerjoin(Area, Area.id == Asset.area_id)
+    if "town" in joins:
+        query = town_join(query)
     if "work_order" in joins:
         query = query.outerjoin(WorkOrder, WorkOrder.id == CalendarItem.work_order_id)
     if "team" in joins:

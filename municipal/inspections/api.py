@@ -27,6 +27,7 @@ _MULTIPART = {"content": {"multipart/form-data": {"schema": {
         "photos": {"type": "string", "format": "binary", "description": "photos of the whole visit (repeatable)"},
         "repair.<key>": {"type": "string", "description": "any value: a problem here needs repair work"},
         "notes": {"type": "string"}, "time_spent_min": {"type": "integer"},
+        "cost_yuan": {"type": "string", "description": "what the work cost, in yuan (to the fen)"},
         "latitude": {"type": "number"}, "longitude": {"type": "number"}, "accuracy_m": {"type": "number"},
     },
 }}}}

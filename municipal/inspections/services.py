@@ -39,6 +39,7 @@ class Submission:
     needs_repair: set = field(default_factory=set)
     notes: str = ""
     time_spent_min: object = None
+    cost_yuan: object = None  # the work order's, recorded as it completes
     latitude: object = None
     longitude: object = None
     accuracy_m: object = None
@@ -135,6 +136,10 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
         minutes = work.minutes(data.time_spent_min)
     except ValidationError as error:
         errors.update(error.fields)
+    try:
+        cost = work.yuan(data.cost_yuan)
+    except ValidationError as error:
+        errors.update(error.fields)
     if errors:
         raise ValidationError(_("The inspection was not submitted; please correct the marked items."), errors)
 
@@ -158,7 +163,8 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
                                        thumb_path=thumb_path, width=width, height=height))
     if order.status == "assigned":
         work.act(actor, order.id, "start", version=order.version)
-    work.act(actor, order.id, "complete", version=order.version, time_spent_min=minutes, checklist_done=True)
+    work.act(actor, order.id, "complete", version=order.version, time_spent_min=minutes, cost_yuan=cost,
+             checklist_done=True)
     calendar.completion_of_order(order)
     findings = [_record_finding(actor, order, inspection, by_key[f.item_key], f) for f in judgement.findings]
     db.session.flush()

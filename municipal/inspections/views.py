@@ -22,6 +22,7 @@ bp = Blueprint("inspections", __name__)
 def submission_from(form, files, key: str) -> services.Submission:
     """The form's fields as a Submission: item.<key> answers, photo.<key> files, repair.<key> marks."""
     data = services.Submission(key=key, notes=form.get("notes", ""), time_spent_min=form.get("time_spent_min"),
+                               cost_yuan=form.get("cost_yuan"),
                                latitude=form.get("latitude"), longitude=form.get("longitude"),
                                accuracy_m=form.get("accuracy_m"))
     for name, value in form.items():

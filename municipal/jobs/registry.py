@@ -68,7 +68,8 @@ def _reports(context: Context) -> int:
 
 
 def _annual_reports(context: Context) -> int:
-    """Queue last year's reports in January; days after the 1st catch up a scheduler that was down then."""
+    """Queue last year's reports in January; days after the 1st catch up a scheduler that was down then,
+    and catch_up runs the January days of a scheduler down all month (a day outside January costs nothing)."""
     from ..reports.services import queue_previous_year
 
     day = context.at.astimezone(context.tz).date()
@@ -80,5 +81,5 @@ JOBS = {job.name: job for job in (
     Job("notify-overdue", Slot(15), _notify_overdue, N_("%(count)s overdue notifications")),
     Job("send-email", Slot(1), _send_email, N_("%(count)s emails sent")),
     Job("reports", Slot(1), _reports, N_("%(count)s reports made")),
-    Job("annual-reports", Day(time(1, 0)), _annual_reports, N_("%(count)s annual reports queued")),
+    Job("annual-reports", Day(time(1, 0)), _annual_reports, N_("%(count)s annual reports queued"), catch_up=True),
 )}

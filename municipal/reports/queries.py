@@ -7,6 +7,7 @@ Values are plain: dicts, lists, dates, numbers and compliance Counts; keys (kind
 stay keys, for the page to name in the reader's language.
 """
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from ..calendar import services as calendar_services
 from ..calendar.engine import APPRAISAL_KINDS
 from ..calendar.labels import standing
 from ..calendar.models import OPEN_STATUSES, CalendarEvent, CalendarItem, FacilityHistory
+from ..calendar.request import PreviewError
 from ..extensions import db
 from ..inspections.models import Finding, Inspection, InspectionPhoto
 from ..workorders.models import WorkOrder
@@ -30,8 +32,12 @@ REPAIR_KINDS = ("maintenance", "repair", "rectification")
 # A finding is rectified when its follow-up is verified; anything else leaves it open.
 RECTIFIED = "verified"
 SEVERITIES = ("critical", "high", "medium", "low")
-# The reservoir's 三个重点环节: the registry has no place for them yet, so every report says so.
-KEY_LINKS = ("rain_water_reporting", "dispatch_plan", "emergency_plan")
+# A periodic appraisal falls due at most 10 years after the last (rules.v1.yaml, RES-APPR-PERIODIC): a
+# longer look ahead always finds the next one.
+APPRAISAL_HORIZON_DAYS = 12 * 366
+# The engine's evaluators of the appraisal rules; the others (daily patrols…) would only cost time here.
+APPRAISAL_SCHEDULES = ("appraisal_chain", "event_tasks")
+FEN = Decimal("0.01")
 # Long lists in a district report stop here; the report says how many more there are.
 LIST_LIMIT = 200
 # Reservoirs a district report gives a line each (see _reservoir_lines).
@@ -76,7 +82,7 @@ def facility_report(actor, asset: Asset, year: int, cutoff: datetime) -> dict:
     counted = start <= year_end
     return {
         "asset": asset,
-        "identity": identity(asset),
+        "identity": identity(asset, today),
         "year": year,
         "period": (start, year_end) if counted else None,
         "starts_mid_year": counted and start > year_start,
@@ -89,7 +95,7 @@ def facility_report(actor, asset: Asset, year: int, cutoff: datetime) -> dict:
     }
 
 
-def identity(asset: Asset) -> dict:
+def identity(asset: Asset, today: date) -> dict:
     """The facility block: code, classes, dam, units, persons, safety category and appraisals."""
     attributes = asset.attributes or {}
     appraisals = list(db.session.scalars(
@@ -97,10 +103,6 @@ def identity(asset: Asset) -> dict:
                                          FacilityHistory.kind.in_(APPRAISAL_KINDS))
         .order_by(FacilityHistory.done_on, FacilityHistory.id)))
     category = next((entry.result for entry in reversed(appraisals) if entry.result), None)
-    next_appraisal = db.session.scalar(
-        sa.select(sa.func.min(CalendarItem.due_on))
-        .where(CalendarItem.asset_id == asset.id, CalendarItem.kind.in_(APPRAISAL_KINDS),
-               CalendarItem.status.in_(OPEN_STATUSES)))
     return {
         "code": asset.code.code if asset.code else None,
         "scale_class": derived(asset.type, attributes, asset.persons).get("scale_class"),
@@ -114,9 +116,31 @@ def identity(asset: Asset) -> dict:
         "safety_category": category,
         "appraisals": [{"kind": entry.kind, "done_on": entry.done_on, "result": entry.result,
                         "report_date": entry.report_date} for entry in appraisals],
-        "next_appraisal_due": next_appraisal,
-        "key_links": {link: None for link in KEY_LINKS},
+        "next_appraisal_due": next_appraisal_due(asset, today),
+        "key_links": {
+            "rain_level_reporting": attributes.get("rain_level_reporting") or None,
+            # The registry keeps dates as ISO text (assets/types.py).
+            **{link: date.fromisoformat(attributes[link]) if attributes.get(link) else None
+               for link in ("dispatch_plan_approved", "emergency_plan_approved")},
+        },
     }
+
+
+def next_appraisal_due(asset: Asset, today: date) -> date | None:
+    """The earliest safety appraisal the rules ask of the facility from `today`, an overdue one included
+    (the appraisal rules carry theirs in), as the calendar engine works it out from the facility's history.
+    The calendar holds only the next months' items, so it cannot answer this."""
+    if asset.type != "reservoir":
+        return None
+    facts = calendar_services.facts_for([asset], today - timedelta(days=calendar_services.EVENT_REACH_DAYS))[asset.id]
+    try:
+        items, _flags, _derived = calendar_services.evaluate_facility(
+            asset, facts, today, today + timedelta(days=APPRAISAL_HORIZON_DAYS), today,
+            schedules=APPRAISAL_SCHEDULES)
+    except PreviewError:
+        return None
+    return min((item.due for item in items if item.kind in APPRAISAL_KINDS and item.status != "window_open"),
+               default=None)
 
 
 def inspections(actor, asset: Asset, start: date, end: date, today: date) -> dict:
@@ -198,12 +222,22 @@ def asset_condition(asset: Asset):
 
 
 def empty_work() -> dict:
-    return {"count": 0, "completed": 0, "open": 0, "mean_repair_hours": None, "by_kind": {}, "orders": []}
+    return {"count": 0, "completed": 0, "open": 0, "mean_repair_hours": None, "by_kind": {}, "orders": [],
+            "cost_yuan": None, "costed": 0}
+
+
+def _add_cost(target: dict, cost, costed) -> None:
+    """Adds a group's summed cost to `target`'s; the cost stays None until some work order has one."""
+    if costed:
+        target["costed"] += int(costed)
+        # SQLite sums Numeric as a float; the report's costs are to the fen.
+        target["cost_yuan"] = (target["cost_yuan"] or Decimal(0)) + Decimal(str(cost)).quantize(FEN)
 
 
 def repair_work(condition, start: date, end: date) -> dict:
     """Maintenance, repair and rectification work orders created in the period: how many, how many done,
-    the mean time from creation to completion. Cost is not recorded on work orders."""
+    the mean time from creation to completion, and the cost of those whose cost was recorded (`costed` of
+    them; cost_yuan None when none was)."""
     since, until = utc_bounds(start, end)
     done = WorkOrder.completed_at.is_not(None)
     base = sa.and_(condition, WorkOrder.kind.in_(REPAIR_KINDS), WorkOrder.created_at >= since,
@@ -212,16 +246,18 @@ def repair_work(condition, start: date, end: date) -> dict:
         sa.select(WorkOrder.kind, sa.func.count(), sa.func.sum(sa.case((done, 1), else_=0)),
                   sa.func.sum(sa.case((WorkOrder.status.in_(("new", "assigned", "in_progress", "on_hold")), 1),
                                       else_=0)),
-                  sa.func.sum(sa.case((done, _hours(WorkOrder.completed_at, WorkOrder.created_at)), else_=None)))
+                  sa.func.sum(sa.case((done, _hours(WorkOrder.completed_at, WorkOrder.created_at)), else_=None)),
+                  sa.func.sum(WorkOrder.cost_yuan), sa.func.count(WorkOrder.cost_yuan))
         .where(base).group_by(WorkOrder.kind)).all()
     result = empty_work()
     hours = 0.0
-    for kind, count, completed, still_open, spent in rows:
+    for kind, count, completed, still_open, spent, cost, costed in rows:
         result["by_kind"][kind] = int(count)
         result["count"] += int(count)
         result["completed"] += int(completed or 0)
         result["open"] += int(still_open or 0)
         hours += float(spent or 0)
+        _add_cost(result, cost, costed)
     if result["completed"]:
         result["mean_repair_hours"] = hours / result["completed"]
     result["orders"] = list(db.session.scalars(
@@ -301,7 +337,7 @@ def district_report(actor, scope: Scope, year: int, cutoff: datetime) -> dict:
     start, end = year_bounds(year)
     filters = scope_filters(scope)
     numbers = {group_by: compliance.compliance(actor, start, end, today, filters, group_by)
-               for group_by in ("month", "type", "area")}
+               for group_by in ("month", "type", "town")}
     work = _work_by_type_and_area(scope, start, min(end, today))
     found = _findings_by_type_and_area(scope, start, min(end, today))
     return {
@@ -312,7 +348,7 @@ def district_report(actor, scope: Scope, year: int, cutoff: datetime) -> dict:
         "by_month": _months(numbers["month"], year),
         "reservoirs": _reservoir_lines(actor, scope, start, end, today),
         "by_type": _merge(numbers["type"], work["type"], found["type"]),
-        "by_area": _merge(numbers["area"], work["area"], found["area"], names=work["area_names"]),
+        "by_area": _merge(numbers["town"], work["area"], found["area"], names=work["area_names"]),
         "work": work["total"],
         "findings_by_severity": found["by_severity"],
         "findings": found["total"],
@@ -320,23 +356,35 @@ def district_report(actor, scope: Scope, year: int, cutoff: datetime) -> dict:
     }
 
 
+# The district's area table has a line per town or street, as the compliance numbers' "town" grouping.
+_asset_area = aliased(Area, name="asset_area")
+
+
+def _by_town(query):
+    """`query` (over Asset) joined to each facility's town or street (compliance.Town)."""
+    return compliance.town_join(query.outerjoin(_asset_area, _asset_area.id == Asset.area_id), _asset_area)
+
+
 def _work_by_type_and_area(scope: Scope, start: date, end: date) -> dict:
     since, until = utc_bounds(start, end)
     done = WorkOrder.completed_at.is_not(None)
     rows = db.session.execute(
-        sa.select(Asset.type, Asset.area_id, sa.func.count(), sa.func.sum(sa.case((done, 1), else_=0)),
-                  sa.func.sum(sa.case((done, _hours(WorkOrder.completed_at, WorkOrder.created_at)), else_=None)))
-        .select_from(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
+        _by_town(sa.select(Asset.type, compliance.Town.id, sa.func.count(), sa.func.sum(sa.case((done, 1), else_=0)),
+                           sa.func.sum(sa.case((done, _hours(WorkOrder.completed_at, WorkOrder.created_at)),
+                                               else_=None)),
+                           sa.func.sum(WorkOrder.cost_yuan), sa.func.count(WorkOrder.cost_yuan))
+                 .select_from(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id))
         .where(scope_condition(scope), WorkOrder.kind.in_(REPAIR_KINDS),
                WorkOrder.created_at >= since, WorkOrder.created_at < until)
-        .group_by(Asset.type, Asset.area_id)).all()
+        .group_by(Asset.type, compliance.Town.id)).all()
     result = {"type": {}, "area": {}, "total": _work_sum()}
-    for asset_type, area_id, count, completed, hours in rows:
+    for asset_type, area_id, count, completed, hours, cost, costed in rows:
         for target in (result["type"].setdefault(asset_type, _work_sum()),
                        result["area"].setdefault(area_id, _work_sum()), result["total"]):
             target["count"] += int(count)
             target["completed"] += int(completed or 0)
             target["hours"] += float(hours or 0)
+            _add_cost(target, cost, costed)
     for entry in (*result["type"].values(), *result["area"].values(), result["total"]):
         entry["mean_repair_hours"] = entry["hours"] / entry["completed"] if entry["completed"] else None
     ids = [key for key in result["area"] if key is not None]
@@ -345,7 +393,7 @@ def _work_by_type_and_area(scope: Scope, start: date, end: date) -> dict:
 
 
 def _work_sum() -> dict:
-    return {"count": 0, "completed": 0, "hours": 0.0, "mean_repair_hours": None}
+    return {"count": 0, "completed": 0, "hours": 0.0, "mean_repair_hours": None, "cost_yuan": None, "costed": 0}
 
 
 # Findings are joined to their follow-up to read its status: an IN over the verified work orders would
@@ -357,11 +405,11 @@ _rectified = sa.case((_follow_up.status == RECTIFIED, 1), else_=0)
 def _findings_by_type_and_area(scope: Scope, start: date, end: date) -> dict:
     since, until = utc_bounds(start, end)
     rows = db.session.execute(
-        sa.select(Asset.type, Asset.area_id, Finding.severity, sa.func.count(), sa.func.sum(_rectified))
-        .select_from(Finding).join(Asset, Asset.id == Finding.asset_id)
+        _by_town(sa.select(Asset.type, compliance.Town.id, Finding.severity, sa.func.count(), sa.func.sum(_rectified))
+                 .select_from(Finding).join(Asset, Asset.id == Finding.asset_id))
         .outerjoin(_follow_up, _follow_up.id == Finding.follow_up_id)
         .where(scope_condition(scope), Finding.found_at >= since, Finding.found_at < until)
-        .group_by(Asset.type, Asset.area_id, Finding.severity)).all()
+        .group_by(Asset.type, compliance.Town.id, Finding.severity)).all()
     result = {"type": {}, "area": {}, "by_severity": {}, "total": {"count": 0, "closed": 0, "open": 0}}
     for asset_type, area_id, severity, count, rectified in rows:
         count, rectified = int(count), int(rectified or 0)
@@ -474,8 +522,11 @@ def annual(actor, scope: Scope, year: int, cutoff: datetime) -> dict:
     if scope.kind == "facility":
         return {"kind": "facility", "year": year, "scope": scope, "cutoff": cutoff,
                 "facilities": [facility_report(actor, scope.asset, year, cutoff)]}
-    chapters = []
+    chapters, total = [], 0
     if scope.kind == "type" and scope.asset_type == "reservoir":
-        chapters = [facility_report(actor, asset, year, cutoff) for asset in type_reservoirs(scope)[:CHAPTER_LIMIT]]
+        reservoirs = type_reservoirs(scope)
+        total = len(reservoirs)
+        chapters = [facility_report(actor, asset, year, cutoff) for asset in reservoirs[:CHAPTER_LIMIT]]
     return {"kind": "summary", "year": year, "scope": scope, "cutoff": cutoff,
-            "summary": district_report(actor, scope, year, cutoff), "facilities": chapters}
+            "summary": district_report(actor, scope, year, cutoff), "facilities": chapters,
+            "chapters_total": total}

@@ -5,7 +5,9 @@ headers, page numbers and contents list. Photos and the QR go inline (data URIs 
 needs no further requests and the PDF no file access during layout.
 """
 import base64
+import functools
 import re
+import subprocess
 from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -29,6 +31,33 @@ from .scope import Scope
 from .queries import SEVERITIES as SEVERITY_ORDER
 
 LANGS = ("zh", "en")
+# The families the report's CSS (and charts.FONT) asks for, one of which must be installed: without
+# them WeasyPrint falls back, silently, to whatever fontconfig finds, often boxes for every Chinese character.
+CJK_FAMILIES = ("Noto Sans CJK SC", "WenQuanYi Micro Hei")
+
+
+class MissingFont(RuntimeError):
+    pass
+
+
+@functools.cache
+def installed_cjk_families() -> tuple[str, ...]:
+    """The Chinese-capable font families fontconfig knows, asked once per process (fc-list is WeasyPrint's
+    own font source, so what it lists is what the layout gets)."""
+    try:
+        listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=60,
+                                check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return tuple(sorted({name.strip() for line in listed.splitlines() for name in line.split(",") if name.strip()}))
+
+
+def require_cjk_font() -> None:
+    """Refuse to lay out a report that would print without its Chinese font."""
+    if not any(family in installed_cjk_families() for family in CJK_FAMILIES):
+        raise MissingFont(
+            f"No Chinese font for the report: fontconfig (fc-list :lang=zh) lists none of {', '.join(CJK_FAMILIES)}. "
+            "Install the fonts-noto-cjk or fonts-wqy-microhei package (scripts/install_system_deps.sh does).")
 
 
 def generator_version() -> str:
@@ -123,6 +152,7 @@ def render_pdf(report: dict, lang: str) -> tuple[bytes, int]:
     """The PDF and its page count."""
     from weasyprint import HTML
 
+    require_cjk_font()
     html = render_html(report, lang, for_print=True)
     document = HTML(string=html, base_url=str(Path(current_app.root_path).parent)).render()
     return document.write_pdf(), len(document.pages)

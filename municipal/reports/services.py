@@ -42,7 +42,7 @@ def report_title(scope: Scope, year: int) -> str:
     elif scope.kind == "type":
         from ..assets.types import TYPES
 
-        name = _(TYPES[scope.asset_type].label)
+        name = _("%(type)s (all)", type=_(TYPES[scope.asset_type].label))
     elif scope.kind == "area":
         name = scope.area.name
     else:

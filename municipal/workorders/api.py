@@ -174,7 +174,8 @@ def act(data, order_id, action):
     try:
         order = services.act(
             current_user, order_id, action, version=data["version"], reason=data.get("reason", ""),
-            time_spent_min=data.get("time_spent_min"), assignee_user_id=data.get("assignee_user"),
+            time_spent_min=data.get("time_spent_min"), cost_yuan=data.get("cost_yuan"),
+            assignee_user_id=data.get("assignee_user"),
             assignee_team_id=data.get("assignee_team"),
         )
         db.session.commit()

@@ -1,5 +1,6 @@
 """Work orders, their comments and attachments, and the checklist templates they use."""
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +32,8 @@ class WorkOrder(db.Model):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
     reason: Mapped[str] = mapped_column(sa.String(500), default="")  # of the last hold, send-back or cancel
     time_spent_min: Mapped[int | None] = mapped_column()
+    # What the work cost, in yuan, when the crew records it on completion; the annual report sums it.
+    cost_yuan: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -92,6 +92,9 @@ class WorkOrderActionSchema(AssigneeSchema):
     version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
     reason = fields.String(metadata={"description": "required to hold, send back and cancel"})
     time_spent_min = fields.Integer(allow_none=True, metadata={"description": "on complete"})
+    # Raw, so that the service names the field in one message whether the value is no number or negative.
+    cost_yuan = fields.Raw(allow_none=True, metadata={"type": "string", "example": "1250.00",
+                                                      "description": "on complete: what the work cost, in yuan"})
 
 
 class CommentCreateSchema(ApiSchema):
@@ -152,6 +155,7 @@ class WorkOrderSchema(Schema):
     due_at = fields.DateTime()
     reason = fields.String(metadata={"description": "of the last hold, send-back or cancellation"})
     time_spent_min = fields.Integer(allow_none=True)
+    cost_yuan = fields.Decimal(allow_none=True, as_string=True, metadata={"example": "1250.00"})
     citizen_report_id = fields.Integer(allow_none=True)
     parent_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()

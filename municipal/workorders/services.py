@@ -7,6 +7,7 @@ notify the people concerned.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -249,7 +250,7 @@ def create_many_from_calendar(rows: list[dict]) -> list[int]:
             "kind": row["kind"], "asset_id": asset.id, "title": row["title"][:200], "description": row["description"],
             "priority": row["priority"], "due_at": row["due_at"], "source": "calendar", "status": "new",
             "assignee_user_id": None, "assignee_team_id": None, "checklist_template_id": template_id,
-            "citizen_report_id": None, "parent_id": None, "reason": "", "time_spent_min": None,
+            "citizen_report_id": None, "parent_id": None, "reason": "", "time_spent_min": None, "cost_yuan": None,
             "created_by_id": None, "created_at": now, "updated_at": now, "started_at": None, "completed_at": None,
             "closed_at": None, "version": 1,
         })
@@ -335,7 +336,7 @@ def snapshot(order: WorkOrder) -> dict:
             "due_at": order.due_at.isoformat(), "priority": order.priority}
 
 
-def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_min=None,
+def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_min=None, cost_yuan=None,
         assignee_user_id=None, assignee_team_id=None, checklist_done: bool = False) -> WorkOrder:
     """One move of the state machine, checked: the action must exist, fit the status and the actor.
 
@@ -379,6 +380,11 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
         spent = minutes(time_spent_min)
         changes["time_spent_min"] = [order.time_spent_min, spent]
         order.time_spent_min, order.completed_at = spent, now
+        cost = yuan(cost_yuan)
+        if cost is not None or order.cost_yuan is not None:
+            # As text: the audit trail is JSON, and a float would not keep the fen exact.
+            changes["cost_yuan"] = [_text(order.cost_yuan), _text(cost)]
+        order.cost_yuan = cost
     if action in ("accept", "cancel"):
         order.closed_at = now
     if reason:
@@ -455,6 +461,29 @@ def minutes(value) -> int | None:
     if not 0 <= number <= 60 * 24 * 30:
         raise ValidationError(_("The time spent is not valid."), {"time_spent_min": _("between 0 and 43200 minutes")})
     return number
+
+
+# Numeric(12, 2): ten digits of yuan.
+MAX_YUAN = Decimal("9999999999.99")
+
+
+def yuan(value) -> Decimal | None:
+    """A cost in yuan to the fen, or None when not given."""
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValidationError(_("The cost is not valid."), {"cost_yuan": _("a number of yuan")})
+    if not 0 <= amount <= MAX_YUAN:
+        raise ValidationError(_("The cost is not valid."), {"cost_yuan": _("between 0 and 9999999999.99 yuan")})
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _text(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{amount:.2f}"
 
 
 def _assignee_label(user, team) -> str | None:

@@ -218,7 +218,7 @@ def act(order_id: int, action: str):
     try:
         order = services.act(
             current_user, order_id, action, version=form.version.data, reason=form.reason.data,
-            time_spent_min=request.form.get("time_spent_min"),
+            time_spent_min=request.form.get("time_spent_min"), cost_yuan=request.form.get("cost_yuan"),
             assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None,
         )
         db.session.commit()

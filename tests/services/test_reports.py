@@ -1,17 +1,21 @@
 """The annual report's numbers against a hand-counted year, the compliance page, the queue and the archive."""
 import hashlib
+from decimal import Decimal
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from municipal.assets import services as asset_services
 from municipal.calendar import compliance
+from municipal.calendar import services as calendar_services
+from municipal.calendar.models import FacilityHistory
 from municipal.calendar.queries import Filters
 from municipal.db import utcnow
 from municipal.errors import NotFound, PermissionDenied, ValidationError
 from municipal.jobs import runner
 from municipal.jobs.registry import JOBS
-from municipal.reports import queries, services
+from municipal.reports import queries, render, services
 from municipal.reports.models import Report
 from municipal.reports.scope import Scope, parse_scope, parse_year
 from tests import report_seed
@@ -221,3 +225,102 @@ def test_a_version_taken_meanwhile_gives_the_next(db, year, monkeypatch):
     row = services.queue(year["users"]["admin"], scope, 2025, "zh")
     db.session.commit()
     assert row.version == 2
+
+
+def _reservoir(db, users, name, attributes, appraised_on):
+    asset = asset_services.create_asset(users["supervisor"], {
+        "type": "reservoir", "name": name, "area": "gushan", "in_service_on": "1978-05-01",
+        "attributes": {"capacity_m3": 500_000, "dam_height_m": 12, "dam_type": "土坝", **attributes},
+        "geometry": {"type": "Point", "coordinates": [119.36, 26.16]}})
+    db.session.add(FacilityHistory(asset_id=asset.id, kind="periodic_safety_appraisal", done_on=appraised_on,
+                                   result="一类"))
+    db.session.commit()
+    return asset
+
+
+def test_key_links_come_from_the_registry_and_the_next_appraisal_from_the_rules(db, year):
+    users = year["users"]
+    asset = _reservoir(db, users, "北峰水库", {"rain_level_reporting": "已落实", "dispatch_plan_approved": "2026-03-10"},
+                       date(2024, 1, 31))
+    ident = queries.facility_report(users["admin"], asset, 2025, utcnow())["identity"]
+    assert ident["key_links"] == {"rain_level_reporting": "已落实", "dispatch_plan_approved": date(2026, 3, 10),
+                                  "emergency_plan_approved": None}
+    # 一类 on 2024-01-31: the periodic appraisal's window opens 6 years on, its deadline is 10 years on.
+    assert ident["next_appraisal_due"] == date(2034, 1, 31)
+    # The report's attributes are the registry's; the engine reads only its own and finds nothing amiss.
+    calendar = calendar_services.facility_calendar(asset, date(2026, 1, 1), date(2026, 12, 31), TODAY)
+    assert calendar["problems"] == {} and calendar["due"]
+
+    late = _reservoir(db, users, "宦溪水库", {}, date(2010, 5, 1))
+    ident = queries.facility_report(users["admin"], late, 2025, utcnow())["identity"]
+    assert ident["next_appraisal_due"] == date(2020, 5, 1)  # overdue, and still the one to do
+    assert set(ident["key_links"].values()) == {None}
+
+    with pytest.raises(ValidationError) as error:
+        asset_services.update_asset(users["supervisor"], asset, {"attributes": {
+            "capacity_m3": 500_000, "dam_height_m": 12, "dam_type": "土坝", "rain_level_reporting": "yes"}},
+            asset.version)
+    assert "attributes.rain_level_reporting" in str(error.value.fields)
+
+
+def test_the_report_shows_the_key_links_and_the_next_appraisal(app, db, year):
+    asset = _reservoir(db, year["users"], "北峰水库", {"rain_level_reporting": "未落实",
+                                                 "emergency_plan_approved": "2026-04-02"}, date(2024, 1, 31))
+    report = queries.annual(year["users"]["admin"], Scope("facility", asset=asset), 2025, utcnow())
+    html = render.render_html(report, "zh")
+    assert "未落实" in html and "2026-04-02" in html and "2034-01-31" in html
+
+
+def test_the_cost_of_work_is_summed_where_it_was_recorded(db, year):
+    admin, reservoir = year["users"]["admin"], year["reservoir"]
+    work = queries.facility_report(admin, reservoir, 2025, utcnow())["work"]
+    assert (work["cost_yuan"], work["costed"]) == (None, 0)
+    first, second, _third = work["orders"]
+    first.cost_yuan, second.cost_yuan = Decimal("1200.50"), Decimal("300")
+    db.session.commit()
+    report = queries.annual(admin, Scope("facility", asset=reservoir), 2025, utcnow())
+    work = report["facilities"][0]["work"]
+    assert (work["cost_yuan"], work["costed"], work["count"]) == (Decimal("1500.50"), 2, 3)
+    assert "1,500.50" in render.render_html(report, "zh")
+    summary = queries.district_report(admin, Scope("district"), 2025, utcnow())
+    assert (summary["work"]["cost_yuan"], summary["work"]["costed"]) == (Decimal("1500.50"), 2)
+    [reservoirs] = [line for line in summary["by_type"] if line["key"] == "reservoir"]
+    assert reservoirs["work"]["cost_yuan"] == Decimal("1500.50")
+
+
+def test_a_scheduler_down_all_january_still_queues_last_years_reports(db, year):
+    assert runner.run(JOBS["annual-reports"], datetime(2025, 12, 31, 2, 0, tzinfo=timezone.utc)).count == 0
+    back = datetime(2026, 2, 3, 2, 0, tzinfo=timezone.utc)
+    moments = runner.due(JOBS["annual-reports"], back)
+    assert len(moments) > 31  # every missed day, January's among them, then today
+    assert sum(runner.run(JOBS["annual-reports"], at).count for at in moments) == 3
+    assert {(row.year, row.lang) for row in db.session.query(Report)} == {(2025, "zh")}
+
+
+def test_the_area_table_has_a_line_per_town_with_its_villages_rolled_up(db, year):
+    from municipal.assets.models import Area
+
+    yuefeng = db.session.query(Area).filter_by(code="yuefeng").one()
+    village = Area(code="hengyu", name="横屿村", level="village", parent=yuefeng)
+    db.session.add(village)
+    db.session.flush()
+    village.path = f"{yuefeng.path}{village.id}/"
+    year["later"].area_id = village.id
+    db.session.commit()
+    summary = queries.district_report(year["users"]["admin"], Scope("district"), 2025, utcnow())
+    lines = {line["name"]: line for line in summary["by_area"]}
+    assert set(lines) == {"鼓山镇", "岳峰镇"}
+    assert lines["岳峰镇"]["counts"].total == 2 and lines["鼓山镇"]["counts"].total == 7
+    assert lines["鼓山镇"]["work"]["count"] == 3 and lines["鼓山镇"]["findings"]["count"] == 3
+
+
+def test_an_all_reservoirs_report_says_when_its_chapters_stop_and_names_its_scope(db, year, monkeypatch):
+    monkeypatch.setattr(queries, "CHAPTER_LIMIT", 1)
+    report = queries.annual(year["users"]["admin"], Scope("type", asset_type="reservoir"), 2025, utcnow())
+    assert [entry["asset"].name for entry in report["facilities"]] == ["登云水库"] and report["chapters_total"] == 2
+    html = render.render_html(report, "en")
+    assert "the first 1 of 2 reservoirs" in html
+    assert "Annual inspection report 2025: Reservoir (all)" in html
+    monkeypatch.setattr(queries, "CHAPTER_LIMIT", 100)
+    report = queries.annual(year["users"]["admin"], Scope("type", asset_type="reservoir"), 2025, utcnow())
+    assert "reservoirs, by name" not in render.render_html(report, "en")

@@ -221,3 +221,24 @@ def test_the_assignee_lists_hold_the_people_and_teams_of_the_supervisor_s_areas(
     assert "crew_gushan" in people and "crew" in people and "crew_xindian" not in people
     assert {name for _id, name in services.assignable_teams(users["supervisor"])} == {"区机动班", "鼓山班"}
     assert len(services.assignable_teams(users["admin"])) == 3
+
+
+def test_the_cost_is_recorded_on_completion_to_the_fen_and_audited(db, users, order):
+    from decimal import Decimal
+
+    from municipal.audit.models import AuditEntry
+
+    sup, crew = users["supervisor"], users["crew"]
+    services.act(sup, order.id, "assign", version=order.version, assignee_user_id=crew.id)
+    services.act(crew, order.id, "start", version=order.version)
+    for bad in ("a lot", -0.01, "NaN", "Infinity", "1e12", True):
+        with pytest.raises(ValidationError) as caught:
+            services.act(crew, order.id, "complete", version=order.version, cost_yuan=bad)
+        assert "cost_yuan" in caught.value.fields, bad
+    assert order.status == "in_progress"
+    services.act(crew, order.id, "complete", version=order.version, time_spent_min=30, cost_yuan="1250.505")
+    db.session.commit()
+    db.session.expire_all()
+    assert services.get_work_order(sup, order.id).cost_yuan == Decimal("1250.51")
+    entry = db.session.query(AuditEntry).filter_by(entity_id=str(order.id), action="complete").one()
+    assert entry.changes["cost_yuan"] == [None, "1250.51"]

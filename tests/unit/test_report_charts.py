@@ -35,3 +35,26 @@ def test_stacked_bars_split_each_row_by_series():
     assert texts.count("3") == 1 and "0" in texts and "无隐患。" not in texts
     empty = _parse(charts.stacked_bars([("低", {})], [("open", "未整改")], "隐患", "无隐患。"))
     assert "无隐患。" in [text.text for text in empty.iter(f"{SVG}text")]
+
+
+# annual.html's @page: A4, 16 mm margins left and right; a chart is laid out at that width.
+CONTENT_WIDTH_PT = (210 - 2 * 16) / 25.4 * 72
+
+
+def test_chart_text_prints_at_8_pt_or_more():
+    rates = [(f"{month} 月", month / 12) for month in range(1, 13)]
+    for svg in (charts.rate_by_month(rates, "各月完成率", "没有到期事项。"),
+                charts.stacked_bars([("危急", {"closed": 2, "open": 1})], [("closed", "已整改")], "隐患", "无隐患。")):
+        root = _parse(svg)
+        scale = CONTENT_WIDTH_PT / float(root.get("viewBox").split()[2])
+        sizes = [float(text.get("font-size")) * scale for text in root.iter(f"{SVG}text")]
+        assert min(sizes) >= 8, min(sizes)
+
+
+def test_the_nothing_due_note_keeps_clear_of_the_grid_lines():
+    root = _parse(charts.rate_by_month([("1", None), ("2", None)], "t", "没有到期事项。"))
+    [note] = [text for text in root.iter(f"{SVG}text") if text.text == "没有到期事项。"]
+    baseline, size = float(note.get("y")), float(note.get("font-size"))
+    for line in root.iter(f"{SVG}line"):
+        # The glyphs run from about a size above the baseline to a fifth of it below.
+        assert not baseline - size <= float(line.get("y1")) <= baseline + size / 5, line.get("y1")

@@ -71,14 +71,18 @@ def test_created_assigned_done_and_accepted_through_the_api(client, bearer, user
     started = act(client, crew, seen, "start")
     assert started.status_code == 200, started.get_json()
     assert started.get_json()["started_at"] is not None
-    done = act(client, crew, started.get_json(), "complete", time_spent_min=40)
+    for bad in ("a lot", -5, [1]):
+        assert "cost_yuan" in error_of(act(client, crew, started.get_json(), "complete", cost_yuan=bad), 422)["fields"]
+    done = act(client, crew, started.get_json(), "complete", time_spent_min=40, cost_yuan="860.5")
     assert (done.get_json()["status"], done.get_json()["time_spent_min"]) == ("completed", 40)
+    assert done.get_json()["cost_yuan"] == "860.50"
     accepted = act(client, boss, done.get_json(), "accept")
     assert accepted.get_json()["status"] == "verified" and accepted.get_json()["closed_at"] is not None
 
     history = accepted.get_json()["history"]
     assert [entry["action"] for entry in history] == ["accept", "complete", "start", "create"]
     assert history[0]["actor"] == "supervisor" and history[1]["changes"]["time_spent_min"] == [None, 40]
+    assert history[1]["changes"]["cost_yuan"] == [None, "860.50"]
     assert accepted.get_json()["actions"] == []
 
 

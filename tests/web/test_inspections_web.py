@@ -162,3 +162,22 @@ def test_a_record_or_attachment_that_fails_after_its_files_were_written_leaves_n
     assert sorted(p for p in media.rglob("*") if p.is_file()) == [p for p in files_before if p.is_file()]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrderAttachment)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+
+
+def test_the_crew_records_what_the_work_cost_and_a_bad_cost_is_named(client, login, order, db):
+    from decimal import Decimal
+
+    login("crew")
+    page = client.get(f"/work/{order.id}/record").get_data(as_text=True)
+    assert 'name="cost_yuan"' in page
+    for bad in ("-20", "一百"):
+        data = {**form_fields(page), **answers(cost_yuan=bad), "photo.overview": (BytesIO(jpeg_bytes()), "IMG_1.jpg")}
+        refused = client.post(f"/work/{order.id}/record", data=data, content_type="multipart/form-data")
+        assert refused.status_code == 422, bad
+        assert re.search(r'name="cost_yuan"[^>]*></label>\s*<span class="error"', refused.get_data(as_text=True)), bad
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+    data = {**form_fields(page), **answers(cost_yuan="350.5"), "photo.overview": (BytesIO(jpeg_bytes()), "IMG_1.jpg")}
+    assert client.post(f"/work/{order.id}/record", data=data, content_type="multipart/form-data").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(type(order), order.id).cost_yuan == Decimal("350.50")
+    assert "350.50" in client.get(f"/work/{order.id}").get_data(as_text=True)

@@ -230,3 +230,40 @@ def test_the_cli_writes_the_pdf(app, db, year, tmp_path):
     bad = app.test_cli_runner().invoke(args=["report", "annual", "--year", "2025", "--type", "castle",
                                              "--out", str(out)])
     assert bad.exit_code == 2 and "castle" in bad.output
+
+
+def test_the_pdfs_are_set_in_a_cjk_font(rendered):
+    for name in ("zh", "en", "district"):
+        # Subset fonts are named ABCDEF+Family-Style.
+        families = {font.lstrip("/").split("+")[-1] for font, _embedded in _fonts(rendered[name]["data"])}
+        assert families, name
+        assert all(re.match(r"(Noto-?Sans-?CJK|WenQuanYi)", family) for family in families), (name, families)
+
+
+def test_a_report_is_not_laid_out_without_a_cjk_font(app, monkeypatch):
+    monkeypatch.setattr(render, "installed_cjk_families", lambda: ("Noto Serif CJK JP",))
+    with pytest.raises(render.MissingFont) as refused:
+        render.require_cjk_font()
+    assert "fonts-noto-cjk" in str(refused.value) and "fonts-wqy-microhei" in str(refused.value)
+    monkeypatch.undo()
+    render.require_cjk_font()
+
+
+# Long enough to wrap several times in the work table's title column, with a closing mark every few characters.
+LONG_TITLE = ("迎水坡护坡块石松动，坝顶路面出现纵向裂缝、局部沉陷；排水沟淤塞（约十五米）！"
+              "溢洪道边墙渗水，需尽快处理？巡查员已设置警示标志、拉设警戒线。请维修班组携带砂石料前往，"
+              "并于汛前完成「整改」与验收《记录》。")
+
+
+def test_no_line_of_a_chinese_report_starts_with_closing_punctuation(db, year):
+    from municipal.workorders.models import WorkOrder
+
+    for order in db.session.query(WorkOrder):
+        order.title = LONG_TITLE[:200]
+    db.session.commit()
+    data, _pages = render.render_pdf(queries.annual(SystemActor(), parse_scope(f"facility:{year['reservoir'].id}"),
+                                                    2025, utcnow()), "zh")
+    lines = [line.strip() for page in PdfReader(BytesIO(data)).pages for line in page.extract_text().splitlines()]
+    wrapped = [line for line in lines if line and line in LONG_TITLE and line != LONG_TITLE]
+    assert len(wrapped) >= 4  # the titles did wrap
+    assert [line for line in lines if line[:1] and line[0] in "，。、；：！？）」』】》"] == []
