@@ -4,7 +4,7 @@
 # Runs apt only as root and only for what is missing; otherwise says what to install.
 set -euo pipefail
 
-packages=(python3-venv fonts-wqy-microhei fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
+packages=(python3-venv fontconfig fonts-wqy-microhei fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)
 fi
