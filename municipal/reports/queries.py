@@ -481,10 +481,12 @@ def _reservoir_lines(actor, scope: Scope, start: date, end: date, today: date) -
 
 
 def overdue(actor, scope: Scope, start: date, end: date, today: date) -> dict:
-    """Obligations of the year still open past their day, and open findings past their follow-up's
+    """Obligations still open past their day — the year's, and standing ones from earlier years (an appraisal
+    overdue since 2024 is overdue in 2026's report too) — and open findings past their follow-up's
     deadline: the first LIST_LIMIT of each, oldest first, and how many there are in all."""
     items = (sa.select(CalendarItem).where(
-        CalendarItem.due_on >= start, CalendarItem.due_on <= end, CalendarItem.due_on < today,
+        sa.or_(CalendarItem.due_on >= start, CalendarItem.standing.is_(True)),
+        CalendarItem.due_on <= end, CalendarItem.due_on < today,
         CalendarItem.status.in_(OPEN_STATUSES), calendar_queries.visible(actor),
         *calendar_queries.conditions(scope_filters(scope), today)))
     item_count = db.session.scalar(items.with_only_columns(sa.func.count()))

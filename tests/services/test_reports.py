@@ -324,3 +324,20 @@ def test_an_all_reservoirs_report_says_when_its_chapters_stop_and_names_its_scop
     monkeypatch.setattr(queries, "CHAPTER_LIMIT", 100)
     report = queries.annual(year["users"]["admin"], Scope("type", asset_type="reservoir"), 2025, utcnow())
     assert "reservoirs, by name" not in render.render_html(report, "en")
+
+
+def test_an_obligation_standing_since_an_earlier_year_is_listed_as_overdue(db, year):
+    from municipal.calendar.models import CalendarItem
+
+    admin = year["users"]["admin"]
+    cutoff = utcnow()
+    before = queries.district_report(admin, Scope("district"), 2025, cutoff)["overdue"]["item_count"]
+    due = date(2023, 5, 20)
+    db.session.add(CalendarItem(asset_id=year["reservoir"].id, key="TEST/appraisal/2023", rule="RES-APPRAISAL-PERIODIC",
+                                kind="periodic_safety_appraisal", due_on=due,
+                                due_at=datetime(2023, 5, 20, 10, tzinfo=timezone.utc), standing=True,
+                                status="planned", why="test"))
+    db.session.commit()
+    overdue = queries.district_report(admin, Scope("district"), 2025, cutoff)["overdue"]
+    assert overdue["item_count"] == before + 1
+    assert overdue["obligations"][0].due_on == due

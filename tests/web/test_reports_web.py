@@ -90,7 +90,7 @@ def test_the_same_template_in_english(rendered):
 def test_the_district_pdf_summarises_every_reservoir(rendered):
     text = rendered["district"]["text"]
     for words in ("全区汇总", "登云水库", "青山水库", "按设施类型", "按区域", "各月完成率", "隐患按严重程度及整改情况",
-                  "本年度有 1 项任务已逾期", "有 1 处隐患超过整改期限仍未整改"):
+                  "共 1 项任务已逾期（含往年遗留的长期义务）", "有 1 处隐患超过整改期限仍未整改"):
         assert words in text, words
 
 
