@@ -27,6 +27,13 @@ def dam(make_asset):
     return make_asset("reservoir", "登云水库")
 
 
+@pytest.fixture
+def bridge(make_asset):
+    """A highway bridge opened in 2000 with no inspection on record: a periodic one every 3 years, all owed."""
+    return make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
+                      attributes={"regime": "JTG", "maint_level": "Ⅱ", "opening_date": "2000-03-01"})
+
+
 def patrols(db, asset_id) -> Counter:
     """The routine patrols made into work (those further ahead are known, scheduled, without work yet)."""
     rows = db.session.execute(sa.select(CalendarItem.due_on, CalendarItem.status)
@@ -203,9 +210,7 @@ def test_a_road_s_chiefs_from_the_registry_give_their_patrols(db, make_asset):
     assert "chief_patrol" in set(db.session.scalars(sa.select(CalendarItem.kind).where(CalendarItem.asset_id == road.id)))
 
 
-def test_a_standing_obligation_never_met_owes_one_work_order_not_one_per_period(db, users, make_asset):
-    bridge = make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
-                        attributes={"regime": "JTG", "maint_level": "Ⅱ", "opening_date": "2000-03-01"})
+def test_a_standing_obligation_never_met_owes_one_work_order_not_one_per_period(db, users, bridge):
     calendar.materialise(at("2026-06-10"), asset_ids=[bridge.id])
     db.session.commit()
     items = db.session.scalars(sa.select(CalendarItem).where(CalendarItem.asset_id == bridge.id,
@@ -229,9 +234,7 @@ def test_a_standing_obligation_never_met_owes_one_work_order_not_one_per_period(
     assert items[-1].status == "missed" and items[-1].work_order.status == "cancelled"
 
 
-def test_a_bridge_s_inspection_is_recorded_and_moves_its_next_one(db, users, make_asset):
-    bridge = make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
-                        attributes={"regime": "JTG", "maint_level": "Ⅱ", "opening_date": "2000-03-01"})
+def test_a_bridge_s_inspection_is_recorded_and_moves_its_next_one(db, users, bridge):
     calendar.record_history(users["supervisor"], bridge.id, kind="periodic_inspection", done_on="2025-05-10")
     calendar.materialise(at("2026-06-10"), asset_ids=[bridge.id])
     db.session.commit()
@@ -257,7 +260,7 @@ def test_a_strong_earthquake_makes_its_special_appraisal_at_once_though_it_is_du
     assert patrol_days == {date(2026, 6, 12), date(2026, 6, 13)}
 
 
-def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors_once(db, users, dam, make_asset,
+def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors_once(db, users, dam, bridge,
                                                                                        area):
     from municipal.assets.models import Area
     from municipal.auth.services import create_user, set_user_areas
@@ -274,8 +277,6 @@ def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors
     set_user_areas(users["admin"], other_supervisor, [elsewhere.code])
     calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2013-05-20",
                             result="一类")
-    bridge = make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
-                        attributes={"regime": "JTG", "maint_level": "Ⅱ", "opening_date": "2000-03-01"})
     db.session.commit()
     assert runner.run(JOBS["calendar"], at("2026-06-10", 0)).status == "ok"
     item = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == dam.id,
@@ -358,9 +359,7 @@ def test_two_overlapping_rainstorms_make_one_special_patrol_work_order_a_day(db,
         {date(2026, 11, d): 1 for d in (19, 20, 21, 22, 23)})
 
 
-def test_work_assigned_for_an_overtaken_period_carries_over_to_the_open_one(db, users, make_asset):
-    bridge = make_asset("bridge", "登云桥", geometry={"type": "Point", "coordinates": [119.31, 26.09]},
-                        attributes={"regime": "JTG", "maint_level": "Ⅱ", "opening_date": "2000-03-01"})
+def test_work_assigned_for_an_overtaken_period_carries_over_to_the_open_one(db, users, bridge):
     calendar.materialise(at("2026-06-10"), asset_ids=[bridge.id])
     db.session.commit()
     item_2025 = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == bridge.id,
