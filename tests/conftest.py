@@ -16,6 +16,38 @@ from municipal.extensions import db as _db
 PASSWORD = "correct horse battery"
 
 
+def make_district(db, towns) -> dict:
+    """晋安区 and the towns under it, (code, name, name_en) each; the towns by code, committed."""
+    from municipal.assets.models import Area
+
+    district = Area(code="350111", name="晋安区", name_en="Jin'an District", level="district", path="/")
+    db.session.add(district)
+    db.session.flush()
+    district.path = f"/{district.id}/"
+    made = {}
+    for code, name, name_en in towns:
+        town = Area(code=code, name=name, name_en=name_en, level="town", parent=district)
+        db.session.add(town)
+        db.session.flush()
+        town.path = f"{district.path}{town.id}/"
+        made[code] = town
+    db.session.commit()
+    return made
+
+
+def empty_tables(db) -> None:
+    """Every table emptied and ids restarted: after each test, and after fixtures that outlive one."""
+    db.session.rollback()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(db.engine.dialect.identifier_preparer.quote(t) for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(sa.text(f'DELETE FROM "{table}"'))
+    db.session.commit()
+
+
 class IsolatedClient(FlaskClient):
     """Each request in an app context of its own, as in a real server.
 
@@ -56,15 +88,7 @@ def app(tmp_path_factory):
 def db(app):
     with app.app_context():
         yield _db
-        _db.session.rollback()
-        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-        if _db.engine.dialect.name == "postgresql":
-            quoted = ", ".join(_db.engine.dialect.identifier_preparer.quote(t) for t in tables)
-            _db.session.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                _db.session.execute(sa.text(f'DELETE FROM "{table}"'))
-        _db.session.commit()
+        empty_tables(_db)
 
 
 @pytest.fixture
@@ -104,18 +128,7 @@ def login(client, users):
 
 @pytest.fixture
 def area(db):
-    from municipal.assets.models import Area
-
-    district = Area(code="350111", name="晋安区", name_en="Jin'an District", level="district", path="/")
-    db.session.add(district)
-    db.session.flush()
-    district.path = f"/{district.id}/"
-    town = Area(code="gushan", name="鼓山镇", name_en="Gushan Town", level="town", parent=district)
-    db.session.add(town)
-    db.session.flush()
-    town.path = f"{district.path}{town.id}/"
-    db.session.commit()
-    return town
+    return make_district(db, [("gushan", "鼓山镇", "Gushan Town")])["gushan"]
 
 
 @pytest.fixture

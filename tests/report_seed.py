@@ -20,12 +20,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from municipal.assets import services as asset_services
-from municipal.assets.models import Area
 from municipal.auth.services import create_user
 from municipal.calendar.models import CalendarEvent, CalendarItem, FacilityHistory
 from municipal.inspections.models import Finding, Inspection, InspectionPhoto
 from municipal.workorders.checklists import sync_templates, template_for
 from municipal.workorders.services import create_work_order
+from tests.conftest import make_district
 
 YEAR = 2025
 PASSWORD = "correct horse battery"
@@ -63,19 +63,7 @@ def make_users(db) -> dict:
 
 
 def make_areas(db) -> dict:
-    district = Area(code="350111", name="晋安区", name_en="Jin'an District", level="district", path="/")
-    db.session.add(district)
-    db.session.flush()
-    district.path = f"/{district.id}/"
-    towns = {}
-    for code, name, name_en in (("gushan", "鼓山镇", "Gushan Town"), ("yuefeng", "岳峰镇", "Yuefeng Town")):
-        town = Area(code=code, name=name, name_en=name_en, level="town", parent=district)
-        db.session.add(town)
-        db.session.flush()
-        town.path = f"{district.path}{town.id}/"
-        towns[code] = town
-    db.session.commit()
-    return towns
+    return make_district(db, [("gushan", "鼓山镇", "Gushan Town"), ("yuefeng", "岳峰镇", "Yuefeng Town")])
 
 
 def _order(users, asset, kind: str, title: str, created: datetime, status: str, completed: datetime | None = None,
@@ -149,18 +137,3 @@ def seed(db, media_dir: str) -> dict:
            moment(date(2025, 5, 3)))
     db.session.commit()
     return {"users": users, "towns": towns, "reservoir": reservoir, "later": later}
-
-
-def empty_tables(db) -> None:
-    """What the db fixture does after each test, for fixtures that outlive one test."""
-    import sqlalchemy as sa
-
-    db.session.rollback()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(db.engine.dialect.identifier_preparer.quote(t) for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(sa.text(f'DELETE FROM "{table}"'))
-    db.session.commit()

@@ -14,6 +14,7 @@ from marshmallow import ValidationError as FieldError
 
 from ..api import MAX_ID, ApiSchema, between, id_list, one_of
 from ..assets.types import TYPES
+from ..audit.schemas import AuditEntrySchema
 from . import states
 
 def encode_cursor(after: tuple[datetime, int] | None) -> str | None:
@@ -187,19 +188,11 @@ class CommentSchema(Schema):
     body = fields.String()
 
 
-class HistoryEntrySchema(Schema):
-    at = fields.DateTime()
-    actor = fields.String(attribute="actor_name", metadata={"description": "the name at the time; empty for the "
-                                                                           "system"})
-    action = fields.String()
-    changes = fields.Dict(metadata={"description": "{field: [old, new]}"})
-
-
 class WorkOrderDetailSchema(WorkOrderSchema):
     """Dumps {"order", "comments", "history", "actions"} as one object: the work order and what goes with it."""
 
     comments = fields.List(fields.Nested(CommentSchema))
-    history = fields.List(fields.Nested(HistoryEntrySchema), metadata={"description": "the audit trail, newest first"})
+    history = fields.List(fields.Nested(AuditEntrySchema), metadata={"description": "the audit trail, newest first"})
     actions = fields.List(fields.String(), metadata={"description": "the moves you may make now"})
 
     def get_attribute(self, obj, attr, default):

@@ -112,26 +112,15 @@ def in_app(e2e_app):
 @pytest.fixture(scope="session")
 def district(in_app):
     """Users (one per role, password PASSWORD) and the areas: 晋安区 > 鼓山镇, 新店镇."""
-    from municipal.assets.models import Area
     from municipal.auth.services import create_user
     from municipal.extensions import db
+    from tests.conftest import make_district
 
     def seed():
         for role in ("admin", "supervisor", "crew", "viewer"):
             create_user(role, PASSWORD, role)
-        root = Area(code="350111", name="晋安区", name_en="Jin'an District", level="district", path="/")
-        db.session.add(root)
-        db.session.flush()
-        root.path = f"/{root.id}/"
-        towns = {}
-        for code, name, name_en in (("gushan", "鼓山镇", "Gushan Town"), ("xindian", "新店镇", "Xindian Town")):
-            town = Area(code=code, name=name, name_en=name_en, level="town", parent=root)
-            db.session.add(town)
-            db.session.flush()
-            town.path = f"{root.path}{town.id}/"
-            towns[code] = town.id
-        db.session.commit()
-        return towns
+        towns = make_district(db, [("gushan", "鼓山镇", "Gushan Town"), ("xindian", "新店镇", "Xindian Town")])
+        return {code: town.id for code, town in towns.items()}
 
     return SimpleNamespace(towns=in_app(seed), password=PASSWORD)
 

@@ -15,7 +15,7 @@ from municipal.extensions import db as _db
 from municipal.reports import queries, render
 from municipal.reports.scope import SystemActor, parse_scope
 from tests import report_seed
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, empty_tables
 
 
 def _text(data: bytes) -> str:
@@ -50,7 +50,7 @@ def rendered(app):
             "en": render.render_pdf(queries.annual(SystemActor(), facility, 2025, cutoff), "en"),
             "district": render.render_pdf(queries.annual(SystemActor(), parse_scope("district"), 2025, cutoff), "zh"),
         }
-        report_seed.empty_tables(_db)
+        empty_tables(_db)
     return {name: {"data": data, "pages": pages, "text": _text(data)} for name, (data, pages) in pdfs.items()}
 
 
