@@ -25,6 +25,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    from .assets import public_scan
+
+    public_scan.init_app(app)
     from .cli import register_commands
 
     register_commands(app)

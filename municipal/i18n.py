@@ -5,6 +5,8 @@ import jinja2
 from babel.support import Translations
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
@@ -34,10 +36,14 @@ def anonymous_locale() -> str:
     chosen = request.args.get("lang")
     if chosen in LOCALES:
         return chosen
-    header = request.headers.get("Accept-Language", "")
+    return locale_for_header(request.headers.get("Accept-Language", ""))
+
+
+def locale_for_header(header: str) -> str:
+    """The locale an Accept-Language header asks for, or Chinese."""
     locale = _LOCALE_BY_HEADER.get(header)
     if locale is None:
-        locale = request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+        locale = parse_accept_header(header, LanguageAccept).best_match(LOCALES) or DEFAULT_LOCALE
         if len(_LOCALE_BY_HEADER) < _LOCALE_BY_HEADER_MAX:
             _LOCALE_BY_HEADER[header] = locale
     return locale

@@ -83,16 +83,27 @@ def resolve(text: str):
     )
 
 
-def _public_page(card: resolver.PublicCard, text: str, locale: str) -> str:
-    """The citizen's card. Rendered without Flask's template context: it reads nothing from the
-    session or the user, and skipping that work is most of what keeps the busiest page fast."""
-    token = services.record_scan(card.code.id, card.id, text, None, request.headers.get("User-Agent", ""))
+def _public_page(card: resolver.PublicCard, text: str, locale: str) -> Response:
+    html = public_page(card, text, locale, request.headers.get("User-Agent", ""), request.script_root, request.path)
+    return Response(html, mimetype="text/html", headers={"Vary": PUBLIC_PAGE_VARY})
+
+
+# The public card's URL is the same for everyone; what it shows depends on these.
+PUBLIC_PAGE_VARY = "Accept-Language, Cookie"
+
+
+def public_page(card: resolver.PublicCard, text: str, locale: str, user_agent: str, script_root: str,
+                path: str) -> str:
+    """The citizen's card, with the scan logged. Needs an app context but no request: the fast path in
+    public_scan.py serves it without Flask's request machinery, and the view above with it. Rendered
+    without Flask's template context: it reads nothing from the session or the user."""
+    token = services.record_scan(card.code.id, card.id, text, None, user_agent)
     gettext = i18n.catalogue(locale).ugettext
     return i18n.translated_env(locale).get_template("scan/public.html").render(
         card=card, kind=gettext(TYPES[card.type].label), rows=facts.facts(card, card.code.code, locale, gettext),
         persons=facts.persons(card, gettext, phones=False), position_token=_position_signer().sign(token).decode(),
         words=_public_words(locale, gettext), hotline=current_app.config["HOTLINE"], locale=locale,
-        html_lang=i18n.html_lang(locale), urls=_public_urls(), request_path=request.path,
+        html_lang=i18n.html_lang(locale), urls=_public_urls(script_root), request_path=path,
     )
 
 
@@ -104,16 +115,19 @@ def _public_words(locale: str, gettext) -> dict:
     return words
 
 
-def _public_urls() -> dict:
-    urls = current_app.extensions.get("public_page_urls")
+def _public_urls(script_root: str) -> dict:
+    """The card's links, built once per process and mount point (built without a request: see public_page)."""
+    cache = current_app.extensions.setdefault("public_page_urls", {})
+    urls = cache.get(script_root)
     if urls is None:
-        urls = current_app.extensions["public_page_urls"] = {
-            "css": url_for("static", filename="css/app.css"),
-            "scan_js": url_for("static", filename="js/scan.js"),
-            "login": url_for("auth.login"),
-            "position": url_for("scan.scan_position"),
-            # The report form of a code is this prefix + code + "/report": one url_for, not one per scan.
-            "report_prefix": url_for("scan.lookup") + "/",
+        build = current_app.url_map.bind("", script_name=script_root or "/").build
+        urls = cache[script_root] = {
+            "css": build("static", {"filename": "css/app.css"}),
+            "scan_js": build("static", {"filename": "js/scan.js"}),
+            "login": build("auth.login"),
+            "position": build("scan.scan_position"),
+            # The report form of a code is this prefix + code + "/report": one build, not one per scan.
+            "report_prefix": build("scan.lookup") + "/",
         }
     return urls
 
