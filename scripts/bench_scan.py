@@ -5,6 +5,9 @@ Target: with 1,000,000 facilities in SQLite, served by gunicorn with 2 sync work
 per second of a bare route served by the same app and server in the same run, and the
 scan's p99 latency is at most 50 ms.
 
+The scan is an anonymous one, as a citizen's phone makes it: municipal/assets/public_scan.py answers
+it in front of Flask; the bare route goes through Flask.
+
 The script seeds the million itself: schema by migrations, then Core bulk inserts.
 The load comes from wrk (Debian: apt-get install -y --no-install-recommends wrk), which
 requests random real codes. Bare and scan runs alternate so that neither gets the

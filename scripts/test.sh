@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 
 bash scripts/prepare.sh --test
 echo "Running the tests on ${MUNICIPAL_TEST_DATABASE_URL:-SQLite}"
-exec .venv/bin/python -m pytest "$@"
+# One worker per core, a test file per worker at a time (files share module fixtures).
+exec .venv/bin/python -m pytest -n auto --dist loadfile "$@"

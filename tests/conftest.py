@@ -60,10 +60,26 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+def worker_schema(url: str, worker: str | None) -> str:
+    """Parallel test workers (pytest -n) share one PostgreSQL database: each gets a fresh schema of its own
+    in it, first on its search path. On SQLite each worker has its own file already."""
+    if not worker or not url.startswith("postgresql"):
+        return url
+    schema = f"test_{worker}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     base = tmp_path_factory.mktemp("municipal")
     url = os.environ.get("MUNICIPAL_TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
+    url = worker_schema(url, os.environ.get("PYTEST_XDIST_WORKER"))
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,

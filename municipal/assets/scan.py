@@ -30,6 +30,10 @@ PUBLIC_WORDS = {
 }
 
 
+# The public card's URL is the same for everyone; what it shows depends on these.
+PUBLIC_PAGE_VARY = "Accept-Language, Cookie"
+
+
 def _position_signer() -> TimestampSigner:
     # The scan's token is a plain random string: signed as it is, without a serializer's JSON and zlib.
     signer = current_app.extensions.get("scan_position_signer")
@@ -86,10 +90,6 @@ def resolve(text: str):
 def _public_page(card: resolver.PublicCard, text: str, locale: str) -> Response:
     html = public_page(card, text, locale, request.headers.get("User-Agent", ""), request.script_root, request.path)
     return Response(html, mimetype="text/html", headers={"Vary": PUBLIC_PAGE_VARY})
-
-
-# The public card's URL is the same for everyone; what it shows depends on these.
-PUBLIC_PAGE_VARY = "Accept-Language, Cookie"
 
 
 def public_page(card: resolver.PublicCard, text: str, locale: str, user_agent: str, script_root: str,
