@@ -2,8 +2,8 @@
 
 An anonymous scan of a label (GET /A/<code>, no session cookie, no credentials, no query string) is the
 busiest request there is. Flask's request machinery around it (request context, hooks, session, response
-object) cost more than finding and rendering the card: scripts/bench_scan.py measured about 650 µs of it per
-scan on a 2-core machine, more than a whole bare Flask request. So this WSGI middleware answers exactly that
+object) cost more than finding and rendering the card: timed inside gunicorn workers under the load of
+scripts/bench_scan.py on a 2-core machine, about 650 µs per scan, more than a whole bare Flask request. So this WSGI middleware answers exactly that
 request, with the same page (scan.public_page) and the same scan log. Everything else goes on to Flask and is
 answered as before: staff, a ?lang= switch, a code that is unknown, mistyped, revoked or unbound, and any
 error, whose page only Flask knows how to show.
