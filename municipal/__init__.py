@@ -17,6 +17,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .config import load_config
 
     load_config(app, config)
+    from . import clock
+
+    clock.init_app(app)
     from .db import IdIntegerConverter
 
     app.url_map.converters["int"] = IdIntegerConverter

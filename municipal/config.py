@@ -17,6 +17,7 @@ ENV_SETTINGS = {
     "SMTP_PASSWORD": "SMTP_PASSWORD",
     "SMTP_TLS": "SMTP_TLS",
     "INSPECTION_MAX_DISTANCE_M": "INSPECTION_MAX_DISTANCE_M",
+    "CLOCK": "CLOCK",
 }
 # Settings that are numbers: the environment gives text.
 ENV_NUMBERS = {"INSPECTION_MAX_DISTANCE_M": float}

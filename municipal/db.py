@@ -5,6 +5,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 from werkzeug.routing import IntegerConverter
 
+from . import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -40,7 +42,8 @@ class IdIntegerConverter(IntegerConverter):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, by the application's clock (municipal/clock.py), aware, in UTC."""
+    return clock.now()
 
 
 class UTCDateTime(sa.types.TypeDecorator):

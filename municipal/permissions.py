@@ -8,12 +8,12 @@ sit in the wrong place among flask-smorest's decorators, covers endpoints we do 
 silently left open.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from .db import utcnow
 from .errors import PermissionDenied, Unauthorized, wants_json
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -101,7 +101,7 @@ def _idle_expired() -> bool:
     """Whether a browser session has gone unused too long; refreshes its last-seen time otherwise."""
     if "_user_id" not in session or getattr(g, "api_token", None) is not None:
         return False
-    now = int(datetime.now(timezone.utc).timestamp())
+    now = int(utcnow().timestamp())
     last_seen = session.get(LAST_SEEN_KEY)
     if last_seen is not None and now - last_seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
         return True

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import clock
 from .extensions import db
 
 SEED = 20261126
@@ -337,7 +338,7 @@ def ensure_history(actor, rng: random.Random) -> int:
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(FacilityHistory)):
         return 0
-    today = date.today()
+    today = clock.today()
 
     def ago(min_days: int, max_days: int) -> str:
         return (today - timedelta(days=rng.randint(min_days, max_days))).isoformat()
@@ -455,7 +456,7 @@ def _key_links(name: str, index: int) -> dict:
     """The 三个重点环节 as a demo district keeps them: plans approved each spring before the flood season,
     reporting in place, except at KEY_LINKS_GAP, whose reporting is not and whose emergency plan was never
     approved, so the annual report shows a gap."""
-    today = date.today()
+    today = clock.today()
     spring = today.year if today.month >= 5 else today.year - 1
     if name == KEY_LINKS_GAP:
         return {"rain_level_reporting": "未落实", "dispatch_plan_approved": date(spring - 1, 4, 12).isoformat()}

@@ -5,6 +5,7 @@ The suite runs on SQLite unless MUNICIPAL_TEST_DATABASE_URL names another databa
 """
 import os
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,9 @@ from municipal import create_app
 from municipal.extensions import db as _db
 
 PASSWORD = "correct horse battery"
+# The day the suite lives on: the application's clock reads this (running on from it) in every test,
+# whatever the real date. A test that needs another day sets the `clock` fixture.
+TEST_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 
 
 def make_district(db, towns) -> dict:
@@ -90,6 +94,7 @@ def app(tmp_path_factory):
         "SCAN_LOG_FLUSH_SECONDS": 0,
     })
     app.test_client_class = IsolatedClient
+    app.extensions["clock"].set(TEST_NOW)
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -98,6 +103,18 @@ def app(tmp_path_factory):
         _db.session.commit()
         upgrade()
     return app
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The application's clock, at TEST_NOW at the start of every test; `clock.set(...)` moves it."""
+    if "app" not in request.fixturenames:
+        yield None
+        return
+    app = request.getfixturevalue("app")
+    app.extensions["clock"].set(TEST_NOW)
+    yield app.extensions["clock"]
+    app.extensions["clock"].set(TEST_NOW)
 
 
 @pytest.fixture

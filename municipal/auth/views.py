@@ -1,11 +1,11 @@
 """Sign in and out; who the current user is, from a session or a bearer token."""
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from ..db import utcnow
 from ..errors import Unauthorized
 from ..extensions import db, login_manager
 from ..permissions import LAST_SEEN_KEY, public, signed_in
@@ -58,7 +58,7 @@ def login():
         db.session.commit()
         session.permanent = True
         login_user(user)
-        session[LAST_SEEN_KEY] = int(datetime.now(timezone.utc).timestamp())
+        session[LAST_SEEN_KEY] = int(utcnow().timestamp())
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 

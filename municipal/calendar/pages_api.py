@@ -6,7 +6,6 @@ of their areas; a bad filter is a 422 naming the field.
 import base64
 import binascii
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import get_locale
@@ -15,9 +14,9 @@ from flask_login import current_user
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as FieldError
 
+from .. import clock
 from ..api import ApiBlueprint, between, one_of
 from ..assets.types import N_
-from ..db import utcnow
 from ..permissions import roles, signed_in
 from . import compliance as numbers
 from . import queries
@@ -32,9 +31,6 @@ DEFAULT_DAYS_AHEAD = 42
 def blueprints():
     return [bp]
 
-
-def _today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def encode_cursor(after: tuple[date, int] | None) -> str | None:
@@ -152,7 +148,7 @@ def _filters(query) -> queries.Filters:
 @bp.arguments(ItemQuerySchema, location="query")
 @bp.response(200, ItemPageSchema)
 def items(query):
-    today = _today()
+    today = clock.today()
     start, end = queries.parse_period(query.get("from_"), query.get("to"),
                                       (today - timedelta(days=DEFAULT_DAYS_BACK), today + timedelta(days=DEFAULT_DAYS_AHEAD)))
     size = query.get("limit", current_app.config["PAGE_SIZE"])
@@ -179,7 +175,7 @@ def _item(item, today: date) -> dict:
 @bp.arguments(ComplianceQuerySchema, location="query")
 @bp.response(200, ComplianceSchema)
 def compliance(query):
-    today = _today()
+    today = clock.today()
     start, end = queries.parse_period(query.get("from_"), query.get("to"),
                                       (date(today.year, 1, 1), date(today.year, 12, 31)))
     report = numbers.compliance(current_user, start, end, today, _filters(query), query["group_by"])

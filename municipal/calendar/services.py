@@ -23,7 +23,7 @@ from ..assets.models import Area, Asset
 from ..assets.types import derived as derived_values
 from ..audit.services import record
 from ..errors import NotFound, PermissionDenied, ValidationError
-from ..db import as_id
+from ..db import as_id, utcnow
 from ..extensions import db
 from ..notify.services import notify, supervisors_for_area
 from ..workorders import services as work
@@ -555,7 +555,7 @@ def record_completions(now: datetime) -> int:
 
 
 def record_completion(item: CalendarItem, order: WorkOrder) -> None:
-    done_at = order.completed_at or order.closed_at or datetime.now(timezone.utc)
+    done_at = order.completed_at or order.closed_at or utcnow()
     item.status, item.closed_at, item.closed_on = "done", done_at, done_at.astimezone(zone()).date()
     if not item.rule.startswith("PLAN-"):
         exists = db.session.scalar(sa.select(FacilityHistory.id).where(FacilityHistory.work_order_id == order.id))

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import clock
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
 from ..db import utcnow
@@ -29,9 +30,6 @@ LIST_PAGE_SIZE = 50
 LIST_DAYS_BACK = 14
 LIST_DAYS_AHEAD = 42
 
-
-def _today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _labels() -> dict:
@@ -78,7 +76,7 @@ def _after() -> tuple[date, int] | None:
 @bp.route("/calendar")
 @signed_in
 def index():
-    today = _today()
+    today = clock.today()
     filters = queries.parse_filters(request.args)
     view = "list" if request.args.get("view") == "list" else "month"
     common = {"filters": filters, "today": today, "labels": _labels(), "choices": _choices(), "view": view,
@@ -110,7 +108,7 @@ def _default_year(today: date) -> tuple[date, date]:
 @bp.route("/calendar/compliance")
 @roles("admin", "supervisor", "viewer")
 def compliance():
-    today = _today()
+    today = clock.today()
     start, end = queries.parse_period(request.args.get("from"), request.args.get("to"), _default_year(today))
     group_by = compliance_numbers.parse_group(request.args.get("group_by"))
     filters = queries.parse_filters(request.args)

@@ -21,6 +21,7 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import clock
 from ..db import utcnow
 from ..extensions import db
 from . import periods, services
@@ -129,7 +130,8 @@ def build_scheduler(app, echo: Callable[[str], None]):
     scheduler = BlockingScheduler(
         timezone=tz, executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600})
-    start = datetime.now(tz)
+    with app.app_context():
+        start = clock.local_now()
     for job in JOBS.values():
         scheduler.add_job(tick, CronTrigger(**job.cadence.cron(tz)), args=[app, job.name, echo], id=job.name,
                           name=job.name, replace_existing=True)
@@ -161,4 +163,4 @@ def serve(app, echo: Callable[[str], None]) -> None:
 
 def echo_line(line: str) -> None:
     """A progress line stamped with the district's time; call in an app context."""
-    click.echo(f"{datetime.now(zone()):%Y-%m-%d %H:%M:%S} {line}")
+    click.echo(f"{clock.local_now():%Y-%m-%d %H:%M:%S} {line}")

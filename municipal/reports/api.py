@@ -1,11 +1,11 @@
 """GET /api/v1/reports/annual: the numbers of an annual report as JSON. One facility's are read now; a wider
 scope's come from its latest archived version, or are queued for the scheduler (202) when there is none."""
 import json
-from zoneinfo import ZoneInfo
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..api import ApiBlueprint
 from ..assets.types import N_
 from ..db import utcnow
@@ -35,7 +35,7 @@ def blueprints():
                 {"name": "scope", "in": "query", "schema": {"type": "string"}}],
 )
 def annual_report():
-    today = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today = clock.today()
     year = parse_year(request.args.get("year"), today)
     scope = parse_scope(request.args.get("scope"))
     check_visible(current_user, scope)

@@ -1,13 +1,12 @@
 """Report pages: ask for a report and find it in the archive, wait for it, download it, read it as a page."""
-from datetime import date
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import clock
 from ..assets.models import Area, Asset
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
@@ -24,9 +23,6 @@ bp = Blueprint("reports", __name__)
 
 READERS = ("admin", "supervisor", "viewer")
 
-
-def _today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _lang(text) -> str:
@@ -68,7 +64,7 @@ def _status_names() -> dict:
 def index():
     form = ReportForm()
     form.scope.choices = options(_scope_choices())
-    form.year.data = form.year.data or str(_today().year - 1)
+    form.year.data = form.year.data or str(clock.today().year - 1)
     return render_template("reports/index.html", form=form, rows=services.archive(current_user),
                            status_names=_status_names())
 
@@ -79,7 +75,7 @@ def request_report():
     form = ReportForm()
     if not form.validate_on_submit():
         raise ValidationError(_("The form has expired; please try again."), {"csrf_token": _("is missing or stale")})
-    year = parse_year(form.year.data, _today())
+    year = parse_year(form.year.data, clock.today())
     scope = parse_scope(form.scope.data)
     row = services.queue(current_user, scope, year, _lang(form.lang.data))
     db.session.commit()
@@ -109,7 +105,7 @@ def download(report_id: int):
 def page():
     """The report as a print-ready page: one facility's read now from the records; a wider scope's is its
     latest archived version, or, when none has been made yet, queued for the scheduler."""
-    year = parse_year(request.args.get("year"), _today())
+    year = parse_year(request.args.get("year"), clock.today())
     scope = parse_scope(request.args.get("scope"))
     check_visible(current_user, scope)
     lang = _lang(request.args.get("lang"))

@@ -56,6 +56,9 @@ def e2e_app(tmp_path_factory):
         # Replaced with the live server's address once it listens.
         "PUBLIC_URL": "http://127.0.0.1",
     })
+    from tests.conftest import TEST_NOW
+
+    app.extensions["clock"].set(TEST_NOW)
     with app.app_context():
         upgrade()
     return app
