@@ -5,17 +5,15 @@ from datetime import datetime, timedelta, timezone
 import icalendar
 import pytest
 
-from municipal.calendar import pages_api, views
 from municipal.calendar.models import CalendarFeed
+from municipal.calendar import views
 from tests.calendar_seed import TODAY, seed_year
 
 
 @pytest.fixture
-def year(db, users, make_asset, area, monkeypatch):
-    # The pages read the district's clock; the seeded year is counted on 2025-07-15.
-    monkeypatch.setattr(views, "_today", lambda: TODAY)
-    monkeypatch.setattr(pages_api, "_today", lambda: TODAY)
-    monkeypatch.setattr(views, "utcnow", lambda: datetime(2025, 7, 15, 2, 0, tzinfo=timezone.utc))
+def year(db, users, make_asset, area, clock):
+    # The seeded year is counted on 2025-07-15.
+    clock.set(datetime(2025, 7, 15, 10, 0, tzinfo=timezone(timedelta(hours=8))))
     return seed_year(db, users, make_asset, area)
 
 
@@ -254,7 +252,7 @@ def test_only_a_facility_s_supervisors_make_its_feed(client, login, year):
     assert response.status_code == 422 and "<code>asset</code>" in response.get_data(as_text=True)
 
 
-def test_an_event_s_sequence_rises_when_its_item_moves_on_and_stays_otherwise(client, db, login, year, monkeypatch):
+def test_an_event_s_sequence_rises_when_its_item_moves_on_and_stays_otherwise(client, db, login, year, clock):
     import vobject
 
     login("supervisor")
@@ -273,7 +271,7 @@ def test_an_event_s_sequence_rises_when_its_item_moves_on_and_stays_otherwise(cl
     superseded = next(i for i in year["items"] if i.status == "superseded")
     assert [before[f"calendar-item-{i.id}"]["SEQUENCE"] for i in (coming, overdue, superseded)] == [1, 2, 3]
     # Read again later, nothing having changed: the same revision, though the feed was written anew.
-    monkeypatch.setattr(views, "utcnow", lambda: datetime(2025, 7, 15, 9, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2025, 7, 15, 9, 0, tzinfo=timezone.utc))
     again = events()
     assert all(again[uid]["SEQUENCE"] == event["SEQUENCE"] and
                again[uid]["LAST-MODIFIED"].dt == event["LAST-MODIFIED"].dt for uid, event in before.items())
