@@ -28,6 +28,8 @@ class DefaultConfig:
     TIMEZONE = "Asia/Shanghai"
     BABEL_DEFAULT_LOCALE = "zh"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # werkzeug's default; the test suite sets a cheap one, since it creates users by the thousand.
+    PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600

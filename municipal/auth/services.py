@@ -81,6 +81,11 @@ def _clean_email(email: str | None, errors: dict) -> str | None:
     return email
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password, by the configured method (PASSWORD_HASH_METHOD)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def create_user(username: str, password: str, role: str, display_name: str = "", actor: User | None = None,
                 email: str | None = None) -> User:
     """`actor` is the administrator doing it; None for the command line and the demo seed. `email` is
@@ -105,7 +110,7 @@ def create_user(username: str, password: str, role: str, display_name: str = "",
     user = User(
         username=username,
         display_name=(display_name or "").strip() or username,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         role=role,
         email=email,
     )
@@ -189,7 +194,7 @@ def reset_password(actor: User, user: User, password: str) -> User:
     _require_admin(actor)
     if problem := _password_error(password):
         raise ValidationError(_("The password was not changed."), {"password": problem})
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     db.session.flush()
     record(actor, "user", user.id, "password_reset")
     return user
