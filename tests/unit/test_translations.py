@@ -2,6 +2,7 @@
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 CATALOGUES = Path(__file__).resolve().parents[2] / "municipal" / "translations"
@@ -33,3 +34,18 @@ def test_placeholders_survive_translation():
 
 def _names(text):
     return re.findall(r"%\((\w+)\)s", text)
+
+
+def test_a_language_without_its_compiled_catalogue_stops_the_start_naming_the_file_and_the_fix(tmp_path):
+    from municipal.i18n import MissingCatalogue, check_catalogues
+
+    (tmp_path / "zh" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "zh" / "LC_MESSAGES" / "messages.po").write_text("")
+
+    with pytest.raises(MissingCatalogue) as refused:
+        check_catalogues(["zh", "en"], tmp_path)
+
+    assert str(tmp_path / "zh" / "LC_MESSAGES" / "messages.mo") in str(refused.value)
+    assert "pybabel compile -d" in str(refused.value)
+    (tmp_path / "zh" / "LC_MESSAGES" / "messages.mo").write_bytes(b"")
+    check_catalogues(["zh", "en"], tmp_path)  # English is the source language: it needs no catalogue
