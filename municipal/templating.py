@@ -11,7 +11,8 @@ from . import i18n
 from .assets import facts
 from .assets.facts import plain_number, wan_m3
 from .assets.geometry import representative_point
-from .assets.types import LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage
+from .assets.types import (LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage,
+                           value_label)
 
 
 EVENT_LABELS = {
@@ -68,6 +69,7 @@ def register_template_helpers(app) -> None:
         status_label=lambda key: _(STATUSES.get(key, key)),
         role_label=lambda key: _(ROLE_LABELS.get(key, key)),
         level_label=lambda key: _(LEVEL_LABELS.get(key, key)) if key else "",
+        value_label=lambda value: value_label(value, _),
         statuses=STATUSES,
         derived=lambda asset: derived(asset.type, asset.attributes, asset.persons),
         prefix_type=PREFIXES.get,
