@@ -49,7 +49,8 @@ def test_english_pages_show_no_chinese_vocabulary(app, db, users, make_asset, lo
     db.session.commit()
     login("supervisor")
     pages = [f"/assets/{reservoir.id}", f"/assets/{manhole.id}", f"/assets/{reservoir.id}/edit",
-             f"/assets/{manhole.id}/edit", f"/work/{order.id}", "/work", "/assets"]
+             f"/assets/{manhole.id}/edit", f"/work/{order.id}", "/work", "/assets",
+             f"/assets/{reservoir.id}/calendar", "/calendar?view=list"]
 
     for url in pages:
         english = client.get(f"{url}?lang=en")
@@ -59,6 +60,8 @@ def test_english_pages_show_no_chinese_vocabulary(app, db, users, make_asset, lo
     chinese = client.get(f"/assets/{reservoir.id}?lang=zh").get_data(as_text=True)
     assert "土坝" in chinese and "小(1)型" in chinese
     assert "污水" in client.get(f"/assets/{manhole.id}?lang=zh").get_data(as_text=True)
+    calendar = client.get(f"/assets/{reservoir.id}/calendar?lang=zh").get_data(as_text=True)
+    assert "鉴定结论 二类（报告 2025-06-01）" in calendar and "appraisal result" not in calendar
 
 
 def test_the_api_answers_in_english_with_english_enum_values(app, db, users, make_asset, login, client):
