@@ -98,3 +98,27 @@ def test_the_change_log_names_every_move_and_field_of_a_work_order_and_a_facilit
         # Every label and every recorded vocabulary value in Chinese: no English word left in the log.
         log = chinese[chinese.index('id="audit"'):]
         assert re.findall(r"<td>([a-z_]+)</td>", log) == [], url
+
+
+def test_the_annual_report_names_results_and_classes_in_the_readers_language(app, db):
+    from municipal.db import utcnow
+    from municipal.inspections.models import Finding
+    from municipal.reports import queries, render
+    from municipal.reports.scope import Scope
+    from tests import report_seed
+
+    year = report_seed.seed(db, app.config["MEDIA_DIR"])
+    reservoir = year["reservoir"]
+    for finding in db.session.query(Finding).filter_by(asset_id=reservoir.id):
+        finding.value = "fail"  # as a failed pass/fail check is stored
+    calendar_services.record_history(year["users"]["admin"], reservoir.id, kind="periodic_safety_appraisal",
+                                     done_on="2025-05-01", result="二类")
+    db.session.commit()
+    report = queries.annual(year["users"]["admin"], Scope("facility", asset=reservoir), 2025, utcnow())
+
+    english, chinese = render.render_html(report, "en"), render.render_html(report, "zh")
+
+    assert ">fail<" not in english and ">fail<" not in chinese
+    assert "Problem" in english and "Category 2" in english and "Earth dam" in english and "Small (1)" in english
+    assert not any(word in english for word in ("二类", "土坝", "小(1)型"))
+    assert "问题" in chinese and "二类" in chinese and "土坝" in chinese
