@@ -166,8 +166,11 @@ def _sqlite_copy(source: Path, destination: Path) -> None:
 
 
 def _sqlite_restore(dump: Path, live_path: Path) -> None:
-    with closing(_sqlite_connect(dump)) as restored:
-        problems = restored.execute("PRAGMA integrity_check").fetchone()[0]
+    try:
+        with closing(_sqlite_connect(dump)) as restored:
+            problems = restored.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        problems = str(error)
     if problems != "ok":
         raise BackupError(_("The database in the archive is damaged: %(problems)s", problems=problems))
     # Copied into the live file by the backup API, which writes it in one transaction: the database

@@ -101,3 +101,39 @@ def test_a_restore_refuses_another_format_version_or_database_kind(app, db, make
     assert newer.exit_code == 2 and "99" in newer.stderr
     assert garbage.exit_code == 2 and "notes.tar.gz" in garbage.stderr
     assert _export(runner) == before
+
+
+def test_a_damaged_archive_changes_nothing(app, db, make_asset, media, tmp_path):
+    runner = app.test_cli_runner()
+    make_asset("manhole", "东街检查井")
+    (media / "assets").mkdir(parents=True)
+    (media / "assets" / "kept.jpg").write_bytes(b"photo")
+    archive = tmp_path / "nightly.tar.gz"
+    assert runner.invoke(args=["backup", str(archive)]).exit_code == 0
+    before = _export(runner)
+    damaged = tmp_path / "damaged.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(damaged, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()
+            if member.name.startswith("database."):
+                data = b"not a database" * 100
+                member.size = len(data)
+            target.addfile(member, BytesIO(data))
+
+    result = runner.invoke(args=["restore", "--yes", str(damaged)])
+
+    assert result.exit_code == 2
+    assert _export(runner) == before
+    assert (media / "assets" / "kept.jpg").read_bytes() == b"photo"
+
+
+def test_without_the_postgresql_client_the_backup_names_the_package_to_install(app, db, media, tmp_path,
+                                                                              monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is copied without client programs")
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "nightly.tar.gz")])
+
+    assert result.exit_code == 2 and "postgresql-client" in result.stderr
+    assert not (tmp_path / "nightly.tar.gz").exists()
