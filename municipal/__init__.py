@@ -4,6 +4,10 @@ from pathlib import Path
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+# A source checkout keeps the templates, static files and migrations beside the package; a wheel carries
+# them inside it (see setup.py).
+_PACKAGED = Path(__file__).resolve().parent / "share"
+SHARE = _PACKAGED if _PACKAGED.is_dir() else ROOT
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -11,8 +15,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(SHARE / "templates"),
+        static_folder=str(SHARE / "static"),
     )
     from .config import load_config
 
@@ -42,6 +46,7 @@ def _init_extensions(app: Flask) -> None:
     from .db import configure_sqlite
     from .extensions import babel, csrf, db, login_manager, migrate
 
+    i18n.check_catalogues(sorted({i18n.DEFAULT_LOCALE, app.config["BABEL_DEFAULT_LOCALE"]}))
     db.init_app(app)
     # Every model must be mapped before migrations or queries look at the metadata.
     from .assets import models as _assets_models  # noqa: F401
@@ -57,7 +62,7 @@ def _init_extensions(app: Flask) -> None:
 
     with app.app_context():
         configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(SHARE / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
         app,

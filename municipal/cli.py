@@ -2,6 +2,7 @@
 import sys
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
@@ -97,6 +98,44 @@ def revoke_token(prefix):
     click.echo(f"Revoked {token.prefix}… ({token.name}, {token.user.username}).")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(file):
+    """Write the database and the media folder to FILE (a .tar.gz), safely while the app runs."""
+    from flask_babel import force_locale
+
+    from . import backup
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            backup.backup(file, progress=lambda line: click.echo(line, err=True))
+        except backup.BackupError as error:
+            fail(str(error))
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(file, yes):
+    """Replace the database and the media folder by those in FILE, made by `municipal backup`."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from . import backup
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            manifest = backup.read_manifest(file)
+            if not yes:
+                click.confirm(_("Replace all the data and media files by the backup made at %(created_at)s?",
+                                created_at=manifest["created_at"]), abort=True)
+            backup.restore(file, progress=lambda line: click.echo(line, err=True))
+        except backup.BackupError as error:
+            fail(str(error))
+
+
 def register_commands(app) -> None:
     from .assets.cli import asset_commands
     from .audit.cli import audit_group
@@ -107,5 +146,5 @@ def register_commands(app) -> None:
     from .seed import seed_demo
 
     for command in (init_db, create_user, create_token, revoke_token, seed_demo, *asset_commands, audit_group, notify_group,
-                    jobs_group, scheduler_command, calendar_group, report_group):
+                    jobs_group, scheduler_command, calendar_group, report_group, backup_command, restore_command):
         app.cli.add_command(command)

@@ -10,6 +10,27 @@ from werkzeug.http import parse_accept_header
 
 LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
+# The messages are written in English: only the other languages need a compiled catalogue.
+SOURCE_LOCALE = "en"
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+class MissingCatalogue(RuntimeError):
+    """A language the platform must speak has no compiled catalogue: every page would be English."""
+
+
+def check_catalogues(locales, directory: Path = TRANSLATIONS) -> None:
+    """Refuse to start without the compiled catalogue of each of `locales` (the source language needs none).
+
+    The .mo files are built, not kept in git; without them Flask-Babel silently falls back to English."""
+    for locale in locales:
+        compiled = Path(directory) / locale / "LC_MESSAGES" / "messages.mo"
+        if locale != SOURCE_LOCALE and not compiled.is_file():
+            raise MissingCatalogue(
+                f"No compiled translations for '{locale}': {compiled} is missing. Compile them with "
+                f"'pybabel compile -d {directory}' (scripts/prepare.sh does it), or install municipal from "
+                f"a wheel, which includes them."
+            )
 
 
 def select_locale() -> str:
@@ -59,7 +80,7 @@ def catalogue(locale: str) -> Translations:
     """The locale's translations, loaded once per process."""
     catalogues = current_app.extensions.setdefault("i18n_catalogues", {})
     if locale not in catalogues:
-        catalogues[locale] = Translations.load(str(Path(__file__).parent / "translations"), [locale])
+        catalogues[locale] = Translations.load(str(TRANSLATIONS), [locale])
     return catalogues[locale]
 
 

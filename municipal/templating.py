@@ -9,9 +9,11 @@ from flask_wtf.csrf import generate_csrf
 
 from . import i18n
 from .assets import facts
+from .calendar import why
 from .assets.facts import plain_number, wan_m3
 from .assets.geometry import representative_point
-from .assets.types import LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage
+from .assets.types import (LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage,
+                           value_label)
 
 
 EVENT_LABELS = {
@@ -68,6 +70,8 @@ def register_template_helpers(app) -> None:
         status_label=lambda key: _(STATUSES.get(key, key)),
         role_label=lambda key: _(ROLE_LABELS.get(key, key)),
         level_label=lambda key: _(LEVEL_LABELS.get(key, key)) if key else "",
+        value_label=lambda value: value_label(value, _),
+        why_text=lambda text: why.localize(text, _, str(get_locale()) == i18n.SOURCE_LOCALE),
         statuses=STATUSES,
         derived=lambda asset: derived(asset.type, asset.attributes, asset.persons),
         prefix_type=PREFIXES.get,

@@ -7,7 +7,7 @@ than the rest of the request. Knows nothing of Flask: the caller passes its gett
 from dataclasses import dataclass
 from typing import Callable
 
-from .types import LEVEL_LABELS, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage
+from .types import LEVEL_LABELS, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage, value_label
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def facts(asset, code: str | None, locale: str, gettext: Callable[[str], str]) -
     kind = gettext(asset_type.label)
     scale = derived(asset.type, asset.attributes, asset.persons).get("scale_class")
     rows = [
-        Fact("text", gettext("Type"), f"{kind} · {scale}" if scale else kind),
+        Fact("text", gettext("Type"), f"{kind} · {value_label(scale, gettext)}" if scale else kind),
         Fact("status", gettext("Status"), gettext(STATUSES.get(asset.status, asset.status))),
     ]
     if asset.area is not None:
@@ -61,6 +61,8 @@ def facts(asset, code: str | None, locale: str, gettext: Callable[[str], str]) -
             continue
         if attr.name == "capacity_m3":
             text = f"{wan_m3(value)} 万m³"
+        elif attr.kind == "choice":
+            text = value_label(value, gettext)
         elif attr.kind == "period":
             text = f"{value['start']} – {value['end']}"
         else:

@@ -9,7 +9,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, Selec
 from wtforms.fields.choices import SelectChoice
 
 from .facts import plain_number
-from .types import LEVEL_LABELS, ROLE_LABELS, STATUSES, AssetType
+from .types import LEVEL_LABELS, ROLE_LABELS, STATUSES, AssetType, value_label
 
 PERSON_ROWS_SPARE = 2
 
@@ -65,7 +65,7 @@ def asset_form(asset_type: AssetType, areas, obj_data: dict | None = None) -> Fl
     for attr in asset_type.attributes:
         label = _(attr.label) + (f" ({attr.unit})" if attr.unit else "")
         if attr.kind == "choice":
-            field = SelectField(label, choices=options([("", "—")] + [(c, c) for c in attr.choices]), validate_choice=False)
+            field = SelectField(label, choices=options([("", "—")] + [(c, value_label(c, _)) for c in attr.choices]), validate_choice=False)
         elif attr.kind == "period":
             setattr(AssetForm, f"attr_{attr.name}_start", StringField(label + " · " + _("start")))
             field = StringField(label + " · " + _("end"))

@@ -174,6 +174,29 @@ SCALE_CLASSES = (
 )
 
 
+# The registers' own words are stored as written (they are what CSV files and the regulations say); these
+# are their msgids, so an English page does not show them in Chinese.
+VALUE_LABELS = {
+    "土坝": N_("Earth dam"), "土石坝": N_("Earth-rock dam"), "堆石坝": N_("Rockfill dam"),
+    "混凝土坝": N_("Concrete dam"), "浆砌石坝": N_("Mortared masonry dam"), "砌石坝": N_("Masonry dam"),
+    "其他": N_("Other"), "已落实": N_("In place"), "未落实": N_("Not in place"),
+    "球墨铸铁": N_("Ductile iron"), "钢": N_("Steel"), "钢筋混凝土": N_("Reinforced concrete"), "混凝土": N_("Concrete"),
+    "复合材料": N_("Composite"), "雨水": N_("Storm water"), "污水": N_("Sewage"), "合流": N_("Combined"),
+    "给水": N_("Water supply"), "电力": N_("Power"), "通信": N_("Telecommunications"),
+    "快速路": N_("Expressway"), "主干路": N_("Arterial road"), "次干路": N_("Secondary road"), "支路": N_("Branch road"),
+    "县道": N_("County road"), "乡道": N_("Township road"), "村道": N_("Village road"),
+    "一类": N_("Class 1"), "二类": N_("Class 2"), "三类": N_("Class 3"),
+    "砖木": N_("Brick and timber"), "砖混": N_("Brick and concrete"), "木结构": N_("Timber"), "石结构": N_("Stone"),
+    "大(1)型": N_("Large (1)"), "大(2)型": N_("Large (2)"), "中型": N_("Medium-sized"), "小(1)型": N_("Small (1)"),
+    "小(2)型": N_("Small (2)"),
+}
+
+
+def value_label(value, gettext):
+    """A stored value of the registers' vocabulary in the reader's words; any other value as it is."""
+    return gettext(VALUE_LABELS[value]) if isinstance(value, str) and value in VALUE_LABELS else value
+
+
 def scale_class(capacity_m3: float | None) -> str | None:
     """小(2)型 … 大(1)型, or None below 10万 m³ (a pond, not a registered reservoir)."""
     if capacity_m3 is None:

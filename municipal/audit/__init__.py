@@ -9,6 +9,9 @@ def init_app(app) -> None:
     from flask_babel import gettext as _
 
     from ..assets.types import STATUSES as ASSET_STATUSES
+    from ..assets.types import TYPES, value_label
+    from ..calendar.labels import KINDS as CALENDAR_KINDS
+    from ..calendar.labels import RESULT_LABELS
     from ..workorders import states
     from .services import ACTION_LABELS, FIELD_LABELS, anchor_head, display_value, entries_page
 
@@ -21,11 +24,25 @@ def init_app(app) -> None:
         ("work_order", "status"): states.STATUSES,
         ("work_order", "priority"): states.PRIORITIES,
         ("work_order", "kind"): states.KINDS,
+        ("work_order", "source"): states.SOURCES,
+        # A facility's recorded history: what was done and the appraisal's result.
+        ("asset", "kind"): CALENDAR_KINDS,
+        ("asset", "result"): RESULT_LABELS,
     }
+
+    attribute_labels = {attr.name: attr.label for asset_type in TYPES.values() for attr in asset_type.attributes}
 
     def value(entity_type: str, field: str, recorded) -> str:
         words = vocabularies.get((entity_type, field), {})
-        return _(words[recorded]) if isinstance(recorded, str) and recorded in words else display_value(recorded)
+        if isinstance(recorded, str) and recorded in words:
+            return _(words[recorded])
+        if (entity_type, field) == ("asset", "attributes") and isinstance(recorded, dict):
+            # A facility's attributes as its page names them, not as stored JSON.
+            return display_value("; ".join(
+                f"{_(attribute_labels[name]) if name in attribute_labels else name}: "
+                f"{value_label(item, _) if isinstance(item, str) else display_value(item)}"
+                for name, item in sorted(recorded.items())))
+        return display_value(recorded)
 
     def page_link(before: int | None) -> str:
         """This page with the trail from entry `before` on (the latest when None), its other arguments kept."""

@@ -56,6 +56,9 @@ ACTION_LABELS = {
     "submit": _l("inspection submitted"),
     "new_version": _l("new version"),
     "import": _l("imported"),
+    "history": _l("history recorded"),
+    "plan": _l("plan added"),
+    "plan_stopped": _l("plan stopped"),
 }
 
 # What a recorded field is called on the page; a field not named here shows its own name.
@@ -75,6 +78,7 @@ FIELD_LABELS = {
     "attachment": _l("Attachment"), "photo": _l("Photo"), "photos": _l("Photos"), "findings": _l("Findings"),
     "work_order": _l("Work order"), "distance_m": _l("Distance from the facility (m)"), "version": _l("Version"),
     "items": _l("Checklist items"), "key": _l("Key"), "rows": _l("Rows"), "file": _l("File"),
+    "source": _l("Source"), "result": _l("Result"), "done_on": _l("Done on"), "plan": _l("Plan"),
 }
 
 # Bookkeeping columns that change on every write and say nothing about what the user changed.

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..permissions import roles, signed_in
 from ..workorders import services as work
 from . import services
-from .labels import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, STANDINGS
+from .labels import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, RESULT_LABELS, STANDINGS
 from .models import CalendarEvent
 from .request import APPRAISAL_RESULTS, BUILDING_GRADES, EVENT_KINDS
 
@@ -49,6 +49,7 @@ def facility(asset_id: int):
         plans=plans, plan_titles={f"plan:{plan.id}": plan.title for plan in plans}, kind_labels=KINDS,
         flag_labels=FLAG_LABELS,
         event_labels=EVENT_LABELS, history_kinds=services.table().history_kinds, results=APPRAISAL_RESULTS,
+        result_labels=RESULT_LABELS,
         grades=BUILDING_GRADES, may_record=work.is_supervisor(current_user), item_statuses=STANDINGS,
         plan_units=PLAN_UNITS, plan_seasons=PLAN_SEASONS,
     )

@@ -12,7 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from ..assets.models import Asset
@@ -22,9 +22,10 @@ from ..auth.models import Team
 from ..db import as_id, utcnow
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..extensions import db
+from ..i18n import SOURCE_LOCALE
 from ..workorders import services as work
 from ..workorders.models import WorkOrder
-from . import ical, queries
+from . import ical, queries, why
 from .labels import kind_msgid
 from .models import CalendarFeed, CalendarItem
 from .rules import load_table
@@ -173,7 +174,7 @@ def _event(item: CalendarItem, host: str, base: str, today: date, zone: ZoneInfo
     elif item.status == "planned" and item.due_on < today:
         summary = f"[{_('Overdue')}] {summary}"
     url = f"{base}/assets/{asset.id}"
-    lines = [item.why] if item.why else []
+    lines = [why.localize(item.why, _, str(get_locale()) == SOURCE_LOCALE)] if item.why else []
     lines.append(_("Facility: %(url)s", url=url))
     if item.work_order_id:
         # The event opens the work, where the crew acts; the facility stays one line below.

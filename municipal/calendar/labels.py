@@ -47,6 +47,10 @@ STANDINGS = {
 }
 
 
+# Dam safety appraisal results are recorded as the regulations write them (一类坝 …); these are their msgids.
+RESULT_LABELS = {"一类": N_("Category 1"), "二类": N_("Category 2"), "三类": N_("Category 3")}
+
+
 def kind_msgid(kind: str) -> str:
     """The msgid of a kind; a kind the table does not name yet (a supervisor's plan) shows as written."""
     return KINDS.get(kind, kind.replace("_", " "))

@@ -25,11 +25,13 @@ from ..audit.services import record
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..db import as_id, utcnow
 from ..extensions import db
+from ..i18n import SOURCE_LOCALE
 from ..notify.services import notify, supervisors_for_area
 from ..workorders import services as work
 from ..workorders import states
 from ..workorders.models import WorkOrder
 from . import plans as plan_rules
+from . import why
 from .engine import DueItem, evaluate
 from .labels import kind_msgid
 from .models import OPEN_STATUSES, CalendarEvent, CalendarItem, CalendarState, FacilityHistory, Plan
@@ -395,8 +397,10 @@ def _promote(day: date, asset_ids: list[int] | None, now: datetime) -> int:
     plans = active_plans(list({item.asset_id for item in made}))
     # Written in the district's language: the supervisors and crews read it there.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        english = current_app.config["BABEL_DEFAULT_LOCALE"] == SOURCE_LOCALE
         texts = {"rules": _("Due by the rules (%(rule)s): %(why)s"),
                  "plan": _("From a supervisor's own plan for this facility."),
+                 "whys": {item.id: why.localize(item.why, _, english) for item in made},
                  **{kind: _(kind_msgid(kind)) for kind in {item.kind for item in made}}}
     orders = work.create_many_from_calendar([_work_order_row(item.asset, item, plans, texts) for item in made])
     db.session.execute(sa.update(table_).where(table_.c.id == sa.bindparam("item_id"))
@@ -480,7 +484,7 @@ def _supersede(asset_ids: list[int], current: set, day: date, now: datetime) -> 
 def _work_order_row(asset: Asset, item: CalendarItem, plans: dict, texts: dict) -> dict:
     plan = next((p for p in plans.get(asset.id, []) if item.rule == f"PLAN-{p.id}"), None)
     title = plan.title if plan else texts[item.kind]
-    description = texts["plan"] if plan else texts["rules"] % {"rule": item.rule, "why": item.why}
+    description = texts["plan"] if plan else texts["rules"] % {"rule": item.rule, "why": texts["whys"][item.id]}
     sla = item.due_at.astimezone(zone()).time() != work.END_OF_WORKING_DAY
     return {"asset": asset, "kind": plan.work_kind if plan else "inspection", "title": title,
             "description": description, "priority": "urgent" if sla else ("high" if item.standing else "normal"),

@@ -198,6 +198,7 @@ def _finding(row: Finding) -> dict:
         "item": _checklist_item(row.inspection.template, row.item_key),
         "severity": row.severity,
         "value": row.value,
+        "value_label": _choice_label(row.inspection.template, row.item_key, row.value),
         "status": "closed" if closed else "open",
         "closed_at": (order.closed_at or order.completed_at) if closed else None,
         "work_order": order.number if order is not None else None,
@@ -215,6 +216,15 @@ def _checklist_item(template, key: str) -> dict:
             return {"zh": " · ".join(filter(None, (section.get("zh"), label.get("zh")))),
                     "en": " · ".join(filter(None, (section.get("en"), label.get("en"))))}
     return {"zh": key, "en": key}
+
+
+def _choice_label(template, key: str, value: str) -> dict | None:
+    """A choice's name in both languages when the finding's value is one of its item's choices (stored by key)."""
+    for item in (template.items if template is not None else []):
+        if item.get("key") == key:
+            choice = next((c for c in item.get("choices") or [] if c.get("key") == value), None)
+            return {"zh": choice["zh"], "en": choice.get("en", choice["zh"])} if choice else None
+    return None
 
 
 def asset_condition(asset: Asset):

@@ -19,11 +19,12 @@ from flask_babel import gettext as _
 from ..assets.models import Asset
 from ..assets.qr import qr_svg, qr_url
 from ..calendar import compliance
-from ..calendar.labels import EVENT_LABELS, STANDINGS, kind_msgid
+from ..assets.types import value_label
+from ..calendar.labels import EVENT_LABELS, RESULT_LABELS, STANDINGS, kind_msgid
 from ..calendar.models import CalendarEvent, CalendarItem
 from ..inspections.models import Finding
 from ..workorders.models import WorkOrder
-from ..workorders.checklist_rules import SEVERITIES
+from ..workorders.checklist_rules import RESULT_WORDS, SEVERITIES
 from ..workorders.states import KINDS as WORK_KINDS
 from ..workorders.states import STATUSES as WORK_STATUSES
 from . import charts
@@ -139,7 +140,18 @@ def context(report: dict, lang: str, for_print: bool, toolbar=()) -> dict:
         "work_status_label": lambda key: _(WORK_STATUSES.get(key, key)),
         "standing_label": lambda key: _(STANDINGS.get(key, key)),
         "group_label": compliance.group_label,
+        "value_label": lambda value: value_label(value, _),
+        "result_label": lambda value: _(RESULT_LABELS[value]) if value in RESULT_LABELS else value,
+        "finding_value": lambda finding: _finding_value(finding, lang),
     }
+
+
+def _finding_value(finding: dict, lang: str) -> str:
+    """What was found, as a reader says it: a failed check as a problem, a choice by its name."""
+    if finding["value"] in RESULT_WORDS:
+        return _(RESULT_WORDS[finding["value"]])
+    label = finding.get("value_label")
+    return label.get(lang, label["zh"]) if label else finding["value"]
 
 
 def render_html(report: dict, lang: str, for_print: bool = False, toolbar=()) -> str:

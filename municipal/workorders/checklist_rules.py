@@ -11,6 +11,8 @@ from ..assets.types import N_
 
 ITEM_TYPES = ("pass_fail", "number", "choice", "note", "photo")
 PHOTO_RULES = ("none", "optional", "required", "on_fail")
+# What a pass/fail answer is called where people read it (a finding's value is stored as "fail").
+RESULT_WORDS = {"pass": N_("OK"), "fail": N_("Problem")}
 SEVERITIES = {"low": N_("Low"), "medium": N_("Medium"), "high": N_("High"), "critical": N_("Critical")}
 # Work kinds a template can serve; repairs and rectifications use the maintenance templates.
 TEMPLATE_KINDS = ("inspection", "maintenance")
