@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..auth.scope import Scope
 from ..errors import DomainError, ValidationError
 from ..db import as_id
 from ..extensions import db
@@ -44,7 +45,7 @@ def index():
         after = as_id(request.args["after"]) if request.args.get("after") else None
     except ValueError:
         after = None
-    rows, next_after = queries.page(filters, after, current_app.config["PAGE_SIZE"])
+    rows, next_after = queries.page(filters, Scope.of(current_user), after, current_app.config["PAGE_SIZE"])
     return render_template("assets/index.html", rows=rows, filters=filters, next_after=next_after,
                            after=after, areas=_area_choices())
 
@@ -52,7 +53,7 @@ def index():
 @bp.route("/assets/<int:asset_id>")
 @signed_in
 def detail(asset_id: int):
-    asset = services.get_asset(asset_id)
+    asset = services.visible_asset(current_user, asset_id)
     return render_template("assets/detail.html", asset=asset, code=asset.code, events=history.recent(asset),
                            code_events=history.code_history(asset), photo_form=PhotoForm(),
                            revoke_form=RevokeForm())
@@ -99,7 +100,7 @@ def new():
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
 @roles("admin", "supervisor")
 def edit(asset_id: int):
-    asset = services.get_asset(asset_id)
+    asset = services.visible_asset(current_user, asset_id)
     asset_type = TYPES[asset.type]
     data = _asset_data(asset)
     form = asset_form(asset_type, _area_choices(), obj_data=data if request.method == "GET" else {"persons": data["persons"]})
@@ -128,7 +129,7 @@ def edit(asset_id: int):
 @bp.route("/assets/<int:asset_id>/photos", methods=["POST"])
 @roles("admin", "supervisor")
 def add_photo(asset_id: int):
-    asset = services.get_asset(asset_id)
+    asset = services.visible_asset(current_user, asset_id)
     form = PhotoForm()
     if form.validate_on_submit():
         try:

@@ -22,7 +22,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..assets.models import Area, Asset
 from ..assets.types import derived as derived_values
 from ..audit.services import record
-from ..errors import NotFound, PermissionDenied, ValidationError
+from ..auth.scope import require_supervisor
+from ..errors import NotFound, ValidationError
 from ..db import as_id, utcnow
 from ..extensions import db
 from ..notify.services import notify, supervisors_for_area
@@ -609,7 +610,7 @@ def _asset_for_supervisor(actor, asset_id) -> Asset:
     asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
     if asset is None:
         raise NotFound(_("There is no facility %(id)s.", id=asset_id))
-    work.require_supervisor_of(actor, asset)
+    require_supervisor(actor, asset)
     return asset
 
 
@@ -657,8 +658,7 @@ def record_history(actor, asset_id, *, kind: str, done_on: str, result=None, rep
 def record_event(actor, *, kind: str, start: str, end: str | None = None, area: str | None = None,
                  asset_id=None, note: str = "", **measurements) -> CalendarEvent:
     """Record what happened, for an area (and everything in it) or one facility."""
-    if not work.is_supervisor(actor):
-        raise PermissionDenied(_("Only supervisors and administrators may do this."))
+    scope = require_supervisor(actor)
     errors = {}
     target_area = target_asset = None
     if asset_id not in (None, ""):
@@ -670,6 +670,8 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
             db.session.get(Area, as_id(area)) if as_id(area) else None)
         if target_area is None:
             errors["area"] = _("unknown area")
+        else:
+            scope.require(target_area)
     else:
         errors["area"] = _("give an area or a facility")
     measurements = {name: value for name, value in measurements.items() if value not in (None, "")}
