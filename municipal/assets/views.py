@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.scope import Scope
-from ..errors import DomainError, ValidationError
+from ..errors import DomainError, PermissionDenied, ValidationError
 from ..db import as_id
 from ..extensions import db
 from ..permissions import roles, signed_in
@@ -163,6 +163,10 @@ def revoke(text: str):
                         old=code.code, new=replacement.code), "success")
             else:
                 flash(_("Code %(old)s revoked.", old=code.code), "success")
+        except PermissionDenied:
+            # Not this person's facility: a refusal, not a slip to correct on the same page.
+            db.session.rollback()
+            raise
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -184,6 +188,9 @@ def bind(text: str):
             db.session.commit()
             flash(_("Code %(code)s is now bound to %(name)s.", code=code.code, name=asset.name), "success")
             return redirect(url_for("assets.detail", asset_id=asset.id))
+        except PermissionDenied:
+            db.session.rollback()
+            raise
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

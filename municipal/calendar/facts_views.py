@@ -38,7 +38,7 @@ def _fail(error: DomainError):
 @bp.route("/assets/<int:asset_id>/calendar")
 @signed_in
 def facility(asset_id: int):
-    asset = asset_services.get_asset(asset_id)
+    asset = asset_services.visible_asset(current_user, asset_id)
     now = utcnow()
     day = services.today(now)
     view = services.facility_calendar(asset, day, day + timedelta(days=HORIZON_DAYS), day)
