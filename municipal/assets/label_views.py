@@ -47,8 +47,8 @@ def index():
     count = None
     if ids or code_texts or any(vars(filters).values()):
         try:
-            count = (len(printing.label_items(printing.select_for_labels(filters, Scope.of(current_user), ids, code_texts)))
-                     + len(printing.unbound_codes(code_texts)))
+            chosen = printing.select_for_labels(filters, Scope.of(current_user), ids, code_texts)
+            count = len(printing.label_items(chosen)) + len(printing.unbound_codes(code_texts))
         except DomainError as error:
             return render_template("assets/labels.html", filters=filters, ids=ids, codes=" ".join(code_texts),
                                    preset=preset, presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=error,

@@ -5,7 +5,9 @@ scopes a person may see, and so change when their role lets them change anything
 - Supervisors and viewers: the facilities in the areas they answer for and everything below them (an area
   path prefix, "/1/5/"), of the types they answer for. No areas means the whole district; no types, every
   type. Work orders, calendar items and citizen reports follow their facility; a citizen report naming
-  no facility belongs to no area, so every supervisor sees it, or nobody would.
+  no facility belongs to no area, so every supervisor sees it, or nobody would. A calendar event at a
+  facility follows the facility; one for an area is seen in that area, below it and above it (a
+  district-wide rainstorm concerns every town).
 - Crew: the work assigned to them or to one of their teams, and the calendar items of that work; no
   citizen reports (supervisors triage those). They see the whole registry: it is what they scan and look
   up on site.
@@ -20,7 +22,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..assets.models import Area, Asset
-from ..calendar.models import CalendarItem
+from ..calendar.models import CalendarEvent, CalendarItem
 from ..errors import PermissionDenied
 from ..intake.models import CitizenReport
 from ..workorders.models import WorkOrder
@@ -71,6 +73,11 @@ class Scope:
         """Whether a facility of this type in this area (one being registered or moved) is in reach."""
         return self.allows_area(area) and (not self.types or asset_type in self.types)
 
+    def _overlaps_area(self, area: Area | None) -> bool:
+        if self.paths is None:
+            return True
+        return area is not None and any(area.path.startswith(p) or p.startswith(area.path) for p in self.paths)
+
     def _allows_facility(self, asset: Asset | None) -> bool:
         if self.by_assignment:
             return True
@@ -95,6 +102,10 @@ class Scope:
             return self._assigned(obj) if self.by_assignment else self._allows_facility(obj.asset)
         if isinstance(obj, CalendarItem):
             return self._assigned(obj.work_order) if self.by_assignment else self._allows_facility(obj.asset)
+        if isinstance(obj, CalendarEvent):
+            if obj.asset_id is not None:
+                return self._allows_facility(obj.asset)
+            return self.by_assignment or self._overlaps_area(obj.area)
         if isinstance(obj, CitizenReport):
             return not self.by_assignment and (obj.asset is None or self._allows_facility(obj.asset))
         return self._allows_report(obj)
@@ -110,6 +121,11 @@ class Scope:
         if report_scope.kind == "type":
             return self.paths is None and (not self.types or report_scope.asset_type in self.types)
         return self.everywhere
+
+    def follows_team(self, team: Team) -> bool:
+        """Whether the person may follow a team's calendar: supervisors any team's (its items are still
+        only those they see), everyone else their own teams'."""
+        return self.role in EDITOR_ROLES or team.id in self.team_ids
 
     def require(self, obj) -> None:
         """PermissionDenied unless `obj` is in reach, saying whether its area or its type is not."""
@@ -154,8 +170,8 @@ class Scope:
                                                     WorkOrder.assignee_team_id.in_(self.team_ids)))
 
     def clause(self, model):
-        """A condition on `model` (Asset, WorkOrder, CalendarItem, CitizenReport, Area) keeping what the
-        person may see; subqueries only, so the caller's joins stay its own."""
+        """A condition on `model` (Asset, WorkOrder, CalendarItem, CalendarEvent, CitizenReport, Area) keeping
+        what the person may see; subqueries only, so the caller's joins stay its own."""
         if self.role == "nobody":
             return sa.false()
         if self.role == "admin":
@@ -165,7 +181,7 @@ class Scope:
                 return sa.true()
             return sa.or_(*[Area.path.startswith(path) for path in self.paths]) if self.paths else sa.false()
         if self.by_assignment:
-            return {Asset: sa.true(),
+            return {Asset: sa.true(), CalendarEvent: sa.true(),
                     WorkOrder: WorkOrder.id.in_(self._assigned_orders()),
                     CalendarItem: CalendarItem.work_order_id.in_(self._assigned_orders()),
                     CitizenReport: sa.false()}[model]
@@ -179,6 +195,11 @@ class Scope:
             return CalendarItem.asset_id.in_(self._facilities())
         if model is CitizenReport:
             return sa.or_(CitizenReport.asset_id.is_(None), CitizenReport.asset_id.in_(self._facilities()))
+        if model is CalendarEvent:
+            areas = sa.select(Area.id).where(self._overlaps(Area.path)) if self.paths is not None else None
+            return sa.or_(CalendarEvent.asset_id.in_(self._facilities()),
+                          sa.and_(CalendarEvent.asset_id.is_(None),
+                                  CalendarEvent.area_id.in_(areas) if areas is not None else sa.true()))
         raise TypeError(f"no visibility rule for {model!r}")
 
     # --- whom work may be given to -----------------------------------------------------------
@@ -235,6 +256,31 @@ def team_covers_area(team: Team, asset: Asset) -> bool:
 def team_covers_type(team: Team, asset: Asset) -> bool:
     types = [t.strip() for t in (team.asset_types or "").split(",") if t.strip()]
     return not types or asset.type in types
+
+
+def answering_for(area: Area, asset_type: str | None = None):
+    """A condition on User, Scope.allows read the other way: the active supervisors and administrators who
+    answer for `area` (theirs or one above it; no areas of their own means the whole district) and, when
+    given, for facilities of `asset_type`."""
+    lineage = [int(part) for part in area.path.strip("/").split("/") if part] or [area.id]
+    responsible = sa.select(user_area.c.user_id).where(user_area.c.area_id.in_(lineage))
+    anywhere = ~sa.exists().where(user_area.c.user_id == User.id)
+    conditions = [User.active.is_(True), User.role.in_(EDITOR_ROLES), sa.or_(User.id.in_(responsible), anywhere)]
+    if asset_type is not None:
+        listed = (sa.literal(",") + User.asset_types + sa.literal(",")).contains(f",{asset_type},", autoescape=True)
+        conditions.append(sa.or_(User.role == "admin", User.asset_types == "", listed))
+    return sa.and_(*conditions)
+
+
+def answering_for_district():
+    """A condition on User: active admins, and supervisors who answer for the whole district (no areas of
+    their own, or the district itself)."""
+    district_wide = (sa.select(user_area.c.user_id).join(Area, Area.id == user_area.c.area_id)
+                     .where(Area.parent_id.is_(None)))
+    anywhere = ~sa.exists().where(user_area.c.user_id == User.id)
+    return sa.and_(User.active.is_(True),
+                   sa.or_(User.role == "admin",
+                          sa.and_(User.role == "supervisor", sa.or_(User.id.in_(district_wide), anywhere))))
 
 
 def require_supervisor(actor, *objects, message: str | None = None) -> Scope:

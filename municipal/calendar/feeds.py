@@ -51,7 +51,7 @@ def create_feed(actor, scope: str, *, team_id=None, area_ref=None, asset_id=None
         team = db.session.get(Team, int(team_id)) if str(team_id or "").isdigit() and int(team_id) < 2**31 else None
         if team is None or not team.active:
             errors["team"] = _("no such team")
-        elif actor.role not in ("admin", "supervisor") and team not in actor.teams:
+        elif not Scope.of(actor).follows_team(team):
             errors["team"] = _("you are not a member of this team")
     if scope == "area":
         area = find_area(area_ref)
@@ -127,11 +127,12 @@ def feed_items(feed: CalendarFeed, today: date) -> list[CalendarItem]:
                  sa.select(WorkOrder.id).where(WorkOrder.assignee_team_id == feed.team_id)),
              "area": lambda: CalendarItem.asset_id.in_(queries.within_area(feed.area)),
              "facility": lambda: CalendarItem.asset_id == feed.asset_id}[feed.scope]()
-    if feed.scope == "team" and owner.role not in ("admin", "supervisor") and feed.team not in owner.teams:
+    seen = Scope.of(owner)
+    if feed.scope == "team" and not seen.follows_team(feed.team):
         return []
     query = (sa.select(CalendarItem)
              .where(CalendarItem.due_on >= today - timedelta(days=DAYS_BACK),
-                    CalendarItem.due_on <= today + timedelta(days=DAYS_AHEAD), Scope.of(owner).clause(CalendarItem), scope)
+                    CalendarItem.due_on <= today + timedelta(days=DAYS_AHEAD), seen.clause(CalendarItem), scope)
              .options(*queries.ROW_OPTIONS).order_by(CalendarItem.due_on, CalendarItem.id).limit(MAX_EVENTS))
     return list(db.session.scalars(query))
 

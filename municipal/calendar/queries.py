@@ -1,6 +1,6 @@
-"""The calendar items a person may see (auth.scope decides which), and the filters every calendar list shares: the month and list
-pages, the compliance numbers, the feeds and the API. Plain queries: no request objects; bad filters are
-ValidationErrors naming the field."""
+"""The calendar items a person may see (auth.scope decides which), and the filters every calendar list
+shares: the month and list pages, the compliance numbers, the feeds and the API. Plain queries: no request
+objects; bad filters are ValidationErrors naming the field."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 

@@ -520,15 +520,15 @@ def escalate_overdue(now: datetime) -> int:
     raised = set(work.make_urgent_by_system([order.id for _item, order in rows]))
     supervisors, created = {}, 0
     for item, order in rows:
-        area_id = item.asset.area_id
-        if area_id not in supervisors:
-            supervisors[area_id] = supervisors_for_area(area_id) if area_id is not None else []
-        if not supervisors[area_id]:
+        place = (item.asset.area_id, item.asset.type)
+        if place not in supervisors:
+            supervisors[place] = supervisors_for_area(*place) if place[0] is not None else []
+        if not supervisors[place]:
             log.warning("calendar: nobody supervises the area of facility %s to escalate item %s to",
                         item.asset_id, item.id)
         params = {"number": order.number, "title": order.title, "facility": item.asset.name,
                   "due": item.due_on.isoformat()}
-        created += notify(supervisors[area_id], "escalation", params, f"/work/{order.id}",
+        created += notify(supervisors[place], "escalation", params, f"/work/{order.id}",
                           dedupe_key=f"escalate:item:{item.id}")
         if order.id in raised:
             db.session.expire(order, ["priority", "version", "updated_at"])

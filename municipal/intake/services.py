@@ -124,7 +124,7 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     })
     asset = db.session.get(Asset, asset_id) if asset_id is not None else None
     if asset is not None and asset.area_id is not None:
-        recipients, area = supervisors_for_area(asset.area_id), asset.area.name
+        recipients, area = supervisors_for_area(asset.area_id, asset.type), asset.area.name
         title = f"{asset.name}: {description[:60]}"
     else:
         # No area to route it by: those who answer for the whole district, who see it in triage anyway.

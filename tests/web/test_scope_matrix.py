@@ -312,3 +312,53 @@ def test_a_bridges_only_supervisor_sees_no_reservoir_on_the_calendar(ctx, users,
     assert _ids(ctx["api"].get("/api/v1/calendar/items")) == set()
     month = ctx["page"].get("/calendar?month=2026-11").get_data(as_text=True)
     assert "鼓山水库" not in month
+
+
+def test_scanning_a_label_out_of_scope_shows_what_a_citizen_sees(ctx):
+    for key, staff_view in (("mine", True), ("elsewhere", False), ("other_type", False)):
+        asset = ctx["targets"][key]
+        page = ctx["page"].get(f"/A/{asset.code.code}")
+        assert page.status_code == 200
+        assert (f"/assets/{asset.id}/edit" in page.get_data(as_text=True)) is staff_view, key
+
+
+def test_calendar_events_are_listed_where_they_concern_the_person(ctx, users, db):
+    from municipal.calendar.services import record_event
+
+    admin = users["admin"]
+    for where, note in (("gushan", "鼓山暴雨"), ("xindian", "新店暴雨"), ("350111", "全区暴雨")):
+        record_event(admin, kind="rainstorm", start="2026-11-26", area=where, note=note, rain_24h_mm=120)
+    record_event(admin, kind="rainstorm", start="2026-11-26", asset_id=ctx["targets"]["elsewhere"].id,
+                 note="新店水库暴雨", rain_24h_mm=120)
+    db.session.commit()
+    page = ctx["page"].get("/calendar/events").get_data(as_text=True)
+    assert "鼓山暴雨" in page and "全区暴雨" in page
+    assert "新店暴雨" not in page and "新店水库暴雨" not in page
+
+
+def test_an_import_beyond_the_supervisor_s_areas_is_refused_whole(ctx, users):
+    from municipal.assets import io
+    from municipal.assets.io import ImportRejected
+
+    text = ("type,name,area,lon,lat\n"
+            "manhole,鼓山新井,gushan,119.31,26.09\n"
+            "reservoir,新店新库,xindian,119.35,26.15\n").encode()
+    before = _count(Asset)
+    with pytest.raises(ImportRejected) as rejected:
+        io.import_csv(users["supervisor"], BytesIO(text))
+    # 鼓山新井 is a manhole, not among this supervisor's types; 新店 is not among their areas.
+    assert {problem.row for problem in rejected.value.problems if problem.column == "area"} == {2, 3}
+    assert _count(Asset) == before
+
+
+def test_notifications_go_to_those_who_answer_for_the_area_and_type(ctx, users, db):
+    from municipal.auth.services import create_user
+    from municipal.notify.services import supervisors_for_area
+
+    bridges = create_user("bridges", "correct horse battery", "supervisor")
+    bridges.asset_types = "bridge"
+    db.session.commit()
+    gushan = ctx["towns"]["gushan"].id
+    assert "bridges" not in {user.username for user in supervisors_for_area(gushan, "reservoir")}
+    assert {"supervisor", "bridges"} <= {user.username for user in supervisors_for_area(gushan)}
+    assert "supervisor" not in {user.username for user in supervisors_for_area(ctx["towns"]["xindian"].id)}
