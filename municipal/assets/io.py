@@ -325,7 +325,9 @@ class _Batch:
             for key, message in error.fields.items():
                 self.problem(row, _error_field(key, point), message)
         known_type = data.get("type") if data.get("type") in TYPES else None
-        if clean is not None and not self.scope.allows_place(self.find_area(data.get("area")), known_type):
+        area = self.find_area(data.get("area"))
+        # An unknown area or type is reported as such above; a known one must be in the importer's reach.
+        if known_type and (area is not None or not data.get("area")) and not self.scope.allows_place(area, known_type):
             self.problem(row, "area", _("outside the areas or types you answer for"))
         code = self._check_code(row, record.get("code"), known_type)
         # Once the file is rejected, keeping rows would only cost memory.
