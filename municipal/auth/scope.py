@@ -83,7 +83,8 @@ class Scope:
             return True
         return asset is not None and self.allows_place(asset.area, asset.type)
 
-    def _assigned(self, order: WorkOrder | None) -> bool:
+    def is_assigned(self, order: WorkOrder | None) -> bool:
+        """Whether the work is the person's or one of their teams'."""
         return order is not None and self.user_id is not None and (
             order.assignee_user_id == self.user_id or order.assignee_team_id in self.team_ids)
 
@@ -99,9 +100,9 @@ class Scope:
         if isinstance(obj, Asset):
             return self._allows_facility(obj)
         if isinstance(obj, WorkOrder):
-            return self._assigned(obj) if self.by_assignment else self._allows_facility(obj.asset)
+            return self.is_assigned(obj) if self.by_assignment else self._allows_facility(obj.asset)
         if isinstance(obj, CalendarItem):
-            return self._assigned(obj.work_order) if self.by_assignment else self._allows_facility(obj.asset)
+            return self.is_assigned(obj.work_order) if self.by_assignment else self._allows_facility(obj.asset)
         if isinstance(obj, CalendarEvent):
             if obj.asset_id is not None:
                 return self._allows_facility(obj.asset)

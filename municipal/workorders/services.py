@@ -38,12 +38,6 @@ def is_supervisor(actor) -> bool:
     return actor is not None and getattr(actor, "role", None) in SUPERVISOR_ROLES
 
 
-def is_assignee(actor, order: WorkOrder) -> bool:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
-    return order.assignee_user_id == actor.id or order.assignee_team_id in {t.id for t in actor.teams}
-
-
 # Work due "on" a day is due by the end of that working day, in the district's clock.
 END_OF_WORKING_DAY = time(18, 0)
 
@@ -115,7 +109,7 @@ def may_act(actor, order: WorkOrder, action: states.Action) -> bool:
     """Whether the actor's role lets them make this move (areas are checked when it is made)."""
     if action.by == "supervisor":
         return is_supervisor(actor)
-    return is_assignee(actor, order) or is_supervisor(actor)
+    return Scope.of(actor).is_assigned(order) or is_supervisor(actor)
 
 
 def create_work_order(actor, *, asset_id, kind: str, title: str, description: str = "", priority: str = "normal",

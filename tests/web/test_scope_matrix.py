@@ -1,7 +1,7 @@
 """Every page and endpoint that acts on a facility, its work, its calendar or its reports, for a supervisor
 of 鼓山镇 who answers for reservoirs: allowed on a reservoir of 鼓山镇; refused, with nothing changed, on a
 reservoir of 新店镇 (out of area) and on a manhole of 鼓山镇 (out of type). Adding a route is one line of
-WRITES or READS."""
+WRITES, READS or DETAILS."""
 from datetime import date, datetime, timezone
 from io import BytesIO
 
@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from municipal.assets.models import Area, Asset, AssetPhoto, IdentityCode
-from municipal.assets.services import issue_codes
+from municipal.assets.services import create_asset, issue_codes
 from municipal.auth.services import set_user_areas
 from municipal.calendar.models import CalendarEvent, CalendarItem, FacilityHistory
+from municipal.extensions import db as database
 from municipal.intake.models import CitizenReport
 from municipal.intake.services import submit_report
 from municipal.reports.models import Report
@@ -30,8 +31,6 @@ ATTRIBUTES = {"reservoir": {"attributes": {"capacity_m3": 3_500_000, "dam_height
 
 @pytest.fixture
 def world(db, users):
-    from municipal.assets import services
-
     towns = make_district(db, [("gushan", "鼓山镇", "Gushan Town"), ("xindian", "新店镇", "Xindian Town")])
     village = Area(code="gushan-1", name="鼓山村", name_en="Gushan Village", level="village", parent=towns["gushan"])
     db.session.add(village)
@@ -40,7 +39,7 @@ def world(db, users):
     admin = users["admin"]
 
     def facility(type_, name, town):
-        return services.create_asset(admin, {"type": type_, "name": name, "area": town.code, **ATTRIBUTES[type_]})
+        return create_asset(admin, {"type": type_, "name": name, "area": town.code, **ATTRIBUTES[type_]})
 
     targets = {"mine": facility("reservoir", "鼓山水库", towns["gushan"]),
                "elsewhere": facility("reservoir", "新店水库", towns["xindian"]),
@@ -48,8 +47,8 @@ def world(db, users):
     orders, reports, items = {}, {}, {}
     for key, asset in targets.items():
         orders[key] = create_work_order(admin, asset_id=asset.id, kind="repair", title=f"{asset.name}维修")
-        reports[key] = submit_report(category="damaged", description=f"{asset.name}的坝顶有一条明显的裂缝", fingerprint=key,
-                                     asset_id=asset.id)
+        reports[key] = submit_report(category="damaged", description=f"{asset.name}有一条明显的裂缝",
+                                     fingerprint=key, asset_id=asset.id)
         item = CalendarItem(asset_id=asset.id, key=f"TEST/{key}", rule="TEST", kind="routine_patrol",
                             due_on=date(2026, 11, 27), due_at=datetime(2026, 11, 27, 10, tzinfo=timezone.utc),
                             status="scheduled")
@@ -66,16 +65,12 @@ def world(db, users):
 
 
 def _count(model):
-    from municipal.extensions import db
-
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+    return database.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def _fresh(model, row_id):
-    from municipal.extensions import db
-
-    db.session.expire_all()
-    return db.session.get(model, row_id)
+    database.session.expire_all()
+    return database.session.get(model, row_id)
 
 
 # Each write: (name, act(ctx, key) -> response, state(ctx, key) -> what must not change when refused).
@@ -172,14 +167,8 @@ def _asset_state(ctx, key):
 
 
 def _codes_state(ctx, key):
-    return sorted((code.code, code.status, code.asset_id) for code in _fresh_codes())
-
-
-def _fresh_codes():
-    from municipal.extensions import db
-
-    db.session.expire_all()
-    return db.session.scalars(sa.select(IdentityCode))
+    database.session.expire_all()
+    return sorted((code.code, code.status, code.asset_id) for code in database.session.scalars(sa.select(IdentityCode)))
 
 
 def _order_state(ctx, key):
@@ -218,12 +207,10 @@ WRITES = [
 
 @pytest.fixture
 def ctx(app, db, users, world, bearer, client, login):
-    from municipal.extensions import db as _db
-
     admin = users["admin"]
     spare = {type_: issue_codes(admin, type_, 1)[0].code for type_ in ("reservoir", "manhole")}
     codes = {key: asset.code.code for key, asset in world["targets"].items()}
-    _db.session.commit()
+    db.session.commit()
     api = app.test_client()
     headers = bearer("supervisor")
     login("supervisor")
