@@ -5,17 +5,14 @@ from datetime import datetime, timedelta, timezone
 import icalendar
 import pytest
 
-from municipal.calendar import pages_api, views
+from municipal.calendar import views
 from municipal.calendar.models import CalendarFeed
 from tests.calendar_seed import TODAY, seed_year
 
 
 @pytest.fixture
-def year(db, users, make_asset, area, monkeypatch):
-    # The pages read the district's clock; the seeded year is counted on 2025-07-15.
-    monkeypatch.setattr(views, "_today", lambda: TODAY)
-    monkeypatch.setattr(pages_api, "_today", lambda: TODAY)
-    monkeypatch.setattr(views, "utcnow", lambda: datetime(2025, 7, 15, 2, 0, tzinfo=timezone.utc))
+def year(db, users, make_asset, area, clock):
+    clock.set(datetime(2025, 7, 15, 10, 0, tzinfo=timezone(timedelta(hours=8))))
     return seed_year(db, users, make_asset, area)
 
 
