@@ -349,3 +349,27 @@ def test_notifications_go_to_those_who_answer_for_the_area_and_type(ctx, users, 
     assert "bridges" not in {user.username for user in supervisors_for_area(gushan, "reservoir")}
     assert {"supervisor", "bridges"} <= {user.username for user in supervisors_for_area(gushan)}
     assert "supervisor" not in {user.username for user in supervisors_for_area(ctx["towns"]["xindian"].id)}
+
+
+def test_a_report_is_for_those_who_see_every_facility_it_covers(world, users, db):
+    from municipal.auth.scope import Scope
+    from municipal.reports.scope import Scope as ReportScope
+
+    gushan, xindian = world["towns"]["gushan"], world["towns"]["xindian"]
+    supervisor = users["supervisor"]
+    asks = {"district": ReportScope("district"), "reservoirs": ReportScope("type", asset_type="reservoir"),
+            "gushan": ReportScope("area", area=gushan), "xindian": ReportScope("area", area=xindian),
+            "mine": ReportScope("facility", asset=world["targets"]["mine"])}
+
+    def allowed(user):
+        return {name for name, ask in asks.items() if Scope.of(user).allows(ask)}
+
+    assert allowed(users["admin"]) == set(asks)
+    # Reservoirs of 鼓山镇 only: an area's report would cover its manholes too, a type's other towns.
+    assert allowed(supervisor) == {"mine"}
+    supervisor.asset_types = ""
+    assert allowed(supervisor) == {"gushan", "mine"}
+    set_user_areas(users["admin"], supervisor, [])
+    supervisor.asset_types = "reservoir"
+    assert allowed(supervisor) == {"reservoirs", "mine"}
+    assert allowed(users["crew"]) == set()
