@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..api import ApiBlueprint, VersionSchema
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
 from ..audit.services import entries_page
+from ..auth.scope import Scope
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
@@ -51,7 +52,8 @@ def list_assets(query):
     limit = query["limit"]
     # Everything an asset's JSON shows comes with the page, not in a query per asset.
     loading = (joinedload(Asset.area), selectinload(Asset.persons), selectinload(Asset.code))
-    select = sa.select(Asset).options(*loading).order_by(Asset.id).limit(limit + 1)
+    select = (sa.select(Asset).where(Scope.of(current_user).clause(Asset)).options(*loading)
+              .order_by(Asset.id).limit(limit + 1))
     if "after" in query:
         select = select.where(Asset.id > query["after"])
     if "type" in query:
@@ -89,7 +91,7 @@ def _search(q: str):
 @assets_bp.doc(summary=N_("Read a facility"))
 @assets_bp.response(200, AssetSchema)
 def get_asset(asset_id):
-    return services.get_asset(asset_id)
+    return services.visible_asset(current_user, asset_id)
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}/audit")
@@ -99,7 +101,7 @@ def get_asset(asset_id):
 @assets_bp.arguments(AuditQuerySchema, location="query")
 @assets_bp.response(200, AuditPageSchema)
 def asset_audit(query, asset_id):
-    asset = services.get_asset(asset_id)
+    asset = services.visible_asset(current_user, asset_id)
     items, older = entries_page("asset", asset.id, query.get("before"), query["limit"])
     return {"items": items, "next": older}
 
@@ -114,6 +116,7 @@ def get_asset_by_code(code):
     identity = services.get_code(code)
     if identity.asset is None:
         raise NotFound(_("Code %(code)s is not bound to a facility.", code=identity.code))
+    Scope.of(current_user).require(identity.asset)
     return identity.asset
 
 

@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..auth.models import User
+from ..auth.scope import Scope
 from ..cli import fail
 from ..errors import DomainError
 from ..extensions import db
@@ -126,7 +127,7 @@ def labels(out, asset_type, area, codes, preset, new_codes, username):
         if new_codes:
             pdf, batch_id = printing.print_new_codes(user, asset_type, new_codes, preset, progress=progress)
         else:
-            query = printing.select_for_labels(filters, code_texts=code_texts)
+            query = printing.select_for_labels(filters, Scope.of(user), code_texts=code_texts)
             pdf, batch_id = printing.print_labels(
                 user, query, preset, f"cli type={asset_type or ''} area={area} codes={codes}", progress=progress,
                 unbound=printing.unbound_codes(code_texts))

@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import record_many
+from ..auth.scope import Scope
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
@@ -187,7 +188,7 @@ def import_csv(actor, stream, progress=_no_progress) -> ImportResult:
     services.require_editor(actor)
     text = TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        batch = _check_csv(csv.reader(text), progress)
+        batch = _check_csv(csv.reader(text), progress, Scope.of(actor))
     except UnicodeDecodeError:
         raise ImportRejected([Problem(None, None, _(
             "The file is not UTF-8 text. In Excel, use Save As → \"CSV UTF-8 (comma delimited)\", "
@@ -200,14 +201,14 @@ def import_csv(actor, stream, progress=_no_progress) -> ImportResult:
     return batch.finish(actor)
 
 
-def _check_csv(reader, progress) -> "_Batch":
+def _check_csv(reader, progress, scope: Scope) -> "_Batch":
     # A record's index is its row in a spreadsheet, even when quoted cells span lines.
     records = enumerate(reader, start=1)
     header = next(records, None)
     if header is None:
         raise ImportRejected([Problem(None, None, _("The file is empty."))])
     fields, names = _read_header(header[1])
-    batch = _Batch(names, "row", progress)
+    batch = _Batch(names, "row", progress, scope)
     for row, cells in records:
         if not any(cell.strip() for cell in cells):
             continue  # spreadsheets leave blank rows behind; they mean nothing
@@ -255,7 +256,7 @@ def import_geojson(actor, stream, progress=_no_progress) -> ImportResult:
             or not isinstance(document.get("features"), list):
         raise ImportRejected([Problem(None, None, _("The file is not a GeoJSON FeatureCollection."))], "feature")
     features = document["features"]
-    batch = _Batch({}, "feature", progress, total=len(features))
+    batch = _Batch({}, "feature", progress, Scope.of(actor), total=len(features))
     for number, feature in enumerate(features, start=1):
         if not (isinstance(feature, dict) and feature.get("type") == "Feature"
                 and isinstance(feature.get("properties") or {}, dict)):
@@ -287,8 +288,9 @@ class _Row:
 class _Batch:
     """Checks records one by one, then the codes all at once, then writes everything or nothing."""
 
-    def __init__(self, names: dict, unit: str, progress, total: int | None = None):
+    def __init__(self, names: dict, unit: str, progress, scope: Scope, total: int | None = None):
         self.names = names
+        self.scope = scope
         # Missing columns are named in the language of the file's own headers.
         self.chinese = any(name != field for field, name in names.items())
         self.unit = unit
@@ -323,6 +325,10 @@ class _Batch:
             for key, message in error.fields.items():
                 self.problem(row, _error_field(key, point), message)
         known_type = data.get("type") if data.get("type") in TYPES else None
+        area = self.find_area(data.get("area"))
+        # An unknown area or type is reported as such above; a known one must be in the importer's reach.
+        if known_type and (area is not None or not data.get("area")) and not self.scope.allows_place(area, known_type):
+            self.problem(row, "area", _("outside the areas or types you answer for"))
         code = self._check_code(row, record.get("code"), known_type)
         # Once the file is rejected, keeping rows would only cost memory.
         if not self.problems:

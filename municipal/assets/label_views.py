@@ -3,6 +3,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from ..auth.scope import Scope
 from ..errors import DomainError
 from ..db import as_id
 from ..extensions import db
@@ -29,7 +30,7 @@ def index():
     preset = values.get("preset", "sheet")
     if request.method == "POST":
         try:
-            query = printing.select_for_labels(filters, ids, code_texts)
+            query = printing.select_for_labels(filters, Scope.of(current_user), ids, code_texts)
             selection = request.form.to_dict(flat=False)
             selection.pop("csrf_token", None)
             pdf, batch_id = printing.print_labels(current_user, query, preset, str(selection),
@@ -46,8 +47,8 @@ def index():
     count = None
     if ids or code_texts or any(vars(filters).values()):
         try:
-            count = (len(printing.label_items(printing.select_for_labels(filters, ids, code_texts)))
-                     + len(printing.unbound_codes(code_texts)))
+            chosen = printing.select_for_labels(filters, Scope.of(current_user), ids, code_texts)
+            count = len(printing.label_items(chosen)) + len(printing.unbound_codes(code_texts))
         except DomainError as error:
             return render_template("assets/labels.html", filters=filters, ids=ids, codes=" ".join(code_texts),
                                    preset=preset, presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=error,

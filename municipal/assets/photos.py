@@ -7,7 +7,7 @@ from .services import require_editor
 
 
 def add_asset_photo(actor, asset, stream, caption: str = "") -> AssetPhoto:
-    require_editor(actor)
+    require_editor(actor, asset)
     image = load_image(stream)
     path, thumb_path, (width, height) = store_image(image, f"assets/{asset.id}")
     photo = AssetPhoto(asset_id=asset.id, path=path, thumb_path=thumb_path, width=width, height=height,

@@ -5,6 +5,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..extensions import db
 from . import qr, queries, services
@@ -15,9 +16,11 @@ from .types import PREFIXES, TYPES
 MAX_LABELS = 5000
 
 
-def select_for_labels(filters: queries.Filters, ids: list[int] | None = None, code_texts: list[str] | None = None):
-    """The facilities to print: hand-picked ids or codes, else everything matching the filters."""
-    query = queries.select_assets(filters)
+def select_for_labels(filters: queries.Filters, scope: Scope, ids: list[int] | None = None,
+                      code_texts: list[str] | None = None):
+    """The facilities to print among those `scope` sees: hand-picked ids or codes, else everything matching
+    the filters."""
+    query = queries.select_assets(filters, scope)
     if ids:
         query = query.where(Asset.id.in_(ids))
     if code_texts:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..auth.scope import Scope
 from ..extensions import db
 from . import codes
 from .models import Area, Asset, IdentityCode
@@ -23,8 +24,9 @@ def area_path(ref: str) -> str | None:
     return area.path if area else None
 
 
-def select_assets(filters: Filters) -> sa.Select:
-    query = sa.select(Asset)
+def select_assets(filters: Filters, scope: Scope) -> sa.Select:
+    """The facilities matching the filters among those `scope` sees."""
+    query = sa.select(Asset).where(scope.clause(Asset))
     if filters.type:
         query = query.where(Asset.type == filters.type)
     if filters.status:
@@ -47,12 +49,12 @@ def select_assets(filters: Filters) -> sa.Select:
     return query
 
 
-def page(filters: Filters, after: int | None = None, limit: int = 50) -> tuple[list[Asset], int | None]:
+def page(filters: Filters, scope: Scope, after: int | None = None, limit: int = 50) -> tuple[list[Asset], int | None]:
     """One page of facilities, newest first, and the id to continue after (None at the end).
 
     Keyset paging: deep pages cost the same as the first on a million rows.
     """
-    query = select_assets(filters).options(joinedload(Asset.code), joinedload(Asset.area))
+    query = select_assets(filters, scope).options(joinedload(Asset.code), joinedload(Asset.area))
     if after:
         query = query.where(Asset.id < after)
     rows = list(db.session.scalars(query.order_by(Asset.id.desc()).limit(limit + 1)).unique())

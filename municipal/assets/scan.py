@@ -7,6 +7,7 @@ from itsdangerous import BadSignature, TimestampSigner
 from markupsafe import Markup
 
 from .. import i18n
+from ..auth.scope import Scope
 from ..errors import NotFound, ValidationError
 from ..extensions import csrf, db
 from ..permissions import public
@@ -68,7 +69,8 @@ def resolve(text: str):
         # Logged too: a code that keeps being mistyped is a worn or misprinted label.
         services.record_scan(None, None, text, current_user, request.headers.get("User-Agent", ""))
         return render_template("scan/not_found.html", found=found), 404
-    if found.kind == "found" and not staff:
+    # Staff see the facility's record only where they answer for it; elsewhere, what a citizen sees.
+    if found.kind == "found" and not (staff and Scope.of(current_user).allows(found.asset)):
         card = resolver.public_card(text)
         if card is not None:  # else it was revoked a moment ago: the next look will say so
             return _public_page(card, text, str(get_locale() or i18n.DEFAULT_LOCALE))

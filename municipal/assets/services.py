@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import diff, pending_changes, record, snapshot
+from ..auth.scope import Scope, require_supervisor
 from ..db import as_id, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
@@ -28,11 +29,15 @@ ASSET_FIELDS = (
 )
 
 
-def require_editor(actor) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(_("Please sign in."))
-    if not actor.can_edit:
-        raise PermissionDenied(_("Only supervisors and administrators may change the registry."))
+def require_editor(actor, *objects) -> None:
+    """Refused unless the actor may change the registry, and these facilities (or areas) in particular."""
+    require_supervisor(actor, *objects, message=_("Only supervisors and administrators may change the registry."))
+
+
+def _require_place(actor, clean: "CleanAsset", existing: Asset | None = None) -> None:
+    """A facility may be registered or moved only where, and of a type, the actor answers for."""
+    area_id = clean.values.get("area_id", existing.area_id if existing else None)
+    Scope.of(actor).require_place(db.session.get(Area, area_id) if area_id else None, clean.values["type"])
 
 
 def _say(error: Invalid) -> str:
@@ -205,6 +210,7 @@ def create_asset(actor, data: dict, code: str | None = None, is_demo: bool = Fal
     """Register a facility and bind an identity code: `code` (an unbound one) or a new one."""
     require_editor(actor)
     clean = clean_asset(data)
+    _require_place(actor, clean)
     unbound = _unbound_code(code, clean.values["type"]) if code else None
     asset = Asset(is_demo=is_demo)
     _apply(asset, clean)
@@ -217,10 +223,12 @@ def create_asset(actor, data: dict, code: str | None = None, is_demo: bool = Fal
 
 def update_asset(actor, asset: Asset, data: dict, version: int | None) -> Asset:
     """Change a facility. `version` must be the one the user saw; a stale one is a Conflict."""
-    require_editor(actor)
+    require_editor(actor, asset)
     check_version(asset, version)
     before = snapshot(asset)
-    _apply(asset, clean_asset(data, existing=asset))
+    clean = clean_asset(data, existing=asset)
+    _require_place(actor, clean, asset)
+    _apply(asset, clean)
     record(actor, "asset", asset.id, "update", diff(before, snapshot(asset)))
     db.session.flush()
     return asset
@@ -228,7 +236,7 @@ def update_asset(actor, asset: Asset, data: dict, version: int | None) -> Asset:
 
 def retire_asset(actor, asset: Asset, version: int | None) -> Asset:
     """Mark a facility decommissioned. Its record, codes and history stay."""
-    require_editor(actor)
+    require_editor(actor, asset)
     check_version(asset, version)
     asset.status = "decommissioned"
     record(actor, "asset", asset.id, "retire", pending_changes(asset))
@@ -262,6 +270,13 @@ def get_asset(asset_id) -> Asset:
     asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
     if asset is None:
         raise NotFound(_("There is no facility %(id)s.", id=asset_id))
+    return asset
+
+
+def visible_asset(actor, asset_id) -> Asset:
+    """The facility, if the actor may see it; one beyond their areas or types is refused, a 403."""
+    asset = get_asset(asset_id)
+    Scope.of(actor).require(asset)
     return asset
 
 
@@ -513,7 +528,7 @@ def issue_codes(actor, type_key: str, count: int) -> list[IdentityCode]:
 
 def bind_code(actor, code: IdentityCode, asset: Asset) -> IdentityCode:
     """Bind an unbound code; a code the facility had before is revoked, pointing at this one."""
-    require_editor(actor)
+    require_editor(actor, asset)
     check_unbound(code, asset.type)
     previous = asset.code
     code.status, code.asset_id, code.bound_at = "bound", asset.id, utcnow()
@@ -529,7 +544,7 @@ def bind_code(actor, code: IdentityCode, asset: Asset) -> IdentityCode:
 def revoke_code(actor, code: IdentityCode, reason: str, replacement: IdentityCode | None = None) -> IdentityCode:
     """Revoke a code (a damaged or lost label). A bound code gets a replacement bound in its place,
     new unless one is given; the replacement is returned."""
-    require_editor(actor)
+    require_editor(actor, *([code.asset] if code.asset is not None else []))
     if code.status == "revoked":
         raise Conflict(_("Code %(code)s is already revoked.", code=code.code), {"code": _("already revoked")})
     if not (reason or "").strip():

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import DomainError, ValidationError
+from ..auth.scope import Scope
+from ..errors import DomainError, PermissionDenied, ValidationError
 from ..db import as_id
 from ..extensions import db
 from ..permissions import roles, signed_in
@@ -44,7 +45,7 @@ def index():
         after = as_id(request.args["after"]) if request.args.get("after") else None
     except ValueError:
         after = None
-    rows, next_after = queries.page(filters, after, current_app.config["PAGE_SIZE"])
+    rows, next_after = queries.page(filters, Scope.of(current_user), after, current_app.config["PAGE_SIZE"])
     return render_template("assets/index.html", rows=rows, filters=filters, next_after=next_after,
                            after=after, areas=_area_choices())
 
@@ -52,7 +53,7 @@ def index():
 @bp.route("/assets/<int:asset_id>")
 @signed_in
 def detail(asset_id: int):
-    asset = services.get_asset(asset_id)
+    asset = services.visible_asset(current_user, asset_id)
     return render_template("assets/detail.html", asset=asset, code=asset.code, events=history.recent(asset),
                            code_events=history.code_history(asset), photo_form=PhotoForm(),
                            revoke_form=RevokeForm())
@@ -99,7 +100,7 @@ def new():
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
 @roles("admin", "supervisor")
 def edit(asset_id: int):
-    asset = services.get_asset(asset_id)
+    asset = services.visible_asset(current_user, asset_id)
     asset_type = TYPES[asset.type]
     data = _asset_data(asset)
     form = asset_form(asset_type, _area_choices(), obj_data=data if request.method == "GET" else {"persons": data["persons"]})
@@ -128,7 +129,7 @@ def edit(asset_id: int):
 @bp.route("/assets/<int:asset_id>/photos", methods=["POST"])
 @roles("admin", "supervisor")
 def add_photo(asset_id: int):
-    asset = services.get_asset(asset_id)
+    asset = services.visible_asset(current_user, asset_id)
     form = PhotoForm()
     if form.validate_on_submit():
         try:
@@ -162,6 +163,10 @@ def revoke(text: str):
                         old=code.code, new=replacement.code), "success")
             else:
                 flash(_("Code %(old)s revoked.", old=code.code), "success")
+        except PermissionDenied:
+            # Not this person's facility: a refusal, not a slip to correct on the same page.
+            db.session.rollback()
+            raise
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -183,6 +188,9 @@ def bind(text: str):
             db.session.commit()
             flash(_("Code %(code)s is now bound to %(name)s.", code=code.code, name=asset.name), "success")
             return redirect(url_for("assets.detail", asset_id=asset.id))
+        except PermissionDenied:
+            db.session.rollback()
+            raise
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

@@ -35,18 +35,6 @@ def _require_admin(actor: User | None) -> None:
         raise PermissionDenied(_("Only administrators may manage users, teams and tokens."))
 
 
-def can_supervise(user: User, area) -> bool:
-    """Whether `user` sees and assigns the work of `area`: admins everywhere, a supervisor in the areas
-    they answer for and everything below them (all areas when none is set), nobody else."""
-    if user.role == "admin":
-        return True
-    if user.role != "supervisor":
-        return False
-    if not user.areas:
-        return True
-    return area is not None and any(area.path.startswith(own.path) for own in user.areas)
-
-
 def is_member(user: User, team: Team) -> bool:
     """A crew sees the work of its own teams."""
     return any(t.id == team.id for t in user.teams)

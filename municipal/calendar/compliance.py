@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from ..assets.models import Area, Asset
 from ..auth.models import Team
+from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
@@ -160,7 +161,7 @@ def compliance(actor, start: date, end: date, today: date, filters: queries.Filt
     # A standing filter would change what is counted: the table always counts every live item.
     plain = queries.Filters(area=filters.area, asset_type=filters.asset_type, kind=filters.kind,
                             facility=filters.facility, team=filters.team)
-    query = query.where(CalendarItem.due_on >= start, CalendarItem.due_on <= end, queries.visible(actor),
+    query = query.where(CalendarItem.due_on >= start, CalendarItem.due_on <= end, Scope.of(actor).clause(CalendarItem),
                         *queries.conditions(plain, today)).group_by(*columns)
     groups, totals = [], Counts()
     for row in db.session.execute(query):

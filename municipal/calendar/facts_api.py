@@ -125,7 +125,7 @@ def record_history(data, asset_id):
 def facility_calendar(query, asset_id):
     if not 1 <= query["days"] <= 3660:
         raise ValidationError(_("Some fields are not valid."), {"days": _("a whole number from 1 to 3660")})
-    asset = asset_services.get_asset(asset_id)
+    asset = asset_services.visible_asset(current_user, asset_id)
     day = services.today(utcnow())
     view = services.facility_calendar(asset, day, day + timedelta(days=query["days"]), day)
     return {"items": [item.as_json() for item in view["due"]], "flags": view["flags"], "derived": view["derived"]}

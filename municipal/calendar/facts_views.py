@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 
 from ..assets import services as asset_services
 from ..assets.queries import area_choices
+from ..auth.scope import Scope
 from ..db import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -38,7 +39,7 @@ def _fail(error: DomainError):
 @bp.route("/assets/<int:asset_id>/calendar")
 @signed_in
 def facility(asset_id: int):
-    asset = asset_services.get_asset(asset_id)
+    asset = asset_services.visible_asset(current_user, asset_id)
     now = utcnow()
     day = services.today(now)
     view = services.facility_calendar(asset, day, day + timedelta(days=HORIZON_DAYS), day)
@@ -137,7 +138,8 @@ def events():
                 return redirect(url_for("calendar_facts.events"), 303)
             except DomainError as error:
                 _fail(error)
-    recent = db.session.scalars(sa.select(CalendarEvent).order_by(CalendarEvent.start_on.desc(), CalendarEvent.id.desc())
+    recent = db.session.scalars(sa.select(CalendarEvent).where(Scope.of(current_user).clause(CalendarEvent))
+                                .order_by(CalendarEvent.start_on.desc(), CalendarEvent.id.desc())
                                 .limit(EVENTS_PAGE)).all()
     return render_template("calendar/events.html", form=form, recent=recent, event_kinds=EVENT_KINDS,
                            event_labels=EVENT_LABELS, areas=area_choices(str(get_locale())), values=request.form)

@@ -19,11 +19,11 @@ from ..assets.models import Asset
 from ..assets.services import find_area
 from ..audit.services import record
 from ..auth.models import Team
+from ..auth.scope import Scope, require_supervisor
 from ..db import as_id, utcnow
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from ..i18n import SOURCE_LOCALE
-from ..workorders import services as work
 from ..workorders.models import WorkOrder
 from . import ical, queries, why
 from .labels import kind_msgid
@@ -52,7 +52,7 @@ def create_feed(actor, scope: str, *, team_id=None, area_ref=None, asset_id=None
         team = db.session.get(Team, int(team_id)) if str(team_id or "").isdigit() and int(team_id) < 2**31 else None
         if team is None or not team.active:
             errors["team"] = _("no such team")
-        elif actor.role not in ("admin", "supervisor") and team not in actor.teams:
+        elif not Scope.of(actor).follows_team(team):
             errors["team"] = _("you are not a member of this team")
     if scope == "area":
         area = find_area(area_ref)
@@ -60,7 +60,7 @@ def create_feed(actor, scope: str, *, team_id=None, area_ref=None, asset_id=None
             errors["area"] = _("no such area")
         elif actor.role == "crew":
             errors["area"] = _("a crew's calendar follows its work; choose your own or your team's")
-        elif actor.role != "admin" and actor.areas and not any(area.path.startswith(a.path) for a in actor.areas):
+        elif not Scope.of(actor).allows(area):
             errors["area"] = _("this area is outside your areas of responsibility")
     if scope == "facility":
         asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
@@ -69,7 +69,7 @@ def create_feed(actor, scope: str, *, team_id=None, area_ref=None, asset_id=None
         else:
             # A facility's calendar is its supervisors' to hand out, as its plans and history are theirs to keep.
             try:
-                work.require_supervisor_of(actor, asset)
+                require_supervisor(actor, asset)
             except PermissionDenied as refused:
                 errors["asset"] = refused.message
     active = db.session.scalar(sa.select(sa.func.count()).select_from(CalendarFeed)
@@ -126,13 +126,14 @@ def feed_items(feed: CalendarFeed, today: date) -> list[CalendarItem]:
     scope = {"user": lambda: queries.assigned_to_user(owner),
              "team": lambda: CalendarItem.work_order_id.in_(
                  sa.select(WorkOrder.id).where(WorkOrder.assignee_team_id == feed.team_id)),
-             "area": lambda: CalendarItem.asset_id.in_(queries.within_areas([feed.area.path])),
+             "area": lambda: CalendarItem.asset_id.in_(queries.within_area(feed.area)),
              "facility": lambda: CalendarItem.asset_id == feed.asset_id}[feed.scope]()
-    if feed.scope == "team" and owner.role not in ("admin", "supervisor") and feed.team not in owner.teams:
+    seen = Scope.of(owner)
+    if feed.scope == "team" and not seen.follows_team(feed.team):
         return []
     query = (sa.select(CalendarItem)
              .where(CalendarItem.due_on >= today - timedelta(days=DAYS_BACK),
-                    CalendarItem.due_on <= today + timedelta(days=DAYS_AHEAD), queries.visible(owner), scope)
+                    CalendarItem.due_on <= today + timedelta(days=DAYS_AHEAD), seen.clause(CalendarItem), scope)
              .options(*queries.ROW_OPTIONS).order_by(CalendarItem.due_on, CalendarItem.id).limit(MAX_EVENTS))
     return list(db.session.scalars(query))
 

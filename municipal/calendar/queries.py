@@ -1,6 +1,6 @@
-"""Which calendar items a person may see, and the filters every calendar list shares: the month and list
-pages, the compliance numbers, the feeds and the API. Plain queries: no request objects; bad filters are
-ValidationErrors naming the field."""
+"""The calendar items a person may see (auth.scope decides which), and the filters every calendar list
+shares: the month and list pages, the compliance numbers, the feeds and the API. Plain queries: no request
+objects; bad filters are ValidationErrors naming the field."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,6 +12,7 @@ from ..assets.models import Area, Asset
 from ..assets.services import find_area
 from ..assets.types import TYPES
 from ..auth.models import Team
+from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..db import as_id
 from ..extensions import db
@@ -99,22 +100,9 @@ def parse_period(start_text, end_text, default: tuple[date, date]) -> tuple[date
     return start, end
 
 
-def visible(actor):
-    """The items the actor may see, as the board shows work orders: crew the work assigned to them or their
-    teams; a supervisor or viewer with areas the facilities in those areas; admins and the rest everything."""
-    if actor.role == "crew":
-        teams = [team.id for team in actor.teams]
-        mine = sa.select(WorkOrder.id).where(sa.or_(WorkOrder.assignee_user_id == actor.id,
-                                                    WorkOrder.assignee_team_id.in_(teams)))
-        return CalendarItem.work_order_id.in_(mine)
-    if actor.role != "admin" and actor.areas:
-        return CalendarItem.asset_id.in_(within_areas([area.path for area in actor.areas]))
-    return sa.true()
-
-
-def within_areas(paths: list[str]):
-    areas = sa.select(Area.id).where(sa.or_(*[Area.path.startswith(path) for path in paths]))
-    return sa.select(Asset.id).where(Asset.area_id.in_(areas))
+def within_area(area: Area):
+    """The filter "in this area and below" (who may see what is Scope's to say)."""
+    return sa.select(Asset.id).join(Area, Area.id == Asset.area_id).where(Area.path.startswith(area.path))
 
 
 def assigned_to_user(user):
@@ -141,7 +129,7 @@ def conditions(filters: Filters, today: date) -> list:
     """The filters as conditions on CalendarItem, each a subquery so the caller's joins stay its own."""
     found = []
     if filters.area is not None:
-        found.append(CalendarItem.asset_id.in_(within_areas([filters.area.path])))
+        found.append(CalendarItem.asset_id.in_(within_area(filters.area)))
     if filters.asset_type:
         found.append(CalendarItem.asset_id.in_(sa.select(Asset.id).where(Asset.type == filters.asset_type)))
     if filters.kind:
@@ -167,7 +155,7 @@ ROW_OPTIONS = (joinedload(CalendarItem.asset).load_only(Asset.name, Asset.type, 
 def items_query(actor, filters: Filters, start: date, end: date, today: date) -> sa.Select:
     """The items due from start to end (local dates, both included) that the actor may see."""
     return (sa.select(CalendarItem)
-            .where(CalendarItem.due_on >= start, CalendarItem.due_on <= end, visible(actor),
+            .where(CalendarItem.due_on >= start, CalendarItem.due_on <= end, Scope.of(actor).clause(CalendarItem),
                    *conditions(filters, today)))
 
 

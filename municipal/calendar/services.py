@@ -22,7 +22,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..assets.models import Area, Asset
 from ..assets.types import derived as derived_values
 from ..audit.services import record
-from ..errors import NotFound, PermissionDenied, ValidationError
+from ..auth.scope import require_supervisor
+from ..errors import NotFound, ValidationError
 from ..db import as_id, utcnow
 from ..extensions import db
 from ..i18n import SOURCE_LOCALE
@@ -523,15 +524,15 @@ def escalate_overdue(now: datetime) -> int:
     raised = set(work.make_urgent_by_system([order.id for _item, order in rows]))
     supervisors, created = {}, 0
     for item, order in rows:
-        area_id = item.asset.area_id
-        if area_id not in supervisors:
-            supervisors[area_id] = supervisors_for_area(area_id) if area_id is not None else []
-        if not supervisors[area_id]:
+        place = (item.asset.area_id, item.asset.type)
+        if place not in supervisors:
+            supervisors[place] = supervisors_for_area(*place) if place[0] is not None else []
+        if not supervisors[place]:
             log.warning("calendar: nobody supervises the area of facility %s to escalate item %s to",
                         item.asset_id, item.id)
         params = {"number": order.number, "title": order.title, "facility": item.asset.name,
                   "due": item.due_on.isoformat()}
-        created += notify(supervisors[area_id], "escalation", params, f"/work/{order.id}",
+        created += notify(supervisors[place], "escalation", params, f"/work/{order.id}",
                           dedupe_key=f"escalate:item:{item.id}")
         if order.id in raised:
             db.session.expire(order, ["priority", "version", "updated_at"])
@@ -613,7 +614,7 @@ def _asset_for_supervisor(actor, asset_id) -> Asset:
     asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
     if asset is None:
         raise NotFound(_("There is no facility %(id)s.", id=asset_id))
-    work.require_supervisor_of(actor, asset)
+    require_supervisor(actor, asset)
     return asset
 
 
@@ -661,8 +662,7 @@ def record_history(actor, asset_id, *, kind: str, done_on: str, result=None, rep
 def record_event(actor, *, kind: str, start: str, end: str | None = None, area: str | None = None,
                  asset_id=None, note: str = "", **measurements) -> CalendarEvent:
     """Record what happened, for an area (and everything in it) or one facility."""
-    if not work.is_supervisor(actor):
-        raise PermissionDenied(_("Only supervisors and administrators may do this."))
+    scope = require_supervisor(actor)
     errors = {}
     target_area = target_asset = None
     if asset_id not in (None, ""):
@@ -674,6 +674,8 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
             db.session.get(Area, as_id(area)) if as_id(area) else None)
         if target_area is None:
             errors["area"] = _("unknown area")
+        else:
+            scope.require(target_area)
     else:
         errors["area"] = _("give an area or a facility")
     measurements = {name: value for name, value in measurements.items() if value not in (None, "")}

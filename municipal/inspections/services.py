@@ -203,7 +203,7 @@ def _open_follow_up(actor, order: WorkOrder, item: checklist_rules.Item, finding
     )
     area_id = order.asset.area_id
     if area_id is not None:
-        notify(supervisors_for_area(area_id), "finding", {"number": follow_up.number, "title": title},
+        notify(supervisors_for_area(area_id, order.asset.type), "finding", {"number": follow_up.number, "title": title},
                f"/work/{follow_up.id}", dedupe_key=f"finding:{finding.id}")
     return follow_up
 

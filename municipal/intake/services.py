@@ -16,6 +16,7 @@ from ..assets import codes
 from ..assets.models import Area, Asset
 from ..audit.services import record
 from ..auth.models import EDITOR_ROLES
+from ..auth.scope import Scope
 from ..db import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
@@ -123,7 +124,7 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     })
     asset = db.session.get(Asset, asset_id) if asset_id is not None else None
     if asset is not None and asset.area_id is not None:
-        recipients, area = supervisors_for_area(asset.area_id), asset.area.name
+        recipients, area = supervisors_for_area(asset.area_id, asset.type), asset.area.name
         title = f"{asset.name}: {description[:60]}"
     else:
         # No area to route it by: those who answer for the whole district, who see it in triage anyway.
@@ -201,21 +202,6 @@ def _require_staff(actor) -> None:
         raise PermissionDenied(_("Only supervisors and administrators may handle citizen reports."))
 
 
-def _area_paths(actor) -> list[str]:
-    """The area paths a supervisor answers for; empty means everywhere."""
-    return [] if actor.role == "admin" else [area.path for area in actor.areas]
-
-
-def _scoped(query: sa.Select, actor) -> sa.Select:
-    paths = _area_paths(actor)
-    if not paths:
-        return query
-    # A report without a facility has no area: every supervisor sees it, or nobody would.
-    in_areas = sa.select(Asset.id).join(Area, Asset.area_id == Area.id).where(
-        sa.or_(*(Area.path.startswith(path) for path in paths)))
-    return query.where(sa.or_(CitizenReport.asset_id.is_(None), CitizenReport.asset_id.in_(in_areas)))
-
-
 @dataclass
 class TriageFilters:
     status: str = ""
@@ -225,7 +211,7 @@ class TriageFilters:
 def triage_query(actor, filters: TriageFilters) -> sa.Select:
     """The reports `actor` may triage, newest first, narrowed by status and area (code or name)."""
     _require_staff(actor)
-    query = _scoped(sa.select(CitizenReport), actor)
+    query = sa.select(CitizenReport).where(Scope.of(actor).clause(CitizenReport))
     if filters.status:
         if filters.status not in STATUSES:
             raise ValidationError(_("Unknown status."), {"status": _("invalid")})
@@ -254,7 +240,8 @@ def triage_page(actor, filters: TriageFilters, after: int | None = None,
 def get_report(actor, report_id: int) -> CitizenReport:
     """A report for staff, with contact details; one outside the actor's areas does not exist for them."""
     _require_staff(actor)
-    report = db.session.scalar(_scoped(sa.select(CitizenReport), actor).where(CitizenReport.id == report_id))
+    report = db.session.scalar(sa.select(CitizenReport)
+                               .where(CitizenReport.id == report_id, Scope.of(actor).clause(CitizenReport)))
     if report is None:
         raise NotFound(_("There is no such report."))
     return report

@@ -63,14 +63,14 @@ def notify_overdue(at: datetime, since: datetime | None, tz: ZoneInfo) -> int:
         after = (orders[-1].due_at, orders[-1].id)
 
 
-def _recipients(order: WorkOrder, supervisors: dict[int, list[User]]) -> list[User]:
+def _recipients(order: WorkOrder, supervisors: dict[tuple[int, str], list[User]]) -> list[User]:
     if order.assignee_user is not None:
         people = [order.assignee_user]
     else:
         people = list(order.assignee_team.members) if order.assignee_team is not None else []
-    area_id = order.asset.area_id
-    if area_id is not None:
-        if area_id not in supervisors:
-            supervisors[area_id] = supervisors_for_area(area_id)
-        people += supervisors[area_id]
+    place = (order.asset.area_id, order.asset.type)
+    if place[0] is not None:
+        if place not in supervisors:
+            supervisors[place] = supervisors_for_area(*place)
+        people += supervisors[place]
     return people

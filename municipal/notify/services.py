@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 
 from .. import i18n
 from ..assets.models import Area
-from ..auth.models import User, user_area
+from ..auth.models import User
+from ..auth.scope import answering_for, answering_for_district
 from ..db import utcnow
 from ..errors import NotFound, ValidationError
 from ..extensions import db
@@ -121,21 +122,13 @@ def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
     return result.rowcount
 
 
-def supervisors_for_area(area_id: int) -> list[User]:
-    """Active supervisors and admins responsible for the area, or for an area that contains it;
-    supervisors and admins with no areas of their own look after the whole district, as everywhere else."""
+def supervisors_for_area(area_id: int, asset_type: str | None = None) -> list[User]:
+    """Active supervisors and admins who answer for the area (and, when given, for this type of facility):
+    see auth.scope.answering_for."""
     area = db.session.get(Area, area_id)
     if area is None:
         raise NotFound(_("No such area."))
-    # "/1/4/17/": the area and everything above it.
-    lineage = [int(part) for part in area.path.strip("/").split("/") if part] or [area.id]
-    responsible = sa.select(user_area.c.user_id).where(user_area.c.area_id.in_(lineage))
-    anywhere = ~sa.exists().where(user_area.c.user_id == User.id)
-    query = (sa.select(User)
-             .where(User.active.is_(True), User.role.in_(("supervisor", "admin")),
-                    sa.or_(User.id.in_(responsible), anywhere))
-             .order_by(User.username))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(sa.select(User).where(answering_for(area, asset_type)).order_by(User.username)))
 
 
 def email_text(notification: Notification) -> tuple[str, str]:
@@ -208,12 +201,4 @@ def _temporary(error: Exception) -> bool:
 def district_supervisors() -> list[User]:
     """Active admins, and supervisors who answer for the whole district (no areas of their own, or the
     district itself): those who take what belongs to no area, like a citizen report naming no facility."""
-    district_wide = sa.select(user_area.c.user_id).join(Area, Area.id == user_area.c.area_id).where(
-        Area.parent_id.is_(None))
-    anywhere = ~sa.exists().where(user_area.c.user_id == User.id)
-    query = (sa.select(User)
-             .where(User.active.is_(True),
-                    sa.or_(User.role == "admin",
-                           sa.and_(User.role == "supervisor", sa.or_(User.id.in_(district_wide), anywhere))))
-             .order_by(User.username))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(sa.select(User).where(answering_for_district()).order_by(User.username)))

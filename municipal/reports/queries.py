@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..assets.models import Area, Asset, IdentityCode
 from ..assets.types import derived
+from ..auth import scope as visibility
 from ..calendar import compliance, queries as calendar_queries
 from ..calendar import services as calendar_services
 from ..calendar.engine import APPRAISAL_KINDS
@@ -497,7 +498,7 @@ def overdue(actor, scope: Scope, start: date, end: date, today: date) -> dict:
     items = (sa.select(CalendarItem).where(
         sa.or_(CalendarItem.due_on >= start, CalendarItem.standing.is_(True)),
         CalendarItem.due_on <= end, CalendarItem.due_on < today,
-        CalendarItem.status.in_(OPEN_STATUSES), calendar_queries.visible(actor),
+        CalendarItem.status.in_(OPEN_STATUSES), visibility.Scope.of(actor).clause(CalendarItem),
         *calendar_queries.conditions(scope_filters(scope), today)))
     item_count = db.session.scalar(items.with_only_columns(sa.func.count()))
     item_rows = list(db.session.scalars(

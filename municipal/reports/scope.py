@@ -5,7 +5,8 @@ A scope is written one way everywhere (the API's `scope=`, the form, the archive
   type:<type key>                                               every facility of a type, e.g. type:reservoir
   area:<area code or id>                                        every facility in an area and below it
   district                                                      everything
-Bad text is a ValidationError or NotFound naming the field; a scope beyond the person's areas is refused.
+Bad text is a ValidationError or NotFound naming the field; a scope beyond what the person sees (auth.scope)
+is refused.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 from ..assets.models import Area, Asset, IdentityCode
 from ..assets.services import find_area
 from ..assets.types import TYPES
+from ..auth import scope as visibility
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 
@@ -99,23 +101,8 @@ def find_facility(text: str) -> Asset | None:
                              .where(IdentityCode.code == text.upper(), IdentityCode.status == "bound"))
 
 
-def restricted_paths(actor) -> list[str] | None:
-    """The area paths a person is limited to, or None when they see the whole district."""
-    if actor.role == "admin" or not actor.areas:
-        return None
-    return [area.path for area in actor.areas]
-
-
 def may_see(actor, scope: Scope) -> bool:
-    paths = restricted_paths(actor)
-    if paths is None:
-        return True
-    if scope.kind == "facility":
-        area = scope.asset.area
-        return area is not None and any(area.path.startswith(path) for path in paths)
-    if scope.kind == "area":
-        return any(scope.area.path.startswith(path) for path in paths)
-    return False
+    return visibility.Scope.of(actor).allows(scope)
 
 
 def check_visible(actor, scope: Scope, field: str = "scope") -> None:

@@ -5,11 +5,13 @@ from flask import Blueprint, Response, redirect, render_template, request, send_
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..assets.models import Area, Asset
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
+from ..auth import scope as visibility
 from ..db import utcnow
 from ..errors import NotFound, ValidationError
 from ..extensions import db
@@ -17,7 +19,7 @@ from ..permissions import roles
 from . import queries, render, services
 from ..assets.forms import options
 from .forms import ReportForm
-from .scope import check_visible, parse_scope, parse_year, restricted_paths
+from .scope import Scope, check_visible, parse_scope, parse_year
 
 bp = Blueprint("reports", __name__)
 
@@ -35,23 +37,18 @@ def _lang(text) -> str:
 
 
 def _scope_choices() -> list[tuple[str, str]]:
-    """What the person may ask for: the whole district and every type only when they see everything."""
-    paths = restricted_paths(current_user)
-
-    def allowed(path: str | None) -> bool:
-        return paths is None or (path is not None and any(path.startswith(mine) for mine in paths))
-
-    choices = []
-    if paths is None:
-        choices.append(("district", _("Jin'an District")))
-        choices += sorted(((f"type:{key}", _("All: %(type)s", type=_(t.label))) for key, t in TYPES.items()),
-                          key=lambda pair: pair[1])
-    area_paths = dict(db.session.execute(sa.select(Area.code, Area.path)).all())
+    """What the person may ask for: the scopes whose every facility they see."""
+    seen = visibility.Scope.of(current_user)
+    choices = [("district", _("Jin'an District"))] if seen.allows(Scope("district")) else []
+    choices += sorted(((f"type:{key}", _("All: %(type)s", type=_(t.label))) for key, t in TYPES.items()
+                       if seen.allows(Scope("type", asset_type=key))), key=lambda pair: pair[1])
+    areas = {area.code: area for area in db.session.scalars(sa.select(Area))}
     choices += [(f"area:{code}", label) for code, label in area_choices(str(get_locale()))
-                if allowed(area_paths.get(code))]
-    reservoirs = db.session.execute(sa.select(Asset.id, Asset.name, Area.path).outerjoin(Area, Area.id == Asset.area_id)
+                if seen.allows(Scope("area", area=areas[code]))]
+    reservoirs = db.session.scalars(sa.select(Asset).options(joinedload(Asset.area))
                                     .where(Asset.type == "reservoir").order_by(Asset.name, Asset.id))
-    choices += [(f"facility:{row.id}", row.name) for row in reservoirs if allowed(row.path)]
+    choices += [(f"facility:{asset.id}", asset.name) for asset in reservoirs
+                if seen.allows(Scope("facility", asset=asset))]
     return choices
 
 

