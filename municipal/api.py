@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validates_schema
 from marshmallow import ValidationError as FieldError
 from webargs.flaskparser import FlaskParser
 
@@ -20,6 +20,8 @@ from .errors import DomainError, Unauthorized, ValidationError
 from .db import MAX_ID as DB_MAX_ID
 from .extensions import api, csrf
 from .permissions import declaration, signed_in
+from .request import too_deep
+from .auth.views import bearer_credentials
 
 # Ids in paths and bodies stop where the database's ids do (32-bit on PostgreSQL).
 MAX_ID = DB_MAX_ID
@@ -48,6 +50,12 @@ class _Parser(FlaskParser):
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise DomainError(_("The request body is not valid JSON."))
 
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise DomainError(too_deep(), {"body": too_deep()}) from None
+
 
 def _authenticate():
     """Every endpoint but the few declared @public needs a signed-in user, by bearer token or by session."""
@@ -59,7 +67,7 @@ def _authenticate():
         raise Unauthorized(_("Please sign in."))
     # A browser sends the session cookie with a forged cross-site request on its own, but never an
     # Authorization header: only cookie-authenticated writes have to prove they come from our pages.
-    if current_app.config["WTF_CSRF_ENABLED"] and not request.headers.get("Authorization", "").startswith("Bearer "):
+    if current_app.config["WTF_CSRF_ENABLED"] and not bearer_credentials(request):
         csrf.protect()
 
 
@@ -113,6 +121,17 @@ class ApiSchema(Schema):
         if invalid is not None:
             messages["invalid"] = invalid
         field_obj.error_messages = {**field_obj.error_messages, **messages}
+
+
+class ChangeSchema(ApiSchema):
+    """The body of a PATCH: the fields to change, and the `version` read where there is one."""
+
+    @validates_schema
+    def _changes_something(self, data, **kwargs):
+        # An empty change would still be written to the audit trail and bump the version.
+        if not set(data) - {"version"}:
+            raise ValidationError(_("There is nothing to change."),
+                                  {"body": _("send at least one field to change")})
 
 
 def between(low: int, high: int):

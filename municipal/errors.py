@@ -56,10 +56,10 @@ def error_body(code: str, message: str, fields: dict | None = None, **extra) -> 
     return {"error": body}
 
 
-def _respond(status: int, code: str, message: str, fields=None, **extra):
+def _respond(status: int, code: str, message: str, fields=None, headers=None, **extra):
     if wants_json():
-        return error_body(code, message, fields, **extra), status
-    return render_template("error.html", status=status, message=message, fields=fields or {}), status
+        return error_body(code, message, fields, **extra), status, headers or {}
+    return render_template("error.html", status=status, message=message, fields=fields or {}), status, headers or {}
 
 
 def register_error_handlers(app) -> None:
@@ -102,7 +102,9 @@ def register_error_handlers(app) -> None:
             return _respond(422, "validation_error", _("Some fields are not valid."), fields)
         if error.code == 400 and "CSRF" in str(error.description):
             message = _("The form expired or was sent from elsewhere; please reload the page and try again.")
-        return _respond(error.code or 500, f"http_{error.code}", message, fields)
+        # The exception's own headers say what the status needs said: a 405's Allow, a 429's Retry-After.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return _respond(error.code or 500, f"http_{error.code}", message, fields, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

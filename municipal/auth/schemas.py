@@ -6,7 +6,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
-from ..api import MAX_ID, ApiSchema, between, id_list, one_of
+from ..api import MAX_ID, ApiSchema, ChangeSchema, between, id_list, one_of
 from .models import ROLES
 from .services import SCOPES
 
@@ -39,7 +39,7 @@ class UserCreateSchema(ApiSchema):
     asset_types = _texts("facility types a supervisor answers for within the areas; empty: all")
 
 
-class UserUpdateSchema(ApiSchema):
+class UserUpdateSchema(ChangeSchema):
     role = fields.String(metadata={"enum": list(ROLES)})
     display_name = fields.String(metadata={"maxLength": 100})
     email = fields.String(allow_none=True, metadata={"maxLength": 200, "format": "email",
@@ -67,7 +67,7 @@ class TeamCreateSchema(ApiSchema):
     members = id_list(metadata={"description": "user ids; replaces the members"})
 
 
-class TeamUpdateSchema(TeamCreateSchema):
+class TeamUpdateSchema(ChangeSchema, TeamCreateSchema):
     name = fields.String(metadata={"maxLength": 100})
     active = fields.Boolean()
 
