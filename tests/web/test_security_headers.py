@@ -53,7 +53,9 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_behind_https(app, 
 
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.IGNORECASE)
-EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE | re.DOTALL)
+# After a space, a quote or a Jinja tag ("{% if … %}onclick="): anywhere an attribute can start.
+EVENT_HANDLER = re.compile(r"<[a-z][^>]*[\s\"'}]on[a-z]+\s*=", re.IGNORECASE | re.DOTALL)
+JAVASCRIPT_URL = re.compile(r"=\s*[\"']?\s*javascript:", re.IGNORECASE)
 
 
 @pytest.mark.parametrize("template", sorted((ROOT / "templates").rglob("*.html")),
@@ -62,3 +64,4 @@ def test_no_template_has_code_the_policy_would_refuse(template):
     text = template.read_text(encoding="utf-8")
     assert not INLINE_SCRIPT.search(text), "an inline <script>: move it to static/js/"
     assert not EVENT_HANDLER.search(text), "an on…= handler: bind it in a file under static/js/"
+    assert not JAVASCRIPT_URL.search(text), "a javascript: address: bind it in a file under static/js/"
