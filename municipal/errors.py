@@ -1,6 +1,8 @@
 """Domain errors and their one mapping to HTML and JSON responses."""
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
+from marshmallow import Schema
+from marshmallow import fields as ma_fields
 from werkzeug.exceptions import HTTPException
 
 
@@ -54,6 +56,21 @@ def error_body(code: str, message: str, fields: dict | None = None, **extra) -> 
     body = {"code": code, "message": message, "fields": fields or {}}
     body.update(extra)
     return {"error": body}
+
+
+class ErrorDetailSchema(Schema):
+    code = ma_fields.String(required=True, metadata={"description": "what kind of error, e.g. validation_error"})
+    message = ma_fields.String(required=True, metadata={"description": "what went wrong, in the user's language"})
+    fields = ma_fields.Dict(keys=ma_fields.String(), values=ma_fields.String(), required=True, metadata={
+        "description": "each field that is wrong, with what is wrong with it; empty when none is to blame"})
+    current = ma_fields.Dict(metadata={"description": "on a 409 from a stale version: the current state"})
+
+
+class ErrorSchema(Schema):
+    """The body of every API error: what error_body() writes. The OpenAPI description refers to it for
+    every error response."""
+
+    error = ma_fields.Nested(ErrorDetailSchema, required=True)
 
 
 def _respond(status: int, code: str, message: str, fields=None, headers=None, **extra):
