@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as FieldError
 from webargs.flaskparser import FlaskParser
 
@@ -134,20 +134,24 @@ class ChangeSchema(ApiSchema):
                                   {"body": _("send at least one field to change")})
 
 
-def between(low: int, high: int):
-    def check(value):
-        if not low <= value <= high:
-            raise FieldError(_("must be between %(low)s and %(high)s", low=low, high=high))
+class _Range(validate.Range):
+    # marshmallow's own validators, so that the OpenAPI description shows the bounds and the choices;
+    # with our translated messages.
+    def _format_error(self, value, message):
+        return _("must be between %(low)s and %(high)s", low=self.min, high=self.max)
 
-    return check
+
+class _OneOf(validate.OneOf):
+    def _format_error(self, value):
+        return _("must be one of: %(choices)s", choices=", ".join(self.choices))
 
 
-def one_of(choices):
-    def check(value):
-        if value not in choices:
-            raise FieldError(_("must be one of: %(choices)s", choices=", ".join(choices)))
+def between(low: int, high: int) -> validate.Range:
+    return _Range(low, high)
 
-    return check
+
+def one_of(choices) -> validate.OneOf:
+    return _OneOf(list(choices))
 
 
 def id_list(**kwargs) -> fields.List:

@@ -35,3 +35,19 @@ def test_real_error_bodies_match_the_error_schema(client, bearer):
                      client.put("/api/v1/assets", json={}, headers=headers)):
         assert response.status_code >= 400
         assert ErrorSchema().validate(response.get_json()) == {}, response.get_json()
+
+
+def test_bounds_and_choices_checked_by_the_api_are_in_the_description(client, db):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    bind = spec["components"]["schemas"]["CodeBind"]["properties"]["asset_id"]
+    assert (bind["minimum"], bind["maximum"]) == (1, 2**31 - 1)
+    parameters = {p["name"]: p["schema"] for p in spec["paths"]["/api/v1/assets"]["get"]["parameters"]}
+    assert "reservoir" in parameters["type"]["enum"]
+
+
+def test_every_operation_documents_its_success(client, db):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method != "parameters":
+                assert any(status[0] in "23" for status in operation["responses"]), (method, path)
