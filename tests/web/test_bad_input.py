@@ -78,3 +78,29 @@ def test_a_405_says_which_methods_are_allowed(client, bearer, method, path):
     assert response.status_code == 405
     allowed = {m.strip() for m in response.headers["Allow"].split(",")}
     assert "GET" in allowed and method not in allowed
+
+
+def test_a_read_with_a_token_notes_its_use_once_a_minute_outside_the_request(client, db, users, clock):
+    from datetime import timedelta
+
+    from municipal.auth.models import ApiToken
+    from municipal.auth.services import create_token
+
+    clock.set(clock.now(), frozen=True)
+    token, plain = create_token(users["viewer"], "counter", scopes=["read"])
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+
+    def last_used():
+        db.session.expire_all()
+        return db.session.get(ApiToken, token.id).last_used_at
+
+    assert client.get("/api/v1/assets", headers=headers).status_code == 200
+    first = last_used()
+    assert first == clock.now()
+    clock.set(first + timedelta(seconds=30), frozen=True)
+    client.get("/api/v1/assets", headers=headers)
+    assert last_used() == first
+    clock.set(first + timedelta(minutes=2), frozen=True)
+    client.get("/api/v1/assets", headers=headers)
+    assert last_used() == first + timedelta(minutes=2)
