@@ -406,6 +406,9 @@ def _clean_scopes(scopes: Iterable[str]) -> str:
 TOKEN_MAX_DAYS = 3650
 
 
+TOKEN_NAME_MAX_LENGTH = 100
+
+
 def create_token(user: User, name: str, days: int | None = None,
                  scopes: Iterable[str] = ("read", "write"), actor: User | None = None) -> tuple[ApiToken, str]:
     """A new bearer token; the plain value is returned once and never stored. `actor` is the administrator
@@ -417,12 +420,15 @@ def create_token(user: User, name: str, days: int | None = None,
         errors["user"] = _("this account is disabled")
     if days is not None and not 1 <= days <= TOKEN_MAX_DAYS:
         errors["days"] = _("between 1 and %(n)s days", n=TOKEN_MAX_DAYS)
+    # Said, not cut: a name shortened in silence is not the name the administrator will look for.
+    if len(name or "") > TOKEN_NAME_MAX_LENGTH:
+        errors["name"] = _("at most %(n)s characters", n=TOKEN_NAME_MAX_LENGTH)
     if errors:
         raise ValidationError(_("The token was not created."), errors)
     plain = "mun_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
-        name=(name or "token")[:100],
+        name=name or "token",
         token_hash=ApiToken.digest(plain),
         prefix=plain[:10],
         expires_at=utcnow() + timedelta(days=days) if days else None,

@@ -104,3 +104,15 @@ def test_a_read_with_a_token_notes_its_use_once_a_minute_outside_the_request(cli
     clock.set(first + timedelta(minutes=2), frozen=True)
     client.get("/api/v1/assets", headers=headers)
     assert last_used() == first + timedelta(minutes=2)
+
+
+def test_a_token_name_too_long_is_refused_not_cut(client, db, users, bearer):
+    from municipal.auth.models import ApiToken
+
+    headers = bearer("admin")
+    before = db.session.query(ApiToken).count()
+    response = client.post("/api/v1/tokens", json={"user": users["crew"].id, "name": "x" * 101}, headers=headers)
+    assert "name" in error_of(response, 422)["fields"]
+    assert db.session.query(ApiToken).count() == before
+    made = client.post("/api/v1/tokens", json={"user": users["crew"].id, "name": "x" * 100}, headers=headers)
+    assert made.status_code == 201 and made.get_json()["name"] == "x" * 100
