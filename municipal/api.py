@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
-from marshmallow import ValidationError as FieldError
 from webargs.flaskparser import FlaskParser
 
 from .errors import DomainError, Unauthorized, ValidationError
@@ -51,6 +50,7 @@ class _Parser(FlaskParser):
         raise DomainError(_("The request body is not valid JSON."))
 
     def _raw_load_json(self, req):
+        # json.loads recurses once per level: a body of 100 000 brackets overflows the stack.
         try:
             return super()._raw_load_json(req)
         except RecursionError:
@@ -128,7 +128,8 @@ class ChangeSchema(ApiSchema):
 
     @validates_schema
     def _changes_something(self, data, **kwargs):
-        # An empty change would still be written to the audit trail and bump the version.
+        # An empty change would still be written to the audit trail and bump the version. Raised as the
+        # domain's error, not a field's, so that the answer says what is wrong with the request as a whole.
         if not set(data) - {"version"}:
             raise ValidationError(_("There is nothing to change."),
                                   {"body": _("send at least one field to change")})

@@ -25,7 +25,9 @@ def _load_user(user_id: str):
 def bearer_credentials(req) -> str | None:
     """The token of an `Authorization: Bearer <token>` header; RFC 7235 makes the scheme's case free."""
     scheme, _space, value = req.headers.get("Authorization", "").strip().partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
 
 
 @login_manager.request_loader
