@@ -3,9 +3,11 @@ leak our paths; and the session cookie keeps to its site and, behind HTTPS, to H
 import re
 
 import pytest
+from flask import Flask
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from municipal import ROOT, create_app
+from municipal import ROOT
+from municipal.config import load_config
 from tests.web.api_helpers import bearer  # noqa: F401
 
 
@@ -45,10 +47,14 @@ def session_cookie(app) -> str:
     return next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("session="))
 
 
-def test_the_session_cookie_is_http_only_same_site_and_secure_behind_https(app, db):
-    settings = {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MEDIA_DIR")}
+def test_the_session_cookie_is_http_only_same_site_and_secure_behind_https(app, db, monkeypatch):
     assert "Secure" not in session_cookie(app)
-    cookie = session_cookie(create_app({**settings, "PUBLIC_URL": "https://municipal.example"}))
+    behind_https = Flask("behind_https")
+    load_config(behind_https, {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x",
+                               "PUBLIC_URL": "https://municipal.example"})
+    assert behind_https.config["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", behind_https.config["SESSION_COOKIE_SECURE"])
+    cookie = session_cookie(app)
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
