@@ -52,6 +52,7 @@ def test_a_patch_with_nothing_to_change_is_a_422_and_writes_nothing(client, db, 
         for sent in (body, {}):
             error = error_of(client.patch(url, json=sent, headers=headers), 422)
             assert error["fields"], (url, sent, error)
+        assert error_of(client.patch(url, headers=headers), 422)["fields"], url
         assert len(entries_for(kind, target)) == before, url
         assert client.get(url, headers=headers).get_json().get("version") == body.get("version"), url
 
