@@ -21,6 +21,9 @@ HEADERS = (
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ("X-Frame-Options", "DENY"),
 )
+# Chrome shows a PDF in a viewer page of its own that takes the PDF's policy: object-src 'none' leaves it blank.
+# Our PDFs (reports, label sheets) run no script of ours, so they go without one.
+WITHOUT_POLICY = ("application/pdf",)
 
 
 class SecurityHeaders:
@@ -31,8 +34,11 @@ class SecurityHeaders:
 
     def __call__(self, environ, start_response):
         def start_with_headers(status, headers, exc_info=None):
-            present = {name.lower() for name, _value in headers}
-            headers = list(headers) + [(name, value) for name, value in HEADERS if name.lower() not in present]
+            present = {name.lower(): value for name, value in headers}
+            wanted = HEADERS
+            if present.get("content-type", "").startswith(WITHOUT_POLICY):
+                wanted = [(name, value) for name, value in HEADERS if name != "Content-Security-Policy"]
+            headers = list(headers) + [(name, value) for name, value in wanted if name.lower() not in present]
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, start_with_headers)

@@ -71,3 +71,15 @@ def test_no_template_has_code_the_policy_would_refuse(template):
     assert not INLINE_SCRIPT.search(text), "an inline <script>: move it to static/js/"
     assert not EVENT_HANDLER.search(text), "an on…= handler: bind it in a file under static/js/"
     assert not JAVASCRIPT_URL.search(text), "a javascript: address: bind it in a file under static/js/"
+
+
+def test_a_pdf_goes_without_the_policy_that_would_blank_the_browsers_viewer():
+    from municipal.security_headers import SecurityHeaders
+
+    def pdf(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/pdf")])
+        return [b"%PDF-1.7"]
+
+    _, _, headers = run_wsgi_app(SecurityHeaders(pdf), EnvironBuilder(path="/r.pdf").get_environ(), buffered=True)
+    assert "Content-Security-Policy" not in headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
