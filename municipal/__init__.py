@@ -19,6 +19,9 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(SHARE / "static"),
     )
     from .config import load_config
+    from .request import Request
+
+    app.request_class = Request
 
     load_config(app, config)
     from . import clock
@@ -35,6 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .assets import public_scan
 
     public_scan.init_app(app)
+    from . import security_headers
+
+    # After the public scan: its answers carry the headers too.
+    security_headers.init_app(app)
     from .cli import register_commands
 
     register_commands(app)

@@ -12,14 +12,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
-from marshmallow import ValidationError as FieldError
+from marshmallow import Schema, fields, validate, validates_schema
 from webargs.flaskparser import FlaskParser
 
 from .errors import DomainError, Unauthorized, ValidationError
 from .db import MAX_ID as DB_MAX_ID
 from .extensions import api, csrf
 from .permissions import declaration, signed_in
+from .request import too_deep
+from .auth.views import bearer_credentials
 
 # Ids in paths and bodies stop where the database's ids do (32-bit on PostgreSQL).
 MAX_ID = DB_MAX_ID
@@ -48,6 +49,13 @@ class _Parser(FlaskParser):
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise DomainError(_("The request body is not valid JSON."))
 
+    def _raw_load_json(self, req):
+        # json.loads recurses once per level: a body of 100 000 brackets overflows the stack.
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise DomainError(too_deep(), {"body": too_deep()}) from None
+
 
 def _authenticate():
     """Every endpoint but the few declared @public needs a signed-in user, by bearer token or by session."""
@@ -59,7 +67,7 @@ def _authenticate():
         raise Unauthorized(_("Please sign in."))
     # A browser sends the session cookie with a forged cross-site request on its own, but never an
     # Authorization header: only cookie-authenticated writes have to prove they come from our pages.
-    if current_app.config["WTF_CSRF_ENABLED"] and not request.headers.get("Authorization", "").startswith("Bearer "):
+    if current_app.config["WTF_CSRF_ENABLED"] and not bearer_credentials(request):
         csrf.protect()
 
 
@@ -115,20 +123,36 @@ class ApiSchema(Schema):
         field_obj.error_messages = {**field_obj.error_messages, **messages}
 
 
-def between(low: int, high: int):
-    def check(value):
-        if not low <= value <= high:
-            raise FieldError(_("must be between %(low)s and %(high)s", low=low, high=high))
+class ChangeSchema(ApiSchema):
+    """The body of a PATCH: the fields to change, and the `version` read where there is one."""
 
-    return check
+    @validates_schema
+    def _changes_something(self, data, **kwargs):
+        # An empty change would still be written to the audit trail and bump the version. Raised as the
+        # domain's error, not a field's, so that the answer says what is wrong with the request as a whole.
+        if not set(data) - {"version"}:
+            raise ValidationError(_("There is nothing to change."),
+                                  {"body": _("send at least one field to change")})
 
 
-def one_of(choices):
-    def check(value):
-        if value not in choices:
-            raise FieldError(_("must be one of: %(choices)s", choices=", ".join(choices)))
+class _Range(validate.Range):
+    # marshmallow's own validators, so that the OpenAPI description shows the bounds and the choices;
+    # with our translated messages.
+    def _format_error(self, value, message):
+        return _("must be between %(low)s and %(high)s", low=self.min, high=self.max)
 
-    return check
+
+class _OneOf(validate.OneOf):
+    def _format_error(self, value):
+        return _("must be one of: %(choices)s", choices=", ".join(self.choices))
+
+
+def between(low: int, high: int) -> validate.Range:
+    return _Range(low, high)
+
+
+def one_of(choices) -> validate.OneOf:
+    return _OneOf(list(choices))
 
 
 def id_list(**kwargs) -> fields.List:

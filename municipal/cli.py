@@ -72,10 +72,16 @@ def create_token(username, name, days, scope):
     from .auth import services
     from .auth.models import User
 
+    from .errors import DomainError
+
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         fail(f"No user {username}.")
-    _, plain = services.create_token(user, name, days, scopes=[scope])
+    try:
+        _, plain = services.create_token(user, name, days, scopes=[scope])
+    except DomainError as error:
+        db.session.rollback()
+        fail(f"{error.message} {error.fields or ''}")
     db.session.commit()
     click.echo(plain)
     click.echo("Keep it safe: it is shown only now. Send it as 'Authorization: Bearer <token>'.", err=True)

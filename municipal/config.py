@@ -95,6 +95,10 @@ def load_config(app, overrides=None):
     if overrides:
         app.config.update(overrides)
     app.config.setdefault("MEDIA_DIR", str(instance / "media"))
+    if app.config["PUBLIC_URL"].lower().startswith("https://"):
+        # Served over HTTPS: the session must never travel in the clear.
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'municipal.db'}"

@@ -1,6 +1,8 @@
 """Domain errors and their one mapping to HTML and JSON responses."""
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
+from marshmallow import Schema
+from marshmallow import fields as ma_fields
 from werkzeug.exceptions import HTTPException
 
 
@@ -56,10 +58,25 @@ def error_body(code: str, message: str, fields: dict | None = None, **extra) -> 
     return {"error": body}
 
 
-def _respond(status: int, code: str, message: str, fields=None, **extra):
+class ErrorDetailSchema(Schema):
+    code = ma_fields.String(required=True, metadata={"description": "what kind of error, e.g. validation_error"})
+    message = ma_fields.String(required=True, metadata={"description": "what went wrong, in the user's language"})
+    fields = ma_fields.Dict(keys=ma_fields.String(), values=ma_fields.String(), required=True, metadata={
+        "description": "each field that is wrong, with what is wrong with it; empty when none is to blame"})
+    current = ma_fields.Dict(metadata={"description": "on a 409 from a stale version: the current state"})
+
+
+class ErrorSchema(Schema):
+    """The body of every API error: what error_body() writes. The OpenAPI description refers to it for
+    every error response."""
+
+    error = ma_fields.Nested(ErrorDetailSchema, required=True)
+
+
+def _respond(status: int, code: str, message: str, fields=None, headers=None, **extra):
     if wants_json():
-        return error_body(code, message, fields, **extra), status
-    return render_template("error.html", status=status, message=message, fields=fields or {}), status
+        return error_body(code, message, fields, **extra), status, headers or {}
+    return render_template("error.html", status=status, message=message, fields=fields or {}), status, headers or {}
 
 
 def register_error_handlers(app) -> None:
@@ -102,7 +119,9 @@ def register_error_handlers(app) -> None:
             return _respond(422, "validation_error", _("Some fields are not valid."), fields)
         if error.code == 400 and "CSRF" in str(error.description):
             message = _("The form expired or was sent from elsewhere; please reload the page and try again.")
-        return _respond(error.code or 500, f"http_{error.code}", message, fields)
+        # The exception's own headers say what the status needs said: a 405's Allow, a 429's Retry-After.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return _respond(error.code or 500, f"http_{error.code}", message, fields, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

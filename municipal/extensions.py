@@ -7,10 +7,16 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from .db import Base
+from .errors import ErrorSchema
+
+
+class _Api(Api):
+    # flask-smorest documents every error response with ERROR_SCHEMA: ours, not its own shape.
+    ERROR_SCHEMA = ErrorSchema
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-api = Api()
+api = _Api()

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as FieldError
 
-from ..api import MAX_ID, ApiSchema
+from ..api import MAX_ID, ApiSchema, ChangeSchema
 from ..api import between as _between
 from ..api import one_of as _one_of
 # Ids in query filters reach SQL as 32-bit parameters on PostgreSQL: a larger one is refused here by name,
@@ -68,7 +68,7 @@ class AssetCreateSchema(AssetFieldsSchema):
     code = fields.String(metadata={"description": "an unbound pre-printed code to bind; a new one otherwise"})
 
 
-class AssetUpdateSchema(AssetFieldsSchema):
+class AssetUpdateSchema(ChangeSchema, AssetFieldsSchema):
     version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
 
 
@@ -118,7 +118,7 @@ class AreaCreateSchema(AreaFieldsSchema):
     level = fields.String(required=True, metadata={"enum": list(AREA_LEVELS)})
 
 
-class AreaUpdateSchema(AreaFieldsSchema):
+class AreaUpdateSchema(ChangeSchema, AreaFieldsSchema):
     version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
 
 

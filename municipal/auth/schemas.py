@@ -6,9 +6,9 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
-from ..api import MAX_ID, ApiSchema, between, id_list, one_of
+from ..api import MAX_ID, ApiSchema, ChangeSchema, between, id_list, one_of
 from .models import ROLES
-from .services import SCOPES
+from .services import EMAIL_MAX_LENGTH, SCOPES
 
 
 # --- input -------------------------------------------------------------------------
@@ -19,9 +19,13 @@ def _texts(description: str) -> fields.List:
     return fields.List(item, metadata={"description": description})
 
 
+# An address as auth.services checks it, or nothing: an empty one means no email notifications.
+EMAIL = {"maxLength": EMAIL_MAX_LENGTH, "pattern": r"^\s*([^@\s]+@[^@\s]+\.[^@\s.]+)?\s*$"}
+
+
 class MeUpdateSchema(ApiSchema):
     email = fields.String(required=True, allow_none=True, metadata={
-        "maxLength": 200, "format": "email", "description": "where your notifications are sent; empty or null: none"})
+        **EMAIL, "description": "where your notifications are sent; empty or null: none"})
 
 
 class UserQuerySchema(ApiSchema):
@@ -34,15 +38,15 @@ class UserCreateSchema(ApiSchema):
     role = fields.String(required=True, metadata={"enum": list(ROLES)})
     display_name = fields.String(metadata={"maxLength": 100, "description": "default: the user name"})
     email = fields.String(allow_none=True, metadata={
-        "maxLength": 200, "format": "email", "description": "where notifications are sent; none: no email"})
+        **EMAIL, "description": "where notifications are sent; none: no email"})
     areas = _texts("area codes the user answers for; empty: the whole district")
     asset_types = _texts("facility types a supervisor answers for within the areas; empty: all")
 
 
-class UserUpdateSchema(ApiSchema):
+class UserUpdateSchema(ChangeSchema):
     role = fields.String(metadata={"enum": list(ROLES)})
     display_name = fields.String(metadata={"maxLength": 100})
-    email = fields.String(allow_none=True, metadata={"maxLength": 200, "format": "email",
+    email = fields.String(allow_none=True, metadata={**EMAIL,
                                                      "description": "empty or null: no email notifications"})
     active = fields.Boolean(metadata={"description": "false: cannot sign in, and the user's tokens stop working"})
     areas = _texts("replaces the areas; empty: the whole district")
@@ -67,7 +71,7 @@ class TeamCreateSchema(ApiSchema):
     members = id_list(metadata={"description": "user ids; replaces the members"})
 
 
-class TeamUpdateSchema(TeamCreateSchema):
+class TeamUpdateSchema(ChangeSchema, TeamCreateSchema):
     name = fields.String(metadata={"maxLength": 100})
     active = fields.Boolean()
 

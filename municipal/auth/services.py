@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.attributes import set_committed_value
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -398,6 +399,9 @@ def _clean_scopes(scopes: Iterable[str]) -> str:
 TOKEN_MAX_DAYS = 3650
 
 
+TOKEN_NAME_MAX_LENGTH = 100
+
+
 def create_token(user: User, name: str, days: int | None = None,
                  scopes: Iterable[str] = ("read", "write"), actor: User | None = None) -> tuple[ApiToken, str]:
     """A new bearer token; the plain value is returned once and never stored. `actor` is the administrator
@@ -409,12 +413,15 @@ def create_token(user: User, name: str, days: int | None = None,
         errors["user"] = _("this account is disabled")
     if days is not None and not 1 <= days <= TOKEN_MAX_DAYS:
         errors["days"] = _("between 1 and %(n)s days", n=TOKEN_MAX_DAYS)
+    # Said, not cut: a name shortened in silence is not the name the administrator will look for.
+    if len(name or "") > TOKEN_NAME_MAX_LENGTH:
+        errors["name"] = _("at most %(n)s characters", n=TOKEN_NAME_MAX_LENGTH)
     if errors:
         raise ValidationError(_("The token was not created."), errors)
     plain = "mun_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
-        name=(name or "token")[:100],
+        name=name or "token",
         token_hash=ApiToken.digest(plain),
         prefix=plain[:10],
         expires_at=utcnow() + timedelta(days=days) if days else None,
@@ -428,14 +435,30 @@ def create_token(user: User, name: str, days: int | None = None,
     return token, plain
 
 
+# How stale a token's "last used" may get: noting every request would write on every read.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
 def token_for(plain: str, now: datetime | None = None) -> ApiToken | None:
     """The usable token with this value, whose user is active; notes when it was used."""
     now = now or utcnow()
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(plain)))
     if token is None or not token.usable(now) or not token.user.active:
         return None
-    token.last_used_at = now
+    if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_PRECISION:
+        _note_use(token, now)
     return token
+
+
+def _note_use(token: ApiToken, now: datetime) -> None:
+    """Writes "last used" at once, in a transaction of its own, unlike every other change here.
+
+    Left in the request's session, it turned every read with a token into a write: an update after the
+    request's first reads, which SQLite refuses at once ("database is locked", a 500) when another worker has
+    written in between, and which a GET then rolled back anyway."""
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    set_committed_value(token, "last_used_at", now)
 
 
 def user_for_token(plain: str, now: datetime | None = None) -> User | None:

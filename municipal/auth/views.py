@@ -22,11 +22,19 @@ def _load_user(user_id: str):
     return user if user and user.active else None
 
 
+def bearer_credentials(req) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; RFC 7235 makes the scheme's case free."""
+    scheme, _space, value = req.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
 @login_manager.request_loader
 def _load_bearer(req):
-    header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        token = services.token_for(header[7:].strip())
+    value = bearer_credentials(req)
+    if value:
+        token = services.token_for(value)
         if token is not None:
             # The permission guard reads the token's scopes from here.
             g.api_token = token

@@ -7,6 +7,7 @@ from ..assets.types import N_
 from ..errors import ValidationError
 from ..permissions import roles
 from .engine import preview
+from .facts_api import FacilityCalendarSchema
 from .request import PreviewError
 
 calendar_bp = ApiBlueprint("calendar_api", __name__, description=N_("Inspection calendar"))
@@ -55,6 +56,9 @@ _REQUEST = {"content": {"application/json": {"schema": {
                    "Nothing is stored."),
     requestBody=_REQUEST,
 )
+# Documented only: the engine's answer is sent as it is, the same as the facility calendar's.
+@calendar_bp.alt_response(200, schema=FacilityCalendarSchema, success=True,
+                          description=N_("The due items, flags and derived classes"))
 def preview_calendar():
     body = request.get_json(silent=True)
     if body is None:

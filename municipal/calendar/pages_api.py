@@ -52,10 +52,16 @@ class Cursor(fields.String):
             raise FieldError(_("not a position this list gave out")) from None
 
 
+# A day, or empty for the default: the pages' query strings send empty fields, and the API reads them alike.
+DAY_OR_EMPTY = r"^(\d{4}-\d{2}-\d{2})?$"
+
+
 class _FilterSchema(Schema):
     """Filters as text, checked by the same code as the pages' so both answer alike."""
-    from_ = fields.String(data_key="from", metadata={"format": "date", "description": "first due day, local"})
-    to = fields.String(metadata={"format": "date", "description": "last due day, local; both ends included"})
+    from_ = fields.String(data_key="from", metadata={"pattern": DAY_OR_EMPTY,
+                                                     "description": "first due day, local; empty: the default"})
+    to = fields.String(metadata={"pattern": DAY_OR_EMPTY,
+                                 "description": "last due day, local; both ends included; empty: the default"})
     area = fields.String(metadata={"description": "area code or id; sub-areas are included"})
     type = fields.String(metadata={"description": "facility type, e.g. reservoir"})
     kind = fields.String(metadata={"description": "kind of item, e.g. routine_patrol"})

@@ -34,7 +34,7 @@ def list_notifications(query):
 @signed_in
 @bp.doc(summary=N_("Mark my notifications read"),
         description=N_("The `ids` given, or all of them; ids of other people's notifications are ignored."))
-@bp.arguments(MarkReadSchema)
+@bp.arguments(MarkReadSchema, required=False)
 @bp.response(200, MarkReadResultSchema)
 def mark_read(data):
     marked = services.mark_read(current_user, data.get("ids"))

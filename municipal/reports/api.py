@@ -33,6 +33,16 @@ def blueprints():
                    "answer is 202 with the report's id: ask again once it is made."),
     parameters=[{"name": "year", "in": "query", "required": True, "schema": {"type": "integer"}},
                 {"name": "scope", "in": "query", "schema": {"type": "string"}}],
+    responses={
+        "200": {"description": N_("The report's numbers"),
+                "content": {"application/json": {"schema": {"type": "object"}}}},
+        "202": {"description": N_("No report yet: one is queued"), "content": {"application/json": {"schema": {
+            "type": "object", "required": ["status", "report", "url"],
+            "properties": {"status": {"type": "string", "enum": ["queued"]},
+                           "report": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                                      "version": {"type": "integer"}}},
+                           "url": {"type": "string"}}}}}},
+    },
 )
 def annual_report():
     today = clock.today()

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as FieldError
 
-from ..api import MAX_ID, ApiSchema, between, id_list, one_of
+from ..api import MAX_ID, ApiSchema, ChangeSchema, between, id_list, one_of
 from ..assets.types import TYPES
 from ..audit.schemas import AuditEntrySchema
 from . import states
@@ -81,7 +81,7 @@ class WorkOrderCreateSchema(AssigneeSchema):
         "description": "a checklist template's id, `none` for no checklist; default: the facility type's own"})
 
 
-class WorkOrderUpdateSchema(ApiSchema):
+class WorkOrderUpdateSchema(ChangeSchema):
     version = fields.Integer(required=True, metadata={"description": "the version you read; a stale one is a 409"})
     title = fields.String(metadata={"maxLength": 200})
     description = fields.String()

@@ -1,6 +1,8 @@
 // Records where a scan happened, when the phone lets the page read its position.
 (function () {
-  var cfg = window.scanPosition;
+  // The page gives the scan's token and where to send it as data, not as a script.
+  var data = document.getElementById("scan-position");
+  var cfg = data && JSON.parse(data.textContent);
   if (!cfg || !navigator.geolocation) return;
 
   function send(pos) {

@@ -95,6 +95,22 @@ def browser_context_args(browser_context_args, live_server):
 
 
 @pytest.fixture
+def new_context(new_context):
+    """pytest-playwright's new_context, failing the test on any Content-Security-Policy violation: the
+    browser refuses such a script or style silently, so only the console tells that a page lost its code."""
+    violations = []
+
+    def make(**kwargs):
+        made = new_context(**kwargs)
+        made.on("console", lambda message: violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return made
+
+    yield make
+    assert not violations, violations
+
+
+@pytest.fixture
 def context(new_context):
     """The desktop context behind `page`: English, so tests find buttons by their visible text.
     Phone tests make their own with new_context(locale="zh-CN", ...)."""

@@ -354,3 +354,46 @@ def test_a_mistyped_code_suggests_the_right_one(page, new_context, make_asset, s
     assert page.locator("h1").inner_text() == "鼓山大道12号雨水井"
     # The link is the code's canonical address, the one its QR code holds.
     assert page.url.endswith(f"/A/{well.code}"), page.url
+
+
+# --- 4. scripts from files only (the Content-Security-Policy refuses inline ones) ------------
+
+def test_revoking_a_code_asks_first_and_only_a_yes_revokes_it(page, make_asset, sign_in, in_app):
+    from municipal.assets.models import IdentityCode
+    from municipal.extensions import db
+
+    well = make_asset("manhole", "鼓山大道14号雨水井", area="gushan")
+    sign_in(page, "supervisor")
+    page.goto(f"/assets/{well.id}")
+    page.locator("summary", has_text="Revoke the current code").click()
+    page.locator("form[data-confirm] textarea, form[data-confirm] input[name=reason]").first.fill("label burnt")
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.locator("button.danger", has_text="Revoke and issue a replacement").click()
+    page.wait_for_timeout(300)
+    assert questions and well.code in questions[0]
+    status = lambda: in_app(lambda: db.session.scalar(  # noqa: E731
+        sa.select(IdentityCode.status).where(IdentityCode.code == well.code)))
+    assert status() == "bound"
+
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    with page.expect_navigation():
+        page.locator("button.danger", has_text="Revoke and issue a replacement").click()
+    assert status() == "revoked"
+
+
+def test_the_report_form_adds_the_phones_location(new_context, make_asset):
+    dam = reservoir(make_asset, "桂湖水库")
+    context = new_context(**{**PHONE, "locale": "en-US"}, permissions=["geolocation"],
+                          geolocation={"latitude": 26.1512, "longitude": 119.3478})
+    page = context.new_page()
+    page.goto(f"/A/{dam.code}/report")
+    page.locator("#locate").click()
+    page.wait_for_function("document.querySelector('[name=lat]').value !== ''")
+    assert page.locator("[name=lon]").input_value() == "119.347800"
+    assert page.locator("#located").inner_text() == "Location added."

@@ -542,7 +542,7 @@ def test_an_area_changes_with_its_version_and_moves_with_everything_below_it(cli
     assert village["path"] == f"/{other['id']}/{areas['gushan'].id}/{areas['village'].id}/"
     assert [a["code"] for a in client.get(f"/api/v1/areas?parent={other['id']}", headers=headers).get_json()[
         "items"]] == ["gushan"]
-    error_of(client.patch("/api/v1/areas/999999", json={"version": 1}, headers=headers), 404)
+    error_of(client.patch("/api/v1/areas/999999", json={"name": "x", "version": 1}, headers=headers), 404)
 
 
 def test_an_area_is_retired_only_when_nothing_in_use_lies_in_it(client, bearer, make_asset, areas):

@@ -88,7 +88,7 @@ def test_an_unbound_code_can_be_bound_on_the_spot_by_a_supervisor(client, db, ma
 def test_the_phone_position_is_recorded_with_a_signed_token(client, db, make_asset):
     asset = make_asset()
     page = client.get(f"/A/{asset.code.code}").get_data(as_text=True)
-    token = page.split('token: "')[1].split('"')[0]
+    token = page.split('"token": "')[1].split('"')[0]
     response = client.post("/scan/position", json={"token": token, "lon": 119.31, "lat": 26.09, "accuracy": 12})
     assert response.status_code == 200
     db.session.expire_all()
