@@ -7,6 +7,7 @@ its photos were stored (a later check, a lost race, a failed commit) would leave
 nothing pointing at them. Each file written is noted on the database session; when the session's
 transaction ends without a commit, the files written in it are deleted (see `init_app`).
 """
+import posixpath
 import uuid
 from io import BytesIO
 from pathlib import Path
@@ -24,6 +25,14 @@ _WRITTEN = "media_written"  # session.info key: files written since the session'
 FULL_EDGE = 1600
 THUMB_EDGE = 320
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
+# Report files are served only by the reports' own routes, which check who may see each report.
+REPORTS_FOLDER = "reports"
+
+
+def is_public(name: str) -> bool:
+    """Whether the generic media route may serve `name`: anything but the reports folder, however spelled."""
+    parts = posixpath.normpath(name.replace("\\", "/")).lstrip("/").split("/")
+    return parts[0] != REPORTS_FOLDER
 
 
 def _refuse(field: str, message: str):
