@@ -75,6 +75,8 @@ class DefaultConfig:
     CALENDAR_SETTINGS = {}
     # Scans are written in batches this often; 0 writes each before its page is sent (see assets/scanlog.py).
     SCAN_LOG_FLUSH_SECONDS = 1.0
+    # A run of an exclusive job (the calendar) waits this long for another run to end, then refuses.
+    JOB_LOCK_WAIT_SECONDS = 60
     API_TITLE = "municipal"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
