@@ -38,7 +38,7 @@ class DefaultConfig:
     # Jin'an district, generously: geometry outside this box is a typing error.
     DISTRICT_BBOX = (119.15, 25.95, 119.65, 26.50)
     HOTLINE = "12345"
-    # Citizen reports accepted per client (IP and browser) per window, counted in the database.
+    # Citizen reports accepted per client IP per window, counted in the database.
     REPORT_RATE_LIMIT = 5
     REPORT_RATE_WINDOW_SECONDS = 3600
     PAGE_SIZE = 50
