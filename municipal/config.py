@@ -18,7 +18,10 @@ ENV_SETTINGS = {
     "SMTP_TLS": "SMTP_TLS",
     "INSPECTION_MAX_DISTANCE_M": "INSPECTION_MAX_DISTANCE_M",
     "CLOCK": "CLOCK",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
+# More proxies than this in front of one site is a misreading of the setting.
+MAX_TRUSTED_PROXIES = 10
 # Settings that are numbers: the environment gives text.
 ENV_NUMBERS = {"INSPECTION_MAX_DISTANCE_M": float}
 
@@ -28,6 +31,9 @@ class DefaultConfig:
     TIMEZONE = "Asia/Shanghai"
     BABEL_DEFAULT_LOCALE = "zh"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # How many proxies in front may set X-Forwarded-For/-Proto/-Host; with 0 those headers are ignored, so a
+    # client cannot choose the address that rate limits and sign-in lockouts count.
+    TRUSTED_PROXIES = 0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600
@@ -94,6 +100,7 @@ def load_config(app, overrides=None):
             app.config[key] = _number(env_name, value) if env_name in ENV_NUMBERS else value
     if overrides:
         app.config.update(overrides)
+    app.config["TRUSTED_PROXIES"] = _proxy_count(app.config["TRUSTED_PROXIES"])
     app.config.setdefault("MEDIA_DIR", str(instance / "media"))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
@@ -114,6 +121,18 @@ def _number(env_name: str, value: str):
     if number is None or not 0 < number < float("inf"):
         raise ValueError(f"MUNICIPAL_{env_name} must be a positive number, not {value!r}")
     return number
+
+
+def _proxy_count(value) -> int:
+    """TRUSTED_PROXIES as a whole number from 0 to 10; anything else stops the start with the setting named."""
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        count = None
+    if isinstance(value, bool) or count is None or not 0 <= count <= MAX_TRUSTED_PROXIES:
+        raise ValueError(f"MUNICIPAL_TRUSTED_PROXIES must be a whole number from 0 to {MAX_TRUSTED_PROXIES}, "
+                         f"not {value!r}")
+    return count
 
 
 def _instance_secret(instance: Path) -> str:
