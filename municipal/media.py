@@ -8,6 +8,7 @@ nothing pointing at them. Each file written is noted on the database session; wh
 transaction ends without a commit, the files written in it are deleted (see `init_app`).
 """
 import posixpath
+import re
 import uuid
 from io import BytesIO
 from pathlib import Path
@@ -26,13 +27,15 @@ FULL_EDGE = 1600
 THUMB_EDGE = 320
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
 # Report files are served only by the reports' own routes, which check who may see each report.
-REPORTS_FOLDER = "reports"
+REPORTS_FOLDER = "annual-reports"
+# Where reports were kept before: reports/<year>/, beside citizen report photos in reports/<year-month>/.
+_OLD_REPORT_FOLDER = re.compile(r"reports/\d{4}(/|$)")
 
 
 def is_public(name: str) -> bool:
-    """Whether the generic media route may serve `name`: anything but the reports folder, however spelled."""
-    parts = posixpath.normpath(name.replace("\\", "/")).lstrip("/").split("/")
-    return parts[0] != REPORTS_FOLDER
+    """Whether the generic media route may serve `name`: anything but report files, however spelled."""
+    path = posixpath.normpath(name.replace("\\", "/")).lstrip("/")
+    return path.split("/")[0] != REPORTS_FOLDER and not _OLD_REPORT_FOLDER.match(path)
 
 
 def _refuse(field: str, message: str):

@@ -300,9 +300,18 @@ def test_report_files_have_unguessable_names_and_only_the_report_routes_serve_th
     # A report stored under the old, guessable name keeps working through its own route.
     old = f"reports/2025/annual-2025-district-zh-v{row.version}-{row.id}.pdf"
     target = Path(app.config["MEDIA_DIR"]) / old
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes((Path(app.config["MEDIA_DIR"]) / row.path).read_bytes())
     row.path = old
     db.session.commit()
     again = client.get(f"/annual-reports/{row.id}/download")
     assert again.status_code == 200 and hashlib.sha256(again.data).hexdigest() == row.sha256
     again.close()
+    assert client.get(f"/media/{old}").status_code == 404
+    # Citizen report photos share the old folder by month, and stay where the media route serves them.
+    photo = Path(app.config["MEDIA_DIR"]) / "reports/2026-11/photo.jpg"
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    photo.write_bytes(b"\xff\xd8")
+    served = client.get("/media/reports/2026-11/photo.jpg")
+    assert served.status_code == 200
+    served.close()
