@@ -42,6 +42,12 @@ def _refuse(field: str, message: str):
     raise ValidationError(message, {field: message})
 
 
+def max_pixels(image_format: str) -> int:
+    """The most pixels an upload of this format may have: only a JPEG is decoded at a reduced scale."""
+    limit = current_app.config["PHOTO_MAX_PIXELS"]
+    return limit if image_format in ("JPEG", "MPO") else limit // 4
+
+
 def load_image(stream, field: str = "photo") -> Image.Image:
     """An upright RGB image from an upload, or a ValidationError; never trusts the file name."""
     if stream is None:
@@ -58,7 +64,7 @@ def load_image(stream, field: str = "photo") -> Image.Image:
             if probe.format not in ALLOWED_FORMATS:
                 _refuse(field, _("Only JPEG, PNG or WebP photos are accepted."))
             # Checked from the header, before decoding: a small file can unpack to gigabytes.
-            if probe.width * probe.height > current_app.config["PHOTO_MAX_PIXELS"]:
+            if probe.width * probe.height > max_pixels(probe.format):
                 _refuse(field, _("The image has too many pixels to be a photo."))
             probe.verify()
         image = Image.open(BytesIO(data))
@@ -68,7 +74,8 @@ def load_image(stream, field: str = "photo") -> Image.Image:
         if scale < 1:
             image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
         image.load()
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # The warning is Pillow's own check at open (MAX_IMAGE_PIXELS, see init_app), raised where warnings are errors.
         _refuse(field, _("The image has too many pixels to be a photo."))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         _refuse(field, _("The file is not an image, or it is damaged."))
@@ -130,6 +137,8 @@ def _discard_unless_committed(session, transaction) -> None:
 
 
 def init_app(app) -> None:
+    # Pillow's own guard, for every image opened in this process: none larger than an upload may be.
+    Image.MAX_IMAGE_PIXELS = app.config["PHOTO_MAX_PIXELS"]
     session_class = sa.orm.Session
     # after_commit runs before the committed transaction ends, so what it keeps is not discarded.
     for name, listener in (("after_commit", _kept), ("after_transaction_end", _discard_unless_committed)):
