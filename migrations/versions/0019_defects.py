@@ -21,7 +21,12 @@ def upgrade():
     sa.Column('locked_at', municipal.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('job', name=op.f('pk_job_lock'))
     )
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        # Sessions signed in before this migration carry no epoch and end: everyone signs in once more.
+        batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('session_epoch')
     op.drop_table('job_lock')

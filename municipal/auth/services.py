@@ -190,9 +190,16 @@ def reset_password(actor: User, user: User, password: str) -> User:
     if problem := _password_error(password):
         raise ValidationError(_("The password was not changed."), {"password": problem})
     user.password_hash = generate_password_hash(password)
-    db.session.flush()
+    end_sessions(user)
     record(actor, "user", user.id, "password_reset")
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every browser session of the user signed in until now stops working (API tokens are not sessions).
+    A person changing their own password keeps the session they did it in (views.keep_session)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    db.session.flush()
 
 
 def _areas(codes: Iterable[str], field: str) -> list:
