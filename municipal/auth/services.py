@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import diff, record, snapshot
-from ..db import utcnow
+from ..db import SQLITE_BUSY_TIMEOUT_MS, utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, Unauthorized, ValidationError
 from ..extensions import db
 from .models import ROLES, ApiToken, LoginAttempt, Team, User
@@ -442,14 +442,45 @@ def create_token(user: User, name: str, days: int | None = None,
     return token, plain
 
 
+# A token's last use is noted at most this often: a write on every read locks SQLite under load.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+TOKEN_USE_WAIT_MS = 100
+
+
 def token_for(plain: str, now: datetime | None = None) -> ApiToken | None:
     """The usable token with this value, whose user is active; notes when it was used."""
     now = now or utcnow()
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(plain)))
     if token is None or not token.usable(now) or not token.user.active:
         return None
-    token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        _note_use(token.id, now)
     return token
+
+
+def _note_use(token_id: int, now: datetime) -> None:
+    """Note a token's use in a short transaction of its own, outside the request's, waiting at most
+    TOKEN_USE_WAIT_MS for a lock: a busy database skips the note (a later use writes it) rather than make
+    the read wait or fail."""
+    dialect = db.engine.dialect.name
+    try:
+        with db.engine.connect() as connection:
+            if dialect == "sqlite":
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={TOKEN_USE_WAIT_MS}")
+                connection.commit()
+            try:
+                with connection.begin():
+                    if dialect == "postgresql":
+                        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{TOKEN_USE_WAIT_MS}ms'")
+                    connection.execute(sa.update(ApiToken).where(ApiToken.id == token_id, sa.or_(
+                        ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_USE_RESOLUTION))
+                        .values(last_used_at=now))
+            finally:
+                if dialect == "sqlite":
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                    connection.commit()
+    except sa.exc.OperationalError:
+        current_app.logger.info("token %s: use not noted, the database was busy", token_id)
 
 
 def user_for_token(plain: str, now: datetime | None = None) -> User | None:
