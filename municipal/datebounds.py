@@ -35,8 +35,12 @@ def latest(today: date) -> date:
 def check(value: date | datetime, today: date, *, past: bool = False, zone: ZoneInfo | None = None) -> None:
     """Raise OutOfRange unless `value` lies between EARLIEST and `latest(today)` — or `today` with `past`.
     An aware date-time is judged by its local day in `zone`."""
-    day = value.astimezone(zone).date() if isinstance(value, datetime) and zone else (
-        value.date() if isinstance(value, datetime) else value)
+    try:
+        day = value.astimezone(zone).date() if isinstance(value, datetime) and zone else (
+            value.date() if isinstance(value, datetime) else value)
+    except OverflowError:
+        # A moment at the very edge of the calendar (9999-12-31T23:00-10:00) has no local day at all.
+        day = date.max if value.year > EARLIEST.year else date.min
     if day < EARLIEST:
         raise OutOfRange(N_("must not be before %(earliest)s"), earliest=EARLIEST.isoformat())
     if past and day > today:

@@ -89,3 +89,18 @@ def test_an_import_with_a_date_far_off_is_refused_with_its_row_and_column(db, us
         io.import_csv(users["admin"], BytesIO(text.encode()))
     assert [(p.row, p.column) for p in refused.value.problems] == [(3, "in_service_on")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Asset)) == 0
+
+
+def test_moments_at_the_edge_of_the_calendar_are_422_not_500(client, db, users, make_asset, area):
+    from municipal.auth.services import create_token
+
+    dam = make_asset("reservoir", "登云水库")
+    _token, plain = create_token(users["supervisor"], "duty")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    event = client.post("/api/v1/calendar/events", json={"kind": "felt_earthquake", "area": area.code,
+                                                         "start": "9999-12-31T23:00:00-10:00"}, headers=headers)
+    assert event.status_code == 422, event.get_json()
+    order = client.post("/api/v1/work-orders", json={"asset": dam.id, "kind": "repair", "title": "修闸门",
+                                                     "due_at": "9999-12-31T23:00:00-10:00"}, headers=headers)
+    assert order.status_code == 422 and "due_at" in order.get_json()["error"]["fields"], order.get_json()

@@ -27,3 +27,9 @@ def test_a_past_date_may_not_be_after_today_and_a_time_is_judged_by_its_local_da
     late = datetime(2026, 11, 26, 17, tzinfo=timezone.utc)
     with pytest.raises(OutOfRange):
         check(late, TODAY, past=True, zone=ZoneInfo("Asia/Shanghai"))
+
+
+def test_a_moment_without_a_local_day_is_out_of_range_not_an_error():
+    edge = datetime.fromisoformat("9999-12-31T23:00:00-10:00")
+    with pytest.raises(OutOfRange):
+        check(edge, TODAY, zone=ZoneInfo("Asia/Shanghai"))
