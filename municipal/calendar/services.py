@@ -35,7 +35,7 @@ from .engine import DueItem, evaluate
 from .labels import kind_msgid
 from .models import OPEN_STATUSES, CalendarEvent, CalendarItem, CalendarState, FacilityHistory, Plan
 from .request import ATTRIBUTES, PreviewError, parse_request
-from .rules import RuleTable, Settings, build_settings, load_table
+from .rules import RuleTable, RuleTableError, Settings, build_settings, load_table
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,8 @@ def facility_calendar(asset: Asset, start: date, end: date, as_of: date) -> dict
                   for day in plan_rules.occurrences(plan_rules.spec_of(plan), start, end, district_settings())]
     except PreviewError as error:
         return {"due": [], "flags": [], "derived": {}, "problems": error.fields}
+    except RuleTableError:
+        raise
     except (ValueError, OverflowError):
         # A date stored before dates were bounded can run past the last date there is: say so, not 500.
         log.exception("calendar: facility %s (%s) cannot be read", asset.id, _code_of(asset))
@@ -336,6 +338,9 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
             log.warning("calendar: facility %s (%s) skipped: %s", asset.id, _code_of(asset), error.fields)
             counts["skipped"] += 1
             continue
+        except RuleTableError:
+            # The district's rules or settings, not this facility: the run fails, with the reason.
+            raise
         except Exception:
             # One facility whatever its stored facts must never stop the district's calendar: it is logged
             # with its code, for someone to correct, and the run goes on with the others.
