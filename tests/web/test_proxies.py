@@ -21,8 +21,8 @@ def test_without_trusted_proxies_a_spoofed_forwarded_for_is_ignored(app, client,
 
 @pytest.fixture
 def behind_a_proxy(app, db):
-    proxied = create_app({**{key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY",
-                                                              "MEDIA_DIR", "PUBLIC_URL")}, "TRUSTED_PROXIES": 1})
+    same = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MEDIA_DIR", "PUBLIC_URL", "SCAN_LOG_FLUSH_SECONDS")
+    proxied = create_app({**{key: app.config[key] for key in same}, "TRUSTED_PROXIES": 1})
     proxied.extensions["clock"].set(app.extensions["clock"].now())
     yield proxied
     with proxied.app_context():
