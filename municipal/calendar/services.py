@@ -338,8 +338,8 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
             log.warning("calendar: facility %s (%s) skipped: %s", asset.id, _code_of(asset), error.fields)
             counts["skipped"] += 1
             continue
-        except RuleTableError:
-            # The district's rules or settings, not this facility: the run fails, with the reason.
+        except (RuleTableError, sa.exc.SQLAlchemyError):
+            # The district's rules or settings, or the database, not this facility: the run fails, with the reason.
             raise
         except Exception:
             # One facility whatever its stored facts must never stop the district's calendar: it is logged
