@@ -24,6 +24,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.request_class = Request
 
     load_config(app, config)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     from . import clock
 
     clock.init_app(app)

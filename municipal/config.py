@@ -18,7 +18,10 @@ ENV_SETTINGS = {
     "SMTP_TLS": "SMTP_TLS",
     "INSPECTION_MAX_DISTANCE_M": "INSPECTION_MAX_DISTANCE_M",
     "CLOCK": "CLOCK",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
+# More proxies than this in front of one site is a misreading of the setting.
+MAX_TRUSTED_PROXIES = 10
 # Settings that are numbers: the environment gives text.
 ENV_NUMBERS = {"INSPECTION_MAX_DISTANCE_M": float}
 
@@ -30,17 +33,22 @@ class DefaultConfig:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # werkzeug's default; the test suite sets a cheap one, since it creates users by the thousand.
     PASSWORD_HASH_METHOD = "scrypt"
+    # How many proxies in front may set X-Forwarded-For/-Proto/-Host; with 0 those headers are ignored, so a
+    # client cannot choose the address that rate limits and sign-in lockouts count.
+    TRUSTED_PROXIES = 0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     PHOTO_MAX_BYTES = 15 * 1024 * 1024
-    PHOTO_MAX_PIXELS = 60_000_000
+    # Checked from the image's header before it is decoded. A JPEG decodes at a reduced scale (a 48-megapixel
+    # phone photo costs little); PNG and WebP decode in full, 3 bytes a pixel and copies: they get a quarter.
+    PHOTO_MAX_PIXELS = 50_000_000
     # Jin'an district, generously: geometry outside this box is a typing error.
     DISTRICT_BBOX = (119.15, 25.95, 119.65, 26.50)
     HOTLINE = "12345"
-    # Citizen reports accepted per client (IP and browser) per window, counted in the database.
+    # Citizen reports accepted per client IP per window, counted in the database.
     REPORT_RATE_LIMIT = 5
     REPORT_RATE_WINDOW_SECONDS = 3600
     PAGE_SIZE = 50
@@ -77,6 +85,8 @@ class DefaultConfig:
     CALENDAR_SETTINGS = {}
     # Scans are written in batches this often; 0 writes each before its page is sent (see assets/scanlog.py).
     SCAN_LOG_FLUSH_SECONDS = 1.0
+    # A run of an exclusive job (the calendar) waits this long for another run to end, then refuses.
+    JOB_LOCK_WAIT_SECONDS = 60
     API_TITLE = "municipal"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -94,6 +104,7 @@ def load_config(app, overrides=None):
             app.config[key] = _number(env_name, value) if env_name in ENV_NUMBERS else value
     if overrides:
         app.config.update(overrides)
+    app.config["TRUSTED_PROXIES"] = _proxy_count(app.config["TRUSTED_PROXIES"])
     app.config.setdefault("MEDIA_DIR", str(instance / "media"))
     if app.config["PUBLIC_URL"].lower().startswith("https://"):
         # Served over HTTPS: the session must never travel in the clear.
@@ -118,6 +129,18 @@ def _number(env_name: str, value: str):
     if number is None or not 0 < number < float("inf"):
         raise ValueError(f"MUNICIPAL_{env_name} must be a positive number, not {value!r}")
     return number
+
+
+def _proxy_count(value) -> int:
+    """TRUSTED_PROXIES as a whole number from 0 to 10; anything else stops the start with the setting named."""
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        count = None
+    if isinstance(value, bool) or count is None or not 0 <= count <= MAX_TRUSTED_PROXIES:
+        raise ValueError(f"MUNICIPAL_TRUSTED_PROXIES must be a whole number from 0 to {MAX_TRUSTED_PROXIES}, "
+                         f"not {value!r}")
+    return count
 
 
 def _instance_secret(instance: Path) -> str:

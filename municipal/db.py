@@ -66,6 +66,10 @@ class UTCDateTime(sa.types.TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+# How long an SQLite connection waits for another's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
 def configure_sqlite(engine) -> None:
     """WAL and a busy timeout let several worker processes share one SQLite file."""
     if engine.dialect.name != "sqlite":
@@ -76,7 +80,7 @@ def configure_sqlite(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Reads through a memory map and a larger page cache: a lookup in a million rows then touches
         # memory, not read() calls. Both are per connection and cost nothing until pages are used.

@@ -7,6 +7,8 @@ its photos were stored (a later check, a lost race, a failed commit) would leave
 nothing pointing at them. Each file written is noted on the database session; when the session's
 transaction ends without a commit, the files written in it are deleted (see `init_app`).
 """
+import posixpath
+import re
 import uuid
 from io import BytesIO
 from pathlib import Path
@@ -24,10 +26,26 @@ _WRITTEN = "media_written"  # session.info key: files written since the session'
 FULL_EDGE = 1600
 THUMB_EDGE = 320
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
+# Report files are served only by the reports' own routes, which check who may see each report.
+REPORTS_FOLDER = "annual-reports"
+# Where reports were kept before: reports/<year>/, beside citizen report photos in reports/<year-month>/.
+_OLD_REPORT_FOLDER = re.compile(r"reports/\d{4}(/|$)")
+
+
+def is_public(name: str) -> bool:
+    """Whether the generic media route may serve `name`: anything but report files, however spelled."""
+    path = posixpath.normpath(name.replace("\\", "/")).lstrip("/")
+    return path.split("/")[0] != REPORTS_FOLDER and not _OLD_REPORT_FOLDER.match(path)
 
 
 def _refuse(field: str, message: str):
     raise ValidationError(message, {field: message})
+
+
+def max_pixels(image_format: str) -> int:
+    """The most pixels an upload of this format may have: only a JPEG is decoded at a reduced scale."""
+    limit = current_app.config["PHOTO_MAX_PIXELS"]
+    return limit if image_format in ("JPEG", "MPO") else limit // 4
 
 
 def load_image(stream, field: str = "photo") -> Image.Image:
@@ -46,7 +64,7 @@ def load_image(stream, field: str = "photo") -> Image.Image:
             if probe.format not in ALLOWED_FORMATS:
                 _refuse(field, _("Only JPEG, PNG or WebP photos are accepted."))
             # Checked from the header, before decoding: a small file can unpack to gigabytes.
-            if probe.width * probe.height > current_app.config["PHOTO_MAX_PIXELS"]:
+            if probe.width * probe.height > max_pixels(probe.format):
                 _refuse(field, _("The image has too many pixels to be a photo."))
             probe.verify()
         image = Image.open(BytesIO(data))
@@ -56,7 +74,8 @@ def load_image(stream, field: str = "photo") -> Image.Image:
         if scale < 1:
             image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
         image.load()
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # The warning is Pillow's own check at open (MAX_IMAGE_PIXELS, see init_app), raised where warnings are errors.
         _refuse(field, _("The image has too many pixels to be a photo."))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         _refuse(field, _("The file is not an image, or it is damaged."))
@@ -118,6 +137,8 @@ def _discard_unless_committed(session, transaction) -> None:
 
 
 def init_app(app) -> None:
+    # Pillow's own guard, for every image opened in this process: none larger than an upload may be.
+    Image.MAX_IMAGE_PIXELS = app.config["PHOTO_MAX_PIXELS"]
     session_class = sa.orm.Session
     # after_commit runs before the committed transaction ends, so what it keeps is not discarded.
     for name, listener in (("after_commit", _kept), ("after_transaction_end", _discard_unless_committed)):

@@ -123,6 +123,8 @@ TYPE_BY_TEXT = {**{key: key for key in TYPE_LABELS}, **{zh: key for key, zh in T
 STATUS_BY_TEXT = {**{key: key for key in STATUS_LABELS}, **{zh: key for key, zh in STATUS_LABELS.items()}}
 # A period is an object in the registry and "start/end" (ISO 8601 interval) in a file cell.
 PERIOD_ATTRIBUTES = {a.name for t in TYPES.values() for a in t.attributes if a.kind == "period"}
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FIELDS = {"in_service_on"} | {f"attr.{a.name}" for t in TYPES.values() for a in t.attributes if a.kind == "date"}
 # Excel turns 2015-06-01 into a date and saves it back as the Chinese short date 2015/6/1.
 EXCEL_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
@@ -217,7 +219,7 @@ def _check_csv(reader, progress, scope: Scope) -> "_Batch":
                                        "a cell may contain an unquoted comma",
                                        cells=len(cells), columns=len(fields)))
             continue
-        batch.add(row, {field: cell.strip() for field, cell in zip(fields, cells) if cell.strip()})
+        batch.add(row, {field: _unguard(cell.strip()) for field, cell in zip(fields, cells) if cell.strip()})
     return batch
 
 
@@ -315,6 +317,9 @@ class _Batch:
         self.checked += 1
         if self.checked % PROGRESS_EVERY == 0:
             self.progress("checked", self.checked, self.total)
+        for field, value in record.items():
+            if isinstance(value, str) and "\x00" in value:
+                self.problem(row, field, _("contains a NUL character; remove it"))
         data, point = _asset_data(record)
         if point and "geometry" in record:
             self.problem(row, "geometry", _("fill in either the position (lon, lat) or the geometry, not both"))
@@ -525,8 +530,22 @@ def export_csv(stream, asset_type: str | None = None, area: str | None = None, h
             # Names, not codes: they read better, and Excel mangles 12-digit division codes (3.50111E+11).
             cells["type"], cells["status"] = TYPE_LABELS[row.type], STATUS_LABELS[row.status]
             cells["area"] = row.area_name
-        writer.writerow(["" if cells.get(f) is None else cells[f] for f in fields])
+        writer.writerow(["" if cells.get(f) is None else _guard(cells[f]) for f in fields])
     return count
+
+
+def _guard(value):
+    """A text cell that a spreadsheet would run as a formula (CSV injection), with a leading ' so it shows as
+    the text it is. Numbers are written as numbers: a negative number in a numeric column (a water level
+    below its datum) stays -3.5, which a spreadsheet reads as a number, not a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _unguard(cell: str) -> str:
+    """The text an exported cell guarded with _guard stood for: an exported file imports back unchanged."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def export_geojson(stream, asset_type: str | None = None, area: str | None = None, progress=_no_progress) -> int:

@@ -6,11 +6,13 @@ user may do, validates everything before writing anything, and raises DomainErro
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import clock, datebounds
 from ..audit.services import diff, pending_changes, record, snapshot
 from ..auth.scope import Scope, require_supervisor
 from ..db import as_id, utcnow
@@ -42,6 +44,22 @@ def _require_place(actor, clean: "CleanAsset", existing: Asset | None = None) ->
 
 def _say(error: Invalid) -> str:
     return _(error.template, **error.params)
+
+
+def _dates_out_of_range(asset_type, cleaned: dict) -> dict:
+    """{attribute name: OutOfRange} for the cleaned date and period attributes outside the accepted range."""
+    problems, today = {}, clock.today()
+    for attr in asset_type.attributes:
+        value = cleaned.get(attr.name)
+        days = [value] if attr.kind == "date" and value else (
+            [value["start"], value["end"]] if attr.kind == "period" and value else [])
+        for day in days:
+            try:
+                datebounds.check(date.fromisoformat(day), today)
+            except datebounds.OutOfRange as problem:
+                problems[attr.name] = problem
+                break
+    return problems
 
 
 def find_area(ref) -> Area | None:
@@ -127,6 +145,8 @@ def clean_asset(data: dict, existing: Asset | None = None, area_lookup=find_area
             cleaned, problems = clean_attributes(type_key, merged)
             for name, problem in problems.items():
                 errors[f"attributes.{name}"] = _say(problem)
+            for name, problem in _dates_out_of_range(asset_type, cleaned).items():
+                errors[f"attributes.{name}"] = _say(problem)
             out.values["attributes"] = cleaned
 
     if "geometry" in data:
@@ -157,7 +177,9 @@ def clean_asset(data: dict, existing: Asset | None = None, area_lookup=find_area
     if "in_service_on" in data:
         try:
             out.values["in_service_on"] = parse_date(data["in_service_on"]) if data["in_service_on"] else None
-        except Invalid as problem:
+            if out.values["in_service_on"] is not None:
+                datebounds.check(out.values["in_service_on"], clock.today())
+        except (Invalid, datebounds.OutOfRange) as problem:
             errors["in_service_on"] = _say(problem)
 
     if "persons" in data:

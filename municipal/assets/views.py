@@ -1,7 +1,7 @@
 """Registry pages for staff: browse, search, open, edit, photos, codes, labels."""
 from pathlib import Path
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.scope import Scope
 from ..errors import DomainError, PermissionDenied, ValidationError
+from ..media import is_public
 from ..db import as_id
 from ..extensions import db
 from ..permissions import roles, signed_in
@@ -146,6 +147,8 @@ def add_photo(asset_id: int):
 @bp.route("/media/<path:name>")
 @signed_in
 def media(name: str):
+    if not is_public(name):
+        abort(404)
     return send_from_directory(Path(current_app.config["MEDIA_DIR"]), name)
 
 

@@ -10,8 +10,11 @@ audit_group = AppGroup("audit", help="The audit trail.")
 @audit_group.command("verify")
 @click.option("--every", type=click.IntRange(1), default=100_000, show_default=True,
               help="Report progress after this many entries.")
-def verify_command(every):
-    """Check every entry's hash and link; exit 1 if any entry was edited, deleted or moved."""
+@click.option("--full", is_flag=True,
+              help="Also recompute every hash from the start of the trail, trusting no stored link.")
+def verify_command(every, full):
+    """Check every entry's hash and link and the trail's sealed end, in one snapshot; exit 1 if any entry was
+    edited, deleted or moved."""
     from . import services
 
     total = 0
@@ -21,7 +24,7 @@ def verify_command(every):
         total = count
         click.echo(f"checked {count} entries …", err=True)
 
-    problems = services.verify(progress=progress, every=every)
+    problems = services.verify(progress=progress, every=every, full=full)
     for problem in problems:
         click.secho(f"#{problem.entry_id} {problem.kind}: {problem.message}", fg="red")
     if problems:

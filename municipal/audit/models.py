@@ -31,11 +31,15 @@ class AuditEntry(db.Model):
 
 
 class AuditHead(db.Model):
-    """The trail's end as the platform last wrote it: one row, updated in the transaction of every append.
-    The chain alone cannot show that its newest entries were deleted, since what is left is still a valid
-    chain; comparing its end with this row can."""
+    """The trail's end as the platform last wrote it: one row, from the schema's creation on (last_id 0 and
+    GENESIS while the trail is empty), updated in the transaction of every append. The chain alone cannot
+    show that its newest entries were deleted, since what is left is still a valid chain; comparing its end
+    with this row can."""
 
     id: Mapped[int] = mapped_column(primary_key=True)  # always 1
     last_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
     last_hash: Mapped[str] = mapped_column(sa.String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # HMAC of (last_id, last_hash) under the installation's secret key: whoever can write to the database
+    # but does not hold the key cannot move the end back over deleted entries, or re-chain edited ones.
+    seal: Mapped[str | None] = mapped_column(sa.String(64))

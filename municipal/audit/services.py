@@ -8,9 +8,11 @@ whole; so each transaction that appended also writes the chain's end to the one 
 `audit_head` (see `anchor_head`), and `verify` compares the two.
 """
 import hashlib
+import hmac
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -19,6 +21,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -289,9 +292,22 @@ def anchor_head(session) -> None:
     if last is None:
         return
     table = AuditHead.__table__
-    values = {"last_id": last.id, "last_hash": last.hash, "updated_at": utcnow()}
+    values = {"last_id": last.id, "last_hash": last.hash, "updated_at": utcnow(), "seal": seal(last.id, last.hash)}
     if not session.execute(sa.update(table).where(table.c.id == HEAD_ROW).values(values)).rowcount:
         session.execute(sa.insert(table).values(id=HEAD_ROW, **values))
+
+
+def seal(last_id: int, last_hash: str, key: str | None = None) -> str:
+    """The head's seal: only a holder of the secret key can make one for another end of the trail."""
+    secret = (key or current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, f"{last_id}:{last_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def seal_start() -> None:
+    """The end record of a trail nothing has been appended to yet (the schema's migration writes it)."""
+    if db.session.get(AuditHead, HEAD_ROW) is None and db.session.scalar(sa.select(AuditEntry.id).limit(1)) is None:
+        db.session.add(AuditHead(id=HEAD_ROW, last_id=0, last_hash=GENESIS, seal=seal(0, GENESIS)))
+        db.session.flush()
 
 
 def _context() -> tuple:
@@ -347,7 +363,7 @@ def display_value(value, limit: int = 200) -> str:
 @dataclass(frozen=True)
 class Problem:
     entry_id: int
-    kind: str  # "edited" | "broken_link" | "truncated" | "end_mismatch"
+    kind: str  # "edited" | "broken_link" | "chain_diverges" | "truncated" | "end_mismatch"
     message: str
 
 
@@ -366,43 +382,69 @@ def check_chain(entries: Iterable) -> Iterator[Problem]:
         previous = entry
 
 
-def verify(progress: Callable[[int], None] | None = None, every: int = 100_000) -> list[Problem]:
-    """Check the whole trail, streamed in id order. `progress(n)` is called every `every` entries
-    and once at the end with the total."""
+def verify(progress: Callable[[int], None] | None = None, every: int = 100_000, full: bool = False) -> list[Problem]:
+    """Check the whole trail, streamed in id order, and its end record, all in one snapshot of the database,
+    so appends made meanwhile are neither half seen nor mistaken for deletions. `full` also recomputes every
+    hash from the start, each from the recomputed one before it rather than the prev_hash stored with it.
+    `progress(n)` is called every `every` entries and once at the end with the total."""
     table = AuditEntry.__table__
-    # Plain rows, not ORM objects: the session would otherwise keep every entry of a huge trail.
-    rows = db.session.execute(sa.select(table).order_by(table.c.id).execution_options(yield_per=10_000))
-    count = 0
+    with _snapshot() as connection:
+        head = connection.execute(sa.select(AuditHead.__table__).where(AuditHead.id == HEAD_ROW)).first()
+        # Plain rows on a connection of their own: a session would keep every entry of a huge trail.
+        rows = connection.execute(sa.select(table).order_by(table.c.id).execution_options(yield_per=10_000))
+        count = 0
+        last = None
+        recomputed = GENESIS
+        diverged: list[Problem] = []
 
-    def counted():
-        nonlocal count
-        for row in rows:
-            yield row
-            count += 1
-            if progress and count % every == 0:
-                progress(count)
+        def walked():
+            nonlocal count, last, recomputed
+            for row in rows:
+                if full and not diverged:
+                    recomputed = compute_hash(recomputed, content_of(row))
+                    if recomputed != row.hash:
+                        diverged.append(Problem(row.id, "chain_diverges",
+                                                f"entry {row.id}: recomputed from the start of the trail, its hash "
+                                                "differs (this entry or one before it was changed)"))
+                last = row
+                yield row
+                count += 1
+                if progress and count % every == 0:
+                    progress(count)
 
-    last = None
-
-    def remembered():
-        nonlocal last
-        for row in counted():
-            last = row
-            yield row
-
-    problems = list(check_chain(remembered()))
+        problems = list(check_chain(walked()))
     if progress:
         progress(count)
-    return problems + check_end(last, db.session.get(AuditHead, HEAD_ROW))
+    return problems + diverged + check_end(last, head)
+
+
+@contextmanager
+def _snapshot():
+    """A connection in one read transaction: REPEATABLE READ on PostgreSQL; on SQLite an explicit BEGIN,
+    since its driver would otherwise give every SELECT a snapshot of its own."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        else:
+            connection.exec_driver_sql("BEGIN")
+        try:
+            yield connection
+        finally:
+            connection.rollback()
 
 
 def check_end(last, head) -> list[Problem]:
     """The trail's last entry (None when empty) against the end recorded in audit_head (None when absent)."""
     if head is None:
-        if last is None:
-            return []
-        return [Problem(last.id, "end_mismatch", "the record of the trail's end (audit_head) is missing: it was "
-                                                 "deleted, or the trail was written without it")]
+        return [Problem(last.id if last is not None else 0, "end_mismatch",
+                        "the record of the trail's end (audit_head) is missing: it was deleted, or the trail was "
+                        "written without it")]
+    if head.seal != seal(head.last_id, head.last_hash):
+        return [Problem(head.last_id, "end_mismatch",
+                        "the record of the trail's end does not carry the platform's seal: it was changed outside "
+                        "the platform (or the secret key has changed since)")]
+    if last is None and head.last_id == 0:
+        return []
     if last is None or last.id < head.last_id:
         after = f"after entry {last.id}" if last is not None else "from the start"
         return [Problem(head.last_id, "truncated",

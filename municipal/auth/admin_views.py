@@ -11,6 +11,7 @@ from ..permissions import roles
 from . import services
 from .forms import ROLE_LABELS, ConfirmForm, options, PasswordForm, TeamForm, UserCreateForm, UserEditForm
 from .models import User
+from .views import keep_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -119,6 +120,7 @@ def password(user_id: int):
         try:
             services.reset_password(current_user, target, password_form.password.data)
             db.session.commit()
+            keep_session(target)
             flash(_("The password of %(name)s was reset.", name=target.username), "success")
             return redirect(url_for("admin.user", user_id=target.id))
         except DomainError as error:

@@ -12,6 +12,7 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
 from . import services
+from .views import keep_session
 from .schemas import (
     MeSchema, MeUpdateSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, TokenCreatedSchema,
     TokenCreateSchema, TokenListSchema, TokenSchema, UserCreateSchema, UserPageSchema, UserQuerySchema, UserSchema,
@@ -112,6 +113,8 @@ def update_user(data, user_id):
     if "password" in data:
         services.reset_password(current_user, user, data["password"])
     db.session.commit()
+    if "password" in data:
+        keep_session(user)
     return user
 
 

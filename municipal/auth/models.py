@@ -26,10 +26,16 @@ class User(UserMixin, db.Model):
     asset_types: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of the id a browser session carries: raised on sign-out and on a new password, it ends every
+    # session signed in before (cookie sessions live in the browser, so the server cannot delete them).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
 
     @property
     def asset_type_list(self) -> list[str]:

@@ -6,12 +6,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm.attributes import set_committed_value
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import diff, record, snapshot
-from ..db import utcnow
+from ..db import SQLITE_BUSY_TIMEOUT_MS, utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, Unauthorized, ValidationError
 from ..extensions import db
 from .models import ROLES, ApiToken, LoginAttempt, Team, User
@@ -184,9 +183,16 @@ def reset_password(actor: User, user: User, password: str) -> User:
     if problem := _password_error(password):
         raise ValidationError(_("The password was not changed."), {"password": problem})
     user.password_hash = hash_password(password)
-    db.session.flush()
+    end_sessions(user)
     record(actor, "user", user.id, "password_reset")
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every browser session of the user signed in until now stops working (API tokens are not sessions).
+    A person changing their own password keeps the session they did it in (views.keep_session)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    db.session.flush()
 
 
 def _areas(codes: Iterable[str], field: str) -> list:
@@ -435,8 +441,9 @@ def create_token(user: User, name: str, days: int | None = None,
     return token, plain
 
 
-# How stale a token's "last used" may get: noting every request would write on every read.
-TOKEN_USE_PRECISION = timedelta(minutes=1)
+# A token's last use is noted at most this often: a write on every read locks SQLite under load.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+TOKEN_USE_WAIT_MS = 100
 
 
 def token_for(plain: str, now: datetime | None = None) -> ApiToken | None:
@@ -445,20 +452,34 @@ def token_for(plain: str, now: datetime | None = None) -> ApiToken | None:
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(plain)))
     if token is None or not token.usable(now) or not token.user.active:
         return None
-    if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_PRECISION:
-        _note_use(token, now)
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        _note_use(token.id, now)
     return token
 
 
-def _note_use(token: ApiToken, now: datetime) -> None:
-    """Writes "last used" at once, in a transaction of its own, unlike every other change here.
-
-    Left in the request's session, it turned every read with a token into a write: an update after the
-    request's first reads, which SQLite refuses at once ("database is locked", a 500) when another worker has
-    written in between, and which a GET then rolled back anyway."""
-    with db.engine.begin() as connection:
-        connection.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    set_committed_value(token, "last_used_at", now)
+def _note_use(token_id: int, now: datetime) -> None:
+    """Note a token's use in a short transaction of its own, outside the request's, waiting at most
+    TOKEN_USE_WAIT_MS for a lock: a busy database skips the note (a later use writes it) rather than make
+    the read wait or fail."""
+    dialect = db.engine.dialect.name
+    try:
+        with db.engine.connect() as connection:
+            if dialect == "sqlite":
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={TOKEN_USE_WAIT_MS}")
+                connection.commit()
+            try:
+                with connection.begin():
+                    if dialect == "postgresql":
+                        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{TOKEN_USE_WAIT_MS}ms'")
+                    connection.execute(sa.update(ApiToken).where(ApiToken.id == token_id, sa.or_(
+                        ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_USE_RESOLUTION))
+                        .values(last_used_at=now))
+            finally:
+                if dialect == "sqlite":
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                    connection.commit()
+    except sa.exc.OperationalError:
+        current_app.logger.info("token %s: use not noted, the database was busy", token_id)
 
 
 def user_for_token(plain: str, now: datetime | None = None) -> User | None:

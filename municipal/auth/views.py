@@ -17,9 +17,14 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(session_id: str):
+    """The user of a browser session, unless the session was signed in before their last sign-out or new
+    password (or before sessions carried an epoch at all)."""
+    user_id, _sep, epoch = session_id.partition(":")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    return user if user and user.active and user.session_epoch == int(epoch) else None
 
 
 def bearer_credentials(req) -> str | None:
@@ -40,6 +45,12 @@ def _load_bearer(req):
             g.api_token = token
             return token.user
     return None
+
+
+def keep_session(user: User) -> None:
+    """After the user's own sessions were ended (their new password), the browser session that did it goes on."""
+    if current_user.is_authenticated and current_user.id == user.id and "_user_id" in session:
+        login_user(user)
 
 
 def _safe_next(target: str | None) -> str:
@@ -74,6 +85,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
+    # The cookie could be replayed: ending the user's sessions in the database is what signs it out.
+    services.end_sessions(current_user)
+    db.session.commit()
     logout_user()
     session.pop(LAST_SEEN_KEY, None)
     flash(_("You have signed out."), "info")

@@ -150,6 +150,9 @@ def parse_datetime(text) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError("the date-time needs a UTC offset, e.g. +08:00")
+    if not date.min + timedelta(days=1) < value.date() < date.max - timedelta(days=1):
+        # Its local day in another zone would not exist (year 0 or 10000).
+        raise ValueError("the date-time lies at the edge of the calendar")
     return value
 
 

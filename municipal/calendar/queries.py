@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from .. import clock, datebounds
 from ..assets.models import Area, Asset
 from ..assets.services import find_area
 from ..assets.types import TYPES
@@ -80,10 +81,15 @@ def _number(text: str, field: str, errors: dict) -> int | None:
 
 def parse_day(text, field: str, errors: dict) -> date | None:
     try:
-        return date.fromisoformat(str(text).strip())
+        day = date.fromisoformat(str(text).strip())
+        datebounds.check(day, clock.today())
+    except datebounds.OutOfRange as problem:
+        errors[field] = _(problem.template, **problem.params)
+        return None
     except ValueError:
         errors[field] = _("must be a date like 2024-05-01")
         return None
+    return day
 
 
 def parse_period(start_text, end_text, default: tuple[date, date]) -> tuple[date, date]:

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import clock, datebounds
 from ..assets.models import Area, Asset
 from ..assets.types import derived as derived_values
 from ..audit.services import record
@@ -37,7 +38,7 @@ from .engine import DueItem, evaluate
 from .labels import kind_msgid
 from .models import OPEN_STATUSES, CalendarEvent, CalendarItem, CalendarState, FacilityHistory, Plan
 from .request import ATTRIBUTES, PreviewError, parse_request
-from .rules import RuleTable, Settings, build_settings, load_table
+from .rules import RuleTable, RuleTableError, Settings, build_settings, load_table
 
 log = logging.getLogger(__name__)
 
@@ -179,10 +180,17 @@ def facility_calendar(asset: Asset, start: date, end: date, as_of: date) -> dict
     facts = facts_for([asset], as_of - timedelta(days=EVENT_REACH_DAYS))[asset.id]
     try:
         items, flags, derived = evaluate_facility(asset, facts, start, end, as_of)
+        items += [_plan_item(plan, day) for plan in active_plans([asset.id]).get(asset.id, [])
+                  for day in plan_rules.occurrences(plan_rules.spec_of(plan), start, end, district_settings())]
     except PreviewError as error:
         return {"due": [], "flags": [], "derived": {}, "problems": error.fields}
-    items += [_plan_item(plan, day) for plan in active_plans([asset.id]).get(asset.id, [])
-              for day in plan_rules.occurrences(plan_rules.spec_of(plan), start, end, district_settings())]
+    except RuleTableError:
+        raise
+    except (ValueError, OverflowError):
+        # A date stored before dates were bounded can run past the last date there is: say so, not 500.
+        log.exception("calendar: facility %s (%s) cannot be read", asset.id, _code_of(asset))
+        return {"due": [], "flags": [], "derived": {},
+                "problems": {"attributes": _("a date of this facility lies outside the range the rules can read")}}
     items.sort(key=lambda item: (_due_day(item.due), item.kind))
     return {"due": items, "flags": flags, "derived": derived, "problems": {}}
 
@@ -222,6 +230,7 @@ def create_plan(actor, asset_id, *, title: str, every, unit: str, weekdays: str 
     except plan_rules.PlanError as error:
         errors.update({name: _(message) for name, message in error.fields.items()})
         spec = None
+    errors.update(_dates_out_of_range({"starts_on": starts_on, "ends_on": ends_on}))
     if errors:
         raise ValidationError(_("The plan was not saved."), errors)
     plan = Plan(asset_id=asset.id, title=title, work_kind=work_kind, every=spec.every, unit=spec.unit,
@@ -326,37 +335,64 @@ def _evaluate_batch(assets: list[Asset], now: datetime, day: date, counts: dict)
         counts["facilities"] += 1
         end = _cover_until(asset.id, day)
         try:
-            items, flags, _derived = evaluate_facility(asset, facts[asset.id], day, end, day)
+            items, flags = _facility_items(asset, facts[asset.id], plans.get(asset.id, []), settings, day, end)
+            made = _rows_to_keep(asset, items, day, end, now, standing)
         except PreviewError as error:
-            # One facility with facts the rules cannot read must not stop the district's calendar.
-            log.warning("calendar: facility %s skipped: %s", asset.id, error.fields)
+            log.warning("calendar: facility %s (%s) skipped: %s", asset.id, _code_of(asset), error.fields)
             counts["skipped"] += 1
             continue
-        if facts[asset.id].events or any(entry.result for entry in facts[asset.id].history):
-            # Work set off by a fact (an event, an appraisal's result) is made at once however far off it is
-            # due (a special appraisal within 180 days of an earthquake): those rules alone are read on, to
-            # the longest reach of a fact, and only for facilities with such facts.
-            items += [item for item in evaluate_facility(asset, facts[asset.id], day, day + timedelta(
-                days=EVENT_REACH_DAYS), day, IMMEDIATE_SCHEDULES)[0] if _due_day(item.due) > end]
+        except (RuleTableError, sa.exc.SQLAlchemyError):
+            # The district's rules or settings, or the database, not this facility: the run fails, with the reason.
+            raise
+        except Exception:
+            # One facility whatever its stored facts must never stop the district's calendar: it is logged
+            # with its code, for someone to correct, and the run goes on with the others.
+            log.exception("calendar: facility %s (%s) failed and was skipped", asset.id, _code_of(asset))
+            counts["skipped"] += 1
+            continue
         evaluated.append(asset.id)
         states_rows.append({"asset_id": asset.id, "evaluated_on": day, "covered_until": end, "risky": "risky" in flags})
-        for plan in plans.get(asset.id, []):
-            items += [_plan_item(plan, d) for d in plan_rules.occurrences(plan_rules.spec_of(plan), day, end,
-                                                                           settings)]
-        # Kept now: what must become work before this facility is read again; the rest comes with that reading.
-        last_make = end - timedelta(days=PREPARED_LEAD_DAYS)
-        for item in items:
-            if item.status == "window_open":
-                continue
-            current.add((asset.id, item.key[:200]))
-            if standing.get(item.rule) is None:
-                standing[item.rule] = _standing(item.rule)
-            lead = lead_days(item.rule, item.kind, standing[item.rule])
-            if make_on(_due_day(item.due), day, lead) <= last_make:
-                rows.append(_item_row(asset, item, now, lead))
+        current.update((asset.id, key) for key, _row in made)
+        rows += [row for _key, row in made if row is not None]
     _supersede(evaluated, current, day, now)
     counts["items"] += len(_insert_ignoring_duplicates(rows))
     _save_states(states_rows)
+
+
+def _facility_items(asset: Asset, facts: Facts, plans: list[Plan], settings: Settings, day: date,
+                    end: date) -> tuple[list[DueItem], list]:
+    """What the rules and the facility's plans make due from `day` to `end`, and the facility's flags."""
+    items, flags, _derived = evaluate_facility(asset, facts, day, end, day)
+    if facts.events or any(entry.result for entry in facts.history):
+        # Work set off by a fact (an event, an appraisal's result) is made at once however far off it is
+        # due (a special appraisal within 180 days of an earthquake): those rules alone are read on, to
+        # the longest reach of a fact, and only for facilities with such facts.
+        items += [item for item in evaluate_facility(asset, facts, day, day + timedelta(
+            days=EVENT_REACH_DAYS), day, IMMEDIATE_SCHEDULES)[0] if _due_day(item.due) > end]
+    for plan in plans:
+        items += [_plan_item(plan, d) for d in plan_rules.occurrences(plan_rules.spec_of(plan), day, end, settings)]
+    return items, flags
+
+
+def _rows_to_keep(asset: Asset, items: list[DueItem], day: date, end: date, now: datetime,
+                  standing: dict) -> list[tuple[str, dict | None]]:
+    """(item key, its calendar row or None) for each scheduled item: a row for what must become work
+    before this facility is read again; the rest comes with that reading."""
+    last_make = end - timedelta(days=PREPARED_LEAD_DAYS)
+    made = []
+    for item in items:
+        if item.status == "window_open":
+            continue
+        if standing.get(item.rule) is None:
+            standing[item.rule] = _standing(item.rule)
+        lead = lead_days(item.rule, item.kind, standing[item.rule])
+        keep = make_on(_due_day(item.due), day, lead) <= last_make
+        made.append((item.key[:200], _item_row(asset, item, now, lead) if keep else None))
+    return made
+
+
+def _code_of(asset: Asset) -> str:
+    return asset.code.code if asset.code is not None else "-"
 
 
 def _save_states(rows: list[dict]) -> None:
@@ -610,6 +646,18 @@ def mark_missed(now: datetime) -> int:
 # --- recording facts ---------------------------------------------------------------------
 
 
+def _dates_out_of_range(days: dict, *, past: bool = False) -> dict:
+    """{field: message} for the given dates (date, aware date-time or None) outside the accepted range."""
+    problems = {}
+    for name, value in days.items():
+        if isinstance(value, date):
+            try:
+                datebounds.check(value, clock.today(), past=past, zone=zone())
+            except datebounds.OutOfRange as problem:
+                problems[name] = _(problem.template, **problem.params)
+    return problems
+
+
 def _asset_for_supervisor(actor, asset_id) -> Asset:
     asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
     if asset is None:
@@ -647,6 +695,12 @@ def record_history(actor, asset_id, *, kind: str, done_on: str, result=None, rep
     if entry.get("finding_class") is not None and str(entry["finding_class"]).isdigit():
         entry["finding_class"] = int(entry["finding_class"])
     _parse_facts(asset, history=[entry])
+    # What was done and reported lies in the past; the parser has made sure these are dates.
+    problems = _dates_out_of_range({"done_on": date.fromisoformat(done_on),
+                                    "report_date": date.fromisoformat(report_date) if report_date else None},
+                                   past=True)
+    if problems:
+        raise ValidationError(_("Some fields are not valid."), problems)
     row = FacilityHistory(asset_id=asset.id, kind=kind, done_on=date.fromisoformat(done_on),
                           result=entry.get("result"), report_date=date.fromisoformat(report_date) if report_date else None,
                           finding_class=entry.get("finding_class"), quick_rating=entry.get("quick_rating"),
@@ -693,6 +747,9 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
         raise ValidationError(_("The event was not recorded."), errors)
     event = {"kind": kind, "start": start, **({"end": end} if end else {}), **measurements}
     parsed = _parse_facts(target_asset, events=[event]).events[0]
+    problems = _dates_out_of_range({"start": parsed.start_at or parsed.start, "end": parsed.end})
+    if problems:
+        raise ValidationError(_("The event was not recorded."), problems)
     row = CalendarEvent(kind=kind, area_id=target_area.id if target_area else None,
                         asset_id=target_asset.id if target_asset else None, start_on=parsed.start, end_on=parsed.end,
                         start_at=parsed.start_at.astimezone(timezone.utc) if parsed.start_at else None,

@@ -89,7 +89,7 @@ def submit_report(data):
         category=data["category"], description=data["description"], asset_id=_asset_id(data.get("code")),
         contact_name=data.get("contact_name") or "", contact_phone=data.get("contact_phone") or "",
         lon=data.get("lon"), lat=data.get("lat"),
-        fingerprint=services.client_fingerprint(request.remote_addr or "", request.user_agent.string),
+        fingerprint=services.client_fingerprint(request.remote_addr or ""),
     )
     db.session.commit()
     return services.report_status(report.number)

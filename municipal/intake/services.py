@@ -36,10 +36,11 @@ class RateLimited(DomainError):
     code = "rate_limited"
 
 
-def client_fingerprint(ip: str, user_agent: str) -> str:
-    """Keyed, so the raw IP cannot be recovered by hashing every address."""
+def client_fingerprint(ip: str) -> str:
+    """The client's IP (as the trusted proxies report it), keyed, so the raw IP cannot be recovered by hashing
+    every address. The IP alone: anything the client chooses, such as its User-Agent, would let it reset its count."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{ip}\n{user_agent}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
 
 
 def _new_number() -> str:

@@ -27,7 +27,7 @@ def _report_form(asset, code: str | None):
                 asset_id=asset.id if asset else None, photo=upload if upload and upload.filename else None,
                 contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
                 lon=form.lon.data, lat=form.lat.data,
-                fingerprint=services.client_fingerprint(request.remote_addr or "", request.user_agent.string),
+                fingerprint=services.client_fingerprint(request.remote_addr or ""),
             )
             db.session.commit()
             return redirect(url_for("intake.sent", number=report.number))

@@ -33,7 +33,11 @@ def run_command(name, when):
         # Claiming a future period now would make the scheduler skip it when it comes.
         if at > now:
             fail(_("%(value)s lies in the future; only a period that has begun can run.", value=when))
-    result = runner.run(job, at)
+    try:
+        result = runner.run(job, at)
+    except runner.JobLocked as locked:
+        click.secho(locked.message(), fg="red", err=True)
+        sys.exit(1)
     click.echo(runner.describe(result))
     if result.status == "failed":
         sys.exit(1)

@@ -26,3 +26,15 @@ class JobRun(db.Model):
     count: Mapped[int | None] = mapped_column()
 
     __table_args__ = (sa.UniqueConstraint("job", "period", name="uq_job_run_job_period"),)
+
+
+class JobLock(db.Model):
+    """Who runs a job now, for jobs whose runs must not overlap even for different periods (the calendar):
+    one row per job while a run holds it, taken by an atomic insert, or by an update once it is stale."""
+
+    __tablename__ = "job_lock"
+
+    job: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    # Host, process and a random tag: named in the refusal of a second run, and matched on release.
+    holder: Mapped[str] = mapped_column(sa.String(200))
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -33,6 +33,9 @@ class Job:
     # An N_ msgid with %(count)s for what the body's return value counts.
     summary: str
     catch_up: bool = False
+    # Runs never overlap, even for different periods: the calendar's plan is one whole, and two runs
+    # interleaving their reading and writing of it would corrupt it.
+    exclusive: bool = False
 
 
 def _notify_overdue(context: Context) -> int:
@@ -77,7 +80,8 @@ def _annual_reports(context: Context) -> int:
 
 
 JOBS = {job.name: job for job in (
-    Job("calendar", Day(), _calendar, N_("%(count)s work orders made from the calendar"), catch_up=True),
+    Job("calendar", Day(), _calendar, N_("%(count)s work orders made from the calendar"), catch_up=True,
+        exclusive=True),
     Job("notify-overdue", Slot(15), _notify_overdue, N_("%(count)s overdue notifications")),
     Job("send-email", Slot(1), _send_email, N_("%(count)s emails sent")),
     Job("reports", Slot(1), _reports, N_("%(count)s reports made")),

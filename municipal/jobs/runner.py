@@ -10,9 +10,14 @@ so even two runs of one period could not create anything twice. (Email is the ex
 has anyway: a run that dies between sending and committing sends those messages again.)
 """
 import logging
+import os
+import secrets
 import signal
+import socket
+import time
 import traceback
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +25,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 
 from .. import clock
 from ..db import utcnow
@@ -28,6 +34,24 @@ from . import periods, services
 from .registry import JOBS, Context, Job
 
 log = logging.getLogger(__name__)
+
+# How often a run waiting for a job's lock looks again.
+LOCK_POLL_SECONDS = 0.5
+
+
+class JobLocked(Exception):
+    """Another run holds the job's lock and did not let go within JOB_LOCK_WAIT_SECONDS."""
+
+    def __init__(self, job: str, holder: services.Holder | None):
+        self.job, self.holder = job, holder
+        super().__init__(job)
+
+    def message(self) -> str:
+        if self.holder is None:
+            return _("%(job)s is being run by another process; try again later.", job=self.job)
+        since = self.holder.since.astimezone(zone()).strftime("%Y-%m-%d %H:%M:%S")
+        return _("%(job)s is being run by %(holder)s since %(since)s; not run now.", job=self.job,
+                 holder=self.holder.holder, since=since)
 
 
 @dataclass(frozen=True)
@@ -43,8 +67,44 @@ def zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
+@contextmanager
+def exclusive(name: str):
+    """Hold the job's lock while the block runs; wait JOB_LOCK_WAIT_SECONDS for it, then raise JobLocked."""
+    holder = f"{socket.gethostname()} pid {os.getpid()} #{secrets.token_hex(4)}"
+    deadline = time.monotonic() + current_app.config["JOB_LOCK_WAIT_SECONDS"]
+    while True:
+        try:
+            taken = services.take_lock(name, holder)
+            db.session.commit()
+        except OperationalError:
+            # SQLite: the holder is writing and the database stayed locked past its busy timeout.
+            db.session.rollback()
+            taken = False
+        if taken:
+            break
+        if time.monotonic() >= deadline:
+            other = services.lock_holder(name)
+            db.session.rollback()
+            raise JobLocked(name, other)
+        time.sleep(LOCK_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        services.release_lock(name, holder)
+        db.session.commit()
+
+
 def run(job: Job, at: datetime) -> Result:
-    """Run `job` for the period `at` lies in, unless another run has it or finished it well."""
+    """Run `job` for the period `at` lies in, unless another run has it or finished it well. An exclusive
+    job waits for another run of it to end (JobLocked when it does not in time)."""
+    if job.exclusive:
+        with exclusive(job.name):
+            return _run(job, at)
+    return _run(job, at)
+
+
+def _run(job: Job, at: datetime) -> Result:
     tz = zone()
     period = job.cadence.key(at, tz)
     claimed = services.claim(job.name, period)
@@ -112,6 +172,8 @@ def tick(app, name: str, echo: Callable[[str], None]) -> None:
         try:
             for at in due(job, utcnow()):
                 echo(describe(run(job, at)))
+        except JobLocked as locked:
+            echo(locked.message())
         except Exception as error:
             db.session.rollback()
             log.exception("job %s could not run", name)

@@ -10,13 +10,19 @@ import sqlalchemy as sa
 
 from ..db import utcnow
 from ..extensions import db
-from .models import JobRun
+from .models import JobLock, JobRun
 
 # A claim still "running" after this long belongs to a process that died (jobs take seconds):
 # it may be taken again, so a crash never loses the period.
 STALE_AFTER = timedelta(hours=1)
 # Finished runs older than this are deleted after a successful run: a one-minute job adds 1440 rows a day.
 KEEP_RUNS = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Holder:
+    holder: str
+    since: datetime
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,37 @@ def claim(job: str, period: str, now: datetime | None = None) -> Claim | None:
         .execution_options(synchronize_session=False)).first()
     db.session.flush()
     return Claim(*retaken) if retaken is not None else None
+
+
+def take_lock(job: str, holder: str, now: datetime | None = None) -> bool:
+    """Take the job's lock for `holder`; False while another run holds it (lock_holder says who).
+
+    The insert is atomic on every database: of two processes, the primary key lets one have the row. A
+    lock older than STALE_AFTER belongs to a run that died, and one UPDATE with that condition retakes it.
+    """
+    now = now or utcnow()
+    inserted = db.session.execute(
+        _insert()(JobLock).values(job=job, holder=holder, locked_at=now)
+        .on_conflict_do_nothing(index_elements=["job"]).returning(JobLock.job)).first()
+    if inserted is None:
+        inserted = db.session.execute(
+            sa.update(JobLock).where(JobLock.job == job, JobLock.locked_at < now - STALE_AFTER)
+            .values(holder=holder, locked_at=now).returning(JobLock.job)
+            .execution_options(synchronize_session=False)).first()
+    db.session.flush()
+    return inserted is not None
+
+
+def lock_holder(job: str) -> Holder | None:
+    row = db.session.execute(sa.select(JobLock.holder, JobLock.locked_at).where(JobLock.job == job)).first()
+    return Holder(*row) if row is not None else None
+
+
+def release_lock(job: str, holder: str) -> None:
+    """Give the lock back, unless a run that found it stale has taken it meanwhile."""
+    db.session.execute(sa.delete(JobLock).where(JobLock.job == job, JobLock.holder == holder)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
 
 
 def finish(claimed: Claim, status: str, error: str | None = None, now: datetime | None = None,

@@ -1,5 +1,5 @@
 """GET /api/v1/reports/annual: the numbers of an annual report as JSON. One facility's are read now; a wider
-scope's come from its latest archived version, or are queued for the scheduler (202) when there is none."""
+scope's come from its latest archived version (404 while there is none); POST queues a new version (202)."""
 import json
 
 from flask import request, url_for
@@ -29,8 +29,7 @@ def blueprints():
     description=N_("year: a past or the current year. scope: facility:<code or id>, type:<type>, "
                    "area:<area code or id> or district (the default). The same numbers as the PDF. A facility's "
                    "numbers are read at once; a wider scope's come from its latest report in the archive, with "
-                   "`report` naming that version, or, when none has been made, the report is queued and the "
-                   "answer is 202 with the report's id: ask again once it is made."),
+                   "`report` naming that version, or 404 when none has been made: POST asks for one."),
     parameters=[{"name": "year", "in": "query", "required": True, "schema": {"type": "integer"}},
                 {"name": "scope", "in": "query", "schema": {"type": "string"}}],
     responses={
@@ -56,8 +55,22 @@ def annual_report():
     if stored is not None:
         return {**json.loads(stored), "report": {"id": row.id, "version": row.version,
                                                  "cutoff_at": row.cutoff_at.isoformat()}}
-    if current_user.role not in ("admin", "supervisor"):
-        raise NotFound(services.no_report_yet(), {"scope": services.no_report_yet()})
+    raise NotFound(services.no_report_yet(), {"scope": services.no_report_yet()})
+
+
+@reports_bp.route("/reports/annual", methods=["POST"])
+@roles("admin", "supervisor")
+@reports_bp.doc(
+    summary=N_("Ask for an annual inspection report"),
+    description=N_("year and scope as for GET. Queues a new version for the scheduler and answers 202 with "
+                   "the report's id; GET gives its numbers once it is made."),
+    parameters=[{"name": "year", "in": "query", "required": True, "schema": {"type": "integer"}},
+                {"name": "scope", "in": "query", "schema": {"type": "string"}}],
+)
+def queue_annual_report():
+    year = parse_year(request.args.get("year"), clock.today())
+    scope = parse_scope(request.args.get("scope"))
+    check_visible(current_user, scope)
     queued = services.queue(current_user, scope, year, "zh")
     db.session.commit()
     return {"status": "queued", "report": {"id": queued.id, "version": queued.version},

@@ -7,6 +7,7 @@ A report is never rendered in a web worker: a request adds a queued row and retu
 import hashlib
 import json
 import logging
+import secrets
 import traceback
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..assets.models import Asset
+from ..media import REPORTS_FOLDER
 from ..audit.services import record
 from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied
@@ -26,7 +28,6 @@ from . import queries, render
 from .models import Report
 from .scope import Scope, SystemActor, check_visible, may_see, parse_scope
 
-FOLDER = "reports"
 # A report "running" this long belongs to a scheduler that died: it is queued again.
 STALE_AFTER = timedelta(hours=1)
 # Reports one run of the job renders; the rest wait for the next minute.
@@ -160,7 +161,8 @@ def _generate(row: Report) -> None:
 def store(row: Report, data: bytes, pages: int, cutoff: datetime, companions: dict | None = None) -> None:
     """Keep the file under MEDIA_DIR with its digest, and its companions (suffix → bytes) beside it; a file
     once written is never overwritten."""
-    relative = f"{FOLDER}/{row.year}/annual-{row.year}-{row.scope.replace(':', '-')}-{row.lang}-v{row.version}-{row.id}.pdf"
+    # A random name: the file is reached only through the report's routes, which check who may see it.
+    relative = f"{REPORTS_FOLDER}/{row.year}/{secrets.token_urlsafe(24)}.pdf"
     target = Path(current_app.config["MEDIA_DIR"]) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     for suffix, content in (companions or {}).items():

@@ -101,7 +101,7 @@ def download(report_id: int):
 @roles(*READERS)
 def page():
     """The report as a print-ready page: one facility's read now from the records; a wider scope's is its
-    latest archived version, or, when none has been made yet, queued for the scheduler."""
+    latest archived version, or, when none has been made yet, a page with the button that asks for one."""
     year = parse_year(request.args.get("year"), clock.today())
     scope = parse_scope(request.args.get("scope"))
     check_visible(current_user, scope)
@@ -112,11 +112,10 @@ def page():
     row = services.latest_done(scope, year, lang)
     if services.stored_companion(row, "html") is not None:
         return redirect(url_for("reports.version_page", report_id=row.id))
-    if current_user.role not in ("admin", "supervisor"):
-        raise NotFound(services.no_report_yet())
-    queued = services.queue(current_user, scope, year, lang)
-    db.session.commit()
-    return redirect(url_for("reports.show", report_id=queued.id))
+    # A GET never queues work: a supervisor gets the button that asks for the report.
+    form = ReportForm(formdata=None, year=str(year), scope=scope.key, lang=lang)
+    return render_template("reports/missing.html", form=form, message=services.no_report_yet(),
+                           may_ask=current_user.role in ("admin", "supervisor")), 404
 
 
 @bp.route("/annual-reports/<int:report_id>/page")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import media
+from .. import clock, datebounds, media
 from ..assets.models import Area, Asset
 from ..assets.types import TYPES
 from ..audit.services import record, record_many
@@ -44,6 +44,17 @@ END_OF_WORKING_DAY = time(18, 0)
 
 def due_on_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, END_OF_WORKING_DAY, tz).astimezone(timezone.utc)
+
+
+def due_problem(due_at: datetime | None) -> str | None:
+    """Why a due date a person or a rule gives cannot be kept, or None."""
+    if due_at is None:
+        return None
+    try:
+        datebounds.check(due_at, clock.today(), zone=ZoneInfo(current_app.config["TIMEZONE"]))
+    except datebounds.OutOfRange as problem:
+        return _(problem.template, **problem.params)
+    return None
 
 
 def sla_due(priority: str, now: datetime) -> datetime:
@@ -131,7 +142,9 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
         errors["title"] = _("a title of 1 to 200 characters is required")
     now = utcnow()
     # People set due dates ahead; the calendar makes work for obligations already overdue, with their real date.
-    if due_at is not None and source in ("manual", "citizen") and due_at < now - timedelta(days=1):
+    if problem := due_problem(due_at):
+        errors["due_at"] = problem
+    elif due_at is not None and source in ("manual", "citizen") and due_at < now - timedelta(days=1):
         errors["due_at"] = _("the due date lies in the past")
     if errors:
         raise ValidationError(_("The work order was not created."), errors)
@@ -225,7 +238,9 @@ def update_work_order(actor, order_id, *, version, title: str, description: str,
         errors["title"] = _("a title of 1 to 200 characters is required")
     if priority not in states.PRIORITIES:
         errors["priority"] = _("unknown priority")
-    if due_at is not None and due_at < utcnow() - timedelta(days=1) and due_at != order.due_at:
+    if problem := due_problem(due_at):
+        errors["due_at"] = problem
+    elif due_at is not None and due_at < utcnow() - timedelta(days=1) and due_at != order.due_at:
         errors["due_at"] = _("the due date lies in the past")
     if errors:
         raise ValidationError(_("The work order was not changed."), errors)
@@ -436,7 +451,9 @@ def bulk_change(actor, order_ids: list, *, assignee_user_id=None, assignee_team_
     errors = {}
     if priority is not None and priority not in states.PRIORITIES:
         errors["priority"] = _("unknown priority")
-    if due_at is not None and due_at < utcnow() - timedelta(days=1):
+    if problem := due_problem(due_at):
+        errors["due_at"] = problem
+    elif due_at is not None and due_at < utcnow() - timedelta(days=1):
         errors["due_at"] = _("the due date lies in the past")
     if not (assigning or priority or due_at or errors):
         errors["assignee_user"] = _("choose an assignee, a priority or a due date")

@@ -205,7 +205,7 @@ def test_archived_files_live_under_the_media_folder(app, db, year):
     services.process_queue()
     db.session.expire_all()
     row = db.session.get(Report, row.id)
-    assert Path(app.config["MEDIA_DIR"]) in services.file_of(row).parents and row.path.startswith("reports/2025/")
+    assert Path(app.config["MEDIA_DIR"]) in services.file_of(row).parents and row.path.startswith("annual-reports/2025/")
 
 
 def test_a_version_taken_meanwhile_gives_the_next(db, year, monkeypatch):

@@ -229,3 +229,11 @@ def test_the_public_status_follows_the_work_order_in_the_page_and_the_api(client
     assert looked_up["status"] == "done" and looked_up["done_at"] and looked_up["closed_at"] is None
     page = client.get(f"/report/status?number={answer['number']}&lang=en").get_data(as_text=True)
     assert "crew" not in page
+
+
+def test_a_new_user_agent_does_not_reset_the_count(app, client, db):
+    for n in range(app.config["REPORT_RATE_LIMIT"]):
+        response = client.post("/api/v1/public/reports", json=REPORT, headers={**PHONE, "User-Agent": f"Phone/{n}"})
+        assert response.status_code == 201
+    again = client.post("/api/v1/public/reports", json=REPORT, headers={**PHONE, "User-Agent": "Another/1.0"})
+    assert error_of(again, 429)["code"] == "rate_limited"

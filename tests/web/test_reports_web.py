@@ -116,19 +116,27 @@ def test_the_api_gives_the_reports_numbers(client, year):
     assert facility["work"]["count"] == 3 and len(facility["findings"]) == 3
 
 
-def test_a_wide_scope_is_never_read_in_the_web_worker(client, year):
+def test_a_wide_scope_is_never_read_in_the_web_worker(client, db, year):
     from municipal.jobs import runner
     from municipal.jobs.registry import JOBS
+    from municipal.reports.models import Report
 
     _login(client, "viewer")
     # Nothing archived yet: a viewer cannot ask for it, and nothing is read in the request.
     assert client.get("/api/v1/reports/annual?year=2025&scope=district").status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token(client, "/annual-reports")})
     _login(client, "admin")
-    queued = client.get("/api/v1/reports/annual?year=2025&scope=district")
-    assert queued.status_code == 202 and queued.json["status"] == "queued"
+    # Looking never asks for work: a GET finds nothing made and says how to ask.
+    assert client.get("/api/v1/reports/annual?year=2025&scope=district").status_code == 404
     page = client.get("/annual-reports/view?year=2025&scope=type:reservoir")
-    assert page.status_code == 302 and "/annual-reports/" in page.headers["Location"]
+    assert page.status_code == 404 and 'action="/annual-reports"' in page.get_data(as_text=True)
+    assert db.session.query(Report).count() == 0
+    queued = client.post("/api/v1/reports/annual?year=2025&scope=district",
+                         headers={"X-CSRFToken": csrf_token(client, "/annual-reports")})
+    assert queued.status_code == 202 and queued.json["status"] == "queued"
+    asked = client.post("/annual-reports", data={"year": "2025", "scope": "type:reservoir", "lang": "zh",
+                                                 "csrf_token": csrf_token(client, "/annual-reports")})
+    assert asked.status_code == 302 and "/annual-reports/" in asked.headers["Location"]
     assert runner.run(JOBS["reports"], utcnow()).count == 2
     district = client.get("/api/v1/reports/annual?year=2025&scope=district").json
     # The district counts as the compliance page does: 青山水库's patrol before its start is among them.
@@ -267,3 +275,43 @@ def test_no_line_of_a_chinese_report_starts_with_closing_punctuation(db, year):
     wrapped = [line for line in lines if line and line in LONG_TITLE and line != LONG_TITLE]
     assert len(wrapped) >= 4  # the titles did wrap
     assert [line for line in lines if line[:1] and line[0] in "，。、；：！？）」』】》"] == []
+
+
+def test_report_files_have_unguessable_names_and_only_the_report_routes_serve_them(app, client, db, year):
+    from pathlib import Path
+
+    from municipal.jobs import runner
+    from municipal.jobs.registry import JOBS
+    from municipal.reports import services
+
+    row = services.queue(year["users"]["admin"], parse_scope("district"), 2025, "zh")
+    db.session.commit()
+    assert runner.run(JOBS["reports"], utcnow()).count == 1
+    db.session.refresh(row)
+    assert "district" not in row.path and "2025-" not in Path(row.path).name and len(Path(row.path).stem) >= 32
+    _login(client, "admin")
+    for suffix in ("pdf", "html", "json"):
+        for name in (Path(row.path).with_suffix(f".{suffix}").as_posix(),
+                     f"x/../{Path(row.path).with_suffix(f'.{suffix}').as_posix()}"):
+            assert client.get(f"/media/{name}").status_code == 404
+    download = client.get(f"/annual-reports/{row.id}/download")
+    assert download.status_code == 200 and hashlib.sha256(download.data).hexdigest() == row.sha256
+    download.close()
+    # A report stored under the old, guessable name keeps working through its own route.
+    old = f"reports/2025/annual-2025-district-zh-v{row.version}-{row.id}.pdf"
+    target = Path(app.config["MEDIA_DIR"]) / old
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes((Path(app.config["MEDIA_DIR"]) / row.path).read_bytes())
+    row.path = old
+    db.session.commit()
+    again = client.get(f"/annual-reports/{row.id}/download")
+    assert again.status_code == 200 and hashlib.sha256(again.data).hexdigest() == row.sha256
+    again.close()
+    assert client.get(f"/media/{old}").status_code == 404
+    # Citizen report photos share the old folder by month, and stay where the media route serves them.
+    photo = Path(app.config["MEDIA_DIR"]) / "reports/2026-11/photo.jpg"
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    photo.write_bytes(b"\xff\xd8")
+    served = client.get("/media/reports/2026-11/photo.jpg")
+    assert served.status_code == 200
+    served.close()
