@@ -35,12 +35,6 @@ def blueprints():
     responses={
         "200": {"description": N_("The report's numbers"),
                 "content": {"application/json": {"schema": {"type": "object"}}}},
-        "202": {"description": N_("No report yet: one is queued"), "content": {"application/json": {"schema": {
-            "type": "object", "required": ["status", "report", "url"],
-            "properties": {"status": {"type": "string", "enum": ["queued"]},
-                           "report": {"type": "object", "properties": {"id": {"type": "integer"},
-                                                                      "version": {"type": "integer"}}},
-                           "url": {"type": "string"}}}}}},
     },
 )
 def annual_report():
@@ -66,6 +60,14 @@ def annual_report():
                    "the report's id; GET gives its numbers once it is made."),
     parameters=[{"name": "year", "in": "query", "required": True, "schema": {"type": "integer"}},
                 {"name": "scope", "in": "query", "schema": {"type": "string"}}],
+    responses={
+        "202": {"description": N_("The report is queued"), "content": {"application/json": {"schema": {
+            "type": "object", "required": ["status", "report", "url"],
+            "properties": {"status": {"type": "string", "enum": ["queued"]},
+                           "report": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                                      "version": {"type": "integer"}}},
+                           "url": {"type": "string"}}}}}},
+    },
 )
 def queue_annual_report():
     year = parse_year(request.args.get("year"), clock.today())
