@@ -141,10 +141,23 @@ def users(db):
     return made
 
 
-def csrf_token(client, path="/login") -> str:
-    """The CSRF token of the form on `path`, as a browser would take it from the page."""
-    page = client.get(path).get_data(as_text=True)
+def csrf_in(page: str) -> str:
+    """The CSRF token of the first form in this page's HTML, as a browser would send it back."""
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def csrf_token(client, path="/login") -> str:
+    """The CSRF token of the form on `path`."""
+    return csrf_in(client.get(path).get_data(as_text=True))
+
+
+def token_headers(db, user, scopes=("read", "write"), name="test") -> dict:
+    """Request headers carrying a new API token of `user`."""
+    from municipal.auth.services import create_token
+
+    _, plain = create_token(user, name, scopes=scopes)
+    db.session.commit()
+    return {"Authorization": f"Bearer {plain}"}
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ import re
 
 import pytest
 
-from municipal.auth.services import create_token
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_in, token_headers
 
 
 @pytest.fixture
@@ -12,9 +11,7 @@ def bearer(db, users):
     """bearer("viewer", scopes=["read"]) → headers carrying a new API token of that role's user."""
 
     def _headers(role="supervisor", scopes=("read", "write")):
-        _, plain = create_token(users[role], "test", scopes=scopes)
-        db.session.commit()
-        return {"Authorization": f"Bearer {plain}"}
+        return token_headers(db, users[role], scopes)
 
     return _headers
 
@@ -29,8 +26,7 @@ def error_of(response, status):
 
 def sign_in_with_session(client, role) -> str:
     """Sign in through the login form as a browser does; returns the page's CSRF token."""
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_in(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"username": role, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
     return token

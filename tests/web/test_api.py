@@ -7,8 +7,7 @@ import sqlalchemy as sa
 from municipal.assets import api, codes
 from municipal.assets.models import Area, Asset, IdentityCode
 from municipal.audit.services import entries_for
-from municipal.auth.services import create_token
-from tests.conftest import PASSWORD
+from tests.web.api_helpers import bearer, error_of, sign_in_with_session  # noqa: F401
 
 POINT = {"type": "Point", "coordinates": [119.31, 26.09]}
 LINE = {"type": "LineString", "coordinates": [[119.30, 26.10], [119.32, 26.11]]}
@@ -27,18 +26,6 @@ def a_code(prefix: str, body: str) -> str:
 def with_wrong_check(code: str) -> str:
     wrong = next(c for c in codes.ALPHABET if c != code[-1])
     return code[:-1] + wrong
-
-
-@pytest.fixture
-def bearer(db, users):
-    """bearer("viewer") → headers carrying a new API token of that role's user."""
-
-    def _headers(role="supervisor"):
-        _, plain = create_token(users[role], "test")
-        db.session.commit()
-        return {"Authorization": f"Bearer {plain}"}
-
-    return _headers
 
 
 @pytest.fixture
@@ -74,23 +61,6 @@ def create(client, headers, **fields):
     response = client.post("/api/v1/assets", json=body, headers=headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert set(body["error"]) >= {"code", "message", "fields"}
-    assert body["error"]["message"]
-    return body["error"]
-
-
-def sign_in_with_session(client, role) -> str:
-    """Sign in through the login form as a browser does; returns the page's CSRF token."""
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"username": role, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return token
 
 
 # --- creating and reading --------------------------------------------------------
@@ -599,6 +569,7 @@ def test_an_area_write_that_loses_a_race_after_the_version_check_is_a_conflict(c
     assert error_of(response, 409)["current"] == {"id": village, "version": 2}
     assert client.get(f"/api/v1/areas/{village}").get_json()["name"] == "抢先"
     assert entries_for("area", village) == []
+
 
 @pytest.mark.parametrize("role", ["supervisor", "crew", "viewer"])
 def test_only_admins_change_areas(client, bearer, db, areas, role):

@@ -6,12 +6,16 @@ import sqlalchemy as sa
 
 from municipal.assets.models import Area
 from municipal.auth import services as auth_services
-from municipal.auth.services import create_token
 from municipal.db import utcnow
 from municipal.workorders import services
 from municipal.workorders.models import WorkOrder, WorkOrderAttachment
-from tests.conftest import PASSWORD
-from tests.web.api_helpers import anonymous_routes, bearer, error_of, sign_in_with_session  # noqa: F401
+from tests.conftest import PASSWORD, token_headers
+from tests.web.api_helpers import (  # noqa: F401
+    anonymous_routes,
+    bearer,
+    error_of,
+    sign_in_with_session,
+)
 
 
 @pytest.fixture
@@ -32,10 +36,7 @@ def crews(db, users):
     return {"ours": ours, "theirs": theirs, "other": other}
 
 
-def headers_of(db, user, scopes=("read", "write")):
-    _, plain = create_token(user, "test", scopes=scopes)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
+headers_of = token_headers
 
 
 def create(client, headers, asset, **fields):

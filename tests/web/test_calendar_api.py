@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from municipal.auth import services
 from tests.calendar_expect import assert_expected
+from tests.conftest import token_headers
 
 CASES = Path(__file__).resolve().parents[1] / "unit" / "calendar_cases"
 URL = "/api/v1/calendar/preview"
@@ -15,10 +15,7 @@ def case(name="example-2-flood-season-start"):
     return json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def bearer(db, user, scopes=("read", "write")):
-    _, plain = services.create_token(user, "calendar", scopes=scopes)
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
+bearer = token_headers
 
 
 def test_supervisor_gets_the_preview(client, db, users):

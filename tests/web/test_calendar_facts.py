@@ -1,10 +1,9 @@
 """A facility's calendar page, and recording history, plans and events from the web."""
-import re
 
 import sqlalchemy as sa
 
 from municipal.calendar.models import CalendarEvent, CalendarItem, FacilityHistory, Plan
-from tests.conftest import csrf_token
+from tests.conftest import csrf_in, csrf_token
 
 
 def test_the_dam_s_calendar_says_what_is_due_by_which_rule_and_why(client, login, make_asset):
@@ -21,7 +20,7 @@ def test_a_supervisor_records_a_third_class_appraisal_and_the_dam_turns_risky(cl
     dam = make_asset("reservoir", "登云水库")
     login("supervisor")
     page = client.get(f"/assets/{dam.id}/calendar").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_in(page)
     answer = client.post(f"/assets/{dam.id}/history", data={"csrf_token": token, "kind": "periodic_safety_appraisal",
                                                            "done_on": "2026-05-20", "result": "三类"})
     assert answer.status_code == 303

@@ -8,6 +8,7 @@ import pytest
 from municipal.calendar import views
 from municipal.calendar.models import CalendarFeed
 from tests.calendar_seed import TODAY, seed_year
+from tests.conftest import csrf_in
 
 
 @pytest.fixture
@@ -80,12 +81,8 @@ def test_nav_has_the_calendar(client, login, year):
     assert 'href="/calendar"' in client.get("/work/mine").get_data(as_text=True)
 
 
-def _csrf(page: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
 def _create_feed(client, **data) -> str:
-    token = _csrf(client.get("/calendar/feeds").get_data(as_text=True))
+    token = csrf_in(client.get("/calendar/feeds").get_data(as_text=True))
     response = client.post("/calendar/feeds", data={"csrf_token": token, **data})
     assert response.status_code == 200, response.get_data(as_text=True)
     return re.search(r'value="http://municipal\.test(/calendar/feed/[^"]+\.ics)"', response.get_data(as_text=True)).group(1)
@@ -125,7 +122,7 @@ def test_revoked_and_unknown_feeds_are_404(client, db, login, year):
     listing = client.get("/calendar/feeds").get_data(as_text=True)
     revoke = re.search(r'href="(/calendar/feeds/\d+/revoke)"', listing).group(1)
     confirm = client.get(revoke).get_data(as_text=True)
-    assert client.post(revoke, data={"csrf_token": _csrf(confirm)}).status_code == 302
+    assert client.post(revoke, data={"csrf_token": csrf_in(confirm)}).status_code == 302
     assert client.get(path).status_code == 404
     assert client.get("/calendar/feed/not-a-secret.ics").status_code == 404
     assert "/revoke" not in client.get("/calendar/feeds").get_data(as_text=True)
@@ -133,7 +130,7 @@ def test_revoked_and_unknown_feeds_are_404(client, db, login, year):
 
 def test_feed_rules_name_the_field(client, login, year):
     login("crew")
-    token = _csrf(client.get("/calendar/feeds").get_data(as_text=True))
+    token = csrf_in(client.get("/calendar/feeds").get_data(as_text=True))
     response = client.post("/calendar/feeds", data={"csrf_token": token, "scope": "area", "area": "gushan"})
     assert response.status_code == 422 and "<code>area</code>" in response.get_data(as_text=True)
     response = client.post("/calendar/feeds", data={"csrf_token": token, "scope": "team",
@@ -146,7 +143,7 @@ def test_someone_elses_feed_cannot_be_revoked(client, login, year):
     _create_feed(client, scope="user")
     feed_id = re.search(r'/calendar/feeds/(\d+)/revoke', client.get("/calendar/feeds").get_data(as_text=True)).group(1)
     login("viewer")
-    token = _csrf(client.get("/calendar/feeds").get_data(as_text=True))
+    token = csrf_in(client.get("/calendar/feeds").get_data(as_text=True))
     assert client.get(f"/calendar/feeds/{feed_id}/revoke").status_code == 404
     assert client.post(f"/calendar/feeds/{feed_id}/revoke", data={"csrf_token": token}).status_code == 404
 
@@ -235,19 +232,19 @@ def test_a_supervisor_makes_a_facility_s_feed_from_its_calendar_page(client, db,
     listing = client.get("/calendar/feeds").get_data(as_text=True)
     assert asset.name in listing
     revoke = re.search(r'href="(/calendar/feeds/\d+/revoke)"', listing).group(1)
-    client.post(revoke, data={"csrf_token": _csrf(client.get(revoke).get_data(as_text=True))})
+    client.post(revoke, data={"csrf_token": csrf_in(client.get(revoke).get_data(as_text=True))})
     assert client.get(path).status_code == 404
 
 
 def test_only_a_facility_s_supervisors_make_its_feed(client, login, year):
     login("crew")
     assert 'value="facility"' not in client.get(f"/assets/{year['assets']['B'].id}/calendar").get_data(as_text=True)
-    token = _csrf(client.get("/calendar/feeds").get_data(as_text=True))
+    token = csrf_in(client.get("/calendar/feeds").get_data(as_text=True))
     response = client.post("/calendar/feeds", data={"csrf_token": token, "scope": "facility",
                                                     "asset": str(year["assets"]["B"].id)})
     assert response.status_code == 422 and "<code>asset</code>" in response.get_data(as_text=True)
     login("supervisor")
-    token = _csrf(client.get("/calendar/feeds").get_data(as_text=True))
+    token = csrf_in(client.get("/calendar/feeds").get_data(as_text=True))
     response = client.post("/calendar/feeds", data={"csrf_token": token, "scope": "facility", "asset": "999999"})
     assert response.status_code == 422 and "<code>asset</code>" in response.get_data(as_text=True)
 

@@ -10,7 +10,7 @@ from municipal.auth.services import create_token
 from municipal.inspections.models import Inspection
 from municipal.workorders import services as work
 from municipal.workorders.models import WorkOrder, WorkOrderAttachment
-from tests.conftest import csrf_token, jpeg_bytes
+from tests.conftest import csrf_in, csrf_token, jpeg_bytes
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def order(db, users, make_asset, checklist):
 
 
 def form_fields(page: str) -> dict:
-    return {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+    return {"csrf_token": csrf_in(page),
             "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)}
 
 

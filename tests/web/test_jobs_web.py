@@ -3,9 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from municipal.auth import services as auth
 from municipal.db import utcnow
 from municipal.jobs import services
+from tests.conftest import token_headers
 
 PAGE = "/admin/jobs/"
 API = "/api/v1/jobs/runs"
@@ -25,9 +25,7 @@ def runs(db):
 
 
 def bearer(db, user):
-    _, plain = auth.create_token(user, "jobs", scopes=("read",))
-    db.session.commit()
-    return {"Authorization": f"Bearer {plain}"}
+    return token_headers(db, user, scopes=("read",))
 
 
 def test_admin_sees_every_run_latest_first_with_its_outcome(client, login, runs):

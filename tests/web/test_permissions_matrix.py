@@ -102,39 +102,35 @@ def test_wrong_role_gets_403(client, login, demo):
 
 # --- API tokens --------------------------------------------------------------------
 
-def _bearer(plain):
-    return {"Authorization": f"Bearer {plain}"}
-
-
 def test_read_token_reads_but_may_not_write(client, db, users, demo):
     _, plain = services.create_token(users["supervisor"], "kiosk", scopes=["read"])
     db.session.commit()
-    assert client.get("/api/v1/areas", headers=_bearer(plain)).status_code == 200
-    response = client.post("/api/v1/codes", json={"type": "manhole", "count": 1}, headers=_bearer(plain))
+    assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+    response = client.post("/api/v1/codes", json={"type": "manhole", "count": 1}, headers={"Authorization": f"Bearer {plain}"})
     assert response.status_code == 403 and "只能读取" in response.json["error"]["message"]
     _, writer = services.create_token(users["supervisor"], "tablet")
     db.session.commit()
-    assert client.post("/api/v1/codes", json={"type": "manhole", "count": 1}, headers=_bearer(writer)).status_code == 201
+    assert client.post("/api/v1/codes", json={"type": "manhole", "count": 1}, headers={"Authorization": f"Bearer {writer}"}).status_code == 201
 
 
 def test_revoked_and_expired_tokens_are_refused_at_once(client, db, users, demo):
     token, plain = services.create_token(users["crew"], "phone")
     db.session.commit()
-    assert client.get("/api/v1/areas", headers=_bearer(plain)).status_code == 200
+    assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
     services.revoke_token(users["admin"], token)
     db.session.commit()
-    assert client.get("/api/v1/areas", headers=_bearer(plain)).status_code == 401
+    assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
     old, old_plain = services.create_token(users["crew"], "old", days=1)
     old.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    assert client.get("/api/v1/areas", headers=_bearer(old_plain)).status_code == 401
+    assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {old_plain}"}).status_code == 401
 
 
 def test_tokens_of_a_deactivated_user_stop_working(client, db, users, demo):
     _, plain = services.create_token(users["crew"], "phone")
     services.deactivate_user(users["admin"], users["crew"])
     db.session.commit()
-    assert client.get("/api/v1/areas", headers=_bearer(plain)).status_code == 401
+    assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
 
 
 # --- sessions --------------------------------------------------------------------

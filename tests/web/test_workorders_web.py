@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from municipal.auth import services as auth_services
 from municipal.workorders import services as work
 from municipal.workorders.models import WorkOrder
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_in, csrf_token
 
 
 def test_supervisor_creates_crew_completes_supervisor_accepts(app, db, client, login, users, make_asset):
@@ -125,7 +125,7 @@ def test_two_supervisors_edit_the_same_work_order_and_the_second_gets_409(app, d
     second_page = second.get(edit).get_data(as_text=True)
 
     def fields(page, **changes):
-        base = {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+        base = {"csrf_token": csrf_in(page),
                 "version": re.search(r'name="version"[^>]*value="(\d+)"', page).group(1),
                 "title": "漏水", "description": "", "priority": "normal",
                 "due_on": re.search(r'name="due_on"[^>]*value="([^"]+)"', page).group(1)}
@@ -209,7 +209,7 @@ def test_an_edit_that_loses_a_race_after_the_version_check_is_a_409_not_a_500(db
     login("supervisor")
     edit = f"/work/{order.id}/edit"
     page = client.get(edit).get_data(as_text=True)
-    data = {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+    data = {"csrf_token": csrf_in(page),
             "version": str(order.version), "title": "主阀漏水", "description": "", "priority": "urgent",
             "due_on": re.search(r'name="due_on"[^>]*value="([^"]+)"', page).group(1)}
     install, raced = race
