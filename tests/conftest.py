@@ -42,13 +42,15 @@ def make_district(db, towns) -> dict:
 def empty_tables(db) -> None:
     """Every table emptied and ids restarted: after each test, and after fixtures that outlive one."""
     db.session.rollback()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table cost about half a second per test, a
+    # DELETE of the few rows a test leaves a few milliseconds. Not a savepoint rolled back per test either:
+    # the code under test opens connections of its own (token use, the job lock, audit verify, backup).
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(sa.text(f'DELETE FROM "{table.name}"'))
     if db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(db.engine.dialect.identifier_preparer.quote(t) for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(sa.text(f'DELETE FROM "{table}"'))
+        db.session.execute(sa.text(
+            "SELECT setval(pg_get_serial_sequence(quote_ident(table_name), column_name), 1, false) "
+            "FROM information_schema.columns WHERE table_schema = current_schema() AND column_default LIKE 'nextval%'"))
     db.session.commit()
 
 
