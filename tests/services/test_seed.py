@@ -95,12 +95,13 @@ def test_the_demo_is_the_same_every_time():
 
 
 def test_the_demo_calendar_opens_on_a_few_overdue_obligations_not_decades_of_them(app, db, seeded):
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
 
     from municipal.calendar import services as calendar
     from municipal.calendar.models import CalendarItem
+    from municipal.db import utcnow
 
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     calendar.materialise(now)
     db.session.commit()
     today = calendar.today(now)
