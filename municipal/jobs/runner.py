@@ -13,6 +13,7 @@ import logging
 import signal
 import traceback
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -68,6 +69,18 @@ def run(job: Job, at: datetime) -> Result:
         db.session.commit()
         return Result(job.name, period, "failed", error=f"{type(error).__name__}: {error}")
     return Result(job.name, period, "ok", count)
+
+
+@contextmanager
+def unit_of_work():
+    """One piece of a job's work, committed on its own as soon as it is done, for a job whose pieces others
+    wait for one by one (the report a page is waiting for); an error rolls the piece back and goes on up."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def due(job: Job, now: datetime) -> list[datetime]:

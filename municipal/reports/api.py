@@ -10,7 +10,6 @@ from ..api import ApiBlueprint
 from ..assets.types import N_
 from ..db import utcnow
 from ..errors import NotFound
-from ..extensions import db
 from ..permissions import roles
 from . import queries, render, services
 from .scope import check_visible, parse_scope, parse_year
@@ -49,6 +48,5 @@ def annual_report():
     if current_user.role not in ("admin", "supervisor"):
         raise NotFound(services.no_report_yet(), {"scope": services.no_report_yet()})
     queued = services.queue(current_user, scope, year, "zh")
-    db.session.commit()
     return {"status": "queued", "report": {"id": queued.id, "version": queued.version},
             "url": url_for("reports.show", report_id=queued.id)}, 202

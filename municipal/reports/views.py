@@ -78,7 +78,6 @@ def request_report():
     year = parse_year(form.year.data, clock.today())
     scope = parse_scope(form.scope.data)
     row = services.queue(current_user, scope, year, _lang(form.lang.data))
-    db.session.commit()
     return redirect(url_for("reports.show", report_id=row.id))
 
 
@@ -118,7 +117,6 @@ def page():
     if current_user.role not in ("admin", "supervisor"):
         raise NotFound(services.no_report_yet())
     queued = services.queue(current_user, scope, year, lang)
-    db.session.commit()
     return redirect(url_for("reports.show", report_id=queued.id))
 
 
