@@ -103,8 +103,9 @@ def init_request_boundary(app) -> None:
             return response
         try:
             db.session.commit()
-        except sa.exc.SQLAlchemyError as error:
-            # The database error handlers roll back first.
+        except Exception as error:
+            # Anything the final flush raises (a value a column type refuses, too) goes to the error
+            # handlers, which roll back before they render.
             return app.make_response(app.handle_user_exception(error))
         return response
 
