@@ -83,6 +83,9 @@ def other_app(app, db):
 
     with other.app_context():
         yield other
+        # Its own engine: closed here, or its pooled connections are left to the garbage collector.
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 def stored_district_name(db) -> str:
