@@ -6,14 +6,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from municipal import create_app
 from municipal.assets.models import Area, Asset
 from municipal.errors import ValidationError
 from municipal.extensions import db as _db
-from municipal.permissions import signed_in
+from municipal.notify import services as notify_services
 from municipal.workorders import services as work
 from municipal.workorders.models import WorkOrder
-from tests.conftest import IsolatedClient
 from tests.web.api_helpers import error_of, sign_in_with_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,50 +40,33 @@ def race(db):
 
 
 @pytest.fixture
-def other_app(app, db):
-    """A second app on the same database with throwaway routes that fail in the ways a view can."""
-    config = {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MEDIA_DIR",
-                                               "PUBLIC_URL", "SCAN_LOG_FLUSH_SECONDS")}
-    other = create_app(config)
-    other.test_client_class = IsolatedClient
-    other.extensions["clock"].set(app.extensions["clock"].now())
+def mark_read_fails(monkeypatch):
+    """mark_read_fails(how) makes marking notifications read (a page and an API endpoint) rename the district
+    first, then fail as `how` says: a write half-done when a view fails, through a real route."""
 
-    def rename_district(name):
-        district = _db.session.scalar(sa.select(Area).where(Area.level == "district"))
-        district.name = name
-        return district
+    def install(how):
+        def mark_read(_user, _ids=None):
+            district = _db.session.scalar(sa.select(Area).where(Area.level == "district"))
+            district.name = "写了一半"
+            if how == "late":
+                # Not flushed: the boundary's commit is the write that fails.
+                return 0
+            if how == "clash":
+                # A real failure of the flush: the session is left in a failed transaction.
+                district.code = "gushan"
+            _db.session.flush()
+            if how == "locked":
+                raise sa.exc.OperationalError("UPDATE area", {}, Exception("database is locked"))
+            raise ValidationError("refused after a flush", {"name": "refused"})
 
-    @other.route("/boom/locked")
-    @signed_in
-    def locked():
-        rename_district("写了一半")
-        _db.session.flush()
-        raise sa.exc.OperationalError("UPDATE area", {}, Exception("database is locked"))
+        monkeypatch.setattr(notify_services, "mark_read", mark_read)
 
-    @other.route("/api/boom/locked")
-    @signed_in
-    def api_locked():
-        return locked()
+    return install
 
-    @other.route("/boom/refused")
-    @signed_in
-    def refused():
-        rename_district("写了一半")
-        _db.session.flush()
-        raise ValidationError("refused after a flush", {"name": "refused"})
 
-    @other.route("/boom/late", methods=["POST"])
-    @signed_in
-    def late():
-        # Not flushed here: the boundary's commit is the write that loses the race.
-        rename_district("迟到")
-        return {"renamed": True}
-
-    with other.app_context():
-        yield other
-        # Its own engine: closed here, or its pooled connections are left to the garbage collector.
-        _db.session.remove()
-        _db.engine.dispose()
+def read_form(client) -> dict:
+    page = client.get("/notifications").get_data(as_text=True)
+    return {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)}
 
 
 def stored_district_name(db) -> str:
@@ -129,21 +110,26 @@ def test_a_stale_write_through_the_api_is_a_409_with_the_stored_state(db, client
     assert db.session.get(Asset, asset_id).name == "抢先"
 
 
-def test_a_commit_that_loses_a_race_at_the_end_of_the_request_is_a_409_not_a_500(db, users, area, other_app, race):
-    client = other_app.test_client()
-    headers = {"X-CSRFToken": sign_in_with_session(client, "supervisor")}
+def test_a_commit_that_loses_a_race_at_the_end_of_the_request_is_a_409_not_a_500(db, client, login, area, race,
+                                                                                   mark_read_fails):
+    login("supervisor")
+    form = read_form(client)
     district = db.session.scalar(sa.select(Area).where(Area.level == "district"))
     install, raced = race
     install(Area, district.id, name="抢先")
-    error = error_of(client.post("/boom/late", headers={**headers, "Accept": "application/json"}), 409)
-    assert raced and error["code"] == "conflict"
+    mark_read_fails("late")
+    answer = client.post("/notifications/read", data=form, headers={"Accept-Language": "en"})
+    assert raced and answer.status_code == 409
+    assert "meantime" in answer.get_data(as_text=True)
     assert stored_district_name(db) == "抢先"
 
 
-def test_a_database_error_in_a_view_is_a_clean_page_and_the_next_request_works(db, users, area, other_app):
-    client = other_app.test_client()
-    sign_in_with_session(client, "supervisor")
-    answer = client.get("/boom/locked", headers={"Accept-Language": "en"})
+def test_a_database_error_in_a_view_is_a_clean_page_and_the_next_request_works(db, client, login, area,
+                                                                                 mark_read_fails):
+    login("supervisor")
+    form = read_form(client)
+    mark_read_fails("locked")
+    answer = client.post("/notifications/read", data=form, headers={"Accept-Language": "en"})
     assert answer.status_code == 503
     text = answer.get_data(as_text=True)
     # The whole layout, read through the session the error broke: the signed-in user's menu included.
@@ -154,20 +140,35 @@ def test_a_database_error_in_a_view_is_a_clean_page_and_the_next_request_works(d
     assert client.get("/work/mine").status_code == 200
 
 
-def test_a_database_error_in_an_api_view_is_clean_json(db, users, area, other_app):
-    client = other_app.test_client()
-    sign_in_with_session(client, "supervisor")
-    error = error_of(client.get("/api/boom/locked"), 503)
+def test_a_write_the_database_refuses_is_a_409_page_and_the_next_request_works(db, client, login, area,
+                                                                                mark_read_fails):
+    login("supervisor")
+    form = read_form(client)
+    mark_read_fails("clash")
+    answer = client.post("/notifications/read", data=form, headers={"Accept-Language": "en"})
+    assert answer.status_code == 409
+    text = answer.get_data(as_text=True)
+    assert "clashes with a change" in text and "supervisor" in text
+    assert "Traceback" not in text and "PendingRollbackError" not in text and "UNIQUE" not in text.upper()
+    assert stored_district_name(db) == "晋安区"
+    assert client.get("/notifications").status_code == 200
+
+
+def test_a_database_error_in_an_api_view_is_clean_json(db, client, users, area, mark_read_fails):
+    headers = {"X-CSRFToken": sign_in_with_session(client, "supervisor")}
+    mark_read_fails("locked")
+    error = error_of(client.post("/api/v1/notifications/read", json={}, headers=headers), 503)
     assert error["code"] == "unavailable" and "locked" not in error["message"]
     assert client.get("/api/v1/me").status_code == 200
     assert stored_district_name(db) == "晋安区"
 
 
-def test_a_domain_error_after_a_service_flushed_leaves_nothing_written(db, users, area, other_app):
-    client = other_app.test_client()
-    sign_in_with_session(client, "supervisor")
-    answer = client.get("/boom/refused", headers={"Accept": "application/json"})
-    assert error_of(answer, 422)["fields"] == {"name": "refused"}
+def test_a_domain_error_after_a_service_flushed_leaves_nothing_written(db, client, login, area, mark_read_fails):
+    login("supervisor")
+    form = read_form(client)
+    mark_read_fails("refused")
+    answer = client.post("/notifications/read", data=form, headers={"Accept-Language": "en"})
+    assert answer.status_code == 422 and "refused after a flush" in answer.get_data(as_text=True)
     assert stored_district_name(db) == "晋安区"
 
 
