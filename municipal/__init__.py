@@ -55,11 +55,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import i18n
-    from .db import configure_sqlite
+    from .db import configure_sqlite, init_request_boundary
     from .extensions import babel, csrf, db, login_manager, migrate
 
     i18n.check_catalogues(sorted({i18n.DEFAULT_LOCALE, app.config["BABEL_DEFAULT_LOCALE"]}))
     db.init_app(app)
+    init_request_boundary(app)
     # Every model must be mapped before migrations or queries look at the metadata.
     from .assets import models as _assets_models  # noqa: F401
     from .auth import models as _auth_models  # noqa: F401

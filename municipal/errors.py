@@ -3,6 +3,9 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from marshmallow import Schema
 from marshmallow import fields as ma_fields
+from sqlalchemy import event, inspect
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -79,9 +82,48 @@ def _respond(status: int, code: str, message: str, fields=None, headers=None, **
     return render_template("error.html", status=status, message=message, fields=fields or {}), status, headers or {}
 
 
+def _roll_back() -> None:
+    """End the failed transaction before the error page runs: its layout reads the signed-in user and the
+    menu through the same session, which would otherwise fail again with PendingRollbackError."""
+    from .extensions import db
+
+    db.session.rollback()
+
+
+def _remember_versioned_rows(session, _flush_context, _instances) -> None:
+    """Before each flush, the rows with a version column it is about to write: a flush that loses a race
+    rolls back and forgets them, and the 409 then names the one that lost (see _current_state)."""
+    rows = []
+    for obj in session.dirty:
+        state = inspect(obj)
+        if state.mapper.version_id_col is not None and state.identity is not None:
+            rows.append((state.mapper.class_, state.identity))
+    session.info["versioned_rows"] = rows
+
+
+def _current_state() -> dict:
+    """The stored state of the one row a lost race was about, for `error.current`; none when there were many."""
+    from .extensions import db
+
+    rows = db.session.info.get("versioned_rows", [])
+    if len(rows) != 1:
+        return {}
+    row = db.session.get(*rows[0])
+    if row is None:
+        return {}
+    state = getattr(row, "conflict_state", None)
+    return {"current": state() if state else {"id": row.id, "version": row.version}}
+
+
 def register_error_handlers(app) -> None:
+    from .extensions import db
+
+    event.listen(db.session, "before_flush", _remember_versioned_rows)
+
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
+        # Nothing half-written: the page shows what is stored.
+        _roll_back()
         extra = {"current": error.current} if isinstance(error, Conflict) and error.current else {}
         return _respond(error.status, error.code, error.message, error.fields, **extra)
 
@@ -123,7 +165,36 @@ def register_error_handlers(app) -> None:
         headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
         return _respond(error.code or 500, f"http_{error.code}", message, fields, headers)
 
+    @app.errorhandler(StaleDataError)
+    def _stale(error: StaleDataError):
+        # Another writer committed between this request's version check and its write (the UPDATE of the
+        # version column matched no row): the same 409 as a stale version, with the stored state.
+        _roll_back()
+        current_app.logger.info("stale write: %s", error)
+        return _respond(409, "conflict", _("Someone else changed this in the meantime; reload it and apply your "
+                                           "change again."), {"version": _("stale")}, **_current_state())
+
+    @app.errorhandler(IntegrityError)
+    def _clash(error: IntegrityError):
+        # A unique key or a reference the services checked was taken or removed by a write that committed
+        # in the meantime.
+        _roll_back()
+        current_app.logger.warning("write refused by the database: %s", error.orig)
+        return _respond(409, "conflict", _("This could not be saved: it clashes with a change saved at the same "
+                                           "moment. Please reload and try again."))
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database(error: SQLAlchemyError):
+        _roll_back()
+        current_app.logger.exception("database error")
+        # Lost or refused connections, a locked SQLite file: the database, not this request, is the trouble.
+        if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+            return _respond(503, "unavailable", _("The database is not available just now; please try again in "
+                                                  "a moment."))
+        return _respond(500, "internal_error", _("Something went wrong on our side; it has been logged."))
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        _roll_back()
         current_app.logger.exception("unhandled error")
         return _respond(500, "internal_error", _("Something went wrong on our side; it has been logged."))

@@ -3,7 +3,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..api import ApiBlueprint, VersionSchema
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
@@ -129,7 +128,6 @@ def get_asset_by_code(code):
 def create_asset(data):
     code = data.pop("code", None)
     asset = services.create_asset(current_user, data, code=code)
-    db.session.commit()
     return asset
 
 
@@ -141,8 +139,7 @@ def create_asset(data):
 @assets_bp.response(200, AssetSchema)
 def update_asset(data, asset_id):
     version = data.pop("version")
-    return _versioned(lambda: services.get_asset(asset_id), services.check_version, version,
-                      lambda asset: services.update_asset(current_user, asset, data, version))
+    return services.update_asset(current_user, services.get_asset(asset_id), data, version)
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}/retire", methods=["POST"])
@@ -153,21 +150,7 @@ def update_asset(data, asset_id):
 @assets_bp.response(200, AssetSchema)
 def retire_asset(data, asset_id):
     version = data["version"]
-    return _versioned(lambda: services.get_asset(asset_id), services.check_version, version,
-                      lambda asset: services.retire_asset(current_user, asset, version))
-
-
-def _versioned(load, check, version: int, change):
-    """change(load()) and commit; `check` raises the 409 of a stale version."""
-    try:
-        row = change(load())
-        db.session.commit()
-    except StaleDataError:
-        # Another writer committed between the version check and this write: the same 409 as any stale version.
-        db.session.rollback()
-        check(load(), version)
-        raise
-    return row
+    return services.retire_asset(current_user, services.get_asset(asset_id), version)
 
 
 # --- identity codes ----------------------------------------------------------------
@@ -212,11 +195,8 @@ def get_code(code):
 @codes_bp.arguments(CodeIssueSchema)
 @codes_bp.response(201, CodeListSchema)
 def issue_codes(data):
-    ids = [code.id for code in services.issue_codes(current_user, data["type"], data["count"])]
-    db.session.commit()
-    # One query for the batch, rather than one refresh per code expired by the commit.
-    issued = db.session.scalars(sa.select(IdentityCode).where(IdentityCode.id.in_(ids)).order_by(IdentityCode.code))
-    return {"items": issued.all()}
+    issued = services.issue_codes(current_user, data["type"], data["count"])
+    return {"items": sorted(issued, key=lambda code: code.code)}
 
 
 @codes_bp.route("/codes/<code>/bind", methods=["POST"])
@@ -228,7 +208,6 @@ def issue_codes(data):
 def bind_code(data, code):
     identity = services.get_code(code)
     services.bind_code(current_user, identity, services.get_asset(data["asset_id"]))
-    db.session.commit()
     return _with_history(identity)
 
 
@@ -244,7 +223,6 @@ def revoke_code(data, code):
     if data.get("replacement"):
         replacement = services.get_code(services.parse_code(data["replacement"], "replacement"))
     services.revoke_code(current_user, identity, data["reason"], replacement)
-    db.session.commit()
     return _with_history(identity)
 
 
@@ -313,7 +291,6 @@ def get_area_by_code(code):
 @areas_bp.response(201, AreaSchema)
 def create_area(data):
     area = services.create_area(current_user, data)
-    db.session.commit()
     return area
 
 
@@ -326,8 +303,7 @@ def create_area(data):
 @areas_bp.response(200, AreaSchema)
 def update_area(data, area_id):
     version = data.pop("version")
-    return _versioned(lambda: services.get_area(area_id), services.check_area_version, version,
-                      lambda area: services.update_area(current_user, area, data, version))
+    return services.update_area(current_user, services.get_area(area_id), data, version)
 
 
 @areas_bp.route(f"/areas/{AREA_ID}/retire", methods=["POST"])
@@ -339,8 +315,7 @@ def update_area(data, area_id):
 @areas_bp.response(200, AreaSchema)
 def retire_area(data, area_id):
     version = data["version"]
-    return _versioned(lambda: services.get_area(area_id), services.check_area_version, version,
-                      lambda area: services.retire_area(current_user, area, version))
+    return services.retire_area(current_user, services.get_area(area_id), version)
 
 
 # --- types ------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from flask_login import current_user
 from ..auth.scope import Scope
 from ..errors import DomainError
 from ..db import as_id
-from ..extensions import db
 from ..permissions import roles
 from . import printing, queries
 from .labels import PRESETS
@@ -35,9 +34,7 @@ def index():
             selection.pop("csrf_token", None)
             pdf, batch_id = printing.print_labels(current_user, query, preset, str(selection),
                                                   unbound=printing.unbound_codes(code_texts))
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             return render_template("assets/labels.html", filters=filters, ids=ids, codes=" ".join(code_texts),
                                    preset=preset, presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=error,
                                    count=None), error.status
@@ -65,9 +62,7 @@ def new_codes():
     try:
         pdf, batch_id = printing.print_new_codes(current_user, request.form.get("type", ""),
                                                  request.form.get("count", ""), preset)
-        db.session.commit()
     except DomainError as error:
-        db.session.rollback()
         return render_template("assets/labels.html", filters=queries.Filters(), ids=[], codes="", preset=preset,
                                presets=PRESETS, areas=queries.area_choices(str(get_locale())), error=error,
                                count=None), error.status

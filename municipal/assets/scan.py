@@ -9,7 +9,7 @@ from markupsafe import Markup
 from .. import i18n
 from ..auth.scope import Scope
 from ..errors import NotFound, ValidationError
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..permissions import public
 from ..workorders import services as workorders
 from . import facts, history, qr, resolver, services
@@ -144,7 +144,6 @@ def scan_position():
     except BadSignature:
         raise ValidationError(_("The scan token is not valid or has expired."), {"token": _("invalid")}) from None
     services.record_scan_position(scan_token, data.get("lon"), data.get("lat"), data.get("accuracy"))
-    db.session.commit()
     return {"recorded": True}
 
 

@@ -6,13 +6,11 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.scope import Scope
 from ..errors import DomainError, PermissionDenied, ValidationError
 from ..media import is_public
-from ..db import as_id
-from ..extensions import db
+from ..db import as_id, discard_changes
 from ..permissions import roles, signed_in
 from . import history, photos, queries, services
 from .forms import BindForm, PhotoForm, RevokeForm, asset_form, field_errors, form_to_data
@@ -87,11 +85,9 @@ def new():
     if form.validate_on_submit():
         try:
             asset = services.create_asset(current_user, {"type": type_key, **form_to_data(asset_type, form)})
-            db.session.commit()
             flash(_("Registered %(name)s with code %(code)s.", name=asset.name, code=asset.code.code), "success")
             return redirect(url_for("assets.detail", asset_id=asset.id))
         except ValidationError as error:
-            db.session.rollback()
             errors = field_errors(error.fields)
             flash(error.message, "error")
     status = 422 if errors else 200
@@ -108,19 +104,10 @@ def edit(asset_id: int):
     errors, status = {}, 200
     if form.validate_on_submit():
         try:
-            try:
-                services.update_asset(current_user, asset, form_to_data(asset_type, form), form.version.data)
-                db.session.commit()
-            except StaleDataError:
-                # Another writer committed between the version check and this write: the same 409 as a
-                # stale version, naming the version now stored.
-                db.session.rollback()
-                services.check_version(services.get_asset(asset_id), form.version.data)
-                raise
+            services.update_asset(current_user, asset, form_to_data(asset_type, form), form.version.data)
             flash(_("Saved."), "success")
             return redirect(url_for("assets.detail", asset_id=asset.id))
         except DomainError as error:
-            db.session.rollback()
             errors = field_errors(error.fields)
             status = error.status
             flash(error.message, "error")
@@ -135,10 +122,8 @@ def add_photo(asset_id: int):
     if form.validate_on_submit():
         try:
             photos.add_asset_photo(current_user, asset, form.photo.data, form.caption.data or "")
-            db.session.commit()
             flash(_("Photo added."), "success")
         except DomainError as error:
-            db.session.rollback()
             flash(error.message, "error")
             return detail(asset_id), error.status
     return redirect(url_for("assets.detail", asset_id=asset.id))
@@ -160,7 +145,6 @@ def revoke(text: str):
     if form.validate_on_submit():
         try:
             replacement = services.revoke_code(current_user, code, form.reason.data or "")
-            db.session.commit()
             if replacement is not None:
                 flash(_("Code %(old)s revoked; %(new)s is bound in its place. Print its label.",
                         old=code.code, new=replacement.code), "success")
@@ -168,10 +152,9 @@ def revoke(text: str):
                 flash(_("Code %(old)s revoked.", old=code.code), "success")
         except PermissionDenied:
             # Not this person's facility: a refusal, not a slip to correct on the same page.
-            db.session.rollback()
             raise
         except DomainError as error:
-            db.session.rollback()
+            discard_changes()
             flash(error.message, "error")
     if code.asset_id:
         return redirect(url_for("assets.detail", asset_id=code.asset_id))
@@ -188,14 +171,12 @@ def bind(text: str):
         try:
             asset = _find_asset(form.asset.data or "")
             services.bind_code(current_user, code, asset)
-            db.session.commit()
             flash(_("Code %(code)s is now bound to %(name)s.", code=code.code, name=asset.name), "success")
             return redirect(url_for("assets.detail", asset_id=asset.id))
         except PermissionDenied:
-            db.session.rollback()
             raise
         except DomainError as error:
-            db.session.rollback()
+            discard_changes()
             flash(error.message, "error")
     return redirect(url_for("scan.resolve", text=code.code))
 

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..db import discard_changes
 from ..errors import DomainError
 from ..extensions import db
 from ..permissions import roles
@@ -33,7 +34,6 @@ def _form_errors(form) -> dict:
 
 
 def _failed(error: DomainError) -> tuple[dict, int]:
-    db.session.rollback()
     flash(error.message, "error")
     return error.fields or {}, error.status
 
@@ -60,7 +60,6 @@ def users():
                 user = services.create_user(form.username.data, form.password.data, form.role.data,
                                             form.display_name.data or "", actor=current_user,
                                             email=form.email.data or "")
-                db.session.commit()
                 flash(_("Created %(name)s.", name=user.username), "success")
                 return redirect(url_for("admin.user", user_id=user.id))
             except DomainError as error:
@@ -91,7 +90,6 @@ def user(user_id: int):
                                      email=form.email.data or "")
                 services.set_user_areas(current_user, target, form.areas.data or [])
                 services.set_user_asset_types(current_user, target, form.asset_types.data or [])
-                db.session.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("admin.user", user_id=target.id))
             except DomainError as error:
@@ -119,7 +117,6 @@ def password(user_id: int):
     if password_form.validate_on_submit():
         try:
             services.reset_password(current_user, target, password_form.password.data)
-            db.session.commit()
             keep_session(target)
             flash(_("The password of %(name)s was reset.", name=target.username), "success")
             return redirect(url_for("admin.user", user_id=target.id))
@@ -139,10 +136,10 @@ def deactivate(user_id: int):
     if form.validate_on_submit():
         try:
             services.deactivate_user(current_user, target)
-            db.session.commit()
             flash(_("%(name)s can no longer sign in.", name=target.username), "success")
             return redirect(url_for("admin.user", user_id=target.id))
         except DomainError as error:
+            discard_changes()
             _failed(error)
             return redirect(url_for("admin.user", user_id=target.id))
     return render_template("admin/deactivate.html", target=target, form=form)
@@ -154,7 +151,6 @@ def activate(user_id: int):
     target = services.get_user(user_id)
     if ConfirmForm().validate_on_submit():
         services.update_user(current_user, target, active=True)
-        db.session.commit()
         flash(_("%(name)s can sign in again.", name=target.username), "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
@@ -193,7 +189,6 @@ def teams():
         if form.validate_on_submit():
             try:
                 team = _save_team(form, None)
-                db.session.commit()
                 flash(_("Created team %(name)s.", name=team.name), "success")
                 return redirect(url_for("admin.teams"))
             except DomainError as error:
@@ -213,7 +208,6 @@ def team(team_id: int):
         if form.validate_on_submit():
             try:
                 _save_team(form, found)
-                db.session.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("admin.team", team_id=found.id))
             except DomainError as error:
@@ -235,6 +229,5 @@ def revoke_token(token_id: int):
     token = services.get_token(token_id)
     if ConfirmForm().validate_on_submit():
         services.revoke_token(current_user, token)
-        db.session.commit()
         flash(_("Token %(prefix)s… revoked.", prefix=token.prefix), "success")
     return redirect(url_for("admin.tokens"))

@@ -9,7 +9,6 @@ from flask_login import current_user
 from ..api import MAX_ID, ApiBlueprint
 from ..assets.types import N_
 from ..errors import NotFound, ValidationError
-from ..extensions import db
 from ..permissions import roles, signed_in
 from . import services
 from .views import keep_session
@@ -49,7 +48,6 @@ def me():
 @me_bp.response(200, MeSchema)
 def update_me(data):
     services.set_own_email(current_user, data["email"])
-    db.session.commit()
     return current_user
 
 
@@ -78,7 +76,6 @@ def create_user(data):
         services.set_user_areas(current_user, user, data["areas"])
     if data.get("asset_types"):
         services.set_user_asset_types(current_user, user, data["asset_types"])
-    db.session.commit()
     return user
 
 
@@ -112,7 +109,6 @@ def update_user(data, user_id):
         services.set_user_asset_types(current_user, user, data["asset_types"] or [])
     if "password" in data:
         services.reset_password(current_user, user, data["password"])
-    db.session.commit()
     if "password" in data:
         keep_session(user)
     return user
@@ -137,7 +133,6 @@ def create_team(data):
     team = services.create_team(current_user, data["name"], data.get("area") or "", data.get("asset_types") or [])
     if data.get("members"):
         services.set_members(current_user, team, data["members"])
-    db.session.commit()
     return team
 
 
@@ -162,7 +157,6 @@ def update_team(data, team_id):
                              asset_types=data.get("asset_types"), active=data.get("active"))
     if "members" in data:
         services.set_members(current_user, team, data["members"] or [])
-    db.session.commit()
     return team
 
 
@@ -185,7 +179,6 @@ def list_tokens():
 def create_token(data):
     token, plain = services.create_token(_token_user(data["user"]), data["name"], data.get("days"),
                                          scopes=data["scopes"], actor=current_user)
-    db.session.commit()
     return {"api_token": token, "token": plain}
 
 
@@ -203,5 +196,4 @@ def _token_user(user_id: int):
 @tokens_bp.response(200, TokenSchema)
 def revoke_token(token_id):
     token = services.revoke_token(current_user, services.get_token(token_id))
-    db.session.commit()
     return token

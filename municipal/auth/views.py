@@ -5,7 +5,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..db import utcnow
+from ..db import keep_changes, utcnow
 from ..errors import Unauthorized
 from ..extensions import db, login_manager
 from ..permissions import LAST_SEEN_KEY, public, signed_in
@@ -71,10 +71,9 @@ def login():
             user = services.sign_in(form.username.data, form.password.data, request.remote_addr or "")
         except (Unauthorized, services.TooManyAttempts) as error:
             # The attempt is recorded even though it failed: that is what the throttle counts.
-            db.session.commit()
+            keep_changes()
             flash(error.message, "error")
             return render_template("auth/login.html", form=form), error.status
-        db.session.commit()
         session.permanent = True
         login_user(user)
         session[LAST_SEEN_KEY] = int(utcnow().timestamp())
@@ -87,7 +86,6 @@ def login():
 def logout():
     # The cookie could be replayed: ending the user's sessions in the database is what signs it out.
     services.end_sessions(current_user)
-    db.session.commit()
     logout_user()
     session.pop(LAST_SEEN_KEY, None)
     flash(_("You have signed out."), "info")

@@ -10,7 +10,6 @@ from ..assets import services as asset_services
 from ..assets.types import N_
 from ..db import utcnow
 from ..errors import ValidationError
-from ..extensions import db
 from ..permissions import roles, signed_in
 from . import services
 
@@ -100,7 +99,6 @@ def record_event(data):
                                   rain_24h_mm=data.get("rain_24h_mm"), level_m=data.get("level_m"),
                                   level_change_24h_m=data.get("level_change_24h_m"))
     counts = services.apply_event(event, utcnow())
-    db.session.commit()
     return {"event": event, "facilities": counts["facilities"], "work_orders": counts["work_orders"]}
 
 
@@ -113,7 +111,6 @@ def record_event(data):
 def record_history(data, asset_id):
     entry = services.record_history(current_user, asset_id, **data)
     services.materialise(utcnow(), asset_ids=[asset_id])
-    db.session.commit()
     return entry
 
 

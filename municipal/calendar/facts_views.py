@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from ..assets import services as asset_services
 from ..assets.queries import area_choices
 from ..auth.scope import Scope
-from ..db import utcnow
+from ..db import discard_changes, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..permissions import roles, signed_in
@@ -29,7 +29,8 @@ EVENTS_PAGE = 30
 
 
 def _fail(error: DomainError):
-    db.session.rollback()
+    # The pages answer a refusal with a redirect, a success the boundary would commit.
+    discard_changes()
     if error.status in (403, 404):
         raise error
     details = "; ".join(f"{field}: {message}" for field, message in (error.fields or {}).items())
@@ -67,7 +68,6 @@ def add_history(asset_id: int):
                                     finding_class=form.get("finding_class"), quick_rating=form.get("quick_rating"),
                                     grade=form.get("grade"), note=form.get("note", ""))
             counts = services.materialise(utcnow(), asset_ids=[asset_id])
-            db.session.commit()
             flash(_("Recorded. %(count)s work orders made from the calendar.", count=counts["work_orders"]), "info")
         except DomainError as error:
             _fail(error)
@@ -91,7 +91,6 @@ def add_plan(asset_id: int):
                                  month_days=form.get("month_days", ""), season=form.get("season", ""),
                                  starts_on=starts, ends_on=ends)
             services.materialise(utcnow(), asset_ids=[asset_id])
-            db.session.commit()
             flash(_("The plan was saved."), "info")
         except DomainError as error:
             _fail(error)
@@ -107,7 +106,6 @@ def stop_plan(plan_id: int):
             plan = services.stop_plan(current_user, plan_id)
             asset_id = plan.asset_id
             services.materialise(utcnow(), asset_ids=[asset_id])
-            db.session.commit()
             flash(_("The plan was stopped; its coming work was withdrawn."), "info")
         except DomainError as error:
             _fail(error)
@@ -132,7 +130,6 @@ def events():
                     rain_24h_mm=values.get("rain_24h_mm"), level_m=values.get("level_m"),
                     level_change_24h_m=values.get("level_change_24h_m"))
                 counts = services.apply_event(event, utcnow())
-                db.session.commit()
                 flash(_("Event recorded: %(count)s work orders made for %(facilities)s facilities.",
                         count=counts["work_orders"], facilities=counts["facilities"]), "info")
                 return redirect(url_for("calendar_facts.events"), 303)

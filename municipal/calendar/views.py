@@ -11,9 +11,8 @@ from flask_login import current_user
 from .. import clock
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
-from ..db import utcnow
+from ..db import discard_changes, utcnow
 from ..errors import DomainError, ValidationError
-from ..extensions import db
 from ..permissions import public, roles, signed_in
 from ..workorders.services import assignable_teams
 from . import compliance as compliance_numbers
@@ -154,11 +153,11 @@ def feed_list():
         try:
             _feed, secret = feeds.create_feed(current_user, form.scope.data, team_id=form.team.data or None,
                                               area_ref=form.area.data or None, asset_id=form.asset.data or None)
-            db.session.commit()
             # Shown on this answer only: the database keeps no way to show it again.
             created_url = _feed_url(secret)
         except DomainError as error:
-            db.session.rollback()
+            # The page below lists the feeds as stored.
+            discard_changes()
             flash(error.message, "error")
             errors, status = error.fields, error.status
     elif form.errors:
@@ -175,7 +174,6 @@ def revoke(feed_id: int):
     form = RevokeForm()
     if request.method == "POST":  # the app-wide CSRF check has passed by now
         feeds.revoke_feed(current_user, feed_id)
-        db.session.commit()
         flash(_("The calendar feed was revoked; its address no longer opens anything."), "info")
         return redirect(url_for("calendar.feed_list"))
     if feed is None:

@@ -1,16 +1,14 @@
 """The crew's record page: the checklist of a work order, photos, notes, time and position."""
 import uuid
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..db import utcnow
+from ..db import commit_claim, discard_changes, utcnow
 from ..errors import Conflict, DomainError
-from ..extensions import db
 from ..permissions import roles
 from ..workorders import checklist_rules, states
 from ..workorders import services as work
@@ -43,16 +41,14 @@ def submission_from(form, files, key: str) -> services.Submission:
 
 def submit_once(actor, order_id, data: services.Submission):
     """Submit and commit. When a twin with the same client id was committed first, its record is the answer."""
-    try:
-        inspection, created = services.submit(actor, order_id, data)
-        db.session.commit()
-        return inspection, created
-    except (sa.exc.IntegrityError, sa.exc.OperationalError):
-        db.session.rollback()
-        first = services.find_submission(str(data.key))
-        if first is None:
-            raise Conflict(_("The server was busy with another submission; please send again.")) from None
-        return first, False
+    def first():
+        found = services.find_submission(str(data.key))
+        return None if found is None else (found, False)
+
+    submitted = commit_claim(lambda: services.submit(actor, order_id, data), first)
+    if submitted is None:
+        raise Conflict(_("The server was busy with another submission; please send again."))
+    return submitted
 
 
 def _suggested_minutes(order) -> int | None:
@@ -76,7 +72,8 @@ def record(order_id: int):
             try:
                 inspection, created = submit_once(current_user, order_id, submission_from(request.form, request.files, key))
             except DomainError as error:
-                db.session.rollback()
+                # The page below shows the work order as stored, and may redirect (a success, committed).
+                discard_changes()
                 if error.status in (403, 404):
                     raise
                 errors = error.fields or {"form": error.message}

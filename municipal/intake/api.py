@@ -11,7 +11,6 @@ from ..api import MAX_ID, ApiBlueprint
 from ..assets import services as asset_services
 from ..assets.types import N_
 from ..errors import DomainError, ValidationError
-from ..extensions import db
 from ..permissions import public, roles
 from . import services
 from .schemas import (
@@ -60,7 +59,6 @@ def get_report(report_id):
 @bp.response(200, CitizenReportSchema)
 def close_report(data, report_id):
     report = services.close_report(current_user, report_id, data["reply"])
-    db.session.commit()
     return report
 
 
@@ -71,7 +69,6 @@ def close_report(data, report_id):
 @bp.response(200, CitizenReportSchema)
 def accept_report(report_id):
     report = services.accept_report(current_user, report_id)
-    db.session.commit()
     return report
 
 
@@ -91,7 +88,6 @@ def submit_report(data):
         lon=data.get("lon"), lat=data.get("lat"),
         fingerprint=services.client_fingerprint(request.remote_addr or ""),
     )
-    db.session.commit()
     return services.report_status(report.number)
 
 

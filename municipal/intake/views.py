@@ -6,8 +6,7 @@ from flask_login import current_user
 
 from ..assets import queries, resolver
 from ..errors import DomainError, NotFound
-from ..db import as_id
-from ..extensions import db
+from ..db import as_id, discard_changes
 from ..permissions import public, roles
 from . import services
 from .forms import AcceptForm, CloseForm, ReportForm
@@ -29,10 +28,8 @@ def _report_form(asset, code: str | None):
                 lon=form.lon.data, lat=form.lat.data,
                 fingerprint=services.client_fingerprint(request.remote_addr or ""),
             )
-            db.session.commit()
             return redirect(url_for("intake.sent", number=report.number))
         except DomainError as error:
-            db.session.rollback()
             errors, status = error.fields, error.status
             flash(error.message, "error")
     return render_template("intake/report_form.html", form=form, asset=asset, code=code, errors=errors,
@@ -112,11 +109,11 @@ def close(report_id: int):
     if form.validate_on_submit():
         try:
             services.close_report(current_user, report_id, form.reply.data or "")
-            db.session.commit()
             flash(_("The report is closed and the citizen can read your reply."), "success")
             return redirect(url_for("intake.detail", report_id=report_id))
         except DomainError as error:
-            db.session.rollback()
+            # The page below shows the report as stored.
+            discard_changes()
             if error.status in (403, 404):
                 raise
             flash(error.message, "error")
@@ -131,10 +128,10 @@ def accept(report_id: int):
     if form.validate_on_submit():
         try:
             report = services.accept_report(current_user, report_id)
-            db.session.commit()
             flash(_("Work order %(id)s was created from this report.", id=report.work_order_id), "success")
         except DomainError as error:
-            db.session.rollback()
+            # The page below shows the report as stored.
+            discard_changes()
             if error.status in (403, 404):
                 raise
             flash(error.message, "error")

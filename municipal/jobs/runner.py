@@ -130,6 +130,18 @@ def _run(job: Job, at: datetime) -> Result:
     return Result(job.name, period, "ok", count)
 
 
+@contextmanager
+def unit_of_work():
+    """One piece of a job's work, committed on its own as soon as it is done, for a job whose pieces others
+    wait for one by one (the report a page is waiting for); an error rolls the piece back and goes on up."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def due(job: Job, now: datetime) -> list[datetime]:
     """The moments to run `job` for at `now`: the periods it missed first if it catches up, then now."""
     if not job.catch_up:

@@ -4,7 +4,6 @@ from flask_login import current_user
 
 from ..api import ApiBlueprint
 from ..assets.types import N_
-from ..extensions import db
 from ..permissions import signed_in
 from . import services
 from .schemas import MarkReadResultSchema, MarkReadSchema, NotificationPageSchema, NotificationQuerySchema
@@ -38,5 +37,4 @@ def list_notifications(query):
 @bp.response(200, MarkReadResultSchema)
 def mark_read(data):
     marked = services.mark_read(current_user, data.get("ids"))
-    db.session.commit()
     return {"marked": marked, "unread": services.unread_count(current_user)}

@@ -3,13 +3,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import SQLAlchemyError
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from ..errors import ValidationError
 from ..db import as_id
-from ..extensions import db
 from ..permissions import signed_in
 from . import services
 
@@ -29,12 +27,7 @@ def _bell():
     def unread_notifications() -> int:
         if not current_user.is_authenticated:
             return 0
-        try:
-            return services.unread_count(current_user)
-        except SQLAlchemyError:
-            # The error page extends the same layout: a broken transaction must not break it twice.
-            current_app.logger.warning("unread count unavailable", exc_info=True)
-            return 0
+        return services.unread_count(current_user)
 
     return {"unread_notifications": unread_notifications}
 
@@ -68,5 +61,4 @@ def read():
         fields = {name: " ".join(map(str, problems)) for name, problems in form.errors.items()}
         raise ValidationError(_("Some fields are not valid."), fields)
     services.mark_read(current_user, None if form.id.data is None else [form.id.data])
-    db.session.commit()
     return redirect(url_for("notify.index", before=form.before.data))

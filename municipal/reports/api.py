@@ -10,7 +10,6 @@ from ..api import ApiBlueprint
 from ..assets.types import N_
 from ..db import utcnow
 from ..errors import NotFound
-from ..extensions import db
 from ..permissions import roles
 from . import queries, render, services
 from .scope import check_visible, parse_scope, parse_year
@@ -74,6 +73,5 @@ def queue_annual_report():
     scope = parse_scope(request.args.get("scope"))
     check_visible(current_user, scope)
     queued = services.queue(current_user, scope, year, "zh")
-    db.session.commit()
     return {"status": "queued", "report": {"id": queued.id, "version": queued.version},
             "url": url_for("reports.show", report_id=queued.id)}, 202

@@ -1,5 +1,5 @@
-"""Queueing, rendering and archiving reports. Flushes, never commits, except `process_queue`, which runs in
-the scheduler and commits each report's progress so the page that waits for it can show it.
+"""Queueing, rendering and archiving reports. Flushes, never commits: `process_queue` runs in the scheduler,
+whose unit_of_work commits each report's progress so the page that waits for it can show it.
 
 A report is never rendered in a web worker: a request adds a queued row and returns; the scheduler's
 `reports` job renders it. Every rendering is a new version with its own file, kept for good.
@@ -24,6 +24,7 @@ from ..audit.services import record
 from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied
 from ..extensions import db
+from ..jobs.runner import unit_of_work
 from . import queries, render
 from .models import Report
 from .scope import Scope, SystemActor, check_visible, may_see, parse_scope
@@ -118,29 +119,27 @@ def _requeue_stale(now: datetime) -> None:
 
 
 def process_queue(now: datetime | None = None) -> int:
-    """Render queued reports, oldest first; returns how many were made. Commits after each step."""
+    """Render queued reports, oldest first; returns how many were made. Each step is a unit of work."""
     now = now or utcnow()
-    _requeue_stale(now)
-    db.session.commit()
+    with unit_of_work():
+        _requeue_stale(now)
     ids = list(db.session.scalars(sa.select(Report.id).where(Report.status == "queued")
                                   .order_by(Report.requested_at, Report.id).limit(PER_RUN)))
     made = 0
     for report_id in ids:
-        if not _claim(report_id, utcnow()):
-            db.session.rollback()
+        with unit_of_work():
+            claimed = _claim(report_id, utcnow())
+        if not claimed:
             continue
-        db.session.commit()
-        row = db.session.get(Report, report_id)
         try:
-            _generate(row)
-            db.session.commit()
+            with unit_of_work():
+                _generate(db.session.get(Report, report_id))
             made += 1
         except Exception:
-            db.session.rollback()
             log.exception("report %s failed", report_id)
-            row = db.session.get(Report, report_id)
-            row.status, row.finished_at, row.error = "failed", utcnow(), traceback.format_exc()[-4000:]
-            db.session.commit()
+            with unit_of_work():
+                row = db.session.get(Report, report_id)
+                row.status, row.finished_at, row.error = "failed", utcnow(), traceback.format_exc()[-4000:]
     return made
 
 

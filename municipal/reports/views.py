@@ -75,7 +75,6 @@ def request_report():
     year = parse_year(form.year.data, clock.today())
     scope = parse_scope(form.scope.data)
     row = services.queue(current_user, scope, year, _lang(form.lang.data))
-    db.session.commit()
     return redirect(url_for("reports.show", report_id=row.id))
 
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..api import MAX_ID, ApiBlueprint
 from ..assets import services as asset_services
@@ -16,8 +15,7 @@ from ..assets.types import N_
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
 from ..audit.services import entries_for, entries_page
 from ..db import utcnow
-from ..errors import Conflict, DomainError, ValidationError
-from ..extensions import db
+from ..errors import DomainError, ValidationError
 from ..permissions import roles, signed_in
 from . import services, states
 from .schemas import (
@@ -112,7 +110,6 @@ def create_work_order(data):
         assignee_user_id=data.get("assignee_user"), assignee_team_id=data.get("assignee_team"),
         checklist_template_id=data.get("checklist_template"),
     )
-    db.session.commit()
     return _detail(order)
 
 
@@ -124,15 +121,11 @@ def create_work_order(data):
 @bp.response(200, WorkOrderDetailSchema)
 def update_work_order(data, order_id):
     order = services.get_work_order(current_user, order_id)
-    try:
-        order = services.update_work_order(
-            current_user, order_id, version=data["version"], title=data.get("title", order.title),
-            description=data.get("description", order.description), priority=data.get("priority", order.priority),
-            due_at=data.get("due_at"),
-        )
-        db.session.commit()
-    except StaleDataError:
-        raise _lost_race(order_id) from None
+    order = services.update_work_order(
+        current_user, order_id, version=data["version"], title=data.get("title", order.title),
+        description=data.get("description", order.description), priority=data.get("priority", order.priority),
+        due_at=data.get("due_at"),
+    )
     return _detail(order)
 
 
@@ -171,25 +164,13 @@ def _asset_id(ref) -> int | None:
 @bp.arguments(WorkOrderActionSchema)
 @bp.response(200, WorkOrderDetailSchema)
 def act(data, order_id, action):
-    try:
-        order = services.act(
-            current_user, order_id, action, version=data["version"], reason=data.get("reason", ""),
-            time_spent_min=data.get("time_spent_min"), cost_yuan=data.get("cost_yuan"),
-            assignee_user_id=data.get("assignee_user"),
-            assignee_team_id=data.get("assignee_team"),
-        )
-        db.session.commit()
-    except StaleDataError:
-        raise _lost_race(order_id) from None
+    order = services.act(
+        current_user, order_id, action, version=data["version"], reason=data.get("reason", ""),
+        time_spent_min=data.get("time_spent_min"), cost_yuan=data.get("cost_yuan"),
+        assignee_user_id=data.get("assignee_user"),
+        assignee_team_id=data.get("assignee_team"),
+    )
     return _detail(order)
-
-
-def _lost_race(order_id) -> Conflict:
-    """Another writer committed between the version check and this write: the same 409 as a stale version."""
-    db.session.rollback()
-    order = services.get_work_order(current_user, order_id)
-    return Conflict(_("Someone else changed this work order in the meantime; here is its current state."),
-                   {"version": _("stale")}, current=services.snapshot(order))
 
 
 @bp.route(f"/work-orders/{ORDER_ID}/comments", methods=["POST"])
@@ -198,9 +179,7 @@ def _lost_race(order_id) -> Conflict:
 @bp.arguments(CommentCreateSchema)
 @bp.response(201, CommentSchema)
 def comment(data, order_id):
-    created = services.add_comment(current_user, order_id, data["body"])
-    db.session.commit()
-    return created
+    return services.add_comment(current_user, order_id, data["body"])
 
 
 @bp.route("/work-orders/bulk-assign", methods=["POST"])
@@ -212,15 +191,9 @@ def comment(data, order_id):
 @bp.response(200, BulkAssignResultSchema)
 def bulk_assign(data):
     due_at = _due(data, _("The selected work orders were not changed."))
-    try:
-        count = services.bulk_change(current_user, data["ids"], assignee_user_id=data.get("assignee_user"),
-                                     assignee_team_id=data.get("assignee_team"), priority=data.get("priority"),
-                                     due_at=due_at)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("Someone else changed one of these work orders in the meantime; none was assigned."),
-                       {"ids": _("stale")}) from None
+    count = services.bulk_change(current_user, data["ids"], assignee_user_id=data.get("assignee_user"),
+                                 assignee_team_id=data.get("assignee_team"), priority=data.get("priority"),
+                                 due_at=due_at)
     return {"count": count}
 
 
@@ -243,6 +216,4 @@ def list_attachments(order_id):
 @bp.response(201, AttachmentSchema)
 def attach(order_id):
     upload = request.files.get("file")
-    attachment = services.add_attachment(current_user, order_id, upload, upload.filename if upload else "")
-    db.session.commit()
-    return attachment
+    return services.add_attachment(current_user, order_id, upload, upload.filename if upload else "")

@@ -51,6 +51,13 @@ class WorkOrder(db.Model):
     attachments: Mapped[list["WorkOrderAttachment"]] = relationship(order_by="WorkOrderAttachment.id")
 
     __mapper_args__ = {"version_id_col": version}
+
+    def conflict_state(self) -> dict:
+        """What a 409 on this work order shows of it (`error.current`), so the client can act again knowingly."""
+        return {"id": self.id, "number": self.number, "status": self.status, "version": self.version,
+                "assignee_user": self.assignee_user_id, "assignee_team": self.assignee_team_id,
+                "due_at": self.due_at.isoformat(), "priority": self.priority}
+
     __table_args__ = (
         # The board filtered by one status, in due order.
         sa.Index("ix_work_order_status_due", "status", "due_at", "id"),

@@ -279,9 +279,7 @@ def _check_version(order: WorkOrder, version) -> None:
 
 
 def snapshot(order: WorkOrder) -> dict:
-    return {"id": order.id, "number": order.number, "status": order.status, "version": order.version,
-            "assignee_user": order.assignee_user_id, "assignee_team": order.assignee_team_id,
-            "due_at": order.due_at.isoformat(), "priority": order.priority}
+    return order.conflict_state()
 
 
 def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_min=None, cost_yuan=None,

@@ -6,14 +6,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..assets import services as asset_services
 from ..assets.forms import options
 from ..assets.models import Asset
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
-from ..db import utcnow
+from ..db import discard_changes, utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
@@ -21,10 +20,6 @@ from . import checklists, services, states
 from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, WorkOrderForm
 
 bp = Blueprint("workorders", __name__)
-
-
-def _stale_message() -> str:
-    return _("Someone else changed this work order in the meantime; here is its current state.")
 
 
 def _people_choices():
@@ -131,11 +126,9 @@ def new():
                 assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None,
                 checklist_template_id=form.checklist.data or None,
             )
-            db.session.commit()
             flash(_("Work order %(number)s created.", number=order.number), "info")
             return redirect(url_for("workorders.detail", order_id=order.id))
         except DomainError as error:
-            db.session.rollback()
             flash(error.message, "error")
             errors = error.fields or {}
     elif form.errors:
@@ -158,22 +151,16 @@ def edit(order_id: int):
         try:
             services.update_work_order(current_user, order_id, version=form.version.data, title=form.title.data,
                                        description=form.description.data, priority=form.priority.data, due_at=due_at)
-            db.session.commit()
             flash(_("Work order %(number)s saved.", number=order.number), "info")
             return redirect(url_for("workorders.detail", order_id=order_id), 303)
-        except StaleDataError:
-            flash(_stale_message(), "error")
-            order = _lost_race(order_id)
-            form = EditWorkOrderForm(formdata=None, obj=order, due_on=order.due_at.astimezone(tz).date())
-            return render_template("workorders/edit.html", order=order, form=form, errors={"version": _("stale")}), 409
         except DomainError as error:
-            db.session.rollback()
+            # A 409 shows the work order as stored, with the version to save over it knowingly.
+            discard_changes()
             if error.status in (403, 404):
                 raise
             flash(error.message, "error")
             errors, status = error.fields or {}, error.status
             if error.status == 409:
-                # Show what the other person saved, with the version to save over it knowingly.
                 order = services.get_work_order(current_user, order_id)
                 form = EditWorkOrderForm(formdata=None, obj=order, due_on=order.due_at.astimezone(tz).date())
     elif form.errors:
@@ -201,13 +188,6 @@ def _detail_page(order, status: int = 200):
                            states=states), status
 
 
-def _lost_race(order_id: int):
-    """Another writer committed between the version check and this write (the flush found the row's
-    version moved on): the same answer as a stale version, with the state that writer left."""
-    db.session.rollback()
-    return services.get_work_order(current_user, order_id)
-
-
 @bp.route("/work/<int:order_id>/<action>", methods=["POST"])
 @signed_in
 def act(order_id: int, action: str):
@@ -221,14 +201,11 @@ def act(order_id: int, action: str):
             time_spent_min=request.form.get("time_spent_min"), cost_yuan=request.form.get("cost_yuan"),
             assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None,
         )
-        db.session.commit()
         flash(_("Work order %(number)s: %(status)s.", number=order.number, status=_(states.STATUSES[order.status])),
               "info")
-    except StaleDataError:
-        flash(_stale_message(), "error")
-        return _detail_page(_lost_race(order_id), 409)
     except DomainError as error:
-        db.session.rollback()
+        # Answered with the work order as stored, or a redirect: a success the boundary would commit.
+        discard_changes()
         if error.status in (403, 404):
             raise
         problems = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items())
@@ -246,9 +223,9 @@ def comment(order_id: int):
     if form.validate_on_submit():
         try:
             services.add_comment(current_user, order_id, form.body.data)
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
+            # Answered with a redirect, a success the boundary would commit.
+            discard_changes()
             if error.status in (403, 404):
                 raise
             flash(error.message, "error")
@@ -265,10 +242,10 @@ def attach(order_id: int):
         upload = request.files.get("file")
         try:
             services.add_attachment(current_user, order_id, upload, upload.filename if upload else "")
-            db.session.commit()
             flash(_("Attached."), "info")
         except DomainError as error:
-            db.session.rollback()
+            # Answered with a redirect, a success the boundary would commit.
+            discard_changes()
             if error.status in (403, 404):
                 raise
             flash(error.message, "error")
@@ -288,13 +265,10 @@ def bulk_assign():
                                          assignee_user_id=form.assignee_user.data or None,
                                          assignee_team_id=form.assignee_team.data or None,
                                          priority=form.priority.data or None, due_at=due_at)
-            db.session.commit()
             flash(_("%(count)s work orders changed.", count=count), "info")
-        except StaleDataError:
-            db.session.rollback()
-            flash(_("Someone else changed one of these work orders in the meantime; none was assigned."), "error")
         except DomainError as error:
-            db.session.rollback()
+            # Answered with a redirect, a success the boundary would commit.
+            discard_changes()
             if error.status in (403, 404):
                 raise
             problems = "; ".join(f"{v}" for v in (error.fields or {}).values())
