@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
-    from .assets import public_scan
+    from .assets.scan import public_scan
 
     public_scan.init_app(app)
     from . import security_headers
@@ -63,15 +63,15 @@ def _init_extensions(app: Flask) -> None:
     init_request_boundary(app)
     # Every model must be mapped before migrations or queries look at the metadata.
     from .assets import models as _assets_models  # noqa: F401
-    from .auth import models as _auth_models  # noqa: F401
     from .audit import models as _audit_models  # noqa: F401
+    from .auth import models as _auth_models  # noqa: F401
+    from .calendar import models as _calendar_models  # noqa: F401
+    from .inspections import models as _inspection_models  # noqa: F401
     from .intake import models as _intake_models  # noqa: F401
     from .jobs import models as _jobs_models  # noqa: F401
     from .notify import models as _notify_models  # noqa: F401
-    from .workorders import models as _workorder_models  # noqa: F401
-    from .inspections import models as _inspection_models  # noqa: F401
-    from .calendar import models as _calendar_models  # noqa: F401
     from .reports import models as _report_models  # noqa: F401
+    from .workorders import models as _workorder_models  # noqa: F401
 
     with app.app_context():
         configure_sqlite(db.engine)
@@ -93,7 +93,7 @@ def _init_extensions(app: Flask) -> None:
 
     register_template_helpers(app)
     from . import audit, inspections, media
-    from .assets import scanlog
+    from .assets.scan import scanlog
 
     scanlog.init_app(app)
     audit.init_app(app)
@@ -105,19 +105,19 @@ def _register_blueprints(app: Flask) -> None:
     from . import api as api_plumbing
     from . import permissions
     from .assets import api as assets_api
-    from .auth import api as auth_api
-    from .assets.label_views import bp as labels_bp
+    from .assets.labels.views import bp as labels_bp
+    from .assets.scan.views import bp as scan_bp
     from .assets.views import bp as assets_bp
-    from .assets.scan import bp as scan_bp
+    from .auth import api as auth_api
     from .auth.admin_views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .calendar import api as calendar_api
+    from .calendar import facts_api as calendar_facts_api
     from .calendar import pages_api as calendar_pages_api
+    from .calendar.facts_views import bp as calendar_facts_bp
     from .calendar.views import bp as calendar_bp
     from .extensions import api, csrf
     from .health import bp as health_bp
-    from .calendar import facts_api as calendar_facts_api
-    from .calendar.facts_views import bp as calendar_facts_bp
     from .inspections import api as inspections_api
     from .inspections.views import bp as inspections_bp
     from .intake import api as intake_api

@@ -13,8 +13,9 @@ from ..auth.scope import Scope
 from ..cli import fail
 from ..errors import DomainError
 from ..extensions import db
-from . import io, printing, queries
-from .labels import PRESETS
+from . import io, queries
+from .labels import printing
+from .labels.sheets import PRESETS
 from .types import TYPES
 
 

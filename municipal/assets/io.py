@@ -25,9 +25,11 @@ from ..auth.scope import Scope
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
-from . import codes, services
+from . import areas, checks, services
+from .identity import codes
+from .identity import services as code_services
+from .identity.qr import qr_url
 from .models import Area, Asset, CodeEvent, IdentityCode
-from .qr import qr_url
 from .types import TYPES, format_chainage
 
 # The one column table: field → Chinese header. The field is also the English header
@@ -187,7 +189,7 @@ def _no_progress(step: str, done: int, total: int | None) -> None:
 
 def import_csv(actor, stream, progress=_no_progress) -> ImportResult:
     """Register every facility in a CSV file (a binary stream, UTF-8 with or without BOM)."""
-    services.require_editor(actor)
+    checks.require_editor(actor)
     text = TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
         batch = _check_csv(csv.reader(text), progress, Scope.of(actor))
@@ -248,7 +250,7 @@ def _read_header(cells: list[str]) -> tuple[list, dict]:
 
 def import_geojson(actor, stream, progress=_no_progress) -> ImportResult:
     """Register every feature of a GeoJSON FeatureCollection (a binary or text stream)."""
-    services.require_editor(actor)
+    checks.require_editor(actor)
     try:
         document = json.load(stream)
     except ValueError as error:
@@ -302,7 +304,7 @@ class _Batch:
         self.problems: list[Problem] = []
         self.rows: list[_Row] = []
         self.code_rows: dict[str, tuple[int, str | None]] = {}  # code → (row, its type if known)
-        self.find_area = functools.cache(services.find_area)
+        self.find_area = functools.cache(areas.find_area)
 
     def problem(self, row: int, field: str | None, message: str) -> None:
         self.problems.append(Problem(row, self._column(field) if field else None, message))
@@ -343,7 +345,7 @@ class _Batch:
         if not text:
             return None
         try:
-            code = services.parse_code(text)
+            code = code_services.parse_code(text)
         except ValidationError as error:
             self.problem(row, "code", error.fields["code"])
             return None
@@ -376,7 +378,7 @@ class _Batch:
             # A code never issued is checked as the unbound code it becomes: its type must match.
             code = issued.get(text) or IdentityCode(code=text, prefix=text.split("-")[0], status="unbound")
             try:
-                services.check_unbound(code, type_key)
+                code_services.check_unbound(code, type_key)
             except DomainError as error:
                 self.problem(row, "code", error.message)
         return issued
@@ -616,7 +618,7 @@ def _export_rows(asset_type: str | None, area: str | None, progress):
             raise ValidationError(_("Unknown asset type %(type)s.", type=asset_type), {"type": _("unknown")})
         query = query.where(Asset.type == asset_type)
     if area:
-        found = services.find_area(area)
+        found = areas.find_area(area)
         if found is None:
             raise ValidationError(_("unknown area %(area)s", area=area), {"area": _("unknown")})
         # The area's path is a prefix of the paths of every area within it.

@@ -196,7 +196,7 @@ def end_sessions(user: User) -> None:
 
 
 def _areas(codes: Iterable[str], field: str) -> list:
-    from ..assets.services import find_area
+    from ..assets.areas import find_area
 
     found, unknown = [], []
     for code in codes:

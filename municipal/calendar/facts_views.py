@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..assets import services as asset_services
+from ..assets.identity import services as code_services
 from ..assets.queries import area_choices
 from ..auth.scope import Scope
 from ..db import discard_changes, utcnow
@@ -150,7 +151,7 @@ def _asset_id(text: str):
     if text.isdigit():
         return text
     try:
-        code = asset_services.get_code(text)
+        code = code_services.get_code(text)
     except DomainError:
         return "unknown"
     return code.asset_id if code is not None and code.asset_id else "unknown"

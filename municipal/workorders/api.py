@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
-from ..assets import services as asset_services
+from ..assets import areas
+from ..assets.identity import services as code_services
 from ..assets.types import N_
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
 from ..audit.services import entries_for, entries_page
@@ -19,9 +20,20 @@ from ..errors import DomainError, ValidationError
 from ..permissions import roles, signed_in
 from . import services, states
 from .schemas import (
-    AttachmentListSchema, AttachmentSchema, BoardPageSchema, BoardQuerySchema, BulkAssignResultSchema,
-    BulkAssignSchema, CommentCreateSchema, CommentSchema, MyWorkSchema, WorkOrderActionSchema, WorkOrderCreateSchema,
-    WorkOrderDetailSchema, WorkOrderUpdateSchema, encode_cursor,
+    AttachmentListSchema,
+    AttachmentSchema,
+    BoardPageSchema,
+    BoardQuerySchema,
+    BulkAssignResultSchema,
+    BulkAssignSchema,
+    CommentCreateSchema,
+    CommentSchema,
+    MyWorkSchema,
+    WorkOrderActionSchema,
+    WorkOrderCreateSchema,
+    WorkOrderDetailSchema,
+    WorkOrderUpdateSchema,
+    encode_cursor,
 )
 
 ORDER_ID = f"<int(max={MAX_ID}):order_id>"
@@ -54,7 +66,7 @@ def board(query):
 def _area_code(ref: str | None) -> str:
     if not ref:
         return ""
-    area = asset_services.find_area(ref)
+    area = areas.find_area(ref)
     if area is None:
         message = _("unknown area %(area)s", area=ref)
         raise ValidationError(message, {"area": message})
@@ -146,7 +158,7 @@ def _asset_id(ref) -> int | None:
         return ref
     if isinstance(ref, str) and ref.strip():
         try:
-            code = asset_services.get_code(ref)
+            code = code_services.get_code(ref)
         except DomainError:
             code = None
         if code is not None and code.asset_id is not None:

@@ -7,8 +7,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..assets import services as asset_services
 from ..assets.forms import options
+from ..assets.identity import services as code_services
 from ..assets.models import Asset
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
@@ -100,7 +100,7 @@ def _asset_from(text: str) -> Asset | None:
         return db.session.get(Asset, int(text))
     if text:
         try:
-            return asset_services.get_code(text).asset
+            return code_services.get_code(text).asset
         except DomainError:
             return None
     return None

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from municipal.assets import services as assets
+from municipal.assets.identity import services as code_services
 from municipal.audit import services as audit
 from municipal.audit.models import GENESIS, AuditEntry, AuditHead
 
@@ -226,7 +227,7 @@ def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_ass
 def test_codes_issued_bound_and_revoked_are_recorded(db, make_asset, users):
     asset = make_asset()
     old = asset.code
-    replacement = assets.revoke_code(users["supervisor"], old, "标牌被撞坏")
+    replacement = code_services.revoke_code(users["supervisor"], old, "标牌被撞坏")
     db.session.commit()
     revoked = audit.entries_for("code", old.code)
     assert revoked[0].action == "revoke"

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from municipal.assets import codes, io, services
+from municipal.assets import io
+from municipal.assets.identity import codes
+from municipal.assets.identity import services as code_services
 from municipal.assets.models import Asset, CodeEvent, IdentityCode, ResponsiblePerson
 from municipal.assets.types import STATUSES, TYPES
 from municipal.errors import PermissionDenied, ValidationError
@@ -232,7 +234,7 @@ def test_listing_is_capped_with_a_count_of_the_rest(users):
 
 def test_given_codes_bind_preprinted_labels_and_create_new_ones(db, users, area):
     admin = users["admin"]
-    preprinted = services.issue_codes(admin, "manhole", 1)[0].code
+    preprinted = code_services.issue_codes(admin, "manhole", 1)[0].code
     db.session.commit()
     new = codes.generate("MH")
 

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from municipal.assets import codes
+from municipal.assets.identity import codes
 from municipal.assets.models import Area, Asset, CodeEvent, IdentityCode, ResponsiblePerson
 from municipal.assets.types import PREFIXES, scale_class
 from municipal.auth.models import Team, User
@@ -119,7 +119,7 @@ def test_the_demo_calendar_opens_on_a_few_overdue_obligations_not_decades_of_the
 
 
 def test_the_demo_reservoirs_nameplates_scan_to_their_cards(app, db, seeded, tmp_path):
-    from municipal.assets.qr import qr_url
+    from municipal.assets.identity.qr import qr_url
     from tests.services.test_label_cli import decoded_urls
 
     out = tmp_path / "plates.pdf"

@@ -4,7 +4,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from municipal.assets import api, codes
+from municipal.assets import api
+from municipal.assets.identity import codes
 from municipal.assets.models import Area, Asset, IdentityCode
 from municipal.audit.services import entries_for
 from tests.web.api_helpers import bearer, error_of, sign_in_with_session  # noqa: F401

@@ -8,8 +8,9 @@ from io import BytesIO
 import pytest
 import sqlalchemy as sa
 
+from municipal.assets.identity.services import issue_codes
 from municipal.assets.models import Area, Asset, AssetPhoto, IdentityCode
-from municipal.assets.services import create_asset, issue_codes
+from municipal.assets.services import create_asset
 from municipal.auth.services import set_user_areas
 from municipal.calendar.models import CalendarEvent, CalendarItem, FacilityHistory
 from municipal.extensions import db as database
