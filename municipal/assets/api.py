@@ -10,6 +10,7 @@ from ..audit.services import entries_page
 from ..auth.scope import Scope
 from ..errors import NotFound, ValidationError
 from ..extensions import db
+from ..i18n import N_
 from ..permissions import roles, signed_in
 from . import areas, services
 from .identity import services as code_services
@@ -36,7 +37,7 @@ from .schemas import (
     TypeListSchema,
     TypeSchema,
 )
-from .types import LEVEL_LABELS, N_, ROLE_LABELS, TYPES
+from .types import LEVEL_LABELS, ROLE_LABELS, TYPES
 
 ASSET_ID = f"<int(max={MAX_ID}):asset_id>"
 AREA_ID = f"<int(max={MAX_ID}):area_id>"

@@ -7,16 +7,28 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
-from ..assets.types import N_
 from ..errors import NotFound, ValidationError
+from ..i18n import N_
 from ..permissions import roles, signed_in
 from . import services
-from .views import keep_session
 from .schemas import (
-    MeSchema, MeUpdateSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, TokenCreatedSchema,
-    TokenCreateSchema, TokenListSchema, TokenSchema, UserCreateSchema, UserPageSchema, UserQuerySchema, UserSchema,
+    MeSchema,
+    MeUpdateSchema,
+    TeamCreateSchema,
+    TeamListSchema,
+    TeamSchema,
+    TeamUpdateSchema,
+    TokenCreatedSchema,
+    TokenCreateSchema,
+    TokenListSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserPageSchema,
+    UserQuerySchema,
+    UserSchema,
     UserUpdateSchema,
 )
+from .views import keep_session
 
 USER_ID = f"<int(max={MAX_ID}):user_id>"
 TEAM_ID = f"<int(max={MAX_ID}):team_id>"

@@ -3,8 +3,8 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from ..api import ApiBlueprint
-from ..assets.types import N_
 from ..errors import ValidationError
+from ..i18n import N_
 from ..permissions import roles
 from .engine import preview
 from .facts_api import FacilityCalendarSchema

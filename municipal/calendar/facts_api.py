@@ -7,9 +7,9 @@ from marshmallow import Schema, fields
 
 from ..api import ApiBlueprint, ApiSchema
 from ..assets import services as asset_services
-from ..assets.types import N_
 from ..db import utcnow
 from ..errors import ValidationError
+from ..i18n import N_
 from ..permissions import roles, signed_in
 from . import services
 

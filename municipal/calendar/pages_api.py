@@ -16,7 +16,7 @@ from marshmallow import ValidationError as FieldError
 
 from .. import clock
 from ..api import ApiBlueprint, between, one_of
-from ..assets.types import N_
+from ..i18n import N_
 from ..permissions import roles, signed_in
 from . import compliance as numbers
 from . import queries

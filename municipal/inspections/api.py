@@ -8,7 +8,7 @@ from flask import request
 from flask_login import current_user
 
 from ..api import ApiBlueprint
-from ..assets.types import N_
+from ..i18n import N_
 from ..permissions import roles, signed_in
 from ..workorders import services as work
 from ..workorders.checklists import active_templates

@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
 from ..assets.identity import services as code_services
-from ..assets.types import N_
 from ..errors import DomainError, ValidationError
+from ..i18n import N_
 from ..permissions import public, roles
 from . import services
 from .schemas import (

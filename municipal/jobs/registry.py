@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from ..assets.types import N_
+from ..i18n import N_
 from .periods import Day, Slot
 
 

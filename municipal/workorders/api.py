@@ -12,11 +12,11 @@ from flask_login import current_user
 from ..api import MAX_ID, ApiBlueprint
 from ..assets import areas
 from ..assets.identity import services as code_services
-from ..assets.types import N_
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
 from ..audit.services import entries_for, entries_page
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
+from ..i18n import N_
 from ..permissions import roles, signed_in
 from . import services, states
 from .schemas import (

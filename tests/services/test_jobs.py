@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from municipal.assets.types import N_
 from municipal.auth.models import Team
 from municipal.db import utcnow
+from municipal.i18n import N_
 from municipal.jobs import runner, services
 from municipal.jobs.models import JobRun
 from municipal.jobs.periods import Day, Slot

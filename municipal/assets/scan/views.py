@@ -10,12 +10,13 @@ from ... import i18n
 from ...auth.scope import Scope
 from ...errors import NotFound, ValidationError
 from ...extensions import csrf
+from ...i18n import N_
 from ...permissions import public
 from ...workorders import services as workorders
 from .. import card as facts
 from .. import history
 from ..identity import qr, resolver
-from ..types import N_, TYPES
+from ..types import TYPES
 from . import services as scan_services
 
 bp = Blueprint("scan", __name__)
