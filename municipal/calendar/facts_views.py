@@ -17,7 +17,7 @@ from ..db import discard_changes, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..permissions import roles, signed_in
-from ..workorders import services as work
+from ..workorders import access as workorders_access
 from . import services
 from .labels import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, RESULT_LABELS, STANDINGS
 from .models import CalendarEvent
@@ -53,7 +53,7 @@ def facility(asset_id: int):
         flag_labels=FLAG_LABELS,
         event_labels=EVENT_LABELS, history_kinds=services.table().history_kinds, results=APPRAISAL_RESULTS,
         result_labels=RESULT_LABELS,
-        grades=BUILDING_GRADES, may_record=work.is_supervisor(current_user), item_statuses=STANDINGS,
+        grades=BUILDING_GRADES, may_record=workorders_access.is_supervisor(current_user), item_statuses=STANDINGS,
         plan_units=PLAN_UNITS, plan_seasons=PLAN_SEASONS,
     )
 
@@ -119,7 +119,7 @@ def stop_plan(plan_id: int):
 def events():
     form = FlaskForm()
     if request.method == "POST":
-        if not work.is_supervisor(current_user):
+        if not workorders_access.is_supervisor(current_user):
             flash(_("Only supervisors and administrators may do this."), "error")
         elif form.validate_on_submit():
             values = request.form

@@ -7,15 +7,11 @@ import sqlalchemy as sa
 from municipal.assets.models import Area
 from municipal.auth import services as auth_services
 from municipal.db import utcnow
+from municipal.workorders import notes as workorders_notes
 from municipal.workorders import services
 from municipal.workorders.models import WorkOrder, WorkOrderAttachment
 from tests.conftest import PASSWORD, token_headers
-from tests.web.api_helpers import (  # noqa: F401
-    anonymous_routes,
-    bearer,
-    error_of,
-    sign_in_with_session,
-)
+from tests.web.api_helpers import anonymous_routes, bearer, error_of, sign_in_with_session  # noqa: F401
 
 
 @pytest.fixture
@@ -454,7 +450,7 @@ def test_a_work_orders_and_a_facilitys_audit_trail_page_by_page(client, db, bear
     headers = bearer("supervisor")
     order = create(client, headers, well)
     for number in range(5):
-        services.add_comment(users["supervisor"], order["id"], f"第{number}条")
+        workorders_notes.add_comment(users["supervisor"], order["id"], f"第{number}条")
     db.session.commit()
     url = f"/api/v1/work-orders/{order['id']}/audit"
     first = client.get(f"{url}?limit=4", headers=headers).get_json()

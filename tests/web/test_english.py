@@ -5,7 +5,8 @@ import re
 from municipal.audit.models import AuditEntry
 from municipal.audit.services import ACTION_LABELS, FIELD_LABELS
 from municipal.calendar import services as calendar_services
-from municipal.workorders.services import act, add_comment, create_work_order
+from municipal.workorders.notes import add_comment
+from municipal.workorders.services import act, create_work_order
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 # Chinese an English page shows on purpose: the way back to Chinese, and the district's unit of capacity.

@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from municipal.auth import services as auth_services
+from municipal.workorders import notes as workorders_notes
 from municipal.workorders import services as work
 from municipal.workorders.models import WorkOrder
 from tests.conftest import PASSWORD, csrf_in, csrf_token
@@ -277,7 +278,7 @@ def test_the_change_log_pages_beyond_fifty_entries(db, client, login, users, mak
     sup = users["supervisor"]
     order = work.create_work_order(sup, asset_id=make_asset().id, kind="repair", title="漏水")
     for number in range(55):
-        work.add_comment(sup, order.id, f"评论{number:02d}")
+        workorders_notes.add_comment(sup, order.id, f"评论{number:02d}")
     db.session.commit()
     login("supervisor")
     page = client.get(f"/work/{order.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)

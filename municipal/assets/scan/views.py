@@ -12,7 +12,7 @@ from ...errors import NotFound, ValidationError
 from ...extensions import csrf
 from ...i18n import N_
 from ...permissions import public
-from ...workorders import services as workorders
+from ...workorders import lists as workorders_lists
 from .. import card as facts
 from .. import history
 from ..identity import qr, resolver
@@ -89,7 +89,7 @@ def resolve(text: str):
         return render_template("scan/unbound.html", found=found, position_token=position_token)
     return render_template(
         "assets/detail.html", asset=asset, code=found.code, position_token=position_token,
-        events=history.recent(asset), scanned=True, due_here=workorders.due_here(current_user, asset.id),
+        events=history.recent(asset), scanned=True, due_here=workorders_lists.due_here(current_user, asset.id),
     )
 
 
