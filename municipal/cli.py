@@ -71,7 +71,6 @@ def create_token(username, name, days, scope):
 
     from .auth import services
     from .auth.models import User
-
     from .errors import DomainError
 
     user = db.session.scalar(sa.select(User).where(User.username == username))
@@ -146,10 +145,10 @@ def register_commands(app) -> None:
     from .assets.cli import asset_commands
     from .audit.cli import audit_group
     from .calendar.cli import calendar_group
+    from .demo.seed import seed_demo
     from .jobs.cli import jobs_group, scheduler_command
     from .notify import notify_group
     from .reports.cli import report_group
-    from .seed import seed_demo
 
     for command in (init_db, create_user, create_token, revoke_token, seed_demo, *asset_commands, audit_group, notify_group,
                     jobs_group, scheduler_command, calendar_group, report_group, backup_command, restore_command):

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 from municipal.assets.identity import codes  # noqa: E402
 from municipal.assets.models import Asset, IdentityCode  # noqa: E402
 from municipal.assets.types import TYPES  # noqa: E402
+from municipal.demo.seed import ensure_areas  # noqa: E402
 from municipal.extensions import db  # noqa: E402
-from municipal.seed import ensure_areas  # noqa: E402
 
 CHUNK = 50_000
 # Share of the machine's CPU that other processes may take during a run before its figures are suspect.

@@ -10,7 +10,8 @@ from municipal.assets.models import Area, Asset, CodeEvent, IdentityCode, Respon
 from municipal.assets.types import PREFIXES, scale_class
 from municipal.auth.models import Team, User
 from municipal.auth.services import authenticate
-from municipal.seed import SEED, TOWNS, build_facilities
+from municipal.demo.district import build_facilities, district_data
+from municipal.demo.seed import SEED
 from municipal.workorders.models import WorkOrder
 
 DEMO_PASSWORD = "seed-test-password"
@@ -71,7 +72,7 @@ def test_the_area_tree(db, seeded):
     areas = {a.name: a for a in db.session.scalars(sa.select(Area))}
     district = areas["晋安区"]
     assert (district.code, district.level, district.path) == ("350111", "district", f"/{district.id}/")
-    for _code, town_name, town_en, _centre, villages in TOWNS:
+    for _code, town_name, town_en, _centre, villages in district_data()["towns"]:
         town = areas[town_name]
         assert (town.parent_id, town.name_en, town.path) == (district.id, town_en, f"{district.path}{town.id}/")
         assert 2 <= len(villages) <= 4
