@@ -79,14 +79,14 @@ def test_a_calendar_period_far_off_is_refused_naming_the_field(client, login):
 def test_an_import_with_a_date_far_off_is_refused_with_its_row_and_column(db, users, area):
     from io import BytesIO
 
-    from municipal.assets import io
     from municipal.assets.models import Asset
+    from municipal.assets.transfer import importing
 
     text = ("type,name,area,lon,lat,in_service_on\n"
             f"manhole,井一,{area.code},119.31,26.09,2001-05-01\n"
             f"manhole,井二,{area.code},119.31,26.09,9999-12-31\n")
-    with pytest.raises(io.ImportRejected) as refused:
-        io.import_csv(users["admin"], BytesIO(text.encode()))
+    with pytest.raises(importing.ImportRejected) as refused:
+        importing.import_csv(users["admin"], BytesIO(text.encode()))
     assert [(p.row, p.column) for p in refused.value.problems] == [(3, "in_service_on")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Asset)) == 0
 
