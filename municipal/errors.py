@@ -127,7 +127,7 @@ def register_error_handlers(app) -> None:
         extra = {"current": error.current} if isinstance(error, Conflict) and error.current else {}
         return _respond(error.status, error.code, error.message, error.fields, **extra)
 
-    from .calendar.rules import RuleTableError
+    from .calendar.engine.rules import RuleTableError
 
     @app.errorhandler(RuleTableError)
     def _calendar_rules(error: RuleTableError):

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
-
 from bench_common import seed_facilities  # noqa: E402
+
 from municipal import create_app  # noqa: E402
 from municipal.extensions import db  # noqa: E402
 
@@ -35,7 +35,8 @@ NOW = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)  # 09:00 in Fuzhou, outs
 
 def bench_preview() -> float:
     """Cold: the rule table loaded and checked, then the preview; the best of five fresh starts."""
-    from municipal.calendar import engine, rules
+    from municipal.calendar.engine import core as engine
+    from municipal.calendar.engine import rules
 
     request = json.loads(CASE.read_text(encoding="utf-8"))["request"]
     timings = []

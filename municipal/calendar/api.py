@@ -6,9 +6,9 @@ from ..api import ApiBlueprint
 from ..errors import ValidationError
 from ..i18n import N_
 from ..permissions import roles
-from .engine import preview
+from .engine.core import preview
+from .engine.inputs import PreviewError
 from .facts_api import FacilityCalendarSchema
-from .request import PreviewError
 
 calendar_bp = ApiBlueprint("calendar_api", __name__, description=N_("Inspection calendar"))
 

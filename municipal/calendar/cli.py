@@ -8,9 +8,9 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from .api import district_settings
-from .engine import preview
-from .request import PreviewError
-from .rules import RuleTableError
+from .engine.core import preview
+from .engine.inputs import PreviewError
+from .engine.rules import RuleTableError
 
 calendar_group = AppGroup("calendar", help="The inspection calendar.")
 

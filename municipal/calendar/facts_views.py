@@ -19,9 +19,9 @@ from ..extensions import db
 from ..permissions import roles, signed_in
 from ..workorders import services as work
 from . import services
-from .labels import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, RESULT_LABELS, STANDINGS
+from .engine.inputs import APPRAISAL_RESULTS, BUILDING_GRADES, EVENT_KINDS
+from .engine.wording import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, RESULT_LABELS, STANDINGS
 from .models import CalendarEvent
-from .request import APPRAISAL_RESULTS, BUILDING_GRADES, EVENT_KINDS
 
 bp = Blueprint("calendar_facts", __name__)
 

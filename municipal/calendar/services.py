@@ -24,21 +24,21 @@ from ..assets.models import Area, Asset
 from ..assets.types import derived as derived_values
 from ..audit.services import record
 from ..auth.scope import require_supervisor
-from ..errors import NotFound, ValidationError
 from ..db import as_id, utcnow
+from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..i18n import SOURCE_LOCALE
 from ..notify.services import notify, supervisors_for_area
 from ..workorders import services as work
 from ..workorders import states
 from ..workorders.models import WorkOrder
-from . import plans as plan_rules
-from . import why
-from .engine import DueItem, evaluate
-from .labels import kind_msgid
+from .engine import plans as plan_rules
+from .engine import why
+from .engine.core import DueItem, evaluate
+from .engine.inputs import ATTRIBUTES, PreviewError, parse_request
+from .engine.rules import RuleTable, RuleTableError, Settings, build_settings, load_table
+from .engine.wording import kind_msgid
 from .models import OPEN_STATUSES, CalendarEvent, CalendarItem, CalendarState, FacilityHistory, Plan
-from .request import ATTRIBUTES, PreviewError, parse_request
-from .rules import RuleTable, RuleTableError, Settings, build_settings, load_table
 
 log = logging.getLogger(__name__)
 

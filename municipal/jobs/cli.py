@@ -62,7 +62,7 @@ def list_command(limit):
 def scheduler_command():
     """The job process: runs every job on its cadence until Ctrl-C. Start one per installation, never in web workers."""
     from ..calendar import services as calendar
-    from ..calendar.rules import RuleTableError
+    from ..calendar.engine.rules import RuleTableError
     from . import runner
 
     # The rule table and the district's calendar settings are checked before any job starts: a mistake in

@@ -19,10 +19,10 @@ from ..assets.types import derived
 from ..auth import scope as visibility
 from ..calendar import compliance, queries as calendar_queries
 from ..calendar import services as calendar_services
-from ..calendar.engine import APPRAISAL_KINDS
-from ..calendar.labels import standing
+from ..calendar.engine.core import APPRAISAL_KINDS
+from ..calendar.engine.inputs import PreviewError
+from ..calendar.engine.wording import standing
 from ..calendar.models import OPEN_STATUSES, CalendarEvent, CalendarItem, FacilityHistory
-from ..calendar.request import PreviewError
 from ..extensions import db
 from ..inspections.models import Finding, Inspection, InspectionPhoto
 from ..workorders.models import WorkOrder

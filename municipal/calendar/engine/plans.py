@@ -8,7 +8,7 @@ or to the rest of the year.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..i18n import N_
+from ...i18n import N_
 from .dates import add_months, month_end
 
 UNITS = ("day", "week", "month")

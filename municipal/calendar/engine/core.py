@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from . import dates
 from .dates import Period, add, add_months, days, local_date, parse_period
-from .request import Event, HistoryEntry, PreviewRequest, parse_request
+from .inputs import Event, HistoryEntry, PreviewRequest, parse_request
 from .rules import RuleTable, Settings, build_settings, load_table
 
 APPRAISAL_KINDS = ("first_safety_appraisal", "periodic_safety_appraisal", "special_safety_appraisal")
