@@ -19,7 +19,7 @@ from ..assets.types import derived
 from ..auth import scope as visibility
 from ..calendar import compliance, queries as calendar_queries
 from ..calendar import services as calendar_services
-from ..calendar.engine.core import APPRAISAL_KINDS
+from ..calendar.engine.appraisals import APPRAISAL_KINDS
 from ..calendar.engine.inputs import PreviewError
 from ..calendar.engine.wording import standing
 from ..calendar.models import OPEN_STATUSES, CalendarEvent, CalendarItem, FacilityHistory
