@@ -333,8 +333,8 @@ def ensure_history(actor, rng: random.Random) -> int:
     every old dam and bridge would owe its first appraisal since the 1960s, and the demo board would open
     on decades of overdue work. Only on demo facilities without any history."""
     from .assets.models import Asset
+    from .calendar.history import record_history
     from .calendar.models import FacilityHistory
-    from .calendar.services import record_history
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(FacilityHistory)):
         return 0

@@ -61,16 +61,16 @@ def event_command(kind, area, asset_id, start, end, rain_24h_mm, level_m, level_
     from ..db import utcnow
     from ..errors import DomainError
     from ..extensions import db
-    from . import services
+    from . import history, materialise
 
     actor = db.session.scalar(sa.select(User).where(User.username == username, User.active))
     if actor is None:
         _fail(_("No active user %(name)s.", name=username))
     try:
-        event = services.record_event(actor, kind=kind, start=start, end=end, area=area, asset_id=asset_id,
+        event = history.record_event(actor, kind=kind, start=start, end=end, area=area, asset_id=asset_id,
                                       note=note, rain_24h_mm=rain_24h_mm, level_m=level_m,
                                       level_change_24h_m=level_change_24h_m)
-        counts = services.apply_event(event, utcnow())
+        counts = materialise.apply_event(event, utcnow())
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

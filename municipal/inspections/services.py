@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import media
-from ..calendar import services as calendar
 from ..audit.services import record
+from ..calendar import lifecycle as calendar
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..extensions import db
 from ..notify.services import notify, supervisors_for_area

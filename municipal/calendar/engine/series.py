@@ -57,7 +57,8 @@ def series(context, rule, anchors: list[Anchor], window: Period | None = None) -
             due = add(anchor.base, anchor.interval, k)
             why = (f"{anchor.base_why} + {_times(Period(months=anchor.interval.months * (k - 1) + window.months), 1)}"
                    f": the window for the one due {due.isoformat()} opens")
-            instances.append(new_instance(rule, f"{anchor.kind}_window_open", opens, why, opens.isoformat(), marker=True))
+            instances.append(new_instance(rule, f"{anchor.kind}_window_open", opens, why, opens.isoformat(),
+                                          marker=True))
             k += 1
     return instances
 
