@@ -40,6 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    from . import calendar
+
+    # The calendar answers its own error (a rule table or setting it cannot use) through the same mapping.
+    calendar.init_app(app)
     from .assets.scan import public_scan
 
     public_scan.init_app(app)
