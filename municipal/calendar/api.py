@@ -8,7 +8,7 @@ from ..i18n import N_
 from ..permissions import roles
 from .engine.core import preview
 from .engine.inputs import PreviewError
-from .facts_api import FacilityCalendarSchema
+from .facility_api import FacilityCalendarSchema
 
 calendar_bp = ApiBlueprint("calendar_api", __name__, description=N_("Inspection calendar"))
 

@@ -13,6 +13,7 @@ from ..i18n import N_
 from ..permissions import roles, signed_in
 from . import history, materialise, settings
 
+# The blueprint keeps its name: its endpoint names and the OpenAPI description are public.
 bp = ApiBlueprint("calendar_facts_api", __name__, description=N_("Calendar events and history"))
 
 

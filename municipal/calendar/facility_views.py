@@ -24,6 +24,7 @@ from .engine.inputs import APPRAISAL_RESULTS, BUILDING_GRADES, EVENT_KINDS
 from .engine.wording import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, RESULT_LABELS, STANDINGS
 from .models import CalendarEvent
 
+# The blueprint keeps its name: the templates' url_for("calendar_facts.…") and the endpoint names are public.
 bp = Blueprint("calendar_facts", __name__)
 
 HORIZON_DAYS = 366
