@@ -7,10 +7,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from .api import district_settings
 from .engine.core import preview
 from .engine.inputs import PreviewError
 from .engine.rules import RuleTableError
+from .settings import setting_overrides
 
 calendar_group = AppGroup("calendar", help="The inspection calendar.")
 
@@ -27,7 +27,7 @@ def preview_command(case):
     if isinstance(document, dict) and isinstance(document.get("request"), dict):
         document = document["request"]
     try:
-        response = preview(document, settings=district_settings(current_app.config))
+        response = preview(document, settings=setting_overrides(current_app.config))
     except PreviewError as error:
         lines = [_("The calendar request is not valid.")]
         lines += [f"  {field}: {problem}" for field, problem in error.fields.items()]

@@ -7,7 +7,6 @@ from flask import current_app
 
 from .engine.rules import RuleTable, Settings, build_settings, load_table
 
-
 # How far ahead work is made: a week for patrols and checks, two months for what needs preparing.
 PATROL_LEAD_DAYS = 7
 PREPARED_LEAD_DAYS = 60
@@ -27,13 +26,16 @@ def table() -> RuleTable:
     return cache["table"]
 
 
+def setting_overrides(config) -> dict:
+    """The district's calendar settings as given: its clock and its overrides of the rule table's policy values."""
+    return {"timezone": config["TIMEZONE"], **config.get("CALENDAR_SETTINGS", {})}
+
+
 def district_settings() -> Settings:
     """The table's policy values and seasons with the district's overrides, built once per process."""
     cache = current_app.extensions.setdefault("calendar_table", {})
     if "settings" not in cache:
-        config = current_app.config
-        cache["settings"] = build_settings(table(), {"timezone": config["TIMEZONE"],
-                                                     **config.get("CALENDAR_SETTINGS", {})})
+        cache["settings"] = build_settings(table(), setting_overrides(current_app.config))
     return cache["settings"]
 
 
