@@ -40,6 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    from . import calendar
+
+    # The calendar answers its own error (a rule table or setting it cannot use) through the same mapping.
+    calendar.init_app(app)
     from .assets.scan import public_scan
 
     public_scan.init_app(app)
@@ -112,9 +116,9 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.admin_views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .calendar import api as calendar_api
-    from .calendar import facts_api as calendar_facts_api
+    from .calendar import facility_api as calendar_facility_api
     from .calendar import pages_api as calendar_pages_api
-    from .calendar.facts_views import bp as calendar_facts_bp
+    from .calendar.facility_views import bp as calendar_facility_bp
     from .calendar.views import bp as calendar_bp
     from .extensions import api, csrf
     from .health import bp as health_bp
@@ -134,12 +138,12 @@ def _register_blueprints(app: Flask) -> None:
     permissions.init_app(app)
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
-                      notify_bp, inspections_bp, calendar_facts_bp, calendar_bp, jobs_admin_bp, reports_bp):
+                      notify_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
     for domain in (assets_api, workorders_api, inspections_api, intake_api, notify_api, auth_api, calendar_api,
-                   calendar_facts_api, calendar_pages_api, jobs_api, reports_api):
+                   calendar_facility_api, calendar_pages_api, jobs_api, reports_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)

@@ -12,7 +12,7 @@ from .assets import card
 from .assets.card import plain_number, wan_m3
 from .assets.geometry import representative_point
 from .assets.types import LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage, value_label
-from .calendar import why
+from .calendar.engine import why
 
 EVENT_LABELS = {
     "issued": _l("code issued"),

@@ -10,8 +10,8 @@ def init_app(app) -> None:
 
     from ..assets.types import STATUSES as ASSET_STATUSES
     from ..assets.types import TYPES, value_label
-    from ..calendar.labels import KINDS as CALENDAR_KINDS
-    from ..calendar.labels import RESULT_LABELS
+    from ..calendar.engine.wording import KINDS as CALENDAR_KINDS
+    from ..calendar.engine.wording import RESULT_LABELS
     from ..workorders import states
     from .services import ACTION_LABELS, FIELD_LABELS, anchor_head, display_value, entries_page
 

@@ -18,7 +18,7 @@ from ..db import as_id
 from ..errors import ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
-from .labels import STANDINGS
+from .engine.wording import STANDINGS
 from .models import OPEN_STATUSES, CalendarItem
 
 # Counted items: superseded ones were replaced by another item and are nobody's obligation any more.

@@ -157,7 +157,7 @@ def ensure_history(actor, rng: random.Random) -> int:
     on decades of overdue work. Only on demo facilities without any history."""
     from ..assets.models import Asset
     from ..calendar.models import FacilityHistory
-    from ..calendar.services import record_history
+    from ..calendar.history import record_history
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(FacilityHistory)):
         return 0

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import media
 from ..audit.services import record
-from ..calendar import services as calendar
+from ..calendar import lifecycle as calendar
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..extensions import db
 from ..notify.services import notify, supervisors_for_area

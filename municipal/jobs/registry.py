@@ -54,12 +54,12 @@ def _calendar(context: Context) -> int:
     """The day's calendar: completions recorded, passed patrols marked missed, coming work made, overdue
     high-risk work escalated. It catches up day by day, so a scheduler that was down makes what each
     missed day owed."""
-    from ..calendar import services as calendar
+    from ..calendar import lifecycle, materialise
 
-    calendar.record_completions(context.at)
-    calendar.mark_missed(context.at)
-    made = calendar.materialise(context.at)["work_orders"]
-    calendar.escalate_overdue(context.at)
+    lifecycle.record_completions(context.at)
+    lifecycle.mark_missed(context.at)
+    made = materialise.materialise(context.at)["work_orders"]
+    lifecycle.escalate_overdue(context.at)
     return made
 
 

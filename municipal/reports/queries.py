@@ -18,11 +18,13 @@ from ..assets.models import Area, Asset, IdentityCode
 from ..assets.types import derived
 from ..auth import scope as visibility
 from ..calendar import compliance, queries as calendar_queries
-from ..calendar import services as calendar_services
-from ..calendar.engine import APPRAISAL_KINDS
-from ..calendar.labels import standing
+from ..calendar import history as calendar_history
+from ..calendar import materialise as calendar_materialise
+from ..calendar import settings as calendar_settings
+from ..calendar.engine.appraisals import APPRAISAL_KINDS
+from ..calendar.engine.inputs import PreviewError
+from ..calendar.engine.wording import standing
 from ..calendar.models import OPEN_STATUSES, CalendarEvent, CalendarItem, FacilityHistory
-from ..calendar.request import PreviewError
 from ..extensions import db
 from ..inspections.models import Finding, Inspection, InspectionPhoto
 from ..workorders.models import WorkOrder
@@ -133,9 +135,9 @@ def next_appraisal_due(asset: Asset, today: date) -> date | None:
     The calendar holds only the next months' items, so it cannot answer this."""
     if asset.type != "reservoir":
         return None
-    facts = calendar_services.facts_for([asset], today - timedelta(days=calendar_services.EVENT_REACH_DAYS))[asset.id]
+    facts = calendar_history.facts_for([asset], today - timedelta(days=calendar_materialise.EVENT_REACH_DAYS))[asset.id]
     try:
-        items, _flags, _derived = calendar_services.evaluate_facility(
+        items, _flags, _derived = calendar_materialise.evaluate_facility(
             asset, facts, today, today + timedelta(days=APPRAISAL_HORIZON_DAYS), today,
             schedules=APPRAISAL_SCHEDULES)
     except PreviewError:
@@ -284,7 +286,7 @@ def events(asset: Asset, start: date, end: date, today: date) -> list[dict]:
         .where(sa.or_(CalendarEvent.asset_id == asset.id, sa.literal(path).startswith(Area.path)),
                CalendarEvent.start_on <= end, CalendarEvent.end_on >= start)
         .order_by(CalendarEvent.start_on, CalendarEvent.id)))
-    event_rules = [rule.id for rule in calendar_services.table().rules if "on_events" in rule.params]
+    event_rules = [rule.id for rule in calendar_settings.table().rules if "on_events" in rule.params]
     items = list(db.session.scalars(
         sa.select(CalendarItem).where(CalendarItem.asset_id == asset.id, CalendarItem.rule.in_(event_rules),
                                       CalendarItem.status.in_(calendar_queries.LIVE),
@@ -305,7 +307,7 @@ def next_year(asset: Asset, year: int, today: date) -> dict:
     """What the rules ask of the facility in the following year, the findings it carries over, and the
     appraisal work that falls due."""
     start, end = year_bounds(year + 1)
-    calendar = calendar_services.facility_calendar(asset, start, end, max(today, start))
+    calendar = calendar_materialise.facility_calendar(asset, start, end, max(today, start))
     kinds: dict[str, dict] = {}
     for item in calendar["due"]:
         day = item.due.astimezone(zone()).date() if isinstance(item.due, datetime) else item.due

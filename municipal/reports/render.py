@@ -20,7 +20,7 @@ from ..assets.identity.qr import qr_svg, qr_url
 from ..assets.models import Asset
 from ..assets.types import value_label
 from ..calendar import compliance
-from ..calendar.labels import EVENT_LABELS, RESULT_LABELS, STANDINGS, kind_msgid
+from ..calendar.engine.wording import EVENT_LABELS, RESULT_LABELS, STANDINGS, kind_msgid
 from ..calendar.models import CalendarEvent, CalendarItem
 from ..inspections.models import Finding
 from ..workorders.checklist_rules import RESULT_WORDS, SEVERITIES

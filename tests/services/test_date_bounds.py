@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from municipal.assets import services as assets
-from municipal.calendar import services as calendar
+from municipal.calendar import history, materialise
 from municipal.calendar.models import CalendarItem
 from municipal.errors import ValidationError
 from municipal.workorders import services as work
@@ -29,8 +29,8 @@ def test_a_facility_with_a_date_stored_out_of_range_is_skipped_and_logged_the_ot
     # As stored before dates were bounded.
     broken.attributes = {**broken.attributes, "first_impoundment_operation": "9999-12-31"}
     db.session.commit()
-    with caplog.at_level(logging.WARNING, logger="municipal.calendar.services"):
-        counts = calendar.materialise(datetime(2026, 6, 10, tzinfo=timezone.utc))
+    with caplog.at_level(logging.WARNING, logger="municipal.calendar.materialise"):
+        counts = materialise.materialise(datetime(2026, 6, 10, tzinfo=timezone.utc))
     db.session.commit()
     assert counts["skipped"] == 1 and counts["work_orders"] > 0
     assert broken.code.code in caplog.text
@@ -41,11 +41,11 @@ def test_a_facility_with_a_date_stored_out_of_range_is_skipped_and_logged_the_ot
 def test_history_must_lie_in_the_past_and_events_within_ten_years(users, make_asset, area):
     dam = make_asset("reservoir", "登云水库")
     with pytest.raises(ValidationError) as refused:
-        calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-12-01",
+        history.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-12-01",
                                 result="三类")
     assert "done_on" in refused.value.fields
     with pytest.raises(ValidationError) as refused:
-        calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-11-26", end="9999-12-31",
+        history.record_event(users["supervisor"], kind="rainstorm", start="2026-11-26", end="9999-12-31",
                               area=area.code, rain_24h_mm=90)
     assert set(refused.value.fields) == {"end"}
 

@@ -228,8 +228,8 @@ def test_old_runs_are_pruned_after_a_success(db):
 @pytest.fixture
 def broken_calendar(app, monkeypatch):
     """broken_calendar(settings=..., rules=path) sets the district up wrongly until the test ends."""
-    from municipal.calendar import rules
-    from municipal.calendar import services as calendar
+    from municipal.calendar import settings as calendar_settings
+    from municipal.calendar.engine import rules
 
     monkeypatch.setitem(app.config, "CALENDAR_SETTINGS", app.config.get("CALENDAR_SETTINGS", {}))
 
@@ -238,7 +238,7 @@ def broken_calendar(app, monkeypatch):
         if settings is not None:
             app.config["CALENDAR_SETTINGS"] = settings
         if rules_file is not None:
-            monkeypatch.setattr(calendar, "load_table", lambda: rules.load_table(rules_file))
+            monkeypatch.setattr(calendar_settings, "load_table", lambda: rules.load_table(rules_file))
 
     yield _break
     app.extensions.pop("calendar_table", None)

@@ -1,14 +1,14 @@
 """The annual report's numbers against a hand-counted year, the compliance page, the queue and the archive."""
 import hashlib
-from decimal import Decimal
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from municipal.assets import services as asset_services
 from municipal.calendar import compliance
-from municipal.calendar import services as calendar_services
+from municipal.calendar import materialise as calendar_materialise
 from municipal.calendar.models import FacilityHistory
 from municipal.calendar.queries import Filters
 from municipal.db import utcnow
@@ -248,7 +248,7 @@ def test_key_links_come_from_the_registry_and_the_next_appraisal_from_the_rules(
     # 一类 on 2024-01-31: the periodic appraisal's window opens 6 years on, its deadline is 10 years on.
     assert ident["next_appraisal_due"] == date(2034, 1, 31)
     # The report's attributes are the registry's; the engine reads only its own and finds nothing amiss.
-    calendar = calendar_services.facility_calendar(asset, date(2026, 1, 1), date(2026, 12, 31), TODAY)
+    calendar = calendar_materialise.facility_calendar(asset, date(2026, 1, 1), date(2026, 12, 31), TODAY)
     assert calendar["problems"] == {} and calendar["due"]
 
     late = _reservoir(db, users, "宦溪水库", {}, date(2010, 5, 1))

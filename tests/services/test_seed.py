@@ -98,14 +98,14 @@ def test_the_demo_is_the_same_every_time():
 def test_the_demo_calendar_opens_on_a_few_overdue_obligations_not_decades_of_them(app, db, seeded):
     from datetime import timedelta
 
-    from municipal.calendar import services as calendar
+    from municipal.calendar import materialise, settings
     from municipal.calendar.models import CalendarItem
     from municipal.db import utcnow
 
     now = utcnow()
-    calendar.materialise(now)
+    materialise.materialise(now)
     db.session.commit()
-    today = calendar.today(now)
+    today = settings.today(now)
     overdue = db.session.execute(
         sa.select(Asset.name, CalendarItem.kind).join(Asset, Asset.id == CalendarItem.asset_id)
         .where(CalendarItem.standing.is_(True), CalendarItem.status.in_(("scheduled", "planned")),

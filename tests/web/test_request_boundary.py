@@ -186,7 +186,7 @@ def test_a_successful_post_commits_before_its_redirect_is_followed(db, client, l
 # Where a commit or a rollback may be written: the request boundary and the error handlers, the CLI
 # commands, and the job wrapper. Everything else flushes.
 TRANSACTION_OWNERS = {
-    "municipal/db.py", "municipal/errors.py", "municipal/jobs/runner.py", "municipal/cli.py", "municipal/seed.py",
+    "municipal/db.py", "municipal/errors.py", "municipal/jobs/runner.py", "municipal/cli.py", "municipal/demo/seed.py",
     "municipal/notify/__init__.py",
 }
 

@@ -311,7 +311,7 @@ def test_scanning_a_label_out_of_scope_shows_what_a_citizen_sees(ctx):
 
 
 def test_calendar_events_are_listed_where_they_concern_the_person(ctx, users, db):
-    from municipal.calendar.services import record_event
+    from municipal.calendar.history import record_event
 
     admin = users["admin"]
     for where, note in (("gushan", "鼓山暴雨"), ("xindian", "新店暴雨"), ("350111", "全区暴雨")):
