@@ -20,10 +20,9 @@ from enum import Enum
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..db import utcnow
 from ..errors import ValidationError
@@ -33,56 +32,6 @@ from .models import GENESIS, AuditEntry, AuditHead
 # Any constant works; it only has to be the same in every process that appends.
 ADVISORY_LOCK_KEY = 0x6D756E6963697061  # "municipa"
 
-ACTION_LABELS = {
-    "create": _l("created"),
-    "update": _l("changed"),
-    "retire": _l("retired"),
-    "issue": _l("code issued"),
-    "bind": _l("code bound"),
-    "revoke": _l("code revoked"),
-    "assign": _l("assigned"),
-    "start": _l("started"),
-    "hold": _l("put on hold"),
-    "resume": _l("resumed"),
-    "complete": _l("completed"),
-    "accept": _l("accepted"),
-    "send_back": _l("sent back"),
-    "cancel": _l("cancelled"),
-    "comment": _l("commented"),
-    "close": _l("closed"),
-    "password_reset": _l("password reset"),
-    "areas": _l("areas of responsibility changed"),
-    "asset_types": _l("facility types of responsibility changed"),
-    "members": _l("members changed"),
-    "attach": _l("attachment added"),
-    "add_photo": _l("photo added"),
-    "submit": _l("inspection submitted"),
-    "new_version": _l("new version"),
-    "import": _l("imported"),
-    "history": _l("history recorded"),
-    "plan": _l("plan added"),
-    "plan_stopped": _l("plan stopped"),
-}
-
-# What a recorded field is called on the page; a field not named here shows its own name.
-FIELD_LABELS = {
-    "name": _l("Name"), "type": _l("Type"), "status": _l("Status"), "area_id": _l("Area"), "area": _l("Area"),
-    "address": _l("Location"), "owner_unit": _l("Owner unit"), "maintenance_unit": _l("Maintenance unit"),
-    "attributes": _l("Attributes"), "geometry": _l("Position"), "in_service_on": _l("In service since"),
-    "internal_notes": _l("Internal notes"), "is_demo": _l("demo data"), "persons": _l("Responsible persons"),
-    "chainage_start_m": _l("Chainage"), "chainage_end_m": _l("Chainage"), "code": _l("Identity code"),
-    "title": _l("Title"), "kind": _l("Kind"), "priority": _l("Priority"), "due_at": _l("Due"),
-    "asset": _l("Facility"), "assignee": _l("Assignee"), "reason": _l("Reason"), "time_spent_min": _l("Time spent (minutes)"),
-    "cost_yuan": _l("Cost (yuan)"),
-    "comment": _l("Comment"), "reply": _l("Reply"), "category": _l("Category"), "number": _l("Number"),
-    "username": _l("User name"), "display_name": _l("Display name"), "role": _l("Role"), "active": _l("Active"),
-    "areas": _l("Areas of responsibility"), "members": _l("Members"), "asset_types": _l("Facility types"),
-    "token": _l("API token"), "scopes": _l("Scopes"), "expires_at": _l("Expires"),
-    "attachment": _l("Attachment"), "photo": _l("Photo"), "photos": _l("Photos"), "findings": _l("Findings"),
-    "work_order": _l("Work order"), "distance_m": _l("Distance from the facility (m)"), "version": _l("Version"),
-    "items": _l("Checklist items"), "key": _l("Key"), "rows": _l("Rows"), "file": _l("File"),
-    "source": _l("Source"), "result": _l("Result"), "done_on": _l("Done on"), "plan": _l("Plan"),
-}
 
 # Bookkeeping columns that change on every write and say nothing about what the user changed.
 NOT_AUDITED = frozenset({"id", "version", "created_at", "updated_at"})
@@ -328,34 +277,6 @@ def _head_hash() -> str:
     _lock_head()
     last = db.session.scalar(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     return last or GENESIS
-
-
-# --- reading ----------------------------------------------------------------------
-
-def entries_for(entity_type: str, entity_id, limit: int = 50) -> list[AuditEntry]:
-    """The entity's latest entries, newest first."""
-    return entries_page(entity_type, entity_id, None, limit)[0]
-
-
-def entries_page(entity_type: str, entity_id, before: int | None = None,
-                 limit: int = 50) -> tuple[list[AuditEntry], int | None]:
-    """The entity's entries older than entry `before` (the latest when None), newest first, and the id to
-    pass as `before` for the next page (None on the last). By id on the entity's index: any page is cheap."""
-    query = (sa.select(AuditEntry)
-             .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-             .order_by(AuditEntry.id.desc()))
-    if before is not None:
-        query = query.where(AuditEntry.id < before)
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
-
-
-def display_value(value, limit: int = 200) -> str:
-    """A recorded value as one short line for a page."""
-    if value is None or value == "":
-        return "—"
-    text = value if isinstance(value, str) else canonical(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- verifying --------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The audit trail: what services write to it, and that any edit of it afterwards is found."""
+import re
 import threading
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -9,8 +11,10 @@ import sqlalchemy as sa
 
 from municipal.assets import services as assets
 from municipal.assets.identity import services as code_services
+from municipal.audit import reading
 from municipal.audit import services as audit
 from municipal.audit.models import GENESIS, AuditEntry, AuditHead
+from municipal.i18n import N_
 
 
 @pytest.fixture
@@ -53,8 +57,8 @@ def test_entries_chain_and_survive_a_round_trip_through_the_database(db, users):
     assert entries[0].changes["attributes"][1]["tags"] == ["a", "b"]
     assert (entries[0].actor_id, entries[0].actor_name) == (supervisor.id, "supervisor")
     assert (entries[1].actor_id, entries[1].actor_name, entries[1].changes) == (None, "", {})
-    assert [e.id for e in audit.entries_for("asset", 7)] == [first.id]
-    assert audit.entries_for("code", "RSV-7K3Q9-G")[0].hash == second.hash
+    assert [e.id for e in reading.entries_for("asset", 7)] == [first.id]
+    assert reading.entries_for("code", "RSV-7K3Q9-G")[0].hash == second.hash
 
 
 def test_diff_names_only_what_changed():
@@ -199,7 +203,7 @@ def test_concurrent_writers_keep_one_chain(app, db, users):
 def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_asset, users):
     asset = make_asset("reservoir", "登云水库", owner_unit="晋安区水利局",
                        persons=[{"role": "patrol", "name": "林巡查", "phone": "13805910001"}])
-    created = audit.entries_for("asset", asset.id)
+    created = reading.entries_for("asset", asset.id)
     assert [e.action for e in created] == ["bind", "create"]
     assert created[1].changes["name"] == [None, "登云水库"]
     assert created[1].changes["persons"][1][0]["name"] == "林巡查"
@@ -211,7 +215,7 @@ def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_ass
         "persons": [{"role": "patrol", "name": "陈巡查", "phone": "13805910002"}],
     }, asset.version)
     db.session.commit()
-    update = audit.entries_for("asset", asset.id)[0]
+    update = reading.entries_for("asset", asset.id)[0]
     assert (update.action, update.actor_name) == ("update", "admin")
     assert update.changes["name"] == ["登云水库", "登云水库（新）"]
     assert "owner_unit" not in update.changes
@@ -220,7 +224,7 @@ def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_ass
 
     assets.retire_asset(users["admin"], asset, asset.version)
     db.session.commit()
-    assert audit.entries_for("asset", asset.id)[0].changes == {"status": ["in_service", "decommissioned"]}
+    assert reading.entries_for("asset", asset.id)[0].changes == {"status": ["in_service", "decommissioned"]}
     assert audit.verify() == []
 
 
@@ -229,12 +233,12 @@ def test_codes_issued_bound_and_revoked_are_recorded(db, make_asset, users):
     old = asset.code
     replacement = code_services.revoke_code(users["supervisor"], old, "标牌被撞坏")
     db.session.commit()
-    revoked = audit.entries_for("code", old.code)
+    revoked = reading.entries_for("code", old.code)
     assert revoked[0].action == "revoke"
     assert revoked[0].changes["status"] == ["bound", "revoked"]
     assert revoked[0].changes["revoked_reason"] == ["", "标牌被撞坏"]
-    assert [e.action for e in audit.entries_for("code", replacement.code)] == ["issue"]
-    assert audit.entries_for("asset", asset.id)[0].changes == {"code": [None, replacement.code]}
+    assert [e.action for e in reading.entries_for("code", replacement.code)] == ["issue"]
+    assert reading.entries_for("asset", asset.id)[0].changes == {"code": [None, replacement.code]}
     assert audit.verify() == []
 
 
@@ -279,3 +283,30 @@ def test_entries_rolled_back_with_a_savepoint_or_transaction_leave_no_gap(db, us
     assert after_savepoint.prev_hash == kept.hash and last.prev_hash == after_savepoint.hash
     assert [e.changes["n"][1] for e in trail(db)] == [1, 3, 5]
     assert audit.verify() == []
+
+
+def test_a_registered_vocabulary_is_shown_in_the_readers_language(app, monkeypatch):
+    monkeypatch.setitem(reading._VOCABULARIES, ("pump", "state"), {})
+    reading.register_labels("pump", "state", {"hurry": N_("Urgent")})
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert reading.value_text("pump", "state", "hurry") == "紧急"
+        assert reading.value_text("pump", "state", "idle") == "idle"
+        assert reading.value_text("pump", "other", "hurry") == "hurry"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert reading.value_text("pump", "state", "hurry") == "Urgent"
+
+
+def test_the_domains_register_their_words_at_app_start(app):
+    """Work orders, facilities and the calendar name their recorded values; the trail imports none of them."""
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert reading.value_text("work_order", "priority", "urgent") == "紧急"
+        assert reading.value_text("asset", "status", "under_repair") == "维修中"
+        assert reading.value_text("asset", "attributes", {"zzz": 1}) == "zzz: 1"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert reading.value_text("asset", "result", "一类") == "Category 1"
+        assert reading.value_text("asset", "kind", "routine_patrol") == "Routine patrol"
+    audit_package = Path(reading.__file__).parent
+    domains = {path.parent.name for path in audit_package.parent.glob("*/__init__.py")} - {"audit"}
+    for path in audit_package.glob("*.py"):
+        imported = re.findall(r"^\s*from \.\.(\w+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+        assert set(imported) & domains == set(), path.name

@@ -1,7 +1,7 @@
 """Input from the edges of HTTP that used to end in a 500: each is a 4xx that says what is wrong."""
 import pytest
 
-from municipal.audit.services import entries_for
+from municipal.audit.reading import entries_for
 from municipal.auth import services as auth_services
 from tests.web.api_helpers import bearer, error_of  # noqa: F401
 
