@@ -1,11 +1,10 @@
 """The `municipal` command group."""
-import sys
-
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
+from .cli_support import fail
 from .extensions import db
 
 
@@ -18,11 +17,6 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main():
     """municipal: QR identities and maintenance for municipal facilities."""
-
-
-def fail(message: str) -> None:
-    click.secho(message, fg="red", err=True)
-    sys.exit(2)
 
 
 @click.command("init-db")
@@ -71,7 +65,6 @@ def create_token(username, name, days, scope):
 
     from .auth import services
     from .auth.models import User
-
     from .errors import DomainError
 
     user = db.session.scalar(sa.select(User).where(User.username == username))
