@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from municipal.assets import services as assets
 from municipal.assets.identity import services as code_services
-from municipal.audit import reading
+from municipal.audit import reading, verification
 from municipal.audit import services as audit
 from municipal.audit.models import GENESIS, AuditEntry, AuditHead
 from municipal.i18n import N_
@@ -49,7 +49,7 @@ def test_entries_chain_and_survive_a_round_trip_through_the_database(db, users):
     db.session.commit()
     db.session.expire_all()
 
-    assert audit.verify() == []
+    assert verification.verify() == []
     entries = trail(db)
     assert [e.prev_hash for e in entries] == [GENESIS, first.hash]
     assert entries[0].changes["in_service_on"] == ["2020-05-01", "2021-06-30"]
@@ -73,7 +73,7 @@ def test_an_entry_edited_in_the_database_is_found(db, users):
     db.session.execute(sa.text("UPDATE audit_entry SET changes = :c WHERE id = :id"),
                        {"c": '{"name": ["井1", "别的井"]}', "id": ids[1]})
     db.session.commit()
-    problems = audit.verify()
+    problems = verification.verify()
     assert [(p.entry_id, p.kind) for p in problems] == [(ids[1], "edited")]
 
 
@@ -83,14 +83,14 @@ def test_an_edited_actor_or_time_is_found_too(db, users):
     db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == ids[2]).values(
         at=datetime(2020, 1, 1, tzinfo=timezone.utc)))
     db.session.commit()
-    assert [(p.entry_id, p.kind) for p in audit.verify()] == [(ids[0], "edited"), (ids[2], "edited")]
+    assert [(p.entry_id, p.kind) for p in verification.verify()] == [(ids[0], "edited"), (ids[2], "edited")]
 
 
 def test_a_deleted_entry_is_found(db, users):
     ids = three_entries(db, users)
     db.session.execute(sa.text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[1]})
     db.session.commit()
-    problems = audit.verify()
+    problems = verification.verify()
     assert [(p.entry_id, p.kind) for p in problems] == [(ids[2], "broken_link")]
     assert f"entry {ids[0]}" in problems[0].message
 
@@ -99,15 +99,15 @@ def test_deleting_the_first_entry_is_found(db, users):
     ids = three_entries(db, users)
     db.session.execute(sa.text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[0]})
     db.session.commit()
-    assert [(p.entry_id, p.kind) for p in audit.verify()] == [(ids[1], "broken_link")]
+    assert [(p.entry_id, p.kind) for p in verification.verify()] == [(ids[1], "broken_link")]
 
 
 def test_deleting_the_newest_entries_is_found_naming_what_is_missing(app, db, users):
     ids = three_entries(db, users)
-    assert audit.verify() == []
+    assert verification.verify() == []
     db.session.execute(sa.text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[2]})
     db.session.commit()
-    problems = audit.verify()
+    problems = verification.verify()
     assert [(p.entry_id, p.kind) for p in problems] == [(ids[2], "truncated")]
     assert f"after entry {ids[1]} up to entry {ids[2]}" in problems[0].message
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
@@ -115,7 +115,7 @@ def test_deleting_the_newest_entries_is_found_naming_what_is_missing(app, db, us
 
     db.session.execute(sa.text("DELETE FROM audit_entry"))
     db.session.commit()
-    assert [(p.entry_id, p.kind) for p in audit.verify()] == [(ids[2], "truncated")]
+    assert [(p.entry_id, p.kind) for p in verification.verify()] == [(ids[2], "truncated")]
 
 
 def test_the_recorded_end_follows_every_append_and_its_removal_is_found(db, users):
@@ -126,10 +126,10 @@ def test_the_recorded_end_follows_every_append_and_its_removal_is_found(db, user
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(AuditHead, 1).last_id == max(e.id for e in trail(db))
-    assert audit.verify() == []
+    assert verification.verify() == []
     db.session.execute(sa.text("DELETE FROM audit_head"))
     db.session.commit()
-    assert [p.kind for p in audit.verify()] == ["end_mismatch"]
+    assert [p.kind for p in verification.verify()] == ["end_mismatch"]
 
 
 def test_an_entry_appended_behind_the_platforms_back_is_found(db, users):
@@ -140,7 +140,7 @@ def test_an_entry_appended_behind_the_platforms_back_is_found(db, users):
     forged["hash"] = audit.compute_hash(last.hash, audit.content_of(SimpleNamespace(**forged)))
     with db.engine.begin() as connection:
         connection.execute(sa.insert(AuditEntry.__table__).values(forged))
-    problems = audit.verify()
+    problems = verification.verify()
     assert [(p.entry_id, p.kind) for p in problems] == [(ids[2] + 1, "end_mismatch")]
 
 
@@ -150,7 +150,7 @@ def test_reordered_entries_are_found(db, users):
         db.session.execute(sa.text("UPDATE audit_entry SET id = :new WHERE id = :old"), {"old": old, "new": new})
     db.session.commit()
     # The last place now holds another entry than the trail ended with, too.
-    assert {p.kind for p in audit.verify()} == {"broken_link", "end_mismatch"}
+    assert {p.kind for p in verification.verify()} == {"broken_link", "end_mismatch"}
 
 
 def test_check_chain_is_a_pure_function_over_entries():
@@ -163,9 +163,9 @@ def test_check_chain_is_a_pure_function_over_entries():
     a = entry(1, GENESIS)
     b = entry(2, a.hash)
     c = entry(3, b.hash)
-    assert list(audit.check_chain([a, b, c])) == []
-    assert [p.entry_id for p in audit.check_chain([a, c])] == [3]
-    assert [p.entry_id for p in audit.check_chain([b, c])] == [2]
+    assert list(verification.check_chain([a, b, c])) == []
+    assert [p.entry_id for p in verification.check_chain([a, c])] == [3]
+    assert [p.entry_id for p in verification.check_chain([b, c])] == [2]
 
 
 def test_concurrent_writers_keep_one_chain(app, db, users):
@@ -197,7 +197,7 @@ def test_concurrent_writers_keep_one_chain(app, db, users):
 
     assert errors == []
     assert len(trail(db)) == 2 * per_thread
-    assert audit.verify() == []
+    assert verification.verify() == []
 
 
 def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_asset, users):
@@ -225,7 +225,7 @@ def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_ass
     assets.retire_asset(users["admin"], asset, asset.version)
     db.session.commit()
     assert reading.entries_for("asset", asset.id)[0].changes == {"status": ["in_service", "decommissioned"]}
-    assert audit.verify() == []
+    assert verification.verify() == []
 
 
 def test_codes_issued_bound_and_revoked_are_recorded(db, make_asset, users):
@@ -239,7 +239,7 @@ def test_codes_issued_bound_and_revoked_are_recorded(db, make_asset, users):
     assert revoked[0].changes["revoked_reason"] == ["", "标牌被撞坏"]
     assert [e.action for e in reading.entries_for("code", replacement.code)] == ["issue"]
     assert reading.entries_for("asset", asset.id)[0].changes == {"code": [None, replacement.code]}
-    assert audit.verify() == []
+    assert verification.verify() == []
 
 
 def test_a_refused_change_writes_nothing(db, make_asset, users):
@@ -282,7 +282,7 @@ def test_entries_rolled_back_with_a_savepoint_or_transaction_leave_no_gap(db, us
 
     assert after_savepoint.prev_hash == kept.hash and last.prev_hash == after_savepoint.hash
     assert [e.changes["n"][1] for e in trail(db)] == [1, 3, 5]
-    assert audit.verify() == []
+    assert verification.verify() == []
 
 
 def test_a_registered_vocabulary_is_shown_in_the_readers_language(app, monkeypatch):

@@ -111,7 +111,7 @@ def test_tokens_scopes_and_revocation_by_prefix(db, users):
 
 def test_changes_to_people_and_teams_are_in_the_audit_trail_without_password_hashes(db, users):
     from municipal.audit.reading import entries_for
-    from municipal.audit.services import verify
+    from municipal.audit.verification import verify
 
     admin, crew = users["admin"], users["crew"]
     services.update_user(admin, crew, role="supervisor", display_name="陈组长")
