@@ -63,7 +63,7 @@ def create_token(username, name, days, scope):
     """Create a bearer API token for USERNAME and print it once."""
     import sqlalchemy as sa
 
-    from .auth import services
+    from .auth import tokens as token_services
     from .auth.models import User
     from .errors import DomainError
 
@@ -71,7 +71,7 @@ def create_token(username, name, days, scope):
     if user is None:
         fail(f"No user {username}.")
     try:
-        _, plain = services.create_token(user, name, days, scopes=[scope])
+        _, plain = token_services.create_token(user, name, days, scopes=[scope])
     except DomainError as error:
         db.session.rollback()
         fail(f"{error.message} {error.fields or ''}")
@@ -85,11 +85,11 @@ def create_token(username, name, days, scope):
 @with_appcontext
 def revoke_token(prefix):
     """Revoke the API token whose value starts with PREFIX (as listed on /admin/tokens)."""
-    from .auth import services
+    from .auth import tokens as token_services
     from .errors import DomainError
 
     try:
-        token = services.revoke_token(None, services.find_token_by_prefix(prefix))
+        token = token_services.revoke_token(None, token_services.find_token_by_prefix(prefix))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

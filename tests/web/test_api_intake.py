@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from municipal.assets.models import Area
 from municipal.auth import services as auth_services
-from municipal.auth.services import create_token
+from municipal.auth.tokens import create_token
 from municipal.intake.models import CitizenReport
 from tests.conftest import PASSWORD
 from tests.web.api_helpers import anonymous_routes, bearer, error_of, sign_in_with_session  # noqa: F401
