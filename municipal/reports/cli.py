@@ -21,7 +21,7 @@ def annual_command(year, facility, asset_type, area, district, lang, out):
     from ..cli_support import fail
     from ..db import utcnow
     from ..errors import DomainError
-    from . import queries, services
+    from . import measures, services
     from . import scope as scopes
 
     chosen = [text for text in (facility and f"facility:{facility}", asset_type and f"type:{asset_type}",
@@ -31,7 +31,7 @@ def annual_command(year, facility, asset_type, area, district, lang, out):
     now = utcnow()
     try:
         scope = scopes.parse_scope(chosen[0] if chosen else "district")
-        number = scopes.parse_year(year, now.astimezone(queries.zone()).date())
+        number = scopes.parse_year(year, now.astimezone(measures.zone()).date())
         data, pages = services.build(scopes.SystemActor(), scope, number, lang, now)
     except DomainError as error:
         details = [f"{name}: {text}" for name, text in (error.fields or {}).items() if text != error.message]

@@ -14,18 +14,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from ..assets.models import Asset
-from ..media import REPORTS_FOLDER
 from ..audit.services import record
 from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied
 from ..extensions import db
 from ..jobs.runner import unit_of_work
-from . import queries, render
+from ..media import REPORTS_FOLDER
+from . import measures, queries, render
 from .models import Report
 from .scope import Scope, SystemActor, check_visible, may_see, parse_scope
 
@@ -240,7 +240,7 @@ def queue_previous_year(today) -> int:
     """The 1 January reports: last year's for every reservoir in service by then, and the district's.
     Queued once each; a later run (or a scheduler catching up) finds them there and adds nothing."""
     year = today.year - 1
-    in_service = sa.or_(Asset.in_service_on.is_(None), Asset.in_service_on <= queries.year_bounds(year)[1])
+    in_service = sa.or_(Asset.in_service_on.is_(None), Asset.in_service_on <= measures.year_bounds(year)[1])
     reservoirs = list(db.session.scalars(sa.select(Asset).where(Asset.type == "reservoir", in_service)
                                          .order_by(Asset.id)))
     scopes = [Scope("facility", asset=asset) for asset in reservoirs] + [Scope("district")]
