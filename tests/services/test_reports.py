@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from municipal.assets import services as asset_services
 from municipal.calendar import compliance
@@ -184,6 +185,33 @@ def test_a_report_that_cannot_be_made_is_marked_failed(db, year, monkeypatch):
     db.session.expire_all()
     row = db.session.get(Report, row.id)
     assert row.status == "failed" and "no fonts" in row.error and row.path is None
+
+
+def test_the_job_commits_each_report_and_a_failure_on_its_own(db, year, monkeypatch):
+    """Through the job, a report that cannot be made is committed as failed and does not stop the next; what
+    each piece wrote is committed when it ends (another connection sees it), not at the end of the run."""
+    first = services.queue(year["users"]["admin"], Scope("district"), 2025, "zh")
+    second = services.queue(year["users"]["admin"], parse_scope(f"facility:{year['reservoir'].id}"), 2025, "zh")
+    db.session.commit()
+    real_read, seen = services.read, []
+
+    def read_failing_the_district(actor, scope, *args):
+        with db.engine.connect() as other:
+            seen.append(dict(other.execute(sa.select(Report.id, Report.status)).all()))
+        if scope.kind == "district":
+            raise RuntimeError("no fonts")
+        return real_read(actor, scope, *args)
+
+    monkeypatch.setattr(services, "read", read_failing_the_district)
+    result = runner.run(JOBS["reports"], utcnow())
+
+    assert (result.status, result.count) == ("ok", 1)
+    # The claim of each was committed before it was rendered, and the failure before the next began.
+    assert seen == [{first.id: "running", second.id: "queued"}, {first.id: "failed", second.id: "running"}]
+    with db.engine.connect() as other:
+        stored = {row.id: row for row in other.execute(sa.select(Report.id, Report.status, Report.error, Report.path))}
+    assert stored[first.id].status == "failed" and "no fonts" in stored[first.id].error
+    assert stored[first.id].path is None and stored[second.id].status == "done"
 
 
 def test_the_january_job_queues_last_years_reports_once(db, year):
