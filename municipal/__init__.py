@@ -96,11 +96,14 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import audit, inspections, media
+    from . import assets, audit, calendar, inspections, media, workorders
     from .assets.scan import scanlog
 
     scanlog.init_app(app)
     audit.init_app(app)
+    # Each domain names its recorded values in the audit trail.
+    for domain in (assets, workorders, calendar):
+        domain.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
 

@@ -1,11 +1,10 @@
 """The `municipal` command group."""
-import sys
-
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
+from .cli_support import fail
 from .extensions import db
 
 
@@ -18,11 +17,6 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main():
     """municipal: QR identities and maintenance for municipal facilities."""
-
-
-def fail(message: str) -> None:
-    click.secho(message, fg="red", err=True)
-    sys.exit(2)
 
 
 @click.command("init-db")
@@ -69,7 +63,7 @@ def create_token(username, name, days, scope):
     """Create a bearer API token for USERNAME and print it once."""
     import sqlalchemy as sa
 
-    from .auth import services
+    from .auth import tokens as token_services
     from .auth.models import User
     from .errors import DomainError
 
@@ -77,7 +71,7 @@ def create_token(username, name, days, scope):
     if user is None:
         fail(f"No user {username}.")
     try:
-        _, plain = services.create_token(user, name, days, scopes=[scope])
+        _, plain = token_services.create_token(user, name, days, scopes=[scope])
     except DomainError as error:
         db.session.rollback()
         fail(f"{error.message} {error.fields or ''}")
@@ -91,11 +85,11 @@ def create_token(username, name, days, scope):
 @with_appcontext
 def revoke_token(prefix):
     """Revoke the API token whose value starts with PREFIX (as listed on /admin/tokens)."""
-    from .auth import services
+    from .auth import tokens as token_services
     from .errors import DomainError
 
     try:
-        token = services.revoke_token(None, services.find_token_by_prefix(prefix))
+        token = token_services.revoke_token(None, token_services.find_token_by_prefix(prefix))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

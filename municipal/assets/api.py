@@ -5,8 +5,8 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..api import ApiBlueprint, VersionSchema
+from ..audit.reading import entries_page
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
-from ..audit.services import entries_page
 from ..auth.scope import Scope
 from ..errors import NotFound, ValidationError
 from ..extensions import db

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from ..auth.models import User
 from ..auth.scope import Scope
-from ..cli import fail
+from ..cli_support import fail
 from ..errors import DomainError
 from ..extensions import db
 from . import queries

@@ -15,7 +15,7 @@ jobs_group = AppGroup("jobs", help="Scheduled jobs, run by hand.")
               help="Run for the period of this local date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM) instead of now.")
 def run_command(name, when):
     """Run JOB now under the same claim rules as the scheduler: a period already done is not run again."""
-    from ..cli import fail
+    from ..cli_support import fail
     from ..db import utcnow
     from . import periods, runner
     from .registry import JOBS

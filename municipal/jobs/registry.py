@@ -64,10 +64,13 @@ def _calendar(context: Context) -> int:
 
 
 def _reports(context: Context) -> int:
-    """Render the reports people and the 1 January run queued: never in a web worker."""
+    """Render the reports people and the 1 January run queued: never in a web worker. Each report's claim,
+    rendering or failure is committed as it happens (the page waiting for it shows it), by the job wrapper's
+    unit of work."""
     from ..reports.services import process_queue
+    from .runner import unit_of_work
 
-    return process_queue(context.at)
+    return process_queue(context.at, step=unit_of_work)
 
 
 def _annual_reports(context: Context) -> int:

@@ -28,7 +28,7 @@ from ..workorders.models import WorkOrder
 from ..workorders.states import KINDS as WORK_KINDS
 from ..workorders.states import STATUSES as WORK_STATUSES
 from . import charts
-from .queries import SEVERITIES as SEVERITY_ORDER
+from .measures import SEVERITIES as SEVERITY_ORDER
 from .scope import Scope
 
 LANGS = ("zh", "en")

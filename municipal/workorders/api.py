@@ -12,8 +12,8 @@ from flask_login import current_user
 from ..api import MAX_ID, ApiBlueprint
 from ..assets import areas
 from ..assets.identity import services as code_services
+from ..audit.reading import entries_for, entries_page
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
-from ..audit.services import entries_for, entries_page
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..i18n import N_

@@ -92,7 +92,7 @@ def test_an_import_with_a_date_far_off_is_refused_with_its_row_and_column(db, us
 
 
 def test_moments_at_the_edge_of_the_calendar_are_422_not_500(client, db, users, make_asset, area):
-    from municipal.auth.services import create_token
+    from municipal.auth.tokens import create_token
 
     dam = make_asset("reservoir", "登云水库")
     _token, plain = create_token(users["supervisor"], "duty")

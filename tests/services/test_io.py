@@ -388,7 +388,7 @@ def test_export_command_writes_csv_and_geojson(cli, registry, tmp_path):
 
 def test_an_import_writes_one_audit_entry_per_facility_and_the_chain_holds(db, users, area):
     from municipal.audit.models import AuditEntry
-    from municipal.audit.services import verify
+    from municipal.audit.verification import verify
 
     text = "type,name,area\nmanhole,一号井,gushan\nmanhole,二号井,gushan\n"
     importing.import_csv(users["supervisor"], BytesIO(text.encode("utf-8")))

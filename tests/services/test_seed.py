@@ -9,7 +9,7 @@ from municipal.assets.identity import codes
 from municipal.assets.models import Area, Asset, CodeEvent, IdentityCode, ResponsiblePerson
 from municipal.assets.types import PREFIXES, scale_class
 from municipal.auth.models import Team, User
-from municipal.auth.services import authenticate
+from municipal.auth.signin import authenticate
 from municipal.demo.district import build_facilities, district_data
 from municipal.demo.seed import SEED
 from municipal.workorders.models import WorkOrder

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from municipal.assets.models import Area
 from municipal.auth import services as auth_services
-from municipal.auth.services import create_token
+from municipal.auth.tokens import create_token
 from municipal.intake.models import CitizenReport
 from municipal.workorders import access as workorders_access
 from tests.conftest import PASSWORD

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from municipal.assets.models import Area
 from municipal.auth import services as auth_services
+from municipal.auth import teams as auth_teams
 from municipal.db import utcnow
 from municipal.workorders import notes as workorders_notes
 from municipal.workorders import services
@@ -24,10 +25,10 @@ def crews(db, users):
     """Two crews: 鼓山一队 with the `crew` user, 岳峰一队 with another crew member."""
     admin = users["admin"]
     other = auth_services.create_user("crew2", PASSWORD, "crew")
-    ours = auth_services.create_team(admin, "鼓山一队")
-    theirs = auth_services.create_team(admin, "岳峰一队")
-    auth_services.set_members(admin, ours, [users["crew"].id])
-    auth_services.set_members(admin, theirs, [other.id])
+    ours = auth_teams.create_team(admin, "鼓山一队")
+    theirs = auth_teams.create_team(admin, "岳峰一队")
+    auth_teams.set_members(admin, ours, [users["crew"].id])
+    auth_teams.set_members(admin, theirs, [other.id])
     db.session.commit()
     return {"ours": ours, "theirs": theirs, "other": other}
 

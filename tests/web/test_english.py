@@ -3,7 +3,7 @@ appraisal results), statuses, kinds and the change log's words are translated, n
 import re
 
 from municipal.audit.models import AuditEntry
-from municipal.audit.services import ACTION_LABELS, FIELD_LABELS
+from municipal.audit.reading import ACTION_LABELS, FIELD_LABELS
 from municipal.calendar import history as calendar_history
 from municipal.workorders.notes import add_comment
 from municipal.workorders.services import act, create_work_order

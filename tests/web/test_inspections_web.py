@@ -6,7 +6,7 @@ from io import BytesIO
 import pytest
 import sqlalchemy as sa
 
-from municipal.auth.services import create_token
+from municipal.auth.tokens import create_token
 from municipal.inspections.models import Inspection
 from municipal.workorders import notes as work_notes
 from municipal.workorders import services as work
