@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.scope import Scope
-from ..db import as_id, discard_changes
+from ..db import as_id
+from ..boundary import discard_changes
 from ..errors import DomainError, PermissionDenied, ValidationError
 from ..media import is_public
 from ..permissions import roles, signed_in

@@ -13,7 +13,8 @@ from ..assets import services as asset_services
 from ..assets.identity import services as code_services
 from ..assets.queries import area_choices
 from ..auth.scope import Scope
-from ..db import discard_changes, utcnow
+from ..boundary import discard_changes
+from ..db import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..permissions import roles, signed_in

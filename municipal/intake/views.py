@@ -6,7 +6,8 @@ from flask_login import current_user
 
 from ..assets import queries
 from ..assets.identity import resolver
-from ..db import as_id, discard_changes
+from ..db import as_id
+from ..boundary import discard_changes
 from ..errors import DomainError, NotFound
 from ..permissions import public, roles
 from . import services

@@ -12,7 +12,8 @@ from ..assets.identity import services as code_services
 from ..assets.models import Asset
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
-from ..db import discard_changes, utcnow
+from ..boundary import discard_changes
+from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
