@@ -14,7 +14,7 @@ from ..i18n import N_
 from ..permissions import roles, signed_in
 from . import areas, services
 from .identity import services as code_services
-from .models import Area, Asset, CodeEvent, IdentityCode
+from .models import Area, Asset, CodeEvent, IdentityCode, find_area
 from .schemas import (
     MAX_ID,
     AreaCreateSchema,
@@ -88,7 +88,7 @@ def list_assets(query):
 
 
 def _area_and_below(ref: str):
-    area = areas.find_area(ref)
+    area = find_area(ref)
     if area is None:
         message = _("unknown area %(area)s", area=ref)
         raise ValidationError(message, {"area": message})
@@ -268,7 +268,7 @@ def list_areas(query):
     if "after" in query:
         select = select.where(Area.path > query["after"])
     if "parent" in query:
-        parent = areas.find_area(query["parent"])
+        parent = find_area(query["parent"])
         if parent is None:
             message = _("unknown area %(area)s", area=query["parent"])
             raise ValidationError(message, {"parent": message})

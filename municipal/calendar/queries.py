@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from .. import clock, datebounds
-from ..assets.areas import find_area
-from ..assets.models import Area, Asset
+from ..assets.models import Area, Asset, find_area
 from ..assets.types import TYPES
 from ..auth.models import Team
 from ..auth.scope import Scope
