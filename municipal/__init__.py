@@ -92,13 +92,14 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import audit, inspections, media
+    from . import audit, inspections, media, workorders
     from .assets.scan import scanlog
 
     scanlog.init_app(app)
     audit.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
+    workorders.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

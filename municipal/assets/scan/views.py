@@ -11,9 +11,8 @@ from ...auth.scope import Scope
 from ...errors import NotFound, ValidationError
 from ...extensions import csrf
 from ...permissions import public
-from ...workorders import services as workorders
 from .. import card as facts
-from .. import history
+from .. import history, sections
 from ..identity import qr, resolver
 from ..types import N_, TYPES
 from . import services as scan_services
@@ -88,7 +87,7 @@ def resolve(text: str):
         return render_template("scan/unbound.html", found=found, position_token=position_token)
     return render_template(
         "assets/detail.html", asset=asset, code=found.code, position_token=position_token,
-        events=history.recent(asset), scanned=True, due_here=workorders.due_here(current_user, asset.id),
+        events=history.recent(asset), scanned=True, sections=sections.collect(current_user, asset),
     )
 
 
