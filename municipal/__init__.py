@@ -40,12 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
-    from .assets.scan import public_scan
-
-    public_scan.init_app(app)
     from . import security_headers
 
-    # After the public scan: its answers carry the headers too.
     security_headers.init_app(app)
     from .cli import register_commands
 
@@ -93,9 +89,10 @@ def _init_extensions(app: Flask) -> None:
 
     register_template_helpers(app)
     from . import audit, inspections, media, workorders
-    from .assets.scan import scanlog
+    from .assets.scan import card_page, scanlog
 
     scanlog.init_app(app)
+    card_page.init_app(app)
     audit.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
