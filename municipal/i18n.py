@@ -53,10 +53,12 @@ _LOCALE_BY_HEADER_MAX = 1000
 def anonymous_locale() -> str:
     """select_locale() for a request that carries no session and no user: the same answer, found
     without opening a session or loading a user (the public scan card is the busiest page there is)."""
-    chosen = request.args.get("lang")
-    if chosen in LOCALES:
-        return chosen
-    return locale_for_header(request.headers.get("Accept-Language", ""))
+    environ = request.environ
+    if environ.get("QUERY_STRING"):
+        chosen = request.args.get("lang")
+        if chosen in LOCALES:
+            return chosen
+    return locale_for_header(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
 
 
 def locale_for_header(header: str) -> str:
@@ -70,9 +72,12 @@ def locale_for_header(header: str) -> str:
 
 
 def surely_anonymous() -> bool:
-    """No session cookie and no credentials: nobody can be signed in on this request."""
-    return (current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
-            and "Authorization" not in request.headers)
+    """No session cookie and no credentials: nobody can be signed in on this request. Read from the raw
+    headers, without parsing the cookies: a cookie header that merely mentions the session cookie's name
+    counts as a session (the slower, ordinary path), never the other way round."""
+    environ = request.environ
+    return ("HTTP_AUTHORIZATION" not in environ
+            and current_app.config["SESSION_COOKIE_NAME"] not in environ.get("HTTP_COOKIE", ""))
 
 
 def catalogue(locale: str) -> Translations:

@@ -151,3 +151,11 @@ def test_the_staff_scan_page_shows_the_work_due_here(client, db, make_asset, use
     # The citizen's card has no such section.
     client.post("/logout", data={})
     assert "due-here" not in scan(client.application.test_client(), well.code.code).get_data(as_text=True)
+
+
+def test_odd_spellings_and_odd_text_get_the_card_or_the_usual_pages(client, make_asset):
+    code = make_asset().code.code
+    for spelling in (code.lower(), code.replace("-", ""), " " + code.lower() + " "):
+        assert client.get(f"/A/{spelling}").status_code == 200, spelling
+    for text in ("%00", "RSV-%00", "水库", "X" * 200):
+        assert client.get(f"/A/{text}").status_code == 404, text

@@ -84,16 +84,26 @@ def card_key(canonical: str) -> CardKey | None:
     Run on the database driver itself, the statement compiled once per dialect: SQLAlchemy's execution and
     result layers cost several times the query, and this is the whole of the busiest request."""
     engine = db.engine
-    compiled = _CARD_KEY_COMPILED.get(engine.dialect.name)
-    if compiled is None:
-        compiled = _CARD_KEY_COMPILED[engine.dialect.name] = _CARD_KEY.compile(dialect=engine.dialect)
-    params = compiled.construct_params({"code": canonical})
-    if compiled.positional:
-        params = tuple(params[name] for name in compiled.positiontup)
+    found = _CARD_KEY_COMPILED.get(engine.dialect.name)
+    if found is None:
+        compiled = _CARD_KEY.compile(dialect=engine.dialect)
+        # The statement's other parameters are constants: only the code changes from one lookup to the next.
+        params = compiled.construct_params({"code": None})
+        if compiled.positional:
+            names = list(compiled.positiontup)
+            found = (compiled.string, tuple(params[name] for name in names), names.index("code"))
+        else:
+            found = (compiled.string, params, None)
+        _CARD_KEY_COMPILED[engine.dialect.name] = found
+    sql, constants, position = found
+    if position is None:
+        params = {**constants, "code": canonical}
+    else:
+        params = constants[:position] + (canonical,) + constants[position + 1:]
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute(compiled.string, params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
         cursor.close()
     finally:

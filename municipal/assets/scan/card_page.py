@@ -21,6 +21,7 @@ import hmac
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -65,7 +66,14 @@ def cache() -> RenderCache:
 
 def today() -> int:
     """The district's date by the application's clock, as a day number."""
-    return clock.today().toordinal()
+    return clock.now().astimezone(_zone()).toordinal()
+
+
+def _zone() -> ZoneInfo:
+    zone = current_app.extensions.get("scan_card_zone")
+    if zone is None:
+        zone = current_app.extensions["scan_card_zone"] = ZoneInfo(current_app.config["TIMEZONE"])
+    return zone
 
 
 def etag(key: CardKey, locale: str, day: int, script_root: str) -> str:

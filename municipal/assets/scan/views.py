@@ -1,5 +1,7 @@
 """The scan resolver: what a QR code opens, the scan's beacon, and the code's QR images."""
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,6 +25,8 @@ PUBLIC_PAGE_VARY = "Accept-Language, Cookie"
 # an edit shows on the very next scan. A max-age would spare that lookup but show a stale card, and a
 # shared cache would serve it to others, for as long as the max-age after an edit.
 PUBLIC_PAGE_CACHE_CONTROL = "no-cache"
+# What a canonical code may look like (looked up as it is); anything else is normalised first.
+CANONICAL_SHAPE = re.compile(r"[0-9A-Z-]{1,16}")
 
 
 @bp.route("/A")
@@ -44,7 +48,7 @@ def resolve(text: str):
     # without opening a session or loading a user.
     anonymous = i18n.surely_anonymous()
     if anonymous or not current_user.is_authenticated:
-        answer = _public_card(text, i18n.anonymous_locale() if anonymous else _locale())
+        answer = _public_card(text, i18n.anonymous_locale() if anonymous else _locale(), anonymous)
         if answer is not None:
             return answer
     found = resolver.resolve(text)
@@ -83,22 +87,28 @@ def _beacon(code, asset_id: int | None, ask: bool, day: int | None = None) -> di
     return {"token": token, "ask": ask, "url": url_for("scan.beacon")}
 
 
-def _public_card(text: str, locale: str) -> Response | None:
+def _public_card(text: str, locale: str, anonymous: bool = False) -> Response | None:
     """The citizen's card of a bound code, or None for anything else (which resolve() explains).
 
     A repeat scan whose If-None-Match still holds is a 304 after one indexed lookup; a first scan gets the
     card rendered once per facility version and language and kept (card_page.py)."""
-    try:
-        canonical = codes.normalize(text, PREFIXES)
-    except codes.CodeError:
-        return None
-    key = resolver.card_key(canonical)
+    # A label's QR holds the canonical code: looked up as it is, it needs no normalising (a code found is
+    # valid); any other spelling is normalised first.
+    key = resolver.card_key(text) if CANONICAL_SHAPE.fullmatch(text) else None
     if key is None:
-        return None
+        try:
+            canonical = codes.normalize(text, PREFIXES)
+        except codes.CodeError:
+            return None
+        key = resolver.card_key(canonical) if canonical != text else None
+        if key is None:
+            return None
     day, script_root = card_page.today(), request.script_root
-    etag = card_page.etag(key, locale, day, script_root)
-    headers = {"Vary": PUBLIC_PAGE_VARY, "Cache-Control": PUBLIC_PAGE_CACHE_CONTROL, "ETag": f'"{etag}"'}
-    if request.if_none_match.contains(etag):
+    etag = f'"{card_page.etag(key, locale, day, script_root)}"'
+    headers = [("ETag", etag), ("Cache-Control", PUBLIC_PAGE_CACHE_CONTROL), ("Vary", PUBLIC_PAGE_VARY)]
+    asked = request.environ.get("HTTP_IF_NONE_MATCH")
+    # A phone sends back the one ETag it was given; anything else is parsed.
+    if asked == etag or (asked and request.if_none_match.contains(etag[1:-1])):
         return Response(status=304, headers=headers)
     cache_key = (key, locale, day, script_root)
     page = card_page.cache().get(cache_key)
@@ -106,6 +116,9 @@ def _public_card(text: str, locale: str) -> Response | None:
         asset = resolver.card_asset(key.asset_id)
         if asset is None or (asset.version, asset.area.version if asset.area else 0) != key[3:]:
             return None  # changed or deleted since the lookup: resolve() looks again
+        if anonymous:
+            # Nobody can be signed in: spare the template context Flask-Login's search for a user.
+            g._login_user = current_app.login_manager.anonymous_user()
         with force_locale(locale):
             page = render_template(
                 "scan/public.html", asset=asset, code=key, beacon=_beacon(key, key.asset_id, ask=False, day=day),
