@@ -20,7 +20,7 @@ the next run). The load comes from wrk (Debian: apt-get install -y --no-install-
 response's status is counted. The routes take turns (bare, full, 304, beacon, twice) so that none gets the
 warmer or quieter part of the machine. Only 127.0.0.1 is used. Exits 1 on FAIL.
 
-Usage: .venv/bin/python scripts/bench_scan.py [--count 1000000] [--duration 20] [--db FILE]
+Usage: .venv/bin/python scripts/bench_scan.py [--count 1000000] [--duration 20] [--db FILE] [--cold 0.2]
 """
 
 import argparse
@@ -137,7 +137,14 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=1_000_000, help="facilities to seed")
     parser.add_argument("--duration", type=int, default=20, help="seconds per measured run")
     parser.add_argument("--db", type=Path, help="SQLite file to reuse, or to seed if it does not exist")
+    parser.add_argument("--cold", type=float, default=MIX["cold"],
+                        help="share of the full view's scans that are first scans of other codes (mostly renders); "
+                             "the rest keeps the default's proportion of repeat and hot scans")
     args = parser.parse_args()
+    if not 0 <= args.cold <= 1:
+        parser.error("--cold is a share between 0 and 1")
+    rest = (1 - args.cold) / (MIX["repeat"] + MIX["hot"])
+    MIX.update(repeat=MIX["repeat"] * rest, hot=MIX["hot"] * rest, cold=args.cold)
     wrk = shutil.which("wrk")
     if wrk is None:
         print("wrk is missing: apt-get install -y --no-install-recommends wrk", file=sys.stderr)
