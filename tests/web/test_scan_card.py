@@ -159,3 +159,11 @@ def test_odd_spellings_and_odd_text_get_the_card_or_the_usual_pages(client, make
         assert client.get(f"/A/{spelling}").status_code == 200, spelling
     for text in ("%00", "RSV-%00", "水库", "X" * 200):
         assert client.get(f"/A/{text}").status_code == 404, text
+
+
+def test_if_none_match_is_compared_as_the_standard_says(client, make_asset):
+    code = make_asset().code.code
+    etag = scan(client, code).headers["ETag"]
+    for asked in (etag, f'"other", {etag}', f"W/{etag}", "*"):
+        assert scan(client, code, asked).status_code == 304, asked
+    assert scan(client, code, '"other"').status_code == 200

@@ -107,8 +107,9 @@ def _public_card(text: str, locale: str, anonymous: bool = False) -> Response | 
     etag = f'"{card_page.etag(key, locale, day, script_root)}"'
     headers = [("ETag", etag), ("Cache-Control", PUBLIC_PAGE_CACHE_CONTROL), ("Vary", PUBLIC_PAGE_VARY)]
     asked = request.environ.get("HTTP_IF_NONE_MATCH")
-    # A phone sends back the one ETag it was given; anything else is parsed.
-    if asked == etag or (asked and request.if_none_match.contains(etag[1:-1])):
+    # A phone sends back the one ETag it was given; anything else is parsed (weak comparison, as for any
+    # If-None-Match).
+    if asked == etag or (asked and request.if_none_match.contains_weak(etag[1:-1])):
         return Response(status=304, headers=headers)
     cache_key = (key, locale, day, script_root)
     page = card_page.cache().get(cache_key)
