@@ -1,4 +1,7 @@
 """What a scanned or typed code refers to. Read-only."""
+import atexit
+import os
+import threading
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -100,18 +103,80 @@ def card_key(canonical: str) -> CardKey | None:
         params = {**constants, "code": canonical}
     else:
         params = constants[:position] + (canonical,) + constants[position + 1:]
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-        cursor.close()
-    finally:
-        connection.close()
+    row = _lookup(engine, sql, params)
     return CardKey(*row) if row is not None else None
 
 
 _CARD_KEY_COMPILED: dict = {}
+
+
+def _lookup(engine, sql: str, params):
+    """One row of `sql`, on the connection this process keeps for the lookup when it is free (a pool's
+    checkout and return cost a quarter of the query), else on one from the pool."""
+    if _HELD_LOCK.acquire(blocking=False):
+        try:
+            connection = _held(engine)
+            try:
+                return _fetch(engine, connection, sql, params)
+            except engine.dialect.dbapi.Error:
+                _forget(engine)  # a connection the database dropped: the pool's next one is checked
+        finally:
+            _HELD_LOCK.release()
+    connection = engine.raw_connection()
+    try:
+        return _fetch(engine, connection, sql, params)
+    finally:
+        connection.close()
+
+
+def _fetch(engine, connection, sql: str, params):
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+        if engine.dialect.name != "sqlite":
+            # Drivers other than SQLite's open a transaction for a SELECT: end it, as the pool would.
+            connection.rollback()
+
+
+# Engine -> (process id, pooled connection kept checked out). One per engine and process; closed when the
+# engine is disposed (a restore) and at exit. A process forked with one (none is: lookups run
+# in the workers) leaves the parent's alone.
+_HELD: dict = {}
+_HELD_LOCK = threading.Lock()
+_ORPHANS: list = []
+
+
+def _held(engine):
+    found = _HELD.get(engine)
+    if found is not None and found[0] == os.getpid():
+        return found[1]
+    if found is not None:
+        _ORPHANS.append(found)  # the parent's: never closed or finalised here
+    elif not _HELD:
+        atexit.register(_forget_all)
+    if not sa.event.contains(engine, "engine_disposed", _forget):
+        sa.event.listen(engine, "engine_disposed", _forget)
+    connection = engine.raw_connection()
+    _HELD[engine] = (os.getpid(), connection)
+    return connection
+
+
+def _forget(engine) -> None:
+    found = _HELD.pop(engine, None)
+    if found is not None and found[0] == os.getpid():
+        try:
+            # Closed, not given back: the pool it came from may be the one a dispose just dropped.
+            found[1].invalidate()
+        except Exception:  # noqa: BLE001 - a broken connection is dropped all the same
+            pass
+
+
+def _forget_all() -> None:
+    for engine in list(_HELD):
+        _forget(engine)
 
 
 def card_asset(asset_id: int) -> Asset | None:
