@@ -41,16 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .extensions import db
 
     register_error_handlers(app, db.session)
-    from . import calendar
-
-    # The calendar answers its own error (a rule table or setting it cannot use) through the same mapping.
-    calendar.init_app(app)
-    from .assets.scan import public_scan
-
-    public_scan.init_app(app)
     from . import security_headers
 
-    # After the public scan: its answers carry the headers too.
     security_headers.init_app(app)
     from .cli import register_commands
 
@@ -99,11 +91,13 @@ def _init_extensions(app: Flask) -> None:
 
     register_template_helpers(app)
     from . import assets, audit, calendar, inspections, media, workorders
-    from .assets.scan import scanlog
+    from .assets.scan import card_page, scanlog
 
     scanlog.init_app(app)
+    card_page.init_app(app)
     audit.init_app(app)
-    # Each domain names its recorded values in the audit trail.
+    # Each domain names its recorded values in the audit trail; the calendar also answers its own error (a
+    # rule table or setting it cannot use), and the work orders add their section to the facility page.
     for domain in (assets, workorders, calendar):
         domain.init_app(app)
     media.init_app(app)

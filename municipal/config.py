@@ -83,8 +83,11 @@ class DefaultConfig:
     # municipal/calendar/engine/rules.v1.yaml, e.g. {"special_appraisal_days": 120,
     # "seasons": {"2025": {"flood": {"start": "04-10"}}}}.
     CALENDAR_SETTINGS = {}
-    # Scans are written in batches this often; 0 writes each before its page is sent (see assets/scanlog.py).
+    # Scans (sent by the scan page's beacon) are written in batches this often; 0 writes each before the
+    # beacon is answered (see assets/scan/scanlog.py).
     SCAN_LOG_FLUSH_SECONDS = 1.0
+    # Rendered public cards each process keeps (about 4 kB each; see assets/scan/card_page.py).
+    SCAN_CARD_CACHE_SIZE = 4000
     # A run of an exclusive job (the calendar) waits this long for another run to end, then refuses.
     JOB_LOCK_WAIT_SECONDS = 60
     API_TITLE = "municipal"

@@ -1,7 +1,6 @@
 """Locale selection: an explicit choice, else the browser's languages, else Chinese."""
 from pathlib import Path
 
-import jinja2
 from babel.support import Translations
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
@@ -58,11 +57,13 @@ _LOCALE_BY_HEADER_MAX = 1000
 
 def anonymous_locale() -> str:
     """select_locale() for a request that carries no session and no user: the same answer, found
-    without opening a session or loading a user (the public scan page is the busiest there is)."""
-    chosen = request.args.get("lang")
-    if chosen in LOCALES:
-        return chosen
-    return locale_for_header(request.headers.get("Accept-Language", ""))
+    without opening a session or loading a user (the public scan card is the busiest page there is)."""
+    environ = request.environ
+    if environ.get("QUERY_STRING"):
+        chosen = request.args.get("lang")
+        if chosen in LOCALES:
+            return chosen
+    return locale_for_header(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
 
 
 def locale_for_header(header: str) -> str:
@@ -76,9 +77,12 @@ def locale_for_header(header: str) -> str:
 
 
 def surely_anonymous() -> bool:
-    """No session cookie and no credentials: nobody can be signed in on this request."""
-    return (current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
-            and "Authorization" not in request.headers)
+    """No session cookie and no credentials: nobody can be signed in on this request. Read from the raw
+    headers, without parsing the cookies: a cookie header that merely mentions the session cookie's name
+    counts as a session (the slower, ordinary path), never the other way round."""
+    environ = request.environ
+    return ("HTTP_AUTHORIZATION" not in environ
+            and current_app.config["SESSION_COOKIE_NAME"] not in environ.get("HTTP_COOKIE", ""))
 
 
 def catalogue(locale: str) -> Translations:
@@ -87,22 +91,6 @@ def catalogue(locale: str) -> Translations:
     if locale not in catalogues:
         catalogues[locale] = Translations.load(str(TRANSLATIONS), [locale])
     return catalogues[locale]
-
-
-def translated_env(locale: str) -> jinja2.Environment:
-    """A Jinja environment with the locale's catalogue built in, for pages rendered outside
-    Flask's template context: the app's templates and filters, but none of its globals (every render
-    copies them all, and these pages are given what they show). One per locale and process."""
-    envs = current_app.extensions.setdefault("translated_jinja_envs", {})
-    env = envs.get(locale)
-    if env is None:
-        app_env = current_app.jinja_env
-        env = jinja2.Environment(loader=app_env.loader, autoescape=app_env.autoescape,
-                                 auto_reload=app_env.auto_reload, extensions=["jinja2.ext.i18n"])
-        env.filters.update(app_env.filters)
-        env.install_gettext_translations(catalogue(locale), newstyle=True)
-        envs[locale] = env
-    return env
 
 
 def remember_locale() -> None:

@@ -1,5 +1,5 @@
-"""The headers every response carries, whoever answers it: Flask, its error pages, its static files, or the
-public scan in front of it. They make the browser refuse what our pages never do: run a script that is not
+"""The headers every response carries, whoever answers it: Flask's views, its error pages, its static files.
+They make the browser refuse what our pages never do: run a script that is not
 one of our files, be framed by another site, guess a content type, or tell other sites our paths."""
 
 # Scripts only from our own files, never inline: an injected <script> or onclick= does not run. Inline

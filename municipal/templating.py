@@ -1,7 +1,7 @@
 """Jinja globals and filters shared by all pages."""
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,8 +46,19 @@ def lon_lat(geometry) -> str:
 
 def _translations():
     """The catalogue of the current locale (force_locale included), kept per process: Flask-Babel's
-    own lookup costs more than the rest of a string's rendering."""
-    return i18n.catalogue(str(get_locale() or i18n.DEFAULT_LOCALE))
+    own lookup costs more than the rest of a string's rendering. The locale Flask-Babel chose (or was
+    forced to) for this request is read from where it keeps it; only the first string of a request asks
+    get_locale() to choose it."""
+    babel = g.get("_flask_babel") if has_app_context() else None
+    locale = getattr(babel, "babel_locale", None) or get_locale()
+    found = _CATALOGUES.get(locale)
+    if found is None:
+        found = _CATALOGUES[locale] = i18n.catalogue(str(locale or i18n.DEFAULT_LOCALE))
+    return found
+
+
+# Catalogue by Babel locale object (None: outside a request): the same files for every app.
+_CATALOGUES: dict = {}
 
 
 def _template_gettext(message: str) -> str:

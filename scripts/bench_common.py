@@ -125,16 +125,18 @@ def attributes(rng, type_key) -> dict:
     return {}
 
 
-def start_gunicorn(workdir: Path, url: str, workers: int, app: str) -> tuple[subprocess.Popen, str, Path]:
+def start_gunicorn(workdir: Path, url: str, workers: int, app: str,
+                   extra_args: tuple = ()) -> tuple[subprocess.Popen, str, Path]:
     """gunicorn with `workers` sync workers serving `app` (a module in workdir) on a free local port;
-    returns the process, its base URL and its error log."""
+    returns the process, its base URL and its error log (with --capture-output in extra_args, the workers'
+    own stderr too: the app's logged errors)."""
     port = free_port()
     log = workdir / "gunicorn.log"
     env = {"PATH": f"{BIN}:/usr/bin:/bin", "MUNICIPAL_DATABASE_URL": url, "MUNICIPAL_SECRET_KEY": "bench",
            "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--pythonpath", str(workdir),
-         "--error-logfile", str(log), app],
+         "--error-logfile", str(log), *extra_args, app],
         env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"

@@ -201,11 +201,19 @@ def _clean_persons(asset_type, raw, errors) -> list[dict]:
     return persons
 
 
+PERSON_FIELDS = ("role", "level", "name", "position", "phone", "river_chief_day")
+
+
 def _apply(asset: Asset, clean: CleanAsset) -> None:
     for key, value in clean.values.items():
         setattr(asset, key, value)
     if clean.persons is not None:
+        changed = [{key: getattr(p, key) for key in PERSON_FIELDS} for p in asset.persons] != clean.persons
         asset.persons = [ResponsiblePerson(**p) for p in clean.persons]
+        if changed and asset.id is not None:
+            # The facility's version counts changes of its own row, and new people change none of it: touch
+            # it, so that the version moves on (the public card is cached by it) and a stale form is refused.
+            asset.updated_at = clock.now()
 
 
 def create_asset(actor, data: dict, code: str | None = None, is_demo: bool = False) -> Asset:

@@ -245,6 +245,49 @@ def test_the_scan_position_is_recorded_when_the_phone_allows_it(new_context, mak
     assert scans() == [(pytest.approx(119.3478), pytest.approx(26.1512), pytest.approx(12), None)]
 
 
+def test_opening_the_card_sends_the_beacon_and_the_scan_is_logged(new_context, make_asset, in_app):
+    """No position allowed: the page sends its beacon at once (navigator.sendBeacon, a form POST), and the
+    scan row appears; loading the page alone (a prefetcher) logs nothing. A repeat visit is a 304 from the
+    phone's cache, and its page sends a beacon again."""
+    from municipal.assets.models import ScanLog
+    from municipal.extensions import db
+
+    well = make_asset("manhole", "六一北路7号井")
+    context = new_context(**PHONE)
+
+    def scans():
+        return in_app(lambda: [(s.code_id is not None, s.scanned_text, s.user_id, "MicroMessenger" in s.user_agent)
+                               for s in db.session.scalars(sa.select(ScanLog).where(ScanLog.asset_id == well.id))])
+
+    prefetched = context.request.get(f"/A/{well.code}")
+    assert prefetched.status == 200
+    time.sleep(1.5)  # longer than the log's batch interval
+    assert scans() == []
+
+    page = context.new_page()
+    with page.expect_request(lambda request: request.url.endswith("/scan/beacon") and request.method == "POST") as sent:
+        response = page.goto(f"/A/{well.code}")
+    assert response.status == 200 and response.headers["cache-control"] == "no-cache"
+    assert "token=" in sent.value.post_data and sent.value.headers["content-type"].startswith("application/x-www-form")
+    deadline = time.monotonic() + 10  # scans are written in batches, about a second apart
+    while not scans() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert scans() == [(True, well.code, None, True)]
+
+    # Again, from the phone's cache: the browser asks with the page's ETag (the server's 304 is shown to the
+    # page as its cached 200), and the page still sends its beacon.
+    asked = []
+    page.on("request", lambda r: asked.append(r.all_headers().get("if-none-match"))
+            if r.url.endswith(f"/A/{well.code}") else None)
+    with page.expect_request(lambda request: request.url.endswith("/scan/beacon")):
+        page.reload()
+    assert asked == [response.headers["etag"]]
+    deadline = time.monotonic() + 10
+    while len(scans()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(scans()) == 2
+
+
 # --- 3. the QR loop ----------------------------------------------------------------------
 
 def test_the_qr_code_leads_back_to_the_facility(page, make_asset, live_server, in_app):

@@ -3,7 +3,7 @@ import time
 
 import sqlalchemy as sa
 
-from municipal.assets.models import ScanLog
+from municipal.assets.models import ScanLog, ScanPosition
 from municipal.assets.scan.scanlog import ScanLogWriter
 from municipal.db import utcnow
 
@@ -50,3 +50,16 @@ def test_a_scan_the_database_refuses_does_not_hold_back_the_others(db):
     assert writer.flush() == 1
     assert logged(db) == ["good"]
     assert writer.flush() == 0
+
+
+def test_a_scan_and_the_position_sent_with_it_are_written_together(db):
+    engine = db.engine
+    writer = ScanLogWriter(lambda: engine, interval=3600)
+    writer.add(scan("here"), {"scan_token": "here", "lon": 119.31, "lat": 26.09, "accuracy_m": 12.0, "at": utcnow()})
+    writer.add(scan("nowhere"))
+    # A second position for the same scan is refused by its unique token: only that scan and position go.
+    writer.add(scan("twice"), {"scan_token": "here", "lon": 0.0, "lat": 0.0, "accuracy_m": None, "at": utcnow()})
+    assert writer.flush() == 2
+    assert logged(db) == ["here", "nowhere"]
+    positions = db.session.execute(sa.select(ScanPosition.scan_token, ScanPosition.lon)).all()
+    assert [tuple(p) for p in positions] == [("here", 119.31)]

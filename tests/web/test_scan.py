@@ -1,4 +1,8 @@
-"""The scan resolver as a phone sees it: public card, staff view, typos, revoked and unbound codes."""
+"""The scan resolver as a phone sees it: public card, staff view, typos, revoked and unbound codes; the scan
+logged by the page's beacon."""
+import json
+import re
+
 import sqlalchemy as sa
 
 from municipal.assets.identity import qr
@@ -7,7 +11,19 @@ from municipal.assets.models import ScanLog
 
 
 def scans(db):
+    db.session.rollback()
     return list(db.session.scalars(sa.select(ScanLog).order_by(ScanLog.id)))
+
+
+def beacon_of(page: str) -> dict:
+    """What the page's beacon sends (static/js/scan.js reads the same)."""
+    return json.loads(re.search(r'<script type="application/json" id="scan-beacon">(.*?)</script>', page).group(1))
+
+
+def send_beacon(client, page: str, **fields):
+    """The beacon as navigator.sendBeacon sends it: a form, with the page's token."""
+    beacon = beacon_of(page)
+    return client.post(beacon["url"], data={"token": beacon["token"], **fields}, headers={"User-Agent": "WeChat/8.0"})
 
 
 def test_anonymous_scan_shows_the_public_card_without_private_details(client, db, make_asset):
@@ -20,17 +36,26 @@ def test_anonymous_scan_shows_the_public_card_without_private_details(client, db
     for text in ("登云水库", "晋安区水利局", "新店镇水利站", "12345", "林巡查", "小(1)型", asset.code.code):
         assert text in page
     assert "13805910001" not in page and "左坝肩渗水" not in page
+    # The page alone logs nothing (a link prefetcher loads it too); its beacon logs the scan.
+    assert scans(db) == []
+    assert send_beacon(client, page).status_code == 204
     logged = scans(db)
-    assert [(s.asset_id, s.user_id, s.user_agent) for s in logged] == [(asset.id, None, "WeChat/8.0")]
+    assert [(s.asset_id, s.code_id, s.user_id, s.user_agent, s.scanned_text) for s in logged] == [
+        (asset.id, asset.code.id, None, "WeChat/8.0", asset.code.code)]
 
 
-def test_staff_scan_shows_the_full_record_and_is_logged_with_the_user(client, db, make_asset, login):
+def test_staff_scan_shows_the_full_record_and_is_logged_once_with_the_user(client, db, make_asset, login):
     asset = make_asset("reservoir", "登云水库", internal_notes="左坝肩渗水",
                        persons=[{"role": "patrol", "name": "林巡查", "phone": "13805910001"}])
     user = login("crew")
-    page = client.get(f"/a/{asset.code.code.lower()}").get_data(as_text=True)
+    typed = asset.code.code.lower()
+    page = client.get(f"/a/{typed}").get_data(as_text=True)
     assert "13805910001" in page and "左坝肩渗水" in page
-    assert scans(db)[-1].user_id == user.id
+    # Staff scans are logged like a citizen's, by the beacon alone: the page does not log, so never twice.
+    assert scans(db) == []
+    assert beacon_of(page)["ask"] is True
+    assert send_beacon(client, page, text=typed).status_code == 204
+    assert [(s.asset_id, s.user_id, s.scanned_text) for s in scans(db)] == [(asset.id, user.id, typed)]
 
 
 def test_english_on_request(client, make_asset):
@@ -54,6 +79,7 @@ def test_a_mistyped_code_suggests_the_existing_one(client, make_asset):
 
 
 def test_unknown_and_malformed_codes_get_a_friendly_404_and_are_logged(client, db):
+    # Logged as the page is sent: there is no code for a beacon's token to name.
     assert client.get("/A/HELLO").status_code == 404
     assert client.get("/A/RSV-00000-0").status_code == 404
     assert [(scan.scanned_text, scan.code_id, scan.asset_id) for scan in scans(db)] == [
@@ -69,13 +95,20 @@ def test_a_revoked_code_points_to_its_replacement(client, db, make_asset, users)
     page = client.get(f"/A/{old_text}").get_data(as_text=True)
     assert replacement.code in page
     assert client.get(f"/A/{replacement.code}").status_code == 200
+    # The revoked label's scans are counted too (a label still out there), by the beacon.
+    assert scans(db) == []
+    assert send_beacon(client, page).status_code == 204
+    assert [(s.code_id, s.asset_id) for s in scans(db)] == [(old.id, asset.id)]
 
 
 def test_an_unbound_code_can_be_bound_on_the_spot_by_a_supervisor(client, db, make_asset, users, login):
     asset = make_asset("manhole", "无码井")
     fresh = code_services.issue_codes(users["supervisor"], "manhole", 1)[0]
     db.session.commit()
-    assert "binding" not in client.get(f"/A/{fresh.code}").get_data(as_text=True)
+    anonymous = client.get(f"/A/{fresh.code}").get_data(as_text=True)
+    assert "binding" not in anonymous
+    assert send_beacon(client, anonymous).status_code == 204
+    assert [(s.code_id, s.asset_id) for s in scans(db)] == [(fresh.id, None)]
     login("supervisor")
     page = client.get(f"/A/{fresh.code}").get_data(as_text=True)
     assert 'name="asset"' in page
@@ -86,19 +119,49 @@ def test_an_unbound_code_can_be_bound_on_the_spot_by_a_supervisor(client, db, ma
     assert code_services.get_code(fresh.code).asset_id == asset.id
 
 
-def test_the_phone_position_is_recorded_with_a_signed_token(client, db, make_asset):
+def test_the_phone_position_comes_with_the_beacon(client, db, make_asset):
     asset = make_asset()
     page = client.get(f"/A/{asset.code.code}").get_data(as_text=True)
-    token = page.split('"token": "')[1].split('"')[0]
-    response = client.post("/scan/position", json={"token": token, "lon": 119.31, "lat": 26.09, "accuracy": 12})
-    assert response.status_code == 200
+    response = send_beacon(client, page, lon="119.31", lat="26.09", accuracy="12")
+    assert response.status_code == 204
     db.session.expire_all()
     where = scans(db)[-1].position
     assert (where.lon, where.lat, where.accuracy_m) == (119.31, 26.09, 12)
-    forged = client.post("/scan/position", json={"token": "1.forged", "lon": 0, "lat": 0})
-    assert forged.status_code == 422 and forged.get_json()["error"]["fields"]["token"]
-    bad = client.post("/scan/position", json={"token": token, "lon": "east", "lat": 26})
-    assert bad.status_code == 422 and "position" in bad.get_json()["error"]["fields"]
+    # JSON is taken too, at the address of pages made before the beacon.
+    token = beacon_of(page)["token"]
+    assert client.post("/scan/position", json={"token": token, "lon": 119.3, "lat": 26.1}).status_code == 204
+    assert len(scans(db)) == 2
+
+
+def test_a_bad_beacon_is_refused_naming_the_field(client, db, make_asset, clock):
+    from datetime import timedelta
+
+    asset = make_asset()
+    page = client.get(f"/A/{asset.code.code}").get_data(as_text=True)
+    token = beacon_of(page)["token"]
+    other = make_asset().code.code
+    code_id, code, asset_id, day = token.rsplit(".", 1)[0].split(".")
+
+    def refused(data, field):
+        response = client.post("/scan/beacon", data=data)
+        assert response.status_code == 422 and response.is_json, data
+        assert field in response.get_json()["error"]["fields"], response.get_json()
+        return response
+
+    refused({}, "token")
+    refused({"token": "1.forged"}, "token")
+    # A token for one code cannot be made to name another.
+    refused({"token": token.replace(code, other)}, "token")
+    refused({"token": token, "lon": "east", "lat": "26"}, "position")
+    refused({"token": token, "lon": "119.3"}, "position")
+    refused({"token": token, "lon": "119.3", "lat": "26.1", "accuracy": "far"}, "accuracy")
+    assert client.post("/scan/beacon", data=b"[[[", content_type="application/json").status_code == 422
+    # The page's token holds for the day it was made and the next (a page opened before midnight).
+    clock.advance(timedelta(days=1))
+    assert client.post("/scan/beacon", data={"token": token}).status_code == 204
+    clock.advance(timedelta(days=1))
+    refused({"token": token}, "token")
+    assert len(scans(db)) == 1
 
 
 def test_qr_images_decode_to_the_scan_url(client, app, make_asset):

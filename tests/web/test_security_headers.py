@@ -30,16 +30,10 @@ def test_a_page_an_api_answer_a_404_and_a_static_file_carry_the_headers(client, 
         assert_secured(response.headers)
 
 
-def test_the_public_scan_answered_in_front_of_flask_carries_the_headers(app, make_asset, monkeypatch):
-    def flask_must_not_answer(environ, start_response):
-        raise AssertionError("the public scan was left to Flask")
-
-    public_scan = app.wsgi_app.wsgi_app
-    monkeypatch.setattr(public_scan, "wsgi_app", flask_must_not_answer)
-    environ = EnvironBuilder(path=f"/A/{make_asset().code.code}").get_environ()
-    body, status, headers = run_wsgi_app(app.wsgi_app, environ, buffered=True)
-    assert status == "200 OK" and b"scan-position" in b"".join(body)
-    assert_secured(headers)
+def test_the_citizens_scan_card_carries_the_headers(client, make_asset):
+    response = client.get(f"/A/{make_asset().code.code}")
+    assert response.status_code == 200 and b"scan-beacon" in response.data
+    assert_secured(response.headers)
 
 
 def session_cookie(app) -> str:

@@ -1,10 +1,12 @@
 """What a scanned or typed code refers to. Read-only."""
-import json
-from collections import namedtuple
+import atexit
+import os
+import threading
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from ...extensions import db
 from ..models import Area, Asset, IdentityCode, ResponsiblePerson
@@ -57,114 +59,140 @@ def _existing(candidates: list[str]) -> list[IdentityCode]:
     ))
 
 
-@dataclass
-class CardArea:
-    name: str
-    name_en: str
+class CardKey(NamedTuple):
+    """What the citizen's card of a bound code depends on in the database: any edit of the facility bumps
+    its version, a rename of its area the area's, and a revoked code is no longer found here."""
 
-    def display_name(self, locale: str) -> str:
-        return self.name_en if locale == "en" and self.name_en else self.name
-
-
-@dataclass
-class CardCode:
-    id: int
+    code_id: int
     code: str
+    asset_id: int
+    version: int
+    area_version: int
 
 
-@dataclass
-class PublicCard:
-    """What an anonymous scan shows, read without the ORM: the busiest page must be cheap.
-    Has the attributes of an Asset that the public card's template reads, and no more."""
-
-    code: CardCode
-    id: int
-    type: str
-    name: str
-    status: str
-    address: str
-    owner_unit: str
-    maintenance_unit: str
-    attributes: dict
-    chainage_start_m: float | None
-    chainage_end_m: float | None
-    area: CardArea | None
-    persons: list["CardPerson"]
-
-
-_codes, _assets, _areas, _persons = (model.__table__ for model in (IdentityCode, Asset, Area, ResponsiblePerson))
-# One row per responsible person (or one with none). No phone numbers: they are not for the public.
-_CARD = (
-    sa.select(
-        _codes.c.id.label("code_id"), _codes.c.code, _assets.c.id, _assets.c.type, _assets.c.name,
-        _assets.c.status, _assets.c.address, _assets.c.owner_unit, _assets.c.maintenance_unit,
-        _assets.c.attributes, _assets.c.chainage_start_m, _assets.c.chainage_end_m,
-        _areas.c.name.label("area_name"), _areas.c.name_en.label("area_name_en"),
-        _persons.c.id.label("person_id"), _persons.c.role, _persons.c.level, _persons.c.name.label("person_name"),
-        _persons.c.position, _persons.c.river_chief_day,
-    )
-    .select_from(
-        _codes.join(_assets, _assets.c.id == _codes.c.asset_id)
-        .outerjoin(_areas, _areas.c.id == _assets.c.area_id)
-        .outerjoin(_persons, _persons.c.asset_id == _assets.c.id)
-    )
-    .where(_codes.c.code == sa.bindparam("code"), _codes.c.status == "bound")
-    .order_by(_persons.c.id)
+_CARD_KEY = (
+    sa.select(IdentityCode.id, IdentityCode.code, Asset.id, Asset.version, sa.func.coalesce(Area.version, 0))
+    .select_from(IdentityCode)
+    .join(Asset, Asset.id == IdentityCode.asset_id)
+    .outerjoin(Area, Area.id == Asset.area_id)
+    .where(IdentityCode.code == sa.bindparam("code"), IdentityCode.status == "bound")
 )
 
 
-@dataclass
-class CardPerson:
-    role: str
-    level: str | None
-    name: str
-    position: str
-    river_chief_day: bool
-    phone: str = ""
+def card_key(canonical: str) -> CardKey | None:
+    """The key of a bound code's public card, or None for anything else (which resolve() explains). One
+    lookup by the code's unique index, joined to the facility and its area by primary key: all that a
+    repeat scan (a 304) needs.
 
-
-def public_card(text: str) -> PublicCard | None:
-    """The public card of a bound code, or None for anything else (which resolve() explains)."""
-    try:
-        canonical = codes.normalize(text, PREFIXES)
-    except codes.CodeError:
-        return None
-    rows = _card_rows(canonical)
-    if not rows:
-        return None
-    row = rows[0]
-    persons = [CardPerson(r.role, r.level, r.person_name, r.position, bool(r.river_chief_day))
-               for r in rows if r.person_id is not None]
-    area = CardArea(row.area_name, row.area_name_en) if row.area_name is not None else None
-    attributes = json.loads(row.attributes) if isinstance(row.attributes, str) else row.attributes
-    return PublicCard(
-        CardCode(row.code_id, row.code), row.id, row.type, row.name, row.status, row.address, row.owner_unit,
-        row.maintenance_unit, attributes or {}, row.chainage_start_m, row.chainage_end_m, area, persons,
-    )
-
-
-_CardRow = namedtuple("_CardRow", [column.name for column in _CARD.selected_columns])
-
-
-def _card_rows(canonical: str) -> list:
-    """_CARD through the database driver itself: SQLAlchemy's execution and result layers cost more than
-    the query. The statement is compiled once per dialect; JSON and booleans are read back by the caller."""
+    Run on the database driver itself, the statement compiled once per dialect: SQLAlchemy's execution and
+    result layers cost several times the query, and this is the whole of the busiest request."""
     engine = db.engine
-    compiled = _CARD_COMPILED.get(engine.dialect.name)
-    if compiled is None:
-        compiled = _CARD_COMPILED[engine.dialect.name] = _CARD.compile(dialect=engine.dialect)
-    params = compiled.construct_params({"code": canonical})
-    if compiled.positional:
-        params = tuple(params[name] for name in compiled.positiontup)
+    found = _CARD_KEY_COMPILED.get(engine.dialect.name)
+    if found is None:
+        compiled = _CARD_KEY.compile(dialect=engine.dialect)
+        # The statement's other parameters are constants: only the code changes from one lookup to the next.
+        params = compiled.construct_params({"code": None})
+        if compiled.positional:
+            names = list(compiled.positiontup)
+            found = (compiled.string, tuple(params[name] for name in names), names.index("code"))
+        else:
+            found = (compiled.string, params, None)
+        _CARD_KEY_COMPILED[engine.dialect.name] = found
+    sql, constants, position = found
+    if position is None:
+        params = {**constants, "code": canonical}
+    else:
+        params = constants[:position] + (canonical,) + constants[position + 1:]
+    row = _lookup(engine, sql, params)
+    return CardKey(*row) if row is not None else None
+
+
+_CARD_KEY_COMPILED: dict = {}
+
+
+def _lookup(engine, sql: str, params):
+    """One row of `sql`, on the connection this process keeps for the lookup when it is free (a pool's
+    checkout and return cost a quarter of the query), else on one from the pool."""
+    if _HELD_LOCK.acquire(blocking=False):
+        try:
+            connection = _held(engine)
+            try:
+                return _fetch(engine, connection, sql, params)
+            except engine.dialect.dbapi.Error:
+                _forget(engine)  # a connection the database dropped: the pool's next one is checked
+        finally:
+            _HELD_LOCK.release()
     connection = engine.raw_connection()
     try:
-        cursor = connection.cursor()
-        cursor.execute(compiled.string, params)
-        rows = [_CardRow(*row) for row in cursor.fetchall()]
-        cursor.close()
+        return _fetch(engine, connection, sql, params)
     finally:
         connection.close()
-    return rows
 
 
-_CARD_COMPILED: dict = {}
+def _fetch(engine, connection, sql: str, params):
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+        if engine.dialect.name != "sqlite":
+            # Drivers other than SQLite's open a transaction for a SELECT: end it, as the pool would.
+            connection.rollback()
+
+
+# Engine -> (process id, pooled connection kept checked out). One per engine and process; closed when the
+# engine is disposed (a restore) and at exit. A process forked with one (none is: lookups run
+# in the workers) leaves the parent's alone.
+_HELD: dict = {}
+_HELD_LOCK = threading.Lock()
+_ORPHANS: list = []
+
+
+def _held(engine):
+    found = _HELD.get(engine)
+    if found is not None and found[0] == os.getpid():
+        return found[1]
+    if found is not None:
+        _ORPHANS.append(found)  # the parent's: never closed or finalised here
+    elif not _HELD:
+        atexit.register(_forget_all)
+    if not sa.event.contains(engine, "engine_disposed", _forget):
+        sa.event.listen(engine, "engine_disposed", _forget)
+    connection = engine.raw_connection()
+    _HELD[engine] = (os.getpid(), connection)
+    return connection
+
+
+def _forget(engine) -> None:
+    found = _HELD.pop(engine, None)
+    if found is not None and found[0] == os.getpid():
+        try:
+            # Closed, not given back: the pool it came from may be the one a dispose just dropped.
+            found[1].invalidate()
+        except Exception:  # noqa: BLE001 - a broken connection is dropped all the same
+            pass
+
+
+def _forget_all() -> None:
+    for engine in list(_HELD):
+        _forget(engine)
+
+
+def card_asset(asset_id: int) -> Asset | None:
+    """The facility with only what its public card shows: no phone numbers, no internal notes, no geometry.
+    One query (the statement built once: its loader options cost more to build than to run)."""
+    global _CARD_ASSET
+    if _CARD_ASSET is None:
+        _CARD_ASSET = sa.select(Asset).where(Asset.id == sa.bindparam("asset_id")).options(
+            load_only(Asset.type, Asset.name, Asset.status, Asset.address, Asset.owner_unit, Asset.maintenance_unit,
+                      Asset.attributes, Asset.chainage_start_m, Asset.chainage_end_m, Asset.version, Asset.area_id),
+            joinedload(Asset.area).load_only(Area.name, Area.name_en, Area.version),
+            joinedload(Asset.persons).load_only(ResponsiblePerson.role, ResponsiblePerson.level,
+                                                ResponsiblePerson.name, ResponsiblePerson.position,
+                                                ResponsiblePerson.river_chief_day),
+        )
+    return db.session.scalars(_CARD_ASSET, {"asset_id": asset_id}).unique().first()
+
+
+_CARD_ASSET = None

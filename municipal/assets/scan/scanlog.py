@@ -1,10 +1,12 @@
 """The scan log's writer: scans are queued in memory and written in batches.
 
-A scan is the hottest request there is, and one INSERT and COMMIT per scan would cost more
-than the rest of the page together. So each process queues its scans and a background thread
-writes them every SCAN_LOG_FLUSH_SECONDS (1 s by default), and once more when the process
-exits. What a crash of the process can lose is the last interval's scans; with
-SCAN_LOG_FLUSH_SECONDS = 0 every scan is written before its page is sent.
+Scans arrive by the scan page's beacon (POST /scan/beacon), hundreds a second at busy times, and one
+INSERT and COMMIT each would cost more than the rest of the request, and on SQLite make the writers queue
+for the database's one write lock ("database is locked"). So the beacon only queues its scan (and the
+phone's position, when it sent one) and one background thread per process writes what is queued every
+SCAN_LOG_FLUSH_SECONDS (1 s by default), in one transaction, and once more when the process exits. What a
+crash of the process can lose is the last interval's scans; with SCAN_LOG_FLUSH_SECONDS = 0 every scan is
+written before its beacon is answered.
 """
 import atexit
 import logging
@@ -14,7 +16,7 @@ import time
 
 import sqlalchemy as sa
 
-from ..models import ScanLog
+from ..models import ScanLog, ScanPosition
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +28,19 @@ class ScanLogWriter:
     def __init__(self, engine_factory, interval: float):
         self._engine_factory = engine_factory
         self._interval = interval
-        self._rows: list[dict] = []
+        # (scan row, position row or None)
+        self._rows: list[tuple[dict, dict | None]] = []
         self._lock = threading.Lock()
         # Web servers fork after the app is made: the writer thread must belong to the worker.
         self._pid: int | None = None
 
-    def add(self, row: dict) -> None:
+    def add(self, row: dict, position: dict | None = None) -> None:
+        """Queue a scan, and the position that came with it (a ScanPosition row naming the scan's token)."""
         with self._lock:
             if len(self._rows) >= MAX_QUEUED:
                 log.error("scan log queue full: the database has not accepted scans for a while; dropping one")
                 return
-            self._rows.append(row)
+            self._rows.append((row, position))
         if self._interval <= 0:
             self.flush()
         elif self._pid != os.getpid():
@@ -56,11 +60,11 @@ class ScanLogWriter:
                 self._rows[:0] = rows
             return 0
 
-    def _write(self, rows: list[dict]) -> int:
+    def _write(self, rows: list[tuple[dict, dict | None]]) -> int:
         engine = self._engine_factory()
         try:
             with engine.begin() as connection:
-                connection.execute(sa.insert(ScanLog), rows)
+                _insert(connection, rows)
             return len(rows)
         except (sa.exc.IntegrityError, sa.exc.DataError):
             pass
@@ -69,7 +73,7 @@ class ScanLogWriter:
         for row in rows:
             try:
                 with engine.begin() as connection:
-                    connection.execute(sa.insert(ScanLog), [row])
+                    _insert(connection, [row])
                 written += 1
             except (sa.exc.IntegrityError, sa.exc.DataError):
                 log.error("the database refused a scan, which is dropped: %r", row)
@@ -87,6 +91,13 @@ class ScanLogWriter:
         while True:
             time.sleep(self._interval)
             self.flush()
+
+
+def _insert(connection, rows: list[tuple[dict, dict | None]]) -> None:
+    connection.execute(sa.insert(ScanLog), [scan for scan, _position in rows])
+    positions = [position for _scan, position in rows if position is not None]
+    if positions:
+        connection.execute(sa.insert(ScanPosition), positions)
 
 
 def writer_for(app) -> ScanLogWriter:

@@ -1,34 +1,35 @@
-"""The scan log: one row per scan, and the position a phone sent after it."""
+"""The scan log: one row per scan, and the position a phone sent with it."""
 import secrets
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from ...db import utcnow
 from ...errors import ValidationError
-from ...extensions import db
-from ..models import ScanPosition
 from . import scanlog
 
 
-def record_scan(code_id, asset_id, scanned_text: str, user, user_agent: str) -> str:
-    """Log one scan and return the token that names it. Queued, not written here: see scanlog.py."""
+def record_scan(code_id, asset_id, scanned_text: str, user, user_agent: str, position: dict | None = None) -> str:
+    """Log one scan (with the phone's position, from clean_position()) and return the token that names it.
+    Queued, not written here: see scanlog.py."""
     token = secrets.token_urlsafe(16)
+    at = utcnow()
     scanlog.writer_for(current_app).add({
         "token": token,
         "code_id": code_id,
         "asset_id": asset_id,
         "scanned_text": scanned_text[:64],
-        "at": utcnow(),
+        "at": at,
         "user_id": user.id if user is not None and user.is_authenticated else None,
         "user_agent": (user_agent or "")[:300],
-    })
+    }, {**position, "scan_token": token, "at": at} if position is not None else None)
     return token
 
 
-def record_scan_position(scan_token: str, lon, lat, accuracy) -> None:
-    """The phone's position, sent after the page was allowed to read it. The first one sent counts."""
+def clean_position(lon, lat, accuracy) -> dict | None:
+    """The position a phone sent, checked: None when it sent none, else the ScanPosition's values."""
+    if lon in (None, "") and lat in (None, "") and accuracy in (None, ""):
+        return None
     errors = {}
     try:
         lon, lat = float(lon), float(lat)
@@ -38,12 +39,10 @@ def record_scan_position(scan_token: str, lon, lat, accuracy) -> None:
         errors["position"] = _("must be a longitude and latitude")
     try:
         accuracy = float(accuracy) if accuracy not in (None, "") else None
+        if accuracy is not None and not 0 <= accuracy < 1e7:
+            raise ValueError
     except (TypeError, ValueError):
         errors["accuracy"] = _("must be a number of metres")
     if errors:
         raise ValidationError(_("The position was not recorded."), errors)
-    try:
-        with db.session.begin_nested():
-            db.session.add(ScanPosition(scan_token=scan_token, lon=lon, lat=lat, accuracy_m=accuracy))
-    except sa.exc.IntegrityError:
-        pass  # the page sent it twice
+    return {"lon": lon, "lat": lat, "accuracy_m": accuracy}

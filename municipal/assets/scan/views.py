@@ -1,51 +1,32 @@
-"""The scan resolver: what a QR code opens, and the code's QR images."""
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+"""The scan resolver: what a QR code opens, the scan's beacon, and the code's QR images."""
+import re
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, TimestampSigner
-from markupsafe import Markup
 
 from ... import i18n
 from ...auth.scope import Scope
-from ...errors import NotFound, ValidationError
+from ...errors import NotFound, ValidationError, error_body
 from ...extensions import csrf
-from ...i18n import N_
 from ...permissions import public
-from ...workorders import lists as workorders_lists
-from .. import card as facts
-from .. import history
-from ..identity import qr, resolver
-from ..types import TYPES
+from .. import history, sections
+from ..identity import codes, qr, resolver
+from ..types import PREFIXES
+from . import card_page
 from . import services as scan_services
 
 bp = Blueprint("scan", __name__)
 
-POSITION_TOKEN_MAX_AGE = 3600
-
-# The public card's fixed words, translated and escaped once per process and locale rather than on each scan.
-PUBLIC_WORDS = {
-    "district": N_("Jin'an District"),
-    "brand": N_("Jin'an municipal facilities"),
-    "sign_in": N_("Staff sign in"),
-    "persons": N_("Responsible persons"),
-    "report": N_("Report a problem"),
-    "hotline": N_("See a problem? Call the hotline"),
-    "quote": N_("Quote the code"),
-}
-
-
 # The public card's URL is the same for everyone; what it shows depends on these.
 PUBLIC_PAGE_VARY = "Accept-Language, Cookie"
-
-
-def _position_signer() -> TimestampSigner:
-    # The scan's token is a plain random string: signed as it is, without a serializer's JSON and zlib.
-    signer = current_app.extensions.get("scan_position_signer")
-    if signer is None:
-        signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="scan-position")
-        current_app.extensions["scan_position_signer"] = signer
-    return signer
+# Phones keep the card but ask each time whether it is still current (a 304 costs one indexed lookup), so
+# an edit shows on the very next scan. A max-age would spare that lookup but show a stale card, and a
+# shared cache would serve it to others, for as long as the max-age after an edit.
+PUBLIC_PAGE_CACHE_CONTROL = "no-cache"
+# What a canonical code may look like (looked up as it is); anything else is normalised first.
+CANONICAL_SHAPE = re.compile(r"[0-9A-Z-]{1,16}")
 
 
 @bp.route("/A")
@@ -63,92 +44,130 @@ def lookup():
 @bp.route("/A/<text>")
 @public
 def resolve(text: str):
-    if i18n.surely_anonymous():
-        card = resolver.public_card(text)
-        if card is not None:
-            return _public_page(card, text, i18n.anonymous_locale())
-    staff = current_user.is_authenticated
+    # A visitor without a session cookie or credentials cannot be signed in: their language is found
+    # without opening a session or loading a user.
+    anonymous = i18n.surely_anonymous()
+    if anonymous or not current_user.is_authenticated:
+        answer = _public_card(text, i18n.anonymous_locale() if anonymous else _locale(), anonymous)
+        if answer is not None:
+            return answer
     found = resolver.resolve(text)
     if found.kind in ("mistyped", "malformed", "unknown"):
-        # Logged too: a code that keeps being mistyped is a worn or misprinted label.
+        # Logged when the page is sent (there is no code for a beacon to name): a code that keeps being
+        # mistyped is a worn or misprinted label.
         scan_services.record_scan(None, None, text, current_user, request.headers.get("User-Agent", ""))
         return render_template("scan/not_found.html", found=found), 404
     # Staff see the facility's record only where they answer for it; elsewhere, what a citizen sees.
-    if found.kind == "found" and not (staff and Scope.of(current_user).allows(found.asset)):
-        card = resolver.public_card(text)
-        if card is not None:  # else it was revoked a moment ago: the next look will say so
-            return _public_page(card, text, str(get_locale() or i18n.DEFAULT_LOCALE))
-        return redirect(request.full_path)
+    if found.kind == "found" and not (current_user.is_authenticated and Scope.of(current_user).allows(found.asset)):
+        answer = _public_card(text, _locale())
+        # None: it was revoked a moment ago; the next look will say so.
+        return answer if answer is not None else redirect(request.full_path)
     asset = found.asset
-    token = scan_services.record_scan(found.code.id, asset.id if asset else None, text, current_user,
-                                 request.headers.get("User-Agent", ""))
-    position_token = _position_signer().sign(token).decode()
+    # Logged by the page's beacon, with the user, like a citizen's scan: never when the page is sent.
+    beacon = _beacon(found.code, asset.id if asset else None, ask=current_user.is_authenticated)
     if found.kind == "revoked":
-        return render_template("scan/revoked.html", found=found, position_token=position_token)
+        return render_template("scan/revoked.html", found=found, beacon=beacon)
     if found.kind == "unbound":
-        return render_template("scan/unbound.html", found=found, position_token=position_token)
+        return render_template("scan/unbound.html", found=found, beacon=beacon)
     return render_template(
-        "assets/detail.html", asset=asset, code=found.code, position_token=position_token,
-        events=history.recent(asset), scanned=True, due_here=workorders_lists.due_here(current_user, asset.id),
+        "assets/detail.html", asset=asset, code=found.code, beacon=beacon, events=history.recent(asset),
+        scanned=True, sections=sections.collect(current_user, asset),
     )
 
 
-def _public_page(card: resolver.PublicCard, text: str, locale: str) -> Response:
-    html = public_page(card, text, locale, request.headers.get("User-Agent", ""), request.script_root, request.path)
-    return Response(html, mimetype="text/html", headers={"Vary": PUBLIC_PAGE_VARY})
+def _locale() -> str:
+    return str(get_locale() or i18n.DEFAULT_LOCALE)
 
 
-def public_page(card: resolver.PublicCard, text: str, locale: str, user_agent: str, script_root: str,
-                path: str) -> str:
-    """The citizen's card, with the scan logged. Needs an app context but no request: the fast path in
-    public_scan.py serves it without Flask's request machinery, and the view above with it. Rendered
-    without Flask's template context: it reads nothing from the session or the user."""
-    token = scan_services.record_scan(card.code.id, card.id, text, None, user_agent)
-    gettext = i18n.catalogue(locale).ugettext
-    return i18n.translated_env(locale).get_template("scan/public.html").render(
-        card=card, kind=gettext(TYPES[card.type].label), rows=facts.facts(card, card.code.code, locale, gettext),
-        persons=facts.persons(card, gettext, phones=False), position_token=_position_signer().sign(token).decode(),
-        words=_public_words(locale, gettext), hotline=current_app.config["HOTLINE"], locale=locale,
-        html_lang=i18n.html_lang(locale), urls=_public_urls(script_root), request_path=path,
-    )
+def _beacon(code, asset_id: int | None, ask: bool, day: int | None = None) -> dict:
+    """What the page's beacon sends (see static/js/scan.js): the token naming `code` (an IdentityCode or a
+    CardKey) and the facility, whether to ask for the position, and where to."""
+    day = card_page.today() if day is None else day
+    token = card_page.beacon_token(code.id if hasattr(code, "id") else code.code_id, code.code, asset_id, day)
+    return {"token": token, "ask": ask, "url": url_for("scan.beacon")}
 
 
-def _public_words(locale: str, gettext) -> dict:
-    cache = current_app.extensions.setdefault("public_card_words", {})
-    words = cache.get(locale)
-    if words is None:
-        words = cache[locale] = {name: Markup.escape(gettext(msgid)) for name, msgid in PUBLIC_WORDS.items()}
-    return words
+def _public_card(text: str, locale: str, anonymous: bool = False) -> Response | None:
+    """The citizen's card of a bound code, or None for anything else (which resolve() explains).
+
+    A repeat scan whose If-None-Match still holds is a 304 after one indexed lookup; a first scan gets the
+    card rendered once per facility version and language and kept (card_page.py)."""
+    # A label's QR holds the canonical code: looked up as it is, it needs no normalising (a code found is
+    # valid); any other spelling is normalised first.
+    key = resolver.card_key(text) if CANONICAL_SHAPE.fullmatch(text) else None
+    if key is None:
+        try:
+            canonical = codes.normalize(text, PREFIXES)
+        except codes.CodeError:
+            return None
+        key = resolver.card_key(canonical) if canonical != text else None
+        if key is None:
+            return None
+    day, script_root = card_page.today(), request.script_root
+    etag = f'"{card_page.etag(key, locale, day, script_root)}"'
+    headers = [("ETag", etag), ("Cache-Control", PUBLIC_PAGE_CACHE_CONTROL), ("Vary", PUBLIC_PAGE_VARY)]
+    asked = request.environ.get("HTTP_IF_NONE_MATCH")
+    # A phone sends back the one ETag it was given; anything else is parsed (weak comparison, as for any
+    # If-None-Match).
+    if asked == etag or (asked and request.if_none_match.contains_weak(etag[1:-1])):
+        return Response(status=304, headers=headers)
+    cache_key = (key, locale, day, script_root)
+    page = card_page.cache().get(cache_key)
+    if page is None:
+        asset = resolver.card_asset(key.asset_id)
+        if asset is None or (asset.version, asset.area.version if asset.area else 0) != key[3:]:
+            return None  # changed or deleted since the lookup: resolve() looks again
+        if anonymous:
+            # Nobody can be signed in: spare the template context Flask-Login's search for a user.
+            g._login_user = current_app.login_manager.anonymous_user()
+        with force_locale(locale):
+            page = render_template(
+                "scan/public.html", asset=asset, code=key, beacon=_beacon(key, key.asset_id, ask=False, day=day),
+                login_next=url_for("scan.resolve", text=key.code),
+            )
+        card_page.cache().put(cache_key, page)
+    return Response(page, mimetype="text/html", headers=headers)
 
 
-def _public_urls(script_root: str) -> dict:
-    """The card's links, built once per process and mount point (built without a request: see public_page)."""
-    cache = current_app.extensions.setdefault("public_page_urls", {})
-    urls = cache.get(script_root)
-    if urls is None:
-        build = current_app.url_map.bind("", script_name=script_root or "/").build
-        urls = cache[script_root] = {
-            "css": build("static", {"filename": "css/app.css"}),
-            "scan_js": build("static", {"filename": "js/scan.js"}),
-            "login": build("auth.login"),
-            "position": build("scan.scan_position"),
-            # The report form of a code is this prefix + code + "/report": one build, not one per scan.
-            "report_prefix": build("scan.lookup") + "/",
-        }
-    return urls
-
-
-@bp.route("/scan/position", methods=["POST"])
+# Decorators register bottom-up and url_for builds the first registered rule: /scan/beacon stays last.
+@bp.route("/scan/position", methods=["POST"])  # the address of pages made before the beacon
+@bp.route("/scan/beacon", methods=["POST"])
 @public
-@csrf.exempt  # the signed scan token is the proof; anonymous scanners have no session to carry CSRF
-def scan_position():
-    data = request.get_json(silent=True) or {}
+@csrf.exempt  # the signed token is the proof; anonymous scanners have no session to carry a CSRF token
+def beacon():
+    """The scan page's beacon: logs the scan the page's token names, with the phone's position when it
+    sent one. A form (navigator.sendBeacon) or JSON; answers 204, or 422 naming the bad field."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    data = data if isinstance(data, dict) or hasattr(data, "get") else {}
     try:
-        scan_token = _position_signer().unsign(str(data.get("token", "")), max_age=POSITION_TOKEN_MAX_AGE).decode()
-    except BadSignature:
-        raise ValidationError(_("The scan token is not valid or has expired."), {"token": _("invalid")}) from None
-    scan_services.record_scan_position(scan_token, data.get("lon"), data.get("lat"), data.get("accuracy"))
-    return {"recorded": True}
+        code_id, code, asset_id = card_page.read_beacon_token(str(data.get("token", "")), card_page.today())
+    except card_page.BadToken:
+        return _refused(_("The scan token is not valid or has expired."), {"token": _("invalid")})
+    try:
+        position = scan_services.clean_position(data.get("lon"), data.get("lat"), data.get("accuracy"))
+    except ValidationError as error:
+        return _refused(error.message, error.fields)
+    user = None if i18n.surely_anonymous() else current_user
+    scan_services.record_scan(code_id, asset_id, _scanned_text(data.get("text"), code), user,
+                              request.headers.get("User-Agent", ""), position)
+    return Response(status=204)
+
+
+def _refused(message: str, fields: dict):
+    # Always JSON: a beacon has no page to show an error on.
+    return error_body(ValidationError.code, message, fields), ValidationError.status
+
+
+def _scanned_text(text, code: str) -> str:
+    """What the phone scanned or typed (the page's own address), when it is a spelling of the token's code;
+    else the code itself: the token is the proof, the text only a detail."""
+    if isinstance(text, str) and text:
+        try:
+            if codes.normalize(text[:64], PREFIXES) == code:
+                return text[:64]
+        except codes.CodeError:
+            pass
+    return code
 
 
 def _qr_payload(text: str) -> str:
