@@ -11,8 +11,13 @@ from .extensions import db
 
 def _create_app():
     from . import create_app
+    from .config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:
+        # A wrong setting is the operator's to fix: say which, without a traceback.
+        fail(f"Cannot start: {error}")
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
