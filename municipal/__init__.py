@@ -40,7 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
-    from .assets import public_scan
+    from . import calendar
+
+    # The calendar answers its own error (a rule table or setting it cannot use) through the same mapping.
+    calendar.init_app(app)
+    from .assets.scan import public_scan
 
     public_scan.init_app(app)
     from . import security_headers
@@ -63,15 +67,15 @@ def _init_extensions(app: Flask) -> None:
     init_request_boundary(app)
     # Every model must be mapped before migrations or queries look at the metadata.
     from .assets import models as _assets_models  # noqa: F401
-    from .auth import models as _auth_models  # noqa: F401
     from .audit import models as _audit_models  # noqa: F401
+    from .auth import models as _auth_models  # noqa: F401
+    from .calendar import models as _calendar_models  # noqa: F401
+    from .inspections import models as _inspection_models  # noqa: F401
     from .intake import models as _intake_models  # noqa: F401
     from .jobs import models as _jobs_models  # noqa: F401
     from .notify import models as _notify_models  # noqa: F401
-    from .workorders import models as _workorder_models  # noqa: F401
-    from .inspections import models as _inspection_models  # noqa: F401
-    from .calendar import models as _calendar_models  # noqa: F401
     from .reports import models as _report_models  # noqa: F401
+    from .workorders import models as _workorder_models  # noqa: F401
 
     with app.app_context():
         configure_sqlite(db.engine)
@@ -92,11 +96,14 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import audit, inspections, media
-    from .assets import scanlog
+    from . import assets, audit, calendar, inspections, media, workorders
+    from .assets.scan import scanlog
 
     scanlog.init_app(app)
     audit.init_app(app)
+    # Each domain names its recorded values in the audit trail.
+    for domain in (assets, workorders, calendar):
+        domain.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
 
@@ -105,19 +112,19 @@ def _register_blueprints(app: Flask) -> None:
     from . import api as api_plumbing
     from . import permissions
     from .assets import api as assets_api
-    from .auth import api as auth_api
-    from .assets.label_views import bp as labels_bp
+    from .assets.labels.views import bp as labels_bp
+    from .assets.scan.views import bp as scan_bp
     from .assets.views import bp as assets_bp
-    from .assets.scan import bp as scan_bp
+    from .auth import api as auth_api
     from .auth.admin_views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .calendar import api as calendar_api
+    from .calendar import facility_api as calendar_facility_api
     from .calendar import pages_api as calendar_pages_api
+    from .calendar.facility_views import bp as calendar_facility_bp
     from .calendar.views import bp as calendar_bp
     from .extensions import api, csrf
     from .health import bp as health_bp
-    from .calendar import facts_api as calendar_facts_api
-    from .calendar.facts_views import bp as calendar_facts_bp
     from .inspections import api as inspections_api
     from .inspections.views import bp as inspections_bp
     from .intake import api as intake_api
@@ -134,12 +141,12 @@ def _register_blueprints(app: Flask) -> None:
     permissions.init_app(app)
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
-                      notify_bp, inspections_bp, calendar_facts_bp, calendar_bp, jobs_admin_bp, reports_bp):
+                      notify_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
     for domain in (assets_api, workorders_api, inspections_api, intake_api, notify_api, auth_api, calendar_api,
-                   calendar_facts_api, calendar_pages_api, jobs_api, reports_api):
+                   calendar_facility_api, calendar_pages_api, jobs_api, reports_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)

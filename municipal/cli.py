@@ -1,11 +1,10 @@
 """The `municipal` command group."""
-import sys
-
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
+from .cli_support import fail
 from .extensions import db
 
 
@@ -23,11 +22,6 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main():
     """municipal: QR identities and maintenance for municipal facilities."""
-
-
-def fail(message: str) -> None:
-    click.secho(message, fg="red", err=True)
-    sys.exit(2)
 
 
 @click.command("init-db")
@@ -74,16 +68,15 @@ def create_token(username, name, days, scope):
     """Create a bearer API token for USERNAME and print it once."""
     import sqlalchemy as sa
 
-    from .auth import services
+    from .auth import tokens as token_services
     from .auth.models import User
-
     from .errors import DomainError
 
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         fail(f"No user {username}.")
     try:
-        _, plain = services.create_token(user, name, days, scopes=[scope])
+        _, plain = token_services.create_token(user, name, days, scopes=[scope])
     except DomainError as error:
         db.session.rollback()
         fail(f"{error.message} {error.fields or ''}")
@@ -97,11 +90,11 @@ def create_token(username, name, days, scope):
 @with_appcontext
 def revoke_token(prefix):
     """Revoke the API token whose value starts with PREFIX (as listed on /admin/tokens)."""
-    from .auth import services
+    from .auth import tokens as token_services
     from .errors import DomainError
 
     try:
-        token = services.revoke_token(None, services.find_token_by_prefix(prefix))
+        token = token_services.revoke_token(None, token_services.find_token_by_prefix(prefix))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -151,10 +144,10 @@ def register_commands(app) -> None:
     from .assets.cli import asset_commands
     from .audit.cli import audit_group
     from .calendar.cli import calendar_group
+    from .demo.seed import seed_demo
     from .jobs.cli import jobs_group, scheduler_command
     from .notify import notify_group
     from .reports.cli import report_group
-    from .seed import seed_demo
 
     for command in (init_db, create_user, create_token, revoke_token, seed_demo, *asset_commands, audit_group, notify_group,
                     jobs_group, scheduler_command, calendar_group, report_group, backup_command, restore_command):

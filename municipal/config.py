@@ -90,7 +90,7 @@ class DefaultConfig:
     INSPECTION_MAX_PHOTOS = 20
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
     # Overrides of the inspection calendar's policy values and season dates, by the names in
-    # municipal/calendar/rules.v1.yaml, e.g. {"special_appraisal_days": 120,
+    # municipal/calendar/engine/rules.v1.yaml, e.g. {"special_appraisal_days": 120,
     # "seasons": {"2025": {"flood": {"start": "04-10"}}}}.
     CALENDAR_SETTINGS = {}
     # Scans are written in batches this often; 0 writes each before its page is sent (see assets/scanlog.py).

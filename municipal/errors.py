@@ -76,7 +76,9 @@ class ErrorSchema(Schema):
     error = ma_fields.Nested(ErrorDetailSchema, required=True)
 
 
-def _respond(status: int, code: str, message: str, fields=None, headers=None, **extra):
+def respond(status: int, code: str, message: str, fields=None, headers=None, **extra):
+    """The one error answer: the JSON body or the error page, as the client wants. A domain that maps an error
+    of its own to an answer (the calendar: a broken rule table) answers through this."""
     if wants_json():
         return error_body(code, message, fields, **extra), status, headers or {}
     return render_template("error.html", status=status, message=message, fields=fields or {}), status, headers or {}
@@ -125,16 +127,7 @@ def register_error_handlers(app) -> None:
         # Nothing half-written: the page shows what is stored.
         _roll_back()
         extra = {"current": error.current} if isinstance(error, Conflict) and error.current else {}
-        return _respond(error.status, error.code, error.message, error.fields, **extra)
-
-    from .calendar.rules import RuleTableError
-
-    @app.errorhandler(RuleTableError)
-    def _calendar_rules(error: RuleTableError):
-        # The rule table or the district's calendar settings, not the request: the server is set up wrong,
-        # and says which setting, on every calendar page and endpoint alike.
-        return _respond(503, "unavailable", _("The calendar rules cannot be used: %(error)s", error=error),
-                        {error.path or "settings": error.reason})
+        return respond(error.status, error.code, error.message, error.fields, **extra)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
@@ -158,12 +151,12 @@ def register_error_handlers(app) -> None:
                     fields.update({k: " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in problems.items()})
                 else:
                     fields[location] = " ".join(map(str, problems)) if isinstance(problems, list) else str(problems)
-            return _respond(422, "validation_error", _("Some fields are not valid."), fields)
+            return respond(422, "validation_error", _("Some fields are not valid."), fields)
         if error.code == 400 and "CSRF" in str(error.description):
             message = _("The form expired or was sent from elsewhere; please reload the page and try again.")
         # The exception's own headers say what the status needs said: a 405's Allow, a 429's Retry-After.
         headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
-        return _respond(error.code or 500, f"http_{error.code}", message, fields, headers)
+        return respond(error.code or 500, f"http_{error.code}", message, fields, headers)
 
     @app.errorhandler(StaleDataError)
     def _stale(error: StaleDataError):
@@ -171,8 +164,8 @@ def register_error_handlers(app) -> None:
         # version column matched no row): the same 409 as a stale version, with the stored state.
         _roll_back()
         current_app.logger.info("stale write: %s", error)
-        return _respond(409, "conflict", _("Someone else changed this in the meantime; reload it and apply your "
-                                           "change again."), {"version": _("stale")}, **_current_state())
+        return respond(409, "conflict", _("Someone else changed this in the meantime; reload it and apply your "
+                                          "change again."), {"version": _("stale")}, **_current_state())
 
     @app.errorhandler(IntegrityError)
     def _clash(error: IntegrityError):
@@ -180,8 +173,8 @@ def register_error_handlers(app) -> None:
         # in the meantime.
         _roll_back()
         current_app.logger.warning("write refused by the database: %s", error.orig)
-        return _respond(409, "conflict", _("This could not be saved: it clashes with a change saved at the same "
-                                           "moment. Please reload and try again."))
+        return respond(409, "conflict", _("This could not be saved: it clashes with a change saved at the same "
+                                          "moment. Please reload and try again."))
 
     @app.errorhandler(SQLAlchemyError)
     def _database(error: SQLAlchemyError):
@@ -189,12 +182,12 @@ def register_error_handlers(app) -> None:
         current_app.logger.exception("database error")
         # Lost or refused connections, a locked SQLite file: the database, not this request, is the trouble.
         if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
-            return _respond(503, "unavailable", _("The database is not available just now; please try again in "
-                                                  "a moment."))
-        return _respond(500, "internal_error", _("Something went wrong on our side; it has been logged."))
+            return respond(503, "unavailable", _("The database is not available just now; please try again in "
+                                                 "a moment."))
+        return respond(500, "internal_error", _("Something went wrong on our side; it has been logged."))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         _roll_back()
         current_app.logger.exception("unhandled error")
-        return _respond(500, "internal_error", _("Something went wrong on our side; it has been logged."))
+        return respond(500, "internal_error", _("Something went wrong on our side; it has been logged."))

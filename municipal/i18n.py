@@ -15,6 +15,11 @@ SOURCE_LOCALE = "en"
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is defined; it is translated where it is shown."""
+    return message
+
+
 class MissingCatalogue(RuntimeError):
     """A language the platform must speak has no compiled catalogue: every page would be English."""
 

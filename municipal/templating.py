@@ -8,13 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
 from . import i18n
-from .assets import facts
-from .calendar import why
-from .assets.facts import plain_number, wan_m3
+from .assets import card
+from .assets.card import plain_number, wan_m3
 from .assets.geometry import representative_point
-from .assets.types import (LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage,
-                           value_label)
-
+from .assets.types import LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage, value_label
+from .calendar.engine import why
 
 EVENT_LABELS = {
     "issued": _l("code issued"),
@@ -78,8 +76,8 @@ def register_template_helpers(app) -> None:
         event_label=lambda kind: EVENT_LABELS.get(kind, kind),
         hotline=app.config["HOTLINE"],
         csrf_token=generate_csrf,
-        fact_rows=lambda asset, code: facts.facts(asset, code, str(get_locale()), _template_gettext),
-        person_rows=lambda asset, staff: facts.persons(asset, _template_gettext, phones=staff),
+        fact_rows=lambda asset, code: card.facts(asset, code, str(get_locale()), _template_gettext),
+        person_rows=lambda asset, staff: card.persons(asset, _template_gettext, phones=staff),
     )
 
     @app.context_processor

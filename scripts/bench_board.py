@@ -31,18 +31,25 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
-
-from bench_common import (QUIET_SHARE, machine_busy_seconds, seed_facilities, server_cpu_seconds, start_gunicorn,
-                          stop, wrk_cpu_seconds)
+from bench_common import (
+    QUIET_SHARE,
+    machine_busy_seconds,
+    seed_facilities,
+    server_cpu_seconds,
+    start_gunicorn,
+    stop,
+    wrk_cpu_seconds,
+)
 from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
+
 from municipal import create_app
 from municipal.assets.models import Area, Asset
 from municipal.auth.models import Team, User, team_member, user_area
+from municipal.demo.district import district_data
 from municipal.extensions import db
 from municipal.notify.models import Notification
-from municipal.seed import DEMO_TEAM
 from municipal.workorders.models import WorkOrder
-from werkzeug.security import generate_password_hash
 
 TARGET_P95_MS = 100.0
 FACILITIES = 1_000_000
@@ -206,7 +213,7 @@ def seed_people(towns: list[int], town_names: dict) -> dict:
         supervisor = user("supervisor" if name == SUPERVISED_TOWN else f"supervisor{town}", "supervisor",
                           f"{name}主管")
         supervisors[town] = supervisor
-        teams[town] = [Team(name=DEMO_TEAM if name == SUPERVISED_TOWN and number == 0 else f"{name}养护{number + 1}班",
+        teams[town] = [Team(name=district_data()["team"] if name == SUPERVISED_TOWN and number == 0 else f"{name}养护{number + 1}班",
                             area_id=town) for number in range(TEAMS_PER_TOWN)]
         db.session.add_all(teams[town])
         crews[town] = [user("crew" if name == SUPERVISED_TOWN and number == 0 else f"crew{town}_{number}", "crew",

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
-
 from bench_common import seed_facilities  # noqa: E402
+
 from municipal import create_app  # noqa: E402
 from municipal.extensions import db  # noqa: E402
 
@@ -35,7 +35,8 @@ NOW = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)  # 09:00 in Fuzhou, outs
 
 def bench_preview() -> float:
     """Cold: the rule table loaded and checked, then the preview; the best of five fresh starts."""
-    from municipal.calendar import engine, rules
+    from municipal.calendar.engine import core as engine
+    from municipal.calendar.engine import rules
 
     request = json.loads(CASE.read_text(encoding="utf-8"))["request"]
     timings = []
@@ -69,7 +70,7 @@ def main() -> int:
 
             upgrade()  # a file seeded by an earlier version of the schema
         from municipal.assets.models import Area, Asset
-        from municipal.calendar import services as calendar
+        from municipal.calendar import history, lifecycle, materialise
         from municipal.calendar.models import CalendarEvent, CalendarItem, CalendarState
         from municipal.workorders.models import WorkOrder
 
@@ -88,15 +89,15 @@ def main() -> int:
                 print(f"  {counts['facilities']:,} facilities, {counts['work_orders']:,} work orders", flush=True)
 
         started = time.perf_counter()
-        first = calendar.materialise(NOW, progress=progress)
+        first = materialise.materialise(NOW, progress=progress)
         db.session.commit()
         first_seconds = time.perf_counter() - started
         print(f"first run: {first} in {first_seconds:.1f} s", flush=True)
 
         started = time.perf_counter()
-        calendar.record_completions(NOW + timedelta(days=1))
-        calendar.mark_missed(NOW + timedelta(days=1))
-        second = calendar.materialise(NOW + timedelta(days=1))
+        lifecycle.record_completions(NOW + timedelta(days=1))
+        lifecycle.mark_missed(NOW + timedelta(days=1))
+        second = materialise.materialise(NOW + timedelta(days=1))
         db.session.commit()
         daily_seconds = time.perf_counter() - started
         print(f"next day's run: {second} in {daily_seconds:.1f} s", flush=True)
@@ -110,8 +111,8 @@ def main() -> int:
         _distance, in_town, town = min(sizes, key=lambda entry: entry[:2])
         admin = _admin()
         started = time.perf_counter()
-        event = calendar.record_event(admin, kind="rainstorm", start="2026-11-26", area=town.code, rain_24h_mm=120)
-        storm = calendar.apply_event(event, NOW)
+        event = history.record_event(admin, kind="rainstorm", start="2026-11-26", area=town.code, rain_24h_mm=120)
+        storm = materialise.apply_event(event, NOW)
         db.session.commit()
         storm_seconds = time.perf_counter() - started
         print(f"rainstorm over {town.name} ({in_town:,} calendar facilities): {storm} in {storm_seconds:.1f} s",

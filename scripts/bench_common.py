@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # Let the scripts run from a checkout without installing the package.
 sys.path.insert(0, str(ROOT))
 
-from municipal.assets import codes  # noqa: E402
+from municipal.assets.identity import codes  # noqa: E402
 from municipal.assets.models import Asset, IdentityCode  # noqa: E402
 from municipal.assets.types import TYPES  # noqa: E402
+from municipal.demo.seed import ensure_areas  # noqa: E402
 from municipal.extensions import db  # noqa: E402
-from municipal.seed import ensure_areas  # noqa: E402
 
 CHUNK = 50_000
 # Share of the machine's CPU that other processes may take during a run before its figures are suspect.

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from municipal import create_app  # noqa: E402
-from municipal.assets.io import ALL_COLUMNS, TYPE_LABELS  # noqa: E402
+from municipal.assets.transfer.columns import ALL_COLUMNS, TYPE_LABELS  # noqa: E402
 from municipal.config import DefaultConfig  # noqa: E402
 
 TARGET_SECONDS = 60

@@ -21,8 +21,8 @@ from flask_babel import Babel
 # Let the script run from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from municipal.assets.labels import LabelItem, render_labels  # noqa: E402
-from municipal.assets.qr import qr_url  # noqa: E402
+from municipal.assets.identity.qr import qr_url  # noqa: E402
+from municipal.assets.labels.sheets import LabelItem, render_labels  # noqa: E402
 
 PUBLIC_URL = "http://127.0.0.1:5000"
 TARGET_RATIO = 1.5

@@ -20,15 +20,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as clock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
-
 from bench_common import CHUNK, QUIET_SHARE, machine_busy_seconds, seed_facilities  # noqa: E402
+
 from municipal import create_app  # noqa: E402
 from municipal.extensions import db  # noqa: E402
 
@@ -55,8 +56,8 @@ def seed_reservoir(media: Path) -> int:
 
     from municipal.assets.models import Asset
     from municipal.calendar.models import CalendarEvent, CalendarItem
+    from municipal.demo.seed import ensure_areas
     from municipal.inspections.models import Finding, Inspection, InspectionPhoto
-    from municipal.seed import ensure_areas
     from municipal.workorders.checklists import sync_templates, template_for
     from municipal.workorders.models import WorkOrder
 

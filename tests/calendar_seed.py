@@ -26,7 +26,7 @@ Today is 2025-07-15. Three facilities:
 from datetime import date, datetime, time, timezone
 
 from municipal.assets.models import Area
-from municipal.auth import services as auth_services
+from municipal.auth import teams as auth_teams
 from municipal.calendar.models import CalendarItem
 from municipal.workorders.services import create_work_order
 
@@ -67,8 +67,8 @@ def seed_year(db, users, make_asset, area) -> dict:
         "B": make_asset("manhole", "鼓山新村井", area=village.code),
         "C": make_asset("manhole", "岳峰井", area=other_town.code),
     }
-    teams = {"A": auth_services.create_team(users["admin"], "鼓山一队"),
-             "B": auth_services.create_team(users["admin"], "鼓山二队")}
+    teams = {"A": auth_teams.create_team(users["admin"], "鼓山一队"),
+             "B": auth_teams.create_team(users["admin"], "鼓山二队")}
     items = []
     for number, (which, due, status, closed_on, standing) in enumerate(PLAN):
         asset = assets[which]

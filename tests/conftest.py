@@ -155,7 +155,7 @@ def csrf_token(client, path="/login") -> str:
 
 def token_headers(db, user, scopes=("read", "write"), name="test") -> dict:
     """Request headers carrying a new API token of `user`."""
-    from municipal.auth.services import create_token
+    from municipal.auth.tokens import create_token
 
     _, plain = create_token(user, name, scopes=scopes)
     db.session.commit()

@@ -5,20 +5,39 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..api import ApiBlueprint, VersionSchema
+from ..audit.reading import entries_page
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
-from ..audit.services import entries_page
 from ..auth.scope import Scope
 from ..errors import NotFound, ValidationError
 from ..extensions import db
+from ..i18n import N_
 from ..permissions import roles, signed_in
-from . import services
+from . import areas, services
+from .identity import services as code_services
 from .models import Area, Asset, CodeEvent, IdentityCode
 from .schemas import (
-    MAX_ID, AreaCreateSchema, AreaPageSchema, AreaQuerySchema, AreaSchema, AreaUpdateSchema, AssetCreateSchema,
-    AssetPageSchema, AssetQuerySchema, AssetSchema, AssetUpdateSchema, CodeBindSchema, CodeDetailSchema,
-    CodeIssueSchema, CodeListSchema, CodePageSchema, CodeQuerySchema, CodeRevokeSchema, TypeListSchema, TypeSchema,
+    MAX_ID,
+    AreaCreateSchema,
+    AreaPageSchema,
+    AreaQuerySchema,
+    AreaSchema,
+    AreaUpdateSchema,
+    AssetCreateSchema,
+    AssetPageSchema,
+    AssetQuerySchema,
+    AssetSchema,
+    AssetUpdateSchema,
+    CodeBindSchema,
+    CodeDetailSchema,
+    CodeIssueSchema,
+    CodeListSchema,
+    CodePageSchema,
+    CodeQuerySchema,
+    CodeRevokeSchema,
+    TypeListSchema,
+    TypeSchema,
 )
-from .types import LEVEL_LABELS, N_, ROLE_LABELS, TYPES
+from .types import LEVEL_LABELS, ROLE_LABELS, TYPES
 
 ASSET_ID = f"<int(max={MAX_ID}):asset_id>"
 AREA_ID = f"<int(max={MAX_ID}):area_id>"
@@ -69,7 +88,7 @@ def list_assets(query):
 
 
 def _area_and_below(ref: str):
-    area = services.find_area(ref)
+    area = areas.find_area(ref)
     if area is None:
         message = _("unknown area %(area)s", area=ref)
         raise ValidationError(message, {"area": message})
@@ -79,7 +98,7 @@ def _area_and_below(ref: str):
 def _search(q: str):
     """A part of the name, or, when `q` reads as an identity code, the facility it was ever bound to."""
     try:
-        canonical = services.parse_code(q)
+        canonical = code_services.parse_code(q)
     except ValidationError:
         return Asset.name.icontains(q, autoescape=True)
     return Asset.id.in_(sa.select(IdentityCode.asset_id).where(IdentityCode.code == canonical))
@@ -112,7 +131,7 @@ def asset_audit(query, asset_id):
     "A revoked code still finds the facility it was bound to."))
 @assets_bp.response(200, AssetSchema)
 def get_asset_by_code(code):
-    identity = services.get_code(code)
+    identity = code_services.get_code(code)
     if identity.asset is None:
         raise NotFound(_("Code %(code)s is not bound to a facility.", code=identity.code))
     Scope.of(current_user).require(identity.asset)
@@ -186,7 +205,7 @@ def list_codes(query):
 @codes_bp.doc(summary=N_("Look up an identity code and its history"))
 @codes_bp.response(200, CodeDetailSchema)
 def get_code(code):
-    return _with_history(services.get_code(code))
+    return _with_history(code_services.get_code(code))
 
 
 @codes_bp.route("/codes", methods=["POST"])
@@ -195,7 +214,7 @@ def get_code(code):
 @codes_bp.arguments(CodeIssueSchema)
 @codes_bp.response(201, CodeListSchema)
 def issue_codes(data):
-    issued = services.issue_codes(current_user, data["type"], data["count"])
+    issued = code_services.issue_codes(current_user, data["type"], data["count"])
     return {"items": sorted(issued, key=lambda code: code.code)}
 
 
@@ -206,8 +225,8 @@ def issue_codes(data):
 @codes_bp.arguments(CodeBindSchema)
 @codes_bp.response(200, CodeDetailSchema)
 def bind_code(data, code):
-    identity = services.get_code(code)
-    services.bind_code(current_user, identity, services.get_asset(data["asset_id"]))
+    identity = code_services.get_code(code)
+    code_services.bind_code(current_user, identity, services.get_asset(data["asset_id"]))
     return _with_history(identity)
 
 
@@ -218,11 +237,11 @@ def bind_code(data, code):
 @codes_bp.arguments(CodeRevokeSchema)
 @codes_bp.response(200, CodeDetailSchema)
 def revoke_code(data, code):
-    identity = services.get_code(code)
+    identity = code_services.get_code(code)
     replacement = None
     if data.get("replacement"):
-        replacement = services.get_code(services.parse_code(data["replacement"], "replacement"))
-    services.revoke_code(current_user, identity, data["reason"], replacement)
+        replacement = code_services.get_code(code_services.parse_code(data["replacement"], "replacement"))
+    code_services.revoke_code(current_user, identity, data["reason"], replacement)
     return _with_history(identity)
 
 
@@ -249,7 +268,7 @@ def list_areas(query):
     if "after" in query:
         select = select.where(Area.path > query["after"])
     if "parent" in query:
-        parent = services.find_area(query["parent"])
+        parent = areas.find_area(query["parent"])
         if parent is None:
             message = _("unknown area %(area)s", area=query["parent"])
             raise ValidationError(message, {"parent": message})
@@ -262,9 +281,9 @@ def list_areas(query):
                                        for column in (Area.code, Area.name, Area.name_en))))
     if "retired" in query:
         select = select.where(Area.retired_at.is_not(None) if query["retired"] else Area.retired_at.is_(None))
-    areas = db.session.scalars(select).all()
-    page = areas[:limit]
-    return {"items": page, "next": page[-1].path if len(areas) > limit else None}
+    rows = db.session.scalars(select).all()
+    page = rows[:limit]
+    return {"items": page, "next": page[-1].path if len(rows) > limit else None}
 
 
 @areas_bp.route(f"/areas/{AREA_ID}")
@@ -272,7 +291,7 @@ def list_areas(query):
 @areas_bp.doc(summary=N_("Read an area"))
 @areas_bp.response(200, AreaSchema)
 def get_area(area_id):
-    return services.get_area(area_id)
+    return areas.get_area(area_id)
 
 
 @areas_bp.route("/areas/by-code/<code>")
@@ -280,7 +299,7 @@ def get_area(area_id):
 @areas_bp.doc(summary=N_("Read an area by its code"))
 @areas_bp.response(200, AreaSchema)
 def get_area_by_code(code):
-    return services.get_area_by_code(code)
+    return areas.get_area_by_code(code)
 
 
 @areas_bp.route("/areas", methods=["POST"])
@@ -290,7 +309,7 @@ def get_area_by_code(code):
 @areas_bp.arguments(AreaCreateSchema)
 @areas_bp.response(201, AreaSchema)
 def create_area(data):
-    area = services.create_area(current_user, data)
+    area = areas.create_area(current_user, data)
     return area
 
 
@@ -303,7 +322,7 @@ def create_area(data):
 @areas_bp.response(200, AreaSchema)
 def update_area(data, area_id):
     version = data.pop("version")
-    return services.update_area(current_user, services.get_area(area_id), data, version)
+    return areas.update_area(current_user, areas.get_area(area_id), data, version)
 
 
 @areas_bp.route(f"/areas/{AREA_ID}/retire", methods=["POST"])
@@ -315,7 +334,7 @@ def update_area(data, area_id):
 @areas_bp.response(200, AreaSchema)
 def retire_area(data, area_id):
     version = data["version"]
-    return services.retire_area(current_user, services.get_area(area_id), version)
+    return areas.retire_area(current_user, areas.get_area(area_id), version)
 
 
 # --- types ------------------------------------------------------------------------

@@ -10,11 +10,13 @@ from flask_babel import gettext as _
 
 from ..auth.models import User
 from ..auth.scope import Scope
-from ..cli import fail
+from ..cli_support import fail
 from ..errors import DomainError
 from ..extensions import db
-from . import io, printing, queries
-from .labels import PRESETS
+from . import queries
+from .labels import printing
+from .labels.sheets import PRESETS
+from .transfer import exporting, importing
 from .types import TYPES
 
 
@@ -57,13 +59,13 @@ def _acting_user(username: str | None) -> User:
 def import_assets(file, file_format, username):
     """Register the facilities in FILE: all of them, or none if any row has a problem."""
     file_format = file_format or ("geojson" if file.suffix.lower() in (".geojson", ".json") else "csv")
-    read = io.import_geojson if file_format == "geojson" else io.import_csv
+    read = importing.import_geojson if file_format == "geojson" else importing.import_csv
     with _cli_locale():
         user = _acting_user(username)
         try:
             with file.open("rb") as stream:
                 result = read(user, stream, progress=_show_progress)
-        except io.ImportRejected as rejected:
+        except importing.ImportRejected as rejected:
             db.session.rollback()
             fail("\n".join([rejected.message, *rejected.lines()]))
         except DomainError as error:
@@ -90,9 +92,9 @@ def export_assets(file_format, out, asset_type, area, headers):
             # Atomic: a failed export leaves no half-written file behind.
             with click.open_file(out, "w", encoding="utf-8", atomic=True) as stream:
                 if file_format == "geojson":
-                    count = io.export_geojson(stream, asset_type, area, progress=_show_progress)
+                    count = exporting.export_geojson(stream, asset_type, area, progress=_show_progress)
                 else:
-                    count = io.export_csv(stream, asset_type, area, headers, progress=_show_progress)
+                    count = exporting.export_csv(stream, asset_type, area, headers, progress=_show_progress)
         except DomainError as error:
             fail(error.message)
         click.echo(_("%(n)s facilities exported.", n=count), err=True)

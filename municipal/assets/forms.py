@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from .facts import plain_number
+from .card import plain_number
 from .types import LEVEL_LABELS, ROLE_LABELS, STATUSES, AssetType, value_label
 
 PERSON_ROWS_SPARE = 2

@@ -1,5 +1,6 @@
 """GeoJSON geometry checks (WGS84, inside the district). Pure."""
-from .types import N_, Invalid
+from ..i18n import N_
+from .types import Invalid
 
 
 def check_geometry(geometry, expected: str, bbox) -> dict:

@@ -2,8 +2,8 @@
 from ..audit.services import record
 from ..extensions import db
 from ..media import load_image, store_image
+from .checks import require_editor
 from .models import AssetPhoto
-from .services import require_editor
 
 
 def add_asset_photo(actor, asset, stream, caption: str = "") -> AssetPhoto:

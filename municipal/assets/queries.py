@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.scope import Scope
 from ..extensions import db
-from . import codes
+from .identity import codes
 from .models import Area, Asset, IdentityCode
 from .types import PREFIXES
 

@@ -3,37 +3,29 @@
 Every function takes the acting user (None for an anonymous scan), checks what the
 user may do, validates everything before writing anything, and raises DomainErrors.
 """
-import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from .. import clock, datebounds
 from ..audit.services import diff, pending_changes, record, snapshot
-from ..auth.scope import Scope, require_supervisor
-from ..db import as_id, utcnow
-from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..auth.scope import Scope
+from ..db import as_id
+from ..errors import NotFound, ValidationError
 from ..extensions import db
-from . import codes, scanlog
+from .areas import find_area
+from .checks import check_row_version, require_editor
 from .geometry import check_geometry
-from .models import Area, Asset, CodeEvent, IdentityCode, PrintBatch, PrintBatchItem, ResponsiblePerson, ScanPosition
-from .types import (
-    AREA_LEVELS, CODE_STATUSES, PREFIXES, STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date,
-)
+from .identity.services import bind_code, issue_codes, unbound_code
+from .models import Area, Asset, ResponsiblePerson
+from .types import STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date
 
 ASSET_FIELDS = (
     "type", "name", "area", "status", "owner_unit", "maintenance_unit", "address", "attributes",
     "geometry", "chainage_start", "chainage_end", "in_service_on", "internal_notes", "persons",
 )
-
-
-def require_editor(actor, *objects) -> None:
-    """Refused unless the actor may change the registry, and these facilities (or areas) in particular."""
-    require_supervisor(actor, *objects, message=_("Only supervisors and administrators may change the registry."))
 
 
 def _require_place(actor, clean: "CleanAsset", existing: Asset | None = None) -> None:
@@ -60,17 +52,6 @@ def _dates_out_of_range(asset_type, cleaned: dict) -> dict:
                 problems[attr.name] = problem
                 break
     return problems
-
-
-def find_area(ref) -> Area | None:
-    """An area by its code, its id, or its exact Chinese or English name."""
-    if ref is None or ref == "":
-        return None
-    text = str(ref).strip()
-    query = sa.select(Area).where(sa.or_(Area.code == text, Area.name == text, Area.name_en == text))
-    if text.isdigit() and int(text) < 2**31:  # ids are 32-bit integers on PostgreSQL
-        query = sa.select(Area).where(sa.or_(Area.id == int(text), Area.code == text))
-    return db.session.scalars(query).first()
 
 
 @dataclass
@@ -233,7 +214,7 @@ def create_asset(actor, data: dict, code: str | None = None, is_demo: bool = Fal
     require_editor(actor)
     clean = clean_asset(data)
     _require_place(actor, clean)
-    unbound = _unbound_code(code, clean.values["type"]) if code else None
+    unbound = unbound_code(code, clean.values["type"]) if code else None
     asset = Asset(is_demo=is_demo)
     _apply(asset, clean)
     db.session.add(asset)
@@ -266,26 +247,9 @@ def retire_asset(actor, asset: Asset, version: int | None) -> Asset:
     return asset
 
 
-def _version_number(version) -> int:
-    if version is None:
-        raise ValidationError(_("The version you edited is required."), {"version": _("is required")})
-    try:
-        return int(version)
-    except (TypeError, ValueError):
-        raise ValidationError(_("The version must be a number."), {"version": _("must be a number")}) from None
-
-
 def check_version(asset: Asset, version) -> None:
-    _check(asset, version, _("Someone else changed this facility since you opened it (version %(theirs)s, yours "
-                             "%(yours)s). Reload it and apply your change again."))
-
-
-def _check(row, version, message: str) -> None:
-    """409 with the row's current version when `version` is not it; `message` has %(theirs)s and %(yours)s."""
-    version = _version_number(version)
-    if version != row.version:
-        raise Conflict(message % {"theirs": row.version, "yours": version}, {"version": _("is stale")},
-                       current={"id": row.id, "version": row.version})
+    check_row_version(asset, version, _("Someone else changed this facility since you opened it (version "
+                                         "%(theirs)s, yours %(yours)s). Reload it and apply your change again."))
 
 
 def get_asset(asset_id) -> Asset:
@@ -300,342 +264,3 @@ def visible_asset(actor, asset_id) -> Asset:
     asset = get_asset(asset_id)
     Scope.of(actor).require(asset)
     return asset
-
-
-# --- areas ----------------------------------------------------------------------
-
-AREA_FIELDS = ("code", "name", "name_en", "level", "parent")
-# Area codes go into URLs (/api/v1/areas/by-code/…), filters and CSV columns.
-AREA_CODE = re.compile(r"[0-9A-Za-z_-]{1,32}")
-
-
-def require_admin(actor) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(_("Please sign in."))
-    if actor.role != "admin":
-        raise PermissionDenied(_("Only administrators may change the areas."))
-
-
-def get_area(area_id) -> Area:
-    area = db.session.get(Area, as_id(area_id)) if as_id(area_id) else None
-    if area is None:
-        raise NotFound(_("There is no area %(id)s.", id=area_id))
-    return area
-
-
-def get_area_by_code(code: str) -> Area:
-    area = db.session.scalar(sa.select(Area).where(Area.code == code.strip()))
-    if area is None:
-        raise NotFound(_("There is no area %(id)s.", id=code))
-    return area
-
-
-def _rank(level: str) -> int:
-    return AREA_LEVELS.index(level)
-
-
-def clean_area(data: dict, existing: Area | None = None) -> dict:
-    """Check every field of `data`; return the values to set or raise one ValidationError naming all bad fields.
-
-    With `existing`, fields absent from `data` keep their current values. The tree stays a tree: the parent
-    exists, is not retired, is not the area itself or below it, and every level lies below its parent's.
-    """
-    errors: dict[str, str] = {}
-    values: dict = {}
-    for key in data:
-        if key not in AREA_FIELDS:
-            errors[key] = _("is not a field of an area")
-
-    for key, limit, required in (("code", 32, True), ("name", 100, True), ("name_en", 100, False)):
-        if key not in data and existing is not None:
-            continue
-        value = data.get(key) if data.get(key) is not None else ""
-        if not isinstance(value, str):
-            errors[key] = _("must be text")
-            continue
-        value = value.strip()
-        if required and not value:
-            errors[key] = _("is required")
-        elif len(value) > limit:
-            errors[key] = _("must be at most %(n)s characters", n=limit)
-        elif key == "code" and not AREA_CODE.fullmatch(value):
-            errors[key] = _("may hold only letters, digits, - and _")
-        values[key] = value
-
-    level = data.get("level", existing.level if existing else None)
-    if level not in AREA_LEVELS:
-        errors["level"] = _("must be one of: %(choices)s", choices=", ".join(AREA_LEVELS))
-    elif existing is None or "level" in data:
-        values["level"] = level
-
-    parent = existing.parent if existing else None
-    if "parent" in data:
-        ref = data["parent"]
-        parent = None if ref in (None, "") else find_area(ref) if isinstance(ref, (str, int)) else None
-        if ref not in (None, "") and parent is None:
-            errors["parent"] = _("unknown area %(area)s", area=ref)
-        elif parent is not None and parent.retired_at is not None and (
-                existing is None or parent is not existing.parent):
-            errors["parent"] = _("area %(area)s is retired", area=parent.code)
-        elif parent is not None and existing is not None and parent.path.startswith(existing.path):
-            errors["parent"] = _("cannot be the area itself or an area below it")
-        values["parent"] = parent
-
-    if level in AREA_LEVELS and "parent" not in errors:
-        if parent is None and level != AREA_LEVELS[0]:
-            errors["parent"] = _("is required below the district level")
-        elif parent is not None and _rank(level) <= _rank(parent.level):
-            errors["level"] = _("must lie below the parent's level (%(level)s)", level=parent.level)
-        elif existing is not None and "level" in values:
-            child_levels = db.session.scalars(sa.select(Area.level).where(Area.parent_id == existing.id).distinct())
-            if any(_rank(level) >= _rank(child) for child in child_levels if child in AREA_LEVELS):
-                errors["level"] = _("must lie above the levels of the areas below it")
-
-    if errors:
-        raise ValidationError(_("The area was not saved: %(n)s field(s) need attention.", n=len(errors)), errors)
-    if "code" in values and (existing is None or values["code"] != existing.code):
-        if db.session.scalar(sa.select(Area.id).where(Area.code == values["code"])):
-            raise _code_taken(values["code"])
-    return values
-
-
-def _code_taken(code: str) -> Conflict:
-    return Conflict(_("There is already an area with the code %(code)s.", code=code), {"code": _("already taken")})
-
-
-def create_area(actor, data: dict) -> Area:
-    require_admin(actor)
-    values = clean_area(data)
-    area = Area(**values)
-    try:
-        # A savepoint: another writer taking the same code at the same moment is a Conflict, not a 500.
-        with db.session.begin_nested():
-            db.session.add(area)
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        raise _code_taken(values["code"]) from None
-    # The path needs the id, which exists only after the flush.
-    area.path = f"{area.parent.path if area.parent else '/'}{area.id}/"
-    db.session.flush()
-    record(actor, "area", area.id, "create", diff({}, snapshot(area)))
-    return area
-
-
-def update_area(actor, area: Area, data: dict, version) -> Area:
-    """Change an area. Moved under another parent, it takes everything below it along."""
-    require_admin(actor)
-    check_area_version(area, version)
-    before = snapshot(area)
-    values = clean_area(data, existing=area)
-    old_path = area.path
-    try:
-        # A savepoint: another writer taking the same code at the same moment is a Conflict, not a 500.
-        with db.session.begin_nested():
-            for key, value in values.items():
-                setattr(area, key, value)
-            area.path = f"{area.parent.path if area.parent else '/'}{area.id}/"
-            area.version += 1
-    except sa.exc.IntegrityError:
-        raise _code_taken(values["code"]) from None
-    if area.path != old_path:
-        # The paths below follow in one statement; they are derived from the parents, so not audited apiece.
-        table = Area.__table__
-        db.session.execute(
-            sa.update(table)
-            .where(table.c.path.startswith(old_path), table.c.id != area.id)
-            .values(path=sa.literal(area.path) + sa.func.substr(table.c.path, len(old_path) + 1))
-        )
-        for other in list(db.session.identity_map.values()):
-            if isinstance(other, Area) and other is not area:
-                db.session.expire(other, ["path"])
-    record(actor, "area", area.id, "update", diff(before, snapshot(area)))
-    return area
-
-
-def retire_area(actor, area: Area, version) -> Area:
-    """Retire an area no facility in service and no area in use lies in. It stays on file, named by the
-    decommissioned facilities, past events and audit entries that refer to it; nothing new may use it."""
-    require_admin(actor)
-    check_area_version(area, version)
-    if area.retired_at is not None:
-        raise Conflict(_("Area %(area)s is already retired.", area=area.code), {"version": _("already retired")},
-                       current={"id": area.id, "version": area.version})
-    facilities = db.session.scalar(sa.select(sa.func.count()).select_from(Asset).where(
-        Asset.area_id == area.id, Asset.status != "decommissioned"))
-    children = db.session.scalar(sa.select(sa.func.count()).select_from(Area).where(
-        Area.parent_id == area.id, Area.retired_at.is_(None)))
-    if facilities or children:
-        fields = {}
-        if facilities:
-            fields["facilities"] = _("facilities that are not decommissioned still lie in it (%(n)s)", n=facilities)
-        if children:
-            fields["areas"] = _("areas below it are not retired yet (%(n)s)", n=children)
-        raise Conflict(_("Area %(area)s is still in use: move or retire what lies in it first.", area=area.code),
-                       fields, current={"id": area.id, "version": area.version,
-                                        "facilities": facilities, "areas": children})
-    area.retired_at = utcnow()
-    area.version += 1
-    record(actor, "area", area.id, "retire", pending_changes(area))
-    db.session.flush()
-    return area
-
-
-def check_area_version(area: Area, version) -> None:
-    _check(area, version, _("Someone else changed this area since you opened it (version %(theirs)s, yours "
-                            "%(yours)s). Reload it and apply your change again."))
-
-
-# --- identity codes -------------------------------------------------------------
-
-def parse_code(text: str, field_name: str = "code") -> str:
-    """The canonical form of `text`, or a ValidationError saying what is wrong with it."""
-    try:
-        return codes.normalize(text or "", PREFIXES)
-    except codes.CodeError as error:
-        messages = {
-            "bad_length": _("%(text)s is not a code like RSV-7K3Q9-G", text=text),
-            "unknown_prefix": _("%(text)s does not start with a known type prefix", text=text),
-            "bad_character": _("%(text)s contains a character codes never use", text=text),
-            "bad_check": _("the check character of %(text)s does not match; the code was mistyped", text=text),
-        }
-        raise ValidationError(messages[error.reason], {field_name: messages[error.reason]}) from None
-
-
-def get_code(text: str) -> IdentityCode:
-    canonical = parse_code(text)
-    code = db.session.scalar(sa.select(IdentityCode).where(IdentityCode.code == canonical))
-    if code is None:
-        raise NotFound(_("There is no code %(code)s.", code=canonical))
-    return code
-
-
-def _unbound_code(text: str, type_key: str) -> IdentityCode:
-    code = get_code(text)
-    check_unbound(code, type_key)
-    return code
-
-
-def check_unbound(code: IdentityCode, type_key: str) -> None:
-    """Raise unless `code` may be bound to a new facility of type `type_key`."""
-    if code.status != "unbound":
-        raise Conflict(_("Code %(code)s is already %(status)s.", code=code.code, status=_(CODE_STATUSES[code.status])),
-                       {"code": _("is not free")})
-    if PREFIXES[code.prefix] != type_key:
-        raise ValidationError(_("Code %(code)s is for another type of facility.", code=code.code),
-                              {"code": _("is for another type")})
-
-
-def issue_codes(actor, type_key: str, count: int) -> list[IdentityCode]:
-    """New unbound codes for `type_key`: random, unique, never issued before."""
-    require_editor(actor)
-    if type_key not in TYPES:
-        raise ValidationError(_("Unknown asset type %(type)s.", type=type_key), {"type": _("unknown")})
-    if not 1 <= count <= 10000:
-        raise ValidationError(_("Between 1 and 10000 codes at a time."), {"count": _("out of range")})
-    prefix = TYPES[type_key].prefix
-    fresh: set[str] = set()
-    while len(fresh) < count:
-        wanted = {codes.generate(prefix) for _ in range(count - len(fresh))} - fresh
-        taken = set(db.session.scalars(sa.select(IdentityCode.code).where(IdentityCode.code.in_(wanted))))
-        fresh |= wanted - taken
-    issued = [IdentityCode(code=c, prefix=prefix) for c in sorted(fresh)]
-    db.session.add_all(issued)
-    db.session.flush()
-    db.session.add_all(CodeEvent(code_id=c.id, action="issued", user_id=actor.id) for c in issued)
-    db.session.flush()
-    for c in issued:
-        record(actor, "code", c.code, "issue", {"status": [None, c.status]})
-    return issued
-
-
-def bind_code(actor, code: IdentityCode, asset: Asset) -> IdentityCode:
-    """Bind an unbound code; a code the facility had before is revoked, pointing at this one."""
-    require_editor(actor, asset)
-    check_unbound(code, asset.type)
-    previous = asset.code
-    code.status, code.asset_id, code.bound_at = "bound", asset.id, utcnow()
-    db.session.add(CodeEvent(code_id=code.id, asset_id=asset.id, action="bound", user_id=actor.id))
-    db.session.flush()
-    record(actor, "asset", asset.id, "bind", {"code": [previous.code if previous else None, code.code]})
-    if previous is not None:
-        _revoke(actor, previous, _("replaced by %(code)s", code=code.code), code)
-    db.session.expire(asset, ["code"])
-    return code
-
-
-def revoke_code(actor, code: IdentityCode, reason: str, replacement: IdentityCode | None = None) -> IdentityCode:
-    """Revoke a code (a damaged or lost label). A bound code gets a replacement bound in its place,
-    new unless one is given; the replacement is returned."""
-    require_editor(actor, *([code.asset] if code.asset is not None else []))
-    if code.status == "revoked":
-        raise Conflict(_("Code %(code)s is already revoked.", code=code.code), {"code": _("already revoked")})
-    if not (reason or "").strip():
-        raise ValidationError(_("Say why the code is revoked."), {"reason": _("is required")})
-    if code.asset is None:
-        _revoke(actor, code, reason, replacement)
-        return replacement
-    asset = code.asset
-    replacement = replacement or issue_codes(actor, asset.type, 1)[0]
-    # Revoke first so the facility never has two bound codes, then bind the replacement.
-    _revoke(actor, code, reason, replacement)
-    db.session.expire(asset, ["code"])
-    return bind_code(actor, replacement, asset)
-
-
-def _revoke(actor, code: IdentityCode, reason: str, replacement: IdentityCode | None) -> None:
-    code.status, code.revoked_at, code.revoked_reason = "revoked", utcnow(), reason.strip()[:300]
-    code.replaced_by_id = replacement.id if replacement else None
-    record(actor, "code", code.code, "revoke", pending_changes(code))
-    db.session.add(CodeEvent(code_id=code.id, asset_id=code.asset_id, action="revoked", user_id=actor.id, note=reason[:300]))
-    db.session.flush()
-
-
-# --- scans ----------------------------------------------------------------------
-
-def record_scan(code_id, asset_id, scanned_text: str, user, user_agent: str) -> str:
-    """Log one scan and return the token that names it. Queued, not written here: see scanlog.py."""
-    token = secrets.token_urlsafe(16)
-    scanlog.writer_for(current_app).add({
-        "token": token,
-        "code_id": code_id,
-        "asset_id": asset_id,
-        "scanned_text": scanned_text[:64],
-        "at": utcnow(),
-        "user_id": user.id if user is not None and user.is_authenticated else None,
-        "user_agent": (user_agent or "")[:300],
-    })
-    return token
-
-
-def record_scan_position(scan_token: str, lon, lat, accuracy) -> None:
-    """The phone's position, sent after the page was allowed to read it. The first one sent counts."""
-    errors = {}
-    try:
-        lon, lat = float(lon), float(lat)
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["position"] = _("must be a longitude and latitude")
-    try:
-        accuracy = float(accuracy) if accuracy not in (None, "") else None
-    except (TypeError, ValueError):
-        errors["accuracy"] = _("must be a number of metres")
-    if errors:
-        raise ValidationError(_("The position was not recorded."), errors)
-    try:
-        with db.session.begin_nested():
-            db.session.add(ScanPosition(scan_token=scan_token, lon=lon, lat=lat, accuracy_m=accuracy))
-    except sa.exc.IntegrityError:
-        pass  # the page sent it twice
-
-
-def record_print_batch(actor, preset: str, code_ids: list[int], selection: str) -> PrintBatch:
-    batch = PrintBatch(user_id=actor.id if actor else None, preset=preset, label_count=len(code_ids),
-                       selection=selection[:500])
-    db.session.add(batch)
-    db.session.flush()
-    db.session.execute(sa.insert(PrintBatchItem), [{"batch_id": batch.id, "code_id": c} for c in code_ids])
-    # In each code's own history too, where a facility's page shows it.
-    db.session.execute(sa.insert(CodeEvent), [{"code_id": c, "action": "printed", "at": batch.created_at or utcnow(),
-                                               "user_id": batch.user_id, "note": f"#{batch.id}"} for c in code_ids])
-    return batch

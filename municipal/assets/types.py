@@ -1,6 +1,6 @@
 """Asset types and their typed attributes, declared in one place.
 
-Pure: no Flask, no database. Labels and messages are English msgids marked with
+Pure: no database, no app. Labels and messages are English msgids marked with
 N_ so the catalogue extraction finds them; callers translate at display time.
 Attribute names follow ../shared/domain/calendar-preview.md where it names them.
 """
@@ -8,9 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-
-def N_(message: str) -> str:
-    return message
+from ..i18n import N_
 
 
 class Invalid(ValueError):

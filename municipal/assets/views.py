@@ -1,19 +1,19 @@
 """Registry pages for staff: browse, search, open, edit, photos, codes, labels."""
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.scope import Scope
+from ..db import as_id, discard_changes
 from ..errors import DomainError, PermissionDenied, ValidationError
 from ..media import is_public
-from ..db import as_id, discard_changes
 from ..permissions import roles, signed_in
 from . import history, photos, queries, services
 from .forms import BindForm, PhotoForm, RevokeForm, asset_form, field_errors, form_to_data
+from .identity import services as code_services
 from .types import TYPES, format_chainage
 
 bp = Blueprint("assets", __name__)
@@ -141,10 +141,10 @@ def media(name: str):
 @roles("admin", "supervisor")
 def revoke(text: str):
     form = RevokeForm()
-    code = services.get_code(text)
+    code = code_services.get_code(text)
     if form.validate_on_submit():
         try:
-            replacement = services.revoke_code(current_user, code, form.reason.data or "")
+            replacement = code_services.revoke_code(current_user, code, form.reason.data or "")
             if replacement is not None:
                 flash(_("Code %(old)s revoked; %(new)s is bound in its place. Print its label.",
                         old=code.code, new=replacement.code), "success")
@@ -165,12 +165,12 @@ def revoke(text: str):
 @roles("admin", "supervisor")
 def bind(text: str):
     """Bind a pre-printed code, found unbound on a scan, to a facility on the spot."""
-    code = services.get_code(text)
+    code = code_services.get_code(text)
     form = BindForm()
     if form.validate_on_submit():
         try:
             asset = _find_asset(form.asset.data or "")
-            services.bind_code(current_user, code, asset)
+            code_services.bind_code(current_user, code, asset)
             flash(_("Code %(code)s is now bound to %(name)s.", code=code.code, name=asset.name), "success")
             return redirect(url_for("assets.detail", asset_id=asset.id))
         except PermissionDenied:
@@ -185,7 +185,7 @@ def _find_asset(ref: str):
     ref = ref.strip()
     if ref.isdigit():
         return services.get_asset(ref)
-    code = services.get_code(ref)
+    code = code_services.get_code(ref)
     if code.asset is None:
         raise ValidationError(_("Code %(code)s is not bound to a facility.", code=code.code),
                               {"asset": _("not bound")})

@@ -15,7 +15,7 @@ audit_group = AppGroup("audit", help="The audit trail.")
 def verify_command(every, full):
     """Check every entry's hash and link and the trail's sealed end, in one snapshot; exit 1 if any entry was
     edited, deleted or moved."""
-    from . import services
+    from . import verification
 
     total = 0
 
@@ -24,7 +24,7 @@ def verify_command(every, full):
         total = count
         click.echo(f"checked {count} entries …", err=True)
 
-    problems = services.verify(progress=progress, every=every, full=full)
+    problems = verification.verify(progress=progress, every=every, full=full)
     for problem in problems:
         click.secho(f"#{problem.entry_id} {problem.kind}: {problem.message}", fg="red")
     if problems:

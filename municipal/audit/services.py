@@ -1,29 +1,27 @@
-"""Appending to the audit trail and checking it. Flushes, never commits.
+"""Appending to the audit trail: describing a change (snapshot, diff, pending_changes), recording it, and
+keeping the chain's head. Flushes, never commits. Checking the trail is verification.py; reading it, reading.py.
 
 Each entry's hash is sha256(prev_hash + canonical JSON of its content), and prev_hash is the
 hash of the entry before it, so editing, deleting or reordering entries breaks the chain
 where it happened. Appends are serialised (see `_lock_head`), so the chain stays one line
 however many processes write. Deleting the newest entries leaves a shorter chain that is still
 whole; so each transaction that appended also writes the chain's end to the one row of
-`audit_head` (see `anchor_head`), and `verify` compares the two.
+`audit_head` (see `anchor_head`), and `verification.verify` compares the two.
 """
 import hashlib
 import hmac
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..db import utcnow
 from ..errors import ValidationError
@@ -33,56 +31,6 @@ from .models import GENESIS, AuditEntry, AuditHead
 # Any constant works; it only has to be the same in every process that appends.
 ADVISORY_LOCK_KEY = 0x6D756E6963697061  # "municipa"
 
-ACTION_LABELS = {
-    "create": _l("created"),
-    "update": _l("changed"),
-    "retire": _l("retired"),
-    "issue": _l("code issued"),
-    "bind": _l("code bound"),
-    "revoke": _l("code revoked"),
-    "assign": _l("assigned"),
-    "start": _l("started"),
-    "hold": _l("put on hold"),
-    "resume": _l("resumed"),
-    "complete": _l("completed"),
-    "accept": _l("accepted"),
-    "send_back": _l("sent back"),
-    "cancel": _l("cancelled"),
-    "comment": _l("commented"),
-    "close": _l("closed"),
-    "password_reset": _l("password reset"),
-    "areas": _l("areas of responsibility changed"),
-    "asset_types": _l("facility types of responsibility changed"),
-    "members": _l("members changed"),
-    "attach": _l("attachment added"),
-    "add_photo": _l("photo added"),
-    "submit": _l("inspection submitted"),
-    "new_version": _l("new version"),
-    "import": _l("imported"),
-    "history": _l("history recorded"),
-    "plan": _l("plan added"),
-    "plan_stopped": _l("plan stopped"),
-}
-
-# What a recorded field is called on the page; a field not named here shows its own name.
-FIELD_LABELS = {
-    "name": _l("Name"), "type": _l("Type"), "status": _l("Status"), "area_id": _l("Area"), "area": _l("Area"),
-    "address": _l("Location"), "owner_unit": _l("Owner unit"), "maintenance_unit": _l("Maintenance unit"),
-    "attributes": _l("Attributes"), "geometry": _l("Position"), "in_service_on": _l("In service since"),
-    "internal_notes": _l("Internal notes"), "is_demo": _l("demo data"), "persons": _l("Responsible persons"),
-    "chainage_start_m": _l("Chainage"), "chainage_end_m": _l("Chainage"), "code": _l("Identity code"),
-    "title": _l("Title"), "kind": _l("Kind"), "priority": _l("Priority"), "due_at": _l("Due"),
-    "asset": _l("Facility"), "assignee": _l("Assignee"), "reason": _l("Reason"), "time_spent_min": _l("Time spent (minutes)"),
-    "cost_yuan": _l("Cost (yuan)"),
-    "comment": _l("Comment"), "reply": _l("Reply"), "category": _l("Category"), "number": _l("Number"),
-    "username": _l("User name"), "display_name": _l("Display name"), "role": _l("Role"), "active": _l("Active"),
-    "areas": _l("Areas of responsibility"), "members": _l("Members"), "asset_types": _l("Facility types"),
-    "token": _l("API token"), "scopes": _l("Scopes"), "expires_at": _l("Expires"),
-    "attachment": _l("Attachment"), "photo": _l("Photo"), "photos": _l("Photos"), "findings": _l("Findings"),
-    "work_order": _l("Work order"), "distance_m": _l("Distance from the facility (m)"), "version": _l("Version"),
-    "items": _l("Checklist items"), "key": _l("Key"), "rows": _l("Rows"), "file": _l("File"),
-    "source": _l("Source"), "result": _l("Result"), "done_on": _l("Done on"), "plan": _l("Plan"),
-}
 
 # Bookkeeping columns that change on every write and say nothing about what the user changed.
 NOT_AUDITED = frozenset({"id", "version", "created_at", "updated_at"})
@@ -328,131 +276,3 @@ def _head_hash() -> str:
     _lock_head()
     last = db.session.scalar(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     return last or GENESIS
-
-
-# --- reading ----------------------------------------------------------------------
-
-def entries_for(entity_type: str, entity_id, limit: int = 50) -> list[AuditEntry]:
-    """The entity's latest entries, newest first."""
-    return entries_page(entity_type, entity_id, None, limit)[0]
-
-
-def entries_page(entity_type: str, entity_id, before: int | None = None,
-                 limit: int = 50) -> tuple[list[AuditEntry], int | None]:
-    """The entity's entries older than entry `before` (the latest when None), newest first, and the id to
-    pass as `before` for the next page (None on the last). By id on the entity's index: any page is cheap."""
-    query = (sa.select(AuditEntry)
-             .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-             .order_by(AuditEntry.id.desc()))
-    if before is not None:
-        query = query.where(AuditEntry.id < before)
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
-
-
-def display_value(value, limit: int = 200) -> str:
-    """A recorded value as one short line for a page."""
-    if value is None or value == "":
-        return "—"
-    text = value if isinstance(value, str) else canonical(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# --- verifying --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Problem:
-    entry_id: int
-    kind: str  # "edited" | "broken_link" | "chain_diverges" | "truncated" | "end_mismatch"
-    message: str
-
-
-def check_chain(entries: Iterable) -> Iterator[Problem]:
-    """The problems of a trail given in id order; each entry needs the columns of AuditEntry."""
-    previous = None
-    for entry in entries:
-        if compute_hash(entry.prev_hash, content_of(entry)) != entry.hash:
-            yield Problem(entry.id, "edited", f"entry {entry.id}: its content no longer matches its hash (edited)")
-        expected = previous.hash if previous is not None else GENESIS
-        if entry.prev_hash != expected:
-            where = f"entry {previous.id}" if previous is not None else "the start of the trail"
-            yield Problem(entry.id, "broken_link",
-                          f"entry {entry.id}: does not follow {where} "
-                          "(an entry between them was deleted or entries were reordered)")
-        previous = entry
-
-
-def verify(progress: Callable[[int], None] | None = None, every: int = 100_000, full: bool = False) -> list[Problem]:
-    """Check the whole trail, streamed in id order, and its end record, all in one snapshot of the database,
-    so appends made meanwhile are neither half seen nor mistaken for deletions. `full` also recomputes every
-    hash from the start, each from the recomputed one before it rather than the prev_hash stored with it.
-    `progress(n)` is called every `every` entries and once at the end with the total."""
-    table = AuditEntry.__table__
-    with _snapshot() as connection:
-        head = connection.execute(sa.select(AuditHead.__table__).where(AuditHead.id == HEAD_ROW)).first()
-        # Plain rows on a connection of their own: a session would keep every entry of a huge trail.
-        rows = connection.execute(sa.select(table).order_by(table.c.id).execution_options(yield_per=10_000))
-        count = 0
-        last = None
-        recomputed = GENESIS
-        diverged: list[Problem] = []
-
-        def walked():
-            nonlocal count, last, recomputed
-            for row in rows:
-                if full and not diverged:
-                    recomputed = compute_hash(recomputed, content_of(row))
-                    if recomputed != row.hash:
-                        diverged.append(Problem(row.id, "chain_diverges",
-                                                f"entry {row.id}: recomputed from the start of the trail, its hash "
-                                                "differs (this entry or one before it was changed)"))
-                last = row
-                yield row
-                count += 1
-                if progress and count % every == 0:
-                    progress(count)
-
-        problems = list(check_chain(walked()))
-    if progress:
-        progress(count)
-    return problems + diverged + check_end(last, head)
-
-
-@contextmanager
-def _snapshot():
-    """A connection in one read transaction: REPEATABLE READ on PostgreSQL; on SQLite an explicit BEGIN,
-    since its driver would otherwise give every SELECT a snapshot of its own."""
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection = connection.execution_options(isolation_level="REPEATABLE READ")
-        else:
-            connection.exec_driver_sql("BEGIN")
-        try:
-            yield connection
-        finally:
-            connection.rollback()
-
-
-def check_end(last, head) -> list[Problem]:
-    """The trail's last entry (None when empty) against the end recorded in audit_head (None when absent)."""
-    if head is None:
-        return [Problem(last.id if last is not None else 0, "end_mismatch",
-                        "the record of the trail's end (audit_head) is missing: it was deleted, or the trail was "
-                        "written without it")]
-    if head.seal != seal(head.last_id, head.last_hash):
-        return [Problem(head.last_id, "end_mismatch",
-                        "the record of the trail's end does not carry the platform's seal: it was changed outside "
-                        "the platform (or the secret key has changed since)")]
-    if last is None and head.last_id == 0:
-        return []
-    if last is None or last.id < head.last_id:
-        after = f"after entry {last.id}" if last is not None else "from the start"
-        return [Problem(head.last_id, "truncated",
-                        f"entries {after} up to entry {head.last_id} are missing: the newest entries were deleted")]
-    if last.id > head.last_id:
-        return [Problem(last.id, "end_mismatch",
-                        f"entries after entry {head.last_id} up to entry {last.id} were not written by the platform")]
-    if last.hash != head.last_hash:
-        return [Problem(last.id, "end_mismatch", f"entry {last.id} is not the entry the trail ended with: it was "
-                                                 "replaced")]
-    return []

@@ -10,7 +10,9 @@ from ..errors import DomainError
 from ..extensions import db
 from ..permissions import roles
 from . import services
-from .forms import ROLE_LABELS, ConfirmForm, options, PasswordForm, TeamForm, UserCreateForm, UserEditForm
+from . import teams as team_services
+from . import tokens as token_services
+from .forms import ROLE_LABELS, ConfirmForm, PasswordForm, TeamForm, UserCreateForm, UserEditForm, options
 from .models import User
 from .views import keep_session
 
@@ -172,11 +174,12 @@ def _team_form(team=None):
 def _save_team(form, team):
     member_ids = [int(i) for i in form.members.data or [] if str(i).isdigit()]
     if team is None:
-        team = services.create_team(current_user, form.name.data, form.area.data or "", form.asset_types.data or [])
+        team = team_services.create_team(current_user, form.name.data, form.area.data or "",
+                                         form.asset_types.data or [])
     else:
-        services.update_team(current_user, team, name=form.name.data, area_code=form.area.data or "",
-                             asset_types=form.asset_types.data or [])
-    services.set_members(current_user, team, member_ids)
+        team_services.update_team(current_user, team, name=form.name.data, area_code=form.area.data or "",
+                                  asset_types=form.asset_types.data or [])
+    team_services.set_members(current_user, team, member_ids)
     return team
 
 
@@ -195,13 +198,13 @@ def teams():
                 errors, status = _failed(error)
         else:
             errors, status = _form_errors(form), 422
-    return render_template("admin/teams.html", form=form, errors=errors, rows=services.list_teams()), status
+    return render_template("admin/teams.html", form=form, errors=errors, rows=team_services.list_teams()), status
 
 
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
 @roles("admin")
 def team(team_id: int):
-    found = services.get_team(team_id)
+    found = team_services.get_team(team_id)
     form = _team_form(found)
     errors, status = {}, 200
     if request.method == "POST":
@@ -220,14 +223,14 @@ def team(team_id: int):
 @bp.route("/tokens")
 @roles("admin")
 def tokens():
-    return render_template("admin/tokens.html", rows=services.list_tokens(), confirm=ConfirmForm())
+    return render_template("admin/tokens.html", rows=token_services.list_tokens(), confirm=ConfirmForm())
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @roles("admin")
 def revoke_token(token_id: int):
-    token = services.get_token(token_id)
+    token = token_services.get_token(token_id)
     if ConfirmForm().validate_on_submit():
-        services.revoke_token(current_user, token)
+        token_services.revoke_token(current_user, token)
         flash(_("Token %(prefix)s… revoked.", prefix=token.prefix), "success")
     return redirect(url_for("admin.tokens"))

@@ -7,16 +7,30 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
-from ..assets.types import N_
 from ..errors import NotFound, ValidationError
+from ..i18n import N_
 from ..permissions import roles, signed_in
 from . import services
-from .views import keep_session
+from . import teams as team_services
+from . import tokens as token_services
 from .schemas import (
-    MeSchema, MeUpdateSchema, TeamCreateSchema, TeamListSchema, TeamSchema, TeamUpdateSchema, TokenCreatedSchema,
-    TokenCreateSchema, TokenListSchema, TokenSchema, UserCreateSchema, UserPageSchema, UserQuerySchema, UserSchema,
+    MeSchema,
+    MeUpdateSchema,
+    TeamCreateSchema,
+    TeamListSchema,
+    TeamSchema,
+    TeamUpdateSchema,
+    TokenCreatedSchema,
+    TokenCreateSchema,
+    TokenListSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserPageSchema,
+    UserQuerySchema,
+    UserSchema,
     UserUpdateSchema,
 )
+from .views import keep_session
 
 USER_ID = f"<int(max={MAX_ID}):user_id>"
 TEAM_ID = f"<int(max={MAX_ID}):team_id>"
@@ -121,7 +135,7 @@ def update_user(data, user_id):
 @teams_bp.doc(summary=N_("List the teams by name"))
 @teams_bp.response(200, TeamListSchema)
 def list_teams():
-    return {"items": services.list_teams()}
+    return {"items": team_services.list_teams()}
 
 
 @teams_bp.route("/teams", methods=["POST"])
@@ -130,9 +144,9 @@ def list_teams():
 @teams_bp.arguments(TeamCreateSchema)
 @teams_bp.response(201, TeamSchema)
 def create_team(data):
-    team = services.create_team(current_user, data["name"], data.get("area") or "", data.get("asset_types") or [])
+    team = team_services.create_team(current_user, data["name"], data.get("area") or "", data.get("asset_types") or [])
     if data.get("members"):
-        services.set_members(current_user, team, data["members"])
+        team_services.set_members(current_user, team, data["members"])
     return team
 
 
@@ -141,7 +155,7 @@ def create_team(data):
 @teams_bp.doc(summary=N_("Read a team"))
 @teams_bp.response(200, TeamSchema)
 def get_team(team_id):
-    return services.get_team(team_id)
+    return team_services.get_team(team_id)
 
 
 @teams_bp.route(f"/teams/{TEAM_ID}", methods=["PATCH"])
@@ -150,13 +164,13 @@ def get_team(team_id):
 @teams_bp.arguments(TeamUpdateSchema)
 @teams_bp.response(200, TeamSchema)
 def update_team(data, team_id):
-    team = services.get_team(team_id)
+    team = team_services.get_team(team_id)
     if {"name", "area", "asset_types", "active"} & set(data):
-        services.update_team(current_user, team, name=data.get("name"),
-                             area_code=(data["area"] or "") if "area" in data else None,
-                             asset_types=data.get("asset_types"), active=data.get("active"))
+        team_services.update_team(current_user, team, name=data.get("name"),
+                                  area_code=(data["area"] or "") if "area" in data else None,
+                                  asset_types=data.get("asset_types"), active=data.get("active"))
     if "members" in data:
-        services.set_members(current_user, team, data["members"] or [])
+        team_services.set_members(current_user, team, data["members"] or [])
     return team
 
 
@@ -167,7 +181,7 @@ def update_team(data, team_id):
 @tokens_bp.doc(summary=N_("List the API tokens, revoked ones included"))
 @tokens_bp.response(200, TokenListSchema)
 def list_tokens():
-    return {"items": services.list_tokens()}
+    return {"items": token_services.list_tokens()}
 
 
 @tokens_bp.route("/tokens", methods=["POST"])
@@ -177,8 +191,8 @@ def list_tokens():
 @tokens_bp.arguments(TokenCreateSchema)
 @tokens_bp.response(201, TokenCreatedSchema)
 def create_token(data):
-    token, plain = services.create_token(_token_user(data["user"]), data["name"], data.get("days"),
-                                         scopes=data["scopes"], actor=current_user)
+    token, plain = token_services.create_token(_token_user(data["user"]), data["name"], data.get("days"),
+                                               scopes=data["scopes"], actor=current_user)
     return {"api_token": token, "token": plain}
 
 
@@ -195,5 +209,5 @@ def _token_user(user_id: int):
                description=N_("Refused from the next request on; revoking it again changes nothing."))
 @tokens_bp.response(200, TokenSchema)
 def revoke_token(token_id):
-    token = services.revoke_token(current_user, services.get_token(token_id))
+    token = token_services.revoke_token(current_user, token_services.get_token(token_id))
     return token

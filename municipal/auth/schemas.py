@@ -8,8 +8,8 @@ from marshmallow import Schema, fields
 
 from ..api import MAX_ID, ApiSchema, ChangeSchema, between, id_list, one_of
 from .models import ROLES
-from .services import EMAIL_MAX_LENGTH, SCOPES
-
+from .services import EMAIL_MAX_LENGTH
+from .tokens import SCOPES
 
 # --- input -------------------------------------------------------------------------
 

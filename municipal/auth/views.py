@@ -9,7 +9,8 @@ from ..db import keep_changes, utcnow
 from ..errors import Unauthorized
 from ..extensions import db, login_manager
 from ..permissions import LAST_SEEN_KEY, public, signed_in
-from . import services
+from . import services, signin
+from . import tokens as token_services
 from .forms import LoginForm
 from .models import User
 
@@ -39,7 +40,7 @@ def bearer_credentials(req) -> str | None:
 def _load_bearer(req):
     value = bearer_credentials(req)
     if value:
-        token = services.token_for(value)
+        token = token_services.token_for(value)
         if token is not None:
             # The permission guard reads the token's scopes from here.
             g.api_token = token
@@ -68,8 +69,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.sign_in(form.username.data, form.password.data, request.remote_addr or "")
-        except (Unauthorized, services.TooManyAttempts) as error:
+            user = signin.sign_in(form.username.data, form.password.data, request.remote_addr or "")
+        except (Unauthorized, signin.TooManyAttempts) as error:
             # The attempt is recorded even though it failed: that is what the throttle counts.
             keep_changes()
             flash(error.message, "error")

@@ -3,12 +3,13 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from ..api import ApiBlueprint
-from ..assets.types import N_
 from ..errors import ValidationError
+from ..i18n import N_
 from ..permissions import roles
-from .engine import preview
-from .facts_api import FacilityCalendarSchema
-from .request import PreviewError
+from .engine.core import preview
+from .engine.inputs import PreviewError
+from .facility_api import FacilityCalendarSchema
+from .settings import setting_overrides
 
 calendar_bp = ApiBlueprint("calendar_api", __name__, description=N_("Inspection calendar"))
 
@@ -17,15 +18,10 @@ def blueprints():
     return [calendar_bp]
 
 
-def district_settings(config) -> dict:
-    """The district's calendar settings: its clock and its overrides of the rule table's policy values."""
-    return {"timezone": config["TIMEZONE"], **config.get("CALENDAR_SETTINGS", {})}
-
-
 def run_preview(body) -> dict:
     """The response for a request body; ValidationError names each bad field."""
     try:
-        return preview(body, settings=district_settings(current_app.config))
+        return preview(body, settings=setting_overrides(current_app.config))
     except PreviewError as error:
         raise ValidationError(_("The calendar request is not valid."), error.fields) from error
 

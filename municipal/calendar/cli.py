@@ -7,10 +7,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from .api import district_settings
-from .engine import preview
-from .request import PreviewError
-from .rules import RuleTableError
+from .engine.core import preview
+from .engine.inputs import PreviewError
+from .engine.rules import RuleTableError
+from .settings import setting_overrides
 
 calendar_group = AppGroup("calendar", help="The inspection calendar.")
 
@@ -27,7 +27,7 @@ def preview_command(case):
     if isinstance(document, dict) and isinstance(document.get("request"), dict):
         document = document["request"]
     try:
-        response = preview(document, settings=district_settings(current_app.config))
+        response = preview(document, settings=setting_overrides(current_app.config))
     except PreviewError as error:
         lines = [_("The calendar request is not valid.")]
         lines += [f"  {field}: {problem}" for field, problem in error.fields.items()]
@@ -61,16 +61,16 @@ def event_command(kind, area, asset_id, start, end, rain_24h_mm, level_m, level_
     from ..db import utcnow
     from ..errors import DomainError
     from ..extensions import db
-    from . import services
+    from . import history, materialise
 
     actor = db.session.scalar(sa.select(User).where(User.username == username, User.active))
     if actor is None:
         _fail(_("No active user %(name)s.", name=username))
     try:
-        event = services.record_event(actor, kind=kind, start=start, end=end, area=area, asset_id=asset_id,
+        event = history.record_event(actor, kind=kind, start=start, end=end, area=area, asset_id=asset_id,
                                       note=note, rain_24h_mm=rain_24h_mm, level_m=level_m,
                                       level_change_24h_m=level_change_24h_m)
-        counts = services.apply_event(event, utcnow())
+        counts = materialise.apply_event(event, utcnow())
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

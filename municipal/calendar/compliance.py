@@ -18,14 +18,14 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from ..assets.models import Area, Asset
+from ..assets.types import TYPES
 from ..auth.models import Team
 from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
-from ..assets.types import TYPES
 from . import queries
-from .labels import kind_msgid
+from .engine.wording import kind_msgid
 from .models import OPEN_STATUSES, CalendarItem
 
 GROUPS = ("month", "facility", "type", "area", "team", "kind")

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from ..assets.areas import find_area
 from ..assets.models import Asset
-from ..assets.services import find_area
 from ..audit.services import record
 from ..auth.models import Team
 from ..auth.scope import Scope, require_supervisor
@@ -25,10 +25,11 @@ from ..errors import NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from ..i18n import SOURCE_LOCALE
 from ..workorders.models import WorkOrder
-from . import ical, queries, why
-from .labels import kind_msgid
+from . import ical, queries
+from .engine import why
+from .engine.rules import load_table
+from .engine.wording import kind_msgid
 from .models import CalendarFeed, CalendarItem
-from .rules import load_table
 
 SCOPES = ("user", "team", "area", "facility")
 MAX_FEEDS_PER_USER = 20

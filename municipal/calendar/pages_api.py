@@ -16,11 +16,11 @@ from marshmallow import ValidationError as FieldError
 
 from .. import clock
 from ..api import ApiBlueprint, between, one_of
-from ..assets.types import N_
+from ..i18n import N_
 from ..permissions import roles, signed_in
 from . import compliance as numbers
 from . import queries
-from .labels import STANDINGS, kind_msgid, standing
+from .engine.wording import STANDINGS, kind_msgid, standing
 
 bp = ApiBlueprint("calendar_pages_api", __name__, description=N_("Calendar items and compliance"))
 

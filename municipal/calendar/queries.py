@@ -9,16 +9,16 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from .. import clock, datebounds
+from ..assets.areas import find_area
 from ..assets.models import Area, Asset
-from ..assets.services import find_area
 from ..assets.types import TYPES
 from ..auth.models import Team
 from ..auth.scope import Scope
-from ..errors import ValidationError
 from ..db import as_id
+from ..errors import ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
-from .labels import STANDINGS
+from .engine.wording import STANDINGS
 from .models import OPEN_STATUSES, CalendarItem
 
 # Counted items: superseded ones were replaced by another item and are nobody's obligation any more.

@@ -14,11 +14,11 @@ from ..assets.types import TYPES
 from ..db import discard_changes, utcnow
 from ..errors import DomainError, ValidationError
 from ..permissions import public, roles, signed_in
-from ..workorders.services import assignable_teams
+from ..workorders.access import assignable_teams
 from . import compliance as compliance_numbers
 from . import feeds, queries
+from .engine.wording import KINDS, STANDINGS, standing
 from .forms import SCOPE_LABELS, FeedForm, RevokeForm
-from .labels import KINDS, STANDINGS, standing
 
 bp = Blueprint("calendar", __name__)
 

@@ -8,9 +8,9 @@ from flask import request
 from flask_login import current_user
 
 from ..api import ApiBlueprint
-from ..assets.types import N_
+from ..i18n import N_
 from ..permissions import roles, signed_in
-from ..workorders import services as work
+from ..workorders import access as workorders_access
 from ..workorders.checklists import active_templates
 from . import services
 from .schemas import ChecklistListSchema, InspectionListSchema, InspectionSchema
@@ -60,7 +60,7 @@ def submit(order_id):
 @inspections_bp.doc(summary=N_("A work order's inspection records"))
 @inspections_bp.response(200, InspectionListSchema)
 def list_inspections(order_id):
-    order = work.get_work_order(current_user, order_id)
+    order = workorders_access.get_work_order(current_user, order_id)
     return {"items": services.inspections_of_order(order.id)}
 
 

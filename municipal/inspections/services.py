@@ -14,11 +14,13 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import media
-from ..calendar import services as calendar
 from ..audit.services import record
+from ..calendar import lifecycle as calendar
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..extensions import db
 from ..notify.services import notify, supervisors_for_area
+from ..workorders import access as workorders_access
+from ..workorders import amounts as workorders_amounts
 from ..workorders import checklist_rules, states
 from ..workorders import services as work
 from ..workorders.models import WorkOrder
@@ -109,8 +111,8 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
             raise Conflict(_("This client id was already used for another submission."), {"idempotency_key": _("used")})
         return existing, False
 
-    order = work.get_work_order(actor, order_id)
-    if not work.may_act(actor, order, states.ACTIONS["complete"]):
+    order = workorders_access.get_work_order(actor, order_id)
+    if not workorders_access.may_act(actor, order, states.ACTIONS["complete"]):
         raise PermissionDenied(_("Only the assignee may submit this work."))
     if order.status not in ("assigned", "in_progress"):
         raise Conflict(_("A work order that is %(status)s cannot be submitted.", status=_(states.STATUSES[order.status])),
@@ -133,11 +135,11 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
         errors["notes"] = _("at most %(n)s characters", n=4000)
     position = _position(data, errors)
     try:
-        minutes = work.minutes(data.time_spent_min)
+        minutes = workorders_amounts.minutes(data.time_spent_min)
     except ValidationError as error:
         errors.update(error.fields)
     try:
-        cost = work.yuan(data.cost_yuan)
+        cost = workorders_amounts.yuan(data.cost_yuan)
     except ValidationError as error:
         errors.update(error.fields)
     if errors:

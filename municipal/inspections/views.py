@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from ..db import commit_claim, discard_changes, utcnow
 from ..errors import Conflict, DomainError
 from ..permissions import roles
+from ..workorders import access as workorders_access
 from ..workorders import checklist_rules, states
-from ..workorders import services as work
 from . import services
 
 bp = Blueprint("inspections", __name__)
@@ -60,7 +60,7 @@ def _suggested_minutes(order) -> int | None:
 @bp.route("/work/<int:order_id>/record", methods=["GET", "POST"])
 @roles("admin", "supervisor", "crew")
 def record(order_id: int):
-    order = work.get_work_order(current_user, order_id)
+    order = workorders_access.get_work_order(current_user, order_id)
     form = FlaskForm()
     errors, values = {}, {}
     if request.method == "POST":

@@ -8,13 +8,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
-from ..assets import services as asset_services
-from ..assets.types import N_
+from ..assets.identity import services as code_services
 from ..errors import DomainError, ValidationError
+from ..i18n import N_
 from ..permissions import public, roles
 from . import services
 from .schemas import (
-    CitizenReportSchema, ReportCloseSchema, PublicReportCreateSchema, PublicReportSchema, TriagePageSchema,
+    CitizenReportSchema,
+    PublicReportCreateSchema,
+    PublicReportSchema,
+    ReportCloseSchema,
+    TriagePageSchema,
     TriageQuerySchema,
 )
 
@@ -96,7 +100,7 @@ def _asset_id(code: str | None) -> int | None:
     if not (code or "").strip():
         return None
     try:
-        return asset_services.get_code(code).asset_id
+        return code_services.get_code(code).asset_id
     except DomainError as error:
         raise ValidationError(_("The report could not be sent; please check the marked fields."),
                               {"code": error.message}) from None

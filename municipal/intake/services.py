@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from .. import media
-from ..assets import codes
+from ..assets.identity import codes
 from ..assets.models import Area, Asset
 from ..audit.services import record
 from ..auth.models import EDITOR_ROLES

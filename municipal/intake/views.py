@@ -4,9 +4,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..assets import queries, resolver
-from ..errors import DomainError, NotFound
+from ..assets import queries
+from ..assets.identity import resolver
 from ..db import as_id, discard_changes
+from ..errors import DomainError, NotFound
 from ..permissions import public, roles
 from . import services
 from .forms import AcceptForm, CloseForm, ReportForm

@@ -3,7 +3,7 @@ from flask import current_app
 from marshmallow import Schema, fields
 
 from ..api import ApiBlueprint, ApiSchema, between
-from ..assets.types import N_
+from ..i18n import N_
 from ..permissions import roles
 from . import runner, services
 

@@ -15,7 +15,7 @@ jobs_group = AppGroup("jobs", help="Scheduled jobs, run by hand.")
               help="Run for the period of this local date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM) instead of now.")
 def run_command(name, when):
     """Run JOB now under the same claim rules as the scheduler: a period already done is not run again."""
-    from ..cli import fail
+    from ..cli_support import fail
     from ..db import utcnow
     from . import periods, runner
     from .registry import JOBS
@@ -61,15 +61,15 @@ def list_command(limit):
 @with_appcontext
 def scheduler_command():
     """The job process: runs every job on its cadence until Ctrl-C. Start one per installation, never in web workers."""
-    from ..calendar import services as calendar
-    from ..calendar.rules import RuleTableError
+    from ..calendar import settings as calendar_settings
+    from ..calendar.engine.rules import RuleTableError
     from . import runner
 
     # The rule table and the district's calendar settings are checked before any job starts: a mistake in
     # them stops the scheduler here, with the reason, instead of failing the calendar half-way through a run.
     try:
-        calendar.table()
-        calendar.district_settings()
+        calendar_settings.table()
+        calendar_settings.district_settings()
     except RuleTableError as error:
         click.secho(_("The calendar rules cannot be used: %(error)s", error=error), fg="red", err=True)
         sys.exit(2)

@@ -2,9 +2,8 @@
 its area, once. Flushes, never commits.
 
 Which orders are looked at: not every open one (there may be hundreds of thousands), but those whose
-due time passed since the last successful check, read by range on ix_work_order_status_due
-(status, due_at, id). The dedupe key "overdue:wo:<id>" under the notification table's
-UNIQUE(user_id, dedupe_key) makes a second look, a second run or a second machine harmless, so the
+due time passed since the last successful check (workorders/overdue.py finds them). The dedupe key
+"overdue:wo:<id>" under the notification table's UNIQUE(user_id, dedupe_key) makes a second look, a second run or a second machine harmless, so the
 windows may overlap freely; what matters is that they leave no gap.
 
 Not covered: an order that fell due while it was completed and is then sent back (its assignee already
@@ -14,14 +13,10 @@ during a longer outage (it heads the board, which sorts overdue work first).
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
-
-from ..auth.models import Team, User
-from ..extensions import db
+from ..auth.models import User
 from ..notify.services import notify, supervisors_for_area
-from ..workorders import states
 from ..workorders.models import WorkOrder
+from ..workorders.overdue import fell_due
 
 # How far back a first check, or one after a long outage, looks: a notice weeks late helps nobody.
 MAX_LOOKBACK = timedelta(days=7)
@@ -30,37 +25,21 @@ MAX_LOOKBACK = timedelta(days=7)
 BACKDATED = timedelta(days=1)
 # A request still in flight when the last check looked may commit an order that check could not see.
 IN_FLIGHT = timedelta(minutes=15)
-BATCH = 500
 
 
 def notify_overdue(at: datetime, since: datetime | None, tz: ZoneInfo) -> int:
     """Notify about the open work orders that fell due by `at` since the last successful check began
     (`since`; None if there was none). Returns how many notifications were created."""
     lower = at - MAX_LOOKBACK if since is None else max(since - IN_FLIGHT, at - MAX_LOOKBACK)
-    query = (
-        sa.select(WorkOrder)
-        .where(WorkOrder.status.in_(states.OPEN), WorkOrder.due_at <= at, WorkOrder.due_at > lower - BACKDATED,
-               sa.or_(WorkOrder.due_at > lower, WorkOrder.created_at > lower))
-        .options(selectinload(WorkOrder.asset), selectinload(WorkOrder.assignee_user),
-                 selectinload(WorkOrder.assignee_team).selectinload(Team.members))
-        .order_by(WorkOrder.due_at, WorkOrder.id)
-        .limit(BATCH)
-    )
     supervisors: dict[int, list[User]] = {}
     created = 0
-    after = None
-    while True:
-        page = query if after is None else query.where(
-            sa.or_(WorkOrder.due_at > after[0], sa.and_(WorkOrder.due_at == after[0], WorkOrder.id > after[1])))
-        orders = list(db.session.scalars(page))
+    for orders in fell_due(at, lower, BACKDATED):
         for order in orders:
             params = {"number": order.number, "title": order.title,
                       "due": order.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")}
             created += notify(_recipients(order, supervisors), "overdue", params, f"/work/{order.id}",
                               dedupe_key=f"overdue:wo:{order.id}")
-        if len(orders) < BATCH:
-            return created
-        after = (orders[-1].due_at, orders[-1].id)
+    return created
 
 
 def _recipients(order: WorkOrder, supervisors: dict[tuple[int, str], list[User]]) -> list[User]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from ..assets.types import N_
+from ..i18n import N_
 from .periods import Day, Slot
 
 
@@ -54,20 +54,23 @@ def _calendar(context: Context) -> int:
     """The day's calendar: completions recorded, passed patrols marked missed, coming work made, overdue
     high-risk work escalated. It catches up day by day, so a scheduler that was down makes what each
     missed day owed."""
-    from ..calendar import services as calendar
+    from ..calendar import lifecycle, materialise
 
-    calendar.record_completions(context.at)
-    calendar.mark_missed(context.at)
-    made = calendar.materialise(context.at)["work_orders"]
-    calendar.escalate_overdue(context.at)
+    lifecycle.record_completions(context.at)
+    lifecycle.mark_missed(context.at)
+    made = materialise.materialise(context.at)["work_orders"]
+    lifecycle.escalate_overdue(context.at)
     return made
 
 
 def _reports(context: Context) -> int:
-    """Render the reports people and the 1 January run queued: never in a web worker."""
+    """Render the reports people and the 1 January run queued: never in a web worker. Each report's claim,
+    rendering or failure is committed as it happens (the page waiting for it shows it), by the job wrapper's
+    unit of work."""
     from ..reports.services import process_queue
+    from .runner import unit_of_work
 
-    return process_queue(context.at)
+    return process_queue(context.at, step=unit_of_work)
 
 
 def _annual_reports(context: Context) -> int:

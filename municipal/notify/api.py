@@ -3,7 +3,7 @@ from flask import current_app
 from flask_login import current_user
 
 from ..api import ApiBlueprint
-from ..assets.types import N_
+from ..i18n import N_
 from ..permissions import signed_in
 from . import services
 from .schemas import MarkReadResultSchema, MarkReadSchema, NotificationPageSchema, NotificationQuerySchema

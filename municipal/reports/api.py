@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from .. import clock
 from ..api import ApiBlueprint
-from ..assets.types import N_
 from ..db import utcnow
 from ..errors import NotFound
+from ..i18n import N_
 from ..permissions import roles
 from . import queries, render, services
 from .scope import check_visible, parse_scope, parse_year

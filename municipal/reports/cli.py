@@ -18,10 +18,11 @@ report_group = AppGroup("report", help="Reports, rendered here and now.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="The PDF to write.")
 def annual_command(year, facility, asset_type, area, district, lang, out):
     """Render the annual inspection report to a PDF file, without queueing it."""
-    from ..cli import fail
+    from ..cli_support import fail
     from ..db import utcnow
     from ..errors import DomainError
-    from . import queries, scope as scopes, services
+    from . import measures, services
+    from . import scope as scopes
 
     chosen = [text for text in (facility and f"facility:{facility}", asset_type and f"type:{asset_type}",
                                 area and f"area:{area}", district and "district") if text]
@@ -30,7 +31,7 @@ def annual_command(year, facility, asset_type, area, district, lang, out):
     now = utcnow()
     try:
         scope = scopes.parse_scope(chosen[0] if chosen else "district")
-        number = scopes.parse_year(year, now.astimezone(queries.zone()).date())
+        number = scopes.parse_year(year, now.astimezone(measures.zone()).date())
         data, pages = services.build(scopes.SystemActor(), scope, number, lang, now)
     except DomainError as error:
         details = [f"{name}: {text}" for name, text in (error.fields or {}).items() if text != error.message]

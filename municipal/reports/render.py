@@ -16,20 +16,20 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..assets.identity.qr import qr_svg, qr_url
 from ..assets.models import Asset
-from ..assets.qr import qr_svg, qr_url
-from ..calendar import compliance
 from ..assets.types import value_label
-from ..calendar.labels import EVENT_LABELS, RESULT_LABELS, STANDINGS, kind_msgid
+from ..calendar import compliance
+from ..calendar.engine.wording import EVENT_LABELS, RESULT_LABELS, STANDINGS, kind_msgid
 from ..calendar.models import CalendarEvent, CalendarItem
 from ..inspections.models import Finding
-from ..workorders.models import WorkOrder
 from ..workorders.checklist_rules import RESULT_WORDS, SEVERITIES
+from ..workorders.models import WorkOrder
 from ..workorders.states import KINDS as WORK_KINDS
 from ..workorders.states import STATUSES as WORK_STATUSES
 from . import charts
+from .measures import SEVERITIES as SEVERITY_ORDER
 from .scope import Scope
-from .queries import SEVERITIES as SEVERITY_ORDER
 
 LANGS = ("zh", "en")
 # The families the report's CSS (and charts.FONT) asks for, one of which must be installed: without

@@ -14,8 +14,8 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..assets.areas import find_area
 from ..assets.models import Area, Asset, IdentityCode
-from ..assets.services import find_area
 from ..assets.types import TYPES
 from ..auth import scope as visibility
 from ..errors import NotFound, PermissionDenied, ValidationError

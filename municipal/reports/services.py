@@ -1,5 +1,6 @@
-"""Queueing, rendering and archiving reports. Flushes, never commits: `process_queue` runs in the scheduler,
-whose unit_of_work commits each report's progress so the page that waits for it can show it.
+"""Queueing, rendering and archiving reports. Flushes, never commits: `process_queue` runs in the scheduler's
+`reports` job, which hands it the job wrapper's unit of work (jobs/runner.unit_of_work) to commit each report's
+progress as it is made, so the page that waits for it can show it.
 
 A report is never rendered in a web worker: a request adds a queued row and returns; the scheduler's
 `reports` job renders it. Every rendering is a new version with its own file, kept for good.
@@ -9,23 +10,23 @@ import json
 import logging
 import secrets
 import traceback
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from ..assets.models import Asset
-from ..media import REPORTS_FOLDER
 from ..audit.services import record
 from ..db import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied
 from ..extensions import db
-from ..jobs.runner import unit_of_work
-from . import queries, render
+from ..media import REPORTS_FOLDER
+from . import measures, queries, render
 from .models import Report
 from .scope import Scope, SystemActor, check_visible, may_see, parse_scope
 
@@ -118,28 +119,34 @@ def _requeue_stale(now: datetime) -> None:
         .values(status="queued").execution_options(synchronize_session=False))
 
 
-def process_queue(now: datetime | None = None) -> int:
-    """Render queued reports, oldest first; returns how many were made. Each step is a unit of work."""
+def process_queue(now: datetime | None = None, step: Callable[[], AbstractContextManager] = nullcontext) -> int:
+    """Render queued reports, oldest first; returns how many were made.
+
+    Each piece of the work (queueing stale ones again, claiming a report, rendering it, marking it failed)
+    runs in a `step()` of its own: the job passes the job wrapper's unit of work, which commits the piece
+    when it ends and rolls it back when it raises. Called without, everything stays in the caller's
+    transaction. A report that cannot be made is rolled back to before its rendering and marked failed."""
     now = now or utcnow()
-    with unit_of_work():
+    with step():
         _requeue_stale(now)
     ids = list(db.session.scalars(sa.select(Report.id).where(Report.status == "queued")
                                   .order_by(Report.requested_at, Report.id).limit(PER_RUN)))
     made = 0
     for report_id in ids:
-        with unit_of_work():
+        with step():
             claimed = _claim(report_id, utcnow())
         if not claimed:
             continue
         try:
-            with unit_of_work():
+            with step(), db.session.begin_nested():
                 _generate(db.session.get(Report, report_id))
             made += 1
         except Exception:
             log.exception("report %s failed", report_id)
-            with unit_of_work():
+            with step():
                 row = db.session.get(Report, report_id)
                 row.status, row.finished_at, row.error = "failed", utcnow(), traceback.format_exc()[-4000:]
+                db.session.flush()
     return made
 
 
@@ -240,7 +247,7 @@ def queue_previous_year(today) -> int:
     """The 1 January reports: last year's for every reservoir in service by then, and the district's.
     Queued once each; a later run (or a scheduler catching up) finds them there and adds nothing."""
     year = today.year - 1
-    in_service = sa.or_(Asset.in_service_on.is_(None), Asset.in_service_on <= queries.year_bounds(year)[1])
+    in_service = sa.or_(Asset.in_service_on.is_(None), Asset.in_service_on <= measures.year_bounds(year)[1])
     reservoirs = list(db.session.scalars(sa.select(Asset).where(Asset.type == "reservoir", in_service)
                                          .order_by(Asset.id)))
     scopes = [Scope("facility", asset=asset) for asset in reservoirs] + [Scope("district")]

@@ -10,18 +10,30 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
-from ..assets import services as asset_services
-from ..assets.types import N_
+from ..assets import areas
+from ..assets.identity import services as code_services
+from ..audit.reading import entries_for, entries_page
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
-from ..audit.services import entries_for, entries_page
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
+from ..i18n import N_
 from ..permissions import roles, signed_in
-from . import services, states
+from . import access, lists, notes, services, states
 from .schemas import (
-    AttachmentListSchema, AttachmentSchema, BoardPageSchema, BoardQuerySchema, BulkAssignResultSchema,
-    BulkAssignSchema, CommentCreateSchema, CommentSchema, MyWorkSchema, WorkOrderActionSchema, WorkOrderCreateSchema,
-    WorkOrderDetailSchema, WorkOrderUpdateSchema, encode_cursor,
+    AttachmentListSchema,
+    AttachmentSchema,
+    BoardPageSchema,
+    BoardQuerySchema,
+    BulkAssignResultSchema,
+    BulkAssignSchema,
+    CommentCreateSchema,
+    CommentSchema,
+    MyWorkSchema,
+    WorkOrderActionSchema,
+    WorkOrderCreateSchema,
+    WorkOrderDetailSchema,
+    WorkOrderUpdateSchema,
+    encode_cursor,
 )
 
 ORDER_ID = f"<int(max={MAX_ID}):order_id>"
@@ -41,20 +53,20 @@ def blueprints():
 @bp.arguments(BoardQuerySchema, location="query")
 @bp.response(200, BoardPageSchema)
 def board(query):
-    filters = services.BoardFilters(
+    filters = lists.BoardFilters(
         status=query["status"], kind=query.get("kind", ""), priority=query.get("priority", ""),
         source=query.get("source", ""), team=str(query.get("team", "")), area=_area_code(query.get("area")),
         asset=str(query.get("asset", "")), asset_type=query.get("asset_type", ""),
     )
     size = query.get("limit", current_app.config["PAGE_SIZE"])
-    rows, next_after = services.board_page(current_user, filters, query.get("after"), size)
+    rows, next_after = lists.board_page(current_user, filters, query.get("after"), size)
     return {"items": rows, "next": encode_cursor(next_after)}
 
 
 def _area_code(ref: str | None) -> str:
     if not ref:
         return ""
-    area = asset_services.find_area(ref)
+    area = areas.find_area(ref)
     if area is None:
         message = _("unknown area %(area)s", area=ref)
         raise ValidationError(message, {"area": message})
@@ -67,7 +79,7 @@ def _area_code(ref: str | None) -> str:
         description=N_("Open work assigned to you or to one of your teams; today ends at midnight, local time."))
 @bp.response(200, MyWorkSchema)
 def mine():
-    return services.my_work(current_user, utcnow(), ZoneInfo(current_app.config["TIMEZONE"]))
+    return lists.my_work(current_user, utcnow(), ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 @bp.route(f"/work-orders/{ORDER_ID}")
@@ -75,11 +87,11 @@ def mine():
 @bp.doc(summary=N_("Read a work order with its comments and change log"))
 @bp.response(200, WorkOrderDetailSchema)
 def get_work_order(order_id):
-    return _detail(services.get_work_order(current_user, order_id))
+    return _detail(access.get_work_order(current_user, order_id))
 
 
 def _detail(order) -> dict:
-    actions = [a.name for a in states.available(order.status) if services.may_act(current_user, order, a)]
+    actions = [a.name for a in states.available(order.status) if access.may_act(current_user, order, a)]
     return {"order": order, "comments": order.comments, "history": entries_for("work_order", order.id),
             "actions": actions}
 
@@ -91,7 +103,7 @@ def _detail(order) -> dict:
 @bp.arguments(AuditQuerySchema, location="query")
 @bp.response(200, AuditPageSchema)
 def work_order_audit(query, order_id):
-    order = services.get_work_order(current_user, order_id)
+    order = access.get_work_order(current_user, order_id)
     items, older = entries_page("work_order", order.id, query.get("before"), query["limit"])
     return {"items": items, "next": older}
 
@@ -120,7 +132,7 @@ def create_work_order(data):
 @bp.arguments(WorkOrderUpdateSchema)
 @bp.response(200, WorkOrderDetailSchema)
 def update_work_order(data, order_id):
-    order = services.get_work_order(current_user, order_id)
+    order = access.get_work_order(current_user, order_id)
     order = services.update_work_order(
         current_user, order_id, version=data["version"], title=data.get("title", order.title),
         description=data.get("description", order.description), priority=data.get("priority", order.priority),
@@ -146,7 +158,7 @@ def _asset_id(ref) -> int | None:
         return ref
     if isinstance(ref, str) and ref.strip():
         try:
-            code = asset_services.get_code(ref)
+            code = code_services.get_code(ref)
         except DomainError:
             code = None
         if code is not None and code.asset_id is not None:
@@ -179,7 +191,7 @@ def act(data, order_id, action):
 @bp.arguments(CommentCreateSchema)
 @bp.response(201, CommentSchema)
 def comment(data, order_id):
-    return services.add_comment(current_user, order_id, data["body"])
+    return notes.add_comment(current_user, order_id, data["body"])
 
 
 @bp.route("/work-orders/bulk-assign", methods=["POST"])
@@ -202,7 +214,7 @@ def bulk_assign(data):
 @bp.doc(summary=N_("A work order's attachments"))
 @bp.response(200, AttachmentListSchema)
 def list_attachments(order_id):
-    return {"items": services.get_work_order(current_user, order_id).attachments}
+    return {"items": access.get_work_order(current_user, order_id).attachments}
 
 
 @bp.route(f"/work-orders/{ORDER_ID}/attachments", methods=["POST"])
@@ -216,4 +228,4 @@ def list_attachments(order_id):
 @bp.response(201, AttachmentSchema)
 def attach(order_id):
     upload = request.files.get("file")
-    return services.add_attachment(current_user, order_id, upload, upload.filename if upload else "")
+    return notes.add_attachment(current_user, order_id, upload, upload.filename if upload else "")

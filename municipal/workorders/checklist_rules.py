@@ -7,7 +7,7 @@ findings: a failed pass/fail item, a number outside its range, or a choice marke
 import math
 from dataclasses import dataclass, field
 
-from ..assets.types import N_
+from ..i18n import N_
 
 ITEM_TYPES = ("pass_fail", "number", "choice", "note", "photo")
 PHOTO_RULES = ("none", "optional", "required", "on_fail")

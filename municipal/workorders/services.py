@@ -5,38 +5,27 @@ their areas of responsibility; the assignee (or any member of the assigned team)
 resumes and completes. Every change is written to the audit trail; assignment and send-back
 notify the people concerned.
 """
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import clock, datebounds, media
-from ..assets.models import Area, Asset
-from ..assets.types import TYPES
+from .. import clock, datebounds
+from ..assets.models import Asset
 from ..audit.services import record, record_many
-from ..auth.models import Team, User
-from ..auth.scope import (
-    WORKER_ROLES, Scope, may_do_work, require_supervisor, team_covers_area, team_covers_type, works_at,
-)
+from ..auth.models import User
+from ..auth.scope import require_supervisor
 from ..db import as_id, utcnow
-from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..errors import Conflict, PermissionDenied, ValidationError
 from ..extensions import db
 from ..notify.services import notify
 from . import checklists, states
-from .models import ChecklistTemplate, WorkOrder, WorkOrderAttachment, WorkOrderComment, open_condition
-
-SUPERVISOR_ROLES = ("admin", "supervisor")
-
-
-def is_supervisor(actor) -> bool:
-    return actor is not None and getattr(actor, "role", None) in SUPERVISOR_ROLES
-
+from .access import assignee, get_work_order, may_act
+from .amounts import minutes, yuan
+from .models import ChecklistTemplate, WorkOrder
 
 # Work due "on" a day is due by the end of that working day, in the district's clock.
 END_OF_WORKING_DAY = time(18, 0)
@@ -59,68 +48,6 @@ def due_problem(due_at: datetime | None) -> str | None:
 
 def sla_due(priority: str, now: datetime) -> datetime:
     return now + timedelta(hours=current_app.config["WORK_ORDER_SLA_HOURS"][priority])
-
-
-def assignable_teams(actor) -> list[tuple[int, str]]:
-    """(id, name) of the active teams the actor may give work to (see Scope.teams_clause)."""
-    query = (sa.select(Team.id, Team.name).where(Team.active, Scope.of(actor).teams_clause())
-             .order_by(Team.name))
-    return [tuple(row) for row in db.session.execute(query)]
-
-
-def assignable_people(actor) -> list[tuple[int, str]]:
-    """(id, name) of the people who may do work (scope.may_do_work) that the actor may give it to."""
-    query = (sa.select(User.id, User.display_name, User.username)
-             .where(User.active, User.role.in_(WORKER_ROLES), Scope.of(actor).people_clause())
-             .order_by(User.username))
-    return [(user_id, display_name or username) for user_id, display_name, username in db.session.execute(query)]
-
-
-def _assignee(user_id, team_id, asset: Asset) -> tuple[User | None, Team | None]:
-    """The person or team to assign, who must work where the facility is (and, for a team, on its type)."""
-    errors = {}
-    user = team = None
-    if user_id not in (None, ""):
-        number = _int(user_id, "assignee_user", errors)
-        user = db.session.get(User, number) if number is not None else None
-        if user is None and "assignee_user" not in errors:
-            errors["assignee_user"] = _("no such user")
-        elif user is not None and not user.active:
-            errors["assignee_user"] = _("this account is disabled")
-        elif user is not None and not may_do_work(user):
-            errors["assignee_user"] = _("this person may not be given work")
-    if team_id not in (None, ""):
-        number = _int(team_id, "assignee_team", errors)
-        team = db.session.get(Team, number) if number is not None else None
-        if team is None and "assignee_team" not in errors:
-            errors["assignee_team"] = _("no such team")
-    if user is not None and team is not None:
-        errors["assignee_user"] = _("assign a person or a team, not both")
-    if user is not None and "assignee_user" not in errors:
-        if not works_at(user, asset):
-            errors["assignee_user"] = _("this person does not work in the facility's area")
-    if team is not None and "assignee_team" not in errors:
-        if not team_covers_area(team, asset):
-            errors["assignee_team"] = _("this team does not work in the facility's area")
-        elif not team_covers_type(team, asset):
-            errors["assignee_team"] = _("this team does not look after this type of facility")
-    if errors:
-        raise ValidationError(_("The assignee is not valid."), errors)
-    return user, team
-
-
-def _int(value, field: str, errors: dict) -> int | None:
-    number = as_id(value)
-    if number is None:
-        errors[field] = _("must be a number")
-    return number
-
-
-def may_act(actor, order: WorkOrder, action: states.Action) -> bool:
-    """Whether the actor's role lets them make this move (areas are checked when it is made)."""
-    if action.by == "supervisor":
-        return is_supervisor(actor)
-    return Scope.of(actor).is_assigned(order) or is_supervisor(actor)
 
 
 def create_work_order(actor, *, asset_id, kind: str, title: str, description: str = "", priority: str = "normal",
@@ -151,7 +78,7 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
     # Findings and calendar rules make work on their own; people need the supervisor's rights.
     if source in ("manual", "citizen"):
         require_supervisor(actor, asset)
-    user, team = _assignee(assignee_user_id, assignee_team_id, asset)
+    user, team = assignee(assignee_user_id, assignee_team_id, asset)
     template = _template(checklist_template_id, asset, kind)
     order = WorkOrder(
         kind=kind, asset=asset, title=title, description=(description or "").strip(), priority=priority,
@@ -255,17 +182,6 @@ def update_work_order(actor, order_id, *, version, title: str, description: str,
     return order
 
 
-def get_work_order(actor, order_id) -> WorkOrder:
-    """The work order, if the actor may see it. One that exists but is not theirs (another team's work,
-    another area's) is refused as such, a 403: the caller learns only that the number is taken."""
-    order = db.session.get(WorkOrder, as_id(order_id)) if as_id(order_id) else None
-    if order is None:
-        raise NotFound(_("There is no work order %(id)s.", id=order_id))
-    if not Scope.of(actor).allows(order):
-        raise PermissionDenied(_("Work order %(id)s is not yours to see.", id=order_id))
-    return order
-
-
 def _check_version(order: WorkOrder, version) -> None:
     try:
         expected = int(version)
@@ -312,7 +228,7 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
     changes = {"status": [order.status, target]}
     now = utcnow()
     if action == "assign":
-        user, team = _assignee(assignee_user_id, assignee_team_id, order.asset)
+        user, team = assignee(assignee_user_id, assignee_team_id, order.asset)
         if user is None and team is None:
             raise ValidationError(_("Choose a person or a team."), {"assignee_user": _("required")})
         changes["assignee"] = [_assignee_label(order.assignee_user, order.assignee_team), _assignee_label(user, team)]
@@ -396,38 +312,6 @@ def make_urgent_by_system(order_ids: list[int]) -> list[int]:
     return raised
 
 
-def minutes(value) -> int | None:
-    """Time spent as whole minutes, or None when not given."""
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(_("The time spent is not valid."), {"time_spent_min": _("whole minutes")}) from None
-    if not 0 <= number <= 60 * 24 * 30:
-        raise ValidationError(_("The time spent is not valid."), {"time_spent_min": _("between 0 and 43200 minutes")})
-    return number
-
-
-# Numeric(12, 2): ten digits of yuan.
-MAX_YUAN = Decimal("9999999999.99")
-
-
-def yuan(value) -> Decimal | None:
-    """A cost in yuan to the fen, or None when not given."""
-    if value in (None, ""):
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise ValidationError(_("The cost is not valid."), {"cost_yuan": _("a number of yuan")})
-    if not 0 <= amount <= MAX_YUAN:
-        raise ValidationError(_("The cost is not valid."), {"cost_yuan": _("between 0 and 9999999999.99 yuan")})
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 def _text(amount: Decimal | None) -> str | None:
     return None if amount is None else f"{amount:.2f}"
 
@@ -478,46 +362,6 @@ def bulk_change(actor, order_ids: list, *, assignee_user_id=None, assignee_team_
     return len(orders)
 
 
-def add_comment(actor, order_id, body: str) -> WorkOrderComment:
-    order = get_work_order(actor, order_id)
-    if actor.role == "viewer":
-        raise PermissionDenied(_("Viewers may not comment."))
-    body = (body or "").strip()
-    if not body or len(body) > 4000:
-        raise ValidationError(_("The comment was not added."), {"body": _("1 to 4000 characters")})
-    comment = WorkOrderComment(work_order_id=order.id, author_id=actor.id, body=body)
-    db.session.add(comment)
-    db.session.flush()
-    record(actor, "work_order", order.id, "comment", {"comment": [None, body]})
-    return comment
-
-
-def add_attachment(actor, order_id, stream, filename: str) -> WorkOrderAttachment:
-    """A photo (made upright and smaller, with a thumbnail) or a PDF, checked by content, not by name."""
-    order = get_work_order(actor, order_id)
-    if actor.role == "viewer":
-        raise PermissionDenied(_("Viewers may not add attachments."))
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "file"
-    head = stream.read(5) if stream is not None else b""
-    if stream is not None:
-        stream.seek(0)
-    folder = f"work_orders/{order.id}"
-    if head == b"%PDF-":
-        path, size = media.store_pdf(stream, folder)
-        attachment = WorkOrderAttachment(work_order_id=order.id, filename=name, content_type="application/pdf",
-                                         size_bytes=size, path=path, uploaded_by_id=actor.id)
-    else:
-        image = media.load_image(stream, field="file")
-        path, thumb_path, _size = media.store_image(image, folder)
-        size = (Path(current_app.config["MEDIA_DIR"]) / path).stat().st_size
-        attachment = WorkOrderAttachment(work_order_id=order.id, filename=name, content_type="image/jpeg",
-                                         size_bytes=size, path=path, thumb_path=thumb_path, uploaded_by_id=actor.id)
-    db.session.add(attachment)
-    db.session.flush()
-    record(actor, "work_order", order.id, "attach", {"attachment": [None, name]})
-    return attachment
-
-
 def _recipients(order: WorkOrder) -> list[User]:
     if order.assignee_user is not None:
         return [order.assignee_user]
@@ -530,107 +374,3 @@ def _notify(order: WorkOrder, kind: str, params: dict) -> None:
 
 def _notify_assigned(order: WorkOrder) -> None:
     _notify(order, "assigned", {"number": order.number, "title": order.title})
-
-
-@dataclass
-class BoardFilters:
-    kind: str = ""
-    area: str = ""
-    team: str = ""
-    priority: str = ""
-    source: str = ""
-    status: str = "open"
-    asset: str = ""  # a facility's id
-    asset_type: str = ""  # a facility type's key: reservoir, manhole…
-
-
-# What every list row shows: load it with the rows, not one query per row. Of the facility only its
-# name: decoding its attributes and geometry took longer than loading the rest of a row.
-_ROW_OPTIONS = (joinedload(WorkOrder.asset).load_only(Asset.name), joinedload(WorkOrder.assignee_user),
-                joinedload(WorkOrder.assignee_team))
-
-
-def _assigned_to(actor, status_condition):
-    """Work of the actor or of one of the actor's teams in the given statuses. Two index lookups
-    joined, not one OR across the two columns: no single index answers that OR, so it would be
-    checked on every work order in due order until a page is full."""
-    mine = sa.union_all(
-        sa.select(WorkOrder.id).where(WorkOrder.assignee_user_id == actor.id, status_condition),
-        sa.select(WorkOrder.id).where(WorkOrder.assignee_team_id.in_([t.id for t in actor.teams]),
-                                      status_condition),
-    )
-    return WorkOrder.id.in_(mine)
-
-
-def board_query(actor, filters: BoardFilters) -> sa.Select:
-    """Open work the actor may see, overdue first (earliest due first), then by id."""
-    query = sa.select(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
-    status_condition = sa.true()
-    if filters.status == "open":
-        status_condition = open_condition()
-    elif filters.status in states.STATUSES:
-        status_condition = WorkOrder.status == filters.status
-    query = query.where(status_condition)
-    for field, column, choices in (("kind", WorkOrder.kind, states.KINDS), ("priority", WorkOrder.priority, states.PRIORITIES),
-                                   ("source", WorkOrder.source, states.SOURCES)):
-        value = getattr(filters, field)
-        if value in choices:
-            query = query.where(column == value)
-    if as_id(filters.team):
-        query = query.where(WorkOrder.assignee_team_id == as_id(filters.team))
-    if as_id(filters.asset):
-        query = query.where(WorkOrder.asset_id == as_id(filters.asset))
-    # On the facility already joined for the areas: the unfiltered board's query stays as it was.
-    if filters.asset_type in TYPES:
-        query = query.where(Asset.type == filters.asset_type)
-    if filters.area:
-        area = db.session.scalar(sa.select(Area).where(Area.code == filters.area))
-        if area is not None:
-            query = query.join(Area, Area.id == Asset.area_id).where(Area.path.startswith(area.path))
-    return query.where(Scope.of(actor).clause(WorkOrder))
-
-
-def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None, size: int):
-    """One page of the board by keyset (due_at, id): fast however many work orders there are."""
-    query = board_query(actor, filters)
-    if after is not None:
-        due, last_id = after
-        # A row value, not an OR of two comparisons: the index is entered at the key, not scanned up to it.
-        query = query.where(sa.tuple_(WorkOrder.due_at, WorkOrder.id) > (due, last_id))
-    rows = list(db.session.scalars(query.options(*_ROW_OPTIONS).order_by(WorkOrder.due_at, WorkOrder.id)
-                                   .limit(size + 1)))
-    next_after = (rows[size - 1].due_at, rows[size - 1].id) if len(rows) > size else None
-    return rows[:size], next_after
-
-
-MY_WORK_ROWS = 10
-
-
-def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7, rows: int = MY_WORK_ROWS) -> dict:
-    """A crew member's work: overdue, due by the end of today in the district's zone, and upcoming.
-
-    Each part holds its most urgent `rows`; `counts` says how many there are in all, so a long backlog
-    is announced, not dumped onto a phone (the board pages through all of it)."""
-    end_of_day = now.astimezone(tz).replace(hour=23, minute=59, second=59).astimezone(now.tzinfo)
-    horizon = end_of_day + timedelta(days=days_ahead)
-    # Ids and due times only, for all of it: cheap even for a long backlog; whole rows for what is shown.
-    condition = _assigned_to(actor, sa.and_(WorkOrder.status.in_(states.OPEN), WorkOrder.due_at <= horizon))
-    keys = db.session.execute(sa.select(WorkOrder.id, WorkOrder.due_at).where(condition)
-                              .order_by(WorkOrder.due_at, WorkOrder.id)).all()
-    parts = {
-        "overdue": [order_id for order_id, due in keys if due < now],
-        "today": [order_id for order_id, due in keys if now <= due <= end_of_day],
-        "upcoming": [order_id for order_id, due in keys if end_of_day < due],
-    }
-    shown = [order_id for ids in parts.values() for order_id in ids[:rows]]
-    loaded = {order.id: order for order in db.session.scalars(
-        sa.select(WorkOrder).where(WorkOrder.id.in_(shown)).options(*_ROW_OPTIONS))} if shown else {}
-    work = {name: [loaded[order_id] for order_id in ids[:rows]] for name, ids in parts.items()}
-    counts = {name: len(ids) for name, ids in parts.items()}
-    return {**work, "counts": counts}
-
-
-def due_here(actor, asset_id: int) -> list[WorkOrder]:
-    """Open work at this facility that the actor may do: the scan page's 'work due here'."""
-    query = board_query(actor, BoardFilters()).where(WorkOrder.asset_id == asset_id)
-    return list(db.session.scalars(query.order_by(WorkOrder.due_at, WorkOrder.id).limit(20)))

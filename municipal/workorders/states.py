@@ -5,7 +5,7 @@ completed → in_progress (sent back with a reason); anything open → cancelled
 """
 from dataclasses import dataclass
 
-from ..assets.types import N_
+from ..i18n import N_
 
 STATUSES = {
     "new": N_("New"),

@@ -7,8 +7,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..assets import services as asset_services
 from ..assets.forms import options
+from ..assets.identity import services as code_services
 from ..assets.models import Asset
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
@@ -16,18 +16,18 @@ from ..db import discard_changes, utcnow
 from ..errors import DomainError, ValidationError
 from ..extensions import db
 from ..permissions import roles, signed_in
-from . import checklists, services, states
+from . import access, checklists, lists, notes, services, states
 from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, WorkOrderForm
 
 bp = Blueprint("workorders", __name__)
 
 
 def _people_choices():
-    return options([("", "—")] + [(str(user_id), name) for user_id, name in services.assignable_people(current_user)])
+    return options([("", "—")] + [(str(user_id), name) for user_id, name in access.assignable_people(current_user)])
 
 
 def _team_choices():
-    return options([("", "—")] + [(str(team_id), name) for team_id, name in services.assignable_teams(current_user)])
+    return options([("", "—")] + [(str(team_id), name) for team_id, name in access.assignable_teams(current_user)])
 
 
 def _fill_assignees(form) -> None:
@@ -51,9 +51,9 @@ def _checklist_choices():
                    + [(str(t.id), t.name(locale)) for t in checklists.active_templates()])
 
 
-def _filters() -> services.BoardFilters:
+def _filters() -> lists.BoardFilters:
     args = request.args
-    return services.BoardFilters(kind=args.get("kind", ""), area=args.get("area", ""), team=args.get("team", ""),
+    return lists.BoardFilters(kind=args.get("kind", ""), area=args.get("area", ""), team=args.get("team", ""),
                                  priority=args.get("priority", ""), source=args.get("source", ""),
                                  status=args.get("status", "open"), asset=args.get("asset", ""),
                                  asset_type=args.get("asset_type", ""))
@@ -73,12 +73,12 @@ def _after():
 def board():
     filters = _filters()
     after = _after()
-    rows, next_after = services.board_page(current_user, filters, after, current_app.config["BOARD_PAGE_SIZE"])
+    rows, next_after = lists.board_page(current_user, filters, after, current_app.config["BOARD_PAGE_SIZE"])
     # The pick-lists as plain pairs, written by the template's own loops: a form widget per option costs more
     # than the rows of the page together.
-    teams = [(str(team_id), name) for team_id, name in services.assignable_teams(current_user)]
-    people = ([(str(user_id), name) for user_id, name in services.assignable_people(current_user)]
-              if services.is_supervisor(current_user) else [])
+    teams = [(str(team_id), name) for team_id, name in access.assignable_teams(current_user)]
+    people = ([(str(user_id), name) for user_id, name in access.assignable_people(current_user)]
+              if access.is_supervisor(current_user) else [])
     return render_template(
         "workorders/board.html", rows=rows, filters=filters, after=after, form=BulkAssignForm(), now=utcnow(),
         next_after=f"{next_after[0].isoformat()}_{next_after[1]}" if next_after else None,
@@ -90,7 +90,7 @@ def board():
 @signed_in
 def mine():
     now = utcnow()
-    work = services.my_work(current_user, now, ZoneInfo(current_app.config["TIMEZONE"]))
+    work = lists.my_work(current_user, now, ZoneInfo(current_app.config["TIMEZONE"]))
     return render_template("workorders/mine.html", work=work, now=now, states=states, labels=_row_labels())
 
 
@@ -100,7 +100,7 @@ def _asset_from(text: str) -> Asset | None:
         return db.session.get(Asset, int(text))
     if text:
         try:
-            return asset_services.get_code(text).asset
+            return code_services.get_code(text).asset
         except DomainError:
             return None
     return None
@@ -140,7 +140,7 @@ def new():
 @bp.route("/work/<int:order_id>/edit", methods=["GET", "POST"])
 @roles("admin", "supervisor")
 def edit(order_id: int):
-    order = services.get_work_order(current_user, order_id)
+    order = access.get_work_order(current_user, order_id)
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     form = EditWorkOrderForm(obj=order, due_on=order.due_at.astimezone(tz).date())
     errors, status = {}, 200
@@ -161,7 +161,7 @@ def edit(order_id: int):
             flash(error.message, "error")
             errors, status = error.fields or {}, error.status
             if error.status == 409:
-                order = services.get_work_order(current_user, order_id)
+                order = access.get_work_order(current_user, order_id)
                 form = EditWorkOrderForm(formdata=None, obj=order, due_on=order.due_at.astimezone(tz).date())
     elif form.errors:
         errors, status = {name: "; ".join(map(str, problems)) for name, problems in form.errors.items()}, 422
@@ -171,7 +171,7 @@ def edit(order_id: int):
 @bp.route("/work/<int:order_id>")
 @signed_in
 def detail(order_id: int):
-    return _detail_page(services.get_work_order(current_user, order_id))
+    return _detail_page(access.get_work_order(current_user, order_id))
 
 
 def _detail_page(order, status: int = 200):
@@ -180,9 +180,9 @@ def _detail_page(order, status: int = 200):
     _fill_assignees(form)
     # Completing goes through the record page, where the checklist, photos and position are taken.
     actions = [a for a in states.available(order.status)
-               if a.name != "complete" and services.may_act(current_user, order, a)]
+               if a.name != "complete" and access.may_act(current_user, order, a)]
     may_record = (order.status in ("assigned", "in_progress") and current_user.role != "viewer"
-                  and services.may_act(current_user, order, states.ACTIONS["complete"]))
+                  and access.may_act(current_user, order, states.ACTIONS["complete"]))
     return render_template("workorders/detail.html", order=order, form=form, actions=actions, may_record=may_record,
                            comment_form=CommentForm(), now=utcnow(),
                            states=states), status
@@ -212,7 +212,7 @@ def act(order_id: int, action: str):
         flash(f"{error.message} {problems}".strip(), "error")
         if error.status == 409:
             # The page as it is now, answered as the conflict it is: the move can be made again knowingly.
-            return _detail_page(services.get_work_order(current_user, order_id), 409)
+            return _detail_page(access.get_work_order(current_user, order_id), 409)
     return redirect(url_for("workorders.detail", order_id=order_id), 303)
 
 
@@ -222,7 +222,7 @@ def comment(order_id: int):
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            services.add_comment(current_user, order_id, form.body.data)
+            notes.add_comment(current_user, order_id, form.body.data)
         except DomainError as error:
             # Answered with a redirect, a success the boundary would commit.
             discard_changes()
@@ -241,7 +241,7 @@ def attach(order_id: int):
     else:
         upload = request.files.get("file")
         try:
-            services.add_attachment(current_user, order_id, upload, upload.filename if upload else "")
+            notes.add_attachment(current_user, order_id, upload, upload.filename if upload else "")
             flash(_("Attached."), "info")
         except DomainError as error:
             # Answered with a redirect, a success the boundary would commit.

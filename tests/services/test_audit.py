@@ -1,15 +1,20 @@
 """The audit trail: what services write to it, and that any edit of it afterwards is found."""
+import re
 import threading
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from municipal.assets import services as assets
+from municipal.assets.identity import services as code_services
+from municipal.audit import reading, verification
 from municipal.audit import services as audit
 from municipal.audit.models import GENESIS, AuditEntry, AuditHead
+from municipal.i18n import N_
 
 
 @pytest.fixture
@@ -44,7 +49,7 @@ def test_entries_chain_and_survive_a_round_trip_through_the_database(db, users):
     db.session.commit()
     db.session.expire_all()
 
-    assert audit.verify() == []
+    assert verification.verify() == []
     entries = trail(db)
     assert [e.prev_hash for e in entries] == [GENESIS, first.hash]
     assert entries[0].changes["in_service_on"] == ["2020-05-01", "2021-06-30"]
@@ -52,8 +57,8 @@ def test_entries_chain_and_survive_a_round_trip_through_the_database(db, users):
     assert entries[0].changes["attributes"][1]["tags"] == ["a", "b"]
     assert (entries[0].actor_id, entries[0].actor_name) == (supervisor.id, "supervisor")
     assert (entries[1].actor_id, entries[1].actor_name, entries[1].changes) == (None, "", {})
-    assert [e.id for e in audit.entries_for("asset", 7)] == [first.id]
-    assert audit.entries_for("code", "RSV-7K3Q9-G")[0].hash == second.hash
+    assert [e.id for e in reading.entries_for("asset", 7)] == [first.id]
+    assert reading.entries_for("code", "RSV-7K3Q9-G")[0].hash == second.hash
 
 
 def test_diff_names_only_what_changed():
@@ -68,7 +73,7 @@ def test_an_entry_edited_in_the_database_is_found(db, users):
     db.session.execute(sa.text("UPDATE audit_entry SET changes = :c WHERE id = :id"),
                        {"c": '{"name": ["井1", "别的井"]}', "id": ids[1]})
     db.session.commit()
-    problems = audit.verify()
+    problems = verification.verify()
     assert [(p.entry_id, p.kind) for p in problems] == [(ids[1], "edited")]
 
 
@@ -78,14 +83,14 @@ def test_an_edited_actor_or_time_is_found_too(db, users):
     db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == ids[2]).values(
         at=datetime(2020, 1, 1, tzinfo=timezone.utc)))
     db.session.commit()
-    assert [(p.entry_id, p.kind) for p in audit.verify()] == [(ids[0], "edited"), (ids[2], "edited")]
+    assert [(p.entry_id, p.kind) for p in verification.verify()] == [(ids[0], "edited"), (ids[2], "edited")]
 
 
 def test_a_deleted_entry_is_found(db, users):
     ids = three_entries(db, users)
     db.session.execute(sa.text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[1]})
     db.session.commit()
-    problems = audit.verify()
+    problems = verification.verify()
     assert [(p.entry_id, p.kind) for p in problems] == [(ids[2], "broken_link")]
     assert f"entry {ids[0]}" in problems[0].message
 
@@ -94,15 +99,15 @@ def test_deleting_the_first_entry_is_found(db, users):
     ids = three_entries(db, users)
     db.session.execute(sa.text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[0]})
     db.session.commit()
-    assert [(p.entry_id, p.kind) for p in audit.verify()] == [(ids[1], "broken_link")]
+    assert [(p.entry_id, p.kind) for p in verification.verify()] == [(ids[1], "broken_link")]
 
 
 def test_deleting_the_newest_entries_is_found_naming_what_is_missing(app, db, users):
     ids = three_entries(db, users)
-    assert audit.verify() == []
+    assert verification.verify() == []
     db.session.execute(sa.text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[2]})
     db.session.commit()
-    problems = audit.verify()
+    problems = verification.verify()
     assert [(p.entry_id, p.kind) for p in problems] == [(ids[2], "truncated")]
     assert f"after entry {ids[1]} up to entry {ids[2]}" in problems[0].message
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
@@ -110,7 +115,7 @@ def test_deleting_the_newest_entries_is_found_naming_what_is_missing(app, db, us
 
     db.session.execute(sa.text("DELETE FROM audit_entry"))
     db.session.commit()
-    assert [(p.entry_id, p.kind) for p in audit.verify()] == [(ids[2], "truncated")]
+    assert [(p.entry_id, p.kind) for p in verification.verify()] == [(ids[2], "truncated")]
 
 
 def test_the_recorded_end_follows_every_append_and_its_removal_is_found(db, users):
@@ -121,10 +126,10 @@ def test_the_recorded_end_follows_every_append_and_its_removal_is_found(db, user
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(AuditHead, 1).last_id == max(e.id for e in trail(db))
-    assert audit.verify() == []
+    assert verification.verify() == []
     db.session.execute(sa.text("DELETE FROM audit_head"))
     db.session.commit()
-    assert [p.kind for p in audit.verify()] == ["end_mismatch"]
+    assert [p.kind for p in verification.verify()] == ["end_mismatch"]
 
 
 def test_an_entry_appended_behind_the_platforms_back_is_found(db, users):
@@ -135,7 +140,7 @@ def test_an_entry_appended_behind_the_platforms_back_is_found(db, users):
     forged["hash"] = audit.compute_hash(last.hash, audit.content_of(SimpleNamespace(**forged)))
     with db.engine.begin() as connection:
         connection.execute(sa.insert(AuditEntry.__table__).values(forged))
-    problems = audit.verify()
+    problems = verification.verify()
     assert [(p.entry_id, p.kind) for p in problems] == [(ids[2] + 1, "end_mismatch")]
 
 
@@ -145,7 +150,7 @@ def test_reordered_entries_are_found(db, users):
         db.session.execute(sa.text("UPDATE audit_entry SET id = :new WHERE id = :old"), {"old": old, "new": new})
     db.session.commit()
     # The last place now holds another entry than the trail ended with, too.
-    assert {p.kind for p in audit.verify()} == {"broken_link", "end_mismatch"}
+    assert {p.kind for p in verification.verify()} == {"broken_link", "end_mismatch"}
 
 
 def test_check_chain_is_a_pure_function_over_entries():
@@ -158,9 +163,9 @@ def test_check_chain_is_a_pure_function_over_entries():
     a = entry(1, GENESIS)
     b = entry(2, a.hash)
     c = entry(3, b.hash)
-    assert list(audit.check_chain([a, b, c])) == []
-    assert [p.entry_id for p in audit.check_chain([a, c])] == [3]
-    assert [p.entry_id for p in audit.check_chain([b, c])] == [2]
+    assert list(verification.check_chain([a, b, c])) == []
+    assert [p.entry_id for p in verification.check_chain([a, c])] == [3]
+    assert [p.entry_id for p in verification.check_chain([b, c])] == [2]
 
 
 def test_concurrent_writers_keep_one_chain(app, db, users):
@@ -192,13 +197,13 @@ def test_concurrent_writers_keep_one_chain(app, db, users):
 
     assert errors == []
     assert len(trail(db)) == 2 * per_thread
-    assert audit.verify() == []
+    assert verification.verify() == []
 
 
 def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_asset, users):
     asset = make_asset("reservoir", "登云水库", owner_unit="晋安区水利局",
                        persons=[{"role": "patrol", "name": "林巡查", "phone": "13805910001"}])
-    created = audit.entries_for("asset", asset.id)
+    created = reading.entries_for("asset", asset.id)
     assert [e.action for e in created] == ["bind", "create"]
     assert created[1].changes["name"] == [None, "登云水库"]
     assert created[1].changes["persons"][1][0]["name"] == "林巡查"
@@ -210,7 +215,7 @@ def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_ass
         "persons": [{"role": "patrol", "name": "陈巡查", "phone": "13805910002"}],
     }, asset.version)
     db.session.commit()
-    update = audit.entries_for("asset", asset.id)[0]
+    update = reading.entries_for("asset", asset.id)[0]
     assert (update.action, update.actor_name) == ("update", "admin")
     assert update.changes["name"] == ["登云水库", "登云水库（新）"]
     assert "owner_unit" not in update.changes
@@ -219,22 +224,22 @@ def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_ass
 
     assets.retire_asset(users["admin"], asset, asset.version)
     db.session.commit()
-    assert audit.entries_for("asset", asset.id)[0].changes == {"status": ["in_service", "decommissioned"]}
-    assert audit.verify() == []
+    assert reading.entries_for("asset", asset.id)[0].changes == {"status": ["in_service", "decommissioned"]}
+    assert verification.verify() == []
 
 
 def test_codes_issued_bound_and_revoked_are_recorded(db, make_asset, users):
     asset = make_asset()
     old = asset.code
-    replacement = assets.revoke_code(users["supervisor"], old, "标牌被撞坏")
+    replacement = code_services.revoke_code(users["supervisor"], old, "标牌被撞坏")
     db.session.commit()
-    revoked = audit.entries_for("code", old.code)
+    revoked = reading.entries_for("code", old.code)
     assert revoked[0].action == "revoke"
     assert revoked[0].changes["status"] == ["bound", "revoked"]
     assert revoked[0].changes["revoked_reason"] == ["", "标牌被撞坏"]
-    assert [e.action for e in audit.entries_for("code", replacement.code)] == ["issue"]
-    assert audit.entries_for("asset", asset.id)[0].changes == {"code": [None, replacement.code]}
-    assert audit.verify() == []
+    assert [e.action for e in reading.entries_for("code", replacement.code)] == ["issue"]
+    assert reading.entries_for("asset", asset.id)[0].changes == {"code": [None, replacement.code]}
+    assert verification.verify() == []
 
 
 def test_a_refused_change_writes_nothing(db, make_asset, users):
@@ -277,4 +282,31 @@ def test_entries_rolled_back_with_a_savepoint_or_transaction_leave_no_gap(db, us
 
     assert after_savepoint.prev_hash == kept.hash and last.prev_hash == after_savepoint.hash
     assert [e.changes["n"][1] for e in trail(db)] == [1, 3, 5]
-    assert audit.verify() == []
+    assert verification.verify() == []
+
+
+def test_a_registered_vocabulary_is_shown_in_the_readers_language(app, monkeypatch):
+    monkeypatch.setitem(reading._VOCABULARIES, ("pump", "state"), {})
+    reading.register_labels("pump", "state", {"hurry": N_("Urgent")})
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert reading.value_text("pump", "state", "hurry") == "紧急"
+        assert reading.value_text("pump", "state", "idle") == "idle"
+        assert reading.value_text("pump", "other", "hurry") == "hurry"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert reading.value_text("pump", "state", "hurry") == "Urgent"
+
+
+def test_the_domains_register_their_words_at_app_start(app):
+    """Work orders, facilities and the calendar name their recorded values; the trail imports none of them."""
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert reading.value_text("work_order", "priority", "urgent") == "紧急"
+        assert reading.value_text("asset", "status", "under_repair") == "维修中"
+        assert reading.value_text("asset", "attributes", {"zzz": 1}) == "zzz: 1"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert reading.value_text("asset", "result", "一类") == "Category 1"
+        assert reading.value_text("asset", "kind", "routine_patrol") == "Routine patrol"
+    audit_package = Path(reading.__file__).parent
+    domains = {path.parent.name for path in audit_package.parent.glob("*/__init__.py")} - {"audit"}
+    for path in audit_package.glob("*.py"):
+        imported = re.findall(r"^\s*from \.\.(\w+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+        assert set(imported) & domains == set(), path.name

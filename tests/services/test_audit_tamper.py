@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 
 from municipal.audit import services as audit
+from municipal.audit import verification
 from municipal.audit.models import AuditEntry, AuditHead
 from tests.services.test_audit import three_entries
 
@@ -15,14 +16,14 @@ def test_an_emptied_trail_with_its_end_record_deleted_is_found(db, users):
     db.session.execute(sa.delete(AuditEntry))
     db.session.execute(sa.delete(AuditHead))
     db.session.commit()
-    assert [p.kind for p in audit.verify()] == ["end_mismatch"]
+    assert [p.kind for p in verification.verify()] == ["end_mismatch"]
 
 
 def test_a_fresh_trail_is_intact(app, db):
     # What init-db leaves: no entry yet, and the end record at the start.
     audit.seal_start()
     db.session.commit()
-    assert audit.verify() == []
+    assert verification.verify() == []
 
 
 def test_deleting_the_newest_entries_and_moving_the_end_record_back_is_found(db, users):
@@ -31,7 +32,7 @@ def test_deleting_the_newest_entries_and_moving_the_end_record_back_is_found(db,
     db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id == ids[-1]))
     db.session.execute(sa.update(AuditHead).values(last_id=before_last.id, last_hash=before_last.hash))
     db.session.commit()
-    assert kinds(audit.verify()) == [(ids[-2], "end_mismatch")]
+    assert kinds(verification.verify()) == [(ids[-2], "end_mismatch")]
 
 
 def test_an_entry_changed_with_its_hash_recomputed_is_found(db, users):
@@ -40,8 +41,8 @@ def test_an_entry_changed_with_its_hash_recomputed_is_found(db, users):
     first.changes = {"name": ["井0", "伪造"]}
     first.hash = audit.compute_hash(first.prev_hash, audit.content_of(first))
     db.session.commit()
-    assert kinds(audit.verify()) == [(ids[1], "broken_link")]
-    assert kinds(audit.verify(full=True)) == [(ids[1], "broken_link"), (ids[1], "chain_diverges")]
+    assert kinds(verification.verify()) == [(ids[1], "broken_link")]
+    assert kinds(verification.verify(full=True)) == [(ids[1], "broken_link"), (ids[1], "chain_diverges")]
 
 
 def test_an_entry_changed_and_every_later_hash_rechained_is_found(db, users):
@@ -58,7 +59,7 @@ def test_an_entry_changed_and_every_later_hash_rechained_is_found(db, users):
         entry.hash = previous = audit.compute_hash(previous, audit.content_of(entry))
     db.session.execute(sa.update(AuditHead).values(last_hash=entries[-1].hash))
     db.session.commit()
-    assert kinds(audit.verify()) == [(ids[-1], "end_mismatch")]
+    assert kinds(verification.verify()) == [(ids[-1], "end_mismatch")]
 
 
 def test_entries_appended_while_verifying_are_not_mistaken_for_tampering(app, db, users):
@@ -69,8 +70,8 @@ def test_entries_appended_while_verifying_are_not_mistaken_for_tampering(app, db
             audit.record(None, "asset", 8, "update", {"name": ["甲", "乙"]})
             db.session.commit()
 
-    assert audit.verify(progress=append_meanwhile, every=1) == []
-    assert audit.verify() == []
+    assert verification.verify(progress=append_meanwhile, every=1) == []
+    assert verification.verify() == []
 
 
 def test_the_command_recomputes_every_hash_with_full(app, db, users):

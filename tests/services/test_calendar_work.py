@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from municipal.calendar import services as calendar
+from municipal.calendar import history as calendar_history
+from municipal.calendar import lifecycle, materialise, plans, settings
 from municipal.calendar.models import CalendarItem, FacilityHistory
 from municipal.errors import ValidationError
 from municipal.jobs import runner
@@ -43,7 +44,7 @@ def patrols(db, asset_id) -> Counter:
 
 
 def test_flood_season_patrols_are_made_a_week_ahead_once(db, dam):
-    calendar.materialise(at("2026-06-10"))
+    materialise.materialise(at("2026-06-10"))
     db.session.commit()
     days = [(date(2026, 6, 10) + timedelta(days=n)).isoformat() for n in range(8)]
     assert patrols(db, dam.id) == Counter({(day, "planned"): 1 for day in days})
@@ -51,7 +52,7 @@ def test_flood_season_patrols_are_made_a_week_ahead_once(db, dam):
                                 .where(CalendarItem.kind == "routine_patrol")).all()
     assert len(orders) == 8 and {o.source for o in orders} == {"calendar"} and {o.kind for o in orders} == {"inspection"}
     # The second run finds everything there and makes nothing.
-    assert calendar.materialise(at("2026-06-10", 9))["work_orders"] == 0
+    assert materialise.materialise(at("2026-06-10", 9))["work_orders"] == 0
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)) == len(
         db.session.scalars(sa.select(CalendarItem.id).where(CalendarItem.status != "scheduled")).all())
@@ -66,7 +67,7 @@ def _materialise_in_a_process(config: dict, moment: datetime, asset_ids, start) 
     app = create_app(config)
     with app.app_context():
         start.wait(timeout=60)
-        calendar.materialise(moment, asset_ids=asset_ids)
+        materialise.materialise(moment, asset_ids=asset_ids)
         process_db.session.commit()
 
 
@@ -100,7 +101,7 @@ def test_two_schedulers_at_once_make_each_work_order_once(app, db, dam):
 
 
 def test_an_event_applied_during_the_daily_run_makes_each_work_order_once(app, db, users, dam, area):
-    calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-06-10", area=area.code,
+    calendar_history.record_event(users["supervisor"], kind="rainstorm", start="2026-06-10", area=area.code,
                           rain_24h_mm="120")
     db.session.commit()
     assert _at_once_in_two_processes(app, (at("2026-06-10"), None), (at("2026-06-10"), [dam.id])) == [0, 0]
@@ -129,7 +130,7 @@ def test_three_days_of_downtime_are_caught_up_and_the_passed_patrols_counted_mis
 
 
 def test_a_completed_patrol_enters_the_history_and_stays_done(db, users, dam):
-    calendar.materialise(at("2026-06-10"))
+    materialise.materialise(at("2026-06-10"))
     item = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.kind == "routine_patrol",
                                                            CalendarItem.due_on == date(2026, 6, 10)))
     order = item.work_order
@@ -137,20 +138,20 @@ def test_a_completed_patrol_enters_the_history_and_stays_done(db, users, dam):
     work.act(users["crew"], order.id, "start", version=order.version)
     work.act(users["crew"], order.id, "complete", version=order.version)
     db.session.commit()
-    calendar.record_completions(at("2026-06-10", 20))
-    calendar.mark_missed(at("2026-06-11", 1))
+    lifecycle.record_completions(at("2026-06-10", 20))
+    lifecycle.mark_missed(at("2026-06-11", 1))
     db.session.commit()
     assert item.status == "done"
     history = db.session.scalars(sa.select(FacilityHistory).where(FacilityHistory.asset_id == dam.id)).all()
     assert [(h.kind, h.work_order_id) for h in history] == [("routine_patrol", order.id)]
-    assert calendar.record_completions(at("2026-06-11", 2)) == 0
+    assert lifecycle.record_completions(at("2026-06-11", 2)) == 0
 
 
 def test_a_rainstorm_in_the_town_makes_special_patrols_at_once_for_its_reservoirs(db, users, dam, make_asset, area):
     other = make_asset("reservoir", "日溪水库")
-    event = calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-06-12", end="2026-06-13",
+    event = calendar_history.record_event(users["supervisor"], kind="rainstorm", start="2026-06-12", end="2026-06-13",
                                   area=area.code, rain_24h_mm="132")
-    counts = calendar.apply_event(event, at("2026-06-12", 7))
+    counts = materialise.apply_event(event, at("2026-06-12", 7))
     db.session.commit()
     special = db.session.execute(sa.select(CalendarItem.asset_id, CalendarItem.due_on)
                                  .where(CalendarItem.kind == "special_patrol")).all()
@@ -161,40 +162,40 @@ def test_a_rainstorm_in_the_town_makes_special_patrols_at_once_for_its_reservoir
 
 def test_an_event_is_checked_by_the_rules_and_named_field_by_field(users, area):
     with pytest.raises(ValidationError) as refused:
-        calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-02-29", area=area.code,
+        calendar_history.record_event(users["supervisor"], kind="rainstorm", start="2026-02-29", area=area.code,
                               rain_24h_mm="-3")
     assert "rain_24h_mm" in refused.value.fields
     with pytest.raises(ValidationError) as refused:
-        calendar.record_event(users["supervisor"], kind="meteor", start="2026-06-01", area=area.code)
+        calendar_history.record_event(users["supervisor"], kind="meteor", start="2026-06-01", area=area.code)
     assert "kind" in refused.value.fields
     with pytest.raises(ValidationError) as refused:
-        calendar.record_event(users["supervisor"], kind="felt_earthquake", start="2026-02-30", area=area.code)
+        calendar_history.record_event(users["supervisor"], kind="felt_earthquake", start="2026-02-30", area=area.code)
     assert "start" in refused.value.fields
 
 
 def test_a_third_class_appraisal_brings_its_tasks_with_their_deadlines(db, users, dam):
-    calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-05-20",
+    calendar_history.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-05-20",
                             result="三类")
-    calendar.materialise(at("2026-06-10"))
+    materialise.materialise(at("2026-06-10"))
     db.session.commit()
     kinds = set(db.session.scalars(sa.select(CalendarItem.kind).where(CalendarItem.asset_id == dam.id)))
     assert {"dam_break_loss_assessment", "emergency_dam_protection_measures"} & kinds
-    view = calendar.facility_calendar(dam, date(2026, 6, 10), date(2027, 6, 10), date(2026, 6, 10))
+    view = materialise.facility_calendar(dam, date(2026, 6, 10), date(2027, 6, 10), date(2026, 6, 10))
     assert "risky" in view["flags"]
 
 
 def test_a_supervisor_plan_makes_its_own_work(db, users, dam):
-    plan = calendar.create_plan(users["supervisor"], dam.id, title="放水设施启闭试验", every=1, unit="week",
+    plan = plans.create_plan(users["supervisor"], dam.id, title="放水设施启闭试验", every=1, unit="week",
                                 weekdays="3", starts_on=date(2026, 6, 1))
-    calendar.materialise(at("2026-06-10"))
+    materialise.materialise(at("2026-06-10"))
     db.session.commit()
     items = db.session.scalars(sa.select(CalendarItem).where(CalendarItem.rule == f"PLAN-{plan.id}",
                                                              CalendarItem.status == "planned")).all()
     assert [i.due_on for i in items] == [date(2026, 6, 10), date(2026, 6, 17)]
     assert items[0].work_order.title == "放水设施启闭试验"
     assert items[0].work_order.description == "来自主管为该设施制定的计划。"
-    calendar.stop_plan(users["supervisor"], plan.id)
-    calendar.materialise(at("2026-06-11"))
+    plans.stop_plan(users["supervisor"], plan.id)
+    materialise.materialise(at("2026-06-11"))
     db.session.commit()
     # The coming one is withdrawn; the past one stays for the missed-patrol count to judge.
     assert [i.status for i in items] == ["planned", "superseded"] and items[1].work_order.status == "cancelled"
@@ -204,14 +205,14 @@ def test_a_road_s_chiefs_from_the_registry_give_their_patrols(db, make_asset):
     road = make_asset("road_segment", "福新路", geometry={"type": "LineString",
                                                           "coordinates": [[119.31, 26.09], [119.32, 26.09]]},
                       persons=[{"role": "chief", "level": "township", "name": "林路长"}])
-    counts = calendar.materialise(at("2026-06-10"), asset_ids=[road.id])
+    counts = materialise.materialise(at("2026-06-10"), asset_ids=[road.id])
     db.session.commit()
     assert counts["skipped"] == 0
     assert "chief_patrol" in set(db.session.scalars(sa.select(CalendarItem.kind).where(CalendarItem.asset_id == road.id)))
 
 
 def test_a_standing_obligation_never_met_owes_one_work_order_not_one_per_period(db, users, bridge):
-    calendar.materialise(at("2026-06-10"), asset_ids=[bridge.id])
+    materialise.materialise(at("2026-06-10"), asset_ids=[bridge.id])
     db.session.commit()
     items = db.session.scalars(sa.select(CalendarItem).where(CalendarItem.asset_id == bridge.id,
                                                              CalendarItem.kind == "periodic_inspection",
@@ -224,7 +225,7 @@ def test_a_standing_obligation_never_met_owes_one_work_order_not_one_per_period(
 
     # A year on, the 2025 one is still undone when the next period's day passes: it is missed in its turn,
     # its work cancelled, and the open one is the latest.
-    calendar.materialise(at("2028-06-10"), asset_ids=[bridge.id])
+    materialise.materialise(at("2028-06-10"), asset_ids=[bridge.id])
     db.session.commit()
     db.session.expire_all()
     open_items = db.session.scalars(sa.select(CalendarItem).where(
@@ -235,8 +236,8 @@ def test_a_standing_obligation_never_met_owes_one_work_order_not_one_per_period(
 
 
 def test_a_bridge_s_inspection_is_recorded_and_moves_its_next_one(db, users, bridge):
-    calendar.record_history(users["supervisor"], bridge.id, kind="periodic_inspection", done_on="2025-05-10")
-    calendar.materialise(at("2026-06-10"), asset_ids=[bridge.id])
+    calendar_history.record_history(users["supervisor"], bridge.id, kind="periodic_inspection", done_on="2025-05-10")
+    materialise.materialise(at("2026-06-10"), asset_ids=[bridge.id])
     db.session.commit()
     open_items = db.session.scalars(sa.select(CalendarItem.due_on).where(
         CalendarItem.asset_id == bridge.id, CalendarItem.kind == "periodic_inspection",
@@ -246,8 +247,8 @@ def test_a_bridge_s_inspection_is_recorded_and_moves_its_next_one(db, users, bri
 
 
 def test_a_strong_earthquake_makes_its_special_appraisal_at_once_though_it_is_due_in_180_days(db, users, dam, area):
-    event = calendar.record_event(users["supervisor"], kind="strong_earthquake", start="2026-06-12", area=area.code)
-    calendar.apply_event(event, at("2026-06-12", 9))
+    event = calendar_history.record_event(users["supervisor"], kind="strong_earthquake", start="2026-06-12", area=area.code)
+    materialise.apply_event(event, at("2026-06-12", 9))
     db.session.commit()
     item = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == dam.id,
                                                            CalendarItem.kind == "special_safety_appraisal"))
@@ -275,7 +276,7 @@ def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors
     other_supervisor = create_user("yuefeng-sup", "correct horse battery", "supervisor")
     set_user_areas(users["admin"], town_supervisor, [area.code])
     set_user_areas(users["admin"], other_supervisor, [elsewhere.code])
-    calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2013-05-20",
+    calendar_history.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2013-05-20",
                             result="一类")
     db.session.commit()
     assert runner.run(JOBS["calendar"], at("2026-06-10", 0)).status == "ok"
@@ -298,7 +299,7 @@ def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors
     assert bridge_item.escalated_at is None and bridge_item.work_order.priority != "urgent"
 
     assert runner.run(JOBS["calendar"], at("2026-06-11", 0)).status == "ok"
-    assert calendar.escalate_overdue(at("2026-06-12")) == 0
+    assert lifecycle.escalate_overdue(at("2026-06-12")) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
                              .where(Notification.kind == "escalation")) == 3
 
@@ -306,21 +307,21 @@ def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors
 def test_on_a_facility_flagged_risky_every_overdue_standing_item_is_escalated(db, users, dam):
     from municipal.calendar.models import CalendarState
 
-    calendar.materialise(at("2026-06-10"))
+    materialise.materialise(at("2026-06-10"))
     # A standing obligation of a rule not itself high-risk, overdue: not escalated while the dam is not risky.
     row = CalendarItem(asset_id=dam.id, key="RES-REG-CHANGE/test", rule="RES-REG-CHANGE", kind="registration_change",
                        due_on=date(2026, 5, 1), due_at=at("2026-05-01", 17), make_on=date(2026, 5, 1), standing=True)
     db.session.add(row)
     db.session.flush()
-    calendar.materialise(at("2026-06-10"), asset_ids=[dam.id])
-    assert "RES-REG-CHANGE" not in calendar.table().high_risk_rules
-    assert calendar.escalate_overdue(at("2026-06-10")) == 0
+    materialise.materialise(at("2026-06-10"), asset_ids=[dam.id])
+    assert "RES-REG-CHANGE" not in settings.table().high_risk_rules
+    assert lifecycle.escalate_overdue(at("2026-06-10")) == 0
     # A 三类 result flags the dam risky when its calendar is read again.
-    calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-06-01",
+    calendar_history.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-06-01",
                             result="三类")
-    calendar.materialise(at("2026-06-10"), asset_ids=[dam.id])
+    materialise.materialise(at("2026-06-10"), asset_ids=[dam.id])
     assert db.session.get(CalendarState, dam.id).risky is True
-    assert calendar.escalate_overdue(at("2026-06-10")) >= 2
+    assert lifecycle.escalate_overdue(at("2026-06-10")) >= 2
     db.session.refresh(row)
     assert row.escalated_at is not None and row.work_order.priority == "urgent"
 
@@ -344,12 +345,12 @@ def test_forty_days_of_downtime_are_caught_up_every_day_made_or_marked(db, dam):
 
 
 def test_two_overlapping_rainstorms_make_one_special_patrol_work_order_a_day(db, users, dam, area):
-    first = calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-11-19", end="2026-11-21",
+    first = calendar_history.record_event(users["supervisor"], kind="rainstorm", start="2026-11-19", end="2026-11-21",
                                   area=area.code, rain_24h_mm="80")
-    calendar.apply_event(first, at("2026-11-19", 7))
-    second = calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-11-20", end="2026-11-22",
+    materialise.apply_event(first, at("2026-11-19", 7))
+    second = calendar_history.record_event(users["supervisor"], kind="rainstorm", start="2026-11-20", end="2026-11-22",
                                    asset_id=dam.id, rain_24h_mm="120")
-    calendar.apply_event(second, at("2026-11-20", 7))
+    materialise.apply_event(second, at("2026-11-20", 7))
     db.session.commit()
     made = db.session.execute(sa.select(CalendarItem.due_on, CalendarItem.status, WorkOrder.id)
                               .join(WorkOrder, WorkOrder.id == CalendarItem.work_order_id)
@@ -360,7 +361,7 @@ def test_two_overlapping_rainstorms_make_one_special_patrol_work_order_a_day(db,
 
 
 def test_work_assigned_for_an_overtaken_period_carries_over_to_the_open_one(db, users, bridge):
-    calendar.materialise(at("2026-06-10"), asset_ids=[bridge.id])
+    materialise.materialise(at("2026-06-10"), asset_ids=[bridge.id])
     db.session.commit()
     item_2025 = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == bridge.id,
                                                                CalendarItem.kind == "periodic_inspection",
@@ -369,7 +370,7 @@ def test_work_assigned_for_an_overtaken_period_carries_over_to_the_open_one(db, 
     work.act(users["supervisor"], order.id, "assign", version=order.version, assignee_user_id=users["crew"].id)
     db.session.commit()
     # The 2028 period falls due before the crew gets there: the crew keeps the work, now for 2028.
-    calendar.materialise(at("2028-06-10"), asset_ids=[bridge.id])
+    materialise.materialise(at("2028-06-10"), asset_ids=[bridge.id])
     db.session.commit()
     db.session.expire_all()
     open_items = db.session.scalars(sa.select(CalendarItem).where(

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from municipal.auth.models import User
-from municipal.auth.services import authenticate
+from municipal.auth.signin import authenticate
 
 
 def test_init_db_run_again_changes_nothing_and_health_answers(app, db, client):

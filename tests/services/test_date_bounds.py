@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from municipal.assets import services as assets
-from municipal.calendar import services as calendar
+from municipal.calendar import history, materialise
 from municipal.calendar.models import CalendarItem
 from municipal.errors import ValidationError
 from municipal.workorders import services as work
@@ -29,8 +29,8 @@ def test_a_facility_with_a_date_stored_out_of_range_is_skipped_and_logged_the_ot
     # As stored before dates were bounded.
     broken.attributes = {**broken.attributes, "first_impoundment_operation": "9999-12-31"}
     db.session.commit()
-    with caplog.at_level(logging.WARNING, logger="municipal.calendar.services"):
-        counts = calendar.materialise(datetime(2026, 6, 10, tzinfo=timezone.utc))
+    with caplog.at_level(logging.WARNING, logger="municipal.calendar.materialise"):
+        counts = materialise.materialise(datetime(2026, 6, 10, tzinfo=timezone.utc))
     db.session.commit()
     assert counts["skipped"] == 1 and counts["work_orders"] > 0
     assert broken.code.code in caplog.text
@@ -41,11 +41,11 @@ def test_a_facility_with_a_date_stored_out_of_range_is_skipped_and_logged_the_ot
 def test_history_must_lie_in_the_past_and_events_within_ten_years(users, make_asset, area):
     dam = make_asset("reservoir", "登云水库")
     with pytest.raises(ValidationError) as refused:
-        calendar.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-12-01",
+        history.record_history(users["supervisor"], dam.id, kind="periodic_safety_appraisal", done_on="2026-12-01",
                                 result="三类")
     assert "done_on" in refused.value.fields
     with pytest.raises(ValidationError) as refused:
-        calendar.record_event(users["supervisor"], kind="rainstorm", start="2026-11-26", end="9999-12-31",
+        history.record_event(users["supervisor"], kind="rainstorm", start="2026-11-26", end="9999-12-31",
                               area=area.code, rain_24h_mm=90)
     assert set(refused.value.fields) == {"end"}
 
@@ -79,20 +79,20 @@ def test_a_calendar_period_far_off_is_refused_naming_the_field(client, login):
 def test_an_import_with_a_date_far_off_is_refused_with_its_row_and_column(db, users, area):
     from io import BytesIO
 
-    from municipal.assets import io
     from municipal.assets.models import Asset
+    from municipal.assets.transfer import importing
 
     text = ("type,name,area,lon,lat,in_service_on\n"
             f"manhole,井一,{area.code},119.31,26.09,2001-05-01\n"
             f"manhole,井二,{area.code},119.31,26.09,9999-12-31\n")
-    with pytest.raises(io.ImportRejected) as refused:
-        io.import_csv(users["admin"], BytesIO(text.encode()))
+    with pytest.raises(importing.ImportRejected) as refused:
+        importing.import_csv(users["admin"], BytesIO(text.encode()))
     assert [(p.row, p.column) for p in refused.value.problems] == [(3, "in_service_on")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Asset)) == 0
 
 
 def test_moments_at_the_edge_of_the_calendar_are_422_not_500(client, db, users, make_asset, area):
-    from municipal.auth.services import create_token
+    from municipal.auth.tokens import create_token
 
     dam = make_asset("reservoir", "登云水库")
     _token, plain = create_token(users["supervisor"], "duty")

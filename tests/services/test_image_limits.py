@@ -10,7 +10,7 @@ from municipal.assets.photos import add_asset_photo
 from municipal.errors import ValidationError
 from municipal.inspections import services as inspections
 from municipal.intake import services as intake
-from municipal.workorders import services as work
+from municipal.workorders import notes as workorders_notes
 from municipal.workorders.models import WorkOrderAttachment
 from tests.services.test_inspections import order, submission  # noqa: F401 (a fixture)
 
@@ -47,6 +47,6 @@ def test_an_inspection_photo(db, users, order, bomb):  # noqa: F811
 
 def test_a_work_order_attachment(db, users, order, bomb):  # noqa: F811
     with pytest.raises(ValidationError) as refused:
-        work.add_attachment(users["supervisor"], order.id, BytesIO(bomb), "scan.png")
+        workorders_notes.add_attachment(users["supervisor"], order.id, BytesIO(bomb), "scan.png")
     assert list(refused.value.fields) == ["file"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrderAttachment)) == 0

@@ -1,4 +1,4 @@
-"""Bulk import and export (municipal/assets/io.py) and the import-assets / export-assets commands."""
+"""Bulk import and export (municipal/assets/transfer/) and the import-assets / export-assets commands."""
 import json
 from datetime import date
 from io import BytesIO, StringIO
@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from municipal.assets import codes, io, services
+from municipal.assets.identity import codes
+from municipal.assets.identity import services as code_services
 from municipal.assets.models import Asset, CodeEvent, IdentityCode, ResponsiblePerson
+from municipal.assets.transfer import columns, exporting, importing
 from municipal.assets.types import STATUSES, TYPES
 from municipal.errors import PermissionDenied, ValidationError
 
@@ -56,32 +58,32 @@ def count(db, model) -> int:
 
 
 def import_text(user, text: str, encoding="utf-8"):
-    return io.import_csv(user, BytesIO(text.encode(encoding)))
+    return importing.import_csv(user, BytesIO(text.encode(encoding)))
 
 
-def rejected(user, text: str, encoding="utf-8") -> io.ImportRejected:
-    with pytest.raises(io.ImportRejected) as info:
+def rejected(user, text: str, encoding="utf-8") -> importing.ImportRejected:
+    with pytest.raises(importing.ImportRejected) as info:
         import_text(user, text, encoding)
     return info.value
 
 
-def where(error: io.ImportRejected) -> list[tuple]:
+def where(error: importing.ImportRejected) -> list[tuple]:
     return [(p.row, p.column) for p in error.problems]
 
 
 def export_csv(**filters) -> str:
     out = StringIO()
-    io.export_csv(out, **filters)
+    exporting.export_csv(out, **filters)
     return out.getvalue()
 
 
 def test_the_column_table_covers_every_type_attribute_and_status():
-    assert set(io.ATTRIBUTE_HEADERS) == {a.name for t in TYPES.values() for a in t.attributes}
-    assert set(io.TYPE_LABELS) == set(TYPES)
-    assert set(io.STATUS_LABELS) == set(STATUSES)
-    chinese = list(io.ALL_COLUMNS.values())
+    assert set(columns.ATTRIBUTE_HEADERS) == {a.name for t in TYPES.values() for a in t.attributes}
+    assert set(columns.TYPE_LABELS) == set(TYPES)
+    assert set(columns.STATUS_LABELS) == set(STATUSES)
+    chinese = list(columns.ALL_COLUMNS.values())
     assert len(set(chinese)) == len(chinese)
-    assert not set(chinese) & set(io.ALL_COLUMNS)
+    assert not set(chinese) & set(columns.ALL_COLUMNS)
 
 
 def test_chinese_headers_and_values_are_the_labels_the_interface_shows():
@@ -89,9 +91,9 @@ def test_chinese_headers_and_values_are_the_labels_the_interface_shows():
     # since files already in use carry the old header.
     with open(CATALOGUE, "rb") as handle:
         zh = {m.id: m.string for m in read_po(handle) if m.id}
-    assert io.ATTRIBUTE_HEADERS == {a.name: zh[a.label] for t in TYPES.values() for a in t.attributes}
-    assert io.TYPE_LABELS == {key: zh[t.label] for key, t in TYPES.items()}
-    assert io.STATUS_LABELS == {key: zh[label] for key, label in STATUSES.items()}
+    assert columns.ATTRIBUTE_HEADERS == {a.name: zh[a.label] for t in TYPES.values() for a in t.attributes}
+    assert columns.TYPE_LABELS == {key: zh[t.label] for key, t in TYPES.items()}
+    assert columns.STATUS_LABELS == {key: zh[label] for key, label in STATUSES.items()}
 
 
 @pytest.mark.parametrize("headers", ["zh", "en"])
@@ -99,10 +101,10 @@ def test_csv_round_trip(db, users, registry, headers):
     exported = export_csv(headers=headers)
     wipe_registry(db)
 
-    result = io.import_csv(users["supervisor"], BytesIO(exported.encode("utf-8")))
+    result = importing.import_csv(users["supervisor"], BytesIO(exported.encode("utf-8")))
     db.session.commit()
 
-    assert result == io.ImportResult(facilities=3, codes_bound=3, codes_created=3)
+    assert result == importing.ImportResult(facilities=3, codes_bound=3, codes_created=3)
     assert export_csv(headers=headers) == exported
     pipe = db.session.scalar(sa.select(Asset).where(Asset.type == "water_pipe"))
     assert pipe.geometry == PIPE
@@ -232,7 +234,7 @@ def test_listing_is_capped_with_a_count_of_the_rest(users):
 
 def test_given_codes_bind_preprinted_labels_and_create_new_ones(db, users, area):
     admin = users["admin"]
-    preprinted = services.issue_codes(admin, "manhole", 1)[0].code
+    preprinted = code_services.issue_codes(admin, "manhole", 1)[0].code
     db.session.commit()
     new = codes.generate("MH")
 
@@ -240,7 +242,7 @@ def test_given_codes_bind_preprinted_labels_and_create_new_ones(db, users, area)
                                 f"{new.lower()},manhole,井二,gushan,119.31,26.09,污水\n")
     db.session.commit()
 
-    assert result == io.ImportResult(facilities=2, codes_bound=2, codes_created=1)
+    assert result == importing.ImportResult(facilities=2, codes_bound=2, codes_created=1)
     bound = dict(db.session.execute(sa.select(IdentityCode.code, Asset.name).join(IdentityCode.asset)).all())
     assert bound == {preprinted: "井一", new: "井二"}
     events = db.session.execute(
@@ -283,7 +285,7 @@ def test_only_editors_may_import(users):
 
 def export_geojson(**filters) -> dict:
     out = StringIO()
-    io.export_geojson(out, **filters)
+    exporting.export_geojson(out, **filters)
     return json.loads(out.getvalue())
 
 
@@ -294,7 +296,7 @@ def test_geojson_round_trip(db, users, registry):
     assert exported["features"][2]["geometry"] == PIPE
     wipe_registry(db)
 
-    result = io.import_geojson(users["admin"], BytesIO(json.dumps(exported, ensure_ascii=False).encode()))
+    result = importing.import_geojson(users["admin"], BytesIO(json.dumps(exported, ensure_ascii=False).encode()))
     db.session.commit()
 
     assert result.facilities == 3
@@ -312,8 +314,8 @@ def test_geojson_problems_are_reported_by_feature_number(db, users, area):
         feature(POINT, type="manhole", name="井", colour="red", **{"attr.depth_m": ["deep"]}),
         feature(POINT, type="manhole", name=12, **{"attr.depth_m": 2}),
     ]}
-    with pytest.raises(io.ImportRejected) as info:
-        io.import_geojson(users["admin"], BytesIO(json.dumps(document).encode()))
+    with pytest.raises(importing.ImportRejected) as info:
+        importing.import_geojson(users["admin"], BytesIO(json.dumps(document).encode()))
 
     assert where(info.value) == [(2, "geometry"), (3, None), (4, "colour"), (4, "attr.depth_m")]
     assert info.value.lines()[0] == "Feature #2, geometry: must be a Point, not LineString"
@@ -322,8 +324,8 @@ def test_geojson_problems_are_reported_by_feature_number(db, users, area):
 
 def test_a_file_that_is_not_a_feature_collection_is_refused(users):
     for content in (b"{not json", b'{"type": "Feature"}', b"[]"):
-        with pytest.raises(io.ImportRejected) as info:
-            io.import_geojson(users["admin"], BytesIO(content))
+        with pytest.raises(importing.ImportRejected) as info:
+            importing.import_geojson(users["admin"], BytesIO(content))
         assert info.value.problems[0].row is None
 
 
@@ -386,10 +388,10 @@ def test_export_command_writes_csv_and_geojson(cli, registry, tmp_path):
 
 def test_an_import_writes_one_audit_entry_per_facility_and_the_chain_holds(db, users, area):
     from municipal.audit.models import AuditEntry
-    from municipal.audit.services import verify
+    from municipal.audit.verification import verify
 
     text = "type,name,area\nmanhole,一号井,gushan\nmanhole,二号井,gushan\n"
-    io.import_csv(users["supervisor"], BytesIO(text.encode("utf-8")))
+    importing.import_csv(users["supervisor"], BytesIO(text.encode("utf-8")))
     db.session.commit()
     entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "import")
                                  .order_by(AuditEntry.id)).all()

@@ -5,15 +5,17 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from municipal.assets.types import N_
 from municipal.auth.models import Team
 from municipal.db import utcnow
+from municipal.i18n import N_
 from municipal.jobs import runner, services
 from municipal.jobs.models import JobRun
 from municipal.jobs.periods import Day, Slot
 from municipal.jobs.registry import JOBS, Job
 from municipal.notify.models import Notification
 from municipal.workorders import services as workorders
+from municipal.workorders.models import WorkOrder
+from municipal.workorders.overdue import fell_due
 
 
 def _runs(db, job):
@@ -110,6 +112,25 @@ def test_work_not_yet_due_or_closed_is_not_notified(db, users, make_order):
 
     assert runner.run(JOBS["notify-overdue"], utcnow()).count == 0
     assert _overdue(db) == []
+
+
+def test_the_orders_that_fell_due_come_in_pages_oldest_due_first(db, users, make_order):
+    """The window is (4 hours ago, now]: an order due earlier counts only if it was created in the window
+    and is at most a day late."""
+    for hours in (3, 1, 2):
+        make_order(timedelta(hours=-hours), title=f"{hours}小时")
+    make_order(timedelta(hours=-5), title="窗口内新建")
+    before = make_order(timedelta(hours=-5), title="窗口前已到期")
+    make_order(timedelta(hours=-30), title="晚了一天多")
+    make_order(timedelta(hours=1), title="未到期")
+    now = utcnow()
+    db.session.execute(sa.update(WorkOrder).where(WorkOrder.id == before.id)
+                       .values(created_at=now - timedelta(hours=40)))
+    db.session.commit()
+
+    pages = list(fell_due(now, now - timedelta(hours=4), timedelta(days=1), page=2))
+
+    assert [[order.title for order in page] for page in pages] == [["窗口内新建", "3小时"], ["2小时", "1小时"]]
 
 
 def test_team_work_tells_every_member(db, users, make_order):
@@ -228,8 +249,8 @@ def test_old_runs_are_pruned_after_a_success(db):
 @pytest.fixture
 def broken_calendar(app, monkeypatch):
     """broken_calendar(settings=..., rules=path) sets the district up wrongly until the test ends."""
-    from municipal.calendar import rules
-    from municipal.calendar import services as calendar
+    from municipal.calendar import settings as calendar_settings
+    from municipal.calendar.engine import rules
 
     monkeypatch.setitem(app.config, "CALENDAR_SETTINGS", app.config.get("CALENDAR_SETTINGS", {}))
 
@@ -238,7 +259,7 @@ def broken_calendar(app, monkeypatch):
         if settings is not None:
             app.config["CALENDAR_SETTINGS"] = settings
         if rules_file is not None:
-            monkeypatch.setattr(calendar, "load_table", lambda: rules.load_table(rules_file))
+            monkeypatch.setattr(calendar_settings, "load_table", lambda: rules.load_table(rules_file))
 
     yield _break
     app.extensions.pop("calendar_table", None)

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 import zxingcpp
 from pypdf import PdfReader
 
+from municipal.assets.identity.qr import qr_url
 from municipal.assets.models import PrintBatch, PrintBatchItem
-from municipal.assets.qr import qr_url
 
 
 def decoded_urls(path):

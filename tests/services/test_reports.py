@@ -1,21 +1,22 @@
 """The annual report's numbers against a hand-counted year, the compliance page, the queue and the archive."""
 import hashlib
-from decimal import Decimal
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from municipal.assets import services as asset_services
 from municipal.calendar import compliance
-from municipal.calendar import services as calendar_services
+from municipal.calendar import materialise as calendar_materialise
 from municipal.calendar.models import FacilityHistory
 from municipal.calendar.queries import Filters
 from municipal.db import utcnow
 from municipal.errors import NotFound, PermissionDenied, ValidationError
 from municipal.jobs import runner
 from municipal.jobs.registry import JOBS
-from municipal.reports import queries, render, services
+from municipal.reports import district, facility, measures, queries, render, services
 from municipal.reports.models import Report
 from municipal.reports.scope import Scope, parse_scope, parse_year
 from tests import report_seed
@@ -33,7 +34,7 @@ def _counts(counts) -> dict:
 
 
 def test_a_reservoirs_year_is_counted_as_by_hand(year):
-    report = queries.facility_report(year["users"]["admin"], year["reservoir"], 2025, utcnow())
+    report = facility.facility_report(year["users"]["admin"], year["reservoir"], 2025, utcnow())
     inspections = report["inspections"]
     assert _counts(inspections["totals"]) == report_seed.EXPECTED
     assert round(inspections["totals"].completion_rate, 3) == 0.714
@@ -72,13 +73,13 @@ def test_a_reservoirs_year_is_counted_as_by_hand(year):
 def test_the_report_agrees_with_the_compliance_page(year):
     admin = year["users"]["admin"]
     cutoff = utcnow()
-    today = cutoff.astimezone(queries.zone()).date()
-    report = queries.facility_report(admin, year["reservoir"], 2025, cutoff)
+    today = cutoff.astimezone(measures.zone()).date()
+    report = facility.facility_report(admin, year["reservoir"], 2025, cutoff)
     page = compliance.compliance(admin, date(2025, 1, 1), date(2025, 12, 31), today,
                                  Filters(facility=year["reservoir"].id), "kind")
     assert report["inspections"]["totals"] == page.totals
 
-    summary = queries.district_report(admin, Scope("district"), 2025, cutoff)
+    summary = district.district_report(admin, Scope("district"), 2025, cutoff)
     for group_by, lines in (("type", summary["by_type"]), ("area", summary["by_area"])):
         page = compliance.compliance(admin, date(2025, 1, 1), date(2025, 12, 31), today, Filters(), group_by)
         assert {g.key: g.counts for g in page.groups} == {line["key"]: line["counts"] for line in lines
@@ -94,10 +95,10 @@ def test_the_report_agrees_with_the_compliance_page(year):
 
 
 def test_a_facility_in_service_mid_year_is_counted_from_its_start(year):
-    report = queries.facility_report(year["users"]["admin"], year["later"], 2025, utcnow())
+    report = facility.facility_report(year["users"]["admin"], year["later"], 2025, utcnow())
     assert report["starts_mid_year"] and report["period"][0] == date(2025, 7, 1)
     assert report["inspections"]["totals"].total == 1 and report["inspections"]["totals"].on_time == 1
-    before = queries.facility_report(year["users"]["admin"], year["later"], 2024, utcnow())
+    before = facility.facility_report(year["users"]["admin"], year["later"], 2024, utcnow())
     assert before["period"] is None and before["inspections"] is None
 
 
@@ -186,6 +187,33 @@ def test_a_report_that_cannot_be_made_is_marked_failed(db, year, monkeypatch):
     assert row.status == "failed" and "no fonts" in row.error and row.path is None
 
 
+def test_the_job_commits_each_report_and_a_failure_on_its_own(db, year, monkeypatch):
+    """Through the job, a report that cannot be made is committed as failed and does not stop the next; what
+    each piece wrote is committed when it ends (another connection sees it), not at the end of the run."""
+    first = services.queue(year["users"]["admin"], Scope("district"), 2025, "zh")
+    second = services.queue(year["users"]["admin"], parse_scope(f"facility:{year['reservoir'].id}"), 2025, "zh")
+    db.session.commit()
+    real_read, seen = services.read, []
+
+    def read_failing_the_district(actor, scope, *args):
+        with db.engine.connect() as other:
+            seen.append(dict(other.execute(sa.select(Report.id, Report.status)).all()))
+        if scope.kind == "district":
+            raise RuntimeError("no fonts")
+        return real_read(actor, scope, *args)
+
+    monkeypatch.setattr(services, "read", read_failing_the_district)
+    result = runner.run(JOBS["reports"], utcnow())
+
+    assert (result.status, result.count) == ("ok", 1)
+    # The claim of each was committed before it was rendered, and the failure before the next began.
+    assert seen == [{first.id: "running", second.id: "queued"}, {first.id: "failed", second.id: "running"}]
+    with db.engine.connect() as other:
+        stored = {row.id: row for row in other.execute(sa.select(Report.id, Report.status, Report.error, Report.path))}
+    assert stored[first.id].status == "failed" and "no fonts" in stored[first.id].error
+    assert stored[first.id].path is None and stored[second.id].status == "done"
+
+
 def test_the_january_job_queues_last_years_reports_once(db, year):
     new_year = datetime(2026, 1, 1, 2, 0, tzinfo=timezone.utc)
     result = runner.run(JOBS["annual-reports"], new_year)
@@ -242,17 +270,17 @@ def test_key_links_come_from_the_registry_and_the_next_appraisal_from_the_rules(
     users = year["users"]
     asset = _reservoir(db, users, "北峰水库", {"rain_level_reporting": "已落实", "dispatch_plan_approved": "2026-03-10"},
                        date(2024, 1, 31))
-    ident = queries.facility_report(users["admin"], asset, 2025, utcnow())["identity"]
+    ident = facility.facility_report(users["admin"], asset, 2025, utcnow())["identity"]
     assert ident["key_links"] == {"rain_level_reporting": "已落实", "dispatch_plan_approved": date(2026, 3, 10),
                                   "emergency_plan_approved": None}
     # 一类 on 2024-01-31: the periodic appraisal's window opens 6 years on, its deadline is 10 years on.
     assert ident["next_appraisal_due"] == date(2034, 1, 31)
     # The report's attributes are the registry's; the engine reads only its own and finds nothing amiss.
-    calendar = calendar_services.facility_calendar(asset, date(2026, 1, 1), date(2026, 12, 31), TODAY)
+    calendar = calendar_materialise.facility_calendar(asset, date(2026, 1, 1), date(2026, 12, 31), TODAY)
     assert calendar["problems"] == {} and calendar["due"]
 
     late = _reservoir(db, users, "宦溪水库", {}, date(2010, 5, 1))
-    ident = queries.facility_report(users["admin"], late, 2025, utcnow())["identity"]
+    ident = facility.facility_report(users["admin"], late, 2025, utcnow())["identity"]
     assert ident["next_appraisal_due"] == date(2020, 5, 1)  # overdue, and still the one to do
     assert set(ident["key_links"].values()) == {None}
 
@@ -273,7 +301,7 @@ def test_the_report_shows_the_key_links_and_the_next_appraisal(app, db, year):
 
 def test_the_cost_of_work_is_summed_where_it_was_recorded(db, year):
     admin, reservoir = year["users"]["admin"], year["reservoir"]
-    work = queries.facility_report(admin, reservoir, 2025, utcnow())["work"]
+    work = facility.facility_report(admin, reservoir, 2025, utcnow())["work"]
     assert (work["cost_yuan"], work["costed"]) == (None, 0)
     first, second, _third = work["orders"]
     first.cost_yuan, second.cost_yuan = Decimal("1200.50"), Decimal("300")
@@ -282,7 +310,7 @@ def test_the_cost_of_work_is_summed_where_it_was_recorded(db, year):
     work = report["facilities"][0]["work"]
     assert (work["cost_yuan"], work["costed"], work["count"]) == (Decimal("1500.50"), 2, 3)
     assert "1,500.50" in render.render_html(report, "zh")
-    summary = queries.district_report(admin, Scope("district"), 2025, utcnow())
+    summary = district.district_report(admin, Scope("district"), 2025, utcnow())
     assert (summary["work"]["cost_yuan"], summary["work"]["costed"]) == (Decimal("1500.50"), 2)
     [reservoirs] = [line for line in summary["by_type"] if line["key"] == "reservoir"]
     assert reservoirs["work"]["cost_yuan"] == Decimal("1500.50")
@@ -307,7 +335,7 @@ def test_the_area_table_has_a_line_per_town_with_its_villages_rolled_up(db, year
     village.path = f"{yuefeng.path}{village.id}/"
     year["later"].area_id = village.id
     db.session.commit()
-    summary = queries.district_report(year["users"]["admin"], Scope("district"), 2025, utcnow())
+    summary = district.district_report(year["users"]["admin"], Scope("district"), 2025, utcnow())
     lines = {line["name"]: line for line in summary["by_area"]}
     assert set(lines) == {"鼓山镇", "岳峰镇"}
     assert lines["岳峰镇"]["counts"].total == 2 and lines["鼓山镇"]["counts"].total == 7
@@ -331,13 +359,13 @@ def test_an_obligation_standing_since_an_earlier_year_is_listed_as_overdue(db, y
 
     admin = year["users"]["admin"]
     cutoff = utcnow()
-    before = queries.district_report(admin, Scope("district"), 2025, cutoff)["overdue"]["item_count"]
+    before = district.district_report(admin, Scope("district"), 2025, cutoff)["overdue"]["item_count"]
     due = date(2023, 5, 20)
     db.session.add(CalendarItem(asset_id=year["reservoir"].id, key="TEST/appraisal/2023", rule="RES-APPRAISAL-PERIODIC",
                                 kind="periodic_safety_appraisal", due_on=due,
                                 due_at=datetime(2023, 5, 20, 10, tzinfo=timezone.utc), standing=True,
                                 status="planned", why="test"))
     db.session.commit()
-    overdue = queries.district_report(admin, Scope("district"), 2025, cutoff)["overdue"]
+    overdue = district.district_report(admin, Scope("district"), 2025, cutoff)["overdue"]
     assert overdue["item_count"] == before + 1
     assert overdue["obligations"][0].due_on == due

@@ -4,7 +4,7 @@ import time
 import sqlalchemy as sa
 
 from municipal.assets.models import ScanLog
-from municipal.assets.scanlog import ScanLogWriter
+from municipal.assets.scan.scanlog import ScanLogWriter
 from municipal.db import utcnow
 
 

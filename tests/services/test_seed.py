@@ -5,12 +5,13 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from municipal.assets import codes
+from municipal.assets.identity import codes
 from municipal.assets.models import Area, Asset, CodeEvent, IdentityCode, ResponsiblePerson
 from municipal.assets.types import PREFIXES, scale_class
 from municipal.auth.models import Team, User
-from municipal.auth.services import authenticate
-from municipal.seed import SEED, TOWNS, build_facilities
+from municipal.auth.signin import authenticate
+from municipal.demo.district import build_facilities, district_data
+from municipal.demo.seed import SEED
 from municipal.workorders.models import WorkOrder
 
 DEMO_PASSWORD = "seed-test-password"
@@ -71,7 +72,7 @@ def test_the_area_tree(db, seeded):
     areas = {a.name: a for a in db.session.scalars(sa.select(Area))}
     district = areas["晋安区"]
     assert (district.code, district.level, district.path) == ("350111", "district", f"/{district.id}/")
-    for _code, town_name, town_en, _centre, villages in TOWNS:
+    for _code, town_name, town_en, _centre, villages in district_data()["towns"]:
         town = areas[town_name]
         assert (town.parent_id, town.name_en, town.path) == (district.id, town_en, f"{district.path}{town.id}/")
         assert 2 <= len(villages) <= 4
@@ -97,14 +98,14 @@ def test_the_demo_is_the_same_every_time():
 def test_the_demo_calendar_opens_on_a_few_overdue_obligations_not_decades_of_them(app, db, seeded):
     from datetime import timedelta
 
-    from municipal.calendar import services as calendar
+    from municipal.calendar import materialise, settings
     from municipal.calendar.models import CalendarItem
     from municipal.db import utcnow
 
     now = utcnow()
-    calendar.materialise(now)
+    materialise.materialise(now)
     db.session.commit()
-    today = calendar.today(now)
+    today = settings.today(now)
     overdue = db.session.execute(
         sa.select(Asset.name, CalendarItem.kind).join(Asset, Asset.id == CalendarItem.asset_id)
         .where(CalendarItem.standing.is_(True), CalendarItem.status.in_(("scheduled", "planned")),
@@ -119,7 +120,7 @@ def test_the_demo_calendar_opens_on_a_few_overdue_obligations_not_decades_of_the
 
 
 def test_the_demo_reservoirs_nameplates_scan_to_their_cards(app, db, seeded, tmp_path):
-    from municipal.assets.qr import qr_url
+    from municipal.assets.identity.qr import qr_url
     from tests.services.test_label_cli import decoded_urls
 
     out = tmp_path / "plates.pdf"

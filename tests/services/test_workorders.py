@@ -6,6 +6,9 @@ import pytest
 from municipal.auth.models import Team
 from municipal.db import utcnow
 from municipal.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from municipal.workorders import access as workorders_access
+from municipal.workorders import lists as workorders_lists
+from municipal.workorders import notes as workorders_notes
 from municipal.workorders import services
 
 
@@ -65,14 +68,14 @@ def test_crew_may_not_create_assign_or_accept(users, order, make_asset):
 
 def test_crew_sees_only_its_own_work(db, users, order):
     with pytest.raises(PermissionDenied):
-        services.get_work_order(users["crew"], order.id)
+        workorders_access.get_work_order(users["crew"], order.id)
     with pytest.raises(NotFound):
-        services.get_work_order(users["crew"], order.id + 1000)
+        workorders_access.get_work_order(users["crew"], order.id + 1000)
     team = Team(name="鼓山排水班", members=[users["crew"]])
     db.session.add(team)
     db.session.flush()
     services.act(users["supervisor"], order.id, "assign", version=order.version, assignee_team_id=team.id)
-    assert services.get_work_order(users["crew"], order.id) is order
+    assert workorders_access.get_work_order(users["crew"], order.id) is order
     services.act(users["crew"], order.id, "start", version=order.version)
 
 
@@ -111,8 +114,8 @@ def test_the_board_puts_overdue_work_first_and_pages_by_keyset(db, users, make_a
     made = [services.create_work_order(sup, asset_id=well.id, kind="maintenance", title=f"清淤{i}",
                                        due_at=now + timedelta(hours=h)) for i, h in enumerate((48, -20, 5, 100, -2))]
     db.session.commit()
-    first, after = services.board_page(sup, services.BoardFilters(), None, 3)
-    second, end = services.board_page(sup, services.BoardFilters(), after, 3)
+    first, after = workorders_lists.board_page(sup, workorders_lists.BoardFilters(), None, 3)
+    second, end = workorders_lists.board_page(sup, workorders_lists.BoardFilters(), after, 3)
     titles = [o.title for o in first + second]
     assert titles == ["清淤1", "清淤4", "清淤2", "清淤0", "清淤3"] and end is None
     assert len(made) == 5
@@ -138,10 +141,10 @@ def test_assignment_and_send_back_reach_the_crew_and_a_citizen_report_reaches_th
 def test_comments_and_bulk_assignment_refuse_bad_input(db, users, order):
     sup = users["supervisor"]
     with pytest.raises(ValidationError) as caught:
-        services.add_comment(sup, order.id, "   ")
+        workorders_notes.add_comment(sup, order.id, "   ")
     assert "body" in caught.value.fields
     with pytest.raises(PermissionDenied):
-        services.add_comment(users["viewer"], order.id, "看过了")
+        workorders_notes.add_comment(users["viewer"], order.id, "看过了")
     with pytest.raises(ValidationError) as caught:
         services.bulk_change(sup, [])
     assert "ids" in caught.value.fields
@@ -149,8 +152,8 @@ def test_comments_and_bulk_assignment_refuse_bad_input(db, users, order):
         services.bulk_change(sup, [order.id], assignee_user_id="nobody")
     assert "assignee_user" in caught.value.fields
     db.session.rollback()
-    assert services.get_work_order(sup, order.id).status == "new"
-    services.add_comment(sup, order.id, "请尽快处理")
+    assert workorders_access.get_work_order(sup, order.id).status == "new"
+    workorders_notes.add_comment(sup, order.id, "请尽快处理")
     assert [c.body for c in order.comments] == ["请尽快处理"]
 
 
@@ -197,7 +200,7 @@ def test_my_work_shows_the_most_urgent_of_a_long_backlog_and_counts_the_rest(db,
     services.create_work_order(users["supervisor"], asset_id=well.id, kind="repair", title="下周",
                                due_at=now + timedelta(days=3), assignee_user_id=crew.id)
     db.session.commit()
-    work = services.my_work(crew, now, ZoneInfo("Asia/Shanghai"))
+    work = workorders_lists.my_work(crew, now, ZoneInfo("Asia/Shanghai"))
     assert work["counts"] == {"overdue": 30, "today": 0, "upcoming": 1}
     assert len(work["overdue"]) == 10 and work["overdue"][0].title == "积压30"
 
@@ -217,10 +220,10 @@ def test_the_assignee_lists_hold_the_people_and_teams_of_the_supervisor_s_areas(
     db.session.add_all([Team(name="新店班", area=other), Team(name="鼓山班", area=area), Team(name="区机动班")])
     users["supervisor"].areas = [area]
     db.session.commit()
-    people = {name for _id, name in services.assignable_people(users["supervisor"])}
+    people = {name for _id, name in workorders_access.assignable_people(users["supervisor"])}
     assert "crew_gushan" in people and "crew" in people and "crew_xindian" not in people
-    assert {name for _id, name in services.assignable_teams(users["supervisor"])} == {"区机动班", "鼓山班"}
-    assert len(services.assignable_teams(users["admin"])) == 3
+    assert {name for _id, name in workorders_access.assignable_teams(users["supervisor"])} == {"区机动班", "鼓山班"}
+    assert len(workorders_access.assignable_teams(users["admin"])) == 3
 
 
 def test_the_cost_is_recorded_on_completion_to_the_fen_and_audited(db, users, order):
@@ -239,7 +242,7 @@ def test_the_cost_is_recorded_on_completion_to_the_fen_and_audited(db, users, or
     services.act(crew, order.id, "complete", version=order.version, time_spent_min=30, cost_yuan="1250.505")
     db.session.commit()
     db.session.expire_all()
-    assert services.get_work_order(sup, order.id).cost_yuan == Decimal("1250.51")
+    assert workorders_access.get_work_order(sup, order.id).cost_yuan == Decimal("1250.51")
     entry = db.session.query(AuditEntry).filter_by(entity_id=str(order.id), action="complete").one()
     assert entry.changes["cost_yuan"] == [None, "1250.51"]
 
@@ -257,4 +260,4 @@ def test_a_viewer_cannot_be_given_work_and_so_cannot_complete_it(db, users, orde
     assert (order.status, order.assignee_user_id) == ("new", None)
     with pytest.raises(PermissionDenied):
         services.act(viewer, order.id, "complete", version=order.version)
-    assert viewer.id not in {user_id for user_id, _name in services.assignable_people(sup)}
+    assert viewer.id not in {user_id for user_id, _name in workorders_access.assignable_people(sup)}

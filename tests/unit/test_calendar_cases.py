@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from municipal.calendar.engine import preview
+from municipal.calendar.engine.core import preview
 from tests.calendar_expect import assert_expected
 
 CASES = sorted((Path(__file__).parent / "calendar_cases").glob("*.json"))

@@ -3,9 +3,9 @@ from collections import Counter
 
 import pytest
 
-from municipal.calendar.engine import due_items, preview
-from municipal.calendar.request import PreviewError, parse_request
-from municipal.calendar.rules import build_settings, load_table
+from municipal.calendar.engine.core import due_items, preview
+from municipal.calendar.engine.inputs import PreviewError, parse_request
+from municipal.calendar.engine.rules import build_settings, load_table
 
 SMALL_EARTH_DAM = {"capacity_m3": 450_000, "dam_height_m": 12, "dam_type": "土坝"}
 APPRAISED_2021 = {"kind": "periodic_safety_appraisal", "done_on": "2021-06-01", "result": "一类"}

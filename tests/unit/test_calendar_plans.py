@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from municipal.calendar.plans import PlanError, PlanSpec, occurrences
-from municipal.calendar.rules import build_settings, load_table
+from municipal.calendar.engine.plans import PlanError, PlanSpec, occurrences
+from municipal.calendar.engine.rules import build_settings, load_table
 
 SETTINGS = build_settings(load_table())
 

@@ -2,7 +2,7 @@
 settings are built, naming the setting, never taken silently or left to fail half-way through a run."""
 import pytest
 
-from municipal.calendar.rules import RuleTableError, build_settings, load_table
+from municipal.calendar.engine.rules import RuleTableError, build_settings, load_table
 
 
 @pytest.mark.parametrize("overrides, path", [

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from municipal.assets import codes
+from municipal.assets.identity import codes
 from municipal.assets.types import PREFIXES
 
 

@@ -14,9 +14,9 @@ from flask_babel import Babel
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 
-from municipal.assets import labels
-from municipal.assets.labels import PRESETS, LabelItem, render_labels
-from municipal.assets.qr import qr_url
+from municipal.assets.identity.qr import qr_url
+from municipal.assets.labels import sheets as labels
+from municipal.assets.labels.sheets import PRESETS, LabelItem, render_labels
 
 PUBLIC_URL = "http://127.0.0.1:5000"
 ZH_PO = Path(__file__).parents[2] / "municipal/translations/zh/LC_MESSAGES/messages.po"

@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from municipal.assets.qr import QUIET_ZONE, dark_runs, qr_matrix, qr_png, qr_svg, qr_url
+from municipal.assets.identity.qr import QUIET_ZONE, dark_runs, qr_matrix, qr_png, qr_svg, qr_url
 
 URL = "HTTP://127.0.0.1:5000/A/RSV-7K3Q9-G"
 

@@ -52,7 +52,7 @@ def test_geometry_must_match_the_type_and_lie_in_the_district():
 
 
 def test_every_type_has_a_unique_prefix_from_the_code_alphabet():
-    from municipal.assets.codes import ALPHABET
+    from municipal.assets.identity.codes import ALPHABET
 
     prefixes = [t.prefix for t in types.TYPES.values()]
     assert len(set(prefixes)) == len(prefixes) == 11

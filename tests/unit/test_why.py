@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from babel.support import Translations
 
-from municipal.calendar import why
-from municipal.calendar.engine import preview
+from municipal.calendar.engine import why
+from municipal.calendar.engine.core import preview
 
 CATALOGUES = Path(__file__).resolve().parents[2] / "municipal" / "translations"
 CASES = sorted((Path(__file__).parent / "calendar_cases").glob("*.json"))

@@ -3,7 +3,8 @@ import re
 
 import sqlalchemy as sa
 
-from municipal.auth import services
+from municipal.auth import signin
+from municipal.auth import tokens as token_services
 from municipal.auth.models import ApiToken, Team, User
 from tests.conftest import PASSWORD, csrf_token
 
@@ -34,7 +35,7 @@ def test_admin_creates_a_user_and_sees_field_errors(client, db, login):
                                                  "password": "long enough pw", "csrf_token": token})
     assert response.status_code == 302
     assert "林伟" in client.get("/admin/users").get_data(as_text=True)
-    assert services.authenticate("linwei", "long enough pw") is not None
+    assert signin.authenticate("linwei", "long enough pw") is not None
 
 
 def test_admin_edits_role_areas_and_password(client, db, login, users, area):
@@ -50,7 +51,7 @@ def test_admin_edits_role_areas_and_password(client, db, login, users, area):
     db.session.expire_all()
     target = _user(db, "supervisor")
     assert (target.display_name, [a.code for a in target.areas]) == ("陈主管", [area.code])
-    assert services.authenticate("supervisor", "new password 1") is not None
+    assert signin.authenticate("supervisor", "new password 1") is not None
     response = client.post(f"/admin/users/{target.id}", data={"display_name": "x", "role": "king",
                                                              "csrf_token": token})
     assert response.status_code == 422 and _user(db, "supervisor").role == "supervisor"
@@ -87,7 +88,7 @@ def test_admin_manages_teams(client, db, login, users, area):
 
 
 def test_admin_lists_and_revokes_tokens(client, db, login, users):
-    token, plain = services.create_token(users["crew"], "巡检手机")
+    token, plain = token_services.create_token(users["crew"], "巡检手机")
     db.session.commit()
     login("admin")
     page = client.get("/admin/tokens").get_data(as_text=True)
@@ -106,7 +107,7 @@ def test_admin_link_only_for_admins(client, login):
 
 
 def test_revoke_token_command(app, db, users):
-    token, plain = services.create_token(users["crew"], "phone")
+    token, plain = token_services.create_token(users["crew"], "phone")
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["revoke-token", plain[:8]])
     assert result.exit_code == 0, result.output

@@ -4,9 +4,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from municipal.assets import api, codes
+from municipal.assets import api
+from municipal.assets.identity import codes
 from municipal.assets.models import Area, Asset, IdentityCode
-from municipal.audit.services import entries_for
+from municipal.audit.reading import entries_for
 from tests.web.api_helpers import bearer, error_of, sign_in_with_session  # noqa: F401
 
 POINT = {"type": "Point", "coordinates": [119.31, 26.09]}

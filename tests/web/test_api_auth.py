@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from municipal.audit.models import AuditEntry
 from municipal.auth.models import User
-from municipal.auth.services import authenticate
+from municipal.auth.signin import authenticate
 from tests.conftest import PASSWORD
 from tests.web.api_helpers import anonymous_routes, bearer, error_of, sign_in_with_session  # noqa: F401
 

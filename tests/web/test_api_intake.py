@@ -4,8 +4,9 @@ import sqlalchemy as sa
 
 from municipal.assets.models import Area
 from municipal.auth import services as auth_services
-from municipal.auth.services import create_token
+from municipal.auth.tokens import create_token
 from municipal.intake.models import CitizenReport
+from municipal.workorders import access as workorders_access
 from tests.conftest import PASSWORD
 from tests.web.api_helpers import anonymous_routes, bearer, error_of, sign_in_with_session  # noqa: F401
 
@@ -215,7 +216,7 @@ def test_the_public_status_follows_the_work_order_in_the_page_and_the_api(client
     answer = sent(client, code=make_asset(name="鼓山路3号井").code.code)
     intake.accept_report(users["supervisor"], report_id(db, answer["number"]))
     report = db.session.get(CitizenReport, report_id(db, answer["number"]))
-    order = work.get_work_order(users["supervisor"], report.work_order_id)
+    order = workorders_access.get_work_order(users["supervisor"], report.work_order_id)
     work.act(users["supervisor"], order.id, "assign", version=order.version, assignee_user_id=users["crew"].id)
     work.act(users["crew"], order.id, "start", version=order.version)
     db.session.commit()

@@ -6,16 +6,13 @@ import sqlalchemy as sa
 
 from municipal.assets.models import Area
 from municipal.auth import services as auth_services
+from municipal.auth import teams as auth_teams
 from municipal.db import utcnow
+from municipal.workorders import notes as workorders_notes
 from municipal.workorders import services
 from municipal.workorders.models import WorkOrder, WorkOrderAttachment
 from tests.conftest import PASSWORD, token_headers
-from tests.web.api_helpers import (  # noqa: F401
-    anonymous_routes,
-    bearer,
-    error_of,
-    sign_in_with_session,
-)
+from tests.web.api_helpers import anonymous_routes, bearer, error_of, sign_in_with_session  # noqa: F401
 
 
 @pytest.fixture
@@ -28,10 +25,10 @@ def crews(db, users):
     """Two crews: 鼓山一队 with the `crew` user, 岳峰一队 with another crew member."""
     admin = users["admin"]
     other = auth_services.create_user("crew2", PASSWORD, "crew")
-    ours = auth_services.create_team(admin, "鼓山一队")
-    theirs = auth_services.create_team(admin, "岳峰一队")
-    auth_services.set_members(admin, ours, [users["crew"].id])
-    auth_services.set_members(admin, theirs, [other.id])
+    ours = auth_teams.create_team(admin, "鼓山一队")
+    theirs = auth_teams.create_team(admin, "岳峰一队")
+    auth_teams.set_members(admin, ours, [users["crew"].id])
+    auth_teams.set_members(admin, theirs, [other.id])
     db.session.commit()
     return {"ours": ours, "theirs": theirs, "other": other}
 
@@ -454,7 +451,7 @@ def test_a_work_orders_and_a_facilitys_audit_trail_page_by_page(client, db, bear
     headers = bearer("supervisor")
     order = create(client, headers, well)
     for number in range(5):
-        services.add_comment(users["supervisor"], order["id"], f"第{number}条")
+        workorders_notes.add_comment(users["supervisor"], order["id"], f"第{number}条")
     db.session.commit()
     url = f"/api/v1/work-orders/{order['id']}/audit"
     first = client.get(f"{url}?limit=4", headers=headers).get_json()

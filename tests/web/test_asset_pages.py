@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from municipal.assets import services
+from municipal.assets.identity import services as code_services
 from tests.conftest import csrf_token
 
 
@@ -170,7 +171,7 @@ def test_revoking_a_damaged_label_binds_a_replacement(client, db, make_asset, lo
     db.session.expire_all()
     fresh = services.get_asset(asset.id)
     assert fresh.code.code != old
-    assert services.get_code(old).replaced_by.code == fresh.code.code
+    assert code_services.get_code(old).replaced_by.code == fresh.code.code
     page = client.get(f"/assets/{asset.id}").get_data(as_text=True)
     assert old in page and fresh.code.code in page
 

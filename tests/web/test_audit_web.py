@@ -1,5 +1,5 @@
 """The change log on the facility page: staff see who changed what; the public card shows none of it."""
-from municipal.audit import services as audit
+from municipal.audit import reading
 from tests.web.test_asset_pages import edit_form
 
 
@@ -10,7 +10,7 @@ def test_an_edit_through_the_form_shows_old_to_new_on_the_facility_page(client, 
     form.update({"maintenance_unit": "新店镇水利站", "status": "under_repair"})
     assert client.post(f"/assets/{asset.id}/edit", data=form).status_code == 302
 
-    update = audit.entries_for("asset", asset.id)[0]
+    update = reading.entries_for("asset", asset.id)[0]
     assert update.action == "update"
     assert update.changes["maintenance_unit"] == ["鼓山镇水利站", "新店镇水利站"]
     assert update.changes["status"] == ["in_service", "under_repair"]

@@ -1,8 +1,8 @@
 """Input from the edges of HTTP that used to end in a 500: each is a 4xx that says what is wrong."""
 import pytest
 
-from municipal.audit.services import entries_for
-from municipal.auth import services as auth_services
+from municipal.audit.reading import entries_for
+from municipal.auth import teams as auth_teams
 from tests.web.api_helpers import bearer, error_of  # noqa: F401
 
 NAMELESS_PART = b"--b\r\nContent-Disposition: form-data\r\n\r\nhello\r\n--b--\r\n"
@@ -31,7 +31,7 @@ def test_json_nested_too_deeply_is_a_400_where_flask_reads_it(client, login):
 def patchable(client, db, users, area, make_asset, bearer):
     """Every PATCH of the API, with the `version` its target was read at where it needs one."""
     well = make_asset("manhole", "温泉路3号井")
-    team = auth_services.create_team(users["admin"], "鼓山一队")
+    team = auth_teams.create_team(users["admin"], "鼓山一队")
     db.session.commit()
     admin, supervisor = bearer("admin"), bearer("supervisor")
     order = client.post("/api/v1/work-orders", json={"asset": well.id, "kind": "repair", "title": "井盖破损"},
@@ -85,7 +85,7 @@ def test_a_read_with_a_token_notes_its_use_once_a_minute_outside_the_request(cli
     from datetime import timedelta
 
     from municipal.auth.models import ApiToken
-    from municipal.auth.services import create_token
+    from municipal.auth.tokens import create_token
 
     clock.set(clock.now(), frozen=True)
     token, plain = create_token(users["viewer"], "counter", scopes=["read"])

@@ -140,3 +140,32 @@ def test_wrong_district_settings_are_the_server_s_fault_named_never_a_500(app, c
     path.write_text(json.dumps(case()), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["calendar", "preview", str(path)])
     assert result.exit_code == 2 and "rolling_patrol_days" in result.stderr
+
+
+def test_a_broken_rule_file_is_the_server_s_fault_named_never_a_500(app, client, db, users, monkeypatch, tmp_path,
+                                                                   login, make_asset):
+    from municipal.calendar import settings
+    from municipal.calendar.engine import rules
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules: [unclosed\n", encoding="utf-8")
+    monkeypatch.setattr(settings, "load_table", lambda: rules.load_table(path))
+    monkeypatch.delitem(app.extensions, "calendar_table", raising=False)
+    asset = make_asset("reservoir", "登云水库")
+    response = client.get(f"/api/v1/assets/{asset.id}/calendar?lang=en", headers=bearer(db, users["supervisor"]))
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["code"] == "unavailable" and str(path) in error["message"] and list(error["fields"]) == ["settings"]
+    login("supervisor")
+    page = client.get(f"/assets/{asset.id}/calendar?lang=en")
+    assert page.status_code == 503 and str(path) in page.get_data(as_text=True)
+    monkeypatch.delitem(app.extensions, "calendar_table", raising=False)
+
+
+def test_the_error_mapping_does_not_import_the_calendar():
+    """errors.py maps DomainErrors; the calendar registers the answer to its own RuleTableError (calendar.init_app)."""
+    import ast
+
+    source = (Path(__file__).resolve().parents[2] / "municipal" / "errors.py").read_text(encoding="utf-8")
+    imported = {node.module or "" for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
+    assert not any(module.split(".")[0] == "calendar" or module.startswith("municipal.calendar") for module in imported)

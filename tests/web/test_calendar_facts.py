@@ -68,7 +68,7 @@ def test_a_duty_officer_records_a_rainstorm_and_the_patrols_are_made_at_once(cli
 
 
 def test_events_and_history_through_the_api_and_the_command_line(app, client, db, users, make_asset, area):
-    from municipal.auth.services import create_token
+    from municipal.auth.tokens import create_token
 
     dam = make_asset("reservoir", "登云水库")
     _token, plain = create_token(users["supervisor"], "duty")

@@ -3,9 +3,10 @@ appraisal results), statuses, kinds and the change log's words are translated, n
 import re
 
 from municipal.audit.models import AuditEntry
-from municipal.audit.services import ACTION_LABELS, FIELD_LABELS
-from municipal.calendar import services as calendar_services
-from municipal.workorders.services import act, add_comment, create_work_order
+from municipal.audit.reading import ACTION_LABELS, FIELD_LABELS
+from municipal.calendar import history as calendar_history
+from municipal.workorders.notes import add_comment
+from municipal.workorders.services import act, create_work_order
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 # Chinese an English page shows on purpose: the way back to Chinese, and the district's unit of capacity.
@@ -23,7 +24,7 @@ def chinese_on(page: str) -> list[str]:
 def _facilities(users, make_asset, db):
     reservoir = make_asset("reservoir", "North Peak Reservoir")  # an earth dam (土坝) of 350万 m³: 小(1)型
     manhole = make_asset("manhole", "East Street manhole")  # on the sewage (污水) network
-    calendar_services.record_history(users["supervisor"], reservoir.id, kind="periodic_safety_appraisal",
+    calendar_history.record_history(users["supervisor"], reservoir.id, kind="periodic_safety_appraisal",
                                      done_on="2025-05-01", result="二类", report_date="2025-06-01")
     db.session.commit()
     return reservoir, manhole
@@ -111,7 +112,7 @@ def test_the_annual_report_names_results_and_classes_in_the_readers_language(app
     reservoir = year["reservoir"]
     for finding in db.session.query(Finding).filter_by(asset_id=reservoir.id):
         finding.value = "fail"  # as a failed pass/fail check is stored
-    calendar_services.record_history(year["users"]["admin"], reservoir.id, kind="periodic_safety_appraisal",
+    calendar_history.record_history(year["users"]["admin"], reservoir.id, kind="periodic_safety_appraisal",
                                      done_on="2025-05-01", result="二类")
     db.session.commit()
     report = queries.annual(year["users"]["admin"], Scope("facility", asset=reservoir), 2025, utcnow())

@@ -6,8 +6,9 @@ from io import BytesIO
 import pytest
 import sqlalchemy as sa
 
-from municipal.auth.services import create_token
+from municipal.auth.tokens import create_token
 from municipal.inspections.models import Inspection
+from municipal.workorders import notes as work_notes
 from municipal.workorders import services as work
 from municipal.workorders.models import WorkOrder, WorkOrderAttachment
 from tests.conftest import csrf_in, csrf_token, jpeg_bytes
@@ -154,7 +155,7 @@ def test_a_record_or_attachment_that_fails_after_its_files_were_written_leaves_n
     data = {**form_fields(page), **answers(), "photo.overview": (BytesIO(jpeg_bytes()), "a.jpg"),
             "photos": (BytesIO(jpeg_bytes()), "b.jpg")}
     assert client.post(f"/work/{order.id}/record", data=data, content_type="multipart/form-data").status_code == 422
-    monkeypatch.setattr(work, "record", refuse)
+    monkeypatch.setattr(work_notes, "record", refuse)
     token = csrf_token(client, f"/work/{order.id}")
     for name, content in (("quote.pdf", b"%PDF-1.4\n%%EOF"), ("damage.jpg", jpeg_bytes((900, 600)))):
         client.post(f"/work/{order.id}/attachments", data={"csrf_token": token, "file": (BytesIO(content), name)},

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from municipal import permissions
 from municipal.auth import services
+from municipal.auth import teams as team_services
+from municipal.auth import tokens as token_services
 from municipal.db import utcnow
 
 ROLES = ("admin", "supervisor", "crew", "viewer")
@@ -19,8 +21,8 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 @pytest.fixture
 def demo(db, users, make_asset):
     asset = make_asset("reservoir", "登云水库")
-    team = services.create_team(users["admin"], "鼓山一队")
-    token, _ = services.create_token(users["crew"], "phone")
+    team = team_services.create_team(users["admin"], "鼓山一队")
+    token, _ = token_services.create_token(users["crew"], "phone")
     db.session.commit()
     return {"asset_id": asset.id, "text": asset.code.code, "code": asset.code.code, "user_id": users["viewer"].id,
             "team_id": team.id, "token_id": token.id, "name": "missing.jpg"}
@@ -103,31 +105,31 @@ def test_wrong_role_gets_403(client, login, demo):
 # --- API tokens --------------------------------------------------------------------
 
 def test_read_token_reads_but_may_not_write(client, db, users, demo):
-    _, plain = services.create_token(users["supervisor"], "kiosk", scopes=["read"])
+    _, plain = token_services.create_token(users["supervisor"], "kiosk", scopes=["read"])
     db.session.commit()
     assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
     response = client.post("/api/v1/codes", json={"type": "manhole", "count": 1}, headers={"Authorization": f"Bearer {plain}"})
     assert response.status_code == 403 and "只能读取" in response.json["error"]["message"]
-    _, writer = services.create_token(users["supervisor"], "tablet")
+    _, writer = token_services.create_token(users["supervisor"], "tablet")
     db.session.commit()
     assert client.post("/api/v1/codes", json={"type": "manhole", "count": 1}, headers={"Authorization": f"Bearer {writer}"}).status_code == 201
 
 
 def test_revoked_and_expired_tokens_are_refused_at_once(client, db, users, demo):
-    token, plain = services.create_token(users["crew"], "phone")
+    token, plain = token_services.create_token(users["crew"], "phone")
     db.session.commit()
     assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
-    services.revoke_token(users["admin"], token)
+    token_services.revoke_token(users["admin"], token)
     db.session.commit()
     assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
-    old, old_plain = services.create_token(users["crew"], "old", days=1)
+    old, old_plain = token_services.create_token(users["crew"], "old", days=1)
     old.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {old_plain}"}).status_code == 401
 
 
 def test_tokens_of_a_deactivated_user_stop_working(client, db, users, demo):
-    _, plain = services.create_token(users["crew"], "phone")
+    _, plain = token_services.create_token(users["crew"], "phone")
     services.deactivate_user(users["admin"], users["crew"])
     db.session.commit()
     assert client.get("/api/v1/areas", headers={"Authorization": f"Bearer {plain}"}).status_code == 401

@@ -5,9 +5,10 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from municipal.assets import resolver
+from municipal.assets.identity import resolver
+from municipal.assets.identity import services as code_services
 from municipal.assets.models import ScanLog
-from municipal.assets.public_scan import PublicScan
+from municipal.assets.scan.public_scan import PublicScan
 
 
 def flask_must_not_answer(environ, start_response):
@@ -87,12 +88,11 @@ def test_everything_but_a_citizens_scan_of_a_bound_code_goes_on_to_flask(app, ma
 
 
 def test_a_revoked_and_an_unbound_code_go_on_to_flask(app, client, db, make_asset, users):
-    from municipal.assets import services
 
     asset = make_asset()
     old = asset.code.code
-    replacement = services.revoke_code(users["supervisor"], asset.code, "标牌损坏")
-    fresh = services.issue_codes(users["supervisor"], "manhole", 1)[0]
+    replacement = code_services.revoke_code(users["supervisor"], asset.code, "标牌损坏")
+    fresh = code_services.issue_codes(users["supervisor"], "manhole", 1)[0]
     db.session.commit()
     assert call(app, flask_answers, f"/A/{old}")[0] == "204 No Content"
     assert call(app, flask_answers, f"/A/{fresh.code}")[0] == "204 No Content"

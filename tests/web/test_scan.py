@@ -1,7 +1,8 @@
 """The scan resolver as a phone sees it: public card, staff view, typos, revoked and unbound codes."""
 import sqlalchemy as sa
 
-from municipal.assets import qr, services
+from municipal.assets.identity import qr
+from municipal.assets.identity import services as code_services
 from municipal.assets.models import ScanLog
 
 
@@ -63,7 +64,7 @@ def test_a_revoked_code_points_to_its_replacement(client, db, make_asset, users)
     asset = make_asset()
     old = asset.code
     old_text = old.code
-    replacement = services.revoke_code(users["supervisor"], old, "标牌损坏")
+    replacement = code_services.revoke_code(users["supervisor"], old, "标牌损坏")
     db.session.commit()
     page = client.get(f"/A/{old_text}").get_data(as_text=True)
     assert replacement.code in page
@@ -72,7 +73,7 @@ def test_a_revoked_code_points_to_its_replacement(client, db, make_asset, users)
 
 def test_an_unbound_code_can_be_bound_on_the_spot_by_a_supervisor(client, db, make_asset, users, login):
     asset = make_asset("manhole", "无码井")
-    fresh = services.issue_codes(users["supervisor"], "manhole", 1)[0]
+    fresh = code_services.issue_codes(users["supervisor"], "manhole", 1)[0]
     db.session.commit()
     assert "binding" not in client.get(f"/A/{fresh.code}").get_data(as_text=True)
     login("supervisor")
@@ -82,7 +83,7 @@ def test_an_unbound_code_can_be_bound_on_the_spot_by_a_supervisor(client, db, ma
     response = client.post(f"/A/{fresh.code}/bind", data={"asset": str(asset.id), "csrf_token": token})
     assert response.status_code == 302
     db.session.expire_all()
-    assert services.get_code(fresh.code).asset_id == asset.id
+    assert code_services.get_code(fresh.code).asset_id == asset.id
 
 
 def test_the_phone_position_is_recorded_with_a_signed_token(client, db, make_asset):

@@ -8,8 +8,9 @@ from io import BytesIO
 import pytest
 import sqlalchemy as sa
 
+from municipal.assets.identity.services import issue_codes
 from municipal.assets.models import Area, Asset, AssetPhoto, IdentityCode
-from municipal.assets.services import create_asset, issue_codes
+from municipal.assets.services import create_asset
 from municipal.auth.services import set_user_areas
 from municipal.calendar.models import CalendarEvent, CalendarItem, FacilityHistory
 from municipal.extensions import db as database
@@ -310,7 +311,7 @@ def test_scanning_a_label_out_of_scope_shows_what_a_citizen_sees(ctx):
 
 
 def test_calendar_events_are_listed_where_they_concern_the_person(ctx, users, db):
-    from municipal.calendar.services import record_event
+    from municipal.calendar.history import record_event
 
     admin = users["admin"]
     for where, note in (("gushan", "鼓山暴雨"), ("xindian", "新店暴雨"), ("350111", "全区暴雨")):
@@ -324,15 +325,15 @@ def test_calendar_events_are_listed_where_they_concern_the_person(ctx, users, db
 
 
 def test_an_import_beyond_the_supervisor_s_areas_is_refused_whole(ctx, users):
-    from municipal.assets import io
-    from municipal.assets.io import ImportRejected
+    from municipal.assets.transfer import importing
+    from municipal.assets.transfer.importing import ImportRejected
 
     text = ("type,name,area,lon,lat\n"
             "manhole,鼓山新井,gushan,119.31,26.09\n"
             "reservoir,新店新库,xindian,119.35,26.15\n").encode()
     before = _count(Asset)
     with pytest.raises(ImportRejected) as rejected:
-        io.import_csv(users["supervisor"], BytesIO(text))
+        importing.import_csv(users["supervisor"], BytesIO(text))
     # 鼓山新井 is a manhole, not among this supervisor's types; 新店 is not among their areas.
     assert {problem.row for problem in rejected.value.problems if problem.column == "area"} == {2, 3}
     assert _count(Asset) == before

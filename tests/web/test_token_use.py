@@ -4,7 +4,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from municipal.auth.models import ApiToken
-from municipal.auth.services import create_token
+from municipal.auth.tokens import create_token
 
 
 def test_two_reads_within_a_minute_write_the_last_use_once(app, client, db, users, clock):

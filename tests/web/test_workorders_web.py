@@ -5,6 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from municipal.auth import services as auth_services
+from municipal.workorders import notes as workorders_notes
+from municipal.auth import teams as auth_teams
 from municipal.workorders import services as work
 from municipal.workorders.models import WorkOrder
 from tests.conftest import PASSWORD, csrf_in, csrf_token
@@ -144,8 +146,8 @@ def test_two_supervisors_edit_the_same_work_order_and_the_second_gets_409(app, d
 def test_a_crew_reaching_for_another_teams_work_gets_403_and_a_missing_one_404(db, client, login, users, make_asset):
     admin = users["admin"]
     other = auth_services.create_user("crew2", PASSWORD, "crew")
-    theirs = auth_services.create_team(admin, "岳峰一队")
-    auth_services.set_members(admin, theirs, [other.id])
+    theirs = auth_teams.create_team(admin, "岳峰一队")
+    auth_teams.set_members(admin, theirs, [other.id])
     order = work.create_work_order(users["supervisor"], asset_id=make_asset().id, kind="repair", title="别队的活",
                                    assignee_team_id=theirs.id)
     db.session.commit()
@@ -277,7 +279,7 @@ def test_the_change_log_pages_beyond_fifty_entries(db, client, login, users, mak
     sup = users["supervisor"]
     order = work.create_work_order(sup, asset_id=make_asset().id, kind="repair", title="漏水")
     for number in range(55):
-        work.add_comment(sup, order.id, f"评论{number:02d}")
+        workorders_notes.add_comment(sup, order.id, f"评论{number:02d}")
     db.session.commit()
     login("supervisor")
     page = client.get(f"/work/{order.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)

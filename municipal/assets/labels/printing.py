@@ -5,13 +5,15 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from ..auth.scope import Scope
-from ..errors import ValidationError
-from ..extensions import db
-from . import qr, queries, services
-from .labels import PRESETS, LabelItem, render_labels
-from .models import Asset, IdentityCode
-from .types import PREFIXES, TYPES
+from ...auth.scope import Scope
+from ...errors import ValidationError
+from ...extensions import db
+from .. import queries
+from ..identity import qr
+from ..identity import services as code_services
+from ..models import Asset, IdentityCode
+from ..types import PREFIXES, TYPES
+from .sheets import PRESETS, LabelItem, render_labels
 
 MAX_LABELS = 5000
 
@@ -24,7 +26,7 @@ def select_for_labels(filters: queries.Filters, scope: Scope, ids: list[int] | N
     if ids:
         query = query.where(Asset.id.in_(ids))
     if code_texts:
-        canonical = [services.parse_code(text, "codes") for text in code_texts]
+        canonical = [code_services.parse_code(text, "codes") for text in code_texts]
         query = query.where(Asset.id.in_(
             sa.select(IdentityCode.asset_id).where(IdentityCode.code.in_(canonical), IdentityCode.status == "bound")
         ))
@@ -58,7 +60,7 @@ def label_items(query) -> list[tuple[int, LabelItem]]:
 
 def unbound_codes(code_texts: list[str]) -> list[IdentityCode]:
     """The codes among `code_texts` not yet bound: printed ahead, bound when a crew first scans them."""
-    canonical = [services.parse_code(text, "codes") for text in code_texts]
+    canonical = [code_services.parse_code(text, "codes") for text in code_texts]
     return list(db.session.scalars(sa.select(IdentityCode).where(IdentityCode.code.in_(canonical),
                                                                  IdentityCode.status == "unbound")
                                    .order_by(IdentityCode.code)))
@@ -91,7 +93,7 @@ def print_labels(actor, query, preset: str, selection: str, progress=None,
             pdf = render_labels([item for _id, item in items], preset, progress=progress)
     if not items:
         raise ValidationError(_("No facility with a bound code matches the selection."), {"selection": _("empty")})
-    batch = services.record_print_batch(actor, preset, [code_id for code_id, _item in items], selection)
+    batch = code_services.record_print_batch(actor, preset, [code_id for code_id, _item in items], selection)
     return pdf, batch.id
 
 
@@ -102,6 +104,6 @@ def print_new_codes(actor, type_key: str, count, preset: str, progress=None) -> 
         count = int(count)
     except (TypeError, ValueError):
         raise ValidationError(_("Between 1 and 10000 codes at a time."), {"count": _("must be a number")}) from None
-    codes = services.issue_codes(actor, type_key, count)
+    codes = code_services.issue_codes(actor, type_key, count)
     return print_labels(actor, None, preset, f"new codes type={type_key} count={count}", progress=progress,
                         unbound=codes)

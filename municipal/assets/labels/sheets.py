@@ -23,7 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from .qr import QUIET_ZONE, dark_runs, qr_matrix
+from ..identity.qr import QUIET_ZONE, dark_runs, qr_matrix
 
 FONT = "WenQuanYiMicroHei"
 MONO_FONT = "WenQuanYiMicroHeiMono"

@@ -1,5 +1,5 @@
 """The words for what the calendar holds: each kind of due item and each outcome, as msgids. Pure."""
-from ..assets.types import N_
+from ...i18n import N_
 
 KINDS = {
     "first_safety_appraisal": N_("First dam safety appraisal"),

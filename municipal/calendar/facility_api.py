@@ -7,12 +7,13 @@ from marshmallow import Schema, fields
 
 from ..api import ApiBlueprint, ApiSchema
 from ..assets import services as asset_services
-from ..assets.types import N_
 from ..db import utcnow
 from ..errors import ValidationError
+from ..i18n import N_
 from ..permissions import roles, signed_in
-from . import services
+from . import history, materialise, settings
 
+# The blueprint keeps its name: its endpoint names and the OpenAPI description are public.
 bp = ApiBlueprint("calendar_facts_api", __name__, description=N_("Calendar events and history"))
 
 
@@ -94,11 +95,11 @@ class CalendarQuerySchema(ApiSchema):
 @bp.arguments(EventCreateSchema)
 @bp.response(201, EventResultSchema)
 def record_event(data):
-    event = services.record_event(current_user, kind=data["kind"], start=data["start"], end=data.get("end"),
+    event = history.record_event(current_user, kind=data["kind"], start=data["start"], end=data.get("end"),
                                   area=data.get("area"), asset_id=data.get("asset"), note=data.get("note", ""),
                                   rain_24h_mm=data.get("rain_24h_mm"), level_m=data.get("level_m"),
                                   level_change_24h_m=data.get("level_change_24h_m"))
-    counts = services.apply_event(event, utcnow())
+    counts = materialise.apply_event(event, utcnow())
     return {"event": event, "facilities": counts["facilities"], "work_orders": counts["work_orders"]}
 
 
@@ -109,8 +110,8 @@ def record_event(data):
 @bp.arguments(HistoryCreateSchema)
 @bp.response(201, HistorySchema)
 def record_history(data, asset_id):
-    entry = services.record_history(current_user, asset_id, **data)
-    services.materialise(utcnow(), asset_ids=[asset_id])
+    entry = history.record_history(current_user, asset_id, **data)
+    materialise.materialise(utcnow(), asset_ids=[asset_id])
     return entry
 
 
@@ -123,6 +124,6 @@ def facility_calendar(query, asset_id):
     if not 1 <= query["days"] <= 3660:
         raise ValidationError(_("Some fields are not valid."), {"days": _("a whole number from 1 to 3660")})
     asset = asset_services.visible_asset(current_user, asset_id)
-    day = services.today(utcnow())
-    view = services.facility_calendar(asset, day, day + timedelta(days=query["days"]), day)
+    day = settings.today(utcnow())
+    view = materialise.facility_calendar(asset, day, day + timedelta(days=query["days"]), day)
     return {"items": [item.as_json() for item in view["due"]], "flags": view["flags"], "derived": view["derived"]}

@@ -6,14 +6,18 @@ from flask_login import current_user
 from itsdangerous import BadSignature, TimestampSigner
 from markupsafe import Markup
 
-from .. import i18n
-from ..auth.scope import Scope
-from ..errors import NotFound, ValidationError
-from ..extensions import csrf
-from ..permissions import public
-from ..workorders import services as workorders
-from . import facts, history, qr, resolver, services
-from .types import N_, TYPES
+from ... import i18n
+from ...auth.scope import Scope
+from ...errors import NotFound, ValidationError
+from ...extensions import csrf
+from ...i18n import N_
+from ...permissions import public
+from ...workorders import lists as workorders_lists
+from .. import card as facts
+from .. import history
+from ..identity import qr, resolver
+from ..types import TYPES
+from . import services as scan_services
 
 bp = Blueprint("scan", __name__)
 
@@ -67,7 +71,7 @@ def resolve(text: str):
     found = resolver.resolve(text)
     if found.kind in ("mistyped", "malformed", "unknown"):
         # Logged too: a code that keeps being mistyped is a worn or misprinted label.
-        services.record_scan(None, None, text, current_user, request.headers.get("User-Agent", ""))
+        scan_services.record_scan(None, None, text, current_user, request.headers.get("User-Agent", ""))
         return render_template("scan/not_found.html", found=found), 404
     # Staff see the facility's record only where they answer for it; elsewhere, what a citizen sees.
     if found.kind == "found" and not (staff and Scope.of(current_user).allows(found.asset)):
@@ -76,7 +80,7 @@ def resolve(text: str):
             return _public_page(card, text, str(get_locale() or i18n.DEFAULT_LOCALE))
         return redirect(request.full_path)
     asset = found.asset
-    token = services.record_scan(found.code.id, asset.id if asset else None, text, current_user,
+    token = scan_services.record_scan(found.code.id, asset.id if asset else None, text, current_user,
                                  request.headers.get("User-Agent", ""))
     position_token = _position_signer().sign(token).decode()
     if found.kind == "revoked":
@@ -85,7 +89,7 @@ def resolve(text: str):
         return render_template("scan/unbound.html", found=found, position_token=position_token)
     return render_template(
         "assets/detail.html", asset=asset, code=found.code, position_token=position_token,
-        events=history.recent(asset), scanned=True, due_here=workorders.due_here(current_user, asset.id),
+        events=history.recent(asset), scanned=True, due_here=workorders_lists.due_here(current_user, asset.id),
     )
 
 
@@ -99,7 +103,7 @@ def public_page(card: resolver.PublicCard, text: str, locale: str, user_agent: s
     """The citizen's card, with the scan logged. Needs an app context but no request: the fast path in
     public_scan.py serves it without Flask's request machinery, and the view above with it. Rendered
     without Flask's template context: it reads nothing from the session or the user."""
-    token = services.record_scan(card.code.id, card.id, text, None, user_agent)
+    token = scan_services.record_scan(card.code.id, card.id, text, None, user_agent)
     gettext = i18n.catalogue(locale).ugettext
     return i18n.translated_env(locale).get_template("scan/public.html").render(
         card=card, kind=gettext(TYPES[card.type].label), rows=facts.facts(card, card.code.code, locale, gettext),
@@ -143,7 +147,7 @@ def scan_position():
         scan_token = _position_signer().unsign(str(data.get("token", "")), max_age=POSITION_TOKEN_MAX_AGE).decode()
     except BadSignature:
         raise ValidationError(_("The scan token is not valid or has expired."), {"token": _("invalid")}) from None
-    services.record_scan_position(scan_token, data.get("lon"), data.get("lat"), data.get("accuracy"))
+    scan_services.record_scan_position(scan_token, data.get("lon"), data.get("lat"), data.get("accuracy"))
     return {"recorded": True}
 
 

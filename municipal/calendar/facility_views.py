@@ -10,18 +10,21 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..assets import services as asset_services
+from ..assets.identity import services as code_services
 from ..assets.queries import area_choices
 from ..auth.scope import Scope
 from ..db import discard_changes, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..permissions import roles, signed_in
-from ..workorders import services as work
-from . import services
-from .labels import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, RESULT_LABELS, STANDINGS
+from ..workorders import access as workorders_access
+from . import history, materialise, settings
+from . import plans as facility_plans
+from .engine.inputs import APPRAISAL_RESULTS, BUILDING_GRADES, EVENT_KINDS
+from .engine.wording import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, RESULT_LABELS, STANDINGS
 from .models import CalendarEvent
-from .request import APPRAISAL_RESULTS, BUILDING_GRADES, EVENT_KINDS
 
+# The blueprint keeps its name: the templates' url_for("calendar_facts.…") and the endpoint names are public.
 bp = Blueprint("calendar_facts", __name__)
 
 HORIZON_DAYS = 366
@@ -42,17 +45,17 @@ def _fail(error: DomainError):
 def facility(asset_id: int):
     asset = asset_services.visible_asset(current_user, asset_id)
     now = utcnow()
-    day = services.today(now)
-    view = services.facility_calendar(asset, day, day + timedelta(days=HORIZON_DAYS), day)
-    plans = services.active_plans([asset.id]).get(asset.id, [])
+    day = settings.today(now)
+    view = materialise.facility_calendar(asset, day, day + timedelta(days=HORIZON_DAYS), day)
+    plans = facility_plans.active_plans([asset.id]).get(asset.id, [])
     return render_template(
         "calendar/facility.html", asset=asset, view=view, today=day, form=FlaskForm(),
-        made=services.items_of(asset.id), history=services.history_of(asset.id), events=services.events_of(asset),
+        made=history.items_of(asset.id), history=history.history_of(asset.id), events=history.events_of(asset),
         plans=plans, plan_titles={f"plan:{plan.id}": plan.title for plan in plans}, kind_labels=KINDS,
         flag_labels=FLAG_LABELS,
-        event_labels=EVENT_LABELS, history_kinds=services.table().history_kinds, results=APPRAISAL_RESULTS,
+        event_labels=EVENT_LABELS, history_kinds=settings.table().history_kinds, results=APPRAISAL_RESULTS,
         result_labels=RESULT_LABELS,
-        grades=BUILDING_GRADES, may_record=work.is_supervisor(current_user), item_statuses=STANDINGS,
+        grades=BUILDING_GRADES, may_record=workorders_access.is_supervisor(current_user), item_statuses=STANDINGS,
         plan_units=PLAN_UNITS, plan_seasons=PLAN_SEASONS,
     )
 
@@ -63,11 +66,11 @@ def add_history(asset_id: int):
     if FlaskForm().validate_on_submit():
         form = request.form
         try:
-            services.record_history(current_user, asset_id, kind=form.get("kind", ""), done_on=form.get("done_on", ""),
+            history.record_history(current_user, asset_id, kind=form.get("kind", ""), done_on=form.get("done_on", ""),
                                     result=form.get("result"), report_date=form.get("report_date"),
                                     finding_class=form.get("finding_class"), quick_rating=form.get("quick_rating"),
                                     grade=form.get("grade"), note=form.get("note", ""))
-            counts = services.materialise(utcnow(), asset_ids=[asset_id])
+            counts = materialise.materialise(utcnow(), asset_ids=[asset_id])
             flash(_("Recorded. %(count)s work orders made from the calendar.", count=counts["work_orders"]), "info")
         except DomainError as error:
             _fail(error)
@@ -86,11 +89,11 @@ def add_plan(asset_id: int):
             flash(_("The plan was not saved.") + " " + _("a date like 2026-05-01"), "error")
             return redirect(url_for("calendar_facts.facility", asset_id=asset_id), 303)
         try:
-            services.create_plan(current_user, asset_id, title=form.get("title", ""), every=form.get("every"),
+            facility_plans.create_plan(current_user, asset_id, title=form.get("title", ""), every=form.get("every"),
                                  unit=form.get("unit", ""), weekdays=form.get("weekdays", ""),
                                  month_days=form.get("month_days", ""), season=form.get("season", ""),
                                  starts_on=starts, ends_on=ends)
-            services.materialise(utcnow(), asset_ids=[asset_id])
+            materialise.materialise(utcnow(), asset_ids=[asset_id])
             flash(_("The plan was saved."), "info")
         except DomainError as error:
             _fail(error)
@@ -103,9 +106,9 @@ def stop_plan(plan_id: int):
     asset_id = None
     if FlaskForm().validate_on_submit():
         try:
-            plan = services.stop_plan(current_user, plan_id)
+            plan = facility_plans.stop_plan(current_user, plan_id)
             asset_id = plan.asset_id
-            services.materialise(utcnow(), asset_ids=[asset_id])
+            materialise.materialise(utcnow(), asset_ids=[asset_id])
             flash(_("The plan was stopped; its coming work was withdrawn."), "info")
         except DomainError as error:
             _fail(error)
@@ -118,18 +121,18 @@ def stop_plan(plan_id: int):
 def events():
     form = FlaskForm()
     if request.method == "POST":
-        if not work.is_supervisor(current_user):
+        if not workorders_access.is_supervisor(current_user):
             flash(_("Only supervisors and administrators may do this."), "error")
         elif form.validate_on_submit():
             values = request.form
             try:
-                event = services.record_event(
+                event = history.record_event(
                     current_user, kind=values.get("kind", ""), start=values.get("start", ""),
                     end=values.get("end") or None, area=values.get("area") or None,
                     asset_id=_asset_id(values.get("asset", "")), note=values.get("note", ""),
                     rain_24h_mm=values.get("rain_24h_mm"), level_m=values.get("level_m"),
                     level_change_24h_m=values.get("level_change_24h_m"))
-                counts = services.apply_event(event, utcnow())
+                counts = materialise.apply_event(event, utcnow())
                 flash(_("Event recorded: %(count)s work orders made for %(facilities)s facilities.",
                         count=counts["work_orders"], facilities=counts["facilities"]), "info")
                 return redirect(url_for("calendar_facts.events"), 303)
@@ -150,7 +153,7 @@ def _asset_id(text: str):
     if text.isdigit():
         return text
     try:
-        code = asset_services.get_code(text)
+        code = code_services.get_code(text)
     except DomainError:
         return "unknown"
     return code.asset_id if code is not None and code.asset_id else "unknown"

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
+from ...extensions import db
+from ..models import Area, Asset, IdentityCode, ResponsiblePerson
+from ..types import PREFIXES
 from . import codes
-from .models import Area, Asset, IdentityCode, ResponsiblePerson
-from .types import PREFIXES
 
 
 @dataclass

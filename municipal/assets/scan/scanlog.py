@@ -14,7 +14,7 @@ import time
 
 import sqlalchemy as sa
 
-from .models import ScanLog
+from ..models import ScanLog
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def writer_for(app) -> ScanLogWriter:
 
 
 def init_app(app) -> None:
-    from ..extensions import db
+    from ...extensions import db
 
     def engine():
         with app.app_context():

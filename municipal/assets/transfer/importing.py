@@ -1,139 +1,50 @@
-"""Bulk import and export of the registry: CSV for spreadsheets, GeoJSON for GIS.
+"""Bulk import of the registry: CSV from spreadsheets, GeoJSON from GIS.
 
 An import is all-or-nothing: every row is checked with services.clean_asset and every
 problem is collected with its row number; only a file without problems is written, in
 bulk, as one unit of work. Like the services, these functions flush and never commit.
-Exports stream: they read the registry in keyset chunks and write rows as they go.
 
 `progress`, where taken, is called as progress(step, done, total) with step "checked",
-"written" or "exported"; total is None while it is not known yet.
+"written" (exporting.py: "exported"); total is None while it is not known yet.
 """
 import csv
 import functools
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass
 from io import TextIOWrapper
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
-from ..audit.services import record_many
-from ..auth.scope import Scope
-from ..db import utcnow
-from ..errors import DomainError, ValidationError
-from ..extensions import db
-from . import codes, services
-from .models import Area, Asset, CodeEvent, IdentityCode
-from .qr import qr_url
-from .types import TYPES, format_chainage
-
-# The one column table: field → Chinese header. The field is also the English header
-# and the GeoJSON property name.
-COLUMNS = {
-    "code": "编码",
-    "url": "扫码地址",
-    "type": "类型",
-    "name": "名称",
-    "area": "所属区域",
-    "status": "状态",
-    "owner_unit": "产权单位",
-    "maintenance_unit": "管养单位",
-    "address": "地址",
-    "lon": "经度",
-    "lat": "纬度",
-    "geometry": "几何",
-    "chainage_start": "起点桩号",
-    "chainage_end": "终点桩号",
-    "in_service_on": "投用日期",
-}
-# Type attributes, as columns `attr.<name>`: the Chinese header is the zh translation of the
-# attribute's label in types.py. Written out rather than looked up through gettext so that a
-# file's meaning never depends on the installed catalogue; a test keeps the two in step.
-ATTRIBUTE_HEADERS = {
-    "capacity_m3": "总库容",
-    "dam_height_m": "坝高",
-    "dam_type": "坝型",
-    "completion_acceptance": "竣工验收",
-    "impoundment_acceptance": "蓄水验收",
-    "first_impoundment_operation": "初次蓄水运行",
-    "first_impoundment_period": "初蓄期",
-    "flood_limit_level_m": "汛限水位",
-    "rain_level_reporting": "雨水情测报",
-    "dispatch_plan_approved": "调度运用方案批复日期",
-    "emergency_plan_approved": "应急预案批复日期",
-    "river_name": "河流",
-    "length_m": "长度",
-    "diameter_mm": "管径",
-    "material": "材质",
-    "installed_on": "敷设日期",
-    "sewer_kind": "排水类别",
-    "network": "管网",
-    "depth_m": "井深",
-    "cover_material": "井盖材质",
-    "road_name": "道路",
-    "road_class": "道路等级",
-    "width_m": "宽度",
-    "regime": "检测规范",
-    "maint_level": "养护等级（JTG）",
-    "maint_category": "养护类别（CJJ 99）",
-    "opening_date": "通车日期",
-    "span_m": "桥长",
-    "design_flow_m3_per_h": "设计流量",
-    "pumps": "水泵台数",
-    "supply_m3_per_day": "供水能力",
-    "toilet_class": "类别",
-    "stalls": "厕位数",
-    "opening_hours": "开放时间",
-    "built_year": "建成年份",
-    "floors": "层数",
-    "structure": "结构",
-    "grade": "安全等级",
-}
-ALL_COLUMNS = {**COLUMNS, **{f"attr.{name}": header for name, header in ATTRIBUTE_HEADERS.items()}}
-FIELD_BY_HEADER = {**{field: field for field in ALL_COLUMNS}, **{zh: field for field, zh in ALL_COLUMNS.items()}}
-REQUIRED_COLUMNS = ("type", "name")
-# GeoJSON carries the position in the feature's geometry, not in properties.
-GEOJSON_PROPERTIES = frozenset(ALL_COLUMNS) - {"lon", "lat", "geometry"}
-
-# Type and status values: the key or the Chinese label (the zh translation of types.py's label).
-TYPE_LABELS = {
-    "reservoir": "水库",
-    "river_segment": "河段",
-    "water_pipe": "供水管道",
-    "sewer_segment": "排水管段",
-    "manhole": "检查井",
-    "road_segment": "道路路段",
-    "bridge": "桥梁",
-    "pump_station": "泵站",
-    "water_station": "水厂（站）",
-    "public_toilet": "公共厕所",
-    "old_building": "老旧建筑",
-}
-STATUS_LABELS = {
-    "planned": "规划中",
-    "in_service": "在用",
-    "under_repair": "维修中",
-    "out_of_service": "停用",
-    "decommissioned": "已报废",
-}
-TYPE_BY_TEXT = {**{key: key for key in TYPE_LABELS}, **{zh: key for key, zh in TYPE_LABELS.items()}}
-STATUS_BY_TEXT = {**{key: key for key in STATUS_LABELS}, **{zh: key for key, zh in STATUS_LABELS.items()}}
-# A period is an object in the registry and "start/end" (ISO 8601 interval) in a file cell.
-PERIOD_ATTRIBUTES = {a.name for t in TYPES.values() for a in t.attributes if a.kind == "period"}
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DATE_FIELDS = {"in_service_on"} | {f"attr.{a.name}" for t in TYPES.values() for a in t.attributes if a.kind == "date"}
-# Excel turns 2015-06-01 into a date and saves it back as the Chinese short date 2015/6/1.
-EXCEL_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
-
-CHUNK = 1000
-PROGRESS_EVERY = 10_000
-MAX_LISTED = 200
-# Placeholders per IN (...) query: well below SQLite's and PostgreSQL's limits.
-IN_CHUNK = 500
+from ...audit.services import record_many
+from ...auth.scope import Scope
+from ...db import utcnow
+from ...errors import DomainError, ValidationError
+from ...extensions import db
+from .. import areas, checks, services
+from ..identity import codes
+from ..identity import services as code_services
+from ..models import Asset, CodeEvent, IdentityCode
+from ..types import TYPES
+from .columns import (
+    ALL_COLUMNS,
+    CHUNK,
+    COLUMNS,
+    DATE_FIELDS,
+    EXCEL_DATE,
+    FIELD_BY_HEADER,
+    GEOJSON_PROPERTIES,
+    IN_CHUNK,
+    MAX_LISTED,
+    PERIOD_ATTRIBUTES,
+    PROGRESS_EVERY,
+    REQUIRED_COLUMNS,
+    STATUS_BY_TEXT,
+    TYPE_BY_TEXT,
+    no_progress,
+    unguard,
+)
 
 
 @dataclass(frozen=True)
@@ -178,16 +89,12 @@ class ImportResult:
     codes_created: int
 
 
-def _no_progress(step: str, done: int, total: int | None) -> None:
-    pass
-
-
 # --- import -----------------------------------------------------------------------
 
 
-def import_csv(actor, stream, progress=_no_progress) -> ImportResult:
+def import_csv(actor, stream, progress=no_progress) -> ImportResult:
     """Register every facility in a CSV file (a binary stream, UTF-8 with or without BOM)."""
-    services.require_editor(actor)
+    checks.require_editor(actor)
     text = TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
         batch = _check_csv(csv.reader(text), progress, Scope.of(actor))
@@ -219,7 +126,7 @@ def _check_csv(reader, progress, scope: Scope) -> "_Batch":
                                        "a cell may contain an unquoted comma",
                                        cells=len(cells), columns=len(fields)))
             continue
-        batch.add(row, {field: _unguard(cell.strip()) for field, cell in zip(fields, cells) if cell.strip()})
+        batch.add(row, {field: unguard(cell.strip()) for field, cell in zip(fields, cells) if cell.strip()})
     return batch
 
 
@@ -246,9 +153,9 @@ def _read_header(cells: list[str]) -> tuple[list, dict]:
     return fields, names
 
 
-def import_geojson(actor, stream, progress=_no_progress) -> ImportResult:
+def import_geojson(actor, stream, progress=no_progress) -> ImportResult:
     """Register every feature of a GeoJSON FeatureCollection (a binary or text stream)."""
-    services.require_editor(actor)
+    checks.require_editor(actor)
     try:
         document = json.load(stream)
     except ValueError as error:
@@ -302,7 +209,7 @@ class _Batch:
         self.problems: list[Problem] = []
         self.rows: list[_Row] = []
         self.code_rows: dict[str, tuple[int, str | None]] = {}  # code → (row, its type if known)
-        self.find_area = functools.cache(services.find_area)
+        self.find_area = functools.cache(areas.find_area)
 
     def problem(self, row: int, field: str | None, message: str) -> None:
         self.problems.append(Problem(row, self._column(field) if field else None, message))
@@ -343,7 +250,7 @@ class _Batch:
         if not text:
             return None
         try:
-            code = services.parse_code(text)
+            code = code_services.parse_code(text)
         except ValidationError as error:
             self.problem(row, "code", error.fields["code"])
             return None
@@ -376,7 +283,7 @@ class _Batch:
             # A code never issued is checked as the unbound code it becomes: its type must match.
             code = issued.get(text) or IdentityCode(code=text, prefix=text.split("-")[0], status="unbound")
             try:
-                services.check_unbound(code, type_key)
+                code_services.check_unbound(code, type_key)
             except DomainError as error:
                 self.problem(row, "code", error.message)
         return issued
@@ -503,132 +410,3 @@ def _chunks(items: list, size: int):
 
 
 # --- export -----------------------------------------------------------------------
-
-
-def export_csv(stream, asset_type: str | None = None, area: str | None = None, headers: str = "zh",
-               progress=_no_progress) -> int:
-    """Write the facilities as CSV to a text stream; return how many.
-
-    The file starts with a BOM so that Excel reads it as UTF-8. With headers="zh" the header
-    row, types, statuses and areas are Chinese names, with "en" English keys and area codes;
-    both import back.
-    """
-    fields = list(COLUMNS) + [f"attr.{a.name}" for a in _attributes(asset_type)]
-    chinese = headers == "zh"
-    stream.write("\ufeff")
-    writer = csv.writer(stream)
-    writer.writerow([ALL_COLUMNS[f] if chinese else f for f in fields])
-    count = 0
-    for count, row in enumerate(_export_rows(asset_type, area, progress), start=1):
-        cells = _properties(row)
-        geometry = row.geometry or {}
-        if geometry.get("type") == "Point":
-            cells["lon"], cells["lat"] = geometry["coordinates"][:2]
-        elif geometry:
-            cells["geometry"] = json.dumps(geometry, separators=(",", ":"))
-        if chinese:
-            # Names, not codes: they read better, and Excel mangles 12-digit division codes (3.50111E+11).
-            cells["type"], cells["status"] = TYPE_LABELS[row.type], STATUS_LABELS[row.status]
-            cells["area"] = row.area_name
-        writer.writerow(["" if cells.get(f) is None else _guard(cells[f]) for f in fields])
-    return count
-
-
-def _guard(value):
-    """A text cell that a spreadsheet would run as a formula (CSV injection), with a leading ' so it shows as
-    the text it is. Numbers are written as numbers: a negative number in a numeric column (a water level
-    below its datum) stays -3.5, which a spreadsheet reads as a number, not a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _unguard(cell: str) -> str:
-    """The text an exported cell guarded with _guard stood for: an exported file imports back unchanged."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
-
-
-def export_geojson(stream, asset_type: str | None = None, area: str | None = None, progress=_no_progress) -> int:
-    """Write the facilities as a GeoJSON FeatureCollection to a text stream, one feature per line."""
-    stream.write('{"type": "FeatureCollection", "features": [\n')
-    count = 0
-    for count, row in enumerate(_export_rows(asset_type, area, progress), start=1):
-        feature = {"type": "Feature", "geometry": row.geometry, "properties": _properties(row)}
-        stream.write(("" if count == 1 else ",\n") + json.dumps(feature, ensure_ascii=False))
-    stream.write("\n]}\n")
-    return count
-
-
-def _attributes(asset_type: str | None) -> list:
-    """The attribute columns: one type's, or every type's (each name once)."""
-    if asset_type:
-        return list(TYPES[asset_type].attributes)
-    return list({a.name: a for t in TYPES.values() for a in t.attributes}.values())
-
-
-def _properties(row) -> dict:
-    """The fields of one facility as they are written to a file; None for an empty one."""
-    public_url = current_app.config["PUBLIC_URL"]
-    properties = {
-        "code": row.code,
-        "url": qr_url(public_url, row.code) if row.code else None,
-        "type": row.type,
-        "name": row.name,
-        "area": row.area,
-        "status": row.status,
-        "owner_unit": row.owner_unit or None,
-        "maintenance_unit": row.maintenance_unit or None,
-        "address": row.address or None,
-        "chainage_start": _chainage(row.chainage_start_m),
-        "chainage_end": _chainage(row.chainage_end_m),
-        "in_service_on": row.in_service_on.isoformat() if row.in_service_on else None,
-    }
-    for attr in TYPES[row.type].attributes:
-        value = row.attributes.get(attr.name)
-        if isinstance(value, dict):  # a period
-            value = f"{value['start']}/{value['end']}"
-        elif isinstance(value, float) and value.is_integer():
-            value = int(value)  # 3500000, not 3500000.0, in a spreadsheet cell
-        properties[f"attr.{attr.name}"] = value
-    return properties
-
-
-def _chainage(metres: float | None) -> str | None:
-    """K1+250, the way chainage is written, unless that would round the value."""
-    if metres is None:
-        return None
-    return format_chainage(metres) if float(metres).is_integer() else str(metres)
-
-
-def _export_rows(asset_type: str | None, area: str | None, progress):
-    """The facilities to export in id order, in keyset chunks: never all of them in memory."""
-    query = (
-        sa.select(
-            Asset.id, Asset.type, Asset.name, Asset.status, Asset.owner_unit, Asset.maintenance_unit, Asset.address,
-            Asset.attributes, Asset.geometry, Asset.chainage_start_m, Asset.chainage_end_m, Asset.in_service_on,
-            IdentityCode.code, Area.code.label("area"), Area.name.label("area_name"),
-        )
-        .outerjoin(IdentityCode, sa.and_(IdentityCode.asset_id == Asset.id, IdentityCode.status == "bound"))
-        .outerjoin(Area, Area.id == Asset.area_id)
-    )
-    if asset_type:
-        if asset_type not in TYPES:
-            raise ValidationError(_("Unknown asset type %(type)s.", type=asset_type), {"type": _("unknown")})
-        query = query.where(Asset.type == asset_type)
-    if area:
-        found = services.find_area(area)
-        if found is None:
-            raise ValidationError(_("unknown area %(area)s", area=area), {"area": _("unknown")})
-        # The area's path is a prefix of the paths of every area within it.
-        query = query.where(Area.path.startswith(found.path))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    done, last_id = 0, 0
-    while True:
-        chunk = db.session.execute(query.where(Asset.id > last_id).order_by(Asset.id).limit(CHUNK)).all()
-        if not chunk:
-            break
-        yield from chunk
-        done += len(chunk)
-        last_id = chunk[-1].id
-        if done % PROGRESS_EVERY == 0 or done == total:
-            progress("exported", done, total)

@@ -3,12 +3,13 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from ..auth.scope import Scope
-from ..errors import DomainError
-from ..db import as_id
-from ..permissions import roles
-from . import printing, queries
-from .labels import PRESETS
+from ...auth.scope import Scope
+from ...db import as_id
+from ...errors import DomainError
+from ...permissions import roles
+from .. import queries
+from . import printing
+from .sheets import PRESETS
 
 bp = Blueprint("labels", __name__)
 

@@ -10,8 +10,9 @@ error, whose page only Flask knows how to show.
 """
 import logging
 
-from .. import i18n
-from . import resolver, scan
+from ... import i18n
+from ..identity import resolver
+from . import views as scan
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ the engine over its cases and finds no English word left in Chinese).
 """
 import re
 
-from .labels import EVENT_LABELS, KINDS, RESULT_LABELS
+from .wording import EVENT_LABELS, KINDS, RESULT_LABELS
 
 
 def N_(message: str) -> str:

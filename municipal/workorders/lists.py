@@ -1,0 +1,122 @@
+"""The work board and "my work": the lists supervisors and crews see, filtered and paged."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..assets.models import Area, Asset
+from ..assets.types import TYPES
+from ..auth.scope import (
+    Scope,
+)
+from ..db import as_id
+from ..extensions import db
+from . import states
+from .models import WorkOrder, open_condition
+
+
+
+@dataclass
+class BoardFilters:
+    kind: str = ""
+    area: str = ""
+    team: str = ""
+    priority: str = ""
+    source: str = ""
+    status: str = "open"
+    asset: str = ""  # a facility's id
+    asset_type: str = ""  # a facility type's key: reservoir, manhole…
+
+
+# What every list row shows: load it with the rows, not one query per row. Of the facility only its
+# name: decoding its attributes and geometry took longer than loading the rest of a row.
+_ROW_OPTIONS = (joinedload(WorkOrder.asset).load_only(Asset.name), joinedload(WorkOrder.assignee_user),
+                joinedload(WorkOrder.assignee_team))
+
+
+def _assigned_to(actor, status_condition):
+    """Work of the actor or of one of the actor's teams in the given statuses. Two index lookups
+    joined, not one OR across the two columns: no single index answers that OR, so it would be
+    checked on every work order in due order until a page is full."""
+    mine = sa.union_all(
+        sa.select(WorkOrder.id).where(WorkOrder.assignee_user_id == actor.id, status_condition),
+        sa.select(WorkOrder.id).where(WorkOrder.assignee_team_id.in_([t.id for t in actor.teams]),
+                                      status_condition),
+    )
+    return WorkOrder.id.in_(mine)
+
+
+def board_query(actor, filters: BoardFilters) -> sa.Select:
+    """Open work the actor may see, overdue first (earliest due first), then by id."""
+    query = sa.select(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
+    status_condition = sa.true()
+    if filters.status == "open":
+        status_condition = open_condition()
+    elif filters.status in states.STATUSES:
+        status_condition = WorkOrder.status == filters.status
+    query = query.where(status_condition)
+    for field, column, choices in (("kind", WorkOrder.kind, states.KINDS), ("priority", WorkOrder.priority, states.PRIORITIES),
+                                   ("source", WorkOrder.source, states.SOURCES)):
+        value = getattr(filters, field)
+        if value in choices:
+            query = query.where(column == value)
+    if as_id(filters.team):
+        query = query.where(WorkOrder.assignee_team_id == as_id(filters.team))
+    if as_id(filters.asset):
+        query = query.where(WorkOrder.asset_id == as_id(filters.asset))
+    # On the facility already joined for the areas: the unfiltered board's query stays as it was.
+    if filters.asset_type in TYPES:
+        query = query.where(Asset.type == filters.asset_type)
+    if filters.area:
+        area = db.session.scalar(sa.select(Area).where(Area.code == filters.area))
+        if area is not None:
+            query = query.join(Area, Area.id == Asset.area_id).where(Area.path.startswith(area.path))
+    return query.where(Scope.of(actor).clause(WorkOrder))
+
+
+def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None, size: int):
+    """One page of the board by keyset (due_at, id): fast however many work orders there are."""
+    query = board_query(actor, filters)
+    if after is not None:
+        due, last_id = after
+        # A row value, not an OR of two comparisons: the index is entered at the key, not scanned up to it.
+        query = query.where(sa.tuple_(WorkOrder.due_at, WorkOrder.id) > (due, last_id))
+    rows = list(db.session.scalars(query.options(*_ROW_OPTIONS).order_by(WorkOrder.due_at, WorkOrder.id)
+                                   .limit(size + 1)))
+    next_after = (rows[size - 1].due_at, rows[size - 1].id) if len(rows) > size else None
+    return rows[:size], next_after
+
+
+MY_WORK_ROWS = 10
+
+
+def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7, rows: int = MY_WORK_ROWS) -> dict:
+    """A crew member's work: overdue, due by the end of today in the district's zone, and upcoming.
+
+    Each part holds its most urgent `rows`; `counts` says how many there are in all, so a long backlog
+    is announced, not dumped onto a phone (the board pages through all of it)."""
+    end_of_day = now.astimezone(tz).replace(hour=23, minute=59, second=59).astimezone(now.tzinfo)
+    horizon = end_of_day + timedelta(days=days_ahead)
+    # Ids and due times only, for all of it: cheap even for a long backlog; whole rows for what is shown.
+    condition = _assigned_to(actor, sa.and_(WorkOrder.status.in_(states.OPEN), WorkOrder.due_at <= horizon))
+    keys = db.session.execute(sa.select(WorkOrder.id, WorkOrder.due_at).where(condition)
+                              .order_by(WorkOrder.due_at, WorkOrder.id)).all()
+    parts = {
+        "overdue": [order_id for order_id, due in keys if due < now],
+        "today": [order_id for order_id, due in keys if now <= due <= end_of_day],
+        "upcoming": [order_id for order_id, due in keys if end_of_day < due],
+    }
+    shown = [order_id for ids in parts.values() for order_id in ids[:rows]]
+    loaded = {order.id: order for order in db.session.scalars(
+        sa.select(WorkOrder).where(WorkOrder.id.in_(shown)).options(*_ROW_OPTIONS))} if shown else {}
+    work = {name: [loaded[order_id] for order_id in ids[:rows]] for name, ids in parts.items()}
+    counts = {name: len(ids) for name, ids in parts.items()}
+    return {**work, "counts": counts}
+
+
+def due_here(actor, asset_id: int) -> list[WorkOrder]:
+    """Open work at this facility that the actor may do: the scan page's 'work due here'."""
+    query = board_query(actor, BoardFilters()).where(WorkOrder.asset_id == asset_id)
+    return list(db.session.scalars(query.order_by(WorkOrder.due_at, WorkOrder.id).limit(20)))

@@ -1,0 +1,43 @@
+"""Which open work orders fell due in a window of time: what the overdue notice (jobs/overdue.py) tells people
+about. Reads only.
+
+Read by range on ix_work_order_status_due (status, due_at, id), page by page in due order, so that a
+window holding many orders never loads them all at once.
+"""
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import Team
+from ..extensions import db
+from . import states
+from .models import WorkOrder
+
+PAGE = 500
+
+
+def fell_due(at: datetime, lower: datetime, backdated: timedelta, page: int = PAGE) -> Iterator[list[WorkOrder]]:
+    """The open work orders due by `at` that fell due after `lower`, or were created after it with a due
+    time at most `backdated` before it; oldest due first, in pages of `page`, with their facility, assignee
+    and team members loaded. Each page is read when the one before it has been used."""
+    query = (
+        sa.select(WorkOrder)
+        .where(WorkOrder.status.in_(states.OPEN), WorkOrder.due_at <= at, WorkOrder.due_at > lower - backdated,
+               sa.or_(WorkOrder.due_at > lower, WorkOrder.created_at > lower))
+        .options(selectinload(WorkOrder.asset), selectinload(WorkOrder.assignee_user),
+                 selectinload(WorkOrder.assignee_team).selectinload(Team.members))
+        .order_by(WorkOrder.due_at, WorkOrder.id)
+        .limit(page)
+    )
+    after = None
+    while True:
+        chosen = query if after is None else query.where(
+            sa.or_(WorkOrder.due_at > after[0], sa.and_(WorkOrder.due_at == after[0], WorkOrder.id > after[1])))
+        orders = list(db.session.scalars(chosen))
+        if orders:
+            yield orders
+        if len(orders) < page:
+            return
+        after = (orders[-1].due_at, orders[-1].id)
