@@ -12,7 +12,7 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..i18n import N_
 from ..permissions import roles, signed_in
-from . import areas, services
+from . import areas, lookup, services
 from .identity import services as code_services
 from .models import Area, Asset, CodeEvent, IdentityCode
 from .schemas import (
@@ -109,7 +109,7 @@ def _search(q: str):
 @assets_bp.doc(summary=N_("Read a facility"))
 @assets_bp.response(200, AssetSchema)
 def get_asset(asset_id):
-    return services.visible_asset(current_user, asset_id)
+    return lookup.visible_asset(current_user, asset_id)
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}/audit")
@@ -119,7 +119,7 @@ def get_asset(asset_id):
 @assets_bp.arguments(AuditQuerySchema, location="query")
 @assets_bp.response(200, AuditPageSchema)
 def asset_audit(query, asset_id):
-    asset = services.visible_asset(current_user, asset_id)
+    asset = lookup.visible_asset(current_user, asset_id)
     items, older = entries_page("asset", asset.id, query.get("before"), query["limit"])
     return {"items": items, "next": older}
 
@@ -131,11 +131,7 @@ def asset_audit(query, asset_id):
     "A revoked code still finds the facility it was bound to."))
 @assets_bp.response(200, AssetSchema)
 def get_asset_by_code(code):
-    identity = code_services.get_code(code)
-    if identity.asset is None:
-        raise NotFound(_("Code %(code)s is not bound to a facility.", code=identity.code))
-    Scope.of(current_user).require(identity.asset)
-    return identity.asset
+    return lookup.visible_asset(current_user, code, "code", ids=False)
 
 
 @assets_bp.route("/assets", methods=["POST"])
@@ -158,7 +154,7 @@ def create_asset(data):
 @assets_bp.response(200, AssetSchema)
 def update_asset(data, asset_id):
     version = data.pop("version")
-    return services.update_asset(current_user, services.get_asset(asset_id), data, version)
+    return services.update_asset(current_user, lookup.find_asset(asset_id), data, version)
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}/retire", methods=["POST"])
@@ -169,7 +165,7 @@ def update_asset(data, asset_id):
 @assets_bp.response(200, AssetSchema)
 def retire_asset(data, asset_id):
     version = data["version"]
-    return services.retire_asset(current_user, services.get_asset(asset_id), version)
+    return services.retire_asset(current_user, lookup.find_asset(asset_id), version)
 
 
 # --- identity codes ----------------------------------------------------------------
@@ -226,7 +222,7 @@ def issue_codes(data):
 @codes_bp.response(200, CodeDetailSchema)
 def bind_code(data, code):
     identity = code_services.get_code(code)
-    code_services.bind_code(current_user, identity, services.get_asset(data["asset_id"]))
+    code_services.bind_code(current_user, identity, lookup.find_asset(data["asset_id"], "asset_id"))
     return _with_history(identity)
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from .. import clock, datebounds
+from ..assets import lookup
 from ..assets.areas import find_area
 from ..assets.models import Area, Asset
 from ..assets.types import TYPES
@@ -56,9 +57,12 @@ def parse_filters(args) -> Filters:
         errors["type"] = _("unknown facility type")
     if len(text["kind"]) > 40:
         errors["kind"] = _("unknown kind of work")
-    facility = _number(text["facility"], "facility", errors)
-    if facility is not None and db.session.get(Asset, facility) is None:
-        errors["facility"] = _("no such facility")
+    facility = None
+    if text["facility"]:
+        try:
+            facility = lookup.find_asset(text["facility"], "facility").id
+        except lookup.NO_FACILITY:
+            errors["facility"] = _("no such facility")
     team = _number(text["team"], "team", errors)
     if team is not None and db.session.get(Team, team) is None:
         errors["team"] = _("no such team")

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from .. import media
+from ..assets import lookup
 from ..assets.identity import codes
 from ..assets.models import Area, Asset
 from ..audit.services import record
@@ -104,8 +105,12 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     lon_value, lat_value = _coordinate(lon, -180, 180), _coordinate(lat, -90, 90)
     if lon_value is False or lat_value is False or (lon_value is None) != (lat_value is None):
         errors["position"] = _("The position is not valid.")
-    if asset_id is not None and db.session.get(Asset, asset_id) is None:
-        errors["asset"] = _("This facility does not exist.")
+    asset = None
+    if asset_id is not None:
+        try:
+            asset = lookup.find_asset(asset_id)
+        except lookup.NO_FACILITY:
+            errors["asset"] = _("This facility does not exist.")
     if errors:
         raise ValidationError(_("The report could not be sent; please check the marked fields."), errors)
     photo_path = thumb_path = None
@@ -123,7 +128,6 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
         "number": [None, report.number], "asset": [None, asset_id], "category": [None, category],
         "status": [None, "new"],
     })
-    asset = db.session.get(Asset, asset_id) if asset_id is not None else None
     if asset is not None and asset.area_id is not None:
         recipients, area = supervisors_for_area(asset.area_id, asset.type), asset.area.name
         title = f"{asset.name}: {description[:60]}"

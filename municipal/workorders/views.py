@@ -8,13 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..assets.forms import options
-from ..assets.identity import services as code_services
+from ..assets import lookup
 from ..assets.models import Asset
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
 from ..db import discard_changes, utcnow
 from ..errors import DomainError, ValidationError
-from ..extensions import db
 from ..permissions import roles, signed_in
 from . import access, checklists, lists, notes, services, states
 from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, WorkOrderForm
@@ -95,15 +94,10 @@ def mine():
 
 
 def _asset_from(text: str) -> Asset | None:
-    text = (text or "").strip()
-    if text.isdigit():
-        return db.session.get(Asset, int(text))
-    if text:
-        try:
-            return code_services.get_code(text).asset
-        except DomainError:
-            return None
-    return None
+    try:
+        return lookup.find_asset(text)
+    except lookup.NO_FACILITY:
+        return None
 
 
 @bp.route("/work/new", methods=["GET", "POST"])

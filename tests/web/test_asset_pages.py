@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from municipal.assets import services
+from municipal.assets import lookup, services
 from municipal.assets.identity import services as code_services
 from tests.conftest import csrf_token
 
@@ -71,7 +71,7 @@ def test_a_supervisor_edits_a_facility(client, db, make_asset, login):
     response = client.post(f"/assets/{asset.id}/edit", data=form)
     assert response.status_code == 302
     db.session.expire_all()
-    changed = services.get_asset(asset.id)
+    changed = lookup.find_asset(asset.id)
     assert (changed.maintenance_unit, changed.attributes["capacity_m3"], changed.status) == (
         "新店镇水利站", 4_200_000, "under_repair")
     assert changed.version == 2
@@ -92,7 +92,7 @@ def test_bad_input_is_named_and_nothing_is_saved(client, db, make_asset, login, 
     assert response.status_code == 422
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
     db.session.expire_all()
-    assert services.get_asset(asset.id).name == "登云水库"
+    assert lookup.find_asset(asset.id).name == "登云水库"
 
 
 def test_a_stale_edit_is_refused_with_409(client, db, make_asset, login, users):
@@ -105,7 +105,7 @@ def test_a_stale_edit_is_refused_with_409(client, db, make_asset, login, users):
     response = client.post(f"/assets/{asset.id}/edit", data=form)
     assert response.status_code == 409
     db.session.expire_all()
-    assert services.get_asset(asset.id).name == "井B"
+    assert lookup.find_asset(asset.id).name == "井B"
 
 
 def test_viewers_and_crews_cannot_edit(client, make_asset, login):
@@ -143,7 +143,7 @@ def test_photos_are_checked_resized_and_thumbnailed(app, client, db, make_asset,
         "csrf_token": token, "photo": (io.BytesIO(photo_bytes(size=(4000, 3000))), "dam.jpg"), "caption": "坝顶"})
     assert ok.status_code == 302
     db.session.expire_all()
-    photo = services.get_asset(asset.id).photos[0]
+    photo = lookup.find_asset(asset.id).photos[0]
     assert max(photo.width, photo.height) == 1600
     with client.get(f"/media/{photo.thumb_path}") as thumb:
         assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
@@ -159,7 +159,7 @@ def test_photos_are_checked_resized_and_thumbnailed(app, client, db, make_asset,
         app.config["PHOTO_MAX_PIXELS"] = limit
     assert bomb.status_code == 422
     db.session.expire_all()
-    assert len(services.get_asset(asset.id).photos) == 1
+    assert len(lookup.find_asset(asset.id).photos) == 1
 
 
 def test_revoking_a_damaged_label_binds_a_replacement(client, db, make_asset, login):
@@ -169,7 +169,7 @@ def test_revoking_a_damaged_label_binds_a_replacement(client, db, make_asset, lo
     token = csrf_token(client, f"/assets/{asset.id}")
     assert client.post(f"/codes/{old}/revoke", data={"csrf_token": token, "reason": "标牌被撞坏"}).status_code == 302
     db.session.expire_all()
-    fresh = services.get_asset(asset.id)
+    fresh = lookup.find_asset(asset.id)
     assert fresh.code.code != old
     assert code_services.get_code(old).replaced_by.code == fresh.code.code
     page = client.get(f"/assets/{asset.id}").get_data(as_text=True)
