@@ -57,6 +57,17 @@ def position_of(row, key: tuple):
     return values[0] if len(values) == 1 else values
 
 
+def id_position(text: str | None, field: str = "after") -> int | None:
+    """A one-column id position from a page's query string: None when empty; a ValidationError naming `field`
+    when it is not an id, never a silent first page."""
+    if not text:
+        return None
+    number = as_id(text)
+    if number is None:
+        raise ValidationError(_("Some fields are not valid."), {field: _("not a position this list gave out")})
+    return number
+
+
 def encode(position: tuple | None) -> str | None:
     """A position of several values (dates, times, whole numbers, text) as an opaque, URL-safe text."""
     if position is None:

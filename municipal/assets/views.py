@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.scope import Scope
-from ..db import as_id, discard_changes
+from ..db import discard_changes
 from ..errors import DomainError, PermissionDenied, ValidationError
 from ..media import is_public
 from ..permissions import roles, signed_in
+from .. import paging
 from . import history, lookup, photos, queries, services
 from .forms import BindForm, PhotoForm, RevokeForm, asset_form, field_errors, form_to_data
 from .identity import services as code_services
@@ -40,11 +41,13 @@ def home():
 @signed_in
 def index():
     filters = _filters()
+    after = paging.id_position(request.args.get("after"))
     try:
-        after = as_id(request.args["after"]) if request.args.get("after") else None
-    except ValueError:
-        after = None
-    rows, next_after = queries.page(filters, Scope.of(current_user), after, current_app.config["PAGE_SIZE"])
+        rows, next_after = queries.page(filters, Scope.of(current_user), after, current_app.config["PAGE_SIZE"])
+    except ValidationError as error:
+        # A filter that names nothing (an area that does not exist) is said so, not shown as an empty list.
+        return render_template("assets/index.html", rows=[], filters=filters, next_after=None, after=None,
+                               areas=_area_choices(), error=error), 422
     return render_template("assets/index.html", rows=rows, filters=filters, next_after=next_after,
                            after=after, areas=_area_choices())
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from .. import clock, datebounds
+from .. import clock, datebounds, paging
 from ..assets import lookup
 from ..assets.areas import find_area
 from ..assets.models import Area, Asset
@@ -172,13 +172,8 @@ def items_query(actor, filters: Filters, start: date, end: date, today: date) ->
 def items_page(actor, filters: Filters, start: date, end: date, today: date, after: tuple[date, int] | None,
                size: int) -> tuple[list[CalendarItem], tuple[date, int] | None]:
     """One page by keyset (due_on, id), and the key of the next page or None on the last."""
-    query = items_query(actor, filters, start, end, today)
-    if after is not None:
-        query = query.where(sa.tuple_(CalendarItem.due_on, CalendarItem.id) > after)
-    rows = list(db.session.scalars(query.options(*ROW_OPTIONS)
-                                   .order_by(CalendarItem.due_on, CalendarItem.id).limit(size + 1)))
-    next_after = (rows[size - 1].due_on, rows[size - 1].id) if len(rows) > size else None
-    return rows[:size], next_after
+    return paging.page(items_query(actor, filters, start, end, today).options(*ROW_OPTIONS),
+                       (CalendarItem.due_on, CalendarItem.id), after, size)
 
 
 def month_days(actor, filters: Filters, first: date, last: date, today: date,

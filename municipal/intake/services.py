@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from .. import media
+from .. import media, paging
 from ..assets import lookup
 from ..assets.identity import codes
 from ..assets.models import Area, Asset
@@ -234,12 +234,7 @@ def triage_page(actor, filters: TriageFilters, after: int | None = None,
                 limit: int = 50) -> tuple[list[CitizenReport], int | None]:
     """One keyset page of triage_query() and the id to continue after (None at the end)."""
     query = triage_query(actor, filters).options(joinedload(CitizenReport.asset).joinedload(Asset.area))
-    if after:
-        query = query.where(CitizenReport.id < after)
-    rows = list(db.session.scalars(query.limit(limit + 1)).unique())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return paging.page(query, (CitizenReport.id,), after, limit, descending=True, unique=True)
 
 
 def get_report(actor, report_id: int) -> CitizenReport:

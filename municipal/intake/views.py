@@ -6,7 +6,8 @@ from flask_login import current_user
 
 from ..assets import queries
 from ..assets.identity import resolver
-from ..db import as_id, discard_changes
+from .. import paging
+from ..db import discard_changes
 from ..errors import DomainError, NotFound
 from ..permissions import public, roles
 from . import services
@@ -76,8 +77,7 @@ def status():
 
 
 def _after() -> int | None:
-    value = request.args.get("after", "")
-    return as_id(value)
+    return paging.id_position(request.args.get("after", ""))
 
 
 @bp.route("/reports/triage")

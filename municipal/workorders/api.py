@@ -17,6 +17,7 @@ from ..audit.schemas import AuditPageSchema, AuditQuerySchema
 from ..db import utcnow
 from ..errors import ValidationError
 from ..i18n import N_
+from .. import paging
 from ..permissions import roles, signed_in
 from . import access, lists, notes, services, states
 from .schemas import (
@@ -33,7 +34,6 @@ from .schemas import (
     WorkOrderCreateSchema,
     WorkOrderDetailSchema,
     WorkOrderUpdateSchema,
-    encode_cursor,
 )
 
 ORDER_ID = f"<int(max={MAX_ID}):order_id>"
@@ -60,7 +60,7 @@ def board(query):
     )
     size = query.get("limit", current_app.config["PAGE_SIZE"])
     rows, next_after = lists.board_page(current_user, filters, query.get("after"), size)
-    return {"items": rows, "next": encode_cursor(next_after)}
+    return {"items": rows, "next": paging.encode(next_after)}
 
 
 def _area_code(ref: str | None) -> str:

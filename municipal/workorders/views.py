@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import paging
 from ..assets.forms import options
 from ..assets import lookup
 from ..assets.models import Asset
@@ -60,11 +61,7 @@ def _filters() -> lists.BoardFilters:
 
 def _after():
     raw = request.args.get("after", "")
-    due, _sep, last_id = raw.partition("_")
-    try:
-        return datetime.fromisoformat(due), int(last_id)
-    except ValueError:
-        return None
+    return paging.decode(raw, (datetime, int)) if raw else None
 
 
 @bp.route("/work")
@@ -80,7 +77,7 @@ def board():
               if access.is_supervisor(current_user) else [])
     return render_template(
         "workorders/board.html", rows=rows, filters=filters, after=after, form=BulkAssignForm(), now=utcnow(),
-        next_after=f"{next_after[0].isoformat()}_{next_after[1]}" if next_after else None,
+        next_after=paging.encode(next_after),
         areas=area_choices(str(get_locale())), teams=teams, people=people, states=states, labels=_row_labels(),
     )
 

@@ -9,6 +9,7 @@ from PIL import Image
 from municipal.assets import lookup, services
 from municipal.assets.identity import services as code_services
 from tests.conftest import csrf_token
+from tests.web.api_helpers import bearer  # noqa: F401
 
 
 def test_pages_need_a_signed_in_user(client, db):
@@ -27,7 +28,48 @@ def test_search_by_name_code_type_and_area(client, make_asset, login):
     assert "登云水库" in page and "鼓山大道3号井" not in page
     page = client.get("/assets?type=manhole&area=gushan").get_data(as_text=True)
     assert "鼓山大道3号井" in page and "登云水库" not in page
-    assert "No facility" in client.get("/assets?area=nowhere", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    # An area that does not exist is said so, by name, not shown as an empty list.
+    unknown = client.get("/assets?area=nowhere", headers={"Accept-Language": "en"})
+    assert unknown.status_code == 422
+    assert "unknown area nowhere" in unknown.get_data(as_text=True)
+    assert "No facility" not in unknown.get_data(as_text=True)
+
+
+def test_the_page_and_the_api_find_the_same_facilities_in_the_same_order(client, make_asset, login, bearer):
+    """One search behind both: the name in any case, a code in any spelling, the same area rule, oldest first."""
+    made = [make_asset("manhole", name) for name in ("Gushan Well 2", "gushan WELL 1", "Pump Station", "鼓山井")]
+    login("viewer")
+    headers = bearer("viewer")
+
+    def on_the_page(query):
+        page = client.get(f"/assets?{query}").get_data(as_text=True)
+        return [int(found) for found in re.findall(r'<td><a href="/assets/(\d+)">', page)]
+
+    def in_the_api(query):
+        response = client.get(f"/api/v1/assets?{query}", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return [item["id"] for item in response.get_json()["items"]]
+
+    well_2, well_1, pump, chinese = (asset.id for asset in made)
+    for query, expected in (("q=gushan well", [well_2, well_1]), ("q=GUSHAN", [well_2, well_1]),
+                            ("q=well%201", [well_1]), ("q=%E9%BC%93%E5%B1%B1", [chinese]), ("q=%25", []),
+                            (f"q={made[2].code.code.lower().replace('-', '')}", [pump]),
+                            ("area=gushan", [well_2, well_1, pump, chinese]), ("", [well_2, well_1, pump, chinese])):
+        assert on_the_page(query) == in_the_api(query) == expected, query
+    page = client.get("/assets?area=atlantis", headers={"Accept-Language": "en"})
+    api = client.get("/api/v1/assets?area=atlantis", headers={**headers, "Accept-Language": "en"})
+    assert page.status_code == api.status_code == 422
+    assert api.get_json()["error"]["fields"]["area"] == "unknown area atlantis"
+    assert "unknown area atlantis" in page.get_data(as_text=True)
+
+
+def test_a_page_position_that_is_not_one_is_refused_naming_it(client, make_asset, login):
+    make_asset()
+    login("viewer")
+    for bad in ("abc", "0", "-3", "99999999999"):
+        response = client.get(f"/assets?after={bad}", headers={"Accept-Language": "en"})
+        assert response.status_code == 422, bad
+        assert "not a position this list gave out" in response.get_data(as_text=True)
 
 
 def test_keyset_pages_cover_every_facility_once(app, client, make_asset, login):
