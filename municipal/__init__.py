@@ -38,8 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     from .errors import register_error_handlers
+    from .extensions import db
 
-    register_error_handlers(app)
+    register_error_handlers(app, db.session)
     from . import calendar
 
     # The calendar answers its own error (a rule table or setting it cannot use) through the same mapping.
@@ -59,7 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import i18n
-    from .db import configure_sqlite, init_request_boundary
+    from .db import configure_sqlite
+    from .boundary import init_request_boundary
     from .extensions import babel, csrf, db, login_manager, migrate
 
     i18n.check_catalogues(sorted({i18n.DEFAULT_LOCALE, app.config["BABEL_DEFAULT_LOCALE"]}))

@@ -15,15 +15,22 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 from webargs.flaskparser import FlaskParser
 
-from .errors import DomainError, Unauthorized, ValidationError
 from .db import MAX_ID as DB_MAX_ID
+from .errors import DomainError, Unauthorized, ValidationError
 from .extensions import api, csrf
 from .permissions import declaration, signed_in
 from .request import too_deep
-from .auth.views import bearer_credentials
 
 # Ids in paths and bodies stop where the database's ids do (32-bit on PostgreSQL).
 MAX_ID = DB_MAX_ID
+
+
+def bearer_credentials(req) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; RFC 7235 makes the scheme's case free."""
+    scheme, _space, value = req.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
 
 
 def _flatten(messages, prefix: str = "") -> dict:

@@ -1,27 +1,11 @@
-"""The `municipal` command group."""
+"""The `municipal` commands, registered on the app by create_app (the console script is console.py)."""
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .cli_support import fail
 from .extensions import db
-
-
-def _create_app():
-    from . import create_app
-    from .config import ConfigError
-
-    try:
-        return create_app()
-    except ConfigError as error:
-        # A wrong setting is the operator's to fix: say which, without a traceback.
-        fail(f"Cannot start: {error}")
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
-def main():
-    """municipal: QR identities and maintenance for municipal facilities."""
 
 
 @click.command("init-db")

@@ -84,12 +84,10 @@ def respond(status: int, code: str, message: str, fields=None, headers=None, **e
     return render_template("error.html", status=status, message=message, fields=fields or {}), status, headers or {}
 
 
-def _roll_back() -> None:
+def _roll_back(session) -> None:
     """End the failed transaction before the error page runs: its layout reads the signed-in user and the
     menu through the same session, which would otherwise fail again with PendingRollbackError."""
-    from .extensions import db
-
-    db.session.rollback()
+    session.rollback()
 
 
 def _remember_versioned_rows(session, _flush_context, _instances) -> None:
@@ -103,29 +101,27 @@ def _remember_versioned_rows(session, _flush_context, _instances) -> None:
     session.info["versioned_rows"] = rows
 
 
-def _current_state() -> dict:
+def _current_state(session) -> dict:
     """The stored state of the one row a lost race was about, for `error.current`; none when there were many."""
-    from .extensions import db
-
-    rows = db.session.info.get("versioned_rows", [])
+    rows = session.info.get("versioned_rows", [])
     if len(rows) != 1:
         return {}
-    row = db.session.get(*rows[0])
+    row = session.get(*rows[0])
     if row is None:
         return {}
     state = getattr(row, "conflict_state", None)
     return {"current": state() if state else {"id": row.id, "version": row.version}}
 
 
-def register_error_handlers(app) -> None:
-    from .extensions import db
-
-    event.listen(db.session, "before_flush", _remember_versioned_rows)
+def register_error_handlers(app, session) -> None:
+    """The one mapping of errors to answers. `session` is the application's (scoped) database session, rolled
+    back before any error is answered."""
+    event.listen(session, "before_flush", _remember_versioned_rows)
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         # Nothing half-written: the page shows what is stored.
-        _roll_back()
+        _roll_back(session)
         extra = {"current": error.current} if isinstance(error, Conflict) and error.current else {}
         return respond(error.status, error.code, error.message, error.fields, **extra)
 
@@ -162,23 +158,23 @@ def register_error_handlers(app) -> None:
     def _stale(error: StaleDataError):
         # Another writer committed between this request's version check and its write (the UPDATE of the
         # version column matched no row): the same 409 as a stale version, with the stored state.
-        _roll_back()
+        _roll_back(session)
         current_app.logger.info("stale write: %s", error)
         return respond(409, "conflict", _("Someone else changed this in the meantime; reload it and apply your "
-                                          "change again."), {"version": _("stale")}, **_current_state())
+                                          "change again."), {"version": _("stale")}, **_current_state(session))
 
     @app.errorhandler(IntegrityError)
     def _clash(error: IntegrityError):
         # A unique key or a reference the services checked was taken or removed by a write that committed
         # in the meantime.
-        _roll_back()
+        _roll_back(session)
         current_app.logger.warning("write refused by the database: %s", error.orig)
         return respond(409, "conflict", _("This could not be saved: it clashes with a change saved at the same "
                                           "moment. Please reload and try again."))
 
     @app.errorhandler(SQLAlchemyError)
     def _database(error: SQLAlchemyError):
-        _roll_back()
+        _roll_back(session)
         current_app.logger.exception("database error")
         # Lost or refused connections, a locked SQLite file: the database, not this request, is the trouble.
         if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
@@ -188,6 +184,6 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        _roll_back()
+        _roll_back(session)
         current_app.logger.exception("unhandled error")
         return respond(500, "internal_error", _("Something went wrong on our side; it has been logged."))

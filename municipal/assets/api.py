@@ -15,7 +15,7 @@ from ..permissions import roles, signed_in
 from .. import paging
 from . import areas, lookup, queries, services
 from .identity import services as code_services
-from .models import Area, Asset, CodeEvent, IdentityCode
+from .models import Area, Asset, CodeEvent, IdentityCode, find_area
 from .schemas import (
     MAX_ID,
     AreaCreateSchema,
@@ -228,7 +228,7 @@ def _with_history(code: IdentityCode) -> dict:
 def list_areas(query):
     select = sa.select(Area)
     if "parent" in query:
-        parent = areas.find_area(query["parent"])
+        parent = find_area(query["parent"])
         if parent is None:
             message = _("unknown area %(area)s", area=query["parent"])
             raise ValidationError(message, {"parent": message})

@@ -9,25 +9,14 @@ from ..audit.services import diff, pending_changes, record, snapshot
 from ..db import as_id, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
-from .models import Area, Asset
 from .checks import check_row_version
+from .models import Area, Asset, find_area
 from .types import AREA_LEVELS
-
 
 AREA_FIELDS = ("code", "name", "name_en", "level", "parent")
 # Area codes go into URLs (/api/v1/areas/by-code/…), filters and CSV columns.
 AREA_CODE = re.compile(r"[0-9A-Za-z_-]{1,32}")
 
-
-def find_area(ref) -> Area | None:
-    """An area by its code, its id, or its exact Chinese or English name."""
-    if ref is None or ref == "":
-        return None
-    text = str(ref).strip()
-    query = sa.select(Area).where(sa.or_(Area.code == text, Area.name == text, Area.name_en == text))
-    if text.isdigit() and int(text) < 2**31:  # ids are 32-bit integers on PostgreSQL
-        query = sa.select(Area).where(sa.or_(Area.id == int(text), Area.code == text))
-    return db.session.scalars(query).first()
 
 
 def require_admin(actor) -> None:

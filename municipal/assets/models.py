@@ -33,6 +33,18 @@ class Area(db.Model):
         return self.name_en if locale == "en" and self.name_en else self.name
 
 
+def find_area(ref) -> Area | None:
+    """An area by its code, its id, or its exact Chinese or English name: the one way an area is named in
+    forms, files and filters."""
+    if ref is None or ref == "":
+        return None
+    text = str(ref).strip()
+    query = sa.select(Area).where(sa.or_(Area.code == text, Area.name == text, Area.name_en == text))
+    if text.isdigit() and int(text) < 2**31:  # ids are 32-bit integers on PostgreSQL
+        query = sa.select(Area).where(sa.or_(Area.id == int(text), Area.code == text))
+    return db.session.scalars(query).first()
+
+
 class Asset(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(sa.String(32), index=True)

@@ -10,9 +10,8 @@ from .. import paging
 from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..extensions import db
-from .areas import find_area
 from .identity import codes
-from .models import Area, Asset, IdentityCode
+from .models import Area, Asset, IdentityCode, find_area
 from .types import PREFIXES
 
 

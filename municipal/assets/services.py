@@ -14,11 +14,10 @@ from ..audit.services import diff, pending_changes, record, snapshot
 from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..extensions import db
-from .areas import find_area
 from .checks import check_row_version, require_editor
 from .geometry import check_geometry
 from .identity.services import bind_code, issue_codes, unbound_code
-from .models import Area, Asset, ResponsiblePerson
+from .models import Area, Asset, ResponsiblePerson, find_area
 from .types import STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date
 
 ASSET_FIELDS = (

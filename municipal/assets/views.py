@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.scope import Scope
-from ..db import discard_changes
+from ..boundary import discard_changes
 from ..errors import DomainError, PermissionDenied, ValidationError
 from ..media import is_public
 from ..permissions import roles, signed_in

@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..db import discard_changes
+from ..boundary import discard_changes
 from ..errors import DomainError
 from ..extensions import db
 from ..permissions import roles

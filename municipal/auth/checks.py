@@ -17,7 +17,7 @@ def require_admin(actor: User | None) -> None:
 
 def find_areas(codes: Iterable[str], field: str) -> list:
     """The areas named by `codes` (codes, ids or names), or a ValidationError on `field` naming the unknown."""
-    from ..assets.areas import find_area
+    from ..assets.models import find_area
 
     found, unknown = [], []
     for code in codes:

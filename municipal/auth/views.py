@@ -5,7 +5,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..db import keep_changes, utcnow
+from ..api import bearer_credentials
+from ..boundary import keep_changes
+from ..db import utcnow
 from ..errors import Unauthorized
 from ..extensions import db, login_manager
 from ..permissions import LAST_SEEN_KEY, public, signed_in
@@ -27,13 +29,6 @@ def _load_user(session_id: str):
     user = db.session.get(User, int(user_id))
     return user if user and user.active and user.session_epoch == int(epoch) else None
 
-
-def bearer_credentials(req) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header; RFC 7235 makes the scheme's case free."""
-    scheme, _space, value = req.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return value.strip() or None
 
 
 @login_manager.request_loader

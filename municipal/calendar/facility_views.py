@@ -12,7 +12,8 @@ from flask_wtf import FlaskForm
 from ..assets import lookup
 from ..assets.queries import area_choices
 from ..auth.scope import Scope
-from ..db import discard_changes, utcnow
+from ..boundary import discard_changes
+from ..db import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..permissions import roles, signed_in

@@ -16,8 +16,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from ..assets import lookup
-from ..assets.areas import find_area
-from ..assets.models import Asset
+from ..assets.models import Asset, find_area
 from ..audit.services import record
 from ..auth.models import Team
 from ..auth.scope import Scope, require_supervisor

@@ -10,8 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock, datebounds, paging
 from ..assets import lookup
-from ..assets.areas import find_area
-from ..assets.models import Area, Asset
+from ..assets.models import Area, Asset, find_area
 from ..assets.types import TYPES
 from ..auth.models import Team
 from ..auth.scope import Scope

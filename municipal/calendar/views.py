@@ -11,7 +11,8 @@ from flask_login import current_user
 from .. import clock, paging
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
-from ..db import discard_changes, utcnow
+from ..boundary import discard_changes
+from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..permissions import public, roles, signed_in
 from ..workorders.access import assignable_teams

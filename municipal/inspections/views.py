@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..db import commit_claim, discard_changes, utcnow
+from ..boundary import commit_claim, discard_changes
+from ..db import utcnow
 from ..errors import Conflict, DomainError
 from ..permissions import roles
 from ..workorders import access as workorders_access

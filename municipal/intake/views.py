@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..assets import queries
 from ..assets.identity import resolver
 from .. import paging
-from ..db import discard_changes
+from ..boundary import discard_changes
 from ..errors import DomainError, NotFound
 from ..permissions import public, roles
 from . import services

@@ -3,8 +3,8 @@ its area, once. Flushes, never commits.
 
 Which orders are looked at: not every open one (there may be hundreds of thousands), but those whose
 due time passed since the last successful check (workorders/overdue.py finds them). The dedupe key
-"overdue:wo:<id>" under the notification table's UNIQUE(user_id, dedupe_key) makes a second look, a second run or a second machine harmless, so the
-windows may overlap freely; what matters is that they leave no gap.
+"overdue:wo:<id>" under the notification table's UNIQUE(user_id, dedupe_key) makes a second look, a second
+run or a second machine harmless, so the windows may overlap freely; what matters is that they leave no gap.
 
 Not covered: an order that fell due while it was completed and is then sent back (its assignee already
 gets the "sent back" notice), and one that fell due more than MAX_LOOKBACK before the first check or

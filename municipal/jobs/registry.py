@@ -7,6 +7,7 @@ notify-overdue and send-email need none: each run covers everything since the la
 (notify-overdue is given `since`, send-email sends whatever is pending).
 """
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -17,12 +18,14 @@ from .periods import Day, Slot
 
 @dataclass(frozen=True)
 class Context:
-    """What a job body is told: the moment it runs as of, its period, and where the last success began."""
+    """What a job body is told: the moment it runs as of, its period, where the last success began, and
+    `step`: the runner's unit of work, for a body that commits its pieces one by one."""
 
     at: datetime
     period: str
     since: datetime | None
     tz: ZoneInfo
+    step: Callable[[], AbstractContextManager] = nullcontext
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,8 @@ def _reports(context: Context) -> int:
     rendering or failure is committed as it happens (the page waiting for it shows it), by the job wrapper's
     unit of work."""
     from ..reports.services import process_queue
-    from .runner import unit_of_work
 
-    return process_queue(context.at, step=unit_of_work)
+    return process_queue(context.at, step=context.step)
 
 
 def _annual_reports(context: Context) -> int:

@@ -112,7 +112,8 @@ def _run(job: Job, at: datetime) -> Result:
     if claimed is None:
         return Result(job.name, period, "taken")
     previous = services.last_ok(job.name, before=period)
-    context = Context(at=at, period=period, since=job.cadence.start(previous, tz) if previous else None, tz=tz)
+    context = Context(at=at, period=period, since=job.cadence.start(previous, tz) if previous else None, tz=tz,
+                      step=unit_of_work)
     try:
         count = job.body(context)
         if not services.finish(claimed, "ok", count=count):

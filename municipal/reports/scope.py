@@ -14,8 +14,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from ..assets import lookup
-from ..assets.areas import find_area
-from ..assets.models import Area, Asset
+from ..assets.models import Area, Asset, find_area
 from ..assets.types import TYPES
 from ..auth import scope as visibility
 from ..errors import NotFound, PermissionDenied, ValidationError

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
-from ..assets import areas
 from ..assets import lookup
+from ..assets.models import find_area
 from ..audit.reading import entries_for, entries_page
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
 from ..db import utcnow
@@ -66,7 +66,7 @@ def board(query):
 def _area_code(ref: str | None) -> str:
     if not ref:
         return ""
-    area = areas.find_area(ref)
+    area = find_area(ref)
     if area is None:
         message = _("unknown area %(area)s", area=ref)
         raise ValidationError(message, {"area": message})

@@ -13,7 +13,8 @@ from ..assets import lookup
 from ..assets.models import Asset
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
-from ..db import discard_changes, utcnow
+from ..boundary import discard_changes
+from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..permissions import roles, signed_in
 from . import access, checklists, lists, notes, services, states

@@ -3,7 +3,6 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from municipal.db import utcnow

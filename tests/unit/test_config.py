@@ -186,7 +186,7 @@ def test_a_part_of_a_setting_that_is_not_a_table_is_refused_by_name(tmp_path, mo
 
 
 def test_the_command_line_says_what_is_wrong_without_a_traceback(monkeypatch):
-    from municipal.cli import main
+    from municipal.console import main
 
     monkeypatch.setenv("MUNICIPAL_TRUSTED_PROXIES", "abc")
     result = CliRunner().invoke(main, ["jobs", "list"])

@@ -187,7 +187,7 @@ def test_a_successful_post_commits_before_its_redirect_is_followed(db, client, l
 # error handlers, the CLI commands, and the job wrapper. Everything else flushes (a job hands its unit of work
 # to a service that works in pieces, as the reports job does).
 TRANSACTION_OWNERS = {
-    "municipal/db.py", "municipal/errors.py", "municipal/jobs/runner.py", "municipal/cli.py", "municipal/demo/seed.py",
+    "municipal/boundary.py", "municipal/errors.py", "municipal/jobs/runner.py", "municipal/cli.py", "municipal/demo/seed.py",
     "municipal/notify/__init__.py",
 }
 

@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 
 from ...errors import ValidationError
 from ...extensions import db
-from .. import areas
 from ..identity.qr import qr_url
-from ..models import Area, Asset, IdentityCode
+from ..models import Area, Asset, IdentityCode, find_area
 from ..types import TYPES, format_chainage
 from .columns import ALL_COLUMNS, CHUNK, COLUMNS, PROGRESS_EVERY, STATUS_LABELS, TYPE_LABELS, guard, no_progress
 
@@ -114,7 +113,7 @@ def _export_rows(asset_type: str | None, area: str | None, progress):
             raise ValidationError(_("Unknown asset type %(type)s.", type=asset_type), {"type": _("unknown")})
         query = query.where(Asset.type == asset_type)
     if area:
-        found = areas.find_area(area)
+        found = find_area(area)
         if found is None:
             raise ValidationError(_("unknown area %(area)s", area=area), {"area": _("unknown")})
         # The area's path is a prefix of the paths of every area within it.

@@ -22,10 +22,10 @@ from ...auth.scope import Scope
 from ...db import utcnow
 from ...errors import DomainError, ValidationError
 from ...extensions import db
-from .. import areas, checks, services
+from .. import checks, services
 from ..identity import codes
 from ..identity import services as code_services
-from ..models import Asset, CodeEvent, IdentityCode
+from ..models import Asset, CodeEvent, IdentityCode, find_area
 from ..types import TYPES
 from .columns import (
     ALL_COLUMNS,
@@ -209,7 +209,7 @@ class _Batch:
         self.problems: list[Problem] = []
         self.rows: list[_Row] = []
         self.code_rows: dict[str, tuple[int, str | None]] = {}  # code → (row, its type if known)
-        self.find_area = functools.cache(areas.find_area)
+        self.find_area = functools.cache(find_area)
 
     def problem(self, row: int, field: str | None, message: str) -> None:
         self.problems.append(Problem(row, self._column(field) if field else None, message))
