@@ -1,32 +1,42 @@
-"""Settings: defaults, then instance/municipal.cfg, then MUNICIPAL_* environment variables."""
+"""Settings: defaults, then instance/municipal.cfg, then MUNICIPAL_* environment variables.
+
+Every setting and its default is in DefaultConfig, and so is its type: the default's, or the annotation where
+the default says nothing (None) or too little (an int default of a setting that takes fractions). Any setting
+can come from the environment as MUNICIPAL_<NAME> (a part of a table as MUNICIPAL_<NAME>__<KEY>); the text
+is read by the setting's type, so MUNICIPAL_SECRET_KEY=123 stays text and MUNICIPAL_TRUSTED_PROXIES=2 is a
+number, and a value that is not of its type stops the start with the variable named.
+"""
+import copy
+import json
+import math
 import os
 import secrets
+import typing
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-# Environment variable (without the MUNICIPAL_ prefix) -> Flask config key.
-ENV_SETTINGS = {
-    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
-    "SECRET_KEY": "SECRET_KEY",
-    "PUBLIC_URL": "PUBLIC_URL",
-    "MEDIA_DIR": "MEDIA_DIR",
-    "TIMEZONE": "TIMEZONE",
-    "SMTP_HOST": "SMTP_HOST",
-    "SMTP_PORT": "SMTP_PORT",
-    "SMTP_FROM": "SMTP_FROM",
-    "SMTP_USER": "SMTP_USER",
-    "SMTP_PASSWORD": "SMTP_PASSWORD",
-    "SMTP_TLS": "SMTP_TLS",
-    "INSPECTION_MAX_DISTANCE_M": "INSPECTION_MAX_DISTANCE_M",
-    "CLOCK": "CLOCK",
-    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
-}
+PREFIX = "MUNICIPAL"
+# MUNICIPAL_DATABASE_URL is the documented name; SQLALCHEMY_DATABASE_URI (Flask-SQLAlchemy's) works too.
+ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+# Variables with our prefix that are not settings of the application: the test suite's database (which must
+# never become the application's by accident) and the demo users' password (read by seed-demo).
+NOT_SETTINGS = ("TEST_DATABASE_URL", "DEMO_PASSWORD")
 # More proxies than this in front of one site is a misreading of the setting.
 MAX_TRUSTED_PROXIES = 10
-# Settings that are numbers: the environment gives text.
-ENV_NUMBERS = {"INSPECTION_MAX_DISTANCE_M": float}
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used: the start stops, naming the variable (or the setting) and the value."""
 
 
 class DefaultConfig:
+    # Without a default here: the database is instance/municipal.db, the media folder instance/media, the
+    # secret key is generated once into instance/secret_key; without CLOCK the clock reads the real time.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SECRET_KEY: str | None = None
+    MEDIA_DIR: str | None = None
+    CLOCK: str | None = None
     PUBLIC_URL = "http://127.0.0.1:5000"
     TIMEZONE = "Asia/Shanghai"
     BABEL_DEFAULT_LOCALE = "zh"
@@ -76,7 +86,7 @@ class DefaultConfig:
                       "old_building")
     CALENDAR_PROFILE = "fujian"
     # An inspection recorded farther than this from its facility (a line: its nearest point) is flagged.
-    INSPECTION_MAX_DISTANCE_M = 200
+    INSPECTION_MAX_DISTANCE_M: float = 200
     INSPECTION_MAX_PHOTOS = 20
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
     # Overrides of the inspection calendar's policy values and season dates, by the names in
@@ -99,16 +109,22 @@ class DefaultConfig:
 
 def load_config(app, overrides=None):
     app.config.from_object(DefaultConfig)
+    # The tables are the class's: a MUNICIPAL_X__Y variable must change this application's copy only.
+    for key, value in app.config.items():
+        if isinstance(value, (dict, list)):
+            app.config[key] = copy.deepcopy(value)
     instance = Path(app.instance_path)
     app.config.from_pyfile(str(instance / "municipal.cfg"), silent=True)
-    for env_name, key in ENV_SETTINGS.items():
-        value = os.environ.get("MUNICIPAL_" + env_name)
-        if value:
-            app.config[key] = _number(env_name, value) if env_name in ENV_NUMBERS else value
+    _apply_aliases(app.config)
+    from_environment = _load_environment(app.config)
     if overrides:
         app.config.update(overrides)
-    app.config["TRUSTED_PROXIES"] = _proxy_count(app.config["TRUSTED_PROXIES"])
-    app.config.setdefault("MEDIA_DIR", str(instance / "media"))
+        _apply_aliases(app.config)
+        for name in overrides:
+            from_environment.pop(name, None)
+    _check_limits(app.config, from_environment)
+    if not app.config.get("MEDIA_DIR"):
+        app.config["MEDIA_DIR"] = str(instance / "media")
     if app.config["PUBLIC_URL"].lower().startswith("https://"):
         # Served over HTTPS: the session must never travel in the clear.
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -123,27 +139,166 @@ def load_config(app, overrides=None):
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
 
-def _number(env_name: str, value: str):
-    """A positive number from the environment; anything else stops the start with the variable named."""
-    try:
-        number = ENV_NUMBERS[env_name](value)
-    except ValueError:
-        number = None
-    if number is None or not 0 < number < float("inf"):
-        raise ValueError(f"MUNICIPAL_{env_name} must be a positive number, not {value!r}")
-    return number
+class _Unread(str):
+    """A value as the environment gave it, still to be read by its setting's type."""
 
 
-def _proxy_count(value) -> int:
-    """TRUSTED_PROXIES as a whole number from 0 to 10; anything else stops the start with the setting named."""
+def _load_environment(config) -> dict[str, str]:
+    """MUNICIPAL_* variables over the settings, each read by its setting's type; the settings set, with the
+    text each was given.
+
+    An empty variable leaves its setting as it was (`MUNICIPAL_SMTP_HOST=` in a service file is "not set")."""
+    before = dict(config)
+    _check_nested_variables(config)
+    config.from_prefixed_env(PREFIX, loads=_Unread)
+    for name in NOT_SETTINGS:
+        if name in before:
+            config[name] = before[name]
+        else:
+            config.pop(name, None)
+    names = {}
+    for name, value in list(config.items()):
+        if isinstance(value, dict):
+            _read_table(value)
+        if not isinstance(value, _Unread):
+            continue
+        if not value:
+            if name in before:
+                config[name] = before[name]
+            else:
+                del config[name]
+            continue
+        config[name] = read_setting(name, str(value), f"{PREFIX}_{name}", before.get(name))
+        names[name] = str(value)
+    for alias, name in ALIASES.items():
+        if alias in names:
+            names[name] = names.pop(alias)
+    _apply_aliases(config)
+    return names
+
+
+def _check_nested_variables(config) -> None:
+    """MUNICIPAL_A__B sets key B of the table A: A must be a table (Flask would fail on text with a traceback)."""
+    for variable in sorted(os.environ):
+        if not variable.startswith(PREFIX + "_") or "__" not in variable:
+            continue
+        current = config
+        *parts, _ = variable.removeprefix(PREFIX + "_").split("__")
+        if f"{PREFIX}_{parts[0]}" in os.environ:
+            raise ConfigError(f"{variable}: set either {PREFIX}_{parts[0]} or parts of it, not both.")
+        for part in parts:
+            current = current.get(part, {}) if isinstance(current, dict) else None
+            if not isinstance(current, dict):
+                raise ConfigError(f"{variable}: {'__'.join(parts)} is not a table of settings, so it has no "
+                                  f"parts to set; set {PREFIX}_{parts[0]} itself.")
+
+
+def _read_table(table: dict) -> None:
+    """Values set inside a table (MUNICIPAL_CALENDAR_SETTINGS__special_appraisal_days=120) are JSON, or text."""
+    for key, value in list(table.items()):
+        if isinstance(value, dict):
+            _read_table(value)
+        elif isinstance(value, _Unread):
+            try:
+                table[key] = json.loads(value)
+            except ValueError:
+                table[key] = str(value)
+
+
+def _apply_aliases(config) -> None:
+    for alias, name in ALIASES.items():
+        if alias in config:
+            config[name] = config.pop(alias)
+
+
+def setting_type(name: str, current=None) -> type:
+    """The type of a setting: its annotation in DefaultConfig, else its default's, else that of the value it
+    replaces (Flask's own settings, a setting only municipal.cfg knows); text for any other name."""
+    hint = typing.get_type_hints(DefaultConfig).get(name)
+    if hint is not None:
+        return next(arg for arg in typing.get_args(hint) or (hint,) if arg is not type(None))
+    default = getattr(DefaultConfig, name, current)
+    return str if default is None else type(default)
+
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+_WORDS = {int: "a whole number", float: "a number", bool: "true or false", dict: "a JSON object",
+          list: "a JSON list", tuple: "a JSON list"}
+
+
+def read_setting(name: str, text: str, variable: str, current=None):
+    """The text of a variable as a value of its setting's type; ConfigError naming the variable if it is not."""
+    kind = setting_type(name, current)
     try:
-        count = int(str(value).strip())
+        if kind is str:
+            return text
+        if kind is bool:
+            return _BOOLEANS[text.strip().lower()]
+        if kind is int:
+            return int(text.strip(), 10)
+        if kind is float:
+            number = float(text)
+            if not math.isfinite(number):
+                raise ValueError(text)
+            return number
+        value = json.loads(text)
+        if kind is tuple and isinstance(value, list):
+            value = tuple(value)
+        if not isinstance(value, kind):
+            raise ValueError(text)
+        return value
+    except (KeyError, ValueError):
+        pass
+    limit = LIMITS.get(name)
+    raise ConfigError(f"{variable} must be {limit[1] if limit else _WORDS.get(kind, kind.__name__)}, not {text!r}")
+
+
+def _timezone(value) -> bool:
+    try:
+        ZoneInfo(str(value))
+    except (ValueError, KeyError):
+        return False
+    return True
+
+
+def _local_time(value) -> bool:
+    try:
+        datetime.fromisoformat(str(value).strip())
     except ValueError:
-        count = None
-    if isinstance(value, bool) or count is None or not 0 <= count <= MAX_TRUSTED_PROXIES:
-        raise ValueError(f"MUNICIPAL_TRUSTED_PROXIES must be a whole number from 0 to {MAX_TRUSTED_PROXIES}, "
-                         f"not {value!r}")
-    return count
+        return False
+    return True
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _whole(value) -> bool:
+    return _number(value) and (isinstance(value, int) or value.is_integer())
+
+
+# Settings with more to satisfy than their type, checked once all sources are read: (test, what it must be).
+LIMITS = {
+    "TRUSTED_PROXIES": (lambda n: _whole(n) and 0 <= n <= MAX_TRUSTED_PROXIES,
+                        f"a whole number from 0 to {MAX_TRUSTED_PROXIES}"),
+    "INSPECTION_MAX_DISTANCE_M": (lambda n: _number(n) and 0 < n < math.inf, "a positive number (metres)"),
+    "SMTP_PORT": (lambda n: _whole(n) and 0 < n < 65536, "a port number from 1 to 65535"),
+    "TIMEZONE": (_timezone, "a time zone name such as Asia/Shanghai"),
+    "CLOCK": (lambda v: not v or _local_time(v), "a date or a local time such as 2027-06-01T08:00"),
+}
+
+
+def _check_limits(config, from_environment: dict[str, str]) -> None:
+    """The settings with limits, from wherever they came; text from municipal.cfg is read by its type first."""
+    for name, (test, must) in LIMITS.items():
+        value = config.get(name)
+        source = f"{PREFIX}_{name}" if name in from_environment else name
+        if isinstance(value, str) and setting_type(name) is not str:
+            value = config[name] = read_setting(name, value, source)
+        if not test(value):
+            raise ConfigError(f"{source} must be {must}, not {from_environment.get(name, value)!r}")
+    config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    config["SMTP_PORT"] = int(config["SMTP_PORT"])
 
 
 def _instance_secret(instance: Path) -> str:

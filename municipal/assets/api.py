@@ -12,7 +12,8 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..i18n import N_
 from ..permissions import roles, signed_in
-from . import areas, services
+from .. import paging
+from . import areas, lookup, queries, services
 from .identity import services as code_services
 from .models import Area, Asset, CodeEvent, IdentityCode, find_area
 from .schemas import (
@@ -67,41 +68,12 @@ def blueprints():
 @assets_bp.arguments(AssetQuerySchema, location="query", unknown=QUERY_UNKNOWN)
 @assets_bp.response(200, AssetPageSchema)
 def list_assets(query):
-    limit = query["limit"]
+    filters = queries.Filters(type=query.get("type", ""), area=query.get("area", ""), status=query.get("status", ""),
+                              q=query.get("q", ""))
     # Everything an asset's JSON shows comes with the page, not in a query per asset.
     loading = (joinedload(Asset.area), selectinload(Asset.persons), selectinload(Asset.code))
-    select = (sa.select(Asset).where(Scope.of(current_user).clause(Asset)).options(*loading)
-              .order_by(Asset.id).limit(limit + 1))
-    if "after" in query:
-        select = select.where(Asset.id > query["after"])
-    if "type" in query:
-        select = select.where(Asset.type == query["type"])
-    if "status" in query:
-        select = select.where(Asset.status == query["status"])
-    if "area" in query:
-        select = select.where(Asset.area_id.in_(_area_and_below(query["area"])))
-    if query.get("q", "").strip():
-        select = select.where(_search(query["q"].strip()))
-    assets = db.session.scalars(select).all()
-    page = assets[:limit]
-    return {"items": page, "next": str(page[-1].id) if len(assets) > limit else None}
-
-
-def _area_and_below(ref: str):
-    area = find_area(ref)
-    if area is None:
-        message = _("unknown area %(area)s", area=ref)
-        raise ValidationError(message, {"area": message})
-    return sa.select(Area.id).where(Area.path.startswith(area.path))
-
-
-def _search(q: str):
-    """A part of the name, or, when `q` reads as an identity code, the facility it was ever bound to."""
-    try:
-        canonical = code_services.parse_code(q)
-    except ValidationError:
-        return Asset.name.icontains(q, autoescape=True)
-    return Asset.id.in_(sa.select(IdentityCode.asset_id).where(IdentityCode.code == canonical))
+    page, after = queries.page(filters, Scope.of(current_user), query.get("after"), query["limit"], loading)
+    return {"items": page, "next": str(after) if after is not None else None}
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}")
@@ -109,7 +81,7 @@ def _search(q: str):
 @assets_bp.doc(summary=N_("Read a facility"))
 @assets_bp.response(200, AssetSchema)
 def get_asset(asset_id):
-    return services.visible_asset(current_user, asset_id)
+    return lookup.visible_asset(current_user, asset_id)
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}/audit")
@@ -119,7 +91,7 @@ def get_asset(asset_id):
 @assets_bp.arguments(AuditQuerySchema, location="query")
 @assets_bp.response(200, AuditPageSchema)
 def asset_audit(query, asset_id):
-    asset = services.visible_asset(current_user, asset_id)
+    asset = lookup.visible_asset(current_user, asset_id)
     items, older = entries_page("asset", asset.id, query.get("before"), query["limit"])
     return {"items": items, "next": older}
 
@@ -131,11 +103,7 @@ def asset_audit(query, asset_id):
     "A revoked code still finds the facility it was bound to."))
 @assets_bp.response(200, AssetSchema)
 def get_asset_by_code(code):
-    identity = code_services.get_code(code)
-    if identity.asset is None:
-        raise NotFound(_("Code %(code)s is not bound to a facility.", code=identity.code))
-    Scope.of(current_user).require(identity.asset)
-    return identity.asset
+    return lookup.visible_asset(current_user, code, "code", ids=False)
 
 
 @assets_bp.route("/assets", methods=["POST"])
@@ -158,7 +126,7 @@ def create_asset(data):
 @assets_bp.response(200, AssetSchema)
 def update_asset(data, asset_id):
     version = data.pop("version")
-    return services.update_asset(current_user, services.get_asset(asset_id), data, version)
+    return services.update_asset(current_user, lookup.find_asset(asset_id), data, version)
 
 
 @assets_bp.route(f"/assets/{ASSET_ID}/retire", methods=["POST"])
@@ -169,7 +137,7 @@ def update_asset(data, asset_id):
 @assets_bp.response(200, AssetSchema)
 def retire_asset(data, asset_id):
     version = data["version"]
-    return services.retire_asset(current_user, services.get_asset(asset_id), version)
+    return services.retire_asset(current_user, lookup.find_asset(asset_id), version)
 
 
 # --- identity codes ----------------------------------------------------------------
@@ -182,11 +150,7 @@ def retire_asset(data, asset_id):
 @codes_bp.arguments(CodeQuerySchema, location="query", unknown=QUERY_UNKNOWN)
 @codes_bp.response(200, CodePageSchema)
 def list_codes(query):
-    limit = query["limit"]
-    select = (sa.select(IdentityCode).options(selectinload(IdentityCode.replaced_by))
-              .order_by(IdentityCode.id).limit(limit + 1))
-    if "after" in query:
-        select = select.where(IdentityCode.id > query["after"])
+    select = sa.select(IdentityCode).options(selectinload(IdentityCode.replaced_by))
     if "status" in query:
         select = select.where(IdentityCode.status == query["status"])
     if "type" in query:
@@ -195,9 +159,8 @@ def list_codes(query):
         select = select.where(IdentityCode.prefix == query["prefix"])
     if "asset_id" in query:
         select = select.where(IdentityCode.asset_id == query["asset_id"])
-    found = db.session.scalars(select).all()
-    page = found[:limit]
-    return {"items": page, "next": str(page[-1].id) if len(found) > limit else None}
+    page, after = paging.page(select, (IdentityCode.id,), query.get("after"), query["limit"])
+    return {"items": page, "next": str(after) if after is not None else None}
 
 
 @codes_bp.route("/codes/<code>")
@@ -226,7 +189,7 @@ def issue_codes(data):
 @codes_bp.response(200, CodeDetailSchema)
 def bind_code(data, code):
     identity = code_services.get_code(code)
-    code_services.bind_code(current_user, identity, services.get_asset(data["asset_id"]))
+    code_services.bind_code(current_user, identity, lookup.find_asset(data["asset_id"], "asset_id"))
     return _with_history(identity)
 
 
@@ -263,10 +226,7 @@ def _with_history(code: IdentityCode) -> dict:
 @areas_bp.arguments(AreaQuerySchema, location="query", unknown=QUERY_UNKNOWN)
 @areas_bp.response(200, AreaPageSchema)
 def list_areas(query):
-    limit = query["limit"]
-    select = sa.select(Area).order_by(Area.path).limit(limit + 1)
-    if "after" in query:
-        select = select.where(Area.path > query["after"])
+    select = sa.select(Area)
     if "parent" in query:
         parent = find_area(query["parent"])
         if parent is None:
@@ -281,9 +241,8 @@ def list_areas(query):
                                        for column in (Area.code, Area.name, Area.name_en))))
     if "retired" in query:
         select = select.where(Area.retired_at.is_not(None) if query["retired"] else Area.retired_at.is_(None))
-    rows = db.session.scalars(select).all()
-    page = rows[:limit]
-    return {"items": page, "next": page[-1].path if len(rows) > limit else None}
+    page, after = paging.page(select, (Area.path,), query.get("after"), query["limit"])
+    return {"items": page, "next": after}
 
 
 @areas_bp.route(f"/areas/{AREA_ID}")

@@ -1,13 +1,17 @@
-"""Finding facilities: filters and keyset pages shared by pages, API and labels. Read-only."""
+"""Finding facilities: the one search of the registry, its filters and keyset pages, shared by the pages, the
+API and labels. Read-only."""
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from .. import paging
 from ..auth.scope import Scope
+from ..errors import ValidationError
 from ..extensions import db
 from .identity import codes
-from .models import Area, Asset, IdentityCode
+from .models import Area, Asset, IdentityCode, find_area
 from .types import PREFIXES
 
 
@@ -19,48 +23,44 @@ class Filters:
     q: str = ""
 
 
-def area_path(ref: str) -> str | None:
-    area = db.session.scalar(sa.select(Area).where(sa.or_(Area.code == ref, Area.name == ref)))
-    return area.path if area else None
-
-
 def select_assets(filters: Filters, scope: Scope) -> sa.Select:
-    """The facilities matching the filters among those `scope` sees."""
+    """The facilities matching the filters among those `scope` sees.
+
+    `area` is an area's code, id or name, its sub-areas included; an area that does not exist is a
+    ValidationError naming the field, never an empty list. `q` is an identity code in any spelling (the
+    facility it was ever bound to), else a part of the name, in any case."""
     query = sa.select(Asset).where(scope.clause(Asset))
     if filters.type:
         query = query.where(Asset.type == filters.type)
     if filters.status:
         query = query.where(Asset.status == filters.status)
     if filters.area:
-        path = area_path(filters.area)
-        if path is None:
-            return query.where(sa.false())
-        query = query.join(Area, Asset.area_id == Area.id).where(Area.path.startswith(path))
+        area = find_area(filters.area)
+        if area is None:
+            message = _("unknown area %(area)s", area=filters.area)
+            raise ValidationError(message, {"area": message})
+        query = query.where(Asset.area_id.in_(sa.select(Area.id).where(Area.path.startswith(area.path))))
     q = filters.q.strip()
     if q:
         try:
             code = codes.normalize(q, PREFIXES)
         except codes.CodeError:
-            code = None
-        if code:
-            query = query.where(Asset.id.in_(sa.select(IdentityCode.asset_id).where(IdentityCode.code == code)))
+            query = query.where(Asset.name.icontains(q, autoescape=True))
         else:
-            query = query.where(Asset.name.contains(q, autoescape=True))
+            query = query.where(Asset.id.in_(sa.select(IdentityCode.asset_id).where(IdentityCode.code == code)))
     return query
 
 
-def page(filters: Filters, scope: Scope, after: int | None = None, limit: int = 50) -> tuple[list[Asset], int | None]:
-    """One page of facilities, newest first, and the id to continue after (None at the end).
+# Pages and API alike: oldest first, by id, so that a client can ask later for what was registered since.
+ORDER = (Asset.id,)
 
-    Keyset paging: deep pages cost the same as the first on a million rows.
-    """
-    query = select_assets(filters, scope).options(joinedload(Asset.code), joinedload(Asset.area))
-    if after:
-        query = query.where(Asset.id < after)
-    rows = list(db.session.scalars(query.order_by(Asset.id.desc()).limit(limit + 1)).unique())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+
+def page(filters: Filters, scope: Scope, after: int | None = None, limit: int = 50,
+         loading=(joinedload(Asset.code), joinedload(Asset.area))) -> tuple[list[Asset], int | None]:
+    """One page of select_assets(), in ORDER, and the id to continue after (None at the end).
+
+    Keyset paging: deep pages cost the same as the first on a million rows."""
+    return paging.page(select_assets(filters, scope).options(*loading), ORDER, after, limit, unique=True)
 
 
 def areas_in_order() -> list[Area]:

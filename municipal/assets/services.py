@@ -12,8 +12,7 @@ from flask_babel import gettext as _
 from .. import clock, datebounds
 from ..audit.services import diff, pending_changes, record, snapshot
 from ..auth.scope import Scope
-from ..db import as_id
-from ..errors import NotFound, ValidationError
+from ..errors import ValidationError
 from ..extensions import db
 from .checks import check_row_version, require_editor
 from .geometry import check_geometry
@@ -259,15 +258,3 @@ def check_version(asset: Asset, version) -> None:
                                          "%(theirs)s, yours %(yours)s). Reload it and apply your change again."))
 
 
-def get_asset(asset_id) -> Asset:
-    asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
-    if asset is None:
-        raise NotFound(_("There is no facility %(id)s.", id=asset_id))
-    return asset
-
-
-def visible_asset(actor, asset_id) -> Asset:
-    """The facility, if the actor may see it; one beyond their areas or types is refused, a 403."""
-    asset = get_asset(asset_id)
-    Scope.of(actor).require(asset)
-    return asset

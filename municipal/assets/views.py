@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.scope import Scope
-from ..db import as_id
 from ..boundary import discard_changes
 from ..errors import DomainError, PermissionDenied, ValidationError
 from ..media import is_public
 from ..permissions import roles, signed_in
-from . import history, photos, queries, services
+from .. import paging
+from . import history, lookup, photos, queries, services
 from .forms import BindForm, PhotoForm, RevokeForm, asset_form, field_errors, form_to_data
 from .identity import services as code_services
 from .types import TYPES, format_chainage
@@ -41,11 +41,13 @@ def home():
 @signed_in
 def index():
     filters = _filters()
+    after = paging.id_position(request.args.get("after"))
     try:
-        after = as_id(request.args["after"]) if request.args.get("after") else None
-    except ValueError:
-        after = None
-    rows, next_after = queries.page(filters, Scope.of(current_user), after, current_app.config["PAGE_SIZE"])
+        rows, next_after = queries.page(filters, Scope.of(current_user), after, current_app.config["PAGE_SIZE"])
+    except ValidationError as error:
+        # A filter that names nothing (an area that does not exist) is said so, not shown as an empty list.
+        return render_template("assets/index.html", rows=[], filters=filters, next_after=None, after=None,
+                               areas=_area_choices(), error=error), 422
     return render_template("assets/index.html", rows=rows, filters=filters, next_after=next_after,
                            after=after, areas=_area_choices())
 
@@ -53,7 +55,7 @@ def index():
 @bp.route("/assets/<int:asset_id>")
 @signed_in
 def detail(asset_id: int):
-    asset = services.visible_asset(current_user, asset_id)
+    asset = lookup.visible_asset(current_user, asset_id)
     return render_template("assets/detail.html", asset=asset, code=asset.code, events=history.recent(asset),
                            code_events=history.code_history(asset), photo_form=PhotoForm(),
                            revoke_form=RevokeForm())
@@ -98,7 +100,7 @@ def new():
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
 @roles("admin", "supervisor")
 def edit(asset_id: int):
-    asset = services.visible_asset(current_user, asset_id)
+    asset = lookup.visible_asset(current_user, asset_id)
     asset_type = TYPES[asset.type]
     data = _asset_data(asset)
     form = asset_form(asset_type, _area_choices(), obj_data=data if request.method == "GET" else {"persons": data["persons"]})
@@ -118,7 +120,7 @@ def edit(asset_id: int):
 @bp.route("/assets/<int:asset_id>/photos", methods=["POST"])
 @roles("admin", "supervisor")
 def add_photo(asset_id: int):
-    asset = services.visible_asset(current_user, asset_id)
+    asset = lookup.visible_asset(current_user, asset_id)
     form = PhotoForm()
     if form.validate_on_submit():
         try:
@@ -170,7 +172,7 @@ def bind(text: str):
     form = BindForm()
     if form.validate_on_submit():
         try:
-            asset = _find_asset(form.asset.data or "")
+            asset = lookup.find_asset(form.asset.data or "")
             code_services.bind_code(current_user, code, asset)
             flash(_("Code %(code)s is now bound to %(name)s.", code=code.code, name=asset.name), "success")
             return redirect(url_for("assets.detail", asset_id=asset.id))
@@ -182,12 +184,3 @@ def bind(text: str):
     return redirect(url_for("scan.resolve", text=code.code))
 
 
-def _find_asset(ref: str):
-    ref = ref.strip()
-    if ref.isdigit():
-        return services.get_asset(ref)
-    code = code_services.get_code(ref)
-    if code.asset is None:
-        raise ValidationError(_("Code %(code)s is not bound to a facility.", code=code.code),
-                              {"asset": _("not bound")})
-    return code.asset

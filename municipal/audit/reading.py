@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
+from .. import paging
 from .models import AuditEntry
 from .services import canonical
 
@@ -73,13 +73,8 @@ def entries_page(entity_type: str, entity_id, before: int | None = None,
                  limit: int = 50) -> tuple[list[AuditEntry], int | None]:
     """The entity's entries older than entry `before` (the latest when None), newest first, and the id to
     pass as `before` for the next page (None on the last). By id on the entity's index: any page is cheap."""
-    query = (sa.select(AuditEntry)
-             .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-             .order_by(AuditEntry.id.desc()))
-    if before is not None:
-        query = query.where(AuditEntry.id < before)
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+    query = sa.select(AuditEntry).where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+    return paging.page(query, (AuditEntry.id,), before, limit, descending=True)
 
 
 def display_value(value, limit: int = 200) -> str:

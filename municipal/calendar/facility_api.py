@@ -6,7 +6,7 @@ from flask_login import current_user
 from marshmallow import Schema, fields
 
 from ..api import ApiBlueprint, ApiSchema
-from ..assets import services as asset_services
+from ..assets import lookup
 from ..db import utcnow
 from ..errors import ValidationError
 from ..i18n import N_
@@ -123,7 +123,7 @@ def record_history(data, asset_id):
 def facility_calendar(query, asset_id):
     if not 1 <= query["days"] <= 3660:
         raise ValidationError(_("Some fields are not valid."), {"days": _("a whole number from 1 to 3660")})
-    asset = asset_services.visible_asset(current_user, asset_id)
+    asset = lookup.visible_asset(current_user, asset_id)
     day = settings.today(utcnow())
     view = materialise.facility_calendar(asset, day, day + timedelta(days=query["days"]), day)
     return {"items": [item.as_json() for item in view["due"]], "flags": view["flags"], "derived": view["derived"]}

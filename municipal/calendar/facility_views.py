@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..assets import services as asset_services
-from ..assets.identity import services as code_services
+from ..assets import lookup
 from ..assets.queries import area_choices
 from ..auth.scope import Scope
 from ..boundary import discard_changes
@@ -44,7 +43,7 @@ def _fail(error: DomainError):
 @bp.route("/assets/<int:asset_id>/calendar")
 @signed_in
 def facility(asset_id: int):
-    asset = asset_services.visible_asset(current_user, asset_id)
+    asset = lookup.visible_asset(current_user, asset_id)
     now = utcnow()
     day = settings.today(now)
     view = materialise.facility_calendar(asset, day, day + timedelta(days=HORIZON_DAYS), day)
@@ -148,13 +147,9 @@ def events():
 
 def _asset_id(text: str):
     """A facility by number or by identity code, as people type it; None when not given."""
-    text = (text or "").strip()
-    if not text:
+    if not (text or "").strip():
         return None
-    if text.isdigit():
-        return text
     try:
-        code = code_services.get_code(text)
-    except DomainError:
+        return lookup.find_asset(text).id
+    except lookup.NO_FACILITY:
         return "unknown"
-    return code.asset_id if code is not None and code.asset_id else "unknown"

@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from ..assets import lookup
 from ..assets.models import Asset, find_area
 from ..audit.services import record
 from ..auth.models import Team
 from ..auth.scope import Scope, require_supervisor
-from ..db import as_id, utcnow
+from ..db import utcnow
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from ..i18n import SOURCE_LOCALE
@@ -63,8 +64,9 @@ def create_feed(actor, scope: str, *, team_id=None, area_ref=None, asset_id=None
         elif not Scope.of(actor).allows(area):
             errors["area"] = _("this area is outside your areas of responsibility")
     if scope == "facility":
-        asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
-        if asset is None:
+        try:
+            asset = lookup.find_asset(asset_id)
+        except lookup.NO_FACILITY:
             errors["asset"] = _("no such facility")
         else:
             # A facility's calendar is its supervisors' to hand out, as its plans and history are theirs to keep.

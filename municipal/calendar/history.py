@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from .. import clock, datebounds
+from ..assets import lookup
 from ..assets.models import Area, Asset
 from ..assets.types import derived as derived_values
 from ..audit.services import record
 from ..auth.scope import require_supervisor
-from ..errors import NotFound, ValidationError
+from ..errors import ValidationError
 from ..db import as_id
 from ..extensions import db
 from .models import CalendarEvent, CalendarItem, CalendarState, FacilityHistory
@@ -113,9 +114,7 @@ def dates_out_of_range(days: dict, *, past: bool = False) -> dict:
 
 
 def asset_for_supervisor(actor, asset_id) -> Asset:
-    asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
-    if asset is None:
-        raise NotFound(_("There is no facility %(id)s.", id=asset_id))
+    asset = lookup.find_asset(asset_id)
     require_supervisor(actor, asset)
     return asset
 
@@ -174,9 +173,11 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
     errors = {}
     target_area = target_asset = None
     if asset_id not in (None, ""):
-        if not as_id(asset_id) or db.session.get(Asset, as_id(asset_id)) is None:
-            raise ValidationError(_("The event was not recorded."), {"asset": _("no such facility")})
-        target_asset = asset_for_supervisor(actor, asset_id)
+        try:
+            target_asset = lookup.find_asset(asset_id)
+        except lookup.NO_FACILITY:
+            raise ValidationError(_("The event was not recorded."), {"asset": _("no such facility")}) from None
+        require_supervisor(actor, target_asset)
     elif area:
         target_area = db.session.scalar(sa.select(Area).where(Area.code == area)) or (
             db.session.get(Area, as_id(area)) if as_id(area) else None)

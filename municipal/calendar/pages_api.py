@@ -3,8 +3,6 @@
 The same filters, scoping and errors as the pages: a crew sees the items of its own work, a supervisor those
 of their areas; a bad filter is a 422 naming the field.
 """
-import base64
-import binascii
 from datetime import date, timedelta
 
 from flask import current_app
@@ -12,9 +10,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields
-from marshmallow import ValidationError as FieldError
 
-from .. import clock
+from .. import clock, paging
 from ..api import ApiBlueprint, between, one_of
 from ..i18n import N_
 from ..permissions import roles, signed_in
@@ -31,25 +28,6 @@ DEFAULT_DAYS_AHEAD = 42
 def blueprints():
     return [bp]
 
-
-
-def encode_cursor(after: tuple[date, int] | None) -> str | None:
-    if after is None:
-        return None
-    return base64.urlsafe_b64encode(f"{after[0].isoformat()}_{after[1]}".encode()).decode().rstrip("=")
-
-
-class Cursor(fields.String):
-    """Reads back what encode_cursor wrote; anything else is a field error, never a silent first page."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-            day, _sep, last_id = raw.partition("_")
-            return date.fromisoformat(day), int(last_id)
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise FieldError(_("not a position this list gave out")) from None
 
 
 # A day, or empty for the default: the pages' query strings send empty fields, and the API reads them alike.
@@ -73,7 +51,7 @@ class ItemQuerySchema(_FilterSchema):
     status = fields.String(metadata={"enum": list(STANDINGS), "description": "the item's standing today; "
                                                                                "default: all but superseded"})
     limit = fields.Integer(validate=between(1, 200), metadata={"minimum": 1, "maximum": 200})
-    after = Cursor(metadata={"description": "the `next` of the previous page"})
+    after = paging.Cursor((date, int), metadata={"description": "the `next` of the previous page"})
 
 
 class ComplianceQuerySchema(_FilterSchema):
@@ -159,7 +137,7 @@ def items(query):
                                       (today - timedelta(days=DEFAULT_DAYS_BACK), today + timedelta(days=DEFAULT_DAYS_AHEAD)))
     size = query.get("limit", current_app.config["PAGE_SIZE"])
     rows, next_after = queries.items_page(current_user, _filters(query), start, end, today, query.get("after"), size)
-    return {"items": [_item(row, today) for row in rows], "next": encode_cursor(next_after)}
+    return {"items": [_item(row, today) for row in rows], "next": paging.encode(next_after)}
 
 
 def _item(item, today: date) -> dict:

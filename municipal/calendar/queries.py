@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from .. import clock, datebounds
+from .. import clock, datebounds, paging
+from ..assets import lookup
 from ..assets.models import Area, Asset, find_area
 from ..assets.types import TYPES
 from ..auth.models import Team
@@ -55,9 +56,12 @@ def parse_filters(args) -> Filters:
         errors["type"] = _("unknown facility type")
     if len(text["kind"]) > 40:
         errors["kind"] = _("unknown kind of work")
-    facility = _number(text["facility"], "facility", errors)
-    if facility is not None and db.session.get(Asset, facility) is None:
-        errors["facility"] = _("no such facility")
+    facility = None
+    if text["facility"]:
+        try:
+            facility = lookup.find_asset(text["facility"], "facility").id
+        except lookup.NO_FACILITY:
+            errors["facility"] = _("no such facility")
     team = _number(text["team"], "team", errors)
     if team is not None and db.session.get(Team, team) is None:
         errors["team"] = _("no such team")
@@ -167,13 +171,8 @@ def items_query(actor, filters: Filters, start: date, end: date, today: date) ->
 def items_page(actor, filters: Filters, start: date, end: date, today: date, after: tuple[date, int] | None,
                size: int) -> tuple[list[CalendarItem], tuple[date, int] | None]:
     """One page by keyset (due_on, id), and the key of the next page or None on the last."""
-    query = items_query(actor, filters, start, end, today)
-    if after is not None:
-        query = query.where(sa.tuple_(CalendarItem.due_on, CalendarItem.id) > after)
-    rows = list(db.session.scalars(query.options(*ROW_OPTIONS)
-                                   .order_by(CalendarItem.due_on, CalendarItem.id).limit(size + 1)))
-    next_after = (rows[size - 1].due_on, rows[size - 1].id) if len(rows) > size else None
-    return rows[:size], next_after
+    return paging.page(items_query(actor, filters, start, end, today).options(*ROW_OPTIONS),
+                       (CalendarItem.due_on, CalendarItem.id), after, size)
 
 
 def month_days(actor, filters: Filters, first: date, last: date, today: date,

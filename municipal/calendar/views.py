@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import clock
+from .. import clock, paging
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
 from ..boundary import discard_changes
@@ -63,14 +63,7 @@ def _month(text: str, today: date) -> date:
 
 def _after() -> tuple[date, int] | None:
     raw = request.args.get("after", "")
-    if not raw:
-        return None
-    day, _sep, last_id = raw.partition("_")
-    try:
-        return date.fromisoformat(day), int(last_id)
-    except ValueError:
-        raise ValidationError(_("The calendar filters are not valid."),
-                              {"after": _("not a position this list gave out")}) from None
+    return paging.decode(raw, (date, int)) if raw else None
 
 
 @bp.route("/calendar")
@@ -87,7 +80,7 @@ def index():
         after = _after()
         rows, next_after = queries.items_page(current_user, filters, start, end, today, after, LIST_PAGE_SIZE)
         return render_template("calendar/list.html", rows=rows, start=start, end=end, after=after,
-                               next_after=f"{next_after[0].isoformat()}_{next_after[1]}" if next_after else None,
+                               next_after=paging.encode(next_after),
                                **common)
     first = _month(request.args.get("month", ""), today)
     grid = queries.weeks(first)

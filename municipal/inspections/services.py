@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import media
+from .. import media, paging
 from ..audit.services import record
 from ..calendar import lifecycle as calendar
 from ..errors import Conflict, PermissionDenied, ValidationError
@@ -252,13 +252,8 @@ def inspections_of_order(order_id: int) -> list[Inspection]:
 def history_page(asset_id: int, before_id: int | None, size: int = 20) -> tuple[list[WorkOrder], int | None]:
     """A facility's work, newest first (by id, which grows with time); keyset by id."""
     query = (sa.select(WorkOrder).where(WorkOrder.asset_id == asset_id)
-             .options(joinedload(WorkOrder.assignee_user), joinedload(WorkOrder.assignee_team))
-             .order_by(WorkOrder.id.desc()))
-    if before_id is not None:
-        query = query.where(WorkOrder.id < before_id)
-    orders = list(db.session.scalars(query.limit(size + 1)))
-    more = orders[size - 1].id if len(orders) > size else None
-    return orders[:size], more
+             .options(joinedload(WorkOrder.assignee_user), joinedload(WorkOrder.assignee_team)))
+    return paging.page(query, (WorkOrder.id,), before_id, size, descending=True)
 
 
 def findings_of_asset(asset_id: int, limit: int = 50) -> list[Finding]:

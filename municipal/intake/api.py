@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
-from ..assets.identity import services as code_services
-from ..errors import DomainError, ValidationError
+from ..assets import lookup
+from ..errors import ValidationError
 from ..i18n import N_
 from ..permissions import public, roles
 from . import services
@@ -100,8 +100,10 @@ def _asset_id(code: str | None) -> int | None:
     if not (code or "").strip():
         return None
     try:
-        return code_services.get_code(code).asset_id
-    except DomainError as error:
+        return lookup.find_asset(code, "code", ids=False).id
+    except lookup.CodeNotBound:
+        return None
+    except lookup.NO_FACILITY as error:
         raise ValidationError(_("The report could not be sent; please check the marked fields."),
                               {"code": error.message}) from None
 

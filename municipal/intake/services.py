@@ -11,7 +11,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from .. import media
+from .. import media, paging
+from ..assets import lookup
 from ..assets.identity import codes
 from ..assets.models import Area, Asset
 from ..audit.services import record
@@ -104,8 +105,12 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     lon_value, lat_value = _coordinate(lon, -180, 180), _coordinate(lat, -90, 90)
     if lon_value is False or lat_value is False or (lon_value is None) != (lat_value is None):
         errors["position"] = _("The position is not valid.")
-    if asset_id is not None and db.session.get(Asset, asset_id) is None:
-        errors["asset"] = _("This facility does not exist.")
+    asset = None
+    if asset_id is not None:
+        try:
+            asset = lookup.find_asset(asset_id)
+        except lookup.NO_FACILITY:
+            errors["asset"] = _("This facility does not exist.")
     if errors:
         raise ValidationError(_("The report could not be sent; please check the marked fields."), errors)
     photo_path = thumb_path = None
@@ -123,7 +128,6 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
         "number": [None, report.number], "asset": [None, asset_id], "category": [None, category],
         "status": [None, "new"],
     })
-    asset = db.session.get(Asset, asset_id) if asset_id is not None else None
     if asset is not None and asset.area_id is not None:
         recipients, area = supervisors_for_area(asset.area_id, asset.type), asset.area.name
         title = f"{asset.name}: {description[:60]}"
@@ -230,12 +234,7 @@ def triage_page(actor, filters: TriageFilters, after: int | None = None,
                 limit: int = 50) -> tuple[list[CitizenReport], int | None]:
     """One keyset page of triage_query() and the id to continue after (None at the end)."""
     query = triage_query(actor, filters).options(joinedload(CitizenReport.asset).joinedload(Asset.area))
-    if after:
-        query = query.where(CitizenReport.id < after)
-    rows = list(db.session.scalars(query.limit(limit + 1)).unique())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return paging.page(query, (CitizenReport.id,), after, limit, descending=True, unique=True)
 
 
 def get_report(actor, report_id: int) -> CitizenReport:

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..assets import queries
 from ..assets.identity import resolver
-from ..db import as_id
+from .. import paging
 from ..boundary import discard_changes
 from ..errors import DomainError, NotFound
 from ..permissions import public, roles
@@ -77,8 +77,7 @@ def status():
 
 
 def _after() -> int | None:
-    value = request.args.get("after", "")
-    return as_id(value)
+    return paging.id_position(request.args.get("after", ""))
 
 
 @bp.route("/reports/triage")

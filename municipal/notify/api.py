@@ -23,9 +23,8 @@ def blueprints():
 @bp.response(200, NotificationPageSchema)
 def list_notifications(query):
     size = query.get("limit", current_app.config["PAGE_SIZE"])
-    # One more than the page shows tells whether another page follows.
-    rows = services.recent(current_user, size + 1, query.get("before"))
-    return {"items": rows[:size], "next": rows[size - 1].id if len(rows) > size else None,
+    rows, older = services.page(current_user, query.get("before"), size)
+    return {"items": rows, "next": older,
             "unread": services.unread_count(current_user)}
 
 

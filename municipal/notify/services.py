@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from .. import i18n
+from .. import i18n, paging
 from ..assets.models import Area
 from ..auth.models import User
 from ..auth.scope import answering_for, answering_for_district
@@ -102,11 +102,13 @@ def unread_count(user: User) -> int:
 
 def recent(user: User, limit: int = 50, before_id: int | None = None) -> list[Notification]:
     """The user's notifications, newest first; pass the last id seen as before_id for the next page."""
+    return page(user, before_id, limit)[0]
+
+
+def page(user: User, before_id: int | None, size: int) -> tuple[list[Notification], int | None]:
+    """A page of the user's notifications, newest first, and the id to pass as `before` for the next."""
     query = sa.select(Notification).where(Notification.user_id == user.id)
-    if before_id is not None:
-        query = query.where(Notification.id < before_id)
-    limit = max(1, min(int(limit), MAX_PAGE))
-    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+    return paging.page(query, (Notification.id,), before_id, max(1, min(int(size), MAX_PAGE)), descending=True)
 
 
 def mark_read(user: User, ids: Iterable[int] | None = None) -> int:

@@ -7,7 +7,7 @@ from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from ..errors import ValidationError
-from ..db import as_id
+from .. import paging
 from ..permissions import signed_in
 from . import services
 
@@ -33,12 +33,7 @@ def _bell():
 
 
 def _before_arg() -> int | None:
-    value = request.args.get("before", "")
-    if not value:
-        return None
-    if as_id(value) is None:
-        raise ValidationError(_("Some fields are not valid."), {"before": _("Must be a positive whole number.")})
-    return int(value)
+    return paging.id_position(request.args.get("before", ""), "before")
 
 
 @bp.route("/notifications")
@@ -46,9 +41,8 @@ def _before_arg() -> int | None:
 def index():
     before = _before_arg()
     size = current_app.config["PAGE_SIZE"]
-    rows = services.recent(current_user, size + 1, before)
-    next_before = rows[size - 1].id if len(rows) > size else None
-    items = [(n, services.message(n, _)) for n in rows[:size]]
+    rows, next_before = services.page(current_user, before, size)
+    items = [(n, services.message(n, _)) for n in rows]
     return render_template("notify/index.html", items=items, before=before, next_before=next_before,
                            unread=services.unread_count(current_user), form=ReadForm())
 

@@ -11,14 +11,13 @@ is refused.
 from dataclasses import dataclass
 from datetime import date
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..assets.models import Area, Asset, IdentityCode, find_area
+from ..assets import lookup
+from ..assets.models import Area, Asset, find_area
 from ..assets.types import TYPES
 from ..auth import scope as visibility
 from ..errors import NotFound, PermissionDenied, ValidationError
-from ..extensions import db
 
 EARLIEST_YEAR = 2000
 
@@ -85,19 +84,12 @@ def parse_scope(text, field: str = "scope") -> Scope:
             _refuse(field, _("unknown area %(area)s", area=value), NotFound)
         return Scope("area", area=area)
     if kind == "facility" or not _sep:
-        asset = find_facility(value if _sep else text)
-        if asset is None:
+        try:
+            asset = lookup.find_asset(value if _sep else text, field)
+        except lookup.NO_FACILITY:
             _refuse(field, _("no facility %(facility)s", facility=value if _sep else text), NotFound)
         return Scope("facility", asset=asset)
     _refuse(field, _("A scope is facility:<code>, type:<type>, area:<area> or district."))
-
-
-def find_facility(text: str) -> Asset | None:
-    """By database id or by identity code (any case)."""
-    if text.isdigit():
-        return db.session.get(Asset, int(text)) if int(text) < 2**31 else None
-    return db.session.scalar(sa.select(Asset).join(IdentityCode, IdentityCode.asset_id == Asset.id)
-                             .where(IdentityCode.code == text.upper(), IdentityCode.status == "bound"))
 
 
 def may_see(actor, scope: Scope) -> bool:

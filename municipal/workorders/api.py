@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..api import MAX_ID, ApiBlueprint
-from ..assets.identity import services as code_services
+from ..assets import lookup
 from ..assets.models import find_area
 from ..audit.reading import entries_for, entries_page
 from ..audit.schemas import AuditPageSchema, AuditQuerySchema
 from ..db import utcnow
-from ..errors import DomainError, ValidationError
+from ..errors import ValidationError
 from ..i18n import N_
+from .. import paging
 from ..permissions import roles, signed_in
 from . import access, lists, notes, services, states
 from .schemas import (
@@ -33,7 +34,6 @@ from .schemas import (
     WorkOrderCreateSchema,
     WorkOrderDetailSchema,
     WorkOrderUpdateSchema,
-    encode_cursor,
 )
 
 ORDER_ID = f"<int(max={MAX_ID}):order_id>"
@@ -60,7 +60,7 @@ def board(query):
     )
     size = query.get("limit", current_app.config["PAGE_SIZE"])
     rows, next_after = lists.board_page(current_user, filters, query.get("after"), size)
-    return {"items": rows, "next": encode_cursor(next_after)}
+    return {"items": rows, "next": paging.encode(next_after)}
 
 
 def _area_code(ref: str | None) -> str:
@@ -151,18 +151,12 @@ def _due(data: dict, failure: str):
 
 
 def _asset_id(ref) -> int | None:
-    """An id as it is (the service checks it exists), an identity code as the facility it names."""
-    if isinstance(ref, str) and ref.strip().isdigit():
-        ref = int(ref)
-    if isinstance(ref, int) and not isinstance(ref, bool) and 0 < ref <= MAX_ID:
-        return ref
-    if isinstance(ref, str) and ref.strip():
+    """The facility an id or an identity code names."""
+    if isinstance(ref, (int, str)) and not isinstance(ref, bool):
         try:
-            code = code_services.get_code(ref)
-        except DomainError:
-            code = None
-        if code is not None and code.asset_id is not None:
-            return code.asset_id
+            return lookup.find_asset(ref).id
+        except lookup.NO_FACILITY:
+            pass
     raise ValidationError(_("The work order was not created."), {"asset": _("no such facility")})
 
 

@@ -11,6 +11,7 @@ from ..assets.types import TYPES
 from ..auth.scope import (
     Scope,
 )
+from .. import paging
 from ..db import as_id
 from ..extensions import db
 from . import states
@@ -78,15 +79,8 @@ def board_query(actor, filters: BoardFilters) -> sa.Select:
 
 def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None, size: int):
     """One page of the board by keyset (due_at, id): fast however many work orders there are."""
-    query = board_query(actor, filters)
-    if after is not None:
-        due, last_id = after
-        # A row value, not an OR of two comparisons: the index is entered at the key, not scanned up to it.
-        query = query.where(sa.tuple_(WorkOrder.due_at, WorkOrder.id) > (due, last_id))
-    rows = list(db.session.scalars(query.options(*_ROW_OPTIONS).order_by(WorkOrder.due_at, WorkOrder.id)
-                                   .limit(size + 1)))
-    next_after = (rows[size - 1].due_at, rows[size - 1].id) if len(rows) > size else None
-    return rows[:size], next_after
+    return paging.page(board_query(actor, filters).options(*_ROW_OPTIONS), (WorkOrder.due_at, WorkOrder.id), after,
+                       size)
 
 
 MY_WORK_ROWS = 10

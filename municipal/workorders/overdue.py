@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from .. import paging
 from ..auth.models import Team
-from ..extensions import db
 from . import states
 from .models import WorkOrder
 
@@ -28,16 +28,11 @@ def fell_due(at: datetime, lower: datetime, backdated: timedelta, page: int = PA
                sa.or_(WorkOrder.due_at > lower, WorkOrder.created_at > lower))
         .options(selectinload(WorkOrder.asset), selectinload(WorkOrder.assignee_user),
                  selectinload(WorkOrder.assignee_team).selectinload(Team.members))
-        .order_by(WorkOrder.due_at, WorkOrder.id)
-        .limit(page)
     )
-    after = None
+    position = None
     while True:
-        chosen = query if after is None else query.where(
-            sa.or_(WorkOrder.due_at > after[0], sa.and_(WorkOrder.due_at == after[0], WorkOrder.id > after[1])))
-        orders = list(db.session.scalars(chosen))
+        orders, position = paging.page(query, (WorkOrder.due_at, WorkOrder.id), position, page)
         if orders:
             yield orders
-        if len(orders) < page:
+        if position is None:
             return
-        after = (orders[-1].due_at, orders[-1].id)

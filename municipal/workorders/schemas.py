@@ -3,44 +3,16 @@
 The schemas check the shape of a request; what a value means (a known facility, an assignee that
 exists, a move the state machine allows) is checked by the services, as for the HTML pages.
 """
-import base64
-import binascii
 from datetime import datetime, timezone
 
 from flask import url_for
-from flask_babel import gettext as _
 from marshmallow import Schema, fields
-from marshmallow import ValidationError as FieldError
 
 from ..api import MAX_ID, ApiSchema, ChangeSchema, between, id_list, one_of
 from ..assets.types import TYPES
 from ..audit.schemas import AuditEntrySchema
+from ..paging import Cursor
 from . import states
-
-def encode_cursor(after: tuple[datetime, int] | None) -> str | None:
-    """The board's keyset position (due_at, id) as an opaque, URL-safe token."""
-    if after is None:
-        return None
-    due, last_id = after
-    return base64.urlsafe_b64encode(f"{due.isoformat()}_{last_id}".encode()).decode().rstrip("=")
-
-
-class Cursor(fields.String):
-    """Reads back what encode_cursor wrote; anything else is a field error, never a silent first page."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-            due, _sep, last_id = raw.partition("_")
-            moment = datetime.fromisoformat(due)
-            number = int(last_id)
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise FieldError(_("not a position this list gave out")) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment, number
-
 
 # --- input -------------------------------------------------------------------------
 
@@ -57,7 +29,7 @@ class BoardQuerySchema(ApiSchema):
                                                                  "description": "at facilities of this type"})
     limit = fields.Integer(validate=between(1, 200), metadata={"minimum": 1, "maximum": 200,
                                                                "description": "default: the site's page size"})
-    after = Cursor(metadata={"description": "the `next` of the previous page"})
+    after = Cursor((datetime, int), metadata={"description": "the `next` of the previous page"})
 
 
 class AssigneeSchema(ApiSchema):

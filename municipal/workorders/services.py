@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import clock, datebounds
+from ..assets import lookup
 from ..assets.models import Asset
 from ..audit.services import record, record_many
 from ..auth.models import User
@@ -55,9 +56,10 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
                       assignee_team_id=None, checklist_template_id=None, citizen_report_id=None,
                       parent_id=None) -> WorkOrder:
     errors = {}
-    asset = db.session.get(Asset, as_id(asset_id)) if as_id(asset_id) else None
-    if asset is None:
-        errors["asset"] = _("no such facility")
+    try:
+        asset = lookup.find_asset(asset_id)
+    except lookup.NO_FACILITY:
+        asset, errors["asset"] = None, _("no such facility")
     if kind not in states.KINDS:
         errors["kind"] = _("unknown kind of work")
     if source not in states.SOURCES:

@@ -7,15 +7,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import paging
 from ..assets.forms import options
-from ..assets.identity import services as code_services
+from ..assets import lookup
 from ..assets.models import Asset
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
 from ..boundary import discard_changes
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
-from ..extensions import db
 from ..permissions import roles, signed_in
 from . import access, checklists, lists, notes, services, states
 from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, WorkOrderForm
@@ -62,11 +62,7 @@ def _filters() -> lists.BoardFilters:
 
 def _after():
     raw = request.args.get("after", "")
-    due, _sep, last_id = raw.partition("_")
-    try:
-        return datetime.fromisoformat(due), int(last_id)
-    except ValueError:
-        return None
+    return paging.decode(raw, (datetime, int)) if raw else None
 
 
 @bp.route("/work")
@@ -82,7 +78,7 @@ def board():
               if access.is_supervisor(current_user) else [])
     return render_template(
         "workorders/board.html", rows=rows, filters=filters, after=after, form=BulkAssignForm(), now=utcnow(),
-        next_after=f"{next_after[0].isoformat()}_{next_after[1]}" if next_after else None,
+        next_after=paging.encode(next_after),
         areas=area_choices(str(get_locale())), teams=teams, people=people, states=states, labels=_row_labels(),
     )
 
@@ -96,15 +92,10 @@ def mine():
 
 
 def _asset_from(text: str) -> Asset | None:
-    text = (text or "").strip()
-    if text.isdigit():
-        return db.session.get(Asset, int(text))
-    if text:
-        try:
-            return code_services.get_code(text).asset
-        except DomainError:
-            return None
-    return None
+    try:
+        return lookup.find_asset(text)
+    except lookup.NO_FACILITY:
+        return None
 
 
 @bp.route("/work/new", methods=["GET", "POST"])

@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from municipal.assets import services
+from municipal.assets import lookup, services
 from municipal.assets.identity import services as code_services
 from tests.conftest import csrf_token
+from tests.web.api_helpers import bearer  # noqa: F401
 
 
 def test_pages_need_a_signed_in_user(client, db):
@@ -27,7 +28,48 @@ def test_search_by_name_code_type_and_area(client, make_asset, login):
     assert "登云水库" in page and "鼓山大道3号井" not in page
     page = client.get("/assets?type=manhole&area=gushan").get_data(as_text=True)
     assert "鼓山大道3号井" in page and "登云水库" not in page
-    assert "No facility" in client.get("/assets?area=nowhere", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    # An area that does not exist is said so, by name, not shown as an empty list.
+    unknown = client.get("/assets?area=nowhere", headers={"Accept-Language": "en"})
+    assert unknown.status_code == 422
+    assert "unknown area nowhere" in unknown.get_data(as_text=True)
+    assert "No facility" not in unknown.get_data(as_text=True)
+
+
+def test_the_page_and_the_api_find_the_same_facilities_in_the_same_order(client, make_asset, login, bearer):
+    """One search behind both: the name in any case, a code in any spelling, the same area rule, oldest first."""
+    made = [make_asset("manhole", name) for name in ("Gushan Well 2", "gushan WELL 1", "Pump Station", "鼓山井")]
+    login("viewer")
+    headers = bearer("viewer")
+
+    def on_the_page(query):
+        page = client.get(f"/assets?{query}").get_data(as_text=True)
+        return [int(found) for found in re.findall(r'<td><a href="/assets/(\d+)">', page)]
+
+    def in_the_api(query):
+        response = client.get(f"/api/v1/assets?{query}", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return [item["id"] for item in response.get_json()["items"]]
+
+    well_2, well_1, pump, chinese = (asset.id for asset in made)
+    for query, expected in (("q=gushan well", [well_2, well_1]), ("q=GUSHAN", [well_2, well_1]),
+                            ("q=well%201", [well_1]), ("q=%E9%BC%93%E5%B1%B1", [chinese]), ("q=%25", []),
+                            (f"q={made[2].code.code.lower().replace('-', '')}", [pump]),
+                            ("area=gushan", [well_2, well_1, pump, chinese]), ("", [well_2, well_1, pump, chinese])):
+        assert on_the_page(query) == in_the_api(query) == expected, query
+    page = client.get("/assets?area=atlantis", headers={"Accept-Language": "en"})
+    api = client.get("/api/v1/assets?area=atlantis", headers={**headers, "Accept-Language": "en"})
+    assert page.status_code == api.status_code == 422
+    assert api.get_json()["error"]["fields"]["area"] == "unknown area atlantis"
+    assert "unknown area atlantis" in page.get_data(as_text=True)
+
+
+def test_a_page_position_that_is_not_one_is_refused_naming_it(client, make_asset, login):
+    make_asset()
+    login("viewer")
+    for bad in ("abc", "0", "-3", "99999999999"):
+        response = client.get(f"/assets?after={bad}", headers={"Accept-Language": "en"})
+        assert response.status_code == 422, bad
+        assert "not a position this list gave out" in response.get_data(as_text=True)
 
 
 def test_keyset_pages_cover_every_facility_once(app, client, make_asset, login):
@@ -71,7 +113,7 @@ def test_a_supervisor_edits_a_facility(client, db, make_asset, login):
     response = client.post(f"/assets/{asset.id}/edit", data=form)
     assert response.status_code == 302
     db.session.expire_all()
-    changed = services.get_asset(asset.id)
+    changed = lookup.find_asset(asset.id)
     assert (changed.maintenance_unit, changed.attributes["capacity_m3"], changed.status) == (
         "新店镇水利站", 4_200_000, "under_repair")
     assert changed.version == 2
@@ -92,7 +134,7 @@ def test_bad_input_is_named_and_nothing_is_saved(client, db, make_asset, login, 
     assert response.status_code == 422
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
     db.session.expire_all()
-    assert services.get_asset(asset.id).name == "登云水库"
+    assert lookup.find_asset(asset.id).name == "登云水库"
 
 
 def test_a_stale_edit_is_refused_with_409(client, db, make_asset, login, users):
@@ -105,7 +147,7 @@ def test_a_stale_edit_is_refused_with_409(client, db, make_asset, login, users):
     response = client.post(f"/assets/{asset.id}/edit", data=form)
     assert response.status_code == 409
     db.session.expire_all()
-    assert services.get_asset(asset.id).name == "井B"
+    assert lookup.find_asset(asset.id).name == "井B"
 
 
 def test_viewers_and_crews_cannot_edit(client, make_asset, login):
@@ -143,7 +185,7 @@ def test_photos_are_checked_resized_and_thumbnailed(app, client, db, make_asset,
         "csrf_token": token, "photo": (io.BytesIO(photo_bytes(size=(4000, 3000))), "dam.jpg"), "caption": "坝顶"})
     assert ok.status_code == 302
     db.session.expire_all()
-    photo = services.get_asset(asset.id).photos[0]
+    photo = lookup.find_asset(asset.id).photos[0]
     assert max(photo.width, photo.height) == 1600
     with client.get(f"/media/{photo.thumb_path}") as thumb:
         assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
@@ -159,7 +201,7 @@ def test_photos_are_checked_resized_and_thumbnailed(app, client, db, make_asset,
         app.config["PHOTO_MAX_PIXELS"] = limit
     assert bomb.status_code == 422
     db.session.expire_all()
-    assert len(services.get_asset(asset.id).photos) == 1
+    assert len(lookup.find_asset(asset.id).photos) == 1
 
 
 def test_revoking_a_damaged_label_binds_a_replacement(client, db, make_asset, login):
@@ -169,7 +211,7 @@ def test_revoking_a_damaged_label_binds_a_replacement(client, db, make_asset, lo
     token = csrf_token(client, f"/assets/{asset.id}")
     assert client.post(f"/codes/{old}/revoke", data={"csrf_token": token, "reason": "标牌被撞坏"}).status_code == 302
     db.session.expire_all()
-    fresh = services.get_asset(asset.id)
+    fresh = lookup.find_asset(asset.id)
     assert fresh.code.code != old
     assert code_services.get_code(old).replaced_by.code == fresh.code.code
     page = client.get(f"/assets/{asset.id}").get_data(as_text=True)

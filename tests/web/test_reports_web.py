@@ -116,6 +116,16 @@ def test_the_api_gives_the_reports_numbers(client, year):
     assert facility["work"]["count"] == 3 and len(facility["findings"]) == 3
 
 
+def test_a_scope_names_its_facility_by_the_code_in_any_spelling(client, year):
+    """The scope reads codes as the scan page does: lower case, no hyphens, O for 0 and I for 1."""
+    _login(client, "viewer")
+    code = year["reservoir"].code.code
+    for text in (code.lower(), code.replace("-", ""), f"facility:{code.lower().replace('0', 'o').replace('1', 'i')}"):
+        response = client.get(f"/api/v1/reports/annual?year=2025&scope={text}")
+        assert response.status_code == 200, (text, response.json)
+        assert response.json["facilities"][0]["identity"]["code"] == code
+
+
 def test_a_wide_scope_is_never_read_in_the_web_worker(client, db, year):
     from municipal.jobs import runner
     from municipal.jobs.registry import JOBS
