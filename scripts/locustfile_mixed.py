@@ -153,8 +153,8 @@ class Crew(Staff):
         with self.client.get(path, name="record page /work/<id>/record", allow_redirects=False,
                              catch_response=True) as page:
             if page.status_code == 303:
-                # Done, cancelled or sent on by someone else since "my work" was read.
-                return expected(page, "record page of work no longer open (303)")
+                # On hold (listed in "my work" but not to record), or done or cancelled since "my work" was read.
+                return expected(page, "record page of work not to record now: on hold, done or cancelled (303)")
             if page.status_code != 200:
                 return fail(page, "record page")
             form = self.fill(page.text)
