@@ -306,7 +306,6 @@ def run_load(locust, workdir, url, env, plan, steps, args):
                "PYTHONPATH": str(ROOT), **env}
     scheduler_log = (workdir / "scheduler.log").open("w")
     scheduler = None
-    jobs_started = []
     load = {"counts": {}, "inspection_keys": set(), "report_numbers": [], "report_tokens": [], "jobs": []}
     results = []
     try:
@@ -332,12 +331,14 @@ def run_load(locust, workdir, url, env, plan, steps, args):
                 for index, users in enumerate(steps)]
         runs.append(("event", args.event_users or steps[min(1, len(steps) - 1)], [rainstorm], False))
         for label, users, commands, counted in runs:
-            for command in commands:
-                jobs_started.append(start_job(workdir, job_env, command, args.step_seconds // 3 + signing_in(users)))
             machine = machine_busy_seconds()
             ours = our_cpu(server.pid, scheduler.pid, url)
             started = time.monotonic()
+            step_jobs = [start_job(workdir, job_env, command, args.step_seconds // 3 + signing_in(users))
+                         for command in commands]
             stats = locust_run(locust, workdir, base, plan, users, args.step_seconds, label)
+            # Waited for within the step, so that their CPU counts as this benchmark's.
+            load["jobs"].extend(finish_job(job) for job in step_jobs)
             seconds = time.monotonic() - started
             others = max(0.0, machine_busy_seconds() - machine - (our_cpu(server.pid, scheduler.pid, url) - ours))
             stats.update(others=others / (seconds * os.cpu_count()), users=users, counted=counted,
@@ -349,8 +350,6 @@ def run_load(locust, workdir, url, env, plan, steps, args):
             if server.poll() is not None or scheduler.poll() is not None:
                 print("gunicorn or the scheduler died during the load:\n" + log.read_text()[-3000:], file=sys.stderr)
                 break
-        for job in jobs_started:
-            load["jobs"].append(finish_job(job))
     finally:
         stop(server)
         if scheduler is not None:
