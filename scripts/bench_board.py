@@ -31,15 +31,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_common import (
-    QUIET_SHARE,
-    machine_busy_seconds,
-    seed_facilities,
-    server_cpu_seconds,
-    start_gunicorn,
-    stop,
-    wrk_cpu_seconds,
-)
+
+from bench_common import (QUIET_SHARE, fast_writes, machine_busy_seconds, reset_sequences, seed_facilities,
+                          server_cpu_seconds, start_gunicorn, stop, wrk_cpu_seconds)
 from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
 
@@ -172,7 +166,7 @@ def seed_work(count: int) -> None:
     priority_weights = [weight for _key, weight, _days in PRIORITY_MIX]
     creators = [staff["admin"], *staff["supervisors"].values()]
     with db.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA synchronous=OFF")
+        fast_writes(connection)
         for first in range(1, count + 1, CHUNK):
             ids = range(first, min(first + CHUNK, count + 1))
             chosen = [rng.choice(asset_ids) for _ in ids]
@@ -191,6 +185,7 @@ def seed_work(count: int) -> None:
             connection.commit()
             print(f"\rSeeded {ids[-1]:,} of {count:,} work orders ({time.perf_counter() - started:.0f} s)",
                   end="", flush=True)
+        reset_sequences(connection)
         print("\nAnalysing …", flush=True)
         connection.exec_driver_sql("ANALYZE")
         connection.commit()

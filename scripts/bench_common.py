@@ -60,8 +60,7 @@ def seed_facilities(count: int) -> None:
     now = datetime.now(timezone.utc)
     issued: set[str] = set()
     with db.engine.connect() as connection:
-        # A benchmark database: durability during the load buys nothing.
-        connection.exec_driver_sql("PRAGMA synchronous=OFF")
+        fast_writes(connection)
         for first in range(1, count + 1, CHUNK):
             ids = range(first, min(first + CHUNK, count + 1))
             assets, code_rows = [], []
@@ -81,8 +80,33 @@ def seed_facilities(count: int) -> None:
             connection.commit()
             print(f"\rSeeded {ids[-1]:,} of {count:,} facilities ({time.perf_counter() - started:.0f} s)",
                   end="", flush=True)
+        reset_sequences(connection)
         connection.exec_driver_sql("ANALYZE")
+        connection.commit()
     print()
+
+
+def fast_writes(connection) -> None:
+    """A benchmark database: durability during the seeding buys nothing (SQLite or PostgreSQL)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA synchronous=OFF")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET synchronous_commit = off")
+
+
+def reset_sequences(connection) -> None:
+    """PostgreSQL: rows inserted with their ids leave the id sequences behind; move each past its table's
+    largest id, or the platform's first insert would take an id already used. SQLite needs nothing."""
+    if connection.dialect.name != "postgresql":
+        return
+    tables = connection.exec_driver_sql(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND column_name = 'id' AND starts_with(column_default, 'nextval')").scalars().all()
+    for table in tables:
+        connection.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f"COALESCE((SELECT max(id) FROM \"{table}\"), 0) + 1, false)")
+    connection.commit()
 
 
 def asset_row(rng, asset_id, type_key, label, area_id, now) -> dict:
@@ -126,14 +150,14 @@ def attributes(rng, type_key) -> dict:
 
 
 def start_gunicorn(workdir: Path, url: str, workers: int, app: str,
-                   extra_args: tuple = ()) -> tuple[subprocess.Popen, str, Path]:
+                   extra_args: tuple = (), extra_env: dict | None = None) -> tuple[subprocess.Popen, str, Path]:
     """gunicorn with `workers` sync workers serving `app` (a module in workdir) on a free local port;
     returns the process, its base URL and its error log (with --capture-output in extra_args, the workers'
-    own stderr too: the app's logged errors)."""
+    own stderr too: the app's logged errors). `extra_env`: more MUNICIPAL_* settings."""
     port = free_port()
     log = workdir / "gunicorn.log"
     env = {"PATH": f"{BIN}:/usr/bin:/bin", "MUNICIPAL_DATABASE_URL": url, "MUNICIPAL_SECRET_KEY": "bench",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(ROOT), **(extra_env or {})}
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--pythonpath", str(workdir),
          "--error-logfile", str(log), *extra_args, app],

@@ -118,9 +118,11 @@ def materialise(now: datetime, asset_ids: list[int] | None = None, progress=None
     if asset_ids is not None:
         query = query.where(Asset.id.in_(asset_ids))
     else:
-        known = sa.select(CalendarState.asset_id).where(CalendarState.covered_until >= day + timedelta(
-            days=PREPARED_LEAD_DAYS))
-        query = query.where(Asset.type.in_(current_app.config["CALENDAR_TYPES"]), Asset.id.not_in(known))
+        # NOT EXISTS, never NOT IN (subquery): PostgreSQL checks a NOT IN row by row against the whole list once
+        # the list outgrows work_mem (a few hundred thousand facilities), and the day's run never ends.
+        known = sa.exists().where(CalendarState.asset_id == Asset.id,
+                                  CalendarState.covered_until >= day + timedelta(days=PREPARED_LEAD_DAYS))
+        query = query.where(Asset.type.in_(current_app.config["CALENDAR_TYPES"]), ~known)
     batch: list[Asset] = []
     for asset in db.session.scalars(query.execution_options(yield_per=BATCH)):
         batch.append(asset)

@@ -262,6 +262,16 @@ def close_report(actor, report_id: int, reply: str) -> CitizenReport:
     return report
 
 
+def _claim(report: CitizenReport, status: str, target: str) -> bool:
+    """Move the report from `status` to `target` in the database first, before anything else is written. Of two
+    requests at once (a double click, two supervisors) that both read it in `status`, the second waits for
+    the first to commit and then matches no row, and so makes no second work order."""
+    moved = db.session.execute(
+        sa.update(CitizenReport).where(CitizenReport.id == report.id, CitizenReport.status == status)
+        .values(status=target).execution_options(synchronize_session=False))
+    return moved.rowcount == 1
+
+
 def accept_report(actor, report_id: int) -> CitizenReport:
     """Turn a new report into a work order on its facility."""
     from ..workorders.services import create_work_order
@@ -272,6 +282,8 @@ def accept_report(actor, report_id: int) -> CitizenReport:
     if report.asset_id is None:
         raise ValidationError(_("This report names no facility; close it with a reply instead."),
                               {"asset": _("required")})
+    if not _claim(report, "new", "accepted"):
+        raise Conflict(_("Only a new report can become a work order."))
     category = str(CATEGORIES[report.category])
     work_order = create_work_order(
         actor, asset_id=report.asset_id, kind="citizen_report",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from municipal.calendar import history as calendar_history
 from municipal.calendar import lifecycle, materialise, plans, settings
-from municipal.calendar.models import CalendarItem, FacilityHistory
+from municipal.calendar.models import CalendarItem, CalendarState, FacilityHistory
 from municipal.errors import ValidationError
 from municipal.jobs import runner
 from municipal.jobs.registry import JOBS
@@ -108,6 +108,29 @@ def test_an_event_applied_during_the_daily_run_makes_each_work_order_once(app, d
     _each_work_order_once(db)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarItem).where(
         CalendarItem.kind == "special_patrol", CalendarItem.status == "planned")) == 2
+
+
+def test_the_daily_run_finds_the_facilities_to_read_without_not_in(db, dam, make_asset):
+    """The daily run's facilities are those not known far enough ahead. Asked as NOT IN (SELECT …), PostgreSQL
+    compares each facility with the whole list once that list outgrows work_mem: on a million facilities
+    the run never ended, and held the audit trail's lock meanwhile (scripts/bench_mixed.py found it)."""
+    statements = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    materialise.materialise(at("2026-06-10"))
+    db.session.commit()
+    later = make_asset("reservoir", "后建水库")
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        counts = materialise.materialise(at("2026-06-11"))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    reading = [s for s in statements if "FROM asset" in s and "calendar_state" in s]
+    assert reading and not any("NOT IN" in s.upper() for s in reading)
+    # The known dam is not read again; the new one is.
+    assert counts["facilities"] == 1 and db.session.get(CalendarState, later.id) is not None
 
 
 def test_three_days_of_downtime_are_caught_up_and_the_passed_patrols_counted_missed(db, dam):

@@ -1,4 +1,5 @@
 """Citizen reports in the service layer: validation, tracking numbers, rate limit, triage scope, closing."""
+import threading
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -138,6 +139,43 @@ def test_accepting_makes_a_work_order_for_the_facility(db, users, make_asset):
     assert services.report_status(report.number).status == "accepted"
     with pytest.raises(Conflict):
         services.accept_report(users["supervisor"], report.id)
+
+
+def test_two_accepts_at_once_make_one_work_order(app, db, users, make_asset):
+    """A double click on "accept", or two supervisors at once: both read the report as new. The second must
+    wait for the first and be refused, not make a second work order (the mixed-load benchmark found it did)."""
+    from municipal.auth.models import User
+    from municipal.workorders.models import WorkOrder
+
+    report = submit(asset_id=make_asset().id)
+    db.session.commit()
+    report_id, supervisor_id = report.id, users["supervisor"].id
+    barrier, outcomes = threading.Barrier(2), []
+
+    def accept():
+        with app.app_context():
+            try:
+                actor = db.session.get(User, supervisor_id)
+                services.get_report(actor, report_id)  # read as new by both before either writes
+                barrier.wait()
+                services.accept_report(actor, report_id)
+                db.session.commit()
+                outcomes.append("accepted")
+            except (Conflict, sa.exc.OperationalError) as error:  # SQLite refuses the second writer outright
+                db.session.rollback()
+                outcomes.append(type(error).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) in (["Conflict", "accepted"], ["OperationalError", "accepted"])
+    db.session.expire_all()
+    orders = db.session.scalars(sa.select(WorkOrder).where(WorkOrder.citizen_report_id == report_id)).all()
+    assert len(orders) == 1 and db.session.get(CitizenReport, report_id).work_order_id == orders[0].id
 
 
 def _moved(db, users, report, *moves):
