@@ -12,13 +12,14 @@ from ..errors import Conflict, DomainError
 from ..permissions import roles
 from ..workorders import access as workorders_access
 from ..workorders import checklist_rules, states
-from . import services
+from . import services, uploads
 
 bp = Blueprint("inspections", __name__)
 
 
-def submission_from(form, files, key: str) -> services.Submission:
-    """The form's fields as a Submission: item.<key> answers, photo.<key> files, repair.<key> marks."""
+def submission_from(form, files, key: str, user_id: int | None = None) -> services.Submission:
+    """The form's fields as a Submission: item.<key> answers, photo.<key> files, repair.<key> marks; and
+    photo_ref.<key> / photos_ref, the client ids of photos the user sent ahead (uploads.py)."""
     data = services.Submission(key=key, notes=form.get("notes", ""), time_spent_min=form.get("time_spent_min"),
                                cost_yuan=form.get("cost_yuan"),
                                latitude=form.get("latitude"), longitude=form.get("longitude"),
@@ -36,6 +37,18 @@ def submission_from(form, files, key: str) -> services.Submission:
             data.photos.setdefault(services.GENERAL, []).extend(streams)
         elif name.startswith("photo."):
             data.photos.setdefault(name[6:], []).extend(streams)
+    for name in form:
+        if user_id is None or not (name == "photos_ref" or name.startswith("photo_ref.")):
+            continue
+        item_key = services.GENERAL if name == "photos_ref" else name[10:]
+        field_name = "photos" if name == "photos_ref" else f"photo.{item_key}"
+        for ref in form.getlist(name):
+            stream = uploads.staged(user_id, ref)
+            if stream is None:
+                data.missing_photos.setdefault(field_name, []).append(ref)
+            else:
+                data.photos.setdefault(item_key, []).append(stream)
+                data.staged_keys.append(ref)
     return data
 
 
@@ -48,6 +61,8 @@ def submit_once(actor, order_id, data: services.Submission):
     submitted = commit_claim(lambda: services.submit(actor, order_id, data), first)
     if submitted is None:
         raise Conflict(_("The server was busy with another submission; please send again."))
+    if submitted[1] and data.staged_keys:
+        uploads.discard(actor.id, data.staged_keys)  # the record keeps its own copies, committed
     return submitted
 
 
