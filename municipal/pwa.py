@@ -17,12 +17,15 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from .db import utcnow
+from .i18n import js_messages
 from .permissions import public, roles, signed_in
 
 bp = Blueprint("pwa", __name__)
+bp.add_app_template_global(js_messages, "js_messages")
 
 # Kept on the phone when the service worker installs: what every page of the app needs to open offline.
-SHELL_FILES = ("css/app.css", "js/app.js", "js/field.js", "js/record.js", "icons/icon-192.png", "icons/icon-512.png")
+SHELL_FILES = ("css/app.css", "js/app.js", "js/store.js", "js/outbox.js", "js/field.js", "js/record.js",
+               "js/outbox-page.js", "icons/icon-192.png", "icons/icon-512.png")
 OFFLINE_PAGE = "/field/offline"
 # How many days of a member's open work the offline pack holds (the issue's "configurable").
 DEFAULT_PACK_DAYS = 7
@@ -75,7 +78,8 @@ def manifest():
 @public
 def service_worker():
     source = (_static_root() / "js" / "sw.js").read_text(encoding="utf-8")
-    prelude = (f"self.PRECACHE = {json.dumps(precache_manifest())};\n"
+    prelude = (f"self.SCRIPTS = {json.dumps([url_for('static', filename=n) for n in ('js/store.js', 'js/outbox.js')])};\n"
+               f"self.PRECACHE = {json.dumps(precache_manifest())};\n"
                f"self.OFFLINE_PAGE = {json.dumps(OFFLINE_PAGE)};\n"
                f"self.WORKBOX_PREFIX = {json.dumps(url_for('static', filename='vendor/workbox/'))};\n")
     return Response(prelude + source, mimetype="application/javascript", headers={
@@ -90,6 +94,14 @@ def service_worker():
 def offline():
     """What the app shows for a page that is not on the phone while there is no connection."""
     return render_template("pwa/offline.html")
+
+
+@bp.route("/field/outbox")
+@signed_in
+def outbox():
+    """What is waiting on this phone to be sent, or was refused: listed by the page's script from the phone's
+    storage (the server knows nothing of it)."""
+    return render_template("pwa/outbox.html")
 
 
 @bp.route("/field/session")

@@ -9,6 +9,7 @@
 // - Background Sync: the outbox (outbox.js) is sent from here too, when the browser says the connection is back.
 /* global workbox, importScripts */
 importScripts(self.WORKBOX_PREFIX + "workbox-sw.js");
+importScripts.apply(self, self.SCRIPTS);  // store.js and outbox.js: the outbox, sent from here by Background Sync
 workbox.setConfig({modulePathPrefix: self.WORKBOX_PREFIX, debug: false});
 
 var PAGES = "field-pages";
@@ -19,6 +20,14 @@ self.skipWaiting();
 workbox.core.clientsClaim();
 workbox.precaching.cleanupOutdatedCaches();
 workbox.precaching.precacheAndRoute(self.PRECACHE, {ignoreURLParametersMatching: [/.*/]});
+
+self.addEventListener("sync", function (event) {
+  if (event.tag !== "municipal-outbox") return;
+  event.waitUntil(self.FieldOutbox.flush({force: true}).then(function (result) {
+    // Rejected: the browser tries the sync again later, with its own backoff.
+    if (result && (result.waiting || result.offline || result.error)) throw new Error("outbox not empty");
+  }));
+});
 
 // Only a page the server really answered is kept: never a redirect to the sign-in page, never an error.
 var onlyRealPages = {

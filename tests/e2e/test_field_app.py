@@ -69,3 +69,209 @@ def test_my_work_reloads_without_a_connection(phone_context, sign_in, crew_order
     phone.goto("/calendar")
     assert "没有网络连接" in phone.locator("h1").inner_text()
     context.set_offline(False)
+
+
+def fill_record(page, tmp_path=None, problem_photo=False):
+    """Every item of the dam patrol answered sound; with problem_photo, one item has a problem and its photo."""
+    page.wait_for_selector("#record-form[data-ready='1']")
+    for radio in page.locator(".item input[type=radio][value=pass]").all():
+        radio.check()
+    for item in page.locator(".item:has(input[type=radio]:not([value=pass]):not([value=fail]))").all():
+        item.locator("input[type=radio]").first.check()
+    for number_input in page.locator(".item input[type=number]").all():
+        number_input.fill("56.2")
+    photo_item = page.locator(".item[data-type=photo]").first
+    photo_item.locator("input[type=file]").set_input_files(photo_file(tmp_path, "overview.jpg"))
+    expected = 1
+    if problem_photo:
+        failed = page.locator(".item:has(input[value=fail])").nth(3)
+        failed.locator("input[value=fail]").check()
+        failed.locator("input[type=file]").set_input_files(photo_file(tmp_path, "problem.jpg"))
+        expected = 2
+    page.locator("textarea[name=notes]").fill("坝顶巡查一遍，正常。")
+    page.wait_for_function(f"() => document.querySelectorAll('.thumb').length === {expected}")
+
+
+def photo_file(tmp_path, name, size=(2400, 1800)):
+    import io
+
+    from PIL import Image
+
+    path = tmp_path / name
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (120, 140, 90)).save(buffer, "JPEG", quality=95)
+    path.write_bytes(buffer.getvalue())
+    return str(path)
+
+
+def inspections_of(in_app, order_id):
+    from municipal.extensions import db
+    from municipal.inspections.models import Inspection
+
+    def read():
+        rows = db.session.scalars(sa.select(Inspection).where(Inspection.work_order_id == order_id)).all()
+        return [(row.id, len(row.photos)) for row in rows]
+
+    return in_app(read)
+
+
+def waiting_count(page) -> str:
+    link = page.locator("#outbox-link")
+    return "" if link.is_hidden() else page.locator("#outbox-count").inner_text()
+
+
+def test_a_record_submitted_offline_waits_then_goes_once_when_the_signal_returns(phone_context, sign_in, crew_order,
+                                                                                  in_app, tmp_path, shots):
+    dam, order_id, number = crew_order
+    context = phone_context(permissions=["geolocation"],
+                            geolocation={"latitude": 26.1503, "longitude": 119.3502, "accuracy": 9})
+    phone = context.new_page()
+    sign_in(phone, "crew")
+    phone.goto(f"/work/{order_id}/record")
+    wait_for_worker(phone)
+    fill_record(phone, tmp_path, problem_photo=True)
+    context.set_offline(True)
+    phone.get_by_role("button", name="提交").click()
+    phone.wait_for_function("() => document.getElementById('outbox-count').textContent === '1'")
+    assert "待发送" in phone.locator("#record-banner").inner_text()
+    assert "待发送" in phone.locator("#outbox-link").inner_text()
+    phone.screenshot(path=str(shots / "crew-record-queued-zh.png"), full_page=False)
+    no_sideways_scroll(phone)
+    assert inspections_of(in_app, order_id) == []
+
+    context.set_offline(False)  # the online event sends it
+    phone.wait_for_function("() => document.getElementById('outbox-link').hidden", timeout=20000)
+    assert [photos for _id, photos in inspections_of(in_app, order_id)] == [2]
+    # Sending again (a second start of the app) finds nothing left to send and adds nothing.
+    phone.evaluate("() => FieldOutbox.flush({force: true})")
+    assert len(inspections_of(in_app, order_id)) == 1
+
+
+def test_a_dropping_connection_loses_nothing_and_sends_nothing_twice(new_context, sign_in, in_app, make_asset, tmp_path):
+    """Three records with photos queued offline, then sent through a connection that drops about 30 % of the
+    requests: half of the drops before the server sees them, half after it answered (the answer is lost)."""
+    import random
+
+    from municipal.auth.models import User
+    from municipal.extensions import db
+    from municipal.workorders import services
+    from municipal.workorders.checklists import sync_templates
+
+    dam = reservoir(make_asset, "日溪水库")
+
+    def create():
+        sync_templates()
+        users = {u.username: u for u in db.session.scalars(sa.select(User))}
+        return [services.create_work_order(users["supervisor"], asset_id=dam.id, kind="inspection", title=f"巡查{i}",
+                                           assignee_user_id=users["crew"].id).id for i in range(3)]
+
+    orders = in_app(lambda: (lambda ids: (db.session.commit(), ids)[1])(create()))
+    context = new_context(**PHONE)  # the page's own outbox: route interception sees its requests
+    phone = context.new_page()
+    sign_in(phone, "crew")
+    dice = random.Random(15)
+    link = {"up": False}
+    drops = {"before": 0, "after": 0}
+
+    def flaky(route):
+        if not link["up"]:  # no signal: the outbox cannot reach the server, pages still load
+            return route.abort("internetdisconnected")
+        roll = dice.random()
+        if roll < 0.15:
+            drops["before"] += 1
+            return route.abort("connectionreset")
+        if roll < 0.30:
+            route.fetch()  # the server does the work; its answer never reaches the phone
+            drops["after"] += 1
+            return route.abort("connectionreset")
+        return route.continue_()
+
+    phone.route(lambda url: "/api/v1/" in url or "/field/session" in url, flaky)
+    for order_id in orders:
+        phone.goto(f"/work/{order_id}/record")
+        fill_record(phone, tmp_path, problem_photo=True)
+        phone.get_by_role("button", name="提交").click()
+        phone.wait_for_function("() => document.getElementById('record-banner').textContent.includes('待发送')")
+    assert phone.locator("#outbox-count").inner_text() == "3"
+    link["up"] = True
+    phone.goto("/work/mine")
+    for _attempt in range(40):
+        left = phone.evaluate("() => FieldOutbox.flush({force: true}).then(() => FieldOutbox.pending())"
+                              ".then(r => r.length)")
+        if left == 0:
+            break
+    assert left == 0
+    assert drops["before"] + drops["after"] > 0
+    assert [[photos for _id, photos in inspections_of(in_app, order_id)] for order_id in orders] == [[2], [2], [2]]
+
+
+def test_an_expired_session_leads_to_sign_in_and_back_to_the_intact_draft(new_context, sign_in, crew_order, e2e_app,
+                                                                           tmp_path):
+    from datetime import timedelta
+
+    dam, order_id, number = crew_order
+    phone = new_context(**PHONE).new_page()
+    sign_in(phone, "crew")
+    phone.goto(f"/work/{order_id}/record")
+    fill_record(phone, tmp_path)
+    phone.locator("textarea[name=notes]").fill("右坝肩有少量渗水，已标记。")
+    phone.wait_for_timeout(400)  # the draft is saved a moment after the last keystroke
+    clock = e2e_app.extensions["clock"]
+    before = clock.now()
+    clock.set(before + timedelta(hours=3))  # longer than SESSION_IDLE_MINUTES
+    try:
+        phone.reload()
+        assert "/login" in phone.url
+        phone.locator("input[name=username]").fill("crew")
+        phone.locator("input[name=password]").fill("correct horse battery")
+        with phone.expect_navigation():
+            phone.locator("main form button[type=submit]").click()
+        phone.wait_for_url(f"**/work/{order_id}/record")
+        phone.wait_for_selector("#record-form[data-ready='1']")
+        assert "已从手机恢复" in phone.locator("#record-banner").inner_text()
+        assert phone.locator("textarea[name=notes]").input_value() == "右坝肩有少量渗水，已标记。"
+        assert phone.locator(".thumb").count() == 1
+        assert phone.locator(".item input[type=radio][value=pass]:checked").count() > 10
+    finally:
+        clock.set(before)
+
+
+def test_a_refused_queued_record_stays_on_the_phone_with_the_servers_message(new_context, sign_in, crew_order, in_app,
+                                                                              tmp_path):
+    from municipal.auth.models import User
+    from municipal.extensions import db
+    from municipal.workorders import services
+    from municipal.workorders.models import WorkOrder
+
+    dam, order_id, number = crew_order
+    context = new_context(**PHONE)
+    phone = context.new_page()
+    sign_in(phone, "crew")
+    phone.goto(f"/work/{order_id}/record")
+    fill_record(phone, tmp_path)
+    context.set_offline(True)
+    phone.get_by_role("button", name="提交").click()
+    phone.wait_for_function("() => document.getElementById('outbox-count').textContent === '1'")
+
+    def cancel():  # meanwhile, at the office
+        supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+        order = db.session.get(WorkOrder, order_id)
+        services.act(supervisor, order_id, "cancel", version=order.version, reason="重复派单")
+        db.session.commit()
+
+    in_app(cancel)
+    context.set_offline(False)
+    phone.wait_for_function("() => document.getElementById('outbox-link').classList.contains('has-refused')",
+                            timeout=20000)
+    phone.goto("/field/outbox")
+    item = phone.locator(".outbox-item.refused")
+    item.wait_for()
+    assert "被退回" in item.inner_text() and "已取消" in item.inner_text()
+    assert inspections_of(in_app, order_id) == []
+    # Still there after the app starts again; the crew member decides.
+    phone.reload()
+    phone.locator(".outbox-item.refused").wait_for()
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.locator(".outbox-item.refused button.danger").click()
+    phone.wait_for_function("() => document.querySelectorAll('.outbox-item').length === 0")
+    assert phone.locator("#outbox-link").is_hidden()
