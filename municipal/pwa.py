@@ -25,7 +25,7 @@ bp.add_app_template_global(js_messages, "js_messages")
 
 # Kept on the phone when the service worker installs: what every page of the app needs to open offline.
 SHELL_FILES = ("css/app.css", "js/app.js", "js/store.js", "js/outbox.js", "js/field.js", "js/record.js",
-               "js/outbox-page.js", "icons/icon-192.png", "icons/icon-512.png")
+               "js/outbox-page.js", "js/mywork.js", "icons/icon-192.png", "icons/icon-512.png")
 OFFLINE_PAGE = "/field/offline"
 # How many days of a member's open work the offline pack holds (the "configurable").
 DEFAULT_PACK_DAYS = 7

@@ -239,7 +239,7 @@
       if (record.state === "refused") showRefusal(record.error);
       else say(W.draft_restored);
     } else {
-      record = {key: config.key, order: config.order, user: config.user, state: "draft", fields: fields(), photos: [],
+      record = {key: window.crypto && crypto.randomUUID ? crypto.randomUUID() : config.key, order: config.order, user: config.user, state: "draft", fields: fields(), photos: [],
                 created_at: Date.now(), title: config.title, url: window.location.pathname, done_url: config.done_url,
                 attempts: 0};
       await S.put("records", record);

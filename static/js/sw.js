@@ -39,7 +39,8 @@ var onlyRealPages = {
 
 workbox.routing.registerRoute(function (ctx) {
   return ctx.request.mode === "navigate" && ctx.url.origin === self.location.origin && FIELD_PAGES.test(ctx.url.pathname);
-}, new workbox.strategies.NetworkFirst({cacheName: PAGES, networkTimeoutSeconds: 8, plugins: [onlyRealPages]}));
+}, new workbox.strategies.NetworkFirst({cacheName: PAGES, networkTimeoutSeconds: 8, plugins: [onlyRealPages],
+                                        matchOptions: {ignoreVary: true, ignoreSearch: true}}));
 
 workbox.routing.registerRoute(function (ctx) {
   return ctx.request.mode === "navigate";

@@ -53,18 +53,29 @@ def wait_for_worker(page):
     page.wait_for_function("() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)", timeout=15000)
 
 
-def test_my_work_reloads_without_a_connection(phone_context, sign_in, crew_order):
+def test_my_work_keeps_the_pack_and_everything_opens_without_a_connection(phone_context, sign_in, crew_order, shots):
     dam, order_id, number = crew_order
     context = phone_context()
     phone = context.new_page()
     sign_in(phone, "crew")
     phone.goto("/work/mine")
     wait_for_worker(phone)
-    phone.reload()  # now through the worker, which keeps the page
-    assert number in phone.locator("main").inner_text()
+    phone.wait_for_function("() => !!document.getElementById('pack-status').dataset.updated", timeout=15000)
+    assert "已保存到手机" in phone.locator("#pack-status").inner_text()
+    phone.screenshot(path=str(shots / "crew-my-work-zh.png"), full_page=True)
+    no_sideways_scroll(phone)
+
     context.set_offline(True)
     phone.reload()
     assert number in phone.locator("main").inner_text()
+    assert "更新于" in phone.locator("#pack-status").inner_text()
+    phone.goto(f"/work/{order_id}")
+    assert number in phone.locator("main").inner_text()
+    phone.goto(f"/assets/{dam.id}")
+    assert dam.name in phone.locator("main").inner_text()
+    phone.goto(f"/work/{order_id}/record")
+    phone.wait_for_selector("#record-form[data-ready='1']")
+    assert phone.locator(".item").count() > 10
     # A page that is not kept: the app's own offline page, not the browser's error.
     phone.goto("/calendar")
     assert "没有网络连接" in phone.locator("h1").inner_text()
