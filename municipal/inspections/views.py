@@ -100,11 +100,35 @@ def record(order_id: int):
         flash(_("This work order is %(status)s; there is nothing to record now.",
                 status=_(states.STATUSES[order.status])), "info")
         return redirect(url_for("workorders.detail", order_id=order_id), 303)
+    items = services.items_for(order)
+    previous = services.inspections_of_order(order.id)
+    # Work sent back after a record: the reason goes at the top and the previous record fills the form.
+    sent_back = bool(previous) and order.status == "in_progress"
+    if sent_back and request.method != "POST":
+        values = previous_values(previous[-1], items)
     return render_template(
-        "inspections/record.html", order=order, form=form, items=services.items_for(order), errors=errors,
+        "inspections/record.html", order=order, form=form, items=items, errors=errors, sent_back=sent_back,
         values=values, key=values.get("idempotency_key") or str(uuid.uuid4()), locale=str(get_locale()),
         severities=checklist_rules.SEVERITIES, suggested_minutes=_suggested_minutes(order),
     ), 422 if errors else 200
+
+
+def previous_values(inspection, items) -> dict:
+    """A record's answers as the form's fields, to start a corrected record from."""
+    values = {"notes": inspection.notes or ""}
+    if inspection.time_spent_min is not None:
+        values["time_spent_min"] = str(inspection.time_spent_min)
+    for item in items:
+        answer = (inspection.answers or {}).get(item.key)
+        if answer is None:
+            continue
+        if item.type == "pass_fail":
+            values[f"item.{item.key}"] = "pass" if answer else "fail"
+        elif item.type == "number":
+            values[f"item.{item.key}"] = "%g" % answer
+        else:
+            values[f"item.{item.key}"] = str(answer)
+    return values
 
 
 def _report(inspection, created: bool) -> None:

@@ -21,6 +21,7 @@
     banner.textContent = text;
     banner.className = "flash " + (kind || "info");
     banner.hidden = !text;
+    if (text && banner.scrollIntoView) banner.scrollIntoView({block: "center"});
   }
 
   // --- position: at the start and again at submission -----------------------------------------------------
@@ -246,6 +247,30 @@
     }
     form.idempotency_key.value = record.key;
   }
+
+  // --- a form for a thumb: 全部正常, and the photo and repair fields only where there is a problem ------------
+  function markProblems() {
+    form.querySelectorAll(".item").forEach(function (item) {
+      var problem = item.querySelector("input[type=radio][value=fail]:checked, input[type=radio][data-finding]:checked");
+      item.classList.toggle("problem", !!problem);
+    });
+  }
+  form.classList.add("js");
+  var allOk = document.getElementById("all-ok");
+  if (allOk) {
+    allOk.addEventListener("click", function () {
+      form.querySelectorAll(".item").forEach(function (item) {
+        var ok = item.querySelector("input[type=radio][value=pass]") ||
+          item.querySelector("input[type=radio]:not([data-finding])");
+        if (ok && !item.querySelector("input[type=radio]:checked")) ok.checked = true;
+      });
+      markProblems();
+      save();
+    });
+  }
+  form.addEventListener("change", markProblems);
+  form.addEventListener("restored", markProblems);
+  markProblems();
 
   form.addEventListener("input", saveSoon);
   form.addEventListener("change", function (event) {

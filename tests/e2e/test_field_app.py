@@ -85,10 +85,10 @@ def test_my_work_keeps_the_pack_and_everything_opens_without_a_connection(phone_
 def fill_record(page, tmp_path=None, problem_photo=False):
     """Every item of the dam patrol answered sound; with problem_photo, one item has a problem and its photo."""
     page.wait_for_selector("#record-form[data-ready='1']")
-    for radio in page.locator(".item input[type=radio][value=pass]").all():
-        radio.check()
-    for item in page.locator(".item:has(input[type=radio]:not([value=pass]):not([value=fail]))").all():
-        item.locator("input[type=radio]").first.check()
+    page.get_by_role("button", name="全部正常").click()
+    assert page.locator(".item input[type=radio][value=pass]:not(:checked)").count() == 0
+    # Only an item with a problem asks for its photo.
+    assert page.locator(".item:has(input[value=fail]) .on-problem input[type=file]:visible").count() == 0
     for number_input in page.locator(".item input[type=number]").all():
         number_input.fill("56.2")
     photo_item = page.locator(".item[data-type=photo]").first
@@ -97,6 +97,7 @@ def fill_record(page, tmp_path=None, problem_photo=False):
     if problem_photo:
         failed = page.locator(".item:has(input[value=fail])").nth(3)
         failed.locator("input[value=fail]").check()
+        assert failed.locator("input[type=file]").is_visible()
         failed.locator("input[type=file]").set_input_files(photo_file(tmp_path, "problem.jpg"))
         expected = 2
     page.locator("textarea[name=notes]").fill("坝顶巡查一遍，正常。")
@@ -134,13 +135,22 @@ def waiting_count(page) -> str:
 def test_a_record_submitted_offline_waits_then_goes_once_when_the_signal_returns(phone_context, sign_in, crew_order,
                                                                                   in_app, tmp_path, shots):
     dam, order_id, number = crew_order
-    context = phone_context(permissions=["geolocation"],
+    context = phone_context(permissions=["geolocation"], viewport={"width": 360, "height": 740},
                             geolocation={"latitude": 26.1503, "longitude": 119.3502, "accuracy": 9})
     phone = context.new_page()
     sign_in(phone, "crew")
     phone.goto(f"/work/{order_id}/record")
     wait_for_worker(phone)
+    # A file that is not a photo is refused on the phone.
+    not_photo = tmp_path / "notes.txt"
+    not_photo.write_text("not a photo")
+    photo_input = phone.locator(".item[data-type=photo] input[type=file]").first
+    photo_input.set_input_files(str(not_photo))
+    phone.locator(".photo-error").wait_for()
+    assert "不是手机能读取的照片" in phone.locator(".photo-error").inner_text()
     fill_record(phone, tmp_path, problem_photo=True)
+    no_sideways_scroll(phone)
+    phone.screenshot(path=str(shots / "crew-record-360-zh.png"), full_page=True)
     context.set_offline(True)
     phone.get_by_role("button", name="提交").click()
     phone.wait_for_function("() => document.getElementById('outbox-count').textContent === '1'")
@@ -149,6 +159,13 @@ def test_a_record_submitted_offline_waits_then_goes_once_when_the_signal_returns
     phone.screenshot(path=str(shots / "crew-record-queued-zh.png"), full_page=False)
     no_sideways_scroll(phone)
     assert inspections_of(in_app, order_id) == []
+    # Kept on the phone made smaller: longest side 1,600 px, JPEG.
+    kept = phone.evaluate("""async () => {
+        const record = (await FieldStore.all('records')).find(r => r.state === 'queued');
+        return Promise.all(record.photos.map(async p => {
+            const bitmap = await createImageBitmap(p.blob); return [bitmap.width, bitmap.height, p.blob.type]; }));
+    }""")
+    assert kept == [[1600, 1200, "image/jpeg"]] * 2
 
     context.set_offline(False)  # the online event sends it
     phone.wait_for_function("() => document.getElementById('outbox-link').hidden", timeout=20000)

@@ -232,3 +232,20 @@ def test_a_record_naming_a_photo_that_never_arrived_is_refused_naming_the_field(
     assert response.status_code == 422
     assert "photo.overview" in response.get_json()["error"]["fields"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+
+
+def test_a_sent_back_record_shows_the_reason_at_the_top_and_starts_from_the_previous_answers(client, login, order, db,
+                                                                                            users):
+    login("crew")
+    page = client.get(f"/work/{order.id}/record").get_data(as_text=True)
+    data = {**form_fields(page), **answers(**{"item.cover": "fail", "notes": "井盖松动"}),
+            "photo.overview": (BytesIO(jpeg_bytes()), "IMG_1.jpg"), "photo.cover": (BytesIO(jpeg_bytes()), "c.jpg")}
+    assert client.post(f"/work/{order.id}/record", data=data, content_type="multipart/form-data").status_code == 303
+    db.session.refresh(order)
+    work.act(users["supervisor"], order.id, "send_back", version=order.version, reason="照片看不清井盖，请重拍")
+    db.session.commit()
+    page = client.get(f"/work/{order.id}/record").get_data(as_text=True)
+    assert page.index("照片看不清井盖，请重拍") < page.index('id="record-form"')
+    assert re.search(r'name="item.cover" value="fail"\s+checked', page)
+    assert re.search(r'name="item.odour" value="pass"\s+checked', page)
+    assert ">井盖松动</textarea>" in page
