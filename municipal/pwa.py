@@ -19,12 +19,13 @@ from flask_wtf.csrf import generate_csrf
 from .db import utcnow
 from .i18n import js_messages
 from .permissions import public, roles, signed_in
+from .security_headers import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("pwa", __name__)
 bp.add_app_template_global(js_messages, "js_messages")
 
 # Kept on the phone when the service worker installs: what every page of the app needs to open offline.
-SHELL_FILES = ("css/app.css", "js/app.js", "js/store.js", "js/outbox.js", "js/field.js", "js/record.js",
+SHELL_FILES = ("css/app.css", "js/app.js", "js/scanner.js", "js/store.js", "js/outbox.js", "js/field.js", "js/record.js",
                "js/outbox-page.js", "js/mywork.js", "icons/icon-192.png", "icons/icon-512.png")
 OFFLINE_PAGE = "/field/offline"
 # How many days of a member's open work the offline pack holds (the issue's "configurable").
@@ -123,7 +124,7 @@ def pack():
     now = utcnow()
     work = lists.my_work(current_user, now, ZoneInfo(current_app.config["TIMEZONE"]), days_ahead=days)
     orders = [order for part in ("overdue", "today", "upcoming") for order in work[part]]
-    urls = [url_for("workorders.mine")]
+    urls = [url_for("workorders.mine"), url_for("pwa.scan")]
     codes = {}
     for order in orders:
         urls += [url_for("workorders.detail", order_id=order.id), url_for("inspections.record", order_id=order.id)]
@@ -135,4 +136,26 @@ def pack():
     return jsonify({
         "generated_at": now.isoformat(), "until": (now + timedelta(days=days)).isoformat(), "days": days,
         "urls": urls, "codes": codes, "orders": [order.id for order in orders],
+        "static": [url_for("static", filename=name) for name in SCANNER_FILES],
     })
+
+
+# The scanner's decoder for phones without a native BarcodeDetector, kept on the phone with the offline pack.
+SCANNER_FILES = ("vendor/barcode-detector/polyfill.js", "vendor/zxing-wasm/zxing_reader.wasm")
+
+
+@bp.route("/scan")
+@roles("admin", "supervisor", "crew", "viewer")
+def scan():
+    """The in-app scanner: the camera and a detector, a torch where the phone has one, and typing a code."""
+    from .assets.identity.codes import ALPHABET, BODY_LENGTH
+    from .assets.types import PREFIXES
+
+    config = {"prefixes": sorted(PREFIXES), "alphabet": ALPHABET, "body_length": BODY_LENGTH,
+              "polyfill": url_for("static", filename=SCANNER_FILES[0]),
+              "wasm": url_for("static", filename=SCANNER_FILES[1])}
+    response = Response(render_template("pwa/scan.html", config=config))
+    # The polyfill's decoder is WebAssembly, which the site-wide policy does not let compile.
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
+    return response

@@ -24,11 +24,17 @@ cp node_modules/workbox-sw/build/workbox-sw.js "$vendor.tmp/workbox/"
 for module in core precaching routing strategies; do
   cp "node_modules/workbox-$module/build/workbox-$module.prod.js" "$vendor.tmp/workbox/"
 done
+# The BarcodeDetector polyfill (for phones without a native one: iPhones) and the ZXing WebAssembly decoder it
+# loads, from our own files: the scanner points the polyfill's locateFile here (it would fetch from a CDN).
+mkdir -p "$vendor.tmp/barcode-detector" "$vendor.tmp/zxing-wasm"
+cp node_modules/barcode-detector/dist/iife/polyfill.js "$vendor.tmp/barcode-detector/"
+cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm "$vendor.tmp/zxing-wasm/"
 {
   echo "# Vendored front-end libraries (copied by scripts/vendor_js.sh; do not edit)"
-  for package in workbox-sw workbox-core workbox-precaching workbox-routing workbox-strategies; do
+  for package in workbox-sw workbox-core workbox-precaching workbox-routing workbox-strategies barcode-detector zxing-wasm; do
     node -e "const p=require('./node_modules/$package/package.json'); console.log('- ' + p.name + ' ' + p.version + ' (' + p.license + ')')"
   done
+  echo "- zxing_reader.wasm sha256 $(sha256sum "$vendor.tmp/zxing-wasm/zxing_reader.wasm" | cut -d' ' -f1)"
 } > "$vendor.tmp/VENDORED.md"
 rm -rf "$vendor"
 mv "$vendor.tmp" "$vendor"

@@ -37,6 +37,15 @@
         failed++;
       }
     }));
+    // The scanner's decoder (about 1 MB): fetched once, kept in the service worker's static cache.
+    var statics = await caches.open("field-static");
+    await Promise.all((pack.static || []).map(async function (url) {
+      if (await statics.match(url)) return;
+      try {
+        var file = await fetch(url);
+        if (file.ok) await statics.put(url, file);
+      } catch (e) { /* fetched again next time */ }
+    }));
     if (failed) return show(await S.get("meta", "pack"));
     var meta = {name: "pack", updated_at: Date.now(), codes: pack.codes, urls: pack.urls, days: pack.days};
     await S.put("meta", meta);

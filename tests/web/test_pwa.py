@@ -83,3 +83,24 @@ def test_the_offline_pack_lists_the_members_work_for_the_coming_days(client, log
     assert f"/assets/{well.id}" in body["urls"] and "/work/mine" in body["urls"]
     assert f"/work/{later.id}" not in body["urls"] and f"/work/{others.id}" not in body["urls"]
     assert body["codes"] == {well.code.code: f"/assets/{well.id}"}
+
+
+def test_the_scanner_page_lets_the_decoder_compile_and_nothing_else(client, login):
+    login("crew")
+    response = client.get("/scan")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval'" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    page = response.get_data(as_text=True)
+    assert "/static/vendor/zxing-wasm/zxing_reader.wasm" in page  # our copy, never a CDN's
+    assert "/static/vendor/barcode-detector/polyfill.js" not in page.split('id="scan-config"')[0]  # loaded when needed
+    # Elsewhere the site-wide policy stands.
+    assert "wasm-unsafe-eval" not in client.get("/work/mine").headers["Content-Security-Policy"]
+
+
+def test_the_crews_menu_has_the_scanner_and_no_api_link(client, login):
+    login("crew")
+    page = client.get("/work/mine").get_data(as_text=True)
+    assert 'href="/scan"' in page and 'href="/api/docs"' not in page
+    login("supervisor")
+    assert 'href="/api/docs"' in client.get("/work").get_data(as_text=True)
