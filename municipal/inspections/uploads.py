@@ -36,13 +36,15 @@ def client_key(key, field: str = "idempotency_key") -> str:
 def stage(user_id: int, key, stream) -> tuple[bool, tuple[int, int]]:
     """Keep a photo for a record to come. Returns (created, (width, height)); a repeat is not written again."""
     key = client_key(key)
+    if stream is None:  # a repeat is a repeat of the same request: a photo too
+        raise ValidationError(_("Choose a photo to upload."), {"photo": _("Choose a photo to upload.")})
     path = _folder(user_id) / f"{key}.img"
     if path.is_file():
         with path.open("rb") as kept:
             image = media.load_image(kept, field="photo")
         return False, image.size
-    data = stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1) if stream is not None else None
-    image = media.load_image(BytesIO(data) if data is not None else None, field="photo")
+    data = stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+    image = media.load_image(BytesIO(data), field="photo")
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
     partial.write_bytes(data)
