@@ -84,6 +84,8 @@
   }
 
   async function pass(options) {
+    var queued = (await S.all("records")).filter(function (r) { return r.state === "queued"; });
+    if (!queued.length) return {sent: [], waiting: 0, refused: 0};  // nothing to send: the server is not asked
     var state = await session();
     if (state.offline || state.signedOut) return state;
     var records = (await S.all("records")).filter(function (r) { return r.state === "queued" && r.user === state.user; });

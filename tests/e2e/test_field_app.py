@@ -55,7 +55,7 @@ def wait_for_worker(page):
 
 def test_my_work_keeps_the_pack_and_everything_opens_without_a_connection(phone_context, sign_in, crew_order, shots):
     dam, order_id, number = crew_order
-    context = phone_context()
+    context = phone_context(viewport={"width": 360, "height": 740})
     phone = context.new_page()
     sign_in(phone, "crew")
     phone.goto("/work/mine")
@@ -76,6 +76,13 @@ def test_my_work_keeps_the_pack_and_everything_opens_without_a_connection(phone_
     phone.goto(f"/work/{order_id}/record")
     phone.wait_for_selector("#record-form[data-ready='1']")
     assert phone.locator(".item").count() > 10
+    no_sideways_scroll(phone)
+    # The scanner too, and a code typed there opens the facility kept on the phone.
+    phone.goto("/scan")
+    phone.locator("#scan-code").fill(dam.code)
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="打开设施").click()
+    assert phone.url.endswith(f"/assets/{dam.id}") and dam.name in phone.locator("main").inner_text()
     # A page that is not kept: the app's own offline page, not the browser's error.
     phone.goto("/calendar")
     assert "没有网络连接" in phone.locator("h1").inner_text()
