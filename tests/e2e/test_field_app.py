@@ -379,3 +379,30 @@ def test_the_scanner_reads_a_label_with_the_camera(browser_type, browser_type_la
     finally:
         camera.close()
     assert not violations, violations
+
+
+def test_a_phone_with_its_own_barcode_detector_uses_it_and_never_loads_the_polyfill(new_context, sign_in, crew_order,
+                                                                                   live_server):
+    dam, order_id, number = crew_order
+    context = new_context(**PHONE)
+    # An Android phone: a native BarcodeDetector, and a camera (a canvas stream stands in for it).
+    context.add_init_script(f"""
+        window.BarcodeDetector = class {{
+            constructor(options) {{ this.formats = options.formats; }}
+            async detect() {{ return [{{rawValue: {f"{live_server}/A/{dam.code}".upper()!r}}}]; }}
+        }};
+        navigator.mediaDevices.getUserMedia = async () => {{
+            const canvas = document.createElement('canvas'); canvas.width = 320; canvas.height = 240;
+            canvas.getContext('2d').fillRect(0, 0, 320, 240);
+            return canvas.captureStream(5);
+        }};
+    """)
+    loaded = []
+    # The polyfill comes as a script element, only when the page wants it (the offline pack fetches it otherwise).
+    context.on("request", lambda r: loaded.append(r.url) if r.resource_type == "script" and "/vendor/" in r.url else None)
+    phone = context.new_page()
+    sign_in(phone, "crew")
+    phone.goto("/scan")
+    phone.wait_for_url(f"**/A/{dam.code}", timeout=15000)
+    assert number in phone.locator(".due-here").inner_text()
+    assert loaded == []
