@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from .jobs.views import bp as jobs_admin_bp
     from .notify import api as notify_api
     from .notify.views import bp as notify_bp
+    from .pwa import bp as pwa_bp
     from .reports import api as reports_api
     from .reports.views import bp as reports_bp
     from .workorders import api as workorders_api
@@ -137,7 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     permissions.init_app(app)
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
-                      notify_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp):
+                      notify_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp, pwa_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)

@@ -37,6 +37,40 @@ def check_catalogues(locales, directory: Path = TRANSLATIONS) -> None:
             )
 
 
+# The JS string catalogue: the words the crew app's scripts show, translated by the server and given to the
+# page as data (#field-words in base.html), never as a script.
+JS_MESSAGES = {
+    "sending": N_("Sending…"),
+    "saved_queued": N_("Saved on the phone. It is waiting to be sent and goes by itself when the connection returns."),
+    "queued_here": N_("A record of this work is on the phone, waiting to be sent."),
+    "draft_restored": N_("Your draft was restored from the phone."),
+    "refused": N_("The server refused this record; it stays on the phone. Correct it and submit again, or discard "
+                  "it:"),
+    "sign_in_to_send": N_("Your session has ended: sign in again to send what is waiting on the phone."),
+    "sign_in": N_("Sign in"),
+    "not_image": N_("This file is not a photo the phone can read."),
+    "remove_photo": N_("Remove this photo"),
+    "waiting": N_("Waiting to send"),
+    "refused_state": N_("Refused"),
+    "discard": N_("Discard"),
+    "discard_confirm": N_("Discard this record and its photos from the phone? This cannot be undone."),
+    "open": N_("Open"),
+    "send_now": N_("Send now"),
+    "nothing_waiting": N_("Nothing is waiting to be sent."),
+    "photos_count": N_("photos"),
+    "pack_updated": N_("Kept on the phone for use without a connection; updated {time}."),
+    "pack_none": N_("Not yet kept on the phone for use without a connection."),
+    "pack_updating": N_("Keeping your work on the phone…"),
+}
+
+
+def js_messages() -> dict:
+    """JS_MESSAGES in the reader's language."""
+    from flask_babel import gettext
+
+    return {name: gettext(message) for name, message in JS_MESSAGES.items()}
+
+
 def select_locale() -> str:
     if not has_request_context():
         return DEFAULT_LOCALE  # CLI commands and jobs speak the district's language

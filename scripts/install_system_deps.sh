@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the platform needs: CJK fonts for PDFs and pages, HarfBuzz subsetting, Pango (WeasyPrint
 # lays out the annual reports with it), poppler for looking at PDFs, the PostgreSQL client (pg_dump and
-# pg_restore for `municipal backup` and `restore`), and Chromium and a few tools for the tests (with --test).
+# pg_restore for `municipal backup` and `restore`), Node's npm when missing (scripts/vendor_js.sh), and Chromium and a few tools for the tests (with --test).
 # Runs apt only as root and only for what is missing; otherwise says what to install.
 set -euo pipefail
 
 packages=(python3-venv fontconfig fonts-wqy-microhei fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
           postgresql-client)
+# npm installs the front-end libraries from package-lock.json at prepare time (a build tool, not a runtime).
+command -v npm >/dev/null || packages+=(nodejs npm)
 if [[ "${1:-}" == "--test" ]]; then
   # curl and unzip for the API fuzzing and the wheel check in .ci/run, faketime for scripts/test_any_date.sh.
   packages+=(chromium curl unzip faketime)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a checkout: Debian packages (as root), the virtual environment in .venv,
-# the Python packages and the compiled translations. Safe to run again.
+# the Python packages, the compiled translations and the front-end libraries (npm, into static/vendor/).
+# Safe to run again.
 # Usage: scripts/prepare.sh [--test]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,4 @@ if [[ ! -f "$stamp" || setup.cfg -nt "$stamp" ]]; then
   touch "$stamp"
 fi
 .venv/bin/pybabel compile --statistics -d municipal/translations 2>&1 | grep -v "^compiling" || true
+bash scripts/vendor_js.sh

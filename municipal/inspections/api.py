@@ -12,8 +12,8 @@ from ..i18n import N_
 from ..permissions import roles, signed_in
 from ..workorders import access as workorders_access
 from ..workorders.checklists import active_templates
-from . import services
-from .schemas import ChecklistListSchema, InspectionListSchema, InspectionSchema
+from . import services, uploads
+from .schemas import ChecklistListSchema, InspectionListSchema, InspectionSchema, StagedPhotoSchema
 from .views import submission_from, submit_once
 
 inspections_bp = ApiBlueprint("inspections_api", __name__, description=N_("Inspections and checklists"))
@@ -25,6 +25,10 @@ _MULTIPART = {"content": {"multipart/form-data": {"schema": {
                                                           "a choice's key or a note"},
         "photo.<key>": {"type": "string", "format": "binary", "description": "photos of an item (repeatable)"},
         "photos": {"type": "string", "format": "binary", "description": "photos of the whole visit (repeatable)"},
+        "photo_ref.<key>": {"type": "string", "format": "uuid",
+                            "description": "the client id of a photo of an item sent ahead to /inspection-photos"},
+        "photos_ref": {"type": "string", "format": "uuid",
+                       "description": "the client id of a photo of the visit sent ahead (repeatable)"},
         "repair.<key>": {"type": "string", "description": "any value: a problem here needs repair work"},
         "notes": {"type": "string"}, "time_spent_min": {"type": "integer"},
         "cost_yuan": {"type": "string", "description": "what the work cost, in yuan (to the fen)"},
@@ -50,9 +54,31 @@ def blueprints():
 @inspections_bp.response(201, InspectionSchema)
 @inspections_bp.alt_response(200, schema=InspectionSchema, description="a repeat: the first record")
 def submit(order_id):
-    data = submission_from(request.form, request.files, request.headers.get("Idempotency-Key", ""))
+    data = submission_from(request.form, request.files, request.headers.get("Idempotency-Key", ""), current_user.id)
     inspection, created = submit_once(current_user, order_id, data)
     return inspection, 201 if created else 200
+
+
+@inspections_bp.route("/inspection-photos", methods=["POST"])
+@roles("admin", "supervisor", "crew")
+@inspections_bp.doc(
+    summary=N_("Send a photo ahead of its record"),
+    description=N_("A phone on a bad line sends each photo on its own, with the photo's own client UUID in the "
+                   "Idempotency-Key header, then the record naming it (photo_ref.<key> or photos_ref). A repeat "
+                   "answers 200 and stores nothing."),
+    parameters=[{"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string",
+                                                                                           "format": "uuid"}}],
+    requestBody={"content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["photo"],
+        "properties": {"photo": {"type": "string", "format": "binary", "description": "a JPEG, PNG or WebP photo"}},
+    }}}},
+)
+@inspections_bp.response(201, StagedPhotoSchema)
+@inspections_bp.alt_response(200, schema=StagedPhotoSchema, description="a repeat: already received")
+def stage_photo():
+    key = uploads.client_key(request.headers.get("Idempotency-Key", ""))
+    created, (width, height) = uploads.stage(current_user.id, key, request.files.get("photo"))
+    return {"key": key, "width": width, "height": height}, 201 if created else 200
 
 
 @inspections_bp.route("/work-orders/<int:order_id>/inspections")

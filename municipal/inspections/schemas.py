@@ -67,3 +67,9 @@ class ChecklistSchema(Schema):
 
 class ChecklistListSchema(Schema):
     items = fields.List(fields.Nested(ChecklistSchema))
+
+
+class StagedPhotoSchema(Schema):
+    key = fields.String(metadata={"description": "the photo's client id, to name in the record"})
+    width = fields.Integer()
+    height = fields.Integer()

@@ -45,6 +45,9 @@ class Submission:
     latitude: object = None
     longitude: object = None
     accuracy_m: object = None
+    # Photos the record names by their client ids (sent ahead, uploads.py) that never arrived: field -> ids.
+    missing_photos: dict = field(default_factory=dict)
+    staged_keys: list = field(default_factory=list)  # the client ids of the photos it took
 
 
 def find_submission(key: str) -> Inspection | None:
@@ -125,6 +128,8 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
     if unknown:
         errors["needs_repair"] = _("no such checklist item")
     images = _images(data, by_key, errors)
+    for name in data.missing_photos:
+        errors.setdefault(name, _("a photo sent ahead has not arrived; the phone sends it again"))
     # Counted as sent: a photo that is refused has its own error, not a second one for being missing.
     photo_counts = {photo_key: len(streams) for photo_key, streams in data.photos.items()}
     judgement = checklist_rules.judge(items, data.answers, photo_counts, set(data.needs_repair))

@@ -13,13 +13,14 @@ from ..errors import Conflict, DomainError
 from ..permissions import roles
 from ..workorders import access as workorders_access
 from ..workorders import checklist_rules, states
-from . import services
+from . import services, uploads
 
 bp = Blueprint("inspections", __name__)
 
 
-def submission_from(form, files, key: str) -> services.Submission:
-    """The form's fields as a Submission: item.<key> answers, photo.<key> files, repair.<key> marks."""
+def submission_from(form, files, key: str, user_id: int | None = None) -> services.Submission:
+    """The form's fields as a Submission: item.<key> answers, photo.<key> files, repair.<key> marks; and
+    photo_ref.<key> / photos_ref, the client ids of photos the user sent ahead (uploads.py)."""
     data = services.Submission(key=key, notes=form.get("notes", ""), time_spent_min=form.get("time_spent_min"),
                                cost_yuan=form.get("cost_yuan"),
                                latitude=form.get("latitude"), longitude=form.get("longitude"),
@@ -37,6 +38,18 @@ def submission_from(form, files, key: str) -> services.Submission:
             data.photos.setdefault(services.GENERAL, []).extend(streams)
         elif name.startswith("photo."):
             data.photos.setdefault(name[6:], []).extend(streams)
+    for name in form:
+        if user_id is None or not (name == "photos_ref" or name.startswith("photo_ref.")):
+            continue
+        item_key = services.GENERAL if name == "photos_ref" else name[10:]
+        field_name = "photos" if name == "photos_ref" else f"photo.{item_key}"
+        for ref in form.getlist(name):
+            stream = uploads.staged(user_id, ref)
+            if stream is None:
+                data.missing_photos.setdefault(field_name, []).append(ref)
+            else:
+                data.photos.setdefault(item_key, []).append(stream)
+                data.staged_keys.append(ref)
     return data
 
 
@@ -49,6 +62,8 @@ def submit_once(actor, order_id, data: services.Submission):
     submitted = commit_claim(lambda: services.submit(actor, order_id, data), first)
     if submitted is None:
         raise Conflict(_("The server was busy with another submission; please send again."))
+    if submitted[1] and data.staged_keys:
+        uploads.discard(actor.id, data.staged_keys)  # the record keeps its own copies, committed
     return submitted
 
 
@@ -86,11 +101,35 @@ def record(order_id: int):
         flash(_("This work order is %(status)s; there is nothing to record now.",
                 status=_(states.STATUSES[order.status])), "info")
         return redirect(url_for("workorders.detail", order_id=order_id), 303)
+    items = services.items_for(order)
+    previous = services.inspections_of_order(order.id)
+    # Work sent back after a record: the reason goes at the top and the previous record fills the form.
+    sent_back = bool(previous) and order.status == "in_progress"
+    if sent_back and request.method != "POST":
+        values = previous_values(previous[-1], items)
     return render_template(
-        "inspections/record.html", order=order, form=form, items=services.items_for(order), errors=errors,
+        "inspections/record.html", order=order, form=form, items=items, errors=errors, sent_back=sent_back,
         values=values, key=values.get("idempotency_key") or str(uuid.uuid4()), locale=str(get_locale()),
         severities=checklist_rules.SEVERITIES, suggested_minutes=_suggested_minutes(order),
     ), 422 if errors else 200
+
+
+def previous_values(inspection, items) -> dict:
+    """A record's answers as the form's fields, to start a corrected record from."""
+    values = {"notes": inspection.notes or ""}
+    if inspection.time_spent_min is not None:
+        values["time_spent_min"] = str(inspection.time_spent_min)
+    for item in items:
+        answer = (inspection.answers or {}).get(item.key)
+        if answer is None:
+            continue
+        if item.type == "pass_fail":
+            values[f"item.{item.key}"] = "pass" if answer else "fail"
+        elif item.type == "number":
+            values[f"item.{item.key}"] = "%g" % answer
+        else:
+            values[f"item.{item.key}"] = str(answer)
+    return values
 
 
 def _report(inspection, created: bool) -> None:

@@ -87,7 +87,8 @@ def board():
 @signed_in
 def mine():
     now = utcnow()
-    work = lists.my_work(current_user, now, ZoneInfo(current_app.config["TIMEZONE"]))
+    work = lists.my_work(current_user, now, ZoneInfo(current_app.config["TIMEZONE"]),
+                         days_ahead=int(current_app.config.get("FIELD_PACK_DAYS", 7)))
     return render_template("workorders/mine.html", work=work, now=now, states=states, labels=_row_labels())
 
 

@@ -60,7 +60,7 @@ def test_crew_patrols_the_dam_from_a_phone_and_the_supervisor_reviews(new_contex
         due.get_by_role("button", name="开始").click()
     phone.get_by_role("link", name="填写检查表并提交").click()
     phone.wait_for_url(f"**/work/{order_id}/record")
-    phone.wait_for_function("document.querySelector('input[name=latitude]').value !== ''")
+    phone.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
     assert "位置已获取" in phone.locator("#position-status").inner_text()
 
     # Every item sound, except the spillway, which is blocked: that one gets its photo.

@@ -182,3 +182,70 @@ def test_the_crew_records_what_the_work_cost_and_a_bad_cost_is_named(client, log
     db.session.expire_all()
     assert db.session.get(type(order), order.id).cost_yuan == Decimal("350.50")
     assert "350.50" in client.get(f"/work/{order.id}").get_data(as_text=True)
+
+
+def test_photos_sent_ahead_each_once_then_the_record_that_names_them(client, db, users, order, app):
+    from pathlib import Path
+
+    _token, plain = create_token(users["crew"], "phone")
+    db.session.commit()
+    auth = {"Authorization": f"Bearer {plain}"}
+    photo_key = str(uuid.uuid4())
+
+    def send_photo(content=None, key=photo_key):
+        return client.post("/api/v1/inspection-photos", headers={**auth, "Idempotency-Key": key},
+                           data={"photo": (BytesIO(content or jpeg_bytes((800, 600))), "p.jpg")},
+                           content_type="multipart/form-data")
+
+    first, again = send_photo(), send_photo()
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json() == {"key": photo_key, "width": 800, "height": 600}
+    refused = send_photo(b"not an image at all", key=str(uuid.uuid4()))
+    assert refused.status_code == 422 and "photo" in refused.get_json()["error"]["fields"]
+    no_key = send_photo(key="")
+    assert no_key.status_code == 422 and "idempotency_key" in no_key.get_json()["error"]["fields"]
+
+    record_key = str(uuid.uuid4())
+
+    def send_record():
+        data = {**answers(), "photo_ref.overview": photo_key}
+        return client.post(f"/api/v1/work-orders/{order.id}/inspections", data=data,
+                           headers={**auth, "Idempotency-Key": record_key}, content_type="multipart/form-data")
+
+    created, repeated = send_record(), send_record()
+    assert (created.status_code, repeated.status_code) == (201, 200)
+    assert created.get_json()["id"] == repeated.get_json()["id"]
+    assert [p["item_key"] for p in created.get_json()["photos"]] == ["overview"]
+    media = Path(app.config["MEDIA_DIR"])
+    staged = media.with_name(media.name + "-staged") / str(users["crew"].id)
+    assert not (staged / f"{photo_key}.img").exists()  # taken by the record, which keeps its own copy
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 1
+
+
+def test_a_record_naming_a_photo_that_never_arrived_is_refused_naming_the_field(client, db, users, order):
+    _token, plain = create_token(users["crew"], "phone")
+    db.session.commit()
+    response = client.post(f"/api/v1/work-orders/{order.id}/inspections",
+                           data={**answers(), "photo_ref.overview": str(uuid.uuid4())},
+                           headers={"Authorization": f"Bearer {plain}", "Idempotency-Key": str(uuid.uuid4())},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "photo.overview" in response.get_json()["error"]["fields"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+
+
+def test_a_sent_back_record_shows_the_reason_at_the_top_and_starts_from_the_previous_answers(client, login, order, db,
+                                                                                            users):
+    login("crew")
+    page = client.get(f"/work/{order.id}/record").get_data(as_text=True)
+    data = {**form_fields(page), **answers(**{"item.cover": "fail", "notes": "井盖松动"}),
+            "photo.overview": (BytesIO(jpeg_bytes()), "IMG_1.jpg"), "photo.cover": (BytesIO(jpeg_bytes()), "c.jpg")}
+    assert client.post(f"/work/{order.id}/record", data=data, content_type="multipart/form-data").status_code == 303
+    db.session.refresh(order)
+    work.act(users["supervisor"], order.id, "send_back", version=order.version, reason="照片看不清井盖，请重拍")
+    db.session.commit()
+    page = client.get(f"/work/{order.id}/record").get_data(as_text=True)
+    assert page.index("照片看不清井盖，请重拍") < page.index('id="record-form"')
+    assert re.search(r'name="item.cover" value="fail"\s+checked', page)
+    assert re.search(r'name="item.odour" value="pass"\s+checked', page)
+    assert ">井盖松动</textarea>" in page
