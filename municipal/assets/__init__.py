@@ -2,10 +2,11 @@
 
 
 def init_app(app) -> None:
-    """Name a facility's recorded statuses and attributes in the audit trail, as its page names them."""
+    """Name a facility's recorded statuses and attributes in the audit trail, as its page names them, and show
+    that trail on its staff page."""
     from flask_babel import gettext as _
 
-    from ..audit.reading import display_value, register_formatter, register_labels
+    from ..audit.reading import display_value, register_formatter, register_labels, register_trail
     from .types import STATUSES, TYPES, value_label
 
     register_labels("asset", "status", STATUSES)
@@ -21,3 +22,4 @@ def init_app(app) -> None:
             for name, item in sorted(recorded.items()))
 
     register_formatter("asset", "attributes", attributes)
+    register_trail(app, "asset", "asset")

@@ -11,7 +11,7 @@ from ..boundary import discard_changes
 from ..errors import DomainError, PermissionDenied, ValidationError
 from ..media import is_public
 from ..permissions import roles, signed_in
-from .. import paging
+from .. import paging, sections
 from . import history, lookup, photos, queries, services
 from .forms import BindForm, PhotoForm, RevokeForm, asset_form, field_errors, form_to_data
 from .identity import services as code_services
@@ -58,7 +58,8 @@ def detail(asset_id: int):
     asset = lookup.visible_asset(current_user, asset_id)
     return render_template("assets/detail.html", asset=asset, code=asset.code, events=history.recent(asset),
                            code_events=history.code_history(asset), photo_form=PhotoForm(),
-                           revoke_form=RevokeForm())
+                           revoke_form=RevokeForm(),
+                           sections=sections.collect("asset", current_user, asset, request.args))
 
 
 def _asset_data(asset) -> dict:

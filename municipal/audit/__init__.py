@@ -6,12 +6,12 @@ It knows no domain above it: each domain names its own recorded values from its 
 
 
 def init_app(app) -> None:
-    """Give templates the trail of any entity, so a page shows it without its view fetching it; and
-    record the trail's end with every commit that appended to it."""
+    """Give templates the trail's words and page links (a page's trail is one of its sections, see
+    `reading.register_trail`); and record the trail's end with every commit that appended to it."""
     import sqlalchemy as sa
     from flask import request, url_for
 
-    from .reading import ACTION_LABELS, FIELD_LABELS, entries_page, value_text
+    from .reading import ACTION_LABELS, FIELD_LABELS, value_text
     from .services import anchor_head
 
     if not sa.event.contains(sa.orm.Session, "before_commit", anchor_head):
@@ -26,7 +26,6 @@ def init_app(app) -> None:
         return url_for(request.endpoint, **args) + "#audit"
 
     app.jinja_env.globals.update(
-        audit_page=entries_page,
         audit_page_link=page_link,
         audit_action_label=lambda action: ACTION_LABELS.get(action, action),
         audit_field_label=lambda field: FIELD_LABELS.get(field, field),

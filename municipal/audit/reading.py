@@ -4,12 +4,13 @@ facility's statuses...) are named by the domain itself, which registers them at 
 no domain above it.
 """
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import paging
+from .. import paging, sections
 from .models import AuditEntry
 from .services import canonical
 
@@ -75,6 +76,32 @@ def entries_page(entity_type: str, entity_id, before: int | None = None,
     pass as `before` for the next page (None on the last). By id on the entity's index: any page is cheap."""
     query = sa.select(AuditEntry).where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
     return paging.page(query, (AuditEntry.id,), before, limit, descending=True)
+
+
+@dataclass(frozen=True)
+class Trail:
+    """A page of an entity's trail: `before` is the entry it starts below (None: the latest), `older` the one
+    to pass for the next page (None: the last)."""
+
+    entity_type: str
+    entries: list[AuditEntry]
+    before: int | None
+    older: int | None
+
+
+def trail(entity_type: str, entity_id, args: Mapping[str, str], limit: int = 50) -> Trail:
+    """The page of the entity's trail the request asks for with `?audit_before=<id>`; a value that is no entry
+    id shows the latest page, as a page's link from an older page would."""
+    raw = args.get("audit_before", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    entries, older = entries_page(entity_type, entity_id, before, limit)
+    return Trail(entity_type, entries, before, older)
+
+
+def register_trail(app, page: str, entity_type: str) -> None:
+    """Show the trail of a page's subject (an `entity_type`, by its id) at the end of the page."""
+    sections.register(app, page, "trail", "audit", "audit/_trail.html",
+                      lambda user, subject, args: trail(entity_type, subject.id, args))
 
 
 def display_value(value, limit: int = 200) -> str:

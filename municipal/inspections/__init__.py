@@ -2,19 +2,14 @@
 
 
 def init_app(app) -> None:
-    """Give templates a work order's records and a facility's history, so other domains' pages show
-    them without their views importing this domain."""
+    """Add a facility's work and a work order's records to those pages (sections.py), so other domains' pages
+    show them without their views importing this domain; and give templates the vocabularies they show."""
     from ..workorders.checklist_rules import SEVERITIES
     from ..workorders.states import STATUSES
-    from . import services
+    from . import sections, services
 
+    sections.register(app)
     app.jinja_env.globals.update(
-        order_inspections=services.inspections_of_order,
-        checklist_items=services.items_for,
-        facility_work=services.history_page,
-        facility_findings=services.findings_of_asset,
-        finding_status=services.finding_status,
-        describe_finding=services.describe_finding,
         finding_statuses=services.FINDING_STATUSES,
         severities=SEVERITIES,
         work_statuses=STATUSES,

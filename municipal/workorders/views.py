@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import paging
+from .. import paging, sections
 from ..assets.forms import options
 from ..assets import lookup
 from ..assets.models import Asset
@@ -177,8 +177,8 @@ def _detail_page(order, status: int = 200):
     may_record = (order.status in ("assigned", "in_progress") and current_user.role != "viewer"
                   and access.may_act(current_user, order, states.ACTIONS["complete"]))
     return render_template("workorders/detail.html", order=order, form=form, actions=actions, may_record=may_record,
-                           comment_form=CommentForm(), now=utcnow(),
-                           states=states), status
+                           comment_form=CommentForm(), now=utcnow(), states=states,
+                           sections=sections.collect("work_order", current_user, order, request.args)), status
 
 
 @bp.route("/work/<int:order_id>/<action>", methods=["POST"])

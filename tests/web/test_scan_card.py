@@ -146,6 +146,9 @@ def test_the_staff_scan_page_shows_the_work_due_here(client, db, make_asset, use
     login("crew")
     page = client.get(f"/A/{well.code.code}").get_data(as_text=True)
     assert 'class="card due-here"' in page and "清淤" in page
+    # The registry's page of the facility shows the same sections as its scan.
+    registry_page = client.get(f"/assets/{well.id}").get_data(as_text=True)
+    assert 'class="card due-here"' in registry_page and 'id="history"' in registry_page and 'id="audit"' in registry_page
     other = make_asset("manhole", "温泉路6号井")
     assert "due-here" in client.get(f"/A/{other.code.code}").get_data(as_text=True)
     # The citizen's card has no such section.
@@ -167,3 +170,16 @@ def test_if_none_match_is_compared_as_the_standard_says(client, make_asset):
     for asked in (etag, f'"other", {etag}', f"W/{etag}", "*"):
         assert scan(client, code, asked).status_code == 304, asked
     assert scan(client, code, '"other"').status_code == 200
+
+
+def test_templates_are_given_no_query(app):
+    """Pages gather their data in the view or through registered sections (municipal/sections.py): no template
+    global reaches into a module that reads the database."""
+    reading = ("services", "queries", "lists", "reading", "lookup", "history", "sections")
+    # The trail's module words recorded values too: that one is no query.
+    wording = {"municipal.audit.reading.value_text"}
+    wrong = sorted(name for name, value in app.jinja_env.globals.items()
+                   if callable(value) and (getattr(value, "__module__", None) or "").startswith("municipal.")
+                   and value.__module__.rsplit(".", 1)[-1] in reading
+                   and f"{value.__module__}.{value.__name__}" not in wording)
+    assert not wrong, f"template globals that query: {wrong}"

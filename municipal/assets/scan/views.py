@@ -6,12 +6,12 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import i18n
+from ... import i18n, sections
 from ...auth.scope import Scope
 from ...errors import NotFound, ValidationError, error_body
 from ...extensions import csrf
 from ...permissions import public
-from .. import history, sections
+from .. import history
 from ..identity import codes, qr, resolver
 from ..types import PREFIXES
 from . import card_page
@@ -71,7 +71,7 @@ def resolve(text: str):
         return render_template("scan/unbound.html", found=found, beacon=beacon)
     return render_template(
         "assets/detail.html", asset=asset, code=found.code, beacon=beacon, events=history.recent(asset),
-        scanned=True, sections=sections.collect(current_user, asset),
+        scanned=True, sections=sections.collect("asset", current_user, asset, request.args),
     )
 
 
