@@ -104,17 +104,22 @@ class AreaQuerySchema(ApiSchema):
     after = fields.String(validate=_path, metadata={"description": "the `next` of the previous page"})
 
 
+# What assets.areas checks, told to the description (a code and a name are trimmed first).
+AREA_CODE_META = {"description": "letters, digits, - and _; at most 32", "pattern": r"^\s*[0-9A-Za-z_-]{1,32}\s*$"}
+AREA_NAME_META = {"maxLength": 100, "pattern": r"\S"}
+
+
 class AreaFieldsSchema(ApiSchema):
-    code = fields.String(metadata={"description": "letters, digits, - and _; at most 32"})
-    name = fields.String()
-    name_en = fields.String(allow_none=True)
+    code = fields.String(metadata=AREA_CODE_META)
+    name = fields.String(metadata=AREA_NAME_META)
+    name_en = fields.String(allow_none=True, metadata={"maxLength": 100})
     level = fields.String(metadata={"enum": list(AREA_LEVELS)})
     parent = fields.Raw(allow_none=True, metadata={"description": "area code or id; none only for a district"})
 
 
 class AreaCreateSchema(AreaFieldsSchema):
-    code = fields.String(required=True, metadata={"description": "letters, digits, - and _; at most 32"})
-    name = fields.String(required=True)
+    code = fields.String(required=True, metadata=AREA_CODE_META)
+    name = fields.String(required=True, metadata=AREA_NAME_META)
     level = fields.String(required=True, metadata={"enum": list(AREA_LEVELS)})
 
 

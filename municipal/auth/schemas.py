@@ -7,15 +7,17 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
 from ..api import MAX_ID, ApiSchema, ChangeSchema, between, id_list, one_of
+from ..assets.types import TYPES
 from .models import ROLES
 from .services import EMAIL_MAX_LENGTH
 from .tokens import SCOPES
 
 # --- input -------------------------------------------------------------------------
 
-def _texts(description: str) -> fields.List:
+def _texts(description: str, choices=None) -> fields.List:
     # A list's items are not bound to the schema, so they are given its translated message here.
-    item = fields.String(error_messages={"invalid": _l("must be text")})
+    item = fields.String(error_messages={"invalid": _l("must be text")},
+                         metadata={"enum": list(choices)} if choices else {})
     return fields.List(item, metadata={"description": description})
 
 
@@ -40,7 +42,7 @@ class UserCreateSchema(ApiSchema):
     email = fields.String(allow_none=True, metadata={
         **EMAIL, "description": "where notifications are sent; none: no email"})
     areas = _texts("area codes the user answers for; empty: the whole district")
-    asset_types = _texts("facility types a supervisor answers for within the areas; empty: all")
+    asset_types = _texts("facility types a supervisor answers for within the areas; empty: all", TYPES)
 
 
 class UserUpdateSchema(ChangeSchema):
@@ -50,7 +52,7 @@ class UserUpdateSchema(ChangeSchema):
                                                      "description": "empty or null: no email notifications"})
     active = fields.Boolean(metadata={"description": "false: cannot sign in, and the user's tokens stop working"})
     areas = _texts("replaces the areas; empty: the whole district")
-    asset_types = _texts("replaces the facility types; empty: all")
+    asset_types = _texts("replaces the facility types; empty: all", TYPES)
     password = fields.String(metadata={"minLength": 8, "writeOnly": True, "description": "a new password"})
 
 
@@ -67,7 +69,7 @@ class TokenCreateSchema(ApiSchema):
 class TeamCreateSchema(ApiSchema):
     name = fields.String(required=True, metadata={"maxLength": 100})
     area = fields.String(allow_none=True, metadata={"description": "area code; empty: the whole district"})
-    asset_types = _texts("facility types the team looks after; empty: all")
+    asset_types = _texts("facility types the team looks after; empty: all", TYPES)
     members = id_list(metadata={"description": "user ids; replaces the members"})
 
 
