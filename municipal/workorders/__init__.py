@@ -2,16 +2,18 @@
 
 
 def init_app(app) -> None:
-    """Name a work order's recorded status, priority, kind and source in the audit trail, and give the facility
-    page its 'work due here' section (assets/sections.py), which the assets domain shows without importing this
-    one."""
+    """Name a work order's recorded status, priority, kind and source in the audit trail,
+    give the facility page its 'work due here' section (assets/sections.py), which the assets domain shows
+    without importing this one, and give back the open work of anyone who stops working (auth/services.py)."""
     from ..assets import sections
     from ..audit.reading import register_labels
-    from . import lists, states
+    from . import assignment, lists, states
 
     register_labels("work_order", "status", states.STATUSES)
     register_labels("work_order", "priority", states.PRIORITIES)
     register_labels("work_order", "kind", states.KINDS)
     register_labels("work_order", "source", states.SOURCES)
+    # A person deactivated, or no longer one who may be given work, gives their open work back.
+    app.extensions.setdefault("user_stops_working", []).append(assignment.release_work_of)
     sections.register(app, "due_here", "workorders/_due_here.html",
                       lambda user, asset: lists.due_here(user, asset.id))
