@@ -2,9 +2,8 @@
 
 A rule names an area (with everything below it), a facility type and a kind of work; any of them may be left
 empty, meaning any. Of the rules matching a work order the most specific decides: the one naming more of the
-three, then the one with the deeper area, then a named kind before a named type; between rules alike in all
-of that, the older (lower id) — so the same work always goes the same way, and the page says which rules
-overlap and which of them wins.
+three, then the one with the deeper area, then a named kind before a named type; the id orders the rest — so
+the same work always goes the same way, and the page says which rules overlap and which of them wins.
 """
 from dataclasses import dataclass
 from itertools import combinations
@@ -55,11 +54,8 @@ def overlap(a: Rule, b: Rule) -> bool:
             and (not a.kind or not b.kind or a.kind == b.kind))
 
 
-def overlaps(rules) -> list[tuple[Rule, Rule, bool]]:
-    """(winner, loser, tie) for each pair of rules some work order matches both of; `tie` when they are
-    equally specific and only their age decides — the pairs a supervisor should look at first."""
-    found = []
-    for a, b in combinations(ordered(rules), 2):
-        if overlap(a, b):
-            found.append((a, b, specificity(a) == specificity(b)))
-    return found
+def overlaps(rules) -> list[tuple[Rule, Rule]]:
+    """(winner, loser) for each pair of rules some work order matches both of, the winner deciding there.
+    Two overlapping rules are never equally specific unless they name the same area, type and kind, which
+    services.create_rule refuses; the age only orders rules that never meet."""
+    return [(a, b) for a, b in combinations(ordered(rules), 2) if overlap(a, b)]

@@ -50,7 +50,6 @@ def set_persons(actor, asset: Asset, persons, version=None) -> Asset:
 class Overlap:
     winner: AssignmentRule
     loser: AssignmentRule
-    tie: bool
 
 
 def list_rules(actor) -> tuple[list[AssignmentRule], list[Overlap]]:
@@ -61,7 +60,7 @@ def list_rules(actor) -> tuple[list[AssignmentRule], list[Overlap]]:
     paths = dict(db.session.execute(sa.select(Area.id, Area.path)).all())
     rules = [rule_of(row, paths) for row in rows.values()]
     ordered = [rows[rule.id] for rule in precedence.ordered(rules)]
-    overlaps = [Overlap(rows[a.id], rows[b.id], tie) for a, b, tie in precedence.overlaps(rules)]
+    overlaps = [Overlap(rows[a.id], rows[b.id]) for a, b in precedence.overlaps(rules)]
     return ordered, overlaps
 
 
