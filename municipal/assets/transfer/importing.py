@@ -175,6 +175,8 @@ def import_geojson(actor, stream, progress=no_progress) -> ImportResult:
         for key, value in (feature.get("properties") or {}).items():
             if key not in GEOJSON_PROPERTIES:
                 batch.problem(number, key, _("unknown column; use the column names of an exported file"))
+            elif key == "persons" and value is not None:
+                record[key] = value  # a list, as exported; clean_asset checks it
             elif isinstance(value, bool) or not isinstance(value, (str, int, float, type(None))):
                 batch.problem(number, key, _("must be text or a number"))
             elif isinstance(value, str) and value.strip():
