@@ -145,3 +145,23 @@ def test_a_reservoir_s_engine_input_carries_its_responsible_persons(db, users, m
     assert persons["technical"] == {"name": "陈志强", "unit": "晋安区登云水库管理处", "position": "高级工程师",
                                     "phone": "0591-87610002"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponsiblePerson)) == 2
+
+
+def test_the_work_order_page_says_which_rule_gave_the_work(client, db, users, make_asset, login):
+    from datetime import timedelta
+
+    from municipal.db import utcnow
+    from municipal.people import services as people
+    from municipal.workorders.services import create_many_from_calendar
+
+    dam = make_asset("reservoir", "登云水库")
+    rule = people.create_rule(users["admin"], asset_type="reservoir", user_id=users["crew"].id)
+    [order_id] = create_many_from_calendar([{"asset": dam, "kind": "inspection", "title": "日常巡查", "description": "",
+                                             "priority": "normal", "due_at": utcnow() + timedelta(days=1),
+                                             "with_checklist": False}])
+    db.session.commit()
+    login("supervisor")
+    page = client.get(f"/work/{order_id}").get_data(as_text=True)
+    assert "派单依据" in page and f"派单规则 #{rule.id}" in page
+    rules_page = client.get("/assignment-rules").get_data(as_text=True)
+    assert "登云水库" not in rules_page and "crew" in rules_page
