@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     from .intake import models as _intake_models  # noqa: F401
     from .jobs import models as _jobs_models  # noqa: F401
     from .notify import models as _notify_models  # noqa: F401
+    from .people import models as _people_models  # noqa: F401
     from .reports import models as _report_models  # noqa: F401
     from .workorders import models as _workorder_models  # noqa: F401
 
@@ -90,15 +91,15 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import assets, audit, calendar, inspections, media, workorders
+    from . import assets, audit, calendar, inspections, media, people, workorders
     from .assets.scan import card_page, scanlog
 
     scanlog.init_app(app)
     card_page.init_app(app)
     audit.init_app(app)
     # Each domain names its recorded values in the audit trail; the calendar also answers its own error (a
-    # rule table or setting it cannot use), and the work orders add their section to the facility page.
-    for domain in (assets, workorders, calendar):
+    # rule table or setting it cannot use), and the people and the work orders add sections to the facility page.
+    for domain in (assets, people, workorders, calendar):
         domain.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
@@ -129,6 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     from .jobs.views import bp as jobs_admin_bp
     from .notify import api as notify_api
     from .notify.views import bp as notify_bp
+    from .people import api as people_api
+    from .people.views import bp as people_bp
     from .pwa import bp as pwa_bp
     from .reports import api as reports_api
     from .reports.views import bp as reports_bp
@@ -138,11 +141,11 @@ def _register_blueprints(app: Flask) -> None:
     permissions.init_app(app)
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
-                      notify_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp, pwa_bp):
+                      notify_bp, people_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp, pwa_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
-    for domain in (assets_api, workorders_api, inspections_api, intake_api, notify_api, auth_api, calendar_api,
+    for domain in (assets_api, people_api, workorders_api, inspections_api, intake_api, notify_api, auth_api, calendar_api,
                    calendar_facility_api, calendar_pages_api, jobs_api, reports_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.

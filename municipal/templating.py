@@ -88,7 +88,7 @@ def register_template_helpers(app) -> None:
         hotline=app.config["HOTLINE"],
         csrf_token=generate_csrf,
         fact_rows=lambda asset, code: card.facts(asset, code, str(get_locale()), _template_gettext),
-        person_rows=lambda asset, staff: card.persons(asset, _template_gettext, phones=staff),
+        person_rows=lambda asset: card.persons(asset, _template_gettext),
     )
 
     @app.context_processor

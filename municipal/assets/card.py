@@ -23,6 +23,7 @@ class Person:
     name: str
     position: str
     phone: str
+    unit: str = ""
 
 
 def wan_m3(value) -> str:
@@ -73,12 +74,13 @@ def facts(asset, code: str | None, locale: str, gettext: Callable[[str], str]) -
     return rows
 
 
-def persons(asset, gettext: Callable[[str], str], phones: bool) -> list[Person]:
-    """Who answers for it. Personal phone numbers only with `phones` (staff)."""
+def persons(asset, gettext: Callable[[str], str]) -> list[Person]:
+    """Who answers for it, with the phone given for 公示 (an office or duty line): the public card shows them as
+    the law asks. Nothing comes from a linked user account."""
     result = []
     for p in asset.persons:
         role = gettext(ROLE_LABELS.get(p.role, p.role))
         if p.level:
             role = f"{role} · {gettext(LEVEL_LABELS.get(p.level, p.level))}"
-        result.append(Person(role, p.name, p.position or "", (p.phone or "") if phones else ""))
+        result.append(Person(role, p.name, p.position or "", p.phone or "", p.unit or ""))
     return result

@@ -23,8 +23,10 @@ class PersonForm(Form):
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
     level = SelectField(_l("Level"), choices=[], validate_choice=False)
     name = StringField(_l("Name"))
+    unit = StringField(_l("Unit"))
     position = StringField(_l("Position"))
-    phone = StringField(_l("Phone"))
+    phone = StringField(_l("Public phone (office or duty line)"))
+    user_id = HiddenField()
     river_chief_day = BooleanField(_l("Takes part in river chief day"))
 
 

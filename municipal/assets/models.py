@@ -87,12 +87,17 @@ class ResponsiblePerson(db.Model):
     role: Mapped[str] = mapped_column(sa.String(20))
     level: Mapped[str | None] = mapped_column(sa.String(20))
     name: Mapped[str] = mapped_column(sa.String(100))
+    unit: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     position: Mapped[str] = mapped_column(sa.String(200), default="")
-    # Personal numbers are for staff only; the public card never shows them.
+    # The number given for 公示 (an office or duty line): the nameplate and the public card show it. A linked
+    # user's own contact details are never shown publicly.
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     river_chief_day: Mapped[bool] = mapped_column(default=False)
+    # The person's account, when they have one: field work may then be given to them (people/assignment.py).
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
     asset: Mapped[Asset] = relationship(back_populates="persons")
+    user = relationship("User")
 
 
 class IdentityCode(db.Model):

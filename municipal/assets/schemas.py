@@ -32,12 +32,14 @@ def _path(value: str) -> None:
 
 
 class PersonInSchema(ApiSchema):
-    role = fields.String(required=True, metadata={"description": "administrative, technical, patrol, chief or manager"})
+    role = fields.String(required=True, metadata={"description": "the type's roles (see GET /types) or manager"})
     level = fields.String(allow_none=True, metadata={"description": "for chiefs: the level, see GET /types"})
     name = fields.String(required=True)
+    unit = fields.String(allow_none=True)
     position = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "the number shown publicly (公示)"})
     river_chief_day = fields.Boolean()
+    user_id = fields.Integer(allow_none=True, metadata={"description": "the person's user account, if any"})
 
 
 class AssetFieldsSchema(ApiSchema):
@@ -154,9 +156,11 @@ class PersonSchema(Schema):
     role = fields.String()
     level = fields.String(allow_none=True)
     name = fields.String()
+    unit = fields.String()
     position = fields.String()
     phone = fields.String()
     river_chief_day = fields.Boolean()
+    user_id = fields.Integer(allow_none=True)
 
 
 class AssetSchema(Schema):

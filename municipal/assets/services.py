@@ -6,11 +6,13 @@ user may do, validates everything before writing anything, and raises DomainErro
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from .. import clock, datebounds
 from ..audit.services import diff, pending_changes, record, snapshot
+from ..auth.models import User
 from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..extensions import db
@@ -18,7 +20,8 @@ from .checks import check_row_version, require_editor
 from .geometry import check_geometry
 from .identity.services import bind_code, issue_codes, unbound_code
 from .models import Area, Asset, ResponsiblePerson, find_area
-from .types import STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date
+from .types import (STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date, person_roles,
+                    stored_role)
 
 ASSET_FIELDS = (
     "type", "name", "area", "status", "owner_unit", "maintenance_unit", "address", "attributes",
@@ -170,37 +173,66 @@ def clean_asset(data: dict, existing: Asset | None = None, area_lookup=find_area
 
 
 def _clean_persons(asset_type, raw, errors) -> list[dict]:
+    """The persons as stored. A role is the type's (a river's chief given as `chief` with a `level`, or by the
+    level alone, as the persons API names it) or `manager`; a linked user must exist."""
     roles = dict(asset_type.roles)
-    allowed = set(roles) | {"manager"}
+    allowed = person_roles(asset_type.key)
     persons = []
     if not isinstance(raw, list):
         errors["persons"] = _("must be a list of people")
         return persons
+    users = _linked_users(raw)
     for i, person in enumerate(raw):
         where = f"persons.{i}"
         if not isinstance(person, dict):
             errors[where] = _("must be an object with role and name")
             continue
         role, level = person.get("role"), person.get("level") or None
-        if role not in allowed:
-            errors[f"{where}.role"] = _("must be one of: %(choices)s", choices=", ".join(sorted(allowed)))
-        elif roles.get(role) and level not in roles[role]:
-            errors[f"{where}.level"] = _("must be one of: %(choices)s", choices=", ".join(roles[role]))
-        name = (person.get("name") or "").strip()
+        if role in roles and roles[role]:
+            if level not in roles[role]:
+                errors[f"{where}.level"] = _("must be one of: %(choices)s", choices=", ".join(roles[role]))
+        elif (stored := stored_role(asset_type.key, role if isinstance(role, str) else None)) is not None:
+            role, level = stored
+        else:
+            errors[f"{where}.role"] = _("must be one of: %(choices)s", choices=", ".join(allowed))
+        name = person.get("name")
+        name = name.strip() if isinstance(name, str) else ""
         if not name:
             errors[f"{where}.name"] = _("is required")
+        user_id = person.get("user_id")
+        if user_id in ("", None):
+            user_id = None
+        elif users.get(str(user_id)) is None:
+            errors[f"{where}.user_id"] = _("no such user")
+        else:
+            user_id = users[str(user_id)]
         persons.append({
             "role": role,
             "level": level,
             "name": name[:100],
-            "position": (person.get("position") or "").strip()[:200],
-            "phone": (person.get("phone") or "").strip()[:40],
+            "unit": _text(person.get("unit"), 200),
+            "position": _text(person.get("position"), 200),
+            "phone": _text(person.get("phone"), 40),
             "river_chief_day": bool(person.get("river_chief_day")),
+            "user_id": user_id,
         })
     return persons
 
 
-PERSON_FIELDS = ("role", "level", "name", "position", "phone", "river_chief_day")
+def _text(value, length: int) -> str:
+    return value.strip()[:length] if isinstance(value, str) else ""
+
+
+def _linked_users(raw: list) -> dict:
+    """{given id as text: user id} of the users the persons link to that exist."""
+    wanted = {str(p.get("user_id")) for p in raw if isinstance(p, dict) and p.get("user_id") not in (None, "")}
+    ids = [int(text) for text in wanted if text.isdigit() and int(text) < 2**31]
+    if not ids:
+        return {}
+    return {str(user_id): user_id for user_id in db.session.scalars(sa.select(User.id).where(User.id.in_(ids)))}
+
+
+PERSON_FIELDS = ("role", "level", "name", "unit", "position", "phone", "river_chief_day", "user_id")
 
 
 def _apply(asset: Asset, clean: CleanAsset) -> None:

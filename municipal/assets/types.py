@@ -63,6 +63,8 @@ ROLE_LABELS = {
     "patrol": N_("Patrol responsible person"),
     "chief": N_("Chief"),
     "manager": N_("Person in charge"),
+    "building_chief": N_("Building chief"),
+    "toilet_chief": N_("Toilet chief"),
 }
 LEVEL_LABELS = {
     "district": N_("District level"),
@@ -137,15 +139,44 @@ TYPES = {
             Attr("toilet_class", N_("Class"), "choice", choices=("一类", "二类", "三类")),
             Attr("stalls", N_("Stalls"), "integer", minimum=0, maximum=500),
             Attr("opening_hours", N_("Opening hours"), "text"),
-        )),
+        ), (("toilet_chief", ()),)),
         AssetType("old_building", "HSE", N_("Old building"), "Point", (
             Attr("built_year", N_("Year built"), "integer", minimum=1000, maximum=2100),
             Attr("floors", N_("Floors"), "integer", minimum=1, maximum=100),
             Attr("structure", N_("Structure"), "choice", choices=("砖木", "砖混", "木结构", "石结构", "钢筋混凝土", "其他")),
             Attr("grade", N_("Safety grade"), "choice", choices=("A", "B", "C", "D")),
-        )),
+        ), (("building_chief", ()),)),
     )
 }
+
+# Any facility may also name a person in charge besides the roles of its type.
+GENERAL_ROLE = "manager"
+# Who walks the facility, and so may be given its field work when no assignment rule says otherwise.
+PATROL_ROLES = {"reservoir": ("patrol", None), "river_segment": ("chief", "river_keeper"),
+                "old_building": ("building_chief", None), "public_toilet": ("toilet_chief", None)}
+
+
+def person_roles(type_key: str) -> tuple[str, ...]:
+    """The roles a facility's persons take, as the persons API names them: a chief by their level."""
+    names = []
+    for role, levels in TYPES[type_key].roles:
+        names += list(levels) if levels else [role]
+    return (*names, GENERAL_ROLE)
+
+
+def stored_role(type_key: str, role) -> tuple[str, str | None] | None:
+    """(role, level) as stored for a role the persons API names, or None when the type has no such role."""
+    for known, levels in TYPES[type_key].roles:
+        if role in levels:
+            return known, role
+        if role == known and not levels:
+            return known, None
+    return (GENERAL_ROLE, None) if role == GENERAL_ROLE else None
+
+
+def api_role(role: str, level: str | None) -> str:
+    return level if role == "chief" and level else role
+
 
 PREFIXES = {t.prefix: t.key for t in TYPES.values()}
 

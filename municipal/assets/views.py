@@ -70,8 +70,8 @@ def _asset_data(asset) -> dict:
         "internal_notes": asset.internal_notes, "attributes": asset.attributes, "geometry": asset.geometry,
         "chainage_start": format_chainage(asset.chainage_start_m), "chainage_end": format_chainage(asset.chainage_end_m),
         "persons": [
-            {"role": p.role, "level": p.level or "", "name": p.name, "position": p.position, "phone": p.phone,
-             "river_chief_day": p.river_chief_day}
+            {"role": p.role, "level": p.level or "", "name": p.name, "unit": p.unit, "position": p.position,
+             "phone": p.phone, "river_chief_day": p.river_chief_day, "user_id": p.user_id or ""}
             for p in asset.persons
         ],
     }

@@ -13,6 +13,7 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..extensions import db
 from .checks import clean_asset_types, find_areas, require_admin
 from .models import ROLES, User
+from .scope import may_do_work
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -122,6 +123,7 @@ def update_user(actor: User, user: User, *, role: str | None = None, display_nam
         raise Conflict(_("At least one active administrator must remain."),
                        {field: _("the last active administrator")})
     before = _audited(user)
+    was_worker = may_do_work(user)
     if role is not None:
         user.role = role
     if display_name is not None:
@@ -132,6 +134,10 @@ def update_user(actor: User, user: User, *, role: str | None = None, display_nam
         user.active = active
     db.session.flush()
     record(actor, "user", user.id, "update", diff(before, _audited(user)))
+    if was_worker and not may_do_work(user):
+        # Domains above this one (the work orders) give the person's open work back: registered at app start.
+        for hook in current_app.extensions.get("user_stops_working", ()):
+            hook(actor, user)
     return user
 
 

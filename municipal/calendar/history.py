@@ -19,7 +19,7 @@ from ..errors import ValidationError
 from ..db import as_id
 from ..extensions import db
 from .models import CalendarEvent, CalendarItem, CalendarState, FacilityHistory
-from .engine.inputs import ATTRIBUTES, PreviewError, parse_request
+from .engine.inputs import ATTRIBUTES, THREE_PERSONS, PreviewError, parse_request
 from .settings import (table,
                        zone)
 
@@ -90,6 +90,10 @@ def _engine_attributes(asset: Asset) -> dict:
         chiefs = derived_values(asset.type, asset.attributes or {}, asset.persons).get("chiefs", [])
         # Road chiefs have no river-chief day: the rules refuse the flag on them.
         attributes["chiefs"] = chiefs if asset.type == "river_segment" else [{"level": c["level"]} for c in chiefs]
+    if "responsible_persons" in known:
+        attributes["responsible_persons"] = {
+            p.role: {"name": p.name, "unit": p.unit or "", "position": p.position or "", "phone": p.phone or ""}
+            for p in asset.persons if p.role in THREE_PERSONS}
     return attributes
 
 

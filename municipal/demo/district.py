@@ -2,6 +2,7 @@
 its attributes, and the people answering for it. Pure data out: nothing here touches the database."""
 import math
 import random
+import zlib
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -52,7 +53,20 @@ class _District:
         return self.people[key]
 
     def phone(self) -> str:
-        return f"1380591{self.rng.randint(0, 9999):04d}"
+        """An office or duty line in Fuzhou (0591): the number given for 公示."""
+        return f"0591-8761{self.rng.randint(0, 9999):04d}"
+
+    @staticmethod
+    def duty_line(key) -> str:
+        """A duty line fixed by `key` (a post), drawn apart from the district's random: persons added to the
+        demo later must not move every facility drawn after them."""
+        return f"0591-8{zlib.crc32(str(key).encode()) % 10_000_000:07d}"
+
+    @staticmethod
+    def chief(key) -> str:
+        """An invented name fixed by `key`, drawn apart from the district's random like duty_line."""
+        local = random.Random(str(key))
+        return local.choice(district_data()["surnames"]) + local.choice(district_data()["given_names"])
 
     def status(self) -> str:
         draw = self.rng.random()
@@ -108,12 +122,13 @@ def _reservoirs(district) -> list[dict]:
         township = "乡" if town.endswith("乡") else "镇"
         persons = [
             {"role": "administrative", "name": district.person(("reservoir-admin", name)),
-             "position": "晋安区人民政府副区长" if medium else f"{town}副{township}长", "phone": district.phone()},
+             "unit": "晋安区人民政府" if medium else f"{town}人民政府",
+             "position": "副区长" if medium else f"副{township}长", "phone": district.phone()},
             {"role": "technical", "name": district.person(("reservoir-tech", name)),
-             "position": f"{name}管理处 高级工程师" if medium else f"{town}水利工作站 工程师",
-             "phone": district.phone()},
+             "unit": f"晋安区{name}管理处" if medium else f"{town}水利工作站",
+             "position": "高级工程师" if medium else "工程师", "phone": district.phone()},
             {"role": "patrol", "name": district.person(("reservoir-patrol", name)),
-             "position": f"{village}村民 · 水库巡查员", "phone": district.phone()},
+             "unit": f"{village}村民委员会", "position": "水库巡查员", "phone": district.phone()},
         ]
         facilities.append(_facility(
             district, "reservoir", name, village, district.near(village, 0.01),
@@ -137,13 +152,16 @@ def _rivers(district) -> list[dict]:
             village = district.nearest_village(town, line[len(line) // 2])
             persons = [
                 {"role": "chief", "level": "district", "name": district.person(("river-district", river)),
-                 "position": f"{river}区级河长"},
+                 "unit": "晋安区人民政府", "position": f"{river}区级河长",
+                 "phone": district.duty_line(("river-district", river))},
                 {"role": "chief", "level": "township", "name": district.person(("river-town", town)),
-                 "position": f"{town}{river}河长", "river_chief_day": True},
+                 "unit": f"{town}人民政府", "position": f"{town}{river}河长", "river_chief_day": True,
+                 "phone": district.duty_line(("river-town", town))},
                 {"role": "chief", "level": "village", "name": district.person(("river-village", village)),
-                 "position": f"{village}党支部书记", "river_chief_day": True},
+                 "unit": f"{village}村民委员会", "position": "党支部书记", "river_chief_day": True,
+                 "phone": district.duty_line(("river-village", village))},
                 {"role": "chief", "level": "river_keeper", "name": district.person(("river-keeper", river, number)),
-                 "position": "河道专管员", "phone": district.phone()},
+                 "unit": f"{town}河道保洁队", "position": "河道专管员", "phone": district.phone()},
             ]
             facilities.append(_facility(
                 district, "river_segment", f"{river}{town}第{number}段", village, _line(line),
@@ -162,13 +180,14 @@ def _roads(district) -> list[dict]:
             village = district.nearest_village(town, line[len(line) // 2])
             persons = [
                 {"role": "chief", "level": "county", "name": district.person(("road-county", road)),
-                 "position": f"{road}区级路长"},
+                 "unit": "晋安区人民政府", "position": f"{road}区级路长",
+                 "phone": district.duty_line(("road-county", road))},
                 {"role": "chief", "level": "township", "name": district.person(("road-town", town)),
-                 "position": f"{town}路长"},
+                 "unit": f"{town}人民政府", "position": f"{town}路长", "phone": district.duty_line(("road-town", town))},
             ]
             if rural:
                 persons.append({"role": "chief", "level": "village", "name": district.person(("road-village", village)),
-                                "position": f"{village}村级路长", "phone": district.phone()})
+                                "unit": f"{village}村民委员会", "position": "村级路长", "phone": district.phone()})
             facilities.append(_road(district, f"{road}{town}第{number}段", road, road_class, village, line, persons,
                                     owner="晋安区交通运输局" if rural else "晋安区住房和城乡建设局"))
     for village in district_data()["village_roads"]:
@@ -178,9 +197,9 @@ def _roads(district) -> list[dict]:
         line = _course(district.rng, start, end, 4, 0.0012)
         persons = [
             {"role": "chief", "level": "township", "name": district.person(("road-town", town)),
-             "position": f"{town}路长"},
+             "unit": f"{town}人民政府", "position": f"{town}路长", "phone": district.duty_line(("road-town", town))},
             {"role": "chief", "level": "village", "name": district.person(("road-village", village)),
-             "position": f"{village}村级路长", "phone": district.phone()},
+             "unit": f"{village}村民委员会", "position": "村级路长", "phone": district.phone()},
         ]
         facilities.append(_road(district, f"{village}村道", f"{village}村道", "村道", village, line, persons,
                                 owner=f"{town}人民政府"))
@@ -308,6 +327,9 @@ def _toilets(district) -> list[dict]:
              "stalls": district.rng.randint(4, 16) if urban else district.rng.randint(2, 8),
              "opening_hours": "全天" if urban else "06:00—22:00"},
             owner_unit="晋安区城市管理局" if urban else f"{town}人民政府", maintenance_unit="晋安区环卫服务中心",
+            persons=[{"role": "toilet_chief", "name": district.chief(("toilet", village, number)),
+                      "unit": "晋安区环卫服务中心" if urban else f"{village}村民委员会", "position": "厕长",
+                      "phone": district.duty_line(("toilet", village, number))}],
         ))
     return facilities
 
@@ -323,6 +345,8 @@ def _old_buildings(district) -> list[dict]:
             address=f"福州市晋安区{town}{village}",
             internal_notes="D级危房：已停止使用，住户已搬离，每日巡查至修缮完成。" if grade == "D" else "",
             in_service_on=None, status="out_of_service" if grade == "D" else "in_service",
+            persons=[{"role": "building_chief", "name": district.chief(("building", name)),
+                      "unit": f"{village}村民委员会", "position": "楼长", "phone": district.duty_line(("building", name))}],
         ))
     return facilities
 

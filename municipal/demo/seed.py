@@ -51,6 +51,7 @@ def seed_demo():
             except DomainError as error:
                 # Nothing is committed: the app context's teardown rolls the whole demo back.
                 raise click.ClickException(f"{data['type']} {data['name']}: {error.message} {error.fields}")
+    link_patrols()
     new_work = ensure_work(actor)
     ensure_history(actor, random.Random(SEED))
     db.session.commit()
@@ -121,6 +122,23 @@ def ensure_team() -> bool:
     db.session.add(Team(name=district_data()["team"], members=[crew] if crew else []))
     db.session.flush()
     return True
+
+
+def link_patrols() -> int:
+    """The demo crew member is the patrol person of the reservoirs in the demo team's town (鼓山镇): their
+    patrols go to them by the patrol-person fallback, the rest of the district's field work to the team."""
+    from ..assets.models import Area, Asset, ResponsiblePerson
+    from ..auth.models import User
+
+    crew = db.session.scalar(sa.select(User.id).where(User.username == "crew"))
+    town = db.session.scalar(sa.select(Area.path).where(Area.name == district_data()["patrol_town"]))
+    if crew is None or town is None:
+        return 0
+    in_town = (sa.select(Asset.id).join(Area, Area.id == Asset.area_id)
+               .where(Asset.is_demo, Asset.type == "reservoir", Area.path.startswith(town)))
+    return db.session.execute(sa.update(ResponsiblePerson).where(
+        ResponsiblePerson.asset_id.in_(in_town), ResponsiblePerson.role == "patrol",
+        ResponsiblePerson.user_id.is_(None)).values(user_id=crew)).rowcount
 
 
 def ensure_work(actor) -> int:

@@ -26,6 +26,10 @@ class WorkOrder(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default="new")
     assignee_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     assignee_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"))
+    # What gave the work its first assignee when it was made (people/assignment.py BASES): a rule (named
+    # by assignment_rule_id), a fallback, or "" when a person chose.
+    assigned_by: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    assignment_rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment_rule.id", ondelete="SET NULL"))
     checklist_template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checklist_template.id"))
     citizen_report_id: Mapped[int | None] = mapped_column()
     # The work order whose finding this one follows up.

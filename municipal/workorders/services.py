@@ -17,13 +17,13 @@ from .. import clock, datebounds
 from ..assets import lookup
 from ..assets.models import Asset
 from ..audit.services import record, record_many
-from ..auth.models import User
+from ..auth.models import Team, User
 from ..auth.scope import require_supervisor
 from ..db import as_id, utcnow
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..extensions import db
 from ..notify.services import notify
-from . import checklists, states
+from . import assignment, checklists, states
 from .access import assignee, get_work_order, may_act
 from .amounts import minutes, yuan
 from .models import ChecklistTemplate, WorkOrder
@@ -81,12 +81,18 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
     if source in ("manual", "citizen"):
         require_supervisor(actor, asset)
     user, team = assignee(assignee_user_id, assignee_team_id, asset)
+    target = None
+    if user is None and team is None and source in assignment.AUTO_SOURCES:
+        target = assignment.decide_one(asset, kind)
+        user = db.session.get(User, target.user_id) if target.user_id else None
+        team = db.session.get(Team, target.team_id) if target.team_id else None
     template = _template(checklist_template_id, asset, kind)
     order = WorkOrder(
         kind=kind, asset=asset, title=title, description=(description or "").strip(), priority=priority,
         due_at=due_at or sla_due(priority, now), source=source, status="assigned" if (user or team) else "new",
         assignee_user=user, assignee_team=team, checklist_template=template,
         citizen_report_id=citizen_report_id, parent_id=parent_id,
+        assigned_by=target.basis if target else "", assignment_rule_id=target.rule_id if target else None,
         created_by_id=actor.id if getattr(actor, "is_authenticated", False) else None,
     )
     db.session.add(order)
@@ -94,6 +100,7 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
     record(actor, "work_order", order.id, "create", {
         "kind": [None, kind], "title": [None, title], "asset": [None, asset.id], "priority": [None, priority],
         "due_at": [None, order.due_at.isoformat()], "status": [None, order.status],
+        **({"assigned_by": [None, target.basis]} if target and target.basis else {}),
     })
     if user or team:
         _notify_assigned(order)
@@ -112,7 +119,9 @@ def create_many_from_calendar(rows: list[dict]) -> list[int]:
     now = utcnow()
     templates: dict = {}
     values = []
-    for row in rows:
+    targets = assignment.decide_many([(row["asset"].id, row["asset"].area_id, row["asset"].type, row["kind"])
+                                      for row in rows])
+    for row, target in zip(rows, targets):
         asset = row["asset"]
         template_id = None
         if row["with_checklist"]:
@@ -123,8 +132,10 @@ def create_many_from_calendar(rows: list[dict]) -> list[int]:
             template_id = templates[key]
         values.append({
             "kind": row["kind"], "asset_id": asset.id, "title": row["title"][:200], "description": row["description"],
-            "priority": row["priority"], "due_at": row["due_at"], "source": "calendar", "status": "new",
-            "assignee_user_id": None, "assignee_team_id": None, "checklist_template_id": template_id,
+            "priority": row["priority"], "due_at": row["due_at"], "source": "calendar",
+            "status": "assigned" if (target.user_id or target.team_id) else "new",
+            "assignee_user_id": target.user_id, "assignee_team_id": target.team_id,
+            "assigned_by": target.basis, "assignment_rule_id": target.rule_id, "checklist_template_id": template_id,
             "citizen_report_id": None, "parent_id": None, "reason": "", "time_spent_min": None, "cost_yuan": None,
             "created_by_id": None, "created_at": now, "updated_at": now, "started_at": None, "completed_at": None,
             "closed_at": None, "version": 1,
@@ -133,7 +144,8 @@ def create_many_from_calendar(rows: list[dict]) -> list[int]:
     record_many(None, "work_order", "create", [
         (order_id, {"kind": [None, row["kind"]], "title": [None, row["title"]], "asset": [None, row["asset_id"]],
                     "priority": [None, row["priority"]], "due_at": [None, row["due_at"].isoformat()],
-                    "status": [None, "new"], "source": [None, "calendar"]})
+                    "status": [None, row["status"]], "source": [None, "calendar"],
+                    **({"assigned_by": [None, row["assigned_by"]]} if row["assigned_by"] else {})})
         for order_id, row in zip(ids, values)])
     return ids
 
@@ -235,6 +247,7 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
             raise ValidationError(_("Choose a person or a team."), {"assignee_user": _("required")})
         changes["assignee"] = [_assignee_label(order.assignee_user, order.assignee_team), _assignee_label(user, team)]
         order.assignee_user, order.assignee_team = user, team
+        order.assigned_by, order.assignment_rule_id = "", None
     if action == "start" and order.started_at is None:
         order.started_at = now
     if action == "complete":

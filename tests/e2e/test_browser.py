@@ -28,15 +28,16 @@ PHONE = {
     "user_agent": ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
                    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI Language/zh_CN"),
 }
-PRIVATE_PHONE = "13805910001"
+# The persons' phones are the lines given for 公示: the public card shows them, as the law asks.
+PUBLIC_PHONE = "0591-87610001"
 
 
 def reservoir(make_asset, name="登云水库", **fields):
     return make_asset(
         "reservoir", name, area="xindian", owner_unit="晋安区水利局", maintenance_unit="新店镇水利站",
         address="新店镇登云村", internal_notes="左坝肩渗水，待复查",
-        persons=[{"role": "administrative", "name": "陈行政", "position": "新店镇副镇长", "phone": "13805910002"},
-                 {"role": "patrol", "name": "林巡查", "position": "巡库员", "phone": PRIVATE_PHONE}],
+        persons=[{"role": "administrative", "name": "陈行政", "position": "新店镇副镇长", "phone": "0591-87610002"},
+                 {"role": "patrol", "name": "林巡查", "position": "巡库员", "phone": PUBLIC_PHONE}],
         **fields,
     )
 
@@ -180,7 +181,7 @@ def test_a_citizen_phone_sees_the_public_card_in_chinese(new_context, make_asset
         assert expected in text
     assert page.locator("a.hotline").get_attribute("href") == "tel:12345"
     html = page.content()
-    assert PRIVATE_PHONE not in html and "13805910002" not in html and "左坝肩渗水" not in html
+    assert PUBLIC_PHONE in html and "0591-87610002" in html and "左坝肩渗水" not in html
     page.screenshot(path=str(shots / "scan-public-zh.png"), full_page=True)
     # A Chinese phone gets a Chinese page, not the English source texts.
     for label in ("产权单位", "管养单位"):
@@ -197,7 +198,7 @@ def test_a_citizen_phone_can_switch_to_english(new_context, make_asset, shots):
     for expected in ("Owner unit", "Maintenance unit", "See a problem? Call the hotline", "12345",
                      "晋安区水利局", "新店镇水利站", "Xindian Town"):
         assert expected in text
-    assert PRIVATE_PHONE not in page.content()
+    assert PUBLIC_PHONE in page.content()
     page.screenshot(path=str(shots / "scan-public-en.png"), full_page=True)
     no_sideways_scroll(page)
 
@@ -209,8 +210,8 @@ def test_signed_in_crew_on_a_phone_sees_the_staff_view(new_context, make_asset, 
     page.goto(f"/A/{dam.code}")
     assert page.locator("h1").inner_text() == "日溪水库"
     text = page.locator("main").inner_text()
-    assert PRIVATE_PHONE in text and "左坝肩渗水，待复查" in text
-    assert page.locator(f"a.tel[href='tel:{PRIVATE_PHONE}']").is_visible()
+    assert PUBLIC_PHONE in text and "左坝肩渗水，待复查" in text
+    assert page.locator(f"a.tel[href='tel:{PUBLIC_PHONE}']").is_visible()
     # Crew may look, not change the registry.
     assert page.locator("a[href$='/edit']").count() == 0
     page.screenshot(path=str(shots / "scan-staff-zh.png"), full_page=True)

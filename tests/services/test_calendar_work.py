@@ -244,7 +244,9 @@ def test_a_standing_obligation_never_met_owes_one_work_order_not_one_per_period(
     # Opened 2000: first inspection 2001, then every 3 years; none ever done.
     assert [i.due_on.year for i in items] == [2001, 2004, 2007, 2010, 2013, 2016, 2019, 2022, 2025]
     assert [i.status for i in items] == ["missed"] * 8 + ["planned"]
-    assert all(i.work_order_id is None for i in items[:-1]) and items[-1].work_order.status == "new"
+    # Assigned as it is made: no rule, no patrol person, no team here, so to the area supervisor's queue.
+    assert all(i.work_order_id is None for i in items[:-1]) and items[-1].work_order.status == "assigned"
+    assert items[-1].work_order.assigned_by == "supervisor"
 
     # A year on, the 2025 one is still undone when the next period's day passes: it is missed in its turn,
     # its work cancelled, and the open one is the latest.
@@ -277,7 +279,7 @@ def test_a_strong_earthquake_makes_its_special_appraisal_at_once_though_it_is_du
                                                            CalendarItem.kind == "special_safety_appraisal"))
     assert item.due_on == date(2026, 6, 12) + timedelta(days=180)
     assert item.status == "planned" and item.make_on == date(2026, 6, 12)
-    assert item.work_order.status == "new" and item.work_order.source == "calendar"
+    assert item.work_order.status == "assigned" and item.work_order.source == "calendar"
     # The special patrols it sets off are made at once too, the day after included.
     patrol_days = set(db.session.scalars(sa.select(CalendarItem.due_on).where(
         CalendarItem.asset_id == dam.id, CalendarItem.kind == "special_patrol", CalendarItem.status == "planned")))

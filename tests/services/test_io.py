@@ -37,6 +37,9 @@ def registry(make_asset):
         address="宦溪镇北峰村", in_service_on="1998-10-01",
         attributes={"capacity_m3": 3_500_000, "dam_height_m": 18.5, "dam_type": "土坝",
                     "first_impoundment_period": {"start": "1998-04-01", "end": "1998-09-30"}},
+        persons=[{"role": "administrative", "name": "林建华", "unit": "宦溪镇人民政府", "position": "副镇长",
+                  "phone": "0591-87610001"},
+                 {"role": "patrol", "name": "黄明辉", "unit": "北峰村民委员会", "phone": "0591-87610003"}],
     )
     manhole = make_asset("manhole", "福新中路1号井", attributes={"network": "污水", "depth_m": 2.5})
     pipe = make_asset(
@@ -108,6 +111,10 @@ def test_csv_round_trip(db, users, registry, headers):
     assert export_csv(headers=headers) == exported
     pipe = db.session.scalar(sa.select(Asset).where(Asset.type == "water_pipe"))
     assert pipe.geometry == PIPE
+    reservoir = db.session.scalar(sa.select(Asset).where(Asset.type == "reservoir"))
+    assert [(p.role, p.name, p.unit, p.position, p.phone) for p in reservoir.persons] == [
+        ("administrative", "林建华", "宦溪镇人民政府", "副镇长", "0591-87610001"),
+        ("patrol", "黄明辉", "北峰村民委员会", "", "0591-87610003")]
     assert (pipe.chainage_start_m, pipe.chainage_end_m) == (120, 1250.5)
 
 

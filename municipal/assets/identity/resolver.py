@@ -180,7 +180,7 @@ def _forget_all() -> None:
 
 
 def card_asset(asset_id: int) -> Asset | None:
-    """The facility with only what its public card shows: no phone numbers, no internal notes, no geometry.
+    """The facility with only what its public card shows: no internal notes, no geometry, no user accounts.
     One query (the statement built once: its loader options cost more to build than to run)."""
     global _CARD_ASSET
     if _CARD_ASSET is None:
@@ -189,7 +189,8 @@ def card_asset(asset_id: int) -> Asset | None:
                       Asset.attributes, Asset.chainage_start_m, Asset.chainage_end_m, Asset.version, Asset.area_id),
             joinedload(Asset.area).load_only(Area.name, Area.name_en, Area.version),
             joinedload(Asset.persons).load_only(ResponsiblePerson.role, ResponsiblePerson.level,
-                                                ResponsiblePerson.name, ResponsiblePerson.position,
+                                                ResponsiblePerson.name, ResponsiblePerson.unit,
+                                                ResponsiblePerson.position, ResponsiblePerson.phone,
                                                 ResponsiblePerson.river_chief_day),
         )
     return db.session.scalars(_CARD_ASSET, {"asset_id": asset_id}).unique().first()

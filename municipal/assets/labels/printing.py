@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...auth.scope import Scope
 from ...errors import ValidationError
@@ -12,8 +12,11 @@ from .. import queries
 from ..identity import qr
 from ..identity import services as code_services
 from ..models import Asset, IdentityCode
-from ..types import PREFIXES, TYPES
-from .sheets import PRESETS, LabelItem, render_labels
+from ..types import PREFIXES, ROLE_LABELS, TYPES
+from .sheets import PRESETS, LabelItem, LabelPerson, render_labels
+
+# The law asks a reservoir's nameplate to name its three responsible persons (三个责任人), in this order.
+NAMEPLATE_ROLES = {"reservoir": ("administrative", "technical", "patrol")}
 
 MAX_LABELS = 5000
 
@@ -38,7 +41,8 @@ def label_items(query) -> list[tuple[int, LabelItem]]:
     locale = str(get_locale())
     public_url = current_app.config["PUBLIC_URL"]
     rows = db.session.scalars(
-        query.options(joinedload(Asset.code), joinedload(Asset.area)).order_by(Asset.type, Asset.id)
+        query.options(joinedload(Asset.code), joinedload(Asset.area), selectinload(Asset.persons))
+        .order_by(Asset.type, Asset.id)
         .limit(MAX_LABELS + 1)
     ).unique().all()
     if len(rows) > MAX_LABELS:
@@ -53,9 +57,17 @@ def label_items(query) -> list[tuple[int, LabelItem]]:
             owner_unit=asset.owner_unit,
             maintenance_unit=asset.maintenance_unit,
             area=asset.area.display_name(locale) if asset.area else "",
+            persons=_nameplate_persons(asset),
         ))
         for asset in rows if asset.code is not None
     ]
+
+
+def _nameplate_persons(asset: Asset) -> list[LabelPerson]:
+    roles = NAMEPLATE_ROLES.get(asset.type, ())
+    by_role = {p.role: p for p in asset.persons if p.role in roles}
+    return [LabelPerson(_(ROLE_LABELS[role]), by_role[role].name, by_role[role].unit,
+                        by_role[role].position, by_role[role].phone) for role in roles if role in by_role]
 
 
 def unbound_codes(code_texts: list[str]) -> list[IdentityCode]:

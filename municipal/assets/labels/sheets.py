@@ -12,7 +12,7 @@ import io
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Callable, Optional
 
@@ -55,6 +55,17 @@ _CLOSING = "，。、；：！？）》」”’…,.;:!?)"
 _BREAK_UNIT = re.compile(rf"[A-Za-z0-9]+[^\sA-Za-z0-9]?[{_CLOSING}]*|\s+|.[{_CLOSING}]*")
 
 
+@dataclass(frozen=True)
+class LabelPerson:
+    """A responsible person as a nameplate prints them, with the phone given for 公示."""
+
+    role: str
+    name: str
+    unit: str
+    position: str
+    phone: str
+
+
 @dataclass
 class LabelItem:
     """One label to print: the asset's code, the URL its QR encodes, and captions."""
@@ -66,6 +77,7 @@ class LabelItem:
     owner_unit: str = ""
     maintenance_unit: str = ""
     area: str = ""
+    persons: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -265,7 +277,7 @@ def _draw_nameplate(c: Canvas, item: LabelItem, matrix: list[list[bool]],
     size, (heading,) = _fit(heading, FONT, (15, 10), panel_w - 6 * mm)
     _text(c, x + width / 2, panel_y + panel_h + (header - size * 0.72) / 2, heading,
           FONT, size, white, bold=True, centred=True)
-    hotline = _("Report problems: 12345 hotline")
+    hotline = _("Supervision hotline: 12345") if item.persons else _("Report problems: 12345 hotline")
     size, (hotline,) = _fit(hotline, FONT, (13, 9), panel_w - 6 * mm)
     _text(c, x + width / 2, y + inset + (footer - size * 0.72) / 2, hotline,
           FONT, size, white, bold=True, centred=True)
@@ -300,10 +312,22 @@ def _draw_nameplate(c: Canvas, item: LabelItem, matrix: list[list[bool]],
         _("Area: %(area)s", area=item.area) if item.area else "",
     ]
     baseline -= 2 * mm
+    if item.persons:
+        # The responsible persons take the room of the maintainer and the area: the law asks for them.
+        details = details[:1]
     for detail in filter(None, details):
         size, (detail,) = _fit(detail, FONT, (9, 6.5), text_width)
         baseline -= size * 1.5
         _text(c, left, baseline, detail, FONT, size, INK)
+    for person in item.persons:
+        size, (line,) = _fit(f"{person.role} {person.name} {person.phone}".strip(), FONT, (7.5, 5.5), text_width)
+        baseline -= size * 1.45
+        _text(c, left, baseline, line, FONT, size, INK, bold=True)
+        unit = " ".join(filter(None, (person.unit, person.position)))
+        if unit:
+            size, (unit,) = _fit(unit, FONT, (6.5, 5), text_width)
+            baseline -= size * 1.3
+            _text(c, left, baseline, unit, FONT, size, MUTED)
 
 
 PRESETS: dict[str, LabelPreset] = {

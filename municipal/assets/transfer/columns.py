@@ -2,7 +2,7 @@
 status labels, and the guard that keeps a spreadsheet from running a cell as a formula."""
 import re
 
-from ..types import TYPES
+from ..types import TYPES, api_role
 
 
 # The one column table: field → Chinese header. The field is also the English header
@@ -23,6 +23,8 @@ COLUMNS = {
     "chainage_start": "起点桩号",
     "chainage_end": "终点桩号",
     "in_service_on": "投用日期",
+    # The responsible persons as JSON, the shape of GET /api/v1/assets/<id>/persons: [{"role", "name", …}].
+    "persons": "责任人",
 }
 # Type attributes, as columns `attr.<name>`: the Chinese header is the zh translation of the
 # attribute's label in types.py. Written out rather than looked up through gettext so that a
@@ -72,6 +74,18 @@ FIELD_BY_HEADER = {**{field: field for field in ALL_COLUMNS}, **{zh: field for f
 REQUIRED_COLUMNS = ("type", "name")
 # GeoJSON carries the position in the feature's geometry, not in properties.
 GEOJSON_PROPERTIES = frozenset(ALL_COLUMNS) - {"lon", "lat", "geometry"}
+PERSON_KEYS = ("role", "name", "unit", "position", "phone", "user_id", "river_chief_day")
+
+
+def person_cells(type_key: str, persons) -> list[dict]:
+    """A facility's persons as a file carries them: roles as the persons API names them, empty values left out."""
+    out = []
+    for p in persons:
+        values = {"role": api_role(p.role, p.level), "name": p.name, "unit": p.unit, "position": p.position,
+                  "phone": p.phone, "user_id": p.user_id,
+                  "river_chief_day": p.river_chief_day if type_key == "river_segment" else None}
+        out.append({key: values[key] for key in PERSON_KEYS if values[key] not in (None, "", False)})
+    return out
 
 # Type and status values: the key or the Chinese label (the zh translation of types.py's label).
 TYPE_LABELS = {

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from ...errors import ValidationError
 from ...extensions import db
 from ..identity.qr import qr_url
-from ..models import Area, Asset, IdentityCode, find_area
+from ..models import Area, Asset, IdentityCode, ResponsiblePerson, find_area
 from ..types import TYPES, format_chainage
-from .columns import ALL_COLUMNS, CHUNK, COLUMNS, PROGRESS_EVERY, STATUS_LABELS, TYPE_LABELS, guard, no_progress
+from .columns import (ALL_COLUMNS, CHUNK, COLUMNS, PROGRESS_EVERY, STATUS_LABELS, TYPE_LABELS, guard, no_progress,
+                      person_cells)
 
 
 def export_csv(stream, asset_type: str | None = None, area: str | None = None, headers: str = "zh",
@@ -29,8 +30,10 @@ def export_csv(stream, asset_type: str | None = None, area: str | None = None, h
     writer = csv.writer(stream)
     writer.writerow([ALL_COLUMNS[f] if chinese else f for f in fields])
     count = 0
-    for count, row in enumerate(_export_rows(asset_type, area, progress), start=1):
-        cells = _properties(row)
+    for count, (row, persons) in enumerate(_export_rows(asset_type, area, progress), start=1):
+        cells = _properties(row, persons)
+        if cells["persons"] is not None:
+            cells["persons"] = json.dumps(cells["persons"], ensure_ascii=False, separators=(",", ":"))
         geometry = row.geometry or {}
         if geometry.get("type") == "Point":
             cells["lon"], cells["lat"] = geometry["coordinates"][:2]
@@ -49,8 +52,8 @@ def export_geojson(stream, asset_type: str | None = None, area: str | None = Non
     """Write the facilities as a GeoJSON FeatureCollection to a text stream, one feature per line."""
     stream.write('{"type": "FeatureCollection", "features": [\n')
     count = 0
-    for count, row in enumerate(_export_rows(asset_type, area, progress), start=1):
-        feature = {"type": "Feature", "geometry": row.geometry, "properties": _properties(row)}
+    for count, (row, persons) in enumerate(_export_rows(asset_type, area, progress), start=1):
+        feature = {"type": "Feature", "geometry": row.geometry, "properties": _properties(row, persons)}
         stream.write(("" if count == 1 else ",\n") + json.dumps(feature, ensure_ascii=False))
     stream.write("\n]}\n")
     return count
@@ -63,7 +66,7 @@ def _attributes(asset_type: str | None) -> list:
     return list({a.name: a for t in TYPES.values() for a in t.attributes}.values())
 
 
-def _properties(row) -> dict:
+def _properties(row, persons: list) -> dict:
     """The fields of one facility as they are written to a file; None for an empty one."""
     public_url = current_app.config["PUBLIC_URL"]
     properties = {
@@ -79,6 +82,7 @@ def _properties(row) -> dict:
         "chainage_start": _chainage(row.chainage_start_m),
         "chainage_end": _chainage(row.chainage_end_m),
         "in_service_on": row.in_service_on.isoformat() if row.in_service_on else None,
+        "persons": person_cells(row.type, persons) or None,
     }
     for attr in TYPES[row.type].attributes:
         value = row.attributes.get(attr.name)
@@ -98,7 +102,7 @@ def _chainage(metres: float | None) -> str | None:
 
 
 def _export_rows(asset_type: str | None, area: str | None, progress):
-    """The facilities to export in id order, in keyset chunks: never all of them in memory."""
+    """(facility, its persons) in id order, in keyset chunks: never all of them in memory."""
     query = (
         sa.select(
             Asset.id, Asset.type, Asset.name, Asset.status, Asset.owner_unit, Asset.maintenance_unit, Asset.address,
@@ -124,7 +128,11 @@ def _export_rows(asset_type: str | None, area: str | None, progress):
         chunk = db.session.execute(query.where(Asset.id > last_id).order_by(Asset.id).limit(CHUNK)).all()
         if not chunk:
             break
-        yield from chunk
+        persons = {}
+        for person in db.session.scalars(sa.select(ResponsiblePerson).where(
+                ResponsiblePerson.asset_id.in_([row.id for row in chunk])).order_by(ResponsiblePerson.id)):
+            persons.setdefault(person.asset_id, []).append(person)
+        yield from ((row, persons.get(row.id, [])) for row in chunk)
         done += len(chunk)
         last_id = chunk[-1].id
         if done % PROGRESS_EVERY == 0 or done == total:

@@ -25,7 +25,7 @@ from ...extensions import db
 from .. import checks, services
 from ..identity import codes
 from ..identity import services as code_services
-from ..models import Asset, CodeEvent, IdentityCode, find_area
+from ..models import Asset, CodeEvent, IdentityCode, ResponsiblePerson, find_area
 from ..types import TYPES
 from .columns import (
     ALL_COLUMNS,
@@ -175,6 +175,8 @@ def import_geojson(actor, stream, progress=no_progress) -> ImportResult:
         for key, value in (feature.get("properties") or {}).items():
             if key not in GEOJSON_PROPERTIES:
                 batch.problem(number, key, _("unknown column; use the column names of an exported file"))
+            elif key == "persons" and value is not None:
+                record[key] = value  # a list, as exported; clean_asset checks it
             elif isinstance(value, bool) or not isinstance(value, (str, int, float, type(None))):
                 batch.problem(number, key, _("must be text or a number"))
             elif isinstance(value, str) and value.strip():
@@ -192,6 +194,7 @@ def import_geojson(actor, stream, progress=no_progress) -> ImportResult:
 class _Row:
     values: dict  # the Asset's columns, as clean_asset returned them
     code: str | None  # the canonical code given in the file, if any
+    persons: list  # as clean_asset returned them
 
 
 class _Batch:
@@ -244,7 +247,7 @@ class _Batch:
         code = self._check_code(row, record.get("code"), known_type)
         # Once the file is rejected, keeping rows would only cost memory.
         if not self.problems:
-            self.rows.append(_Row(clean.values, code))
+            self.rows.append(_Row(clean.values, code, clean.persons or []))
 
     def _check_code(self, row: int, text: str | None, type_key: str | None) -> str | None:
         if not text:
@@ -306,6 +309,9 @@ class _Batch:
                 .execution_options(render_nulls=True),
                 [{**defaults, **row.values} for row in chunk],
             ).all()
+            persons = [{**person, "asset_id": asset_id} for row, asset_id in zip(chunk, asset_ids) for person in row.persons]
+            if persons:
+                db.session.execute(sa.insert(ResponsiblePerson), persons)
             new_codes, bound, trail = [], [], []
             for row, asset_id in zip(chunk, asset_ids):
                 text = row.code or fresh[row.values["type"]].pop()
@@ -351,8 +357,8 @@ def _asset_data(record: dict) -> tuple[dict, bool]:
             data["type"] = TYPE_BY_TEXT.get(value, value)
         elif field == "status":
             data["status"] = STATUS_BY_TEXT.get(value, value)
-        elif field == "geometry":
-            data["geometry"] = _json_or_text(value)
+        elif field in ("geometry", "persons"):
+            data[field] = _json_or_text(value)
         elif field not in ("code", "url", "lon", "lat"):
             data[field] = value
     point = "lon" in record or "lat" in record

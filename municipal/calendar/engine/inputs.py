@@ -202,12 +202,28 @@ def _chiefs(levels, flag):
     return parse
 
 
+THREE_PERSONS = ("administrative", "technical", "patrol")
+
+
+def _responsible_persons(value):
+    """A reservoir's 三个责任人, `{"administrative"|"technical"|"patrol": {"name", "unit", "phone", …}}`;
+    a role may be missing (the facility then lacks it)."""
+    if not isinstance(value, dict) or set(value) - set(THREE_PERSONS):
+        raise ValueError(f"expected an object with any of {', '.join(THREE_PERSONS)}")
+    persons = {}
+    for role, person in value.items():
+        if not isinstance(person, dict) or not all(isinstance(v, str) for v in person.values()):
+            raise ValueError(f"{role}: expected an object of texts (name, unit, phone)")
+        persons[role] = dict(person)
+    return persons
+
+
 ATTRIBUTES = {
     "reservoir": {
         "capacity_m3": lambda v: _number(v, 0), "dam_height_m": lambda v: _number(v, 0), "dam_type": _text,
         "completion_acceptance": parse_date, "impoundment_acceptance": parse_date,
         "first_impoundment_operation": parse_date, "first_impoundment_period": _period,
-        "flood_limit_level_m": _number,
+        "flood_limit_level_m": _number, "responsible_persons": _responsible_persons,
     },
     "river_segment": {"chiefs": _chiefs(RIVER_LEVELS, flag=True)},
     "road_segment": {"chiefs": _chiefs(ROAD_LEVELS, flag=False)},
