@@ -1,5 +1,5 @@
 """The work board and "my work": the lists supervisors and crews see, filtered and paged."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -50,15 +50,17 @@ def _assigned_to(actor, status_condition):
 
 
 def board_query(actor, filters: BoardFilters) -> sa.Select:
-    """Open work the actor may see, overdue first (earliest due first), then by id."""
-    query = sa.select(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
+    """Open field work the actor may see, overdue first (earliest due first), then by id. Office tasks
+    have their list of their own (calendar.office)."""
+    query = (sa.select(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
+             .where(WorkOrder.kind != states.OFFICE))
     status_condition = sa.true()
     if filters.status == "open":
         status_condition = open_condition()
     elif filters.status in states.STATUSES:
         status_condition = WorkOrder.status == filters.status
     query = query.where(status_condition)
-    for field, column, choices in (("kind", WorkOrder.kind, states.KINDS), ("priority", WorkOrder.priority, states.PRIORITIES),
+    for field, column, choices in (("kind", WorkOrder.kind, states.FIELD_KINDS), ("priority", WorkOrder.priority, states.PRIORITIES),
                                    ("source", WorkOrder.source, states.SOURCES)):
         value = getattr(filters, field)
         if value in choices:
@@ -83,6 +85,32 @@ def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None,
                        size)
 
 
+def board_summary(actor, filters: BoardFilters, now: datetime) -> dict:
+    """How many work orders the filters select (`total`), how many of them are overdue, and how many there
+    are in each status with the other filters kept: the counts the board shows above its rows."""
+    everything = board_query(actor, replace(filters, status="all"))
+    by_status = dict.fromkeys(states.STATUSES, 0)
+    by_status.update(db.session.execute(everything.with_only_columns(WorkOrder.status, sa.func.count())
+                                        .group_by(WorkOrder.status)).all())
+    if filters.status == "open":
+        total = sum(by_status[status] for status in states.OPEN)
+    else:
+        total = by_status[filters.status] if filters.status in states.STATUSES else sum(by_status.values())
+    overdue = db.session.scalar(board_query(actor, filters).where(open_condition(), WorkOrder.due_at < now)
+                                .with_only_columns(sa.func.count()))
+    return {"total": total, "overdue": overdue, "by_status": by_status}
+
+
+def board_rows(actor, filters: BoardFilters, chunk: int = 1000):
+    """Every work order the filters select, in the board's order, read a chunk at a time: for the export."""
+    after = None
+    while True:
+        rows, after = board_page(actor, filters, after, chunk)
+        yield from rows
+        if after is None:
+            return
+
+
 MY_WORK_ROWS = 10
 
 
@@ -94,7 +122,8 @@ def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7, rows: int =
     end_of_day = now.astimezone(tz).replace(hour=23, minute=59, second=59).astimezone(now.tzinfo)
     horizon = end_of_day + timedelta(days=days_ahead)
     # Ids and due times only, for all of it: cheap even for a long backlog; whole rows for what is shown.
-    condition = _assigned_to(actor, sa.and_(WorkOrder.status.in_(states.OPEN), WorkOrder.due_at <= horizon))
+    condition = _assigned_to(actor, sa.and_(WorkOrder.status.in_(states.OPEN), WorkOrder.due_at <= horizon,
+                                            WorkOrder.kind != states.OFFICE))
     keys = db.session.execute(sa.select(WorkOrder.id, WorkOrder.due_at).where(condition)
                               .order_by(WorkOrder.due_at, WorkOrder.id)).all()
     parts = {
