@@ -20,11 +20,12 @@ from ..auth.scope import Scope
 from ..db import as_id, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
+from ..notify import webhooks
 from ..notify.services import notify
 from . import lists, states
 from .access import assignee, is_supervisor
 from .models import WorkOrder
-from .services import due_problem
+from .services import due_problem, robot_teams
 
 # Ids per IN list: well under the bound parameters SQLite and PostgreSQL take in one statement.
 ID_CHUNK = 5000
@@ -216,6 +217,8 @@ def _notify_assigned(user, team, ids: list[int]) -> None:
     people = [user] if user is not None else list(team.members)
     if len(ids) == 1:
         order = db.session.get(WorkOrder, ids[0])
-        notify(people, "assigned", {"number": order.number, "title": order.title}, f"/work/{order.id}")
+        kind, params, link = "assigned", {"number": order.number, "title": order.title}, f"/work/{order.id}"
     else:
-        notify(people, "assigned_many", {"count": len(ids)}, "/work/mine")
+        kind, params, link = "assigned_many", {"count": len(ids)}, "/work/mine"
+    notify(people, kind, params, link)
+    webhooks.queue(robot_teams(user, team), kind, params, link)

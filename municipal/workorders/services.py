@@ -22,6 +22,7 @@ from ..auth.scope import require_supervisor
 from ..db import as_id, utcnow
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..extensions import db
+from ..notify import webhooks
 from ..notify.services import district_supervisors, notify, supervisors_for_area
 from . import checklists, states
 from .access import assignee, get_work_order, may_act
@@ -332,8 +333,16 @@ def _recipients(order: WorkOrder) -> list[User]:
     return list(order.assignee_team.members) if order.assignee_team is not None else []
 
 
+def robot_teams(user, team) -> list:
+    """The teams whose group robot hears of work given to this person or team: the team, or the person's."""
+    if team is not None:
+        return [team]
+    return list(user.teams) if user is not None else []
+
+
 def _notify(order: WorkOrder, kind: str, params: dict) -> None:
     notify(_recipients(order), kind, params, f"/work/{order.id}")
+    webhooks.queue(robot_teams(order.assignee_user, order.assignee_team), kind, params, f"/work/{order.id}")
 
 
 def _notify_submitted(order: WorkOrder) -> None:
@@ -341,8 +350,9 @@ def _notify_submitted(order: WorkOrder) -> None:
     asset = order.asset
     reviewers = (supervisors_for_area(asset.area_id, asset.type) if asset.area_id is not None
                  else district_supervisors())
-    notify(reviewers, "submitted", {"number": order.number, "title": order.title}, f"/work/{order.id}",
-           dedupe_key=f"submitted:wo:{order.id}:{order.version}")
+    params = {"number": order.number, "title": order.title}
+    notify(reviewers, "submitted", params, f"/work/{order.id}", dedupe_key=f"submitted:wo:{order.id}:{order.version}")
+    webhooks.queue(robot_teams(order.assignee_user, order.assignee_team), "submitted", params, f"/work/{order.id}")
 
 
 def _notify_assigned(order: WorkOrder) -> None:
