@@ -52,5 +52,5 @@ def page(actor, state: str, now: datetime, after, size: int) -> tuple[list[dict]
     orders, next_after = paging.page(query, (WorkOrder.due_at, WorkOrder.id), after, size,
                                      descending=state == "done")
     kinds = dict(db.session.execute(sa.select(CalendarItem.work_order_id, CalendarItem.kind).where(
-        CalendarItem.work_order_id.in_([order.id for order in orders])))) if orders else {}
+        CalendarItem.work_order_id.in_([order.id for order in orders]))).all()) if orders else {}
     return [{"order": order, "kind": kinds.get(order.id)} for order in orders], next_after

@@ -300,9 +300,10 @@ def bulk_assign():
 
 
 def _assignee_name(form) -> str:
-    chosen = dict(form.assignee_user.choices).get(form.assignee_user.data) if form.assignee_user.data else None
-    return chosen or (dict(form.assignee_team.choices).get(form.assignee_team.data) if form.assignee_team.data
-                      else "")
+    for field in (form.assignee_user, form.assignee_team):
+        if field.data:
+            return next((str(choice.label) for choice in field.choices if str(choice.value) == str(field.data)), "")
+    return ""
 
 
 @bp.route("/work/export.csv")
