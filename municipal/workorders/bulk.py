@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from flask_babel import gettext as _
 
 from ..assets.models import Area, Asset
@@ -60,10 +61,12 @@ def _rows(actor, selection: Selection) -> list:
     columns = (WorkOrder.id, WorkOrder.status, WorkOrder.priority, WorkOrder.due_at, WorkOrder.assignee_user_id,
                WorkOrder.assignee_team_id, Asset.type, Area.path)
     if selection.all_matching:
-        chosen = lists.board_query(actor, selection.filters).with_only_columns(WorkOrder.id)
-        query = sa.select(*columns).join(Asset, Asset.id == WorkOrder.asset_id).outerjoin(
-            Area, Area.id == Asset.area_id).where(WorkOrder.id.in_(chosen))
-        return db.session.execute(query.order_by(WorkOrder.id)).all()
+        # Read straight from the board's own query (its join to the facility included), not by id again.
+        place = aliased(Area)
+        columns = columns[:-1] + (place.path,)
+        query = lists.board_query(actor, selection.filters).with_only_columns(*columns).outerjoin(
+            place, place.id == Asset.area_id)
+        return db.session.execute(query).all()
     wanted = list(dict.fromkeys(map(str, selection.ids)))
     numbers = [as_id(value) for value in wanted]
     if None in numbers:
@@ -159,8 +162,9 @@ def _checked(actor, selection: Selection, change: Change):
 def apply(actor, selection: Selection, change: Change) -> int:
     """Make the change to every selected work order, or to none; returns how many."""
     rows, user, team = _checked(actor, selection, change)
-    now, entries = utcnow(), []
-    values = {"updated_at": now, "version": WorkOrder.version + 1}
+    now, entries, table = utcnow(), [], WorkOrder.__table__
+    # On the table, not the mapped class: the ORM's bulk update would look for the rows in the session.
+    values = {"updated_at": now, "version": table.c.version + 1}
     if change.priority:
         values["priority"] = change.priority
     if change.due_at:
@@ -182,8 +186,7 @@ def apply(actor, selection: Selection, change: Change) -> int:
         entries.append((row.id, changes))
     ids = [row.id for row in rows]
     for first in range(0, len(ids), ID_CHUNK):
-        db.session.execute(sa.update(WorkOrder).where(WorkOrder.id.in_(ids[first:first + ID_CHUNK])).values(values)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(sa.update(table).where(table.c.id.in_(ids[first:first + ID_CHUNK])).values(values))
     record_many(actor, "work_order", "assign" if change.assigning else "update", entries)
     db.session.expire_all()
     if change.assigning:

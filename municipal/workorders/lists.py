@@ -52,7 +52,10 @@ def _assigned_to(actor, status_condition):
 def board_query(actor, filters: BoardFilters) -> sa.Select:
     """Open field work the actor may see, overdue first (earliest due first), then by id. Office tasks
     have their list of their own (calendar.office)."""
-    query = (sa.select(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id)
+    # "+ 0" keeps the work orders the outer side of the join, read in the order of their own indexes, each
+    # facility found by its key: SQLite would otherwise walk every facility and fetch its work orders one by
+    # one through asset_id, which for the counts over a 200,000-order board takes seconds.
+    query = (sa.select(WorkOrder).join(Asset, Asset.id == WorkOrder.asset_id + 0)
              .where(WorkOrder.kind != states.OFFICE))
     status_condition = sa.true()
     if filters.status == "open":
@@ -87,18 +90,24 @@ def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None,
 
 def board_summary(actor, filters: BoardFilters, now: datetime) -> dict:
     """How many work orders the filters select (`total`), how many of them are overdue, and how many there
-    are in each status with the other filters kept: the counts the board shows above its rows."""
+    are in each status with the other filters kept: the counts the board shows above its rows. One pass over
+    the rows, each status a conditional sum: a GROUP BY would read them in the status index's order, one by one."""
     everything = board_query(actor, replace(filters, status="all"))
-    by_status = dict.fromkeys(states.STATUSES, 0)
-    by_status.update(db.session.execute(everything.with_only_columns(WorkOrder.status, sa.func.count())
-                                        .group_by(WorkOrder.status)).all())
+    columns = [sa.func.coalesce(sa.func.sum(sa.case((WorkOrder.status == status, 1), else_=0)), 0)
+               for status in states.STATUSES]
+    overdue = sa.func.coalesce(sa.func.sum(sa.case(
+        (sa.and_(WorkOrder.status.in_(states.OPEN), WorkOrder.due_at < now), 1), else_=0)), 0)
+    if filters.status in states.STATUSES:
+        overdue = sa.func.coalesce(sa.func.sum(sa.case(
+            (sa.and_(WorkOrder.status == filters.status, WorkOrder.status.in_(states.OPEN), WorkOrder.due_at < now),
+             1), else_=0)), 0)
+    *counts, late = db.session.execute(everything.with_only_columns(*columns, overdue)).one()
+    by_status = dict(zip(states.STATUSES, map(int, counts)))
     if filters.status == "open":
         total = sum(by_status[status] for status in states.OPEN)
     else:
         total = by_status[filters.status] if filters.status in states.STATUSES else sum(by_status.values())
-    overdue = db.session.scalar(board_query(actor, filters).where(open_condition(), WorkOrder.due_at < now)
-                                .with_only_columns(sa.func.count()))
-    return {"total": total, "overdue": overdue, "by_status": by_status}
+    return {"total": total, "overdue": int(late), "by_status": by_status}
 
 
 def board_rows(actor, filters: BoardFilters, chunk: int = 1000):
