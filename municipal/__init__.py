@@ -117,8 +117,10 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .calendar import api as calendar_api
     from .calendar import facility_api as calendar_facility_api
+    from .calendar import office_api
     from .calendar import pages_api as calendar_pages_api
     from .calendar.facility_views import bp as calendar_facility_bp
+    from .calendar.office_views import bp as office_bp
     from .calendar.views import bp as calendar_bp
     from .extensions import api, csrf
     from .health import bp as health_bp
@@ -141,12 +143,13 @@ def _register_blueprints(app: Flask) -> None:
     permissions.init_app(app)
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
-                      notify_bp, people_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp, pwa_bp):
+                      notify_bp, people_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp,
+                      pwa_bp, office_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
-    for domain in (assets_api, people_api, workorders_api, inspections_api, intake_api, notify_api, auth_api, calendar_api,
-                   calendar_facility_api, calendar_pages_api, jobs_api, reports_api):
+    for domain in (assets_api, people_api, workorders_api, inspections_api, intake_api, notify_api, auth_api,
+                   calendar_api, calendar_facility_api, calendar_pages_api, office_api, jobs_api, reports_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)

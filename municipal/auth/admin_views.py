@@ -162,7 +162,7 @@ def _team_form(team=None):
     if team is not None and request.method != "POST":
         data = {"name": team.name, "area": team.area.code if team.area else "",
                 "asset_types": [t for t in team.asset_types.split(",") if t],
-                "members": [str(m.id) for m in team.members]}
+                "members": [str(m.id) for m in team.members], "webhook_url": team.webhook_url or ""}
     form = TeamForm(data=data)
     form.area.choices = options([("", _("Whole district"))] + _area_choices())
     form.asset_types.choices = options(_type_choices())
@@ -175,10 +175,10 @@ def _save_team(form, team):
     member_ids = [int(i) for i in form.members.data or [] if str(i).isdigit()]
     if team is None:
         team = team_services.create_team(current_user, form.name.data, form.area.data or "",
-                                         form.asset_types.data or [])
+                                         form.asset_types.data or [], webhook_url=form.webhook_url.data or "")
     else:
         team_services.update_team(current_user, team, name=form.name.data, area_code=form.area.data or "",
-                                  asset_types=form.asset_types.data or [])
+                                  asset_types=form.asset_types.data or [], webhook_url=form.webhook_url.data or "")
     team_services.set_members(current_user, team, member_ids)
     return team
 

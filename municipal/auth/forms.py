@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from .models import ROLES
 
@@ -54,6 +54,9 @@ class TeamForm(FlaskForm):
     area = SelectField(_l("Area"), choices=[], validate_choice=False)
     asset_types = SelectMultipleField(_l("Facility types"), choices=[], validate_choice=False)
     members = SelectMultipleField(_l("Members"), choices=[], validate_choice=False)
+    webhook_url = StringField(_l("Group robot webhook (企业微信 or 钉钉)"), validators=[Optional(), Length(max=500)],
+                              description=_l("The robot's address from the group's settings; the team's new work, "
+                                             "send-backs and work submitted for review are posted there."))
 
 
 class ConfirmForm(FlaskForm):

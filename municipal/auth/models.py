@@ -69,6 +69,9 @@ class Team(db.Model):
     asset_types: Mapped[str] = mapped_column(sa.String(300), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A 企业微信 or 钉钉 group robot the team's work news is posted to (notify/webhooks.py); it holds the
+    # robot's secret key, so only whether one is set is written to the audit trail.
+    webhook_url: Mapped[str | None] = mapped_column(sa.String(500))
 
     members: Mapped[list[User]] = relationship(secondary=team_member, back_populates="teams", order_by="User.username")
     area = relationship("Area")

@@ -1,5 +1,6 @@
 """Teams: creating and changing them (name, area, facility types), their members. Flushes, never commits."""
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -23,8 +24,21 @@ def get_team(team_id: int) -> Team:
     return team
 
 
-def _clean_team(name, area_code, asset_types) -> tuple[dict, dict]:
+def clean_webhook(url: str | None, errors: dict) -> str | None:
+    """An http(s) address of a group robot, or None for none."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+        errors["webhook_url"] = _("An http or https address of at most 500 characters is required.")
+    return url
+
+
+def _clean_team(name, area_code, asset_types, webhook_url=None) -> tuple[dict, dict]:
     errors, values = {}, {}
+    if webhook_url is not None:
+        values["webhook_url"] = clean_webhook(webhook_url, errors)
     if name is not None:
         values["name"] = name.strip()
         if not 0 < len(values["name"]) <= 100:
@@ -49,27 +63,37 @@ def _check_team_name(name: str, team: Team | None) -> None:
         raise Conflict(_("There is already a team named %(name)s.", name=name), {"name": _("already taken")})
 
 
-def create_team(actor: User, name: str, area_code: str = "", asset_types: Iterable[str] = ()) -> Team:
+def create_team(actor: User, name: str, area_code: str = "", asset_types: Iterable[str] = (),
+                webhook_url: str = "") -> Team:
     """`asset_types` empty means the team looks after every type."""
     require_admin(actor)
-    values, errors = _clean_team(name or "", area_code, list(asset_types))
+    values, errors = _clean_team(name or "", area_code, list(asset_types), webhook_url)
     if errors:
         raise ValidationError(_("The team could not be created."), errors)
     _check_team_name(values["name"], None)
-    team = Team(name=values["name"], area=values["area"], asset_types=values["asset_types"])
+    team = Team(name=values["name"], area=values["area"], asset_types=values["asset_types"],
+                webhook_url=values["webhook_url"])
     db.session.add(team)
     db.session.flush()
-    record(actor, "team", team.id, "create", diff({}, snapshot(team)))
+    record(actor, "team", team.id, "create", diff({}, _audited(team)))
     return team
 
 
+def _audited(team: Team) -> dict:
+    # Whether a robot is set, never its address: the address is the robot's secret.
+    return {**snapshot(team, exclude={"webhook_url"}), "webhook": bool(team.webhook_url)}
+
+
 def update_team(actor: User, team: Team, *, name: str | None = None, area_code: str | None = None,
-                asset_types: Iterable[str] | None = None, active: bool | None = None) -> Team:
+                asset_types: Iterable[str] | None = None, active: bool | None = None,
+                webhook_url: str | None = None) -> Team:
     require_admin(actor)
-    values, errors = _clean_team(name, area_code, None if asset_types is None else list(asset_types))
+    values, errors = _clean_team(name, area_code, None if asset_types is None else list(asset_types), webhook_url)
     if errors:
         raise ValidationError(_("The team could not be saved."), errors)
-    before = snapshot(team)
+    before = _audited(team)
+    if "webhook_url" in values:
+        team.webhook_url = values["webhook_url"]
     if "name" in values:
         _check_team_name(values["name"], team)
         team.name = values["name"]
@@ -80,7 +104,7 @@ def update_team(actor: User, team: Team, *, name: str | None = None, area_code: 
     if active is not None:
         team.active = active
     db.session.flush()
-    record(actor, "team", team.id, "update", diff(before, snapshot(team)))
+    record(actor, "team", team.id, "update", diff(before, _audited(team)))
     return team
 
 

@@ -18,7 +18,7 @@ from ..notify.services import notify, supervisors_for_area
 from ..workorders import services as work
 from ..workorders import states
 from ..workorders.models import WorkOrder
-from .engine import why
+from .engine import desk, why
 from .engine.wording import kind_msgid
 from .models import OPEN_STATUSES, CalendarItem, CalendarState, FacilityHistory
 from .settings import (table,
@@ -125,7 +125,8 @@ def _work_order_row(asset: Asset, item: CalendarItem, plans: dict, texts: dict) 
     title = plan.title if plan else texts[item.kind]
     description = texts["plan"] if plan else texts["rules"] % {"rule": item.rule, "why": texts["whys"][item.id]}
     sla = item.due_at.astimezone(zone()).time() != work.END_OF_WORKING_DAY
-    return {"asset": asset, "kind": plan.work_kind if plan else "inspection", "title": title,
+    kind = plan.work_kind if plan else (states.OFFICE if desk.is_office(item.kind) else "inspection")
+    return {"asset": asset, "kind": kind, "title": title,
             "description": description, "priority": "urgent" if sla else ("high" if item.standing else "normal"),
             "due_at": item.due_at, "with_checklist": bool(plan) or _patrol_like(item.kind)}
 

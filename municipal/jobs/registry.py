@@ -53,6 +53,12 @@ def _send_email(context: Context) -> int:
     return send_pending()
 
 
+def _send_webhooks(context: Context) -> int:
+    from ..notify.webhooks import send_pending
+
+    return send_pending()
+
+
 def _calendar(context: Context) -> int:
     """The day's calendar: completions recorded, passed patrols marked missed, coming work made, overdue
     high-risk work escalated. It catches up day by day, so a scheduler that was down makes what each
@@ -89,6 +95,7 @@ JOBS = {job.name: job for job in (
         exclusive=True),
     Job("notify-overdue", Slot(15), _notify_overdue, N_("%(count)s overdue notifications")),
     Job("send-email", Slot(1), _send_email, N_("%(count)s emails sent")),
+    Job("send-webhooks", Slot(1), _send_webhooks, N_("%(count)s group robot messages sent")),
     Job("reports", Slot(1), _reports, N_("%(count)s reports made")),
     Job("annual-reports", Day(time(1, 0)), _annual_reports, N_("%(count)s annual reports queued"), catch_up=True),
 )}

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 
-KINDS = ("assigned", "sent_back", "overdue", "citizen_report", "finding", "escalation")
+KINDS = ("assigned", "sent_back", "overdue", "citizen_report", "finding", "escalation", "assigned_many", "submitted")
 
 
 class Notification(db.Model):
@@ -37,4 +37,27 @@ class Notification(db.Model):
         # The mailer looks only at recent unsent rows.
         sa.Index("ix_notification_unsent", "created_at",
                  sqlite_where=sa.text("emailed_at IS NULL"), postgresql_where=sa.text("emailed_at IS NULL")),
+    )
+
+
+class WebhookMessage(db.Model):
+    """A message for a team's group robot (企业微信 or 钉钉), queued in the transaction of the change it tells
+    of and posted after it committed, by the send-webhooks job: a slow or unreachable robot never holds up
+    or fails the request that caused it."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    link: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(sa.String(300))
+
+    team = relationship("Team")
+
+    __table_args__ = (
+        # The sender looks only at what is still to send.
+        sa.Index("ix_webhook_message_unsent", "id",
+                 sqlite_where=sa.text("sent_at IS NULL"), postgresql_where=sa.text("sent_at IS NULL")),
     )

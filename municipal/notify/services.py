@@ -32,6 +32,8 @@ PARAMS = {
     "citizen_report": ("number", "area", "title"),
     "finding": ("number", "title"),
     "escalation": ("number", "title", "facility", "due"),
+    "assigned_many": ("count",),
+    "submitted": ("number", "title"),
 }
 
 
@@ -47,6 +49,10 @@ def message(notification: Notification, gettext: Callable[[str], str]) -> str:
     elif kind == "escalation":
         text = gettext("High-risk work overdue since %(due)s at %(facility)s, now urgent: work order %(number)s, "
                        "%(title)s")
+    elif kind == "assigned_many":
+        text = gettext("%(count)s work orders were assigned to you")
+    elif kind == "submitted":
+        text = gettext("Work order %(number)s was completed and waits for your review: %(title)s")
     elif kind == "finding":
         text = gettext("A finding needs rectification, work order %(number)s: %(title)s")
     else:

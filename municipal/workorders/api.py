@@ -19,10 +19,12 @@ from ..errors import ValidationError
 from ..i18n import N_
 from .. import paging
 from ..permissions import roles, signed_in
-from . import access, lists, notes, services, states
+from . import access, bulk, lists, notes, services, states
 from .schemas import (
     AttachmentListSchema,
     AttachmentSchema,
+    BoardFilterSchema,
+    BoardSummarySchema,
     BoardPageSchema,
     BoardQuerySchema,
     BulkAssignResultSchema,
@@ -53,14 +55,27 @@ def blueprints():
 @bp.arguments(BoardQuerySchema, location="query")
 @bp.response(200, BoardPageSchema)
 def board(query):
-    filters = lists.BoardFilters(
-        status=query["status"], kind=query.get("kind", ""), priority=query.get("priority", ""),
-        source=query.get("source", ""), team=str(query.get("team", "")), area=_area_code(query.get("area")),
-        asset=str(query.get("asset", "")), asset_type=query.get("asset_type", ""),
-    )
+    filters = _board_filters(query)
     size = query.get("limit", current_app.config["PAGE_SIZE"])
     rows, next_after = lists.board_page(current_user, filters, query.get("after"), size)
     return {"items": rows, "next": paging.encode(next_after)}
+
+
+def _board_filters(query: dict) -> lists.BoardFilters:
+    return lists.BoardFilters(
+        status=query.get("status", "open"), kind=query.get("kind", ""), priority=query.get("priority", ""),
+        source=query.get("source", ""), team=str(query.get("team", "")), area=_area_code(query.get("area")),
+        asset=str(query.get("asset", "")), asset_type=query.get("asset_type", ""),
+    )
+
+
+@bp.route("/work-orders/summary")
+@signed_in
+@bp.doc(summary=N_("The board's counts: how many work orders the filters select, overdue, and per status"))
+@bp.arguments(BoardFilterSchema, location="query")
+@bp.response(200, BoardSummarySchema)
+def board_summary(query):
+    return lists.board_summary(current_user, _board_filters(query), utcnow())
 
 
 def _area_code(ref: str | None) -> str:
@@ -191,16 +206,21 @@ def comment(data, order_id):
 @bp.route("/work-orders/bulk-assign", methods=["POST"])
 @roles("admin", "supervisor")
 @bp.doc(summary=N_("Assign many work orders at once, set their priority or due date"),
-        description=N_("Give an assignee, a priority, a due date, or any of them together. All or nothing: if one "
-                       "of the work orders cannot be changed, none is."))
+        description=N_("Give an assignee, a priority, a due date, or any of them together, for the `ids` given or "
+                       "for `all_matching` board filters. All or nothing: if one of the work orders cannot be "
+                       "changed, none is. With `preview` nothing changes: the answer is how many would, for the "
+                       "user to confirm."))
 @bp.arguments(BulkAssignSchema)
 @bp.response(200, BulkAssignResultSchema)
 def bulk_assign(data):
     due_at = _due(data, _("The selected work orders were not changed."))
-    count = services.bulk_change(current_user, data["ids"], assignee_user_id=data.get("assignee_user"),
-                                 assignee_team_id=data.get("assignee_team"), priority=data.get("priority"),
-                                 due_at=due_at)
-    return {"count": count}
+    selection = (bulk.Selection(filters=_board_filters(data["all_matching"])) if "all_matching" in data
+                 else bulk.Selection(ids=data.get("ids", [])))
+    change = bulk.Change(assignee_user_id=data.get("assignee_user"), assignee_team_id=data.get("assignee_team"),
+                         priority=data.get("priority"), due_at=due_at)
+    if data["preview"]:
+        return {"count": bulk.preview(current_user, selection, change), "preview": True}
+    return {"count": bulk.apply(current_user, selection, change)}
 
 
 @bp.route(f"/work-orders/{ORDER_ID}/attachments")

@@ -16,10 +16,12 @@ from . import states
 
 # --- input -------------------------------------------------------------------------
 
-class BoardQuerySchema(ApiSchema):
+class BoardFilterSchema(ApiSchema):
+    """The board's filters: what a page lists, the summary counts and a bulk change's `all_matching` selects."""
     status = fields.String(load_default="open", validate=one_of(["open", *states.STATUSES]),
                            metadata={"enum": ["open", *states.STATUSES], "description": "`open`: every open status"})
-    kind = fields.String(validate=one_of(states.KINDS), metadata={"enum": list(states.KINDS)})
+    kind = fields.String(validate=one_of(states.FIELD_KINDS), metadata={
+        "enum": list(states.FIELD_KINDS), "description": "office tasks are never on the board: `GET /office-tasks`"})
     priority = fields.String(validate=one_of(states.PRIORITIES), metadata={"enum": list(states.PRIORITIES)})
     source = fields.String(validate=one_of(states.SOURCES), metadata={"enum": list(states.SOURCES)})
     area = fields.String(metadata={"description": "area code or id; sub-areas are included"})
@@ -27,6 +29,9 @@ class BoardQuerySchema(ApiSchema):
     asset = fields.Integer(validate=between(1, MAX_ID), metadata={"description": "at this facility (its id)"})
     asset_type = fields.String(validate=one_of(TYPES), metadata={"enum": list(TYPES),
                                                                  "description": "at facilities of this type"})
+
+
+class BoardQuerySchema(BoardFilterSchema):
     limit = fields.Integer(validate=between(1, 200), metadata={"minimum": 1, "maximum": 200,
                                                                "description": "default: the site's page size"})
     after = Cursor((datetime, int), metadata={"description": "the `next` of the previous page"})
@@ -75,7 +80,11 @@ class CommentCreateSchema(ApiSchema):
 
 
 class BulkAssignSchema(AssigneeSchema):
-    ids = id_list(required=True, metadata={"description": "work order ids; all are changed or none"})
+    ids = id_list(metadata={"description": "work order ids; all are changed or none. Or give `all_matching`"})
+    all_matching = fields.Nested(BoardFilterSchema, metadata={
+        "description": "instead of `ids`: every work order these board filters select, on every page"})
+    preview = fields.Boolean(load_default=False, metadata={
+        "description": "true: change nothing, answer how many would change (every check made): the confirmation"})
     priority = fields.String(allow_none=True, validate=one_of(states.PRIORITIES),
                              metadata={"enum": list(states.PRIORITIES), "description": "set this priority"})
     due_at = fields.AwareDateTime(default_timezone=timezone.utc, allow_none=True,
@@ -175,6 +184,14 @@ class WorkOrderDetailSchema(WorkOrderSchema):
 
 class BulkAssignResultSchema(Schema):
     count = fields.Integer()
+    preview = fields.Boolean(metadata={"description": "present and true when nothing was changed"})
+
+
+class BoardSummarySchema(Schema):
+    total = fields.Integer(metadata={"description": "how many work orders the filters select"})
+    overdue = fields.Integer(metadata={"description": "of those, how many are open and past due"})
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "per status, with the other filters kept"})
 
 
 class AttachmentSchema(Schema):

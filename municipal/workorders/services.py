@@ -3,7 +3,7 @@
 Who may do what: supervisors and admins create, assign, accept, send back and cancel, within
 their areas of responsibility; the assignee (or any member of the assigned team) starts, holds,
 resumes and completes. Every change is written to the audit trail; assignment and send-back
-notify the people concerned.
+notify the people concerned, completion the supervisors who review it. Many at once: bulk.py.
 """
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -22,7 +22,8 @@ from ..auth.scope import require_supervisor
 from ..db import as_id, utcnow
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..extensions import db
-from ..notify.services import notify
+from ..notify import webhooks
+from ..notify.services import district_supervisors, notify, supervisors_for_area
 from . import assignment, checklists, states
 from .access import assignee, get_work_order, may_act
 from .amounts import minutes, yuan
@@ -274,6 +275,8 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
         _notify_assigned(order)
     if action == "send_back":
         _notify(order, "sent_back", {"number": order.number, "title": order.title, "reason": reason})
+    if action == "complete":
+        _notify_submitted(order)
     return order
 
 
@@ -337,54 +340,32 @@ def _assignee_label(user, team) -> str | None:
     return team.name if team is not None else None
 
 
-def bulk_change(actor, order_ids: list, *, assignee_user_id=None, assignee_team_id=None, priority=None,
-                due_at: datetime | None = None) -> int:
-    """Assign many at once, set their priority, their due date, or any of these together; all or nothing
-    (the caller rolls back on an error). Versions are not asked: the supervisor picked them just now."""
-    if not order_ids:
-        raise ValidationError(_("Select at least one work order."), {"ids": _("required")})
-    assigning = assignee_user_id not in (None, "") or assignee_team_id not in (None, "")
-    priority = priority or None
-    errors = {}
-    if priority is not None and priority not in states.PRIORITIES:
-        errors["priority"] = _("unknown priority")
-    if problem := due_problem(due_at):
-        errors["due_at"] = problem
-    elif due_at is not None and due_at < utcnow() - timedelta(days=1):
-        errors["due_at"] = _("the due date lies in the past")
-    if not (assigning or priority or due_at or errors):
-        errors["assignee_user"] = _("choose an assignee, a priority or a due date")
-    if errors:
-        raise ValidationError(_("The selected work orders were not changed."), errors)
-    orders = [get_work_order(actor, order_id) for order_id in dict.fromkeys(map(str, order_ids))]
-    for order in orders:
-        require_supervisor(actor, order)
-        if order.status not in states.OPEN:
-            raise Conflict(_("Work order %(number)s is %(status)s and cannot be changed; none was.",
-                             number=order.number, status=_(states.STATUSES[order.status])),
-                           {"ids": _("not possible now")}, current=snapshot(order))
-        after = {"priority": priority or order.priority, "due_at": due_at or order.due_at}
-        changes = {field: [getattr(order, field), value] for field, value in after.items()
-                   if getattr(order, field) != value}
-        if changes:
-            for field, (_old, value) in changes.items():
-                setattr(order, field, value)
-            db.session.flush()
-            record(actor, "work_order", order.id, "update", changes)
-        if assigning:
-            act(actor, order.id, "assign", version=order.version, assignee_user_id=assignee_user_id,
-                assignee_team_id=assignee_team_id)
-    return len(orders)
-
-
 def _recipients(order: WorkOrder) -> list[User]:
     if order.assignee_user is not None:
         return [order.assignee_user]
     return list(order.assignee_team.members) if order.assignee_team is not None else []
 
 
+def robot_teams(user, team) -> list:
+    """The teams whose group robot hears of work given to this person or team: the team, or the person's."""
+    if team is not None:
+        return [team]
+    return list(user.teams) if user is not None else []
+
+
 def _notify(order: WorkOrder, kind: str, params: dict) -> None:
     notify(_recipients(order), kind, params, f"/work/{order.id}")
+    webhooks.queue(robot_teams(order.assignee_user, order.assignee_team), kind, params, f"/work/{order.id}")
+
+
+def _notify_submitted(order: WorkOrder) -> None:
+    """The supervisors who answer for the facility's area and type review what was done."""
+    asset = order.asset
+    reviewers = (supervisors_for_area(asset.area_id, asset.type) if asset.area_id is not None
+                 else district_supervisors())
+    params = {"number": order.number, "title": order.title}
+    notify(reviewers, "submitted", params, f"/work/{order.id}", dedupe_key=f"submitted:wo:{order.id}:{order.version}")
+    webhooks.queue(robot_teams(order.assignee_user, order.assignee_team), "submitted", params, f"/work/{order.id}")
 
 
 def _notify_assigned(order: WorkOrder) -> None:

@@ -25,7 +25,11 @@ KINDS = {
     "repair": N_("Repair"),
     "rectification": N_("Rectification of a finding"),
     "citizen_report": N_("Citizen report"),
+    "office": N_("Office task"),
 }
+# Desk work (appraisals, registrations, reviews, orders): the office list's, never a crew's board or My work.
+OFFICE = "office"
+FIELD_KINDS = tuple(kind for kind in KINDS if kind != OFFICE)
 SOURCES = {"manual": N_("Manual"), "calendar": N_("Calendar"), "finding": N_("Finding"), "citizen": N_("Citizen")}
 PRIORITIES = {"urgent": N_("Urgent"), "high": N_("High"), "normal": N_("Normal"), "low": N_("Low")}
 

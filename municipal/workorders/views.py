@@ -2,7 +2,8 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +18,8 @@ from ..boundary import discard_changes
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..permissions import roles, signed_in
-from . import access, checklists, lists, notes, services, states
+from . import access, bulk, checklists, lists, notes, services, states
+from . import export as export_csv
 from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, WorkOrderForm
 
 bp = Blueprint("workorders", __name__)
@@ -76,8 +78,10 @@ def board():
     teams = [(str(team_id), name) for team_id, name in access.assignable_teams(current_user)]
     people = ([(str(user_id), name) for user_id, name in access.assignable_people(current_user)]
               if access.is_supervisor(current_user) else [])
+    now = utcnow()
     return render_template(
-        "workorders/board.html", rows=rows, filters=filters, after=after, form=BulkAssignForm(), now=utcnow(),
+        "workorders/board.html", rows=rows, filters=filters, after=after, form=BulkAssignForm(), now=now,
+        summary=lists.board_summary(current_user, filters, now), kinds=states.FIELD_KINDS,
         next_after=paging.encode(next_after),
         areas=area_choices(str(get_locale())), teams=teams, people=people, states=states, labels=_row_labels(),
     )
@@ -245,19 +249,41 @@ def attach(order_id: int):
     return redirect(url_for("workorders.detail", order_id=order_id), 303)
 
 
+FILTER_FIELDS = tuple(lists.BoardFilters.__dataclass_fields__)
+
+
+def _selection() -> bulk.Selection:
+    """The ticked work orders, or with `all_matching` every one the board's filters (sent as filter_*) select."""
+    form = request.form
+    if form.get("all_matching") == "1":
+        return bulk.Selection(filters=lists.BoardFilters(**{name: form.get(f"filter_{name}", "")
+                                                            for name in FILTER_FIELDS}))
+    return bulk.Selection(ids=form.getlist("ids"))
+
+
 @bp.route("/work/assign", methods=["POST"])
 @roles("admin", "supervisor")
 def bulk_assign():
+    """Changes the selection after a confirmation: the first post answers with what would change and how
+    many work orders; the confirmed one (confirm=1) changes them, all or none."""
     form = BulkAssignForm()
     _fill_assignees(form)
+    selection = _selection()
+    back = url_for("workorders.board", **({name: request.form.get(f"filter_{name}", "") for name in FILTER_FIELDS}
+                                          if selection.all_matching else {}))
     if form.validate_on_submit():
         due_at = (services.due_on_day(form.due_on.data, ZoneInfo(current_app.config["TIMEZONE"]))
                   if form.due_on.data else None)
+        change = bulk.Change(assignee_user_id=form.assignee_user.data or None,
+                             assignee_team_id=form.assignee_team.data or None,
+                             priority=form.priority.data or None, due_at=due_at)
         try:
-            count = services.bulk_change(current_user, request.form.getlist("ids"),
-                                         assignee_user_id=form.assignee_user.data or None,
-                                         assignee_team_id=form.assignee_team.data or None,
-                                         priority=form.priority.data or None, due_at=due_at)
+            if request.form.get("confirm") != "1":
+                count = bulk.preview(current_user, selection, change)
+                return render_template("workorders/bulk_confirm.html", count=count, form=form, change=change,
+                                       selection=selection, fields=FILTER_FIELDS, back=back,
+                                       assignee=_assignee_name(form), labels=_row_labels())
+            count = bulk.apply(current_user, selection, change)
             flash(_("%(count)s work orders changed.", count=count), "info")
         except DomainError as error:
             # Answered with a redirect, a success the boundary would commit.
@@ -270,5 +296,22 @@ def bulk_assign():
         # Besides the CSRF token, only the due date can fail to parse.
         flash(_("The form has expired; please try again.") if "csrf_token" in form.errors
               else _("The due date is not a valid date."), "error")
-    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
-                    else url_for("workorders.board"), 303)
+    return redirect(back, 303)
+
+
+def _assignee_name(form) -> str:
+    for field in (form.assignee_user, form.assignee_team):
+        if field.data:
+            return next((str(choice.label) for choice in field.choices if str(choice.value) == str(field.data)), "")
+    return ""
+
+
+@bp.route("/work/export.csv")
+@roles("admin", "supervisor", "viewer")
+def export():
+    """The board's filtered view, every row of it, as a CSV file for Excel."""
+    pieces = export_csv.csv_pieces(current_user, _filters(), _row_labels(), utcnow(),
+                                   ZoneInfo(current_app.config["TIMEZONE"]))
+    day = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
+    return Response(stream_with_context(pieces), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="work-orders-{day}.csv"'})

@@ -7,6 +7,7 @@ from municipal.auth.models import Team
 from municipal.db import utcnow
 from municipal.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from municipal.workorders import access as workorders_access
+from municipal.workorders import bulk
 from municipal.workorders import lists as workorders_lists
 from municipal.workorders import notes as workorders_notes
 from municipal.workorders import services
@@ -135,7 +136,8 @@ def test_assignment_and_send_back_reach_the_crew_and_a_citizen_report_reaches_th
     assert [n.kind for n in recent(crew)] == ["sent_back", "assigned"]
     submit_report(category=sorted(__import__("municipal.intake.models", fromlist=["CATEGORIES"]).CATEGORIES)[0],
                   description="井盖破损，有行人绊倒的危险", fingerprint="f" * 64, asset_id=well.id)
-    assert [n.kind for n in recent(sup)] == ["citizen_report"]
+    # The supervisor was told when the work came in for review, then of the citizen's report.
+    assert [n.kind for n in recent(sup)] == ["citizen_report", "submitted"]
 
 
 def test_comments_and_bulk_assignment_refuse_bad_input(db, users, order):
@@ -146,10 +148,10 @@ def test_comments_and_bulk_assignment_refuse_bad_input(db, users, order):
     with pytest.raises(PermissionDenied):
         workorders_notes.add_comment(users["viewer"], order.id, "看过了")
     with pytest.raises(ValidationError) as caught:
-        services.bulk_change(sup, [])
+        bulk.apply(sup, bulk.Selection(ids=[]), bulk.Change(priority="high"))
     assert "ids" in caught.value.fields
     with pytest.raises(ValidationError) as caught:
-        services.bulk_change(sup, [order.id], assignee_user_id="nobody")
+        bulk.apply(sup, bulk.Selection(ids=[order.id]), bulk.Change(assignee_user_id="nobody"))
     assert "assignee_user" in caught.value.fields
     db.session.rollback()
     assert workorders_access.get_work_order(sup, order.id).status == "new"

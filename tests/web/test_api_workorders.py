@@ -168,7 +168,7 @@ def test_a_write_that_loses_a_race_after_the_version_check_is_a_conflict(client,
 
 def test_anonymous_requests_get_401(app, client, db):
     routes = anonymous_routes(app, {"workorders_api"})
-    assert len(routes) == 11
+    assert len(routes) == 12
     for method, url in routes:
         for headers in ({}, {"Authorization": "Bearer mun_not-a-token"}):
             assert error_of(client.open(url, method=method, json={}, headers=headers), 401)["code"] == "unauthorized"

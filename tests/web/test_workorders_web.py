@@ -254,14 +254,15 @@ def test_bulk_change_sets_priority_and_due_date_from_the_board(db, client, login
     token = csrf_token(client, "/work")
     ids = [str(o.id) for o in orders]
 
-    answer = client.post("/work/assign", data={"csrf_token": token, "ids": ids + [str(done.id)], "priority": "urgent"},
+    answer = client.post("/work/assign", data={"csrf_token": token, "ids": ids + [str(done.id)], "priority": "urgent",
+                                               "confirm": "1"},
                          headers={"Accept-Language": "en"}, follow_redirects=True)
     assert "none was" in answer.get_data(as_text=True)
     db.session.expire_all()
     assert {db.session.get(WorkOrder, o.id).priority for o in orders} == {"normal"}
 
     answer = client.post("/work/assign", data={"csrf_token": token, "ids": ids, "priority": "high",
-                                               "due_on": "2030-05-04"}, headers={"Accept-Language": "en"},
+                                               "due_on": "2030-05-04", "confirm": "1"}, headers={"Accept-Language": "en"},
                          follow_redirects=True)
     assert "3 work orders changed" in answer.get_data(as_text=True)
     db.session.expire_all()
