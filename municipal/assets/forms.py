@@ -22,9 +22,9 @@ def options(pairs) -> list[SelectChoice]:
 class PersonForm(Form):
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
     level = SelectField(_l("Level"), choices=[], validate_choice=False)
-    name = StringField(_l("Name"))
+    name = StringField(_l("Person's name"))
     unit = StringField(_l("Unit"))
-    position = StringField(_l("Position"))
+    position = StringField(_l("Post"))
     phone = StringField(_l("Public phone (office or duty line)"))
     user_id = HiddenField()
     river_chief_day = BooleanField(_l("Takes part in river chief day"))

@@ -13,9 +13,9 @@ def options(pairs) -> list[SelectChoice]:
 
 class PersonRow(Form):
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
-    name = StringField(_l("Name"))
+    name = StringField(_l("Person's name"))
     unit = StringField(_l("Unit"))
-    position = StringField(_l("Position"))
+    position = StringField(_l("Post"))
     phone = StringField(_l("Public phone (office or duty line)"))
     user_id = SelectField(_l("User account"), choices=[], validate_choice=False)
     river_chief_day = BooleanField(_l("Takes part in river chief day"))

@@ -16,7 +16,6 @@ from ..extensions import db
 from ..permissions import roles
 from ..workorders.states import KINDS
 from . import services
-from .assignment import BASES
 from .forms import SPARE_ROWS, DeleteForm, RuleForm, options, persons_form
 
 bp = Blueprint("people", __name__)
@@ -108,7 +107,7 @@ def rules():
         errors, status = {name: " ".join(map(str, p)) for name, p in form.errors.items()}, 422
     rows, overlaps = services.list_rules(current_user)
     return render_template("people/rules.html", form=form, errors=errors, rows=rows, overlaps=overlaps,
-                           delete_form=DeleteForm(), kinds=KINDS, bases=BASES), status
+                           delete_form=DeleteForm(), kinds=KINDS), status
 
 
 @bp.route("/assignment-rules/<int:rule_id>/delete", methods=["POST"])

@@ -12,8 +12,10 @@ from ..extensions import db
 from ..people.assignment import Assigner, Target
 from .models import WorkOrder
 
-# Work made by the platform itself is assigned when it is made; work a person makes, the person assigns.
-AUTO_SOURCES = ("calendar", "citizen", "finding")
+# Work the calendar (its rules and events) and citizens' reports make is assigned when it is made. A person's
+# own work order, and the rectification a finding opens (the supervisor, notified, decides on the repair), wait
+# for a person to assign them.
+AUTO_SOURCES = ("calendar", "citizen")
 
 
 def decide_many(rows: list[tuple[int, int | None, str, str]]) -> list[Target]:

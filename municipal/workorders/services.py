@@ -141,7 +141,10 @@ def create_many_from_calendar(rows: list[dict]) -> list[int]:
             "created_by_id": None, "created_at": now, "updated_at": now, "started_at": None, "completed_at": None,
             "closed_at": None, "version": 1,
         })
-    ids = list(db.session.scalars(sa.insert(WorkOrder).returning(WorkOrder.id, sort_by_parameter_order=True), values))
+    # render_nulls: rows with and without an assignee stay in one batch. Without it the ORM splits the insert
+    # wherever the set of None values changes, and a district's orders become thousands of statements.
+    ids = list(db.session.scalars(sa.insert(WorkOrder).returning(WorkOrder.id, sort_by_parameter_order=True)
+                                  .execution_options(render_nulls=True), values))
     record_many(None, "work_order", "create", [
         (order_id, {"kind": [None, row["kind"]], "title": [None, row["title"]], "asset": [None, row["asset_id"]],
                     "priority": [None, row["priority"]], "due_at": [None, row["due_at"].isoformat()],

@@ -78,7 +78,7 @@ def test_create_with_a_bearer_token_and_read_it_back(client, bearer, area):
     assert asset["attributes"]["capacity_m3"] == 3_500_000
     assert asset["derived"] == {"scale_class": "小(1)型"}
     assert asset["persons"] == [{"role": "administrative", "level": None, "name": "林建华", "position": "镇长",
-                                 "phone": "13800000000", "river_chief_day": False}]
+                                 "phone": "13800000000", "river_chief_day": False, "unit": "", "user_id": None}]
     assert asset["in_service_on"] == "1978-06-01"
     assert asset["internal_notes"] == "坝体有渗漏记录"
     assert asset["version"] == 1 and asset["status"] == "in_service" and asset["is_demo"] is False

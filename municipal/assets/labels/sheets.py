@@ -294,7 +294,8 @@ def _draw_nameplate(c: Canvas, item: LabelItem, matrix: list[list[bool]],
     left = qr_x + qr_size + 1 * mm
     text_width = panel_x + panel_w - 3 * mm - left
 
-    size, lines = _fit(item.name, FONT, (18, 12), text_width, max_lines=2)
+    # One line when the persons need the room below.
+    size, lines = _fit(item.name, FONT, (18, 12), text_width, max_lines=1 if item.persons else 2)
     baseline = qr_y + qr_size - quiet - size * _ASCENT
     for line in lines:
         _text(c, left, baseline, line, FONT, size, INK, bold=True)
@@ -313,8 +314,9 @@ def _draw_nameplate(c: Canvas, item: LabelItem, matrix: list[list[bool]],
     ]
     baseline -= 2 * mm
     if item.persons:
-        # The responsible persons take the room of the maintainer and the area: the law asks for them.
-        details = details[:1]
+        # The responsible persons take the room of the units and the area: the law asks for them, and the
+        # public card behind the QR code names the units.
+        details = []
     for detail in filter(None, details):
         size, (detail,) = _fit(detail, FONT, (9, 6.5), text_width)
         baseline -= size * 1.5
