@@ -41,7 +41,9 @@ def test_a_supervisor_selects_all_assigns_after_confirming_and_exports_on_a_phon
                         accept_downloads=True).new_page()
     sign_in(phone, "supervisor")
     phone.goto(f"/work?asset={well.id}")
+    phone.wait_for_selector("#board-summary[data-total]")
     assert "共 25 张工单符合条件" in phone.locator("#board-summary").inner_text()
+    assert phone.locator("#select-all-label").inner_text() == "全选符合条件的 25 张工单"
     assert _fits(phone)
 
     phone.locator("#select-all").check()
@@ -66,8 +68,9 @@ def test_a_supervisor_selects_all_assigns_after_confirming_and_exports_on_a_phon
 
     assert in_app(assigned) == 0, "nothing changes before the confirmation"
     phone.locator("#bulk-confirm-button").click()
-    phone.wait_for_selector("#board-summary")
+    phone.wait_for_selector("#board-summary[data-total]")
     assert in_app(assigned) == 25
+    assert phone.locator('b[data-status="assigned"]').inner_text() == "25"
 
     with phone.expect_download() as download:
         phone.locator("#board-summary a[download]").click()
