@@ -65,8 +65,10 @@ def template_for(asset_type: str, work_kind: str) -> ChecklistTemplate | None:
     """The active template a new work order of this kind at this type of facility uses by default.
 
     Inspections use the type's inspection checklist; every other kind of work (maintenance, repair,
-    rectification, a citizen's report) the type's maintenance checklist, or the general one.
+    rectification, a citizen's report) the type's maintenance checklist, or the general one; office tasks none.
     """
+    if work_kind == "office":
+        return None  # desk work has its papers, not a checklist to tick on site
     kind = "inspection" if work_kind == "inspection" else "maintenance"
     candidates = list(db.session.scalars(sa.select(ChecklistTemplate).where(
         ChecklistTemplate.active, ChecklistTemplate.kind == kind,

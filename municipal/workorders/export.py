@@ -24,12 +24,19 @@ def header() -> list[str]:
 
 
 def csv_pieces(actor, filters: lists.BoardFilters, labels: dict, now: datetime, tz: ZoneInfo) -> Iterator[str]:
-    """The file in pieces of text, the BOM and header row first."""
+    """The file in pieces of text, the BOM and header row first. The header and the query are made at once,
+    while the request is still open; the rows follow as the answer is sent."""
+    head = header()
+    query = lists.board_query(actor, filters)
+    return _pieces(query, head, labels, now, tz)
+
+
+def _pieces(query, head: list[str], labels: dict, now: datetime, tz: ZoneInfo) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(header())
-    for count, order in enumerate(lists.board_rows(actor, filters), start=1):
+    writer.writerow(head)
+    for count, order in enumerate(lists.board_rows(query), start=1):
         person = order.assignee_user
         overdue = order.status in states.OPEN and order.due_at < now
         writer.writerow([guard(cell) for cell in (

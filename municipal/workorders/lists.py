@@ -110,11 +110,12 @@ def board_summary(actor, filters: BoardFilters, now: datetime) -> dict:
     return {"total": total, "overdue": int(late), "by_status": by_status}
 
 
-def board_rows(actor, filters: BoardFilters, chunk: int = 1000):
-    """Every work order the filters select, in the board's order, read a chunk at a time: for the export."""
-    after = None
+def board_rows(query: sa.Select, chunk: int = 1000):
+    """Every work order of a board_query, in the board's order, read a chunk at a time: for the export. The
+    query is built before: it holds the actor's scope, and a streamed answer outlives the request's session."""
+    query, after = query.options(*_ROW_OPTIONS), None
     while True:
-        rows, after = board_page(actor, filters, after, chunk)
+        rows, after = paging.page(query, (WorkOrder.due_at, WorkOrder.id), after, chunk)
         yield from rows
         if after is None:
             return

@@ -2,7 +2,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
                    stream_with_context, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -81,10 +81,21 @@ def board():
     now = utcnow()
     return render_template(
         "workorders/board.html", rows=rows, filters=filters, after=after, form=BulkAssignForm(), now=now,
-        summary=lists.board_summary(current_user, filters, now), kinds=states.FIELD_KINDS,
+        kinds=states.FIELD_KINDS,
         next_after=paging.encode(next_after),
         areas=area_choices(str(get_locale())), teams=teams, people=people, states=states, labels=_row_labels(),
     )
+
+
+@bp.route("/work/summary")
+@signed_in
+def summary():
+    """The board's counts for its filters, with their words in the reader's language, for board.js."""
+    counts = lists.board_summary(current_user, _filters(), utcnow())
+    return jsonify({**counts, "words": {
+        "match": _("%(count)s work orders match", count=counts["total"]),
+        "overdue": _("%(count)s overdue", count=counts["overdue"]) if counts["overdue"] else "",
+        "select": _("Select all %(count)s matching work orders", count=counts["total"])}})
 
 
 @bp.route("/work/mine")

@@ -2,6 +2,7 @@
 nothing, and the filtered view exported as an Excel-safe CSV."""
 import csv
 import io
+import re
 
 import sqlalchemy as sa
 
@@ -39,9 +40,12 @@ def test_select_all_assigns_every_matching_work_order_after_a_confirmation(db, c
     login("supervisor")
 
     page = client.get("/work?priority=high", headers=ZH).get_data(as_text=True)
-    assert "共 25 张工单符合条件" in page and "全选符合条件的 25 张工单" in page
     assert page.count('name="ids"') == 20  # one page of rows, but all 25 selectable
-    assert "新建 <b>25</b>" in page.replace("\n", "")
+    counts_url = re.search(r'id="board-summary" data-url="([^"]+)"', page).group(1).replace("&amp;", "&")
+    counts = client.get(counts_url, headers=ZH).get_json()
+    assert (counts["total"], counts["by_status"]["new"], counts["by_status"]["assigned"]) == (25, 25, 0)
+    assert counts["words"]["match"] == "共 25 张工单符合条件"
+    assert counts["words"]["select"] == "全选符合条件的 25 张工单"
 
     form = {"csrf_token": csrf_token(client, "/work"), "all_matching": "1", "filter_status": "open",
             "filter_priority": "high", "assignee_team": str(team.id)}
