@@ -202,12 +202,32 @@ def _chiefs(levels, flag):
     return parse
 
 
+PERSON_ROLES = ("administrative", "technical", "patrol")
+PERSON_FIELDS = ("name", "unit", "position", "phone", "user_id")
+
+
+def _persons(value):
+    """三个责任人 by role; a role left out or a field left empty is what the review flags, not an error."""
+    if not isinstance(value, dict):
+        raise ValueError('expected {"administrative": {"name", "unit", "phone"}, "technical": …, "patrol": …}')
+    persons = {}
+    for role, person in value.items():
+        if role not in PERSON_ROLES:
+            raise ValueError(f"unknown role {role!r} (known: {', '.join(PERSON_ROLES)})")
+        if person is None:
+            continue
+        if not isinstance(person, dict) or set(person) - set(PERSON_FIELDS):
+            raise ValueError(f"{role}: expected an object with {', '.join(PERSON_FIELDS)}")
+        persons[role] = {name: field for name, field in person.items() if field is not None}
+    return persons
+
+
 ATTRIBUTES = {
     "reservoir": {
         "capacity_m3": lambda v: _number(v, 0), "dam_height_m": lambda v: _number(v, 0), "dam_type": _text,
         "completion_acceptance": parse_date, "impoundment_acceptance": parse_date,
         "first_impoundment_operation": parse_date, "first_impoundment_period": _period,
-        "flood_limit_level_m": _number,
+        "flood_limit_level_m": _number, "responsible_persons": _persons,
     },
     "river_segment": {"chiefs": _chiefs(RIVER_LEVELS, flag=True)},
     "road_segment": {"chiefs": _chiefs(ROAD_LEVELS, flag=False)},

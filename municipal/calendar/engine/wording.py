@@ -32,6 +32,8 @@ KINDS = {
     "winter_overhaul": N_("Winter overhaul"),
     "safety_recheck": N_("Safety re-check"),
     "stop_use": N_("Stop use"),
+    "danger_watch": N_("Danger watch"),
+    "vacated": N_("Vacated (the building emptied)"),
     "cleaning_check": N_("Cleaning check"),
     "facility_check": N_("Facility check"),
 }
@@ -94,6 +96,7 @@ FLAG_LABELS = {
     "stop_use": N_("Building not to be used"),
     "high_water": N_("High water"),
     "first_impoundment": N_("First impoundment"),
+    "three_persons_incomplete": N_("The three responsible persons are incomplete"),
 }
 
 PLAN_UNITS = {"day": N_("days"), "week": N_("weeks"), "month": N_("months")}
