@@ -2,7 +2,7 @@
 shares: the month and list pages, the compliance numbers, the feeds and the API. Plain queries: no request
 objects; bad filters are ValidationErrors naming the field."""
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,6 +18,7 @@ from ..db import as_id
 from ..errors import ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
+from ..workorders.overdue import overdue_clause
 from .engine.wording import STANDINGS
 from .models import OPEN_STATUSES, CalendarItem
 
@@ -122,16 +123,44 @@ def assigned_to_user(user):
     return CalendarItem.work_order_id.in_(orders)
 
 
-def standing_condition(standing: str, today: date):
+def moment_of(today: date) -> datetime:
+    """The moment the numbers of `today` are read at: now on the clock's today; another day, as it began."""
+    if today == clock.today():
+        return clock.now()
+    return datetime.combine(today, time.min, clock.zone()).astimezone(timezone.utc)
+
+
+def outcome_conditions(now: datetime) -> dict:
+    """What became of an item, as conditions on CalendarItem: the one definition the calendar's list, month,
+    compliance numbers and reports count by.
+
+      on_time      done on or before its due day (a done item without its day recorded cannot be shown late)
+      late         done after its due day
+      missed       a calendar-bound item whose day passed undone (lifecycle.mark_missed), or an earlier period
+                   of a standing obligation overtaken undone by a later one
+      overdue      still open, and overdue as the board says (workorders.overdue.overdue_clause) through its
+                   work order; one not made into work yet, when its own due moment has passed
+      not_yet_due  still open and not overdue
+    """
+    item = CalendarItem
+    is_open = item.status.in_(OPEN_STATUSES)
+    overdue = sa.or_(item.work_order_id.in_(sa.select(WorkOrder.id).where(overdue_clause(now))),
+                     sa.and_(item.work_order_id.is_(None), item.due_at < now))
     return {
-        "planned": sa.and_(CalendarItem.status.in_(OPEN_STATUSES), CalendarItem.due_on >= today),
-        "overdue": sa.and_(CalendarItem.status.in_(OPEN_STATUSES), CalendarItem.due_on < today),
-        "done": sa.and_(CalendarItem.status == "done",
-                        sa.or_(CalendarItem.closed_on.is_(None), CalendarItem.closed_on <= CalendarItem.due_on)),
-        "done_late": sa.and_(CalendarItem.status == "done", CalendarItem.closed_on > CalendarItem.due_on),
-        "missed": CalendarItem.status == "missed",
-        "superseded": CalendarItem.status == "superseded",
-    }[standing]
+        "on_time": sa.and_(item.status == "done", sa.or_(item.closed_on.is_(None), item.closed_on <= item.due_on)),
+        "late": sa.and_(item.status == "done", item.closed_on > item.due_on),
+        "missed": item.status == "missed",
+        "overdue": sa.and_(is_open, overdue),
+        "not_yet_due": sa.and_(is_open, sa.not_(overdue)),
+    }
+
+
+def standing_condition(standing: str, today: date):
+    """The list's status filter, named as the calendar shows it (engine.wording.STANDINGS)."""
+    if standing == "superseded":
+        return CalendarItem.status == "superseded"
+    outcome = {"planned": "not_yet_due", "done": "on_time", "done_late": "late"}.get(standing, standing)
+    return outcome_conditions(moment_of(today))[outcome]
 
 
 def conditions(filters: Filters, today: date) -> list:

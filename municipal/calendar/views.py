@@ -105,7 +105,7 @@ def compliance():
     start, end = queries.parse_period(request.args.get("from"), request.args.get("to"), _default_year(today))
     group_by = compliance_numbers.parse_group(request.args.get("group_by"))
     filters = queries.parse_filters(request.args)
-    report = compliance_numbers.compliance(current_user, start, end, today, filters, group_by)
+    report = compliance_numbers.compliance(current_user, start, end, today, filters, group_by, carry_in=True)
     locale = str(get_locale())
     return render_template(
         "calendar/compliance.html", report=report, filters=filters, choices=_choices(), labels=_labels(),

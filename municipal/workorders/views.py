@@ -76,8 +76,10 @@ def board():
     teams = [(str(team_id), name) for team_id, name in access.assignable_teams(current_user)]
     people = ([(str(user_id), name) for user_id, name in access.assignable_people(current_user)]
               if access.is_supervisor(current_user) else [])
+    now = utcnow()
     return render_template(
-        "workorders/board.html", rows=rows, filters=filters, after=after, form=BulkAssignForm(), now=utcnow(),
+        "workorders/board.html", rows=rows, filters=filters, after=after, form=BulkAssignForm(), now=now,
+        overdue_count=lists.count_overdue(current_user, filters, now),
         next_after=paging.encode(next_after),
         areas=area_choices(str(get_locale())), teams=teams, people=people, states=states, labels=_row_labels(),
     )
