@@ -19,7 +19,7 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
 from ..workorders.overdue import overdue_clause
-from .engine.wording import STANDINGS
+from .engine.wording import KIND_GROUPS, STANDINGS, kind_group
 from .models import OPEN_STATUSES, CalendarItem
 
 # Counted items: superseded ones were replaced by another item and are nobody's obligation any more.
@@ -204,25 +204,35 @@ def items_page(actor, filters: Filters, start: date, end: date, today: date, aft
                        (CalendarItem.due_on, CalendarItem.id), after, size)
 
 
-def month_days(actor, filters: Filters, first: date, last: date, today: date,
-               per_day: int) -> tuple[dict[date, list[CalendarItem]], dict[date, int]]:
-    """The first `per_day` items of each day from first to last, and how many each day holds in all: a month
-    of daily patrols across the district is thousands of items, and a grid cell shows a handful."""
+@dataclass
+class DayCounts:
+    """What a month cell says of a day: how many items of each group of kinds, and how many are overdue or
+    missed (counted by outcome_conditions, like the compliance page)."""
+    by_group: list[tuple[str, int]]
+    overdue: int = 0
+    missed: int = 0
+
+
+def month_counts(actor, filters: Filters, first: date, last: date, today: date) -> dict[date, DayCounts]:
+    """Each day's counts from first to last: a month of daily patrols across the district is thousands of
+    items, and a cell says how many of what, not a handful of them."""
+    outcomes = outcome_conditions(moment_of(today))
+    outcome = sa.case((outcomes["overdue"], "overdue"), (outcomes["missed"], "missed"), else_="")
     base = items_query(actor, filters, first, last, today)
-    counts = dict(db.session.execute(
-        base.with_only_columns(CalendarItem.due_on, sa.func.count()).group_by(CalendarItem.due_on)).all())
-    ranked = base.with_only_columns(
-        CalendarItem.id,
-        sa.func.row_number().over(partition_by=CalendarItem.due_on,
-                                  order_by=(CalendarItem.due_at, CalendarItem.id)).label("position"),
-    ).subquery()
-    chosen = sa.select(ranked.c.id).where(ranked.c.position <= per_day)
-    items = db.session.scalars(sa.select(CalendarItem).where(CalendarItem.id.in_(chosen)).options(*ROW_OPTIONS)
-                               .order_by(CalendarItem.due_on, CalendarItem.due_at, CalendarItem.id))
-    days: dict[date, list[CalendarItem]] = {}
-    for item in items:
-        days.setdefault(item.due_on, []).append(item)
-    return days, counts
+    rows = db.session.execute(base.with_only_columns(CalendarItem.due_on, CalendarItem.kind, outcome.label("outcome"),
+                                                     sa.func.count())
+                              .group_by(CalendarItem.due_on, CalendarItem.kind, outcome)).all()
+    counted: dict[date, dict] = {}
+    for day, kind, state, count in rows:
+        entry = counted.setdefault(day, {"groups": {}, "overdue": 0, "missed": 0})
+        group = kind_group(kind)
+        entry["groups"][group] = entry["groups"].get(group, 0) + count
+        if state:
+            entry[state] += count
+    order = list(KIND_GROUPS)
+    return {day: DayCounts(by_group=sorted(entry["groups"].items(), key=lambda pair: order.index(pair[0])),
+                           overdue=entry["overdue"], missed=entry["missed"])
+            for day, entry in counted.items()}
 
 
 def weeks(first_of_month: date) -> list[list[date]]:
