@@ -59,3 +59,4 @@ def test_the_board_and_the_compliance_page_agree_on_the_demo(app, client, clock,
     total = re.search(r"<tfoot>.*?</tfoot>", page, re.S).group(0)
     cells = [int(cell) for cell in re.findall(r'<td class="n[^"]*">(\d+)</td>', total)]
     assert cells[4] == settled  # items due, on time, late, missed, overdue
+    assert client.get("/api/v1/calendar/compliance").json["totals"]["overdue"] == settled
