@@ -403,3 +403,17 @@ def test_work_assigned_for_an_overtaken_period_carries_over_to_the_open_one(db, 
     assert [(i.due_on.year, i.work_order_id) for i in open_items] == [(2028, order.id)]
     assert item_2025.status == "missed" and item_2025.work_order_id is None
     assert order.status == "assigned" and order.assignee_user_id == users["crew"].id
+
+
+def test_the_three_persons_review_stands_until_the_year_ends_then_is_missed(db, users, dam):
+    assert runner.run(JOBS["calendar"], at("2026-06-10", 0)).status == "ok"
+    review = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == dam.id,
+                                                             CalendarItem.kind == "three_persons_review"))
+    # Due on the pre-flood day and not done: overdue, standing, still owed in December (§4.1.4).
+    assert review.due_on == date(2026, 3, 31) and review.standing and review.status == "planned"
+    lifecycle.mark_missed(at("2026-12-31"))
+    db.session.refresh(review)
+    assert review.status == "planned"
+    lifecycle.mark_missed(at("2027-01-01"))
+    db.session.refresh(review)
+    assert review.status == "missed" and review.work_order.status == "cancelled"

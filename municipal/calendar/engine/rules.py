@@ -100,6 +100,12 @@ class RuleTable:
         return tuple(dict.fromkeys(kind for rule in self.rules for kind in rule.kinds))
 
     @cached_property
+    def year_bound_kinds(self) -> tuple[str, ...]:
+        """Kinds that stand only within their calendar year: after 12-31, one not done is missed (§4.1.4)."""
+        return tuple(entry["kind"] for rule in self.rules for entry in rule.params.get("kinds", [])
+                     if entry.get("stands") == "calendar_year")
+
+    @cached_property
     def history_kinds(self) -> tuple[str, ...]:
         return self.item_kinds + EXTRA_HISTORY_KINDS
 
