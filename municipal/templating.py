@@ -13,6 +13,7 @@ from .assets.card import plain_number, wan_m3
 from .assets.geometry import representative_point
 from .assets.types import LEVEL_LABELS, PREFIXES, ROLE_LABELS, STATUSES, TYPES, derived, format_chainage, value_label
 from .calendar.engine import why
+from .workorders.overdue import is_overdue
 
 EVENT_LABELS = {
     "issued": _l("code issued"),
@@ -75,6 +76,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
     app.jinja_env.globals.update(
         asset_types=TYPES,
+        is_overdue=is_overdue,
         type_label=lambda key: _(TYPES[key].label) if key in TYPES else key,
         status_label=lambda key: _(STATUSES.get(key, key)),
         role_label=lambda key: _(ROLE_LABELS.get(key, key)),

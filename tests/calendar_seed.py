@@ -77,10 +77,13 @@ def seed_year(db, users, make_asset, area) -> dict:
             order = create_work_order(users["supervisor"], asset_id=asset.id, kind="inspection",
                                       title=f"巡查 {due.isoformat()}", source="calendar",
                                       assignee_team_id=teams[which].id)
+        due_at = datetime.combine(due, time(10, 0), timezone.utc)
+        if order is not None:
+            order.due_at = due_at  # as the calendar makes its work: due when the item is
         item = CalendarItem(
             asset_id=asset.id, key=f"TEST/routine_patrol/{number}", rule="RES-PATROL-ROUTINE",
             kind="routine_patrol" if which == "A" else "routine_check", due_on=due,
-            due_at=datetime.combine(due, time(10, 0), timezone.utc), why=f"every 7 days ({due.isoformat()})",
+            due_at=due_at, why=f"every 7 days ({due.isoformat()})",
             standing=standing, status=status, closed_on=closed_on,
             work_order_id=order.id if order else None,
         )

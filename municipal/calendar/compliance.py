@@ -5,8 +5,9 @@ Each item due in the period (superseded ones aside: another item took their plac
   late         done after its due day
   missed       a calendar-bound item whose day passed undone; it stays missed even if the work was done later.
                Also an earlier period of a standing obligation overtaken, undone, by a later period
-  overdue      still planned although its day has passed (a standing obligation, or one not yet marked)
-  not_yet_due  still planned, its day today or later
+  overdue      still open and overdue as the board counts it (queries.outcome_conditions: through its work
+               order, by workorders.overdue)
+  not_yet_due  still open and not overdue
 The completion rate is (on_time + late) / due so far, where due so far leaves out the not yet due.
 Plain queries on the calendar tables: no request objects, no locale; the caller labels the groups.
 """
@@ -104,17 +105,8 @@ def parse_group(value) -> str:
 
 
 def _outcome_sums(today: date) -> list:
-    item = CalendarItem
-    # A done item without its day recorded cannot be shown to be late.
-    cases = {
-        "on_time": sa.and_(item.status == "done", sa.or_(item.closed_on.is_(None), item.closed_on <= item.due_on)),
-        "late": sa.and_(item.status == "done", item.closed_on > item.due_on),
-        "missed": item.status == "missed",
-        "overdue": sa.and_(item.status.in_(OPEN_STATUSES), item.due_on < today),
-        "not_yet_due": sa.and_(item.status.in_(OPEN_STATUSES), item.due_on >= today),
-    }
-    return [sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0).label(name)
-            for name, condition in cases.items()]
+    cases = queries.outcome_conditions(queries.moment_of(today))
+    return [sa.func.coalesce(sa.func.sum(sa.case((cases[name], 1), else_=0)), 0).label(name) for name in OUTCOMES]
 
 
 # A facility's town or street: the area of level "town" whose path its own area's path starts with (a
@@ -144,8 +136,11 @@ def _grouping(group_by: str):
 
 
 def compliance(actor, start: date, end: date, today: date, filters: queries.Filters,
-               group_by: str = "month") -> Report:
-    """The numbers for items due from start to end (both included) that the actor may see, grouped."""
+               group_by: str = "month", carry_in: bool = False) -> Report:
+    """The numbers for items due from start to end (both included) that the actor may see, grouped.
+
+    With `carry_in`, the work still open that fell due before the period counts too (as overdue, the way the
+    board shows it): the compliance page's view of what is owed now."""
     keys, name, name_en, joins = _grouping(group_by)
     columns = [*keys, *(column for column in (name, name_en) if column is not None)]
     query = (sa.select(*columns, *_outcome_sums(today))
@@ -161,7 +156,10 @@ def compliance(actor, start: date, end: date, today: date, filters: queries.Filt
     # A standing filter would change what is counted: the table always counts every live item.
     plain = queries.Filters(area=filters.area, asset_type=filters.asset_type, kind=filters.kind,
                             facility=filters.facility, team=filters.team)
-    query = query.where(CalendarItem.due_on >= start, CalendarItem.due_on <= end, Scope.of(actor).clause(CalendarItem),
+    in_period = CalendarItem.due_on >= start
+    if carry_in:
+        in_period = sa.or_(in_period, CalendarItem.status.in_(OPEN_STATUSES))
+    query = query.where(in_period, CalendarItem.due_on <= end, Scope.of(actor).clause(CalendarItem),
                         *queries.conditions(plain, today)).group_by(*columns)
     groups, totals = [], Counts()
     for row in db.session.execute(query):

@@ -18,10 +18,12 @@ from ..errors import DomainError
 from ..extensions import db
 from ..permissions import roles, signed_in
 from ..workorders import access as workorders_access
-from . import history, materialise, settings
+from . import grouping, history, materialise, settings
 from . import plans as facility_plans
 from .engine.inputs import APPRAISAL_RESULTS, BUILDING_GRADES, EVENT_KINDS
-from .engine.wording import EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS, RESULT_LABELS, STANDINGS
+from .engine.sources import SOURCES
+from .engine.wording import (CONFIDENCE_LABELS, EVENT_LABELS, FLAG_LABELS, KINDS, PLAN_SEASONS, PLAN_UNITS,
+                             RESULT_LABELS, STANDINGS)
 from .models import CalendarEvent
 
 # The blueprint keeps its name: the templates' url_for("calendar_facts.…") and the endpoint names are public.
@@ -50,6 +52,7 @@ def facility(asset_id: int):
     plans = facility_plans.active_plans([asset.id]).get(asset.id, [])
     return render_template(
         "calendar/facility.html", asset=asset, view=view, today=day, form=FlaskForm(),
+        groups=grouping.by_rule(view["due"], settings.table()), sources=SOURCES, confidence_labels=CONFIDENCE_LABELS,
         made=history.items_of(asset.id), history=history.history_of(asset.id), events=history.events_of(asset),
         plans=plans, plan_titles={f"plan:{plan.id}": plan.title for plan in plans}, kind_labels=KINDS,
         flag_labels=FLAG_LABELS,

@@ -19,7 +19,7 @@ from ..errors import ValidationError
 from ..db import as_id
 from ..extensions import db
 from .models import CalendarEvent, CalendarItem, CalendarState, FacilityHistory
-from .engine.inputs import ATTRIBUTES, THREE_PERSONS, PreviewError, parse_request
+from .engine.inputs import ATTRIBUTES, PERSON_ROLES, PreviewError, parse_request
 from .settings import (table,
                        zone)
 
@@ -93,7 +93,7 @@ def _engine_attributes(asset: Asset) -> dict:
     if "responsible_persons" in known:
         attributes["responsible_persons"] = {
             p.role: {"name": p.name, "unit": p.unit or "", "position": p.position or "", "phone": p.phone or ""}
-            for p in asset.persons if p.role in THREE_PERSONS}
+            for p in asset.persons if p.role in PERSON_ROLES}
     return attributes
 
 

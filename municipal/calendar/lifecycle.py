@@ -221,12 +221,15 @@ def completion_of_order(order: WorkOrder) -> None:
 
 def mark_missed(now: datetime) -> int:
     """Calendar-bound items whose day has passed undone are missed: recorded and counted, and their work
-    orders cancelled with the reason. Standing obligations are left: they stay overdue until done."""
+    orders cancelled with the reason. Standing obligations are left: they stay overdue until done, those that
+    stand only within their year (the three-persons review) until its end."""
     day = today(now)
+    passed_year = sa.and_(CalendarItem.kind.in_(table().year_bound_kinds), CalendarItem.due_on < date(day.year, 1, 1))
     rows = db.session.execute(
         sa.select(CalendarItem.id, CalendarItem.work_order_id, WorkOrder.status)
         .outerjoin(WorkOrder, WorkOrder.id == CalendarItem.work_order_id)
-        .where(CalendarItem.status == "planned", CalendarItem.standing.is_(False), CalendarItem.due_on < day)).all()
+        .where(CalendarItem.status == "planned", sa.or_(CalendarItem.standing.is_(False), passed_year),
+               CalendarItem.due_on < day)).all()
     # Done in time but not yet recorded as done: that comes first.
     for item_id, order_id, status in rows:
         if status in ("completed", "verified"):

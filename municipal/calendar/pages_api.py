@@ -155,14 +155,15 @@ def _item(item, today: date) -> dict:
 @roles("admin", "supervisor", "viewer")
 @bp.doc(summary=N_("Compliance numbers for a period"), description=N_(
     "The items due in the period (this year by default) counted as on time, late, missed, overdue or not yet "
-    "due, in total and grouped by month, facility, type, area, team or kind; superseded items are not counted."))
+    "due, in total and grouped by month, facility, type, area, team or kind; superseded items are not counted. "
+    "Work still open from before the period counts as overdue too, as on the work board."))
 @bp.arguments(ComplianceQuerySchema, location="query")
 @bp.response(200, ComplianceSchema)
 def compliance(query):
     today = clock.today()
     start, end = queries.parse_period(query.get("from_"), query.get("to"),
                                       (date(today.year, 1, 1), date(today.year, 12, 31)))
-    report = numbers.compliance(current_user, start, end, today, _filters(query), query["group_by"])
+    report = numbers.compliance(current_user, start, end, today, _filters(query), query["group_by"], carry_in=True)
     locale = str(get_locale())
     return {"from_": report.start, "to": report.end, "today": report.today, "group_by": report.group_by,
             "totals": report.totals.as_dict(),

@@ -2,7 +2,7 @@
 shares: the month and list pages, the compliance numbers, the feeds and the API. Plain queries: no request
 objects; bad filters are ValidationErrors naming the field."""
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,7 +18,8 @@ from ..db import as_id
 from ..errors import ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
-from .engine.wording import STANDINGS
+from ..workorders.overdue import overdue_clause
+from .engine.wording import KIND_GROUPS, STANDINGS, kind_group
 from .models import OPEN_STATUSES, CalendarItem
 
 # Counted items: superseded ones were replaced by another item and are nobody's obligation any more.
@@ -122,16 +123,44 @@ def assigned_to_user(user):
     return CalendarItem.work_order_id.in_(orders)
 
 
-def standing_condition(standing: str, today: date):
+def moment_of(today: date) -> datetime:
+    """The moment the numbers of `today` are read at: now on the clock's today; another day, as it began."""
+    if today == clock.today():
+        return clock.now()
+    return datetime.combine(today, time.min, clock.zone()).astimezone(timezone.utc)
+
+
+def outcome_conditions(now: datetime) -> dict:
+    """What became of an item, as conditions on CalendarItem: the one definition the calendar's list, month,
+    compliance numbers and reports count by.
+
+      on_time      done on or before its due day (a done item without its day recorded cannot be shown late)
+      late         done after its due day
+      missed       a calendar-bound item whose day passed undone (lifecycle.mark_missed), or an earlier period
+                   of a standing obligation overtaken undone by a later one
+      overdue      still open, and overdue as the board says (workorders.overdue.overdue_clause) through its
+                   work order; one not made into work yet, when its own due moment has passed
+      not_yet_due  still open and not overdue
+    """
+    item = CalendarItem
+    is_open = item.status.in_(OPEN_STATUSES)
+    overdue = sa.or_(item.work_order_id.in_(sa.select(WorkOrder.id).where(overdue_clause(now))),
+                     sa.and_(item.work_order_id.is_(None), item.due_at < now))
     return {
-        "planned": sa.and_(CalendarItem.status.in_(OPEN_STATUSES), CalendarItem.due_on >= today),
-        "overdue": sa.and_(CalendarItem.status.in_(OPEN_STATUSES), CalendarItem.due_on < today),
-        "done": sa.and_(CalendarItem.status == "done",
-                        sa.or_(CalendarItem.closed_on.is_(None), CalendarItem.closed_on <= CalendarItem.due_on)),
-        "done_late": sa.and_(CalendarItem.status == "done", CalendarItem.closed_on > CalendarItem.due_on),
-        "missed": CalendarItem.status == "missed",
-        "superseded": CalendarItem.status == "superseded",
-    }[standing]
+        "on_time": sa.and_(item.status == "done", sa.or_(item.closed_on.is_(None), item.closed_on <= item.due_on)),
+        "late": sa.and_(item.status == "done", item.closed_on > item.due_on),
+        "missed": item.status == "missed",
+        "overdue": sa.and_(is_open, overdue),
+        "not_yet_due": sa.and_(is_open, sa.not_(overdue)),
+    }
+
+
+def standing_condition(standing: str, today: date):
+    """The list's status filter, named as the calendar shows it (engine.wording.STANDINGS)."""
+    if standing == "superseded":
+        return CalendarItem.status == "superseded"
+    outcome = {"planned": "not_yet_due", "done": "on_time", "done_late": "late"}.get(standing, standing)
+    return outcome_conditions(moment_of(today))[outcome]
 
 
 def conditions(filters: Filters, today: date) -> list:
@@ -175,25 +204,35 @@ def items_page(actor, filters: Filters, start: date, end: date, today: date, aft
                        (CalendarItem.due_on, CalendarItem.id), after, size)
 
 
-def month_days(actor, filters: Filters, first: date, last: date, today: date,
-               per_day: int) -> tuple[dict[date, list[CalendarItem]], dict[date, int]]:
-    """The first `per_day` items of each day from first to last, and how many each day holds in all: a month
-    of daily patrols across the district is thousands of items, and a grid cell shows a handful."""
+@dataclass
+class DayCounts:
+    """What a month cell says of a day: how many items of each group of kinds, and how many are overdue or
+    missed (counted by outcome_conditions, like the compliance page)."""
+    by_group: list[tuple[str, int]]
+    overdue: int = 0
+    missed: int = 0
+
+
+def month_counts(actor, filters: Filters, first: date, last: date, today: date) -> dict[date, DayCounts]:
+    """Each day's counts from first to last: a month of daily patrols across the district is thousands of
+    items, and a cell says how many of what, not a handful of them."""
+    outcomes = outcome_conditions(moment_of(today))
+    outcome = sa.case((outcomes["overdue"], "overdue"), (outcomes["missed"], "missed"), else_="")
     base = items_query(actor, filters, first, last, today)
-    counts = dict(db.session.execute(
-        base.with_only_columns(CalendarItem.due_on, sa.func.count()).group_by(CalendarItem.due_on)).all())
-    ranked = base.with_only_columns(
-        CalendarItem.id,
-        sa.func.row_number().over(partition_by=CalendarItem.due_on,
-                                  order_by=(CalendarItem.due_at, CalendarItem.id)).label("position"),
-    ).subquery()
-    chosen = sa.select(ranked.c.id).where(ranked.c.position <= per_day)
-    items = db.session.scalars(sa.select(CalendarItem).where(CalendarItem.id.in_(chosen)).options(*ROW_OPTIONS)
-                               .order_by(CalendarItem.due_on, CalendarItem.due_at, CalendarItem.id))
-    days: dict[date, list[CalendarItem]] = {}
-    for item in items:
-        days.setdefault(item.due_on, []).append(item)
-    return days, counts
+    rows = db.session.execute(base.with_only_columns(CalendarItem.due_on, CalendarItem.kind, outcome.label("outcome"),
+                                                     sa.func.count())
+                              .group_by(CalendarItem.due_on, CalendarItem.kind, outcome)).all()
+    counted: dict[date, dict] = {}
+    for day, kind, state, count in rows:
+        entry = counted.setdefault(day, {"groups": {}, "overdue": 0, "missed": 0})
+        group = kind_group(kind)
+        entry["groups"][group] = entry["groups"].get(group, 0) + count
+        if state:
+            entry[state] += count
+    order = list(KIND_GROUPS)
+    return {day: DayCounts(by_group=sorted(entry["groups"].items(), key=lambda pair: order.index(pair[0])),
+                           overdue=entry["overdue"], missed=entry["missed"])
+            for day, entry in counted.items()}
 
 
 def weeks(first_of_month: date) -> list[list[date]]:

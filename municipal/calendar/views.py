@@ -18,13 +18,11 @@ from ..permissions import public, roles, signed_in
 from ..workorders.access import assignable_teams
 from . import compliance as compliance_numbers
 from . import feeds, queries
-from .engine.wording import KINDS, STANDINGS, standing
+from .engine.wording import KIND_GROUPS, KINDS, STANDINGS, standing
 from .forms import SCOPE_LABELS, FeedForm, RevokeForm
 
 bp = Blueprint("calendar", __name__)
 
-# A day of the month grid shows this many items, and a link to the rest.
-ITEMS_PER_DAY = 6
 LIST_PAGE_SIZE = 50
 # The list's default window: the recent past, where the overdue and missed are, and the coming six weeks.
 LIST_DAYS_BACK = 14
@@ -37,6 +35,10 @@ def _labels() -> dict:
     return {"kinds": {key: _(label) for key, label in KINDS.items()},
             "standings": {key: _(label) for key, label in STANDINGS.items()},
             "types": {key: _(t.label) for key, t in TYPES.items()}}
+
+
+def _kind_groups() -> dict:
+    return {key: _(label) for key, label in KIND_GROUPS.items()}
 
 
 def _choices() -> dict:
@@ -84,11 +86,11 @@ def index():
                                **common)
     first = _month(request.args.get("month", ""), today)
     grid = queries.weeks(first)
-    days, counts = queries.month_days(current_user, filters, grid[0][0], grid[-1][-1], today, ITEMS_PER_DAY)
+    days = queries.month_counts(current_user, filters, grid[0][0], grid[-1][-1], today)
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return render_template(
-        "calendar/month.html", first=first, grid=grid, days=days, counts=counts,
+        "calendar/month.html", first=first, grid=grid, days=days, groups=_kind_groups(),
         title=format_skeleton("yMMMM", first, locale=str(get_locale())),
         previous=previous.strftime("%Y-%m"), following=following.strftime("%Y-%m"),
         weekdays=[_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")], **common)
@@ -105,7 +107,7 @@ def compliance():
     start, end = queries.parse_period(request.args.get("from"), request.args.get("to"), _default_year(today))
     group_by = compliance_numbers.parse_group(request.args.get("group_by"))
     filters = queries.parse_filters(request.args)
-    report = compliance_numbers.compliance(current_user, start, end, today, filters, group_by)
+    report = compliance_numbers.compliance(current_user, start, end, today, filters, group_by, carry_in=True)
     locale = str(get_locale())
     return render_template(
         "calendar/compliance.html", report=report, filters=filters, choices=_choices(), labels=_labels(),

@@ -16,6 +16,7 @@ from ..db import as_id
 from ..extensions import db
 from . import states
 from .models import WorkOrder, open_condition
+from .overdue import overdue_clause
 
 
 
@@ -82,6 +83,12 @@ def board_query(actor, filters: BoardFilters) -> sa.Select:
     return query.where(Scope.of(actor).clause(WorkOrder))
 
 
+def count_overdue(actor, filters: BoardFilters, now: datetime) -> int:
+    """How many of the board's work orders (the filters applied) are overdue, by overdue.overdue_clause."""
+    query = board_query(actor, filters).where(overdue_clause(now))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.with_only_columns(WorkOrder.id).subquery()))
+
+
 def board_page(actor, filters: BoardFilters, after: tuple[datetime, int] | None, size: int):
     """One page of the board by keyset (due_at, id): fast however many work orders there are."""
     return paging.page(board_query(actor, filters).options(*_ROW_OPTIONS), (WorkOrder.due_at, WorkOrder.id), after,
@@ -137,6 +144,7 @@ def my_work(actor, now: datetime, tz: ZoneInfo, days_ahead: int = 7, rows: int =
     keys = db.session.execute(sa.select(WorkOrder.id, WorkOrder.due_at).where(condition)
                               .order_by(WorkOrder.due_at, WorkOrder.id)).all()
     parts = {
+        # All of them open: overdue.is_overdue reduces to the due moment.
         "overdue": [order_id for order_id, due in keys if due < now],
         "today": [order_id for order_id, due in keys if now <= due <= end_of_day],
         "upcoming": [order_id for order_id, due in keys if end_of_day < due],

@@ -1,5 +1,9 @@
-"""Which open work orders fell due in a window of time: what the overdue notice (jobs/overdue.py) tells people
-about. Reads only.
+"""What overdue means, in one place, and which open work orders fell due in a window of time: what the overdue
+notice (jobs/overdue.py) tells people about. Reads only.
+
+Overdue: work still open whose due moment has passed. The board, My work, a work order's page and the
+calendar's compliance numbers (calendar/queries.outcome_conditions, through an item's work order) all count
+by overdue_clause / is_overdue, so their numbers agree.
 
 Read by range on ix_work_order_status_due (status, due_at, id), page by page in due order, so that a
 window holding many orders never loads them all at once.
@@ -13,9 +17,19 @@ from sqlalchemy.orm import selectinload
 from .. import paging
 from ..auth.models import Team
 from . import states
-from .models import WorkOrder
+from .models import WorkOrder, open_condition
 
 PAGE = 500
+
+
+def overdue_clause(now: datetime):
+    """Work orders still open whose due moment is before `now` (an aware UTC time)."""
+    return sa.and_(open_condition(), WorkOrder.due_at < now)
+
+
+def is_overdue(order: WorkOrder, now: datetime) -> bool:
+    """overdue_clause for one loaded work order."""
+    return order.status in states.OPEN and order.due_at < now
 
 
 def fell_due(at: datetime, lower: datetime, backdated: timedelta, page: int = PAGE) -> Iterator[list[WorkOrder]]:

@@ -313,11 +313,12 @@ def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors
     # Appraised 2013: due within 10 years, by 2023-05-20; overdue since.
     assert item.due_on == date(2023, 5, 20) and item.escalated_at is not None
     assert item.work_order.priority == "urgent"
-    notices = db.session.scalars(sa.select(Notification).where(Notification.kind == "escalation")).all()
+    # The year's three-persons review, standing and overdue on this risky dam, is escalated too (§4.1.4).
+    notices = db.session.scalars(sa.select(Notification).where(
+        Notification.kind == "escalation", Notification.dedupe_key == f"escalate:item:{item.id}")).all()
     # The town's supervisor, and the supervisor and admin who look after the whole district; not the
     # supervisor of another town, nor the crew.
     assert sorted(n.user.username for n in notices) == ["admin", "gushan-sup", "supervisor"]
-    assert {n.dedupe_key for n in notices} == {f"escalate:item:{item.id}"}
     assert notices[0].params["facility"] == "登云水库" and notices[0].link == f"/work/{item.work_order_id}"
     # The bridge's overdue inspection is owed too, but it is not high-risk and the bridge is not flagged risky.
     bridge_item = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == bridge.id,
@@ -328,7 +329,7 @@ def test_an_appraisal_overdue_since_years_is_escalated_to_the_area_s_supervisors
     assert runner.run(JOBS["calendar"], at("2026-06-11", 0)).status == "ok"
     assert lifecycle.escalate_overdue(at("2026-06-12")) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                             .where(Notification.kind == "escalation")) == 3
+                             .where(Notification.kind == "escalation")) == 6
 
 
 def test_on_a_facility_flagged_risky_every_overdue_standing_item_is_escalated(db, users, dam):
@@ -406,3 +407,17 @@ def test_work_assigned_for_an_overtaken_period_carries_over_to_the_open_one(db, 
     assert [(i.due_on.year, i.work_order_id) for i in open_items] == [(2028, order.id)]
     assert item_2025.status == "missed" and item_2025.work_order_id is None
     assert order.status == "assigned" and order.assignee_user_id == users["crew"].id
+
+
+def test_the_three_persons_review_stands_until_the_year_ends_then_is_missed(db, users, dam):
+    assert runner.run(JOBS["calendar"], at("2026-06-10", 0)).status == "ok"
+    review = db.session.scalar(sa.select(CalendarItem).where(CalendarItem.asset_id == dam.id,
+                                                             CalendarItem.kind == "three_persons_review"))
+    # Due on the pre-flood day and not done: overdue, standing, still owed in December (§4.1.4).
+    assert review.due_on == date(2026, 3, 31) and review.standing and review.status == "planned"
+    lifecycle.mark_missed(at("2026-12-31"))
+    db.session.refresh(review)
+    assert review.status == "planned"
+    lifecycle.mark_missed(at("2027-01-01"))
+    db.session.refresh(review)
+    assert review.status == "missed" and review.work_order.status == "cancelled"

@@ -41,7 +41,7 @@ def test_a_plan_is_added_and_stopped_from_the_page(client, login, make_asset, db
                                                  "unit": "week", "weekdays": "3", "starts_on": "2026-01-01"})
     plan = db.session.scalar(sa.select(Plan))
     assert plan.title == "启闭机试运转" and plan.active
-    assert "启闭机试运转</td>" in client.get(f"/assets/{dam.id}/calendar").get_data(as_text=True).replace("<br>", "</td>")
+    assert "<h3>启闭机试运转</h3>" in client.get(f"/assets/{dam.id}/calendar").get_data(as_text=True)
     client.post(f"/plans/{plan.id}/stop", data={"csrf_token": token})
     db.session.expire_all()
     assert not db.session.get(Plan, plan.id).active

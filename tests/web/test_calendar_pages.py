@@ -18,17 +18,24 @@ def year(db, users, make_asset, area, clock):
     return seed_year(db, users, make_asset, area)
 
 
-def test_month_view_marks_overdue_and_missed_and_links_work_and_facility(client, login, year):
+def test_month_cells_count_by_kind_mark_overdue_and_missed_and_open_the_day(client, login, year):
     login("admin")
     page = client.get("/calendar?month=2025-07&lang=en").get_data(as_text=True)
     assert "July 2025" in page
+    cell = re.search(r'from=2025-07-14&amp;to=2025-07-14">(.*?)</a>', page, re.S).group(1)
+    assert "Checks 1" in cell and 'cal-mark st-overdue">Overdue 1' in cell
+    missed = re.search(r'from=2025-07-01&amp;to=2025-07-01">(.*?)</a>', page, re.S).group(1)
+    assert "Checks 1" in missed and 'cal-mark st-missed">Missed 1' in missed
+    assert "more" not in page and 'month=2025-06' in page and 'month=2025-08' in page
+    chinese = client.get("/calendar?month=2025-07&lang=zh").get_data(as_text=True)
+    assert "检查 1" in chinese and "还有" not in chinese
+    # The click opens the day: its list holds the day's work, linked to the work order.
+    day = client.get("/calendar?view=list&from=2025-07-14&to=2025-07-14").get_data(as_text=True)
     orders = [item.work_order_id for item in year["items"] if item.due_on.isoformat() == "2025-07-14"]
-    assert f'href="/work/{orders[0]}"' in page
-    assert f'href="/assets/{year["assets"]["C"].id}"' in page
-    assert re.search(r'cal-item st-overdue', page) and re.search(r'cal-item st-missed', page)
-    assert 'month=2025-06' in page and 'month=2025-08' in page
+    assert day.count('<tr class="st-') == 1 and f'href="/work/{orders[0]}"' in day
     june = client.get("/calendar?month=2025-06&lang=en").get_data(as_text=True)
-    assert "June 2025" in june and "st-superseded" not in june  # June's superseded item is nobody's work
+    # June's superseded item is nobody's work: no June day has anything to count.
+    assert "June 2025" in june and "from=2025-06-30" not in june and "from=2025-06-" not in june
 
 
 def test_list_view_pages_through_a_period(client, app, login, year, monkeypatch):
@@ -88,7 +95,7 @@ def _create_feed(client, **data) -> str:
     return re.search(r'value="http://municipal\.test(/calendar/feed/[^"]+\.ics)"', response.get_data(as_text=True)).group(1)
 
 
-def test_a_team_feed_parses_with_stable_uids_and_dates(client, db, login, users, year):
+def test_a_team_feed_parses_with_stable_uids_and_dates(client, db, login, users, year, clock):
     year["teams"]["B"].members.append(users["crew"])
     db.session.commit()
     login("crew")
@@ -97,6 +104,8 @@ def test_a_team_feed_parses_with_stable_uids_and_dates(client, db, login, users,
     feed = db.session.query(CalendarFeed).one()
     assert feed.token_hash != secret and len(feed.token_hash) == 64  # only the digest is stored
     client.get("/logout")
+    # Stopped, so that both readings below are stamped the same second on a slow machine too.
+    clock.set(clock.now(), frozen=True)
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"

@@ -17,6 +17,8 @@ class Instance:
     live: bool = True
     standing: bool = False
     marker: bool = False
+    # The last day a standing obligation carries in; after it, one not done is missed (None: until met).
+    standing_until: date | None = None
 
 
 @dataclass
@@ -41,9 +43,9 @@ class Context:
         return local_date(value, self.settings.zone)
 
 
-def new_instance(rule, kind, due, why, key_part, live=True, marker=False) -> Instance:
+def new_instance(rule, kind, due, why, key_part, live=True, marker=False, standing_until=None) -> Instance:
     return Instance(kind=kind, due=due, rule=rule.id, why=why, key=f"{rule.id}/{kind}/{key_part}", live=live,
-                     standing=rule.carry_in, marker=marker)
+                     standing=rule.carry_in, marker=marker, standing_until=standing_until)
 
 
 def scale_class(context: Context) -> str | None:

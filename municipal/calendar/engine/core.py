@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from .appraisals import appraisal_chain, appraisal_result_tasks, flags_only, registration_change
 from .context import Context, Instance, scale_class
 from .inputs import PreviewRequest, parse_request
+from .buildings import danger_watch
 from .patrols import event_patrols, event_tasks, reservoir_patrol, sla
 from .periods import calendar_periods, chief_day, chiefs, rolling, seasonal
 from .rules import RuleTable, Settings, build_settings, load_table
@@ -91,7 +92,8 @@ def _finish(context: Context, instances: list[Instance], kinds) -> list[DueItem]
             continue
         if not instance.live or day > context.end:
             continue
-        if day < context.start and not instance.standing:
+        if day < context.start and not (instance.standing and (
+                instance.standing_until is None or context.start <= instance.standing_until)):
             continue
         items.append(_item(instance, "overdue" if day < context.as_of else "due"))
     return sorted(items, key=_sort_key)
@@ -129,4 +131,5 @@ EVALUATORS = {
     "series": standing_series,
     "rolling": rolling,
     "sla": sla,
+    "danger_watch": danger_watch,
 }

@@ -26,6 +26,7 @@ FIELD_KINDS = frozenset({
     "emergency_dam_protection_measures",
     "routine_patrol",
     "special_patrol",
+    "danger_watch",
     "annual_pre_flood",
     "annual_post_flood",
     "annual_termite",

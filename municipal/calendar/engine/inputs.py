@@ -202,19 +202,23 @@ def _chiefs(levels, flag):
     return parse
 
 
-THREE_PERSONS = ("administrative", "technical", "patrol")
+PERSON_ROLES = ("administrative", "technical", "patrol")
+PERSON_FIELDS = ("name", "unit", "position", "phone", "user_id")
 
 
-def _responsible_persons(value):
-    """A reservoir's 三个责任人, `{"administrative"|"technical"|"patrol": {"name", "unit", "phone", …}}`;
-    a role may be missing (the facility then lacks it)."""
-    if not isinstance(value, dict) or set(value) - set(THREE_PERSONS):
-        raise ValueError(f"expected an object with any of {', '.join(THREE_PERSONS)}")
+def _persons(value):
+    """三个责任人 by role; a role left out or a field left empty is what the review flags, not an error."""
+    if not isinstance(value, dict):
+        raise ValueError('expected {"administrative": {"name", "unit", "phone"}, "technical": …, "patrol": …}')
     persons = {}
     for role, person in value.items():
-        if not isinstance(person, dict) or not all(isinstance(v, str) for v in person.values()):
-            raise ValueError(f"{role}: expected an object of texts (name, unit, phone)")
-        persons[role] = dict(person)
+        if role not in PERSON_ROLES:
+            raise ValueError(f"unknown role {role!r} (known: {', '.join(PERSON_ROLES)})")
+        if person is None:
+            continue
+        if not isinstance(person, dict) or set(person) - set(PERSON_FIELDS):
+            raise ValueError(f"{role}: expected an object with {', '.join(PERSON_FIELDS)}")
+        persons[role] = {name: field for name, field in person.items() if field is not None}
     return persons
 
 
@@ -223,7 +227,7 @@ ATTRIBUTES = {
         "capacity_m3": lambda v: _number(v, 0), "dam_height_m": lambda v: _number(v, 0), "dam_type": _text,
         "completion_acceptance": parse_date, "impoundment_acceptance": parse_date,
         "first_impoundment_operation": parse_date, "first_impoundment_period": _period,
-        "flood_limit_level_m": _number, "responsible_persons": _responsible_persons,
+        "flood_limit_level_m": _number, "responsible_persons": _persons,
     },
     "river_segment": {"chiefs": _chiefs(RIVER_LEVELS, flag=True)},
     "road_segment": {"chiefs": _chiefs(ROAD_LEVELS, flag=False)},

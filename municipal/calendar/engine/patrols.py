@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from .appraisals import risky_on
 from .context import Instance, done_days, new_instance, span
 from .dates import days
+from .periods import LOCAL_POLICY
 
 # Looking this far back before the range finds the state the rolling patrol chains are in on its first day
 # (there is a flood season, and so a daily profile to restart from, in every year: never more than a year
@@ -114,8 +115,12 @@ def _daily_profile(context, rule, day: date):
             if "flood_season" not in profile["when"] and context.asset_type == "reservoir":
                 season = _condition(context, "flood_season", day)
                 reasons.append("in " + season if season else "outside flood season")
-            best = (per_day, ", ".join(reasons) + ": " + _per_day(per_day))
+            best = (per_day, _policy(rule) + ", ".join(reasons) + ": " + _per_day(per_day))
     return best
+
+
+def _policy(rule) -> str:
+    return LOCAL_POLICY if rule.params.get("local_policy") else ""
 
 
 def _per_day(count: int) -> str:
@@ -148,11 +153,11 @@ def reservoir_patrol(context, rules) -> list[Instance]:
                     text = why if per_day == 1 else f"{why} ({number} of {per_day})"
                     instances.append(new_instance(rule, kind, day, text, f"{day.isoformat()}#{number}",
                                                live=number > left))
-                anchor, anchor_why = day, f"last daily patrol {day.isoformat()} ({why.split(':')[0]})"
+                anchor, anchor_why = day, f"last daily patrol {day.isoformat()} ({why.removeprefix(LOCAL_POLICY).split(':')[0]})"
                 continue
             if anchor is None or (day - anchor).days >= every:
                 if day not in specials:
-                    why = f"{anchor_why} + {every} days" if anchor else "no patrol recorded: due now"
+                    why = _policy(rule) + (f"{anchor_why} + {every} days" if anchor else "no patrol recorded: due now")
                     instances.append(new_instance(rule, kind, day, why, day.isoformat(),
                                                live=routine_done.get(day, 0) == 0))
                     anchor, anchor_why = day, f"weekly patrol {day.isoformat()}"

@@ -7,12 +7,17 @@ from .context import Instance, applies, new_instance
 from .dates import days
 from .inputs import HistoryEntry
 
+# A rule the table only holds as a local default (no standard was found): its `why` says so (§4.1.7).
+LOCAL_POLICY = "local policy: "
+
 
 def seasonal(context, rules) -> list[Instance]:
     instances = []
     for rule in rules:
         if not applies(context, rule):
             continue
+        if "persons" in rule.params:
+            _check_persons(context, rule.params["persons"])
         for entry in rule.params["kinds"]:
             if "dam_types" in entry and context.attributes.get("dam_type") not in entry["dam_types"]:
                 continue
@@ -20,11 +25,27 @@ def seasonal(context, rules) -> list[Instance]:
             for year in range(context.start.year - 1, context.end.year + 1):
                 first, last = context.settings.season(season, year)
                 following, _ = context.settings.season(season, year + 1)
-                done = any(first <= h.day < following for h in context.done(kind))
                 why = (f"{season.replace('_', '-')} window {first.isoformat()}..{last.isoformat()}: "
                        f"due on its last day")
-                instances.append(new_instance(rule, kind, last, why, str(year), live=not done))
+                until = None
+                if entry.get("stands") == "calendar_year":
+                    until = date(last.year, 12, 31)
+                    done = any(h.day.year == last.year for h in context.done(kind))
+                    why += f", standing until {until.isoformat()}"
+                else:
+                    done = any(first <= h.day < following for h in context.done(kind))
+                instances.append(new_instance(rule, kind, last, why, str(year), live=not done, standing_until=until))
     return instances
+
+
+def _check_persons(context, persons: dict):
+    """The flag when a role of the asset's responsible persons is missing or lacks a name or a phone."""
+    given = context.attributes.get("responsible_persons") or {}
+    for role in persons["roles"]:
+        person = given.get(role) or {}
+        if not all(str(person.get(field) or "").strip() for field in persons["needs"]):
+            context.flags.add(persons["flag"])
+            return
 
 
 def calendar_periods(context, rules) -> list[Instance]:
@@ -38,6 +59,8 @@ def calendar_periods(context, rules) -> list[Instance]:
             for first, last in dates.periods_due_in(per, context.start, context.end):
                 live = not any(first <= day <= last for day in done)
                 why = _period_why(per, first, last) + (f", reading at {task['at']}" if "at" in task else "")
+                if rule.params.get("local_policy"):
+                    why = LOCAL_POLICY + why
                 instances.append(new_instance(rule, kind, last, why, last.isoformat(), live=live))
     return instances
 

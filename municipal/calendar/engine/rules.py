@@ -4,7 +4,7 @@ Pure: reads a file, imports nothing from Flask or the database.
 """
 import copy
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,8 +19,8 @@ ASSET_TYPES = ("reservoir", "river_segment", "road_segment", "bridge", "water_pi
                "pump_station", "water_station", "old_building", "public_toilet")
 SCHEDULES = ("appraisal_chain", "event_tasks", "flags_only", "appraisal_result_tasks", "registration_change",
              "reservoir_patrol", "event_patrols", "seasonal", "calendar_periods", "chiefs", "chief_day", "series",
-             "rolling", "sla")
-EXTRA_HISTORY_KINDS = ("reinforcement_completed",)
+             "rolling", "sla", "danger_watch")
+EXTRA_HISTORY_KINDS = ("reinforcement_completed", "vacated")
 
 
 class RuleTableError(ValueError):
@@ -70,6 +70,8 @@ class RuleTable:
     settings: dict
     seasons: dict
     classifications: dict
+    # name → ("before" | "after", season it follows, days): windows that move with the season in force (§4.1.1).
+    derived_seasons: dict = field(default_factory=dict)
 
     # The table never changes once loaded, and the engine asks these for every facility of a district.
     @cached_property
@@ -96,6 +98,12 @@ class RuleTable:
     @cached_property
     def item_kinds(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(kind for rule in self.rules for kind in rule.kinds))
+
+    @cached_property
+    def year_bound_kinds(self) -> tuple[str, ...]:
+        """Kinds that stand only within their calendar year: after 12-31, one not done is missed (§4.1.4)."""
+        return tuple(entry["kind"] for rule in self.rules for entry in rule.params.get("kinds", [])
+                     if entry.get("stands") == "calendar_year")
 
     @cached_property
     def history_kinds(self) -> tuple[str, ...]:
@@ -127,18 +135,32 @@ def load_table(path: Path = RULES_FILE) -> RuleTable:
     duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
     if duplicates:
         raise RuleTableError(f"rule ids used twice: {', '.join(duplicates)}")
-    seasons = {}
+    seasons, derived = {}, {}
     for name, entry in (document.get("seasons") or {}).items():
         try:
             seasons[name] = (MonthDay.parse(entry["start"]), MonthDay.parse(entry["end"]))
         except (KeyError, ValueError) as error:
             raise RuleTableError(f"season {name}: {error}") from error
+        if "follows" in entry:
+            derived[name] = _derived_season(name, entry)
+    for name, (_, follows, _) in derived.items():
+        if follows not in seasons or follows in derived:
+            raise RuleTableError(f"season {name}: follows {follows}, which is not a season of its own")
     for rule in rules:
         for entry in rule.params.get("kinds", []):
             if entry.get("season") and entry["season"] not in seasons:
                 raise RuleTableError(f"{rule.id}: unknown season {entry['season']}")
     return RuleTable(version=int(document["version"]), timezone=document["meta"]["timezone"], rules=tuple(rules),
-                     settings=settings, seasons=seasons, classifications=document.get("classifications") or {})
+                     settings=settings, seasons=seasons, classifications=document.get("classifications") or {},
+                     derived_seasons=derived)
+
+
+def _derived_season(name: str, entry: dict) -> tuple:
+    sides = [side for side in ("before", "after") if f"days_{side}" in entry]
+    days_count = entry.get(f"days_{sides[0]}") if len(sides) == 1 else None
+    if not isinstance(days_count, int) or isinstance(days_count, bool) or days_count < 1:
+        raise RuleTableError(f"season {name}: a season that follows another needs days_before or days_after (days)")
+    return sides[0], entry["follows"], days_count
 
 
 def _rule(raw: dict, position: int, settings: dict) -> Rule:
@@ -196,6 +218,8 @@ class Settings:
     seasons: dict                       # name → (MonthDay, MonthDay) for every year
     seasons_by_year: dict               # year → {name → (MonthDay, MonthDay)}
     zone: ZoneInfo
+    # The seasons that follow another (pre-/post-flood) and were not given dates of their own for every year.
+    derived: dict = field(default_factory=dict)
     _season_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def value(self, reference):
@@ -209,7 +233,17 @@ class Settings:
         cached = self._season_cache.get((name, year))
         if cached is not None:
             return cached
-        start, end = self.seasons_by_year.get(year, {}).get(name) or self.seasons[name]
+        own = self.seasons_by_year.get(year, {}).get(name)
+        if own is None and name in self.derived:
+            side, follows, count = self.derived[name]
+            season_first, season_last = self.season(follows, year)
+            if side == "before":
+                first, last = season_first - timedelta(days=count), season_first - timedelta(days=1)
+            else:
+                first, last = season_last + timedelta(days=1), season_last + timedelta(days=count)
+            self._season_cache[(name, year)] = (first, last)
+            return first, last
+        start, end = own or self.seasons[name]
         first = start.in_year(year)
         last = end.in_year(year)
         if last < first:
@@ -248,13 +282,16 @@ def build_settings(table: RuleTable, overrides: dict | None = None, seasons: dic
             value = {**values[name], **value}
         values[name] = value
     every_year, by_year = dict(table.seasons), {}
+    derived = dict(table.derived_seasons)
     for source in (district_seasons, seasons):
         if source:
             parsed_all, parsed_years = parse_season_overrides(source, table.seasons)
             every_year.update(parsed_all)
+            for name in parsed_all:
+                derived.pop(name, None)   # a window given its own dates no longer follows its season
             for year, entries in parsed_years.items():
                 by_year.setdefault(year, {}).update(entries)
-    return Settings(values=values, seasons=every_year, seasons_by_year=by_year, zone=zone)
+    return Settings(values=values, seasons=every_year, seasons_by_year=by_year, zone=zone, derived=derived)
 
 
 # Settings whose values are words or periods, not just of the default's type; a value the engine does not know

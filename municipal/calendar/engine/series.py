@@ -3,6 +3,7 @@ sewers and buildings (first due, triggers, and what each completion's grade sets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .buildings import stop_use_instances
 from .context import Instance, applies, new_instance
 from .dates import Period, add, add_months, parse_period
 from .inputs import HistoryEntry
@@ -111,7 +112,8 @@ def _series_of(context, rule) -> list[Instance]:
                                        first=(kind, due, why + ": at once"), kind=kind))
     for entry in context.done(kind):
         anchors.append(_completion_anchor(context, rule, entry, interval))
-    return series(context, rule, anchors, parse_period(params["window_open"]) if "window_open" in params else None)
+    extra = stop_use_instances(context, rule) if "immediate_kind" in params else []
+    return extra + series(context, rule, anchors, parse_period(params["window_open"]) if "window_open" in params else None)
 
 
 def _fixed_interval(context, rule) -> Period | None:
@@ -147,13 +149,10 @@ def _completion_anchor(context, rule, entry: HistoryEntry, interval: Period | No
     label += f" (grade {value})"
     follow = table[value]
     if follow == "immediate":
+        # Its stop_use task stands by its own rules (buildings.py); no recheck is projected from it.
         if _latest(context, kind, entry):
             context.flags.add("stop_use")
-        stop = rule.params["immediate_kind"]
-        if any(h.kind == stop and h.day >= entry.day for h in context.history):
-            return Anchor(day=entry.day, order=2, discharges=True, kind=stop)
-        return Anchor(day=entry.day, order=2, discharges=True, kind=stop,
-                       first=(stop, entry.day, f"{label}: stop use and evacuate at once"))
+        return Anchor(day=entry.day, order=2, discharges=True, kind=kind)
     return Anchor(day=entry.day, order=2, discharges=True, base=entry.day, interval=parse_period(follow),
                    base_why=label, kind=kind)
 

@@ -48,6 +48,10 @@ CHIEFS = {"district": N_("district chief"), "county": N_("county chief"), "towns
 # filled in (names, seasons and periods translated themselves), so a later, shorter phrase never
 # matches inside an earlier one's output.
 PHRASES = [
+    (r"local policy: ", N_("local policy: ")),
+    (rf"grade D since (?P<date>{DATE}): watched daily until vacated",
+     N_("grade D since %(date)s: watched daily until vacated")),
+    (rf", standing until (?P<date>{DATE})", N_(", standing until %(date)s")),
     (rf"supervisor's plan: every (?P<n>\d+) (?P<unit>day|week|month|year)s? from (?P<date>{DATE})",
      N_("supervisor's plan: every %(n)s %(unit)s from %(date)s")),
     (r", weekdays (?P<list>\d+(?:,\d+)*)", N_(", weekdays %(list)s")),

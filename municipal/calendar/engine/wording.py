@@ -32,9 +32,53 @@ KINDS = {
     "winter_overhaul": N_("Winter overhaul"),
     "safety_recheck": N_("Safety re-check"),
     "stop_use": N_("Stop use"),
+    "danger_watch": N_("Danger watch"),
+    "vacated": N_("Vacated (the building emptied)"),
     "cleaning_check": N_("Cleaning check"),
     "facility_check": N_("Facility check"),
 }
+
+# What a month cell counts by: the kinds gathered the way a supervisor reads a day ("巡查 3 · 检查 1").
+KIND_GROUPS = {
+    "patrol": N_("Patrols"),
+    "check": N_("Checks"),
+    "reading": N_("Readings"),
+    "appraisal": N_("Appraisals"),
+    "office": N_("Office tasks"),
+    "on_site": N_("On-site measures"),
+    "plan": N_("Own plans"),
+}
+_GROUP_OF = {
+    "reading": ("manual_level_rain_report", "seepage_reading"),
+    "office": ("registration_change", "three_persons_review", "dam_break_loss_assessment",
+               "reinforce_downgrade_or_decommission_plan"),
+    "on_site": ("warning_sign", "cover_restore", "guardrail_and_sign", "stop_use", "restricted_operation",
+                "emergency_dam_protection_measures"),
+}
+
+
+def kind_group(kind: str) -> str:
+    """The KIND_GROUPS key of an item kind; a supervisor's plan (plan:<id>) is an own plan."""
+    if kind.startswith("plan:"):
+        return "plan"
+    for group, kinds in _GROUP_OF.items():
+        if kind in kinds:
+            return group
+    if "appraisal" in kind:
+        return "appraisal"
+    if kind.endswith(("patrol", "_day", "_watch")):
+        return "patrol"
+    return "check"
+
+
+# How sure the rule table is of a rule (rules.v1.yaml's `confidence`), for the reader.
+CONFIDENCE_LABELS = {
+    "confirmed": N_("confirmed in a public source"),
+    "partial": N_("partly confirmed, from a secondary source"),
+    "recollection": N_("recalled from the standard, to be checked"),
+    "policy": N_("a local policy default"),
+}
+
 
 # How an item stands on a given day: what the calendar marks and the compliance table counts.
 STANDINGS = {
@@ -94,6 +138,7 @@ FLAG_LABELS = {
     "stop_use": N_("Building not to be used"),
     "high_water": N_("High water"),
     "first_impoundment": N_("First impoundment"),
+    "three_persons_incomplete": N_("The three responsible persons are incomplete"),
 }
 
 PLAN_UNITS = {"day": N_("days"), "week": N_("weeks"), "month": N_("months")}
