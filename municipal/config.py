@@ -12,7 +12,7 @@ import math
 import os
 import secrets
 import typing
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -58,6 +58,11 @@ class DefaultConfig:
     # Jin'an district, generously: geometry outside this box is a typing error.
     DISTRICT_BBOX = (119.15, 25.95, 119.65, 26.50)
     HOTLINE = "12345"
+    # The bureau that issues the annual reports: named on their cover and by their seal.
+    REPORT_ISSUER = "福州市晋安区城市管理局"
+    # The local day the platform went live (YYYY-MM-DD); without it, the day of the first work order on record.
+    # A report says that what came before was kept elsewhere, instead of counting it as nothing done.
+    PLATFORM_LIVE_ON: str | None = None
     # Citizen reports accepted per client IP per window, counted in the database.
     REPORT_RATE_LIMIT = 5
     REPORT_RATE_WINDOW_SECONDS = 3600
@@ -269,6 +274,14 @@ def _local_time(value) -> bool:
     return True
 
 
+def _day(value) -> bool:
+    try:
+        date.fromisoformat(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
 def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -285,6 +298,7 @@ LIMITS = {
     "SMTP_PORT": (lambda n: _whole(n) and 0 < n < 65536, "a port number from 1 to 65535"),
     "TIMEZONE": (_timezone, "a time zone name such as Asia/Shanghai"),
     "CLOCK": (lambda v: not v or _local_time(v), "a date or a local time such as 2027-06-01T08:00"),
+    "PLATFORM_LIVE_ON": (lambda v: not v or _day(v), "a date such as 2026-03-01"),
 }
 
 

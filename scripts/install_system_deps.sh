@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the platform needs: CJK fonts for PDFs and pages, HarfBuzz subsetting, Pango (WeasyPrint
+# Debian packages the platform needs: CJK fonts for PDFs and pages (fonts-noto-cjk holds the sans and the
+# serif, Noto Serif CJK SC, the annual reports' print face), HarfBuzz subsetting, Pango (WeasyPrint
 # lays out the annual reports with it), poppler for looking at PDFs, the PostgreSQL client (pg_dump and
 # pg_restore for `municipal backup` and `restore`), Node's npm when missing (scripts/vendor_js.sh), and Chromium and a few tools for the tests (with --test).
 # Runs apt only as root and only for what is missing; otherwise says what to install.

@@ -14,10 +14,14 @@ Findings (隐患) from the patrols:
 Maintenance and repair work created in 2025: the two rectifications (one done after 18 days = 432 h)
 and a repair created 05-01 08:00, completed 05-03 08:00 (48 h): 3 orders, 2 completed, mean 240 h.
 青山水库: one patrol 2025-06-01 (before its start, not counted) and one 2025-08-03 done on time.
+The inspection records: the three patrols with findings (the crew's notes in NOTES), and the 01-05 routine
+patrol, which found nothing, all by the crew member 王巡查.
 """
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from municipal.assets import services as asset_services
 from municipal.auth.services import create_user
@@ -42,6 +46,9 @@ ITEMS = (
 RULES = {"routine_patrol": "RES-PATROL-ROUTINE", "annual_pre_flood": "RES-INSPECT-ANNUAL",
          "special_patrol": "RES-PATROL-SPECIAL"}
 EXPECTED = {"total": 7, "on_time": 4, "late": 1, "missed": 1, "overdue": 1, "not_yet_due": 0}
+# What the crew wrote on the patrols with findings: the inspection's notes, or the checklist's remarks item.
+NOTES = {date(2025, 3, 2): ("notes", "坝顶距左坝端约30米处有一条长约2米的纵向裂缝，已设警示桩"),
+         date(2025, 6, 10): ("remarks", "暴雨后迎水坡中部护坡块石松动滑落约3平方米")}
 
 
 def moment(day: date, hour: int = 8) -> datetime:
@@ -78,6 +85,7 @@ def _order(users, asset, kind: str, title: str, created: datetime, status: str, 
 def seed(db, media_dir: str) -> dict:
     """The year above; returns the users, areas and facilities."""
     users = make_users(db)
+    users["crew"].display_name = "王巡查"
     towns = make_areas(db)
     sync_templates()
     reservoir = asset_services.create_asset(users["supervisor"], {
@@ -115,8 +123,11 @@ def seed(db, media_dir: str) -> dict:
     for day, item_key, severity, follow_status, completed, photo_kept in findings:
         patrol = _order(users, reservoir, "inspection", f"巡查 {day}", moment(day, 7), "verified", moment(day, 9))
         db.session.flush()
+        where, note = NOTES.get(day, ("notes", ""))
         inspection = Inspection(idempotency_key=str(uuid.uuid4()), work_order_id=patrol.id, asset_id=reservoir.id,
-                                template_id=template.id, submitted_at=moment(day, 9), answers={})
+                                template_id=template.id, inspector_id=users["crew"].id, submitted_at=moment(day, 9),
+                                answers={"remarks": note} if where == "remarks" else {},
+                                notes=note if where == "notes" else "")
         db.session.add(inspection)
         db.session.flush()
         follow_up = None
@@ -135,5 +146,13 @@ def seed(db, media_dir: str) -> dict:
                                follow_up_id=follow_up.id if follow_up else None))
     _order(users, reservoir, "repair", "修复溢洪道护栏", moment(date(2025, 5, 1)), "completed",
            moment(date(2025, 5, 3)))
+    quiet = _order(users, reservoir, "inspection", "巡查 2025-01-05", moment(date(2025, 1, 5), 7), "verified",
+                   moment(date(2025, 1, 5), 9))
+    db.session.flush()
+    db.session.add(Inspection(idempotency_key=str(uuid.uuid4()), work_order_id=quiet.id, asset_id=reservoir.id,
+                              template_id=template.id, inspector_id=users["crew"].id,
+                              submitted_at=moment(date(2025, 1, 5), 9), answers={}))
+    first_patrol = db.session.scalars(sa.select(CalendarItem).where(CalendarItem.key == "TEST/routine_patrol/0")).one()
+    first_patrol.work_order_id = quiet.id
     db.session.commit()
     return {"users": users, "towns": towns, "reservoir": reservoir, "later": later}

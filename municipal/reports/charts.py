@@ -5,7 +5,8 @@ embedded with the report's own CJK font.
 """
 from html import escape
 
-FONT = "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif"
+# The report's serif print face first, as its body text (render.print_font_css).
+FONT = "'Noto Serif CJK SC', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', serif"
 # A chart fills the A4 page's content width (210 − 2 × 16 mm ≈ 504 pt, annual.html's @page), so at this
 # width one unit prints as one point and the sizes below are print sizes: no label under 8 pt.
 WIDTH = 504

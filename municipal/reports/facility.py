@@ -19,6 +19,7 @@ from ..calendar.engine.inputs import PreviewError
 from ..extensions import db
 from ..inspections.models import Finding, Inspection, InspectionPhoto
 from ..workorders.models import WorkOrder
+from .records import finding_words, inspection_records
 from .measures import (
     LIST_LIMIT,
     RECTIFIED,
@@ -58,6 +59,7 @@ def facility_report(actor, asset: Asset, year: int, cutoff: datetime) -> dict:
         "starts_mid_year": counted and start > year_start,
         "today": today,
         "inspections": inspections(actor, asset, start, year_end, today) if counted else None,
+        "records": inspection_records(asset.id, start, end) if counted else [],
         "findings": findings(asset, start, end) if counted else [],
         "work": repair_work(asset_condition(asset), start, end) if counted else empty_work(),
         "events": events(asset, start, end, today) if counted else [],
@@ -169,6 +171,7 @@ def _finding(row: Finding) -> dict:
         "work_order_id": order.id if order is not None else None,
         "deadline": order.due_at if order is not None and not closed else None,
         "photo": photo.thumb_path if photo is not None else None,
+        **finding_words(row),
     }
 
 

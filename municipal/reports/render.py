@@ -11,9 +11,10 @@ import subprocess
 from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from ..assets.identity.qr import qr_svg, qr_url
@@ -23,7 +24,7 @@ from ..calendar import compliance
 from ..calendar.engine.wording import EVENT_LABELS, RESULT_LABELS, STANDINGS, kind_msgid
 from ..calendar.models import CalendarEvent, CalendarItem
 from ..inspections.models import Finding
-from ..workorders.checklist_rules import RESULT_WORDS, SEVERITIES
+from ..workorders.checklist_rules import SEVERITIES
 from ..workorders.models import WorkOrder
 from ..workorders.states import KINDS as WORK_KINDS
 from ..workorders.states import STATUSES as WORK_STATUSES
@@ -34,7 +35,9 @@ from .scope import Scope
 LANGS = ("zh", "en")
 # The families the report's CSS (and charts.FONT) asks for, one of which must be installed: without
 # them WeasyPrint falls back, silently, to whatever fontconfig finds, often boxes for every Chinese character.
-CJK_FAMILIES = ("Noto Sans CJK SC", "WenQuanYi Micro Hei")
+# The first is the print face (宋体 style, as offices set documents); the sans ones stand in where it is missing.
+PRINT_FAMILY = "Noto Serif CJK SC"
+CJK_FAMILIES = (PRINT_FAMILY, "Noto Sans CJK SC", "WenQuanYi Micro Hei")
 
 
 class MissingFont(RuntimeError):
@@ -59,6 +62,22 @@ def require_cjk_font() -> None:
         raise MissingFont(
             f"No Chinese font for the report: fontconfig (fc-list :lang=zh) lists none of {', '.join(CJK_FAMILIES)}. "
             "Install the fonts-noto-cjk or fonts-wqy-microhei package (scripts/install_system_deps.sh does).")
+
+
+def print_font_css() -> str:
+    """The body's font-family: the serif print face where installed, else the sans faces (and a warning)."""
+    families = [family for family in CJK_FAMILIES if family in installed_cjk_families()]
+    if families[:1] != [PRINT_FAMILY]:
+        current_app.logger.warning("The report's serif face %s is not installed (fonts-noto-cjk); set in sans.",
+                                   PRINT_FAMILY)
+    return ", ".join(f'"{family}"' for family in families) + (", serif" if families[:1] == [PRINT_FAMILY] else ", sans-serif")
+
+
+def long_day(value) -> str:
+    """A day as a document dates it: 2026年11月26日, 26 November 2026."""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return format_date(value, "long")
 
 
 def generator_version() -> str:
@@ -102,21 +121,26 @@ def _rate_text(rate) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
+def _month_rates(by_month) -> list | None:
+    """(month label, completion rate) for the chart, or None when no month has a rate yet: a chart saying
+    "nothing fell due" under a table of items due would contradict it."""
+    rates = [(_("Month %(month)s", month=month), counts.completion_rate) for month, counts in by_month]
+    return rates if any(rate is not None for _label, rate in rates) else None
+
+
 def _facility_chart(entry: dict) -> str:
-    if entry["inspections"] is None:
-        return ""
-    rates = [(_("Month %(month)s", month=month), counts.completion_rate)
-             for month, counts in entry["inspections"]["by_month"]]
-    return charts.rate_by_month(rates, _("Completion rate by month"), _("Nothing fell due."))
+    rates = _month_rates(entry["inspections"]["by_month"]) if entry["inspections"] is not None else None
+    return charts.rate_by_month(rates, _("Completion rate by month"), _("Nothing fell due.")) if rates else ""
 
 
 def _summary_charts(summary: dict) -> dict:
-    rates = [(_("Month %(month)s", month=month), counts.completion_rate) for month, counts in summary["by_month"]]
+    rates = _month_rates(summary["by_month"])
     severities = [(_(SEVERITIES[key]), summary["findings_by_severity"].get(key, {})) for key in SEVERITY_ORDER]
     return {
-        "months": charts.rate_by_month(rates, _("Completion rate by month"), _("Nothing fell due.")),
+        "months": charts.rate_by_month(rates, _("Completion rate by month"), _("Nothing fell due.")) if rates else "",
         "findings": charts.stacked_bars(severities, [("closed", _("Rectified")), ("open", _("Not rectified"))],
-                                        _("Findings by severity and rectification"), _("No findings.")),
+                                        _("Findings by severity and rectification"), _("No findings."))
+        if summary["findings"]["count"] else "",
     }
 
 
@@ -128,6 +152,9 @@ def context(report: dict, lang: str, for_print: bool, toolbar=()) -> dict:
         "for_print": for_print,
         "generator": generator_version(),
         "page_counter": page_counter_css(),
+        "print_font": print_font_css(),
+        "issuer": current_app.config["REPORT_ISSUER"],
+        "long_day": long_day,
         "photo_source": photo_source,
         "qr_markup": qr_markup,
         "facility_chart": _facility_chart,
@@ -142,16 +169,7 @@ def context(report: dict, lang: str, for_print: bool, toolbar=()) -> dict:
         "group_label": compliance.group_label,
         "value_label": lambda value: value_label(value, _),
         "result_label": lambda value: _(RESULT_LABELS[value]) if value in RESULT_LABELS else value,
-        "finding_value": lambda finding: _finding_value(finding, lang),
     }
-
-
-def _finding_value(finding: dict, lang: str) -> str:
-    """What was found, as a reader says it: a failed check as a problem, a choice by its name."""
-    if finding["value"] in RESULT_WORDS:
-        return _(RESULT_WORDS[finding["value"]])
-    label = finding.get("value_label")
-    return label.get(lang, label["zh"]) if label else finding["value"]
 
 
 def render_html(report: dict, lang: str, for_print: bool = False, toolbar=()) -> str:

@@ -78,6 +78,18 @@ def request_report():
     return redirect(url_for("reports.show", report_id=row.id))
 
 
+@bp.route("/annual-reports/open", methods=["POST"])
+@roles(*READERS)
+def open_page():
+    """The report form's "open as a page": a POST, so the CSRF token travels in the body, answered with the
+    page's plain address (year, scope, language), which is what the browser shows and a reader may share."""
+    form = ReportForm()
+    if not form.validate_on_submit():
+        raise ValidationError(_("The form has expired; please try again."), {"csrf_token": _("is missing or stale")})
+    return redirect(url_for("reports.page", year=(form.year.data or "").strip(), scope=form.scope.data,
+                            lang=form.lang.data), code=303)
+
+
 @bp.route("/annual-reports/<int:report_id>")
 @roles(*READERS)
 def show(report_id: int):

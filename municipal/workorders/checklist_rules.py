@@ -38,6 +38,8 @@ class Item:
     choices: tuple = ()
     severity: str | None = None
     follow_up: bool = False
+    # What a failure is, worded as the problem; {} when the checklist gives no such wording.
+    finding: dict = field(default_factory=dict)
 
     def choice(self, key: str) -> dict | None:
         return next((c for c in self.choices if c["key"] == key), None)
@@ -102,6 +104,7 @@ def parse_item(raw: dict, where: str) -> Item:
         required=bool(raw.get("required", False)), photo=photo, unit=str(raw.get("unit") or ""),
         min=None if bounds[0] is None else float(bounds[0]), max=None if bounds[1] is None else float(bounds[1]),
         choices=choices, severity=severity if judged else None, follow_up=bool(raw.get("follow_up")) and judged,
+        finding=_text(raw["finding"], where) if raw.get("finding") and judged else {},
     )
 
 
@@ -125,7 +128,10 @@ def parse_template(raw: dict) -> dict:
 
 
 def item_to_dict(item: Item) -> dict:
-    return {name: (list(value) if isinstance(value, tuple) else value) for name, value in item.__dict__.items()}
+    # Without a failure wording the item is stored as before it had one: its template's digest, and so its
+    # version, stays the same.
+    return {name: (list(value) if isinstance(value, tuple) else value) for name, value in item.__dict__.items()
+            if name != "finding" or value}
 
 
 def items_of(stored: list[dict]) -> list[Item]:

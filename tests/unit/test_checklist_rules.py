@@ -48,3 +48,15 @@ def test_a_broken_definition_names_the_place():
         parse_template(broken)
     with pytest.raises(DefinitionError, match="zh and en"):
         parse_template({**TEMPLATE, "name": {"zh": "检查"}})
+
+
+def test_a_failure_wording_is_kept_and_an_item_without_one_is_stored_as_before():
+    worded = {**TEMPLATE, "items": [{**TEMPLATE["items"][0], "finding": {"zh": "井盖缺失或破损", "en": "Cover missing or broken"}},
+                                    *TEMPLATE["items"][1:]]}
+    stored = parse_template(worded)["items"]
+    assert stored[0]["finding"] == {"zh": "井盖缺失或破损", "en": "Cover missing or broken"}
+    assert items_of(stored)[0].finding["zh"] == "井盖缺失或破损"
+    # No wording, no key: the template's digest, and so its version, does not change.
+    assert "finding" not in parse_template(TEMPLATE)["items"][0]
+    with pytest.raises(DefinitionError, match="t.cover"):
+        parse_template({**TEMPLATE, "items": [{**TEMPLATE["items"][0], "finding": {"zh": "井盖缺失"}}]})

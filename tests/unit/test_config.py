@@ -156,6 +156,7 @@ def test_a_whole_table_and_other_settings_come_from_the_environment_too(tmp_path
     ("MUNICIPAL_SMTP_PORT", "70000", "a port number"),
     ("MUNICIPAL_TIMEZONE", "Fuzhou", "a time zone name"),
     ("MUNICIPAL_CLOCK", "next monday", "a date or a local time"),
+    ("MUNICIPAL_PLATFORM_LIVE_ON", "2026-13-01", "a date"),
     ("MUNICIPAL_REPORT_RATE_LIMIT", "five", "a whole number"),
     ("MUNICIPAL_CALENDAR_SETTINGS", "seasons", "a JSON object"),
     ("MUNICIPAL_WORK_ORDER_SLA_HOURS", "[24]", "a JSON object"),
@@ -165,6 +166,14 @@ def test_a_value_that_is_not_of_its_setting_stops_the_start_naming_the_variable(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError, match=f"^{variable} must be {must}.*, not '{re.escape(value)}'$"):
         configured(tmp_path)
+
+
+def test_the_report_issuer_and_the_live_day_come_from_the_environment(tmp_path, monkeypatch):
+    assert configured(tmp_path).config["REPORT_ISSUER"] == "福州市晋安区城市管理局"
+    monkeypatch.setenv("MUNICIPAL_REPORT_ISSUER", "福州市晋安区水利局")
+    monkeypatch.setenv("MUNICIPAL_PLATFORM_LIVE_ON", "2026-03-01")
+    config = configured(tmp_path).config
+    assert (config["REPORT_ISSUER"], config["PLATFORM_LIVE_ON"]) == ("福州市晋安区水利局", "2026-03-01")
 
 
 def test_a_wrong_value_in_the_settings_file_is_named_as_a_setting(tmp_path):
