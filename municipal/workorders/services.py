@@ -78,7 +78,7 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
     if errors:
         raise ValidationError(_("The work order was not created."), errors)
     # Findings and calendar rules make work on their own; people need the supervisor's rights.
-    if source in ("manual", "citizen"):
+    if source not in ("calendar", "finding"):
         require_supervisor(actor, asset)
     user, team = assignee(assignee_user_id, assignee_team_id, asset)
     target = None

@@ -26,7 +26,8 @@ KINDS = {
     "rectification": N_("Rectification of a finding"),
     "citizen_report": N_("Citizen report"),
 }
-SOURCES = {"manual": N_("Manual"), "calendar": N_("Calendar"), "finding": N_("Finding"), "citizen": N_("Citizen")}
+SOURCES = {"manual": N_("Manual"), "calendar": N_("Calendar"), "finding": N_("Finding"), "citizen": N_("Citizen"),
+           "field": N_("Started on site")}
 PRIORITIES = {"urgent": N_("Urgent"), "high": N_("High"), "normal": N_("Normal"), "low": N_("Low")}
 
 
