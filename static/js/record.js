@@ -151,8 +151,24 @@
     note.hidden = !text;
   }
 
+  // Where the phone is as a photo is taken: asked afresh (the start's position may be down the road), given to
+  // the photos when it comes; until then, and without one, they have the last position known.
+  function here() {
+    return new Promise(function (resolve) {
+      if (!navigator.geolocation) { resolve(null); return; }
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.latitude.value = position.coords.latitude;
+        form.longitude.value = position.coords.longitude;
+        form.accuracy_m.value = Math.round(position.coords.accuracy);
+        resolve(position);
+      }, function () { resolve(null); }, {enableHighAccuracy: true, timeout: 8000, maximumAge: 0});
+    });
+  }
+
   async function addPhotos(input, files) {
     fieldError(input, "");
+    var fresh = here();
+    var batch = [];
     for (var i = 0; i < files.length; i++) {
       var file = files[i];
       if (!/^image\//.test(file.type)) { fieldError(input, W.not_image); continue; }
@@ -164,7 +180,16 @@
         latitude: form.latitude.value || null, longitude: form.longitude.value || null
       };
       record.photos.push(photo);
+      batch.push(photo);
       showPhoto(photo);
+      await save();
+    }
+    var position = await fresh;
+    if (position && batch.length) {
+      batch.forEach(function (photo) {
+        photo.latitude = position.coords.latitude;
+        photo.longitude = position.coords.longitude;
+      });
       await save();
     }
   }
