@@ -46,7 +46,7 @@ def test_a_crew_member_takes_their_teams_work_and_lands_on_its_record_form(clien
     # Theirs now: nothing left to take here, only a new inspection.
     assert "认领此工单" not in staff_page(client, well)
     trail = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "work_order",
-                                                           AuditEntry.entity_id == order.id)).all()
+                                                           AuditEntry.entity_id == str(order.id))).all()
     assert trail[-1].action == "assign"
 
 
