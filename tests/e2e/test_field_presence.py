@@ -69,6 +69,7 @@ def test_the_supervisor_reads_where_the_record_was_started_and_sent_and_each_pho
     assert phone.locator(".item:not(.problem) textarea[name^='note.']:visible").count() == 0
     problem.locator("textarea[name^='note.']").fill("坝顶有一处裂缝，长约30厘米。")
     item_key = problem.get_attribute("id")[len("item-"):]
+    problem.screenshot(path=str(shots / "crew-problem-item-360-zh.png"))
     no_sideways_scroll(phone)
     phone.get_by_role("button", name="提交").click()
     phone.wait_for_url(f"**/work/{order_id}")
