@@ -23,7 +23,7 @@ from ..extensions import db
 from . import checklists
 from .access import get_work_order, is_supervisor
 from .models import WorkOrder
-from .services import _check_version, _notify_assigned, due_on_day
+from .services import check_version, notify_assigned, due_on_day
 
 # Work that can still change hands: once started, it is the starter's.
 TAKEABLE = ("new", "assigned")
@@ -64,7 +64,7 @@ def handle_here(actor, asset: Asset) -> HandleHere | None:
 def take(actor, order_id, *, version) -> WorkOrder:
     """Make an open work order of a team of the actor's (or, for a supervisor, of their areas) the actor's own."""
     order = get_work_order(actor, order_id)
-    _check_version(order, version)
+    check_version(order, version)
     if order.status not in TAKEABLE:
         raise Conflict(_("This work is already under way or closed; it cannot be taken."),
                        {"status": _("not possible now")}, current=order.conflict_state())
@@ -102,5 +102,5 @@ def start_inspection(actor, asset_id) -> WorkOrder:
         "kind": [None, "inspection"], "title": [None, title], "asset": [None, asset.id], "source": [None, "field"],
         "status": [None, "assigned"], "assignee": [None, actor.username],
     })
-    _notify_assigned(order)
+    notify_assigned(order)
     return order
