@@ -3,7 +3,7 @@ started beside the one taken at submission, with both distances to the facility,
 problem; each photo keeps when and where it was taken.
 
 Revision ID: 0024_field
-Revises: 0019_defects
+Revises: 0020_people
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import municipal.db
 
 revision = '0024_field'
-down_revision = '0019_defects'
+down_revision = '0020_people'
 branch_labels = None
 depends_on = None
 
