@@ -60,7 +60,8 @@ FIELD_LABELS = {
     "areas": _l("Areas of responsibility"), "members": _l("Members"), "asset_types": _l("Facility types"),
     "token": _l("API token"), "scopes": _l("Scopes"), "expires_at": _l("Expires"),
     "attachment": _l("Attachment"), "photo": _l("Photo"), "photos": _l("Photos"), "findings": _l("Findings"),
-    "work_order": _l("Work order"), "distance_m": _l("Distance from the facility (m)"), "version": _l("Version"),
+    "work_order": _l("Work order"), "distance_m": _l("Distance from the facility (m)"),
+    "start_distance_m": _l("Distance from the facility at the start (m)"), "version": _l("Version"),
     "items": _l("Checklist items"), "key": _l("Key"), "rows": _l("Rows"), "file": _l("File"),
     "source": _l("Source"), "result": _l("Result"), "done_on": _l("Done on"), "plan": _l("Plan"),
 }

@@ -144,7 +144,10 @@ def outcome_conditions(now: datetime) -> dict:
     """
     item = CalendarItem
     is_open = item.status.in_(OPEN_STATUSES)
-    overdue = sa.or_(item.work_order_id.in_(sa.select(WorkOrder.id).where(overdue_clause(now))),
+    # Each side says its case outright: a NULL work order in IN would make the whole test NULL, and an item
+    # not made into work yet would then be neither overdue nor not yet due.
+    overdue = sa.or_(sa.and_(item.work_order_id.is_not(None),
+                             item.work_order_id.in_(sa.select(WorkOrder.id).where(overdue_clause(now)))),
                      sa.and_(item.work_order_id.is_(None), item.due_at < now))
     return {
         "on_time": sa.and_(item.status == "done", sa.or_(item.closed_on.is_(None), item.closed_on <= item.due_on)),

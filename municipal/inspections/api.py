@@ -33,6 +33,9 @@ _MULTIPART = {"content": {"multipart/form-data": {"schema": {
         "notes": {"type": "string"}, "time_spent_min": {"type": "integer"},
         "cost_yuan": {"type": "string", "description": "what the work cost, in yuan (to the fen)"},
         "latitude": {"type": "number"}, "longitude": {"type": "number"}, "accuracy_m": {"type": "number"},
+        "start_latitude": {"type": "number", "description": "where the phone was when the record was started"},
+        "start_longitude": {"type": "number"}, "start_accuracy_m": {"type": "number"},
+        "note.<key>": {"type": "string", "description": "a note on an item with a problem"},
     },
 }}}}
 
@@ -70,14 +73,19 @@ def submit(order_id):
                                                                                            "format": "uuid"}}],
     requestBody={"content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["photo"],
-        "properties": {"photo": {"type": "string", "format": "binary", "description": "a JPEG, PNG or WebP photo"}},
+        "properties": {"photo": {"type": "string", "format": "binary", "description": "a JPEG, PNG or WebP photo"},
+                       "taken_at": {"type": "integer", "description": "when it was taken, ms since 1970"},
+                       "latitude": {"type": "number", "minimum": -90, "maximum": 90,
+                                    "description": "where it was taken"},
+                       "longitude": {"type": "number", "minimum": -180, "maximum": 180}},
     }}}},
 )
 @inspections_bp.response(201, StagedPhotoSchema)
 @inspections_bp.alt_response(200, schema=StagedPhotoSchema, description="a repeat: already received")
 def stage_photo():
     key = uploads.client_key(request.headers.get("Idempotency-Key", ""))
-    created, (width, height) = uploads.stage(current_user.id, key, request.files.get("photo"))
+    created, (width, height) = uploads.stage(current_user.id, key, request.files.get("photo"),
+                                             uploads.photo_facts(request.form))
     return {"key": key, "width": width, "height": height}, 201 if created else 200
 
 

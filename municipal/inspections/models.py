@@ -25,6 +25,12 @@ class Inspection(db.Model):
     accuracy_m: Mapped[float | None] = mapped_column()
     distance_m: Mapped[float | None] = mapped_column()
     far_from_facility: Mapped[bool | None] = mapped_column()
+    # Proof of presence: the position the phone had when the record was started, beside the one at submission.
+    start_latitude: Mapped[float | None] = mapped_column()
+    start_longitude: Mapped[float | None] = mapped_column()
+    start_accuracy_m: Mapped[float | None] = mapped_column()
+    start_distance_m: Mapped[float | None] = mapped_column()
+    item_notes: Mapped[dict | None] = mapped_column(sa.JSON)  # item key -> what the crew wrote of its problem
 
     work_order = relationship("WorkOrder")
     asset = relationship("Asset")
@@ -32,6 +38,12 @@ class Inspection(db.Model):
     inspector = relationship("User")
     photos: Mapped[list["InspectionPhoto"]] = relationship(order_by="InspectionPhoto.id")
     findings: Mapped[list["Finding"]] = relationship(order_by="Finding.id", back_populates="inspection")
+
+    @property
+    def nearest_m(self) -> float | None:
+        """The nearer of the two distances to the facility (at the start, at submission), or None."""
+        known = [d for d in (self.start_distance_m, self.distance_m) if d is not None]
+        return min(known) if known else None
 
 
 class InspectionPhoto(db.Model):
@@ -42,6 +54,10 @@ class InspectionPhoto(db.Model):
     thumb_path: Mapped[str] = mapped_column(sa.String(300))
     width: Mapped[int]
     height: Mapped[int]
+    # When and where the phone took it, as the phone said (None for a photo sent without them).
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
 
 
 class Finding(db.Model):

@@ -26,6 +26,9 @@ class PhotoSchema(Schema):
     thumbnail_url = fields.Function(lambda photo: url_for("assets.media", name=photo.thumb_path))
     width = fields.Integer()
     height = fields.Integer()
+    taken_at = fields.DateTime(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
 
 
 class InspectionSchema(Schema):
@@ -43,7 +46,12 @@ class InspectionSchema(Schema):
     longitude = fields.Float(allow_none=True)
     accuracy_m = fields.Float(allow_none=True)
     distance_m = fields.Float(allow_none=True)
+    start_latitude = fields.Float(allow_none=True)
+    start_longitude = fields.Float(allow_none=True)
+    start_accuracy_m = fields.Float(allow_none=True)
+    start_distance_m = fields.Float(allow_none=True)
     far_from_facility = fields.Boolean(allow_none=True)
+    item_notes = fields.Dict(allow_none=True)
     findings = fields.List(fields.Nested(FindingSchema))
     photos = fields.List(fields.Nested(PhotoSchema))
 

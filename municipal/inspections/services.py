@@ -45,6 +45,11 @@ class Submission:
     latitude: object = None
     longitude: object = None
     accuracy_m: object = None
+    # Where the phone was when the record was started (the form opened): with the above, proof of presence.
+    start_latitude: object = None
+    start_longitude: object = None
+    start_accuracy_m: object = None
+    item_notes: dict = field(default_factory=dict)  # item key -> the note written under its problem
     # Photos the record names by their client ids (sent ahead, uploads.py) that never arrived: field -> ids.
     missing_photos: dict = field(default_factory=dict)
     staged_keys: list = field(default_factory=list)  # the client ids of the photos it took
@@ -67,23 +72,44 @@ def items_for(order: WorkOrder) -> list[checklist_rules.Item]:
     return checklist_rules.items_of(template.items) if template is not None else []
 
 
-def _position(data: Submission, errors: dict) -> tuple[float, float, float | None] | None:
-    if data.latitude in (None, "") and data.longitude in (None, ""):
+def _position(latitude, longitude, accuracy_m, errors: dict,
+              name: str = "position") -> tuple[float, float, float | None] | None:
+    if latitude in (None, "") and longitude in (None, ""):
         return None
     try:
-        lat, lon = float(data.latitude), float(data.longitude)
-        accuracy = None if data.accuracy_m in (None, "") else float(data.accuracy_m)
+        lat, lon = float(latitude), float(longitude)
+        accuracy = None if accuracy_m in (None, "") else float(accuracy_m)
     except (TypeError, ValueError):
-        errors["position"] = _("latitude and longitude must be numbers")
+        errors[name] = _("latitude and longitude must be numbers")
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and not 0 <= accuracy < 100_000):
-        errors["position"] = _("not a position on Earth")
+        errors[name] = _("not a position on Earth")
         return None
     return lat, lon, accuracy
 
 
-def _images(data: Submission, items: dict, errors: dict) -> list[tuple[str, object]]:
-    """Every uploaded photo decoded and checked, before anything is stored."""
+def _item_notes(data: Submission, items: dict, found: set, errors: dict) -> dict:
+    """The notes of the items with a problem; a note left under an item answered OK is not the record's."""
+    notes = {}
+    for key, text in data.item_notes.items():
+        text = (text or "").strip()
+        if key not in items:
+            errors[f"note.{key}"] = _("no such checklist item")
+        elif len(text) > 1000:
+            errors[f"note.{key}"] = _("at most %(n)s characters", n=1000)
+        elif text and key in found:
+            notes[key] = text
+    return notes
+
+
+def _distance(position: tuple, geometry: dict | None) -> float | None:
+    distance = distance_to_geometry(position[1], position[0], geometry)
+    return None if distance is None else round(distance, 1)
+
+
+def _images(data: Submission, items: dict, errors: dict) -> list[tuple[str, object, dict]]:
+    """Every uploaded photo decoded and checked, before anything is stored, with when and where it was taken
+    where the phone said so (a photo sent ahead, uploads.py)."""
     images = []
     count = sum(len(streams) for streams in data.photos.values())
     if count > current_app.config["INSPECTION_MAX_PHOTOS"]:
@@ -95,7 +121,8 @@ def _images(data: Submission, items: dict, errors: dict) -> list[tuple[str, obje
             continue
         for stream in streams:
             try:
-                images.append((key, media.load_image(stream, field=f"photo.{key}" if key else "photos")))
+                images.append((key, media.load_image(stream, field=f"photo.{key}" if key else "photos"),
+                               getattr(stream, "facts", {})))
             except ValidationError as error:
                 errors.update(error.fields)
     return images
@@ -138,7 +165,9 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
     notes = (data.notes or "").strip()
     if len(notes) > 4000:
         errors["notes"] = _("at most %(n)s characters", n=4000)
-    position = _position(data, errors)
+    item_notes = _item_notes(data, by_key, {f.item_key for f in judgement.findings}, errors)
+    position = _position(data.latitude, data.longitude, data.accuracy_m, errors)
+    start = _position(data.start_latitude, data.start_longitude, data.start_accuracy_m, errors, "start_position")
     try:
         minutes = workorders_amounts.minutes(data.time_spent_min)
     except ValidationError as error:
@@ -153,21 +182,27 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
     inspection = Inspection(
         idempotency_key=key, work_order_id=order.id, asset_id=order.asset_id, template_id=order.checklist_template_id,
         inspector_id=actor.id, answers=judgement.values, notes=notes, time_spent_min=minutes,
+        item_notes=item_notes or None,
     )
+    limit = current_app.config["INSPECTION_MAX_DISTANCE_M"]
+    if start is not None:
+        inspection.start_latitude, inspection.start_longitude, inspection.start_accuracy_m = start
+        inspection.start_distance_m = _distance(start, order.asset.geometry)
     if position is not None:
         inspection.latitude, inspection.longitude, inspection.accuracy_m = position
-        distance = distance_to_geometry(position[1], position[0], order.asset.geometry)
-        if distance is not None:
-            inspection.distance_m = round(distance, 1)
-            inspection.far_from_facility = distance > current_app.config["INSPECTION_MAX_DISTANCE_M"]
+        inspection.distance_m = _distance(position, order.asset.geometry)
+    # Far at either end of the visit: a record started on site and sent from the road is not flagged.
+    distances = [d for d in (inspection.start_distance_m, inspection.distance_m) if d is not None]
+    if distances:
+        inspection.far_from_facility = min(distances) > limit
     db.session.add(inspection)
     # The claim on the client id: a twin submitted at the same moment fails here, before any other write.
     db.session.flush()
 
-    for photo_key, image in images:
+    for photo_key, image, facts in images:
         path, thumb_path, (width, height) = media.store_image(image, f"inspections/{order.asset_id}")
         db.session.add(InspectionPhoto(inspection_id=inspection.id, item_key=photo_key or None, path=path,
-                                       thumb_path=thumb_path, width=width, height=height))
+                                       thumb_path=thumb_path, width=width, height=height, **facts))
     if order.status == "assigned":
         work.act(actor, order.id, "start", version=order.version)
     work.act(actor, order.id, "complete", version=order.version, time_spent_min=minutes, cost_yuan=cost,
@@ -177,7 +212,7 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
     db.session.flush()
     record(actor, "inspection", inspection.id, "submit", {
         "work_order": [None, order.number], "findings": [None, len(findings)], "photos": [None, len(images)],
-        "distance_m": [None, inspection.distance_m],
+        "distance_m": [None, inspection.distance_m], "start_distance_m": [None, inspection.start_distance_m],
     })
     return inspection, True
 
@@ -204,6 +239,9 @@ def _open_follow_up(actor, order: WorkOrder, item: checklist_rules.Item, finding
                         number=order.number, date=finding.found_at.strftime("%Y-%m-%d"),
                         where=f"{section} · " if section else "", item=label,
                         value=_answer_text(item, finding.value, locale))
+        note = (finding.inspection.item_notes or {}).get(item.key)
+        if note:
+            description = f"{description}\n{note}"
     follow_up = work.create_work_order(
         actor, asset_id=order.asset_id, kind="rectification", title=title, description=description,
         priority=FOLLOW_UP_PRIORITY[finding.severity], source="finding", parent_id=order.id,

@@ -24,10 +24,14 @@ def submission_from(form, files, key: str, user_id: int | None = None) -> servic
     data = services.Submission(key=key, notes=form.get("notes", ""), time_spent_min=form.get("time_spent_min"),
                                cost_yuan=form.get("cost_yuan"),
                                latitude=form.get("latitude"), longitude=form.get("longitude"),
-                               accuracy_m=form.get("accuracy_m"))
+                               accuracy_m=form.get("accuracy_m"), start_latitude=form.get("start_latitude"),
+                               start_longitude=form.get("start_longitude"),
+                               start_accuracy_m=form.get("start_accuracy_m"))
     for name, value in form.items():
         if name.startswith("item."):
             data.answers[name[5:]] = value
+        elif name.startswith("note."):
+            data.item_notes[name[5:]] = value
         elif name.startswith("repair.") and value:
             data.needs_repair.add(name[7:])
     for name in files:
@@ -117,6 +121,7 @@ def record(order_id: int):
 def previous_values(inspection, items) -> dict:
     """A record's answers as the form's fields, to start a corrected record from."""
     values = {"notes": inspection.notes or ""}
+    values.update({f"note.{key}": text for key, text in (inspection.item_notes or {}).items()})
     if inspection.time_spent_min is not None:
         values["time_spent_min"] = str(inspection.time_spent_min)
     for item in items:
@@ -143,5 +148,5 @@ def _report(inspection, created: bool) -> None:
         flash(_("%(count)s findings recorded; rectification work opened: %(numbers)s.",
                 count=len(inspection.findings), numbers=", ".join(opened) or "—"), "info")
     if inspection.far_from_facility:
-        flash(_("Your position was %(m)s m from the facility; the record says so.", m=round(inspection.distance_m)),
+        flash(_("Your position was %(m)s m from the facility; the record says so.", m=round(inspection.nearest_m)),
               "error")

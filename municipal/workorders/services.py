@@ -79,7 +79,7 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
     if errors:
         raise ValidationError(_("The work order was not created."), errors)
     # Findings and calendar rules make work on their own; people need the supervisor's rights.
-    if source in ("manual", "citizen"):
+    if source not in ("calendar", "finding"):
         require_supervisor(actor, asset)
     user, team = assignee(assignee_user_id, assignee_team_id, asset)
     target = None
@@ -104,7 +104,7 @@ def create_work_order(actor, *, asset_id, kind: str, title: str, description: st
         **({"assigned_by": [None, target.basis]} if target and target.basis else {}),
     })
     if user or team:
-        _notify_assigned(order)
+        notify_assigned(order)
     return order
 
 
@@ -173,7 +173,7 @@ def update_work_order(actor, order_id, *, version, title: str, description: str,
     so a second supervisor never overwrites what the first saved."""
     order = get_work_order(actor, order_id)
     require_supervisor(actor, order)
-    _check_version(order, version)
+    check_version(order, version)
     if order.status not in states.OPEN:
         raise Conflict(_("A work order that is %(status)s cannot be changed.", status=_(states.STATUSES[order.status])),
                        {"status": _("not possible now")}, current=snapshot(order))
@@ -200,7 +200,7 @@ def update_work_order(actor, order_id, *, version, title: str, description: str,
     return order
 
 
-def _check_version(order: WorkOrder, version) -> None:
+def check_version(order: WorkOrder, version) -> None:
     try:
         expected = int(version)
     except (TypeError, ValueError):
@@ -227,7 +227,7 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
     spec = states.ACTIONS.get(action)
     if spec is None:
         raise ValidationError(_("Unknown action."), {"action": _("unknown")})
-    _check_version(order, version)
+    check_version(order, version)
     if spec.by == "supervisor":
         require_supervisor(actor, order)
     elif not may_act(actor, order, spec):
@@ -275,7 +275,7 @@ def act(actor, order_id, action: str, *, version, reason: str = "", time_spent_m
     db.session.flush()
     record(actor, "work_order", order.id, action, changes)
     if action == "assign":
-        _notify_assigned(order)
+        notify_assigned(order)
     if action == "send_back":
         _notify(order, "sent_back", {"number": order.number, "title": order.title, "reason": reason})
     if action == "complete":
@@ -371,5 +371,5 @@ def _notify_submitted(order: WorkOrder) -> None:
     webhooks.queue(robot_teams(order.assignee_user, order.assignee_team), "submitted", params, f"/work/{order.id}")
 
 
-def _notify_assigned(order: WorkOrder) -> None:
+def notify_assigned(order: WorkOrder) -> None:
     _notify(order, "assigned", {"number": order.number, "title": order.title})

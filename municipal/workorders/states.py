@@ -30,7 +30,8 @@ KINDS = {
 # Desk work (appraisals, registrations, reviews, orders): the office list's, never a crew's board or My work.
 OFFICE = "office"
 FIELD_KINDS = tuple(kind for kind in KINDS if kind != OFFICE)
-SOURCES = {"manual": N_("Manual"), "calendar": N_("Calendar"), "finding": N_("Finding"), "citizen": N_("Citizen")}
+SOURCES = {"manual": N_("Manual"), "calendar": N_("Calendar"), "finding": N_("Finding"), "citizen": N_("Citizen"),
+           "field": N_("Started on site")}
 PRIORITIES = {"urgent": N_("Urgent"), "high": N_("High"), "normal": N_("Normal"), "low": N_("Low")}
 
 

@@ -7,6 +7,7 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from .. import paging, sections
 from ..assets.forms import options
@@ -18,7 +19,7 @@ from ..boundary import discard_changes
 from ..db import utcnow
 from ..errors import DomainError, ValidationError
 from ..permissions import roles, signed_in
-from . import access, bulk, checklists, lists, notes, services, states
+from . import access, bulk, checklists, lists, notes, services, states, taking
 from . import export as export_csv
 from .forms import ActionForm, BulkAssignForm, CommentForm, EditWorkOrderForm, WorkOrderForm
 
@@ -222,6 +223,45 @@ def act(order_id: int, action: str):
             # The page as it is now, answered as the conflict it is: the move can be made again knowingly.
             return _detail_page(access.get_work_order(current_user, order_id), 409)
     return redirect(url_for("workorders.detail", order_id=order_id), 303)
+
+
+def _to_work(order):
+    """Where work just taken on goes on: its record form when it has a checklist, else the work order."""
+    if order.checklist_template_id is not None:
+        return redirect(url_for("inspections.record", order_id=order.id), 303)
+    return redirect(url_for("workorders.detail", order_id=order.id), 303)
+
+
+@bp.route("/work/<int:order_id>/take", methods=["POST"])
+@roles("supervisor", "crew")
+def take(order_id: int):
+    """我来处理 on the facility page: make open work of a team of mine my own, and go and do it."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired; please try again."), "error")
+        return redirect(url_for("workorders.detail", order_id=order_id), 303)
+    try:
+        order = taking.take(current_user, order_id, version=form.version.data)
+    except DomainError as error:
+        discard_changes()
+        if error.status in (403, 404):
+            raise
+        flash(error.message, "error")
+        return redirect(url_for("workorders.detail", order_id=order_id), 303)
+    flash(_("Work order %(number)s is yours now.", number=order.number), "info")
+    return _to_work(order)
+
+
+@bp.route("/assets/<int:asset_id>/inspect", methods=["POST"])
+@roles("supervisor", "crew")
+def start_inspection(asset_id: int):
+    """我来处理 on the facility page: a new inspection of this facility, mine, opened at its record form."""
+    if not FlaskForm().validate_on_submit():  # the CSRF token only
+        flash(_("The form has expired; please try again."), "error")
+        return redirect(url_for("assets.detail", asset_id=asset_id), 303)
+    order = taking.start_inspection(current_user, asset_id)
+    flash(_("Work order %(number)s is yours now.", number=order.number), "info")
+    return _to_work(order)
 
 
 @bp.route("/work/<int:order_id>/comments", methods=["POST"])

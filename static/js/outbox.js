@@ -59,6 +59,12 @@
       if (photo.uploaded) continue;
       var upload = new FormData();
       upload.append("photo", photo.blob, photo.id + ".jpg");
+      // A camera whose clock was never set says 1970: better no time than a photo the server refuses.
+      if (photo.taken_at > 946684800000) upload.append("taken_at", String(Math.round(photo.taken_at)));
+      if (photo.latitude && photo.longitude) {
+        upload.append("latitude", photo.latitude);
+        upload.append("longitude", photo.longitude);
+      }
       var sent = await fetch("/api/v1/inspection-photos", {
         method: "POST", body: upload, credentials: "same-origin",
         headers: {"X-CSRFToken": csrf, "Idempotency-Key": photo.id, Accept: "application/json"}

@@ -2,7 +2,8 @@
 // filled in, so a closed browser, an expired session or a refusal never loses it; reopening the form restores
 // it. Submitting puts the record in the outbox (outbox.js), which sends it now or when the connection returns.
 // Photos are made smaller on the phone (longest side 1,600 px, JPEG 0.8, turned upright) before they are kept.
-// The phone's position is asked for when the form opens and again on submission.
+// The phone's position is asked for when the form opens (kept as the start's) and again on submission; each
+// photo keeps when it was taken and the last position known then, sent with it.
 (function () {
   "use strict";
   var form = document.getElementById("record-form");
@@ -32,6 +33,12 @@
       form.latitude.value = position.coords.latitude;
       form.longitude.value = position.coords.longitude;
       form.accuracy_m.value = Math.round(position.coords.accuracy);
+      // The first position of the record, kept as it was: where the crew member was when they started.
+      if (!done && !form.start_latitude.value) {
+        form.start_latitude.value = form.latitude.value;
+        form.start_longitude.value = form.longitude.value;
+        form.start_accuracy_m.value = form.accuracy_m.value;
+      }
       status.textContent = status.dataset.found.replace("{m}", Math.round(position.coords.accuracy));
       save();
       if (done) done();
@@ -144,8 +151,24 @@
     note.hidden = !text;
   }
 
+  // Where the phone is as a photo is taken: asked afresh (the start's position may be down the road), given to
+  // the photos when it comes; until then, and without one, they have the last position known.
+  function here() {
+    return new Promise(function (resolve) {
+      if (!navigator.geolocation) { resolve(null); return; }
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.latitude.value = position.coords.latitude;
+        form.longitude.value = position.coords.longitude;
+        form.accuracy_m.value = Math.round(position.coords.accuracy);
+        resolve(position);
+      }, function () { resolve(null); }, {enableHighAccuracy: true, timeout: 8000, maximumAge: 0});
+    });
+  }
+
   async function addPhotos(input, files) {
     fieldError(input, "");
+    var fresh = here();
+    var batch = [];
     for (var i = 0; i < files.length; i++) {
       var file = files[i];
       if (!/^image\//.test(file.type)) { fieldError(input, W.not_image); continue; }
@@ -157,7 +180,16 @@
         latitude: form.latitude.value || null, longitude: form.longitude.value || null
       };
       record.photos.push(photo);
+      batch.push(photo);
       showPhoto(photo);
+      await save();
+    }
+    var position = await fresh;
+    if (position && batch.length) {
+      batch.forEach(function (photo) {
+        photo.latitude = position.coords.latitude;
+        photo.longitude = position.coords.longitude;
+      });
       await save();
     }
   }
