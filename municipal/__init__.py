@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     from .intake import models as _intake_models  # noqa: F401
     from .jobs import models as _jobs_models  # noqa: F401
     from .notify import models as _notify_models  # noqa: F401
+    from .readings import models as _readings_models  # noqa: F401
     from .reports import models as _report_models  # noqa: F401
     from .workorders import models as _workorder_models  # noqa: F401
 
@@ -90,7 +91,7 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import assets, audit, calendar, inspections, media, workorders
+    from . import assets, audit, calendar, inspections, media, readings, workorders
     from .assets.scan import card_page, scanlog
 
     scanlog.init_app(app)
@@ -98,7 +99,7 @@ def _init_extensions(app: Flask) -> None:
     audit.init_app(app)
     # Each domain names its recorded values in the audit trail; the calendar also answers its own error (a
     # rule table or setting it cannot use), and the work orders add their section to the facility page.
-    for domain in (assets, workorders, calendar):
+    for domain in (assets, workorders, calendar, readings):
         domain.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
@@ -130,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notify import api as notify_api
     from .notify.views import bp as notify_bp
     from .pwa import bp as pwa_bp
+    from .readings import api as readings_api
     from .reports import api as reports_api
     from .reports.views import bp as reports_bp
     from .workorders import api as workorders_api
@@ -143,7 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
     for domain in (assets_api, workorders_api, inspections_api, intake_api, notify_api, auth_api, calendar_api,
-                   calendar_facility_api, calendar_pages_api, jobs_api, reports_api):
+                   calendar_facility_api, calendar_pages_api, readings_api, jobs_api, reports_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)
