@@ -30,7 +30,7 @@ def import_command(file):
     headers; times without an offset are local): all of them, or none if any row has a problem."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         try:
-            with file.open("rb") as stream:
+            with file.open(encoding="utf-8-sig", newline="") as stream:
                 result = importing.import_csv(None, stream, progress=_show_progress)
         except ImportRejected as rejected:
             db.session.rollback()

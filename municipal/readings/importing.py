@@ -1,7 +1,6 @@
 """`municipal readings import FILE.csv`: readings of many facilities from a spreadsheet, all or nothing,
 each problem named by its row. Flushes, never commits: the command commits once, after the last row."""
 import csv
-import io
 from collections import defaultdict
 
 from flask_babel import gettext as _
@@ -39,10 +38,10 @@ def _header(names: list[str]) -> tuple[dict[str, int], list[Problem]]:
 
 
 def import_csv(actor, stream, progress=lambda step, done, total: None) -> dict:
-    """Store every row's reading, or none; ImportRejected lists the problems by row. Returns counts."""
+    """Store every row's reading, or none; ImportRejected lists the problems by row. Returns counts.
+    `stream` is text, opened with encoding="utf-8-sig" and newline=""."""
     try:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-        rows = csv.reader(text)
+        rows = csv.reader(stream)
         header = next(rows, None)
     except UnicodeDecodeError:
         raise ImportRejected([Problem(None, None, _("The file is not UTF-8 text."))]) from None
