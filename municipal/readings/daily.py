@@ -56,7 +56,7 @@ def store(actor, order, readings: list[rules.Clean]) -> int:
     positions, clashes = services.new_only(order.asset_id, readings)
     if clashes:
         raise Conflict(_("Another reading was stored for this moment; please submit again."),
-                       {FIELDS[i][0]: _("another value is stored for this moment: %(value)s", value=f"{v:g}")
+                       {FIELDS[i][0]: _("another value is stored for this moment: %(value)s", value="%g" % v)
                         for i, v in clashes.items()})
     fresh = [readings[i] for i in positions]
     count = services.store(order.asset_id, fresh, "manual", order.id)

@@ -90,7 +90,7 @@ def import_csv(actor, stream, progress=lambda step, done, total: None) -> dict:
     for asset_id, numbered in by_asset.items():
         positions, clashes = services.new_only(asset_id, [clean for _n, clean in numbered])
         problems += [Problem(numbered[i][0], header[columns["value"]],
-                             _("another value is stored for this moment: %(value)s", value=f"{value:g}"))
+                             _("another value is stored for this moment: %(value)s", value="%g" % value))
                      for i, value in clashes.items()]
         fresh[asset_id] = [numbered[i][1] for i in positions]
     if problems:

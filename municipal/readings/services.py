@@ -146,7 +146,7 @@ def add(actor, asset: Asset, items, source: str, work_order_id: int | None = Non
     positions, clashes = new_only(asset.id, readings)
     if clashes:
         raise Conflict(_("No reading was stored: some moments already have other values."), {
-            f"{field}.{i}.value": _("another value is stored for this moment: %(value)s", value=f"{value:g}")
+            f"{field}.{i}.value": _("another value is stored for this moment: %(value)s", value="%g" % value)
             for i, value in clashes.items()})
     fresh = [readings[i] for i in positions]
     count = store(asset.id, fresh, source, work_order_id)
