@@ -70,7 +70,7 @@
       width: width, height: 200, scales: {x: x, y: {range: levelRange}},
       series: [{}, {label: labels.level, stroke: "#2b6cb0", width: 2, spanGaps: false},
                {label: "min", stroke: "rgba(43,108,176,.35)", width: 1}, {label: "max", stroke: "rgba(43,108,176,.35)", width: 1}],
-      legend: {show: false}, axes: [{}, {size: 46}],
+      legend: {show: false}, axes: [{}, {size: 46, label: labels.level}],
       hooks: {draw: [referenceLines]}
     }, [level.points.map(function (p) { return p[0]; }), level.points.map(function (p) { return p[2]; }),
         level.points.map(function (p) { return p[1]; }), level.points.map(function (p) { return p[3]; })], box));
