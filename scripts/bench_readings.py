@@ -127,57 +127,59 @@ def main() -> int:
         viewer = create_user("viewer1", "a long bench passphrase", "viewer")
         _, reader = create_token(viewer, "reader", scopes=["read"])
         db.session.commit()
-        client = app.test_client()
-        rng = random.Random(5)
-        app.extensions["clock"].set(END, frozen=True)
-        to = END.isoformat()
-
-        def series(query):
-            def call():
-                answer = client.get(f"/api/v1/assets/{rng.choice(ids)}/readings", query_string=query,
-                                    headers={"Authorization": f"Bearer {reader}"})
-                assert answer.status_code == 200, answer.get_data(as_text=True)
-            return call
-
-        checks = [
-            ("one year at 1 d buckets", {"from": (END - timedelta(days=365)).isoformat(), "to": to, "every": "1d"}, 100),
-            ("ten years at 1 d buckets", {"from": (END - timedelta(days=3652)).isoformat(), "to": to, "every": "1d"}, 300),
-            ("last 7 days raw", {"from": (END - timedelta(days=7)).isoformat(), "to": to}, 100),
-        ]
-        for label, query, target in checks:
-            series(query)()  # warm the cache: the chart's second look, as a supervisor's
-            times = timed(series(query))
-            results.append((label, statistics.median(times), p95(times), target, "p95"))
-        # A gauge's batch of 12 (an hour of 5-minute levels) after the data, as time goes on.
-        moment = [END]
-
-        def batch():
-            readings = []
-            for _ in range(12):
-                moment[0] += STEP
-                readings.append({"kind": "water_level", "value": 108.0 + rng.random() / 10,
-                                 "observed_at": moment[0].isoformat()})
-            app.extensions["clock"].set(moment[0], frozen=True)
-            answer = client.post(f"/api/v1/assets/{rng.choice(ids)}/readings", json={"readings": readings},
-                                 headers={"Authorization": f"Bearer {plain}"})
-            assert answer.status_code == 201, answer.get_data(as_text=True)
-        times = timed(batch, 200)
-        results.append(("a batch of 12 posted", statistics.median(times), p95(times), 50, "p95"))
-        # The import: a new reservoir's readings, one file, through the command.
         code = db.session.scalar(sa.select(IdentityCode.code).where(IdentityCode.asset_id == ids[0]))
-        path = workdir / "readings.csv"
-        with path.open("w", encoding="utf-8") as out:
-            out.write("编码,类型,观测时间,数值,时段\n")
-            # Before the decade of data: the file is new readings, as a gauge's archive handed in late.
-            for i in range(args.import_rows):
-                at = (END - timedelta(days=3700) - STEP * (i + 1)).astimezone(timezone(timedelta(hours=8)))
-                out.write(f"{code},水位,{at.strftime('%Y-%m-%d %H:%M')},{108 + (i % 100) / 100},\n")
-        began = time.perf_counter()
-        outcome = app.test_cli_runner().invoke(args=["readings", "import", str(path)])
-        seconds = time.perf_counter() - began
-        assert outcome.exit_code == 0, outcome.output
-        rate = args.import_rows / seconds
-        results.append((f"import of {args.import_rows:,} rows (rows/s)", rate, rate, 20_000, "min"))
+    # Requests are made outside the app context above: each then has its own, as under a server (a shared
+    # one would carry one request's signed-in user into the next).
+    client = app.test_client()
+    rng = random.Random(5)
+    app.extensions["clock"].set(END, frozen=True)
+    to = END.isoformat()
+
+    def series(query):
+        def call():
+            answer = client.get(f"/api/v1/assets/{rng.choice(ids)}/readings", query_string=query,
+                                headers={"Authorization": f"Bearer {reader}"})
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+        return call
+
+    checks = [
+        ("one year at 1 d buckets", {"from": (END - timedelta(days=365)).isoformat(), "to": to, "every": "1d"}, 100),
+        ("ten years at 1 d buckets", {"from": (END - timedelta(days=3652)).isoformat(), "to": to, "every": "1d"}, 300),
+        ("last 7 days raw", {"from": (END - timedelta(days=7)).isoformat(), "to": to}, 100),
+    ]
+    for label, query, target in checks:
+        series(query)()  # warm the cache: the chart's second look, as a supervisor's
+        times = timed(series(query))
+        results.append((label, statistics.median(times), p95(times), target, "p95"))
+    # A gauge's batch of 12 (an hour of 5-minute levels) after the data, as time goes on.
+    moment = [END]
+
+    def batch():
+        readings = []
+        for _ in range(12):
+            moment[0] += STEP
+            readings.append({"kind": "water_level", "value": 108.0 + rng.random() / 10,
+                             "observed_at": moment[0].isoformat()})
+        app.extensions["clock"].set(moment[0], frozen=True)
+        answer = client.post(f"/api/v1/assets/{rng.choice(ids)}/readings", json={"readings": readings},
+                             headers={"Authorization": f"Bearer {plain}"})
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+    times = timed(batch, 200)
+    results.append(("a batch of 12 posted", statistics.median(times), p95(times), 50, "p95"))
+    # The import: a reservoir's readings from before the data, one file, through the command.
+    path = workdir / "readings.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("编码,类型,观测时间,数值,时段\n")
+        # Before the decade of data: the file is new readings, as a gauge's archive handed in late.
+        for i in range(args.import_rows):
+            at = (END - timedelta(days=3700) - STEP * (i + 1)).astimezone(timezone(timedelta(hours=8)))
+            out.write(f"{code},水位,{at.strftime('%Y-%m-%d %H:%M')},{108 + (i % 100) / 100},\n")
+    began = time.perf_counter()
+    outcome = app.test_cli_runner().invoke(args=["readings", "import", str(path)])
+    seconds = time.perf_counter() - began
+    assert outcome.exit_code == 0, outcome.output
+    rate = args.import_rows / seconds
+    results.append((f"import of {args.import_rows:,} rows (rows/s)", rate, rate, 20_000, "min"))
     busy = machine_busy_seconds() - busy_before
     print(f"\n{url.split(':')[0]}: {rows:,} readings, {args.reservoirs} reservoirs, "
           f"{args.years:g} years")

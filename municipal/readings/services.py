@@ -95,12 +95,25 @@ def store(asset_id: int, readings: list[rules.Clean], source: str, work_order_id
     """Insert readings known to be new, and fold them into the rollups. Returns how many."""
     if not readings:
         return 0
-    now = clock.now()
-    rows = [{"asset_id": asset_id, "kind": r.kind, "observed_at": r.observed_at, "value": r.value,
-             "period_minutes": r.period_minutes, "source": source, "work_order_id": work_order_id,
-             "created_at": now} for r in readings]
-    for first in range(0, len(rows), INSERT_CHUNK):
-        db.session.execute(sa.insert(Reading.__table__), rows[first:first + INSERT_CHUNK])
+    connection = db.session.connection()
+    # Straight to the driver, in the session's transaction: a decade of telemetry is millions of rows, and
+    # the ORM's per-row parameter handling would take four fifths of the time. The timestamps are made
+    # by the column type's own processor, so they are stored exactly as every query compares them.
+    column_type = Reading.__table__.c.observed_at.type.dialect_impl(connection.dialect)
+    moment = column_type.bind_processor(connection.dialect) or (lambda value: value)
+    created = moment(clock.now())
+    rows = [(asset_id, r.kind, moment(r.observed_at), r.value, r.period_minutes, source, work_order_id, created)
+            for r in readings]
+    columns = "asset_id, kind, observed_at, value, period_minutes, source, work_order_id, created_at"
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY reading ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        for first in range(0, len(rows), INSERT_CHUNK):
+            connection.exec_driver_sql(f"INSERT INTO reading ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                       rows[first:first + INSERT_CHUNK])
     roll_up(asset_id, readings)
     return len(rows)
 
