@@ -1,4 +1,5 @@
-"""Benchmark readings at a district's scale: 15 reservoirs × one reading every 5 minutes × 10 years.
+"""Benchmark readings at a district's scale: 15 reservoirs × one water level every 5 minutes × 10 years
+(15.8 M rows), and their rain gauges' hourly totals (1.3 M more).
 
 Targets (issue 17): the chart's series of one year at 1 d buckets in at most 100 ms, of ten years in at most
 300 ms, the last 7 days raw in at most 100 ms; a gauge's batch of 12 readings posted with p95 at most 50 ms;
@@ -71,8 +72,8 @@ def seed(count: int, years: float) -> list[int]:
             for i in range(first, min(first + CHUNK_DAYS * 288, steps)):
                 at = start + STEP * i
                 readings.append(rules.Clean("water_level", at, level_at(phase, i), None))
-                # Rain on a tenth of the steps, a few tenths of a millimetre: never a rainstorm.
-                readings.append(rules.Clean("rainfall", at, 0.2 if rng.random() < 0.1 else 0.0, 5))
+                if i % 12 == 11:  # the rain gauge's hourly total: a few millimetres now and then, never a rainstorm
+                    readings.append(rules.Clean("rainfall", at, 2.0 if rng.random() < 0.05 else 0.0, 60))
             services.store(asset_id, readings, "import")
             db.session.commit()
             written += len(readings)
@@ -174,12 +175,16 @@ def main() -> int:
         for i in range(args.import_rows):
             at = (END - timedelta(days=3700) - STEP * (i + 1)).astimezone(timezone(timedelta(hours=8)))
             out.write(f"{code},水位,{at.strftime('%Y-%m-%d %H:%M')},{108 + (i % 100) / 100},\n")
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     outcome = app.test_cli_runner().invoke(args=["readings", "import", str(path)])
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     assert outcome.exit_code == 0, outcome.output
     rate = args.import_rows / seconds
     results.append((f"import of {args.import_rows:,} rows (rows/s)", rate, rate, 20_000, "min"))
+    # On a shared machine the wall clock counts other people's work; the process's own CPU time does not
+    # (on SQLite it includes the database's; on PostgreSQL the server's is left out).
+    print(f"import: {seconds:.1f} s by the wall clock, {cpu:.1f} s of this process's CPU "
+          f"({args.import_rows / cpu:,.0f} rows per CPU second)")
     busy = machine_busy_seconds() - busy_before
     print(f"\n{url.split(':')[0]}: {rows:,} readings, {args.reservoirs} reservoirs, "
           f"{args.years:g} years")

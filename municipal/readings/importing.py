@@ -58,7 +58,7 @@ def import_csv(actor, stream, progress=lambda step, done, total: None) -> dict:
         for number, row in enumerate(rows, start=2):
             if len(problems) >= MAX_PROBLEMS:
                 break
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():
                 continue
             cells = {name: (row[index] if index < len(row) else "") for name, index in columns.items()}
             code = cells["code"].strip()
