@@ -1,4 +1,6 @@
 """`municipal readings import FILE.csv`."""
+import io
+import sys
 from pathlib import Path
 
 import click
@@ -16,13 +18,6 @@ from . import importing
 readings_group = AppGroup("readings", help="Water-level and rainfall readings.")
 
 
-def _show_progress(step: str, done: int, _total) -> None:
-    if step == "checked":
-        click.echo(_("Checked %(done)s rows…", done=done), err=True)
-    else:
-        click.echo(_("Stored %(done)s readings…", done=done), err=True)
-
-
 @readings_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file):
@@ -30,8 +25,14 @@ def import_command(file):
     headers; times without an offset are local): all of them, or none if any row has a problem."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         try:
-            with file.open(encoding="utf-8-sig", newline="") as stream:
-                result = importing.import_csv(None, stream, progress=_show_progress)
+            with file.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream, \
+                    click.progressbar(length=file.stat().st_size, label=_("Reading"), file=sys.stderr) as bar:
+                # The bar follows the bytes read: counting the rows first would read the file twice.
+                def progress(step, _done, _total):
+                    if step == "checked":
+                        bar.update(raw.tell() - bar.pos)
+                result = importing.import_csv(None, stream, progress=progress)
+                bar.update(bar.length - bar.pos)
         except ImportRejected as rejected:
             db.session.rollback()
             fail("\n".join([rejected.message, *rejected.lines()]))

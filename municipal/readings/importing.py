@@ -21,7 +21,7 @@ COLUMNS = {
 }
 KIND_NAMES = {"water_level": "water_level", "rainfall": "rainfall", "水位": "water_level", "库水位": "water_level",
               "雨量": "rainfall", "降雨量": "rainfall", "降水量": "rainfall"}
-PROGRESS_EVERY = 50_000
+PROGRESS_EVERY = 10_000
 MAX_PROBLEMS = 1000
 
 
@@ -51,7 +51,7 @@ def import_csv(actor, stream, progress=lambda step, done, total: None) -> dict:
     if problems:
         raise ImportRejected(problems)
     now, zone = clock.now(), clock.zone()
-    assets, limits = {}, {}
+    assets, limits, refusals = {}, {}, {}  # by the code as written
     by_asset: dict[int, list] = defaultdict(list)  # asset id -> [(row number, Clean)]
     number = 1
     try:
@@ -69,9 +69,9 @@ def import_csv(actor, stream, progress=lambda step, done, total: None) -> dict:
                     assets[code] = asset
                 except DomainError as error:
                     assets[code] = None
-                    limits[code] = (error.fields or {}).get(header[columns["code"]], error.message)
+                    refusals[code] = str((error.fields or {}).get(header[columns["code"]], error.message))
             if assets[code] is None:
-                problems.append(Problem(number, header[columns["code"]], str(limits[code])))
+                problems.append(Problem(number, header[columns["code"]], refusals[code]))
                 continue
             try:
                 clean = rules.check(KIND_NAMES.get(cells["kind"].strip(), cells["kind"].strip()), cells["value"],
