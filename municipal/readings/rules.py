@@ -21,6 +21,7 @@ MAX_PERIOD_MINUTES = 1440
 RAINSTORM_MM = 50.0
 WINDOW = timedelta(hours=24)
 EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+EARTH_M = (-500.0, 9000.0)
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,12 @@ def check(kind, value, observed_at, period_minutes, limits: Limits, now: datetim
         if value > MAX_RAIN_MM_PER_HOUR * max(period, 60) / 60:
             raise Refused("value", N_("more than %(mm)s mm in an hour"), mm=int(MAX_RAIN_MM_PER_HOUR))
     else:
-        low = limits.bed_m - BELOW_BED_M if limits.bed_m is not None else None
-        high = limits.crest_m + ABOVE_CREST_M if limits.crest_m is not None else None
-        if (low is not None and value < low) or (high is not None and value > high):
+        # Without the reservoir's own levels, at least a level on Earth: the Dead Sea to the highest dams.
+        low = limits.bed_m - BELOW_BED_M if limits.bed_m is not None else EARTH_M[0]
+        high = limits.crest_m + ABOVE_CREST_M if limits.crest_m is not None else EARTH_M[1]
+        if not low <= value <= high:
             raise Refused("value", N_("a level outside %(low)s–%(high)s m is not possible here"),
-                          low="…" if low is None else f"{low:g}", high="…" if high is None else f"{high:g}")
+                          low=f"{low:g}", high=f"{high:g}")
     return Clean(kind, at, value, period)
 
 

@@ -18,6 +18,7 @@ RAW_RANGE = timedelta(days=7)  # without `every`, ranges up to this are sent raw
 HOURLY_RANGE = timedelta(days=92)  # … up to this by the hour, longer by the day
 RAW_GROUP_RANGE = timedelta(days=31)  # buckets shorter than an hour are made from raw rows: ranges this long
 MAX_POINTS = 20_000
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 EVERY = re.compile(r"^(\d{1,5})([mhd])$")
 UNITS = {"m": timedelta(minutes=1), "h": HOUR, "d": DAY}
 
@@ -41,6 +42,9 @@ def parse_range(start: str | None, end: str | None) -> tuple[datetime, datetime]
             found[name] = rules.moment(text if "T" in text or " " in text else text + "T00:00", zone)
         except (TypeError, ValueError, OverflowError):
             errors[name] = _("a date or a date and time such as 2026-07-01T08:00+08:00")
+        else:
+            if not rules.EARLIEST <= found[name] <= LATEST:
+                errors[name] = _("between 1900 and 2200")
     if errors:
         raise ValidationError(_("Some fields are not valid."), errors)
     to = found.get("to", clock.now())

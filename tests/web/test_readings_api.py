@@ -76,6 +76,8 @@ def test_the_same_moment_with_another_value_is_a_conflict(client, db, users, res
     ({"kind": "snow", "value": 1, "observed_at": at(1)}, "kind"),
     ({"kind": "water_level", "value": "high", "observed_at": at(1)}, "value"),
     ({"kind": "water_level", "value": True, "observed_at": at(1)}, "value"),
+    ({"kind": "water_level", "value": 1e308, "observed_at": at(1)}, "value"),
+    ({"kind": "water_level", "value": 108, "observed_at": "0001-01-01T00:00"}, "observed_at"),
     ({"kind": "water_level", "value": 108, "observed_at": "yesterday"}, "observed_at"),
 ])
 def test_bad_readings_are_named_by_index_and_field_and_nothing_is_stored(client, db, reservoir, as_role, reading, field):
@@ -90,10 +92,11 @@ def test_bad_readings_are_named_by_index_and_field_and_nothing_is_stored(client,
     assert stored(db, reservoir.id) == 0
 
 
-def test_a_level_out_of_range_is_accepted_when_the_reservoir_has_no_reference_levels(client, db, make_asset, as_role):
+def test_without_reference_levels_any_level_on_earth_is_accepted(client, db, make_asset, as_role):
     bare = make_asset("reservoir", "无资料水库")
     as_role("crew")
     assert post(client, bare.id, [{"kind": "water_level", "value": 300.0, "observed_at": at(1)}]).status_code == 201
+    assert post(client, bare.id, [{"kind": "water_level", "value": 9001.0, "observed_at": at(2)}]).status_code == 422
 
 
 @pytest.mark.parametrize("body", [{}, {"readings": []}, {"readings": "x"}, {"readings": [1]}, [1], {"readings": [], "x": 1}])
@@ -184,7 +187,8 @@ def test_rollups_stay_right_when_readings_arrive_in_pieces(client, db, reservoir
 @pytest.mark.parametrize("query, field", [
     ({"kind": "snow"}, "kind"), ({"every": "fortnight"}, "every"), ({"from": "soon"}, "from"),
     ({"from": "2026-11-25", "to": "2026-11-20"}, "from"), ({"from": "2016-01-01", "every": "raw"}, "every"),
-    ({"from": "2016-01-01", "every": "5m"}, "every"), ({"every": "0h"}, "every"),
+    ({"from": "2016-01-01", "every": "5m"}, "every"), ({"every": "0h"}, "every"), ({"from": "0001-01-01"}, "from"),
+    ({"to": "9999-12-31T23:59-12:00"}, "to"),
 ])
 def test_bad_series_queries_are_named(client, reservoir, as_role, query, field):
     as_role("viewer")
