@@ -50,9 +50,11 @@ class SeriesSchema(Schema):
     kind = fields.String()
     unit = fields.String()
     every = fields.Integer(allow_none=True, metadata={"description": "bucket seconds; null: raw readings"})
-    points = fields.List(fields.List(fields.Raw()), metadata={
-        "description": "[t, min, avg, max]: t the bucket's start in Unix seconds"})
-    sums = fields.List(fields.Float(), metadata={"description": "rainfall: each bucket's total (mm)"})
+    # Raw: sent as the series module made them (thousands of points), described here for the reader.
+    points = fields.Raw(metadata={"type": "array", "items": {"type": "array", "items": {"type": "number"}},
+                                  "description": "[t, min, avg, max]: t the bucket's start in Unix seconds"})
+    sums = fields.Raw(metadata={"type": "array", "items": {"type": "number"},
+                                "description": "rainfall: each bucket's total (mm)"})
 
 
 @bp.route("/assets/<int:asset_id>/readings", methods=["POST"])
