@@ -201,7 +201,7 @@ def main() -> int:
     print(f"import: {seconds:.1f} s by the wall clock, {cpu:.1f} s of this process's CPU "
           f"({args.import_rows / cpu:,.0f} rows per CPU second)")
     busy = machine_busy_seconds() - busy_before
-    print(f"\n{url.split(':')[0]}: {rows:,} readings, {args.reservoirs} reservoirs, "
+    print(f"\n{url.split(':')[0]}: {rows:,} readings, {len(ids)} reservoirs, "
           f"{args.years:g} years")
     failed = False
     for label, median, worst, target, kind in results:
