@@ -42,7 +42,8 @@ def upgrade():
     sa.Column('low', sa.Float(), nullable=False),
     sa.Column('high', sa.Float(), nullable=False),
     sa.ForeignKeyConstraint(['asset_id'], ['asset.id'], name=op.f('fk_reading_rollup_asset_id_asset')),
-    sa.PrimaryKeyConstraint('asset_id', 'kind', 'grain', 'bucket_at', name=op.f('pk_reading_rollup')),
+    sa.PrimaryKeyConstraint('asset_id', 'kind', 'grain', 'bucket_at', name=op.f('pk_reading_rollup'),
+                            postgresql_include=['count', 'total', 'low', 'high']),
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('calendar_event', schema=None) as batch_op:

@@ -32,15 +32,17 @@ class Reading(db.Model):
 class ReadingRollup(db.Model):
     """Count, sum, minimum and maximum of a facility's readings of one kind in one hour or one local day
     (`grain` "h" or "d"), kept up to date as readings arrive: long charts read these, never raw rows."""
-    asset_id: Mapped[int] = mapped_column(sa.ForeignKey("asset.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
-    grain: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
-    bucket_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(sa.ForeignKey("asset.id"))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    grain: Mapped[str] = mapped_column(sa.String(1))
+    bucket_at: Mapped[datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column()
     total: Mapped[float] = mapped_column(sa.Float)
     low: Mapped[float] = mapped_column(sa.Float)
     high: Mapped[float] = mapped_column(sa.Float)
 
-    # Kept in key order on SQLite: a decade of one facility's days is then a few adjacent pages, not 3,650
-    # rows scattered among the hours written between them.
-    __table_args__ = {"sqlite_with_rowid": False}
+    # A decade of one facility's days is then a few adjacent pages, not 3,650 rows scattered among the hours
+    # written between them: kept in key order on SQLite, read from the key's index alone on PostgreSQL.
+    __table_args__ = (sa.PrimaryKeyConstraint("asset_id", "kind", "grain", "bucket_at", name="pk_reading_rollup",
+                                              postgresql_include=["count", "total", "low", "high"]),
+                      {"sqlite_with_rowid": False})
