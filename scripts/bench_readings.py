@@ -9,11 +9,13 @@ Flask test client: routing, the token, the service, the JSON), without a network
 The data are written straight into the tables (readings and their rollups, as the services would leave them),
 which is how a migration of a decade of telemetry would load them; the import is measured on its own file.
 
-Usage: .venv/bin/python scripts/bench_readings.py [--url postgresql+psycopg://…] [--years 10] [--reservoirs 15]
+Usage: .venv/bin/python scripts/bench_readings.py [--url postgresql+psycopg://…|sqlite:///PATH] [--years 10]
+       [--reservoirs 15] [--import-rows 200000] [--reuse: measure again on the data already at --url]
 """
 import argparse
 import math
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -114,6 +116,13 @@ def main() -> int:
                                                              "posts and import go after and before them)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-readings-"))
+    try:
+        return run(args, workdir)
+    finally:  # the default SQLite file is gigabytes: --url sqlite:///PATH keeps one
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args, workdir: Path) -> int:
     url = args.url or f"sqlite:///{workdir / 'bench.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "MEDIA_DIR": str(workdir / "media"),
                       "TESTING": True, "CLOCK": END.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M")})
