@@ -69,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
     from .jobs import models as _jobs_models  # noqa: F401
     from .notify import models as _notify_models  # noqa: F401
     from .people import models as _people_models  # noqa: F401
+    from .readings import models as _readings_models  # noqa: F401
     from .reports import models as _report_models  # noqa: F401
     from .workorders import models as _workorder_models  # noqa: F401
 
@@ -91,15 +92,16 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import assets, audit, calendar, inspections, media, people, workorders
+    from . import assets, audit, calendar, inspections, media, people, readings, workorders
     from .assets.scan import card_page, scanlog
 
     scanlog.init_app(app)
     card_page.init_app(app)
     audit.init_app(app)
     # Each domain names its recorded values in the audit trail; the calendar also answers its own error (a
-    # rule table or setting it cannot use), and the people and the work orders add sections to the facility page.
-    for domain in (assets, people, workorders, calendar):
+    # rule table or setting it cannot use), and the people, the work orders and the readings add sections to the
+    # facility page.
+    for domain in (assets, people, workorders, calendar, readings):
         domain.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
@@ -135,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from .people import api as people_api
     from .people.views import bp as people_bp
     from .pwa import bp as pwa_bp
+    from .readings import api as readings_api
     from .reports import api as reports_api
     from .reports.views import bp as reports_bp
     from .workorders import api as workorders_api
@@ -149,7 +152,8 @@ def _register_blueprints(app: Flask) -> None:
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
     for domain in (assets_api, people_api, workorders_api, inspections_api, intake_api, notify_api, auth_api,
-                   calendar_api, calendar_facility_api, calendar_pages_api, office_api, jobs_api, reports_api):
+                   calendar_api, calendar_facility_api, calendar_pages_api, office_api, readings_api, jobs_api,
+                   reports_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)

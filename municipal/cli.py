@@ -45,10 +45,13 @@ def create_user(username, role, password, display_name):
 @click.argument("username")
 @click.option("--name", default="api", help="What the token is for, e.g. the device.")
 @click.option("--days", type=click.IntRange(1, 3650), default=None, help="Expire after this many days.")
-@click.option("--scope", type=click.Choice(["read", "write"]), default="write", show_default=True,
-              help="read: GET only; write: may also change data.")
+@click.option("--scope", type=click.Choice(["read", "write", "readings:write"]), default="write", show_default=True,
+              help="read: GET only; write: may also change data; readings:write: a gauge's token, which may only "
+                   "post readings for the --facility given.")
+@click.option("--facility", "facilities", multiple=True, help="A facility (code or number) a readings:write "
+                                                              "token reports for; repeat for more.")
 @with_appcontext
-def create_token(username, name, days, scope):
+def create_token(username, name, days, scope, facilities):
     """Create a bearer API token for USERNAME and print it once."""
     import sqlalchemy as sa
 
@@ -59,8 +62,11 @@ def create_token(username, name, days, scope):
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         fail(f"No user {username}.")
+    from .assets import lookup
+
     try:
-        _, plain = token_services.create_token(user, name, days, scopes=[scope])
+        ids = [lookup.find_asset(ref, "facility").id for ref in facilities]
+        _, plain = token_services.create_token(user, name, days, scopes=[scope], facilities=ids)
     except DomainError as error:
         db.session.rollback()
         fail(f"{error.message} {error.fields or ''}")
@@ -131,8 +137,9 @@ def register_commands(app) -> None:
     from .demo.seed import seed_demo
     from .jobs.cli import jobs_group, scheduler_command
     from .notify import notify_group
+    from .readings.cli import readings_group
     from .reports.cli import report_group
 
     for command in (init_db, create_user, create_token, revoke_token, seed_demo, *asset_commands, audit_group, notify_group,
-                    jobs_group, scheduler_command, calendar_group, report_group, backup_command, restore_command):
+                    jobs_group, scheduler_command, calendar_group, readings_group, report_group, backup_command, restore_command):
         app.cli.add_command(command)

@@ -93,6 +93,8 @@ class DefaultConfig:
     # An inspection recorded farther than this from its facility (a line: its nearest point) is flagged.
     INSPECTION_MAX_DISTANCE_M: float = 200
     INSPECTION_MAX_PHOTOS = 20
+    # A water level that moves more than this (metres) within 24 hours records a rapid_level_change event.
+    READINGS_RAPID_CHANGE_M: float = 1.0
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
     # Overrides of the inspection calendar's policy values and season dates, by the names in
     # municipal/calendar/engine/rules.v1.yaml, e.g. {"special_appraisal_days": 120,
@@ -295,6 +297,7 @@ LIMITS = {
     "TRUSTED_PROXIES": (lambda n: _whole(n) and 0 <= n <= MAX_TRUSTED_PROXIES,
                         f"a whole number from 0 to {MAX_TRUSTED_PROXIES}"),
     "INSPECTION_MAX_DISTANCE_M": (lambda n: _number(n) and 0 < n < math.inf, "a positive number (metres)"),
+    "READINGS_RAPID_CHANGE_M": (lambda n: _number(n) and 0 < n < math.inf, "a positive number (metres)"),
     "SMTP_PORT": (lambda n: _whole(n) and 0 < n < 65536, "a port number from 1 to 65535"),
     "TIMEZONE": (_timezone, "a time zone name such as Asia/Shanghai"),
     "CLOCK": (lambda v: not v or _local_time(v), "a date or a local time such as 2027-06-01T08:00"),

@@ -30,6 +30,8 @@ class Permission:
     public: bool = False
     roles: tuple[str, ...] | None = None
     reads_only: bool = False
+    # An API token scope that opens this endpoint besides read and write ("readings:write": a gauge's token).
+    token_scope: str | None = None
 
     def allows(self, user) -> bool:
         if self.public:
@@ -63,14 +65,14 @@ def signed_in(view):
     return _declare(view, SIGNED_IN)
 
 
-def roles(*names: str, reads_only: bool = False):
-    """Only users with one of these roles."""
+def roles(*names: str, reads_only: bool = False, token_scope: str | None = None):
+    """Only users with one of these roles; with `token_scope`, tokens of that scope may use it too."""
     from .auth.models import ROLES
 
     unknown = set(names) - set(ROLES)
     if unknown or not names:
         raise ValueError(f"roles() needs known roles, got {names!r}")
-    permission = Permission(roles=tuple(names), reads_only=reads_only)
+    permission = Permission(roles=tuple(names), reads_only=reads_only, token_scope=token_scope)
     return lambda view: _declare(view, permission)
 
 
@@ -144,7 +146,10 @@ def _guard():
     if not permission.allows(current_user):
         raise PermissionDenied(_("You are not allowed to do this."))
     token = getattr(g, "api_token", None)
-    if (token is not None and request.method not in SAFE_METHODS and not permission.reads_only
-            and not token.allows("write")):
+    if token is None or (permission.token_scope is not None and token.allows(permission.token_scope)):
+        return None
+    if not token.allows("read"):  # a device's token is good for its own endpoints, nothing else
+        raise PermissionDenied(_("This API token may only send readings."))
+    if request.method not in SAFE_METHODS and not permission.reads_only and not token.allows("write"):
         raise PermissionDenied(_("This API token may only read."))
     return None

@@ -88,6 +88,11 @@ TYPES = {
             Attr("first_impoundment_operation", N_("First impoundment operation"), "date"),
             Attr("first_impoundment_period", N_("First impoundment period"), "period"),
             Attr("flood_limit_level_m", N_("Flood limit water level"), "number", unit="m"),
+            # Elevations on the same datum as the flood limit: the lines of the water-level chart, and the
+            # range a gauge's reading must fall in (readings/rules.py).
+            Attr("normal_level_m", N_("Normal pool level"), "number", unit="m"),
+            Attr("dam_crest_level_m", N_("Dam crest elevation"), "number", unit="m"),
+            Attr("bed_level_m", N_("Reservoir bed elevation"), "number", unit="m"),
             # 三个重点环节 of small reservoirs: the annual report shows each, or that it is missing.
             Attr("rain_level_reporting", N_("Rain and water-level reporting"), "choice", choices=KEY_LINK_STATES),
             Attr("dispatch_plan_approved", N_("Dispatch plan approved"), "date"),

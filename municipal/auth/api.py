@@ -192,7 +192,8 @@ def list_tokens():
 @tokens_bp.response(201, TokenCreatedSchema)
 def create_token(data):
     token, plain = token_services.create_token(_token_user(data["user"]), data["name"], data.get("days"),
-                                               scopes=data["scopes"], actor=current_user)
+                                               scopes=data["scopes"], actor=current_user,
+                                               facilities=data.get("facilities"))
     return {"api_token": token, "token": plain}
 
 

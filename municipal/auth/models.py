@@ -95,6 +95,8 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Space-separated: "read" or "read write". Tokens made before scopes existed could write.
     scopes: Mapped[str] = mapped_column(sa.String(40), default="read write", server_default="read write")
+    # A device token ("readings:write") may post readings only for these facilities.
+    facility_ids: Mapped[list | None] = mapped_column(sa.JSON)
 
     user: Mapped[User] = relationship()
 

@@ -63,7 +63,10 @@ class TokenCreateSchema(ApiSchema):
     days = fields.Integer(allow_none=True, validate=between(1, 3650),
                           metadata={"description": "expires after this many days; none: never"})
     scopes = fields.List(fields.String(validate=one_of(SCOPES)), load_default=["read", "write"], metadata={
-        "description": "`read`: GET only; `write`: may also change data (default: both)"})
+        "description": "`read`: GET only; `write`: may also change data (default: both); `readings:write` "
+                       "alone: a gauge's token, which may only post readings for its `facilities`"})
+    facilities = fields.List(fields.Integer(validate=between(1, MAX_ID)), load_default=None, metadata={
+        "description": "the facility ids a readings:write token reports for"})
 
 
 class TeamCreateSchema(ApiSchema):

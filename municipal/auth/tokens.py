@@ -15,17 +15,38 @@ from ..extensions import db
 from .checks import require_admin
 from .models import ApiToken, User
 
-SCOPES = ("read", "write")
+SCOPES = ("read", "write", "readings:write")
+# A gauge's token: it may post readings for its facilities, and do nothing else.
+DEVICE_SCOPE = "readings:write"
 
 
 def _clean_scopes(scopes: Iterable[str]) -> str:
     wanted = set(scopes)
-    if not wanted or wanted - set(SCOPES):
-        raise ValidationError(_("Scopes must be read, or read and write."),
-                              {"scopes": _("use read or write")})
+    if not wanted or wanted - set(SCOPES) or (DEVICE_SCOPE in wanted and len(wanted) > 1):
+        raise ValidationError(_("Scopes must be read, or read and write, or readings:write alone."),
+                              {"scopes": _("use read or write, or readings:write alone")})
     if "write" in wanted:  # a token that may change something may also read it
         wanted.add("read")
     return " ".join(s for s in SCOPES if s in wanted)
+
+
+def _clean_facilities(scopes: str, facilities) -> list[int] | None:
+    """The facility ids a device token is limited to: required for it, refused for any other token."""
+    if DEVICE_SCOPE not in scopes.split():
+        if facilities:
+            raise ValidationError(_("The token was not created."),
+                                  {"facilities": _("only a readings:write token is limited to facilities")})
+        return None
+    ids = sorted({int(f) for f in facilities or []})
+    if not ids:
+        raise ValidationError(_("The token was not created."),
+                              {"facilities": _("a readings:write token needs the facilities it reports for")})
+    return ids
+
+
+def may_report_for(token: ApiToken | None, asset_id: int) -> bool:
+    """Whether a request's token (None: a browser session) may post readings for the facility."""
+    return token is None or not token.allows(DEVICE_SCOPE) or asset_id in (token.facility_ids or [])
 
 
 TOKEN_MAX_DAYS = 3650
@@ -35,7 +56,8 @@ TOKEN_NAME_MAX_LENGTH = 100
 
 
 def create_token(user: User, name: str, days: int | None = None,
-                 scopes: Iterable[str] = ("read", "write"), actor: User | None = None) -> tuple[ApiToken, str]:
+                 scopes: Iterable[str] = ("read", "write"), actor: User | None = None,
+                 facilities: Iterable[int] | None = None) -> tuple[ApiToken, str]:
     """A new bearer token; the plain value is returned once and never stored. `actor` is the administrator
     doing it; None for the command line. Written to the trail either way: a token acts as its user."""
     if actor is not None:
@@ -50,6 +72,8 @@ def create_token(user: User, name: str, days: int | None = None,
         errors["name"] = _("at most %(n)s characters", n=TOKEN_NAME_MAX_LENGTH)
     if errors:
         raise ValidationError(_("The token was not created."), errors)
+    scopes = _clean_scopes(scopes)
+    facility_ids = _clean_facilities(scopes, facilities)
     plain = "mun_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -57,13 +81,14 @@ def create_token(user: User, name: str, days: int | None = None,
         token_hash=ApiToken.digest(plain),
         prefix=plain[:10],
         expires_at=utcnow() + timedelta(days=days) if days else None,
-        scopes=_clean_scopes(scopes),
+        scopes=scopes, facility_ids=facility_ids,
     )
     db.session.add(token)
     db.session.flush()
     record(actor, "api_token", token.id, "create", {
         "token": [None, token.prefix], "name": [None, token.name], "username": [None, user.username],
-        "scopes": [None, token.scopes], "expires_at": [None, token.expires_at]})
+        "scopes": [None, token.scopes], "expires_at": [None, token.expires_at],
+        **({"facilities": [None, facility_ids]} if facility_ids else {})})
     return token, plain
 
 

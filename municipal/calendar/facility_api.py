@@ -44,6 +44,14 @@ class EventSchema(Schema):
     start_at = fields.DateTime(allow_none=True)
     measurements = fields.Dict()
     note = fields.String()
+    source = fields.String(metadata={"description": "manual, or reading: found in a gauge's readings"})
+    readings = fields.Function(lambda e: e.basis or [], metadata={"description": "the ids of the readings "
+                                                                             "behind an event from readings"})
+    withdrawn_at = fields.DateTime(allow_none=True)
+
+
+class EventQuerySchema(ApiSchema):
+    asset_id = fields.Integer(metadata={"description": "one facility's events, its areas' included"})
 
 
 class EventResultSchema(Schema):
@@ -101,6 +109,28 @@ def record_event(data):
                                   level_change_24h_m=data.get("level_change_24h_m"))
     counts = materialise.apply_event(event, utcnow())
     return {"event": event, "facilities": counts["facilities"], "work_orders": counts["work_orders"]}
+
+
+@bp.route("/calendar/events")
+@signed_in
+@bp.doc(summary=N_("List events"), description=N_(
+    "The latest events, withdrawn ones included, with where each came from: a person, or the readings "
+    "of a gauge."))
+@bp.arguments(EventQuerySchema, location="query")
+@bp.response(200, EventSchema(many=True))
+def list_events(query):
+    return history.events_seen(current_user, query.get("asset_id"))
+
+
+@bp.route("/calendar/events/<int:event_id>/withdraw", methods=["POST"])
+@roles("admin", "supervisor")
+@bp.doc(summary=N_("Withdraw a wrong event"), description=N_(
+    "The rules stop reading it: the work it set off that nobody has started is cancelled. Audited."))
+@bp.response(200, EventSchema)
+def withdraw_event(event_id):
+    event = history.withdraw_event(current_user, event_id)
+    materialise.materialise(utcnow(), asset_ids=history.affected_assets(event))
+    return event
 
 
 @bp.route("/assets/<int:asset_id>/history", methods=["POST"])

@@ -14,9 +14,9 @@ from ..assets import lookup
 from ..assets.models import Area, Asset
 from ..assets.types import derived as derived_values
 from ..audit.services import record
-from ..auth.scope import require_supervisor
-from ..errors import ValidationError
-from ..db import as_id
+from ..auth.scope import Scope, require_supervisor
+from ..errors import NotFound, ValidationError
+from ..db import as_id, utcnow
 from ..extensions import db
 from .models import CalendarEvent, CalendarItem, CalendarState, FacilityHistory
 from .engine.inputs import ATTRIBUTES, PERSON_ROLES, PreviewError, parse_request
@@ -63,7 +63,8 @@ def facts_for(assets: list[Asset], since: date) -> dict[int, Facts]:
     for row in history:
         facts[row.asset_id].history.append(row)
     events = list(db.session.scalars(
-        sa.select(CalendarEvent).options(joinedload(CalendarEvent.area)).where(CalendarEvent.end_on >= since)))
+        sa.select(CalendarEvent).options(joinedload(CalendarEvent.area))
+        .where(CalendarEvent.end_on >= since, CalendarEvent.withdrawn_at.is_(None))))
     for asset in assets:
         path = asset.area.path if asset.area else None
         facts[asset.id].events = [e for e in events if e.asset_id == asset.id or (
@@ -220,6 +221,44 @@ def record_event(actor, *, kind: str, start: str, end: str | None = None, area: 
     return row
 
 
+def record_found_event(actor, asset: Asset, *, kind: str, day: date, measurements: dict, basis: list,
+                       source: str) -> CalendarEvent | None:
+    """Record an event the platform found (from a gauge's readings): one per facility, kind and day, so
+    readings sent again, or an event withdrawn once, record nothing. None when it was already recorded.
+    `actor` is whoever sent what it was found in, not its author: anyone who may send readings."""
+    key = f"{source}:{asset.id}:{kind}:{day.isoformat()}"
+    if db.session.scalar(sa.select(CalendarEvent.id).where(CalendarEvent.natural_key == key)) is not None:
+        return None
+    _parse_facts(asset, events=[{"kind": kind, "start": day.isoformat(), **measurements}])
+    row = CalendarEvent(kind=kind, asset_id=asset.id, start_on=day, end_on=day, measurements=measurements,
+                        source=source, basis=basis, natural_key=key,
+                        recorded_by_id=getattr(actor, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    record(actor, "calendar_event", row.id, "create", {"kind": [None, kind], "start": [None, day.isoformat()],
+                                                        "source": [None, source], **{
+                                                            name: [None, value] for name, value in measurements.items()}})
+    return row
+
+
+def withdraw_event(actor, event_id) -> CalendarEvent:
+    """A supervisor takes back a wrong event: the rules stop reading it, so the work it set off and not yet
+    started goes at the next reading of the facilities' calendars (the caller's materialise)."""
+    event = db.session.get(CalendarEvent, as_id(event_id) or 0)
+    if event is None:
+        raise NotFound(_("There is no such event."))
+    if event.asset is not None:
+        require_supervisor(actor, event.asset)
+    else:
+        require_supervisor(actor).require(event.area)
+    if event.withdrawn_at is None:
+        event.withdrawn_at, event.withdrawn_by_id = utcnow(), actor.id
+        db.session.flush()
+        record(actor, "calendar_event", event.id, "withdraw", {"withdrawn_at": [None, event.withdrawn_at]})
+        forget(affected_assets(event))
+    return event
+
+
 def affected_assets(event: CalendarEvent) -> list[int]:
     """The facilities an event concerns: the one named, or every facility in its area and below."""
     if event.asset_id is not None:
@@ -246,4 +285,18 @@ def events_of(asset: Asset, limit: int = 20) -> list[CalendarEvent]:
     query = (sa.select(CalendarEvent).outerjoin(Area, Area.id == CalendarEvent.area_id)
              .where(sa.or_(CalendarEvent.asset_id == asset.id, sa.literal(path).startswith(Area.path)))
              .order_by(CalendarEvent.start_on.desc(), CalendarEvent.id.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def events_seen(actor, asset_id=None, limit: int = 200) -> list[CalendarEvent]:
+    """The latest events the actor may see, withdrawn ones too: those of one facility (its own and its
+    areas') when `asset_id` is given."""
+    query = sa.select(CalendarEvent).where(Scope.of(actor).clause(CalendarEvent))
+    if asset_id is not None:
+        asset = lookup.find_asset(asset_id, "asset_id")
+        Scope.of(actor).require(asset)
+        path = asset.area.path if asset.area else "-"
+        query = (query.outerjoin(Area, Area.id == CalendarEvent.area_id)
+                 .where(sa.or_(CalendarEvent.asset_id == asset.id, sa.literal(path).startswith(Area.path))))
+    query = query.order_by(CalendarEvent.start_on.desc(), CalendarEvent.id.desc()).limit(limit)
     return list(db.session.scalars(query))

@@ -45,10 +45,19 @@ class CalendarEvent(db.Model):
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who said it happened: a person ("manual") or the readings of a gauge ("reading"), whose ids are `basis`.
+    source: Mapped[str] = mapped_column(sa.String(10), default="manual", server_default="manual")
+    basis: Mapped[list | None] = mapped_column(sa.JSON)
+    # Events recorded by the platform itself carry a natural key (one per facility, kind and day), so that
+    # the same readings sent twice, or a withdrawn event's readings, never record it again.
+    natural_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
+    # A withdrawn event is kept, to be seen and audited, but the rules no longer read it.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     area = relationship("Area")
     asset = relationship("Asset")
-    recorded_by = relationship("User")
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
 
 
 # An item still to be done: known ahead (scheduled), or with its work order made (planned).

@@ -19,6 +19,7 @@ from ..calendar import lifecycle as calendar
 from ..errors import Conflict, PermissionDenied, ValidationError
 from ..extensions import db
 from ..notify.services import notify, supervisors_for_area
+from ..readings import daily as daily_readings
 from ..workorders import access as workorders_access
 from ..workorders import amounts as workorders_amounts
 from ..workorders import checklist_rules, states
@@ -50,6 +51,7 @@ class Submission:
     start_longitude: object = None
     start_accuracy_m: object = None
     item_notes: dict = field(default_factory=dict)  # item key -> the note written under its problem
+    readings: dict = field(default_factory=dict)  # reading.<name> fields of a daily water report
     # Photos the record names by their client ids (sent ahead, uploads.py) that never arrived: field -> ids.
     missing_photos: dict = field(default_factory=dict)
     staged_keys: list = field(default_factory=list)  # the client ids of the photos it took
@@ -176,6 +178,7 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
         cost = workorders_amounts.yuan(data.cost_yuan)
     except ValidationError as error:
         errors.update(error.fields)
+    readings = daily_readings.clean(order, data.readings, errors)
     if errors:
         raise ValidationError(_("The inspection was not submitted; please correct the marked items."), errors)
 
@@ -208,6 +211,7 @@ def submit(actor, order_id, data: Submission) -> tuple[Inspection, bool]:
     work.act(actor, order.id, "complete", version=order.version, time_spent_min=minutes, cost_yuan=cost,
              checklist_done=True)
     calendar.completion_of_order(order)
+    daily_readings.store(actor, order, readings)
     findings = [_record_finding(actor, order, inspection, by_key[f.item_key], f) for f in judgement.findings]
     db.session.flush()
     record(actor, "inspection", inspection.id, "submit", {

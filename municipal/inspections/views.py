@@ -11,6 +11,7 @@ from ..boundary import commit_claim, discard_changes
 from ..db import utcnow
 from ..errors import Conflict, DomainError
 from ..permissions import roles
+from ..readings import daily as daily_readings
 from ..workorders import access as workorders_access
 from ..workorders import checklist_rules, states
 from . import services, uploads
@@ -34,6 +35,8 @@ def submission_from(form, files, key: str, user_id: int | None = None) -> servic
             data.item_notes[name[5:]] = value
         elif name.startswith("repair.") and value:
             data.needs_repair.add(name[7:])
+        elif name.startswith("reading."):
+            data.readings[name[8:]] = value
     for name in files:
         streams = [f for f in files.getlist(name) if f and f.filename]
         if not streams:
@@ -115,6 +118,7 @@ def record(order_id: int):
         "inspections/record.html", order=order, form=form, items=items, errors=errors, sent_back=sent_back,
         values=values, key=values.get("idempotency_key") or str(uuid.uuid4()), locale=str(get_locale()),
         severities=checklist_rules.SEVERITIES, suggested_minutes=_suggested_minutes(order),
+        reading_fields=daily_readings.form_fields(order),
     ), 422 if errors else 200
 
 

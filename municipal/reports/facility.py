@@ -18,6 +18,7 @@ from ..calendar.models import CalendarEvent, CalendarItem, FacilityHistory
 from ..calendar.engine.inputs import PreviewError
 from ..extensions import db
 from ..inspections.models import Finding, Inspection, InspectionPhoto
+from ..readings.annual import year_in_water
 from ..workorders.models import WorkOrder
 from .records import finding_words, inspection_records
 from .measures import (
@@ -63,6 +64,7 @@ def facility_report(actor, asset: Asset, year: int, cutoff: datetime) -> dict:
         "findings": findings(asset, start, end) if counted else [],
         "work": repair_work(asset_condition(asset), start, end) if counted else empty_work(),
         "events": events(asset, start, end, today) if counted else [],
+        "water": year_in_water(asset, year) if counted else None,
         "next_year": next_year(asset, year, today),
     }
 

@@ -19,13 +19,15 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "municipal"
 
-DOMAIN_ORDER = ("audit", "auth", "assets", "notify", "people", "workorders", "calendar", "inspections", "intake",
+DOMAIN_ORDER = ("audit", "auth", "assets", "notify", "people", "workorders", "calendar", "readings", "inspections",
+                "intake",
                 "reports", "jobs")
 PURE = {
     "municipal.datebounds", "municipal.assets.types", "municipal.assets.geometry", "municipal.assets.identity.codes",
     "municipal.assets.identity.qr", "municipal.inspections.distance", "municipal.jobs.periods",
     "municipal.reports.charts", "municipal.workorders.states", "municipal.workorders.checklist_rules",
     "municipal.people.precedence",
+    "municipal.readings.rules", "municipal.readings.svg",
 }
 PURE_PACKAGES = ("municipal.calendar.engine",)
 # The HTTP edge's shared plumbing: every domain's endpoints use it.
