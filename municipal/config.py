@@ -61,6 +61,19 @@ class DefaultConfig:
     # Citizen reports accepted per client IP per window, counted in the database.
     REPORT_RATE_LIMIT = 5
     REPORT_RATE_WINDOW_SECONDS = 3600
+    # Deadlines of citizen reports in hours, per category ("*": any other; "urgent": the most an urgent report
+    # may get): respond (accept or answer) and fix. A passed deadline is escalated to the area's supervisors.
+    REPORT_SLA_HOURS = {
+        "*": {"response": 24, "fix": 168},
+        "urgent": {"response": 2, "fix": 24},
+        "dangerous": {"response": 4, "fix": 48},
+        "cover_missing": {"response": 2, "fix": 24},
+        "crack": {"response": 8, "fix": 72},
+        "leaking": {"response": 8, "fix": 72},
+        "dirty": {"response": 24, "fix": 72},
+    }
+    # The Open311 jurisdiction_id this site answers to; a request naming another is a 404.
+    OPEN311_JURISDICTION = ""
     PAGE_SIZE = 50
     # The work board: a screenful, most urgent first; the pager goes on.
     BOARD_PAGE_SIZE = 20

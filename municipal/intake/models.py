@@ -14,15 +14,19 @@ CATEGORIES = {
     "leaking": _l("Leaking"),
     "dirty": _l("Dirty or littered"),
     "dangerous": _l("Dangerous"),
+    "crack": _l("Cracks or subsidence"),
+    "cover_missing": _l("Manhole cover missing"),
+    "flooding": _l("Standing water or flooding"),
     "other": _l("Something else"),
 }
+# The staff's states of a report. Once it became work its state stays "accepted" and the work order's
+# progress is what the citizen sees (see states.py, the one mapping between the two views).
 STATUSES = {
     "new": _l("Received"),
     "accepted": _l("Work order created"),
+    "review": _l("Under review again"),
     "closed": _l("Closed"),
 }
-# What the public status page says once a report became work: its stored status stays "accepted", and the
-# work order's progress is shown instead (see services.report_status).
 PUBLIC_STATUSES = {
     **STATUSES,
     "in_progress": _l("Being worked on"),
@@ -53,6 +57,17 @@ class CitizenReport(db.Model):
     reply: Mapped[str] = mapped_column(sa.Text, default="")
     work_order_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Open311: the address the other system gave, the photo it pointed at (kept as given, never fetched),
+    # the key it filed with, and the token it may follow the request by.
+    address: Mapped[str] = mapped_column(sa.String(250), default="")
+    media_url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    open311_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("open311_key.id"))
+    token: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
+    priority: Mapped[str] = mapped_column(sa.String(10), default="normal")
+    # The category's deadlines (config REPORT_SLA_HOURS), from the moment the report arrived.
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fix_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -61,3 +76,15 @@ class CitizenReport(db.Model):
     asset = relationship("Asset")
     accepted_by = relationship("User", foreign_keys=[accepted_by_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
+
+
+class Open311Key(db.Model):
+    """A key another system (a 12345 platform, a city app) files Open311 requests with. Only its hash is kept:
+    the key is shown once, when it is made."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

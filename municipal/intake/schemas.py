@@ -27,7 +27,7 @@ class ReportCloseSchema(ApiSchema):
 
 class PublicReportCreateSchema(ApiSchema):
     category = fields.String(required=True, metadata={"enum": list(CATEGORIES)})
-    description = fields.String(required=True, metadata={"minLength": 10, "maxLength": 2000})
+    description = fields.String(required=True, metadata={"minLength": 2, "maxLength": 2000})
     code = fields.String(allow_none=True, metadata={"description": "the identity code on the facility's label, "
                                                                   "in any spelling"})
     contact_name = fields.String(allow_none=True, metadata={"description": "seen by staff only"})
