@@ -72,6 +72,9 @@ class DefaultConfig:
         "leaking": {"response": 8, "fix": 72},
         "dirty": {"response": 24, "fix": 72},
     }
+    # A reporter's name and phone are kept this long after the report arrived, then blanked by the
+    # report-contacts job.
+    REPORT_CONTACT_RETENTION_DAYS = 180
     # The Open311 jurisdiction_id this site answers to; a request naming another is a 404.
     OPEN311_JURISDICTION = ""
     PAGE_SIZE = 50

@@ -67,7 +67,12 @@ class CitizenReport(db.Model):
     # The category's deadlines (config REPORT_SLA_HOURS), from the moment the report arrived.
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fix_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When each passed deadline was escalated to the area's supervisors: once each.
+    response_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fix_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 满意度回访: the citizen's word once the report is done or closed; "unsatisfied" sends it back for review.
+    satisfaction: Mapped[str | None] = mapped_column(sa.String(12))
+    satisfaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -294,27 +295,46 @@ def _claim(report: CitizenReport, status: str, target: str) -> bool:
     return moved.rowcount == 1
 
 
-def accept_report(actor, report_id: int) -> CitizenReport:
-    """Turn a new report into a work order on its facility."""
+def _position_text(report: CitizenReport) -> str:
+    if report.lat is None:
+        return ""
+    return "\n" + _("Where the citizen stood: %(lat).5f°N, %(lon).5f°E", lat=report.lat, lon=report.lon)
+
+
+def accept_report(actor, report_id: int, priority: str | None = None, assignee_user_id=None,
+                  assignee_team_id=None) -> CitizenReport:
+    """Turn a new report (or one sent back for review) into a work order on its facility, carrying its
+    description, position and photo. `priority` defaults to the report's (its category's, raised by urgent
+    words); the work is due by the category's fix deadline."""
+    from ..workorders.notes import add_attachment
     from ..workorders.services import create_work_order
 
     report = get_report(actor, report_id)
-    if report.status != "new":
+    previous = report.status
+    if previous not in ("new", "review"):
         raise Conflict(_("Only a new report can become a work order."))
     if report.asset_id is None:
         raise ValidationError(_("This report names no facility; close it with a reply instead."),
                               {"asset": _("required")})
-    if not _claim(report, "new", "accepted"):
+    if not _claim(report, previous, "accepted"):
         raise Conflict(_("Only a new report can become a work order."))
+    now = utcnow()
     category = str(CATEGORIES[report.category])
+    due = report.fix_due_at if report.fix_due_at is not None and report.fix_due_at > now else None
     work_order = create_work_order(
         actor, asset_id=report.asset_id, kind="citizen_report",
         title=_("Citizen report %(number)s: %(category)s", number=report.number, category=category),
-        description=report.description, priority="normal", source="citizen", citizen_report_id=report.id,
+        description=(report.description or category) + _position_text(report),
+        priority=priority or report.priority, due_at=due, source="citizen", citizen_report_id=report.id,
+        assignee_user_id=assignee_user_id, assignee_team_id=assignee_team_id,
     )
+    if report.photo_path:
+        with (Path(current_app.config["MEDIA_DIR"]) / report.photo_path).open("rb") as photo:
+            add_attachment(actor, work_order.id, photo, f"{report.number}.jpg")
     record(actor, "citizen_report", report.id, "accept",
-           {"status": ["new", "accepted"], "work_order": [None, work_order.id]})
-    report.status, report.work_order_id = "accepted", work_order.id
-    report.accepted_at, report.accepted_by_id = utcnow(), actor.id
+           {"status": [previous, "accepted"], "work_order": [report.work_order_id, work_order.id],
+            "priority": [report.priority, work_order.priority]})
+    report.status, report.work_order_id, report.priority = "accepted", work_order.id, work_order.priority
+    report.accepted_at, report.accepted_by_id = now, actor.id
     db.session.flush()
     return report

@@ -10,8 +10,10 @@ from .. import paging
 from ..boundary import discard_changes
 from ..errors import DomainError, NotFound
 from ..permissions import public, roles
-from . import services
-from .forms import AcceptForm, CloseForm, ReportForm
+from ..workorders import access as work_access
+from ..workorders.states import PRIORITIES
+from . import followup, rules, services
+from .forms import AcceptForm, CloseForm, RateForm, ReplyForm, ReportForm
 from .models import CATEGORIES, STATUSES
 
 bp = Blueprint("intake", __name__)
@@ -70,10 +72,28 @@ def status():
     if not number:
         return render_template("intake/status.html", report=None, number="")
     try:
-        found = services.report_status(number)
+            page = followup.citizen_page(number)
     except NotFound as error:
         return render_template("intake/status.html", report=None, number=number, error=error.message), 404
-    return render_template("intake/status.html", report=found, number=found.number)
+    return render_template("intake/status.html", report=page.status, page=page, number=page.status.number,
+                           rate_form=RateForm())
+
+
+@bp.route("/report/status/<number>/rate", methods=["POST"])
+@public
+def rate(number: str):
+    form = RateForm()
+    if form.validate_on_submit():
+        try:
+            report = followup.rate(number, form.satisfaction.data or "")
+            flash(_("Thank you. The supervisors will look at your report again.")
+                  if report.status == "review" else _("Thank you for your answer."), "success")
+        except DomainError as error:
+            discard_changes()
+            if error.status == 404:
+                raise
+            flash(error.message, "error")
+    return redirect(url_for("intake.status", number=number))
 
 
 def _after() -> int | None:
@@ -91,10 +111,24 @@ def triage():
                            report_statuses=STATUSES)
 
 
+def _accept_form() -> AcceptForm:
+    form = AcceptForm()
+    form.priority.choices = [(key, _(label)) for key, label in PRIORITIES.items()]
+    form.assignee_user.choices = [("", "—")] + [(str(i), name) for i, name in work_access.assignable_people(current_user)]
+    form.assignee_team.choices = [("", "—")] + [(str(i), name) for i, name in work_access.assignable_teams(current_user)]
+    return form
+
+
 def _detail(report_id: int, close_form=None, status: int = 200):
     report = services.get_report(current_user, report_id)
+    accept_form = _accept_form()
+    if not accept_form.priority.data or request.method == "GET":
+        accept_form.priority.data = report.priority
     return render_template("intake/detail.html", report=report, close_form=close_form or CloseForm(),
-                           accept_form=AcceptForm(), categories=CATEGORIES, report_statuses=STATUSES), status
+                           accept_form=accept_form, reply_form=ReplyForm(), categories=CATEGORIES,
+                           report_statuses=STATUSES, priorities=PRIORITIES,
+                           urgent_words=rules.urgent_words(report.category, report.description),
+                           public=followup.citizen_view(report)), status
 
 
 @bp.route("/reports/<int:report_id>")
@@ -125,13 +159,32 @@ def close(report_id: int):
 @bp.route("/reports/<int:report_id>/accept", methods=["POST"])
 @roles("admin", "supervisor")
 def accept(report_id: int):
-    form = AcceptForm()
+    form = _accept_form()
     if form.validate_on_submit():
         try:
-            report = services.accept_report(current_user, report_id)
+            report = services.accept_report(
+                current_user, report_id, priority=form.priority.data or None,
+                assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None)
             flash(_("Work order %(id)s was created from this report.", id=report.work_order_id), "success")
         except DomainError as error:
             # The page below shows the report as stored.
+            discard_changes()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+            return _detail(report_id, status=error.status)
+    return redirect(url_for("intake.detail", report_id=report_id))
+
+
+@bp.route("/reports/<int:report_id>/reply", methods=["POST"])
+@roles("admin", "supervisor")
+def reply(report_id: int):
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            followup.reply(current_user, report_id, form.reply.data or "")
+            flash(_("The citizen can read your reply."), "success")
+        except DomainError as error:
             discard_changes()
             if error.status in (403, 404):
                 raise

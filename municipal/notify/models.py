@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 
-KINDS = ("assigned", "sent_back", "overdue", "citizen_report", "finding", "escalation")
+KINDS = ("assigned", "sent_back", "overdue", "citizen_report", "finding", "escalation", "report_overdue")
 
 
 class Notification(db.Model):

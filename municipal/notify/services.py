@@ -32,6 +32,7 @@ PARAMS = {
     "citizen_report": ("number", "area", "title"),
     "finding": ("number", "title"),
     "escalation": ("number", "title", "facility", "due"),
+    "report_overdue": ("number", "title", "due"),
 }
 
 
@@ -47,6 +48,8 @@ def message(notification: Notification, gettext: Callable[[str], str]) -> str:
     elif kind == "escalation":
         text = gettext("High-risk work overdue since %(due)s at %(facility)s, now urgent: work order %(number)s, "
                        "%(title)s")
+    elif kind == "report_overdue":
+        text = gettext("Citizen report %(number)s passed its deadline of %(due)s: %(title)s")
     elif kind == "finding":
         text = gettext("A finding needs rectification, work order %(number)s: %(title)s")
     else:
