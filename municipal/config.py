@@ -58,9 +58,11 @@ class DefaultConfig:
     # Jin'an district, generously: geometry outside this box is a typing error.
     DISTRICT_BBOX = (119.15, 25.95, 119.65, 26.50)
     HOTLINE = "12345"
-    # Citizen reports accepted per client IP per window, counted in the database.
+    # Citizen reports accepted per client IP, and per device cookie, per window, counted in the database.
     REPORT_RATE_LIMIT = 5
     REPORT_RATE_WINDOW_SECONDS = 3600
+    # Reports on one facility per window, from everyone: more are refused (the hotline is named).
+    REPORT_RATE_LIMIT_PER_CODE = 30
     # Deadlines of citizen reports in hours, per category ("*": any other; "urgent": the most an urgent report
     # may get): respond (accept or answer) and fix. A passed deadline is escalated to the area's supervisors.
     REPORT_SLA_HOURS = {

@@ -1,5 +1,7 @@
 """A report after triage: the after-photo and replies the citizen reads, their 满意度回访, the deadlines
 escalated when they pass, and contact details forgotten after the retention time. Flushes, never commits."""
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,7 +16,7 @@ from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..notify.services import district_supervisors, notify, supervisors_for_area
 from ..workorders.models import WorkOrder, WorkOrderAttachment
-from . import services, states
+from . import held, services, states
 from .models import CATEGORIES, CitizenReport
 
 SATISFACTION = ("satisfied", "unsatisfied")
@@ -54,6 +56,28 @@ def citizen_page(number: str) -> CitizenPage:
     if not report:
         services.report_status(number)  # raises the NotFound the status page shows
     return citizen_view(report)
+
+
+def photo_signature(number: str) -> str:
+    """What a link to a report's own photo carries: the public may not walk through the numbers for them."""
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, f"report-photo:{number}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def public_photo(number: str, signature: str | None, which: str) -> str | None:
+    """The media name of a report's photo the public may see: `which` is "after" (the crew's, once done) or
+    "report" (the citizen's own, only through a signed link given to Open311 clients with a key)."""
+    canonical = services.normalize_number(number)
+    report = canonical and db.session.scalar(sa.select(CitizenReport).where(CitizenReport.number == canonical))
+    if not report:
+        return None
+    if which == "report":
+        valid = signature is not None and hmac.compare_digest(signature, photo_signature(report.number))
+        return report.photo_path if valid else None
+    order = db.session.get(WorkOrder, report.work_order_id) if report.work_order_id else None
+    photo = after_photo(report, order)
+    return photo.path if photo is not None else None
 
 
 def may_rate(report: CitizenReport, order: WorkOrder | None) -> bool:
@@ -158,7 +182,9 @@ def compliance(start: datetime, end: datetime) -> dict:
 
 
 def purge_contacts(now: datetime) -> int:
-    """Forget the name and phone of reports received more than REPORT_CONTACT_RETENTION_DAYS ago."""
+    """Forget the name and phone of reports received more than REPORT_CONTACT_RETENTION_DAYS ago, and the
+    photos held for forms never sent again."""
+    held.forget_old(now)
     cutoff = now - timedelta(days=current_app.config["REPORT_CONTACT_RETENTION_DAYS"])
     result = db.session.execute(
         sa.update(CitizenReport)

@@ -15,6 +15,8 @@ class ReportForm(FlaskForm):
     photo = FileField(_l("Photo (optional)"))
     contact_name = StringField(_l("Your name (optional)"))
     contact_phone = StringField(_l("Your phone (optional, only staff see it)"))
+    # The token of a photo kept while the form came back with an error (see held.py).
+    held_photo = HiddenField()
     lon = HiddenField()
     lat = HiddenField()
 

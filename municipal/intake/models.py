@@ -37,7 +37,9 @@ PUBLIC_STATUSES = {
 class CitizenReport(db.Model):
     """A problem reported by a member of the public, without an account."""
 
-    __table_args__ = (sa.Index("ix_citizen_report_fingerprint_created", "client_fingerprint", "created_at"),)
+    __table_args__ = (sa.Index("ix_citizen_report_fingerprint_created", "client_fingerprint", "created_at"),
+                      sa.Index("ix_citizen_report_device_created", "device_hash", "created_at"),
+                      sa.Index("ix_citizen_report_asset_created", "asset_id", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(16), unique=True)
@@ -53,6 +55,8 @@ class CitizenReport(db.Model):
     lat: Mapped[float | None] = mapped_column(sa.Float)
     # A keyed hash of IP and user agent: enough to count a client's reports, useless to identify anyone.
     client_fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    # The same keyed hash of the form's device cookie: a phone moving between networks is still counted.
+    device_hash: Mapped[str | None] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(16), default="new", index=True)
     reply: Mapped[str] = mapped_column(sa.Text, default="")
     work_order_id: Mapped[int | None] = mapped_column()

@@ -4,7 +4,7 @@ as the spec names their fields. The blueprint (open311_api.py) parses and render
 A request's id is the report's tracking number, the one the citizen follows on the status page. Its status
 is the citizen's status told in Open311's two words (states.OPEN311), so the three views never disagree.
 What another system reads anonymously holds nothing of the reporter: the description and the position are
-given only to a caller with an api_key.
+given only to a caller with an api_key, and so is the photo.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +21,7 @@ from ..db import utcnow
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..workorders.models import WorkOrder
-from . import rules, services, states
+from . import followup, rules, services, states
 from .models import CATEGORIES, CitizenReport
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -68,9 +68,13 @@ def _agency(report: CitizenReport, areas: dict) -> str | None:
     return area.name if area is not None else areas.get(None)
 
 
-def _media_url(report: CitizenReport) -> str | None:
+def _media_url(report: CitizenReport, private: bool) -> str | None:
+    """The report's photo for a caller with a key: ours by a signed link, or the one the filer pointed at."""
+    if not private:
+        return None
     if report.photo_path:
-        return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("assets.media", name=report.photo_path)
+        return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
+            "intake.report_photo", number=report.number, s=followup.photo_signature(report.number))
     return report.media_url or None
 
 
@@ -91,7 +95,7 @@ def as_request(report: CitizenReport, order: WorkOrder | None, areas: dict, priv
         "expected_datetime": _local(expected), "address": (report.address or None) if private else None,
         "address_id": None, "zipcode": None,
         "lat": report.lat if private else None, "long": report.lon if private else None,
-        "media_url": _media_url(report),
+        "media_url": _media_url(report, private),
     }
 
 

@@ -64,16 +64,31 @@ def normalize_number(text: str) -> str | None:
     return NUMBER_PREFIX + body
 
 
-def _check_rate(fingerprint: str, now: datetime) -> None:
-    limit = current_app.config["REPORT_RATE_LIMIT"]
-    window = timedelta(seconds=current_app.config["REPORT_RATE_WINDOW_SECONDS"])
-    recent = db.session.scalar(
-        sa.select(sa.func.count(CitizenReport.id))
-        .where(CitizenReport.client_fingerprint == fingerprint, CitizenReport.created_at > now - window)
-    )
-    if recent >= limit:
+def device_key(device_id: str) -> str | None:
+    """The report-device cookie's value, keyed like the IP; None for a missing or malformed one."""
+    if not device_id or len(device_id) > 64 or not device_id.isalnum():
+        return None
+    return client_fingerprint("device:" + device_id)
+
+
+def _count(condition, since: datetime) -> int:
+    return db.session.scalar(sa.select(sa.func.count(CitizenReport.id))
+                             .where(condition, CitizenReport.created_at > since))
+
+
+def _check_rate(fingerprint: str, device: str | None, asset_id: int | None, now: datetime) -> None:
+    """Counted three ways in the window, none of them chosen freely by the client: its IP, the device cookie
+    (a phone changing networks), and the facility (a flood of reports on one code from many addresses)."""
+    config = current_app.config
+    since = now - timedelta(seconds=config["REPORT_RATE_WINDOW_SECONDS"])
+    limit = config["REPORT_RATE_LIMIT"]
+    if _count(CitizenReport.client_fingerprint == fingerprint, since) >= limit or (
+            device is not None and _count(CitizenReport.device_hash == device, since) >= limit):
         raise RateLimited(_("You have sent %(n)s reports in the last hour, the most we accept; please try again "
                             "later or call the hotline.", n=limit))
+    if asset_id is not None and _count(CitizenReport.asset_id == asset_id, since) >= config["REPORT_RATE_LIMIT_PER_CODE"]:
+        raise RateLimited(_("This facility has already been reported many times in the last hour; it is being "
+                            "looked at. For an emergency, call the hotline."))
 
 
 def _coordinate(value, low: float, high: float):
@@ -100,12 +115,13 @@ def _photo(photo, errors: dict):
 def submit_report(*, category: str, description: str, fingerprint: str, asset_id: int | None = None,
                   photo=None, contact_name: str = "", contact_phone: str = "", lon=None, lat=None,
                   now: datetime | None = None, address: str = "", media_url: str = "",
-                  open311_key_id: int | None = None, limited: bool = True) -> CitizenReport:
+                  open311_key_id: int | None = None, limited: bool = True, device: str | None = None) -> CitizenReport:
     """Record a citizen's report. `photo` is a readable upload or None; `fingerprint` from client_fingerprint().
-    A report filed by another system with its Open311 key (`limited` False) is not counted against a client."""
+    `device` from device_key(). A report filed by another system with its Open311 key (`limited` False) is not
+    counted against a client."""
     now = now or utcnow()
     if limited:
-        _check_rate(fingerprint, now)
+        _check_rate(fingerprint, device, asset_id, now)
     description = (description or "").strip()
     contact_name, contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
     address, media_url = (address or "").strip(), (media_url or "").strip()
@@ -143,7 +159,7 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     report = CitizenReport(
         number=_new_number(), asset_id=asset_id, category=category, description=description,
         photo_path=photo_path, thumb_path=thumb_path, contact_name=contact_name, contact_phone=contact_phone,
-        lon=lon_value, lat=lat_value, client_fingerprint=fingerprint, status="new", reply="", created_at=now,
+        lon=lon_value, lat=lat_value, client_fingerprint=fingerprint, device_hash=device, status="new", reply="", created_at=now,
         address=address, media_url=media_url, open311_key_id=open311_key_id,
         token=secrets.token_hex(8) if open311_key_id is not None else None,
         priority=priority, response_due_at=response_due, fix_due_at=fix_due,

@@ -1,43 +1,73 @@
 """Citizen report pages: the public form and status page, and the supervisors' triage."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import secrets
+from contextlib import nullcontext
+
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+                   send_from_directory, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..assets import queries
 from ..assets.identity import resolver
-from .. import paging
+from .. import clock, paging
 from ..boundary import discard_changes
 from ..errors import DomainError, NotFound
 from ..permissions import public, roles
 from ..workorders import access as work_access
 from ..workorders.states import PRIORITIES
-from . import followup, rules, services
+from . import followup, held, rules, services
 from .forms import AcceptForm, CloseForm, RateForm, ReplyForm, ReportForm
 from .models import CATEGORIES, STATUSES
 
 bp = Blueprint("intake", __name__)
 
 
+DEVICE_COOKIE = "report_device"
+DEVICE_COOKIE_DAYS = 400
+
+
 def _report_form(asset, code: str | None):
     form = ReportForm()
-    errors, status = {}, 200
+    errors, status, held_token, response = {}, 200, "", None
+    device_id = request.cookies.get(DEVICE_COOKIE, "")
+    if services.device_key(device_id) is None:
+        device_id = secrets.token_hex(16)
     if form.validate_on_submit():
         upload = form.photo.data
+        upload = upload if upload and upload.filename else None
+        held_token = (form.held_photo.data or "").strip()
+        kept = None if upload is not None else held.take(held_token)
         try:
-            report = services.submit_report(
-                category=form.category.data or "", description=form.description.data or "",
-                asset_id=asset.id if asset else None, photo=upload if upload and upload.filename else None,
-                contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
-                lon=form.lon.data, lat=form.lat.data,
-                fingerprint=services.client_fingerprint(request.remote_addr or ""),
-            )
-            return redirect(url_for("intake.sent", number=report.number))
+            with kept or nullcontext():
+                report = services.submit_report(
+                    category=form.category.data or "", description=form.description.data or "",
+                    asset_id=asset.id if asset else None, photo=upload or kept,
+                    contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
+                    lon=form.lon.data, lat=form.lat.data,
+                    fingerprint=services.client_fingerprint(request.remote_addr or ""),
+                    device=services.device_key(device_id),
+                )
+            held.release(held_token)
+            response = redirect(url_for("intake.sent", number=report.number))
         except DomainError as error:
             errors, status = error.fields, error.status
             flash(error.message, "error")
-    return render_template("intake/report_form.html", form=form, asset=asset, code=code, errors=errors,
-                           categories=CATEGORIES), status
+            if upload is not None and "photo" not in errors and status != 429:
+                held.release(held_token)
+                held_token = held.hold(upload, clock.now()) or ""
+    if response is None:
+        asset_type = asset.type if asset else None
+        response = make_response(render_template(
+            "intake/report_form.html", form=form, asset=asset, code=code, errors=errors, categories=CATEGORIES,
+            category_keys=rules.categories_for(asset_type), placeholder=_(rules.placeholder_for(asset_type)),
+            held_token=held_token if held.media_name(held_token) else "",
+            held_photo=held.media_name(held_token)), status)
+    response.set_cookie(DEVICE_COOKIE, device_id, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,
+                        samesite="Lax", secure=request.is_secure)
+    return response
 
 
 # Decorators register bottom-up and url_for builds the first registered rule: /A/ stays last.
@@ -77,6 +107,30 @@ def status():
         return render_template("intake/status.html", report=None, number=number, error=error.message), 404
     return render_template("intake/status.html", report=page.status, page=page, number=page.status.number,
                            rate_form=RateForm())
+
+
+@bp.route("/report/status/<number>/after.jpg")
+@public
+def after_photo(number: str):
+    return _media(followup.public_photo(number, None, "after"))
+
+
+@bp.route("/report/photo/<number>.jpg")
+@public
+def report_photo(number: str):
+    return _media(followup.public_photo(number, request.args.get("s"), "report"))
+
+
+@bp.route("/report/held/<day>/<token>.jpg")
+@public
+def held_photo(day: str, token: str):
+    return _media(held.media_name(f"{day}/{token}"))
+
+
+def _media(name: str | None):
+    if name is None:
+        abort(404)
+    return send_from_directory(Path(current_app.config["MEDIA_DIR"]), name)
 
 
 @bp.route("/report/status/<number>/rate", methods=["POST"])

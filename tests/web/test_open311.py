@@ -143,17 +143,24 @@ def test_post_with_asset_code_photo_and_media_url_then_read_it_back(client, db, 
     assert xml(client.get(f"{BASE}/tokens/{token}.xml")).findtext("request/service_request_id") == number
     anonymous = client.get(f"{BASE}/requests/{number}.json").json[0]
     assert anonymous["status"] == "open" and anonymous["service_code"] == "crack"
-    assert anonymous["media_url"].startswith("http://municipal.test/media/reports/")
+    assert anonymous["media_url"] is None
     assert anonymous["description"] is None and anonymous["lat"] is None  # the reporter's words and place
     assert anonymous["agency_responsible"] == "鼓山镇" and anonymous["expected_datetime"].endswith("+08:00")
     assert "13905910002" not in json.dumps(anonymous)
     keyed = client.get(f"{BASE}/requests/{number}.json?api_key={key}").json[0]
     assert (keyed["description"], keyed["lat"], keyed["long"], keyed["address"]) == ("坝顶有裂缝", 26.09, 119.31, "鼓山路3号")
+    photo_url = keyed["media_url"]
+    assert photo_url.startswith(f"http://municipal.test/report/photo/{number}.jpg?s=")
+    photo = client.get(photo_url.removeprefix("http://municipal.test"))
+    assert photo.status_code == 200 and photo.data[:2] == b"\xff\xd8"
+    photo.close()
+    assert client.get(f"/report/photo/{number}.jpg").status_code == 404
+    assert client.get(f"/report/photo/{number}.jpg?s=0000").status_code == 404
     root = xml(client.get(f"{BASE}/requests/{number}.xml"))
     assert root.tag == "service_requests" and root.findtext("request/status") == "open"
     assert root.findtext("request/requested_datetime") == "2026-11-26T10:00:00+08:00"
     other = post(client, key, description="", media_url="https://city.example/p/1.jpg", service_code="dirty").json[0]
-    assert client.get(f"{BASE}/requests/{other['service_request_id']}.json").json[0]["media_url"] == \
+    assert client.get(f"{BASE}/requests/{other['service_request_id']}.json?api_key={key}").json[0]["media_url"] == \
         "https://city.example/p/1.jpg"
     assert client.get(f"{BASE}/requests/R-00000000.json").status_code == 404
 

@@ -84,7 +84,10 @@ def test_a_request_from_post_to_closed(app, client, db, login, users, key, make_
     db.session.commit()
     assert views_agree(client, login, number, report.id) == "done"
     citizen = client.get(f"/report/status?number={number}").get_data(as_text=True)
-    assert "/media/work_orders/" in citizen and 'value="unsatisfied"' in citizen
+    assert f"/report/status/{number}/after.jpg" in citizen and 'value="unsatisfied"' in citizen
+    after = client.get(f"/report/status/{number}/after.jpg")
+    assert after.status_code == 200 and after.data[:2] == b"\xff\xd8"
+    after.close()
     assert "13905910002" not in citizen
     assert client.get(f"{BASE}/requests/{number}.json").json[0]["expected_datetime"] is None
 
