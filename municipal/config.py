@@ -61,6 +61,9 @@ class DefaultConfig:
     # Citizen reports accepted per client IP, and per device cookie, per window, counted in the database.
     REPORT_RATE_LIMIT = 5
     REPORT_RATE_WINDOW_SECONDS = 3600
+    # The longest side kept of a citizen's photo: enough to see the problem on a screen, and a 4000-pixel
+    # phone JPEG decodes at a quarter of its size for it, which keeps a report quick under load.
+    REPORT_PHOTO_EDGE = 1000
     # Reports on one facility per window, from everyone: more are refused (the hotline is named).
     REPORT_RATE_LIMIT_PER_CODE = 30
     # Deadlines of citizen reports in hours, per category ("*": any other; "urgent": the most an urgent report

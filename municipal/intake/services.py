@@ -106,7 +106,7 @@ def _photo(photo, errors: dict):
     if photo is None:
         return None
     try:
-        return media.load_image(photo)
+        return media.load_image(photo, edge=current_app.config["REPORT_PHOTO_EDGE"])
     except ValidationError as error:
         errors.update(error.fields)
         return None
@@ -153,7 +153,8 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
         raise ValidationError(_("The report could not be sent; please check the marked fields."), errors)
     photo_path = thumb_path = None
     if image is not None:
-        photo_path, thumb_path, _size = media.store_image(image, f"reports/{now:%Y-%m}")
+        photo_path, thumb_path, _size = media.store_image(image, f"reports/{now:%Y-%m}",
+                                                          edge=current_app.config["REPORT_PHOTO_EDGE"])
     priority = rules.suggested_priority(category, description)
     response_due, fix_due = rules.deadlines(category, priority, now, current_app.config["REPORT_SLA_HOURS"])
     report = CitizenReport(
