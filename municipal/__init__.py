@@ -90,7 +90,7 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import assets, audit, calendar, inspections, media, workorders
+    from . import assets, audit, calendar, inspections, intake, media, workorders
     from .assets.scan import card_page, scanlog
 
     scanlog.init_app(app)
@@ -102,6 +102,7 @@ def _init_extensions(app: Flask) -> None:
         domain.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
+    intake.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -3,7 +3,7 @@ escalated when they pass, and contact details forgotten after the retention time
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import record
+from ..auth.scope import Scope
 from ..db import utcnow
 from ..errors import Conflict, ValidationError
 from ..extensions import db
@@ -164,11 +165,11 @@ def escalate_overdue(now: datetime) -> int:
     return count
 
 
-def compliance(start: datetime, end: datetime) -> dict:
+def compliance(start: datetime, end: datetime, where=sa.true()) -> dict:
     """For reports received in [start, end): how many, and how many were answered and fixed in time or late."""
     rows = db.session.execute(
         sa.select(CitizenReport, WorkOrder).outerjoin(WorkOrder, WorkOrder.id == CitizenReport.work_order_id)
-        .where(CitizenReport.created_at >= start, CitizenReport.created_at < end)).all()
+        .where(CitizenReport.created_at >= start, CitizenReport.created_at < end, where)).all()
     numbers = {"received": len(rows), "responded_in_time": 0, "responded_late": 0, "fixed_in_time": 0,
                "fixed_late": 0}
     for report, order in rows:
@@ -179,6 +180,14 @@ def compliance(start: datetime, end: datetime) -> dict:
         if fixed is not None and report.fix_due_at is not None:
             numbers["fixed_in_time" if fixed <= report.fix_due_at else "fixed_late"] += 1
     return numbers
+
+
+def compliance_for(actor, first: date, last: date) -> dict:
+    """compliance() of the reports the actor may see, received on the local days first … last."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    start = datetime.combine(first, time(0), zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), zone)
+    return compliance(start, end, Scope.of(actor).clause(CitizenReport))
 
 
 def purge_contacts(now: datetime) -> int:

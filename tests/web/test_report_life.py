@@ -155,3 +155,18 @@ def test_contact_details_are_forgotten_after_the_retention(app, db, clock):
     runner.run(JOBS["report-contacts"], clock.now())
     db.session.expire_all()
     assert (old.contact_phone, new.contact_phone) == ("", "13905910003")
+
+
+def test_the_compliance_page_counts_the_deadlines_kept(client, db, login, users, clock, make_asset):
+    from municipal.intake import services
+
+    asset = make_asset(name="鼓山路3号井")
+    quick = services.submit_report(category="dirty", description="很脏", fingerprint="a", asset_id=asset.id)
+    services.close_report(users["supervisor"], quick.id, "已清理")
+    services.submit_report(category="cover_missing", description="井盖缺失", fingerprint="b", asset_id=asset.id)
+    db.session.commit()
+    clock.set(clock.now() + timedelta(days=3))
+    login("supervisor")
+    page = client.get("/calendar/compliance?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    cells = re.findall(r'<td class="num">(\d+)</td>', page[page.index("市民诉求"):])
+    assert cells == ["2", "1", "0", "1", "0"]
