@@ -43,6 +43,9 @@ def upgrade():
         batch_op.add_column(sa.Column('device_hash', sa.String(length=64), nullable=True))
         batch_op.create_index('ix_citizen_report_device_created', ['device_hash', 'created_at'], unique=False)
         batch_op.create_index('ix_citizen_report_asset_created', ['asset_id', 'created_at'], unique=False)
+        batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_citizen_report_merged_into_id_citizen_report'), 'citizen_report',
+                                    ['merged_into_id'], ['id'])
         batch_op.create_unique_constraint(batch_op.f('uq_citizen_report_token'), ['token'])
         batch_op.create_foreign_key(batch_op.f('fk_citizen_report_open311_key_id_open311_key'), 'open311_key',
                                     ['open311_key_id'], ['id'])
@@ -52,9 +55,10 @@ def downgrade():
     with op.batch_alter_table('citizen_report', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_citizen_report_open311_key_id_open311_key'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_citizen_report_token'), type_='unique')
+        batch_op.drop_constraint(batch_op.f('fk_citizen_report_merged_into_id_citizen_report'), type_='foreignkey')
         batch_op.drop_index('ix_citizen_report_asset_created')
         batch_op.drop_index('ix_citizen_report_device_created')
         for column in ('satisfaction_at', 'satisfaction', 'fix_escalated_at', 'response_escalated_at', 'fix_due_at', 'response_due_at', 'priority', 'token', 'open311_key_id',
-                       'media_url', 'address', 'device_hash'):
+                       'media_url', 'address', 'device_hash', 'merged_into_id'):
             batch_op.drop_column(column)
     op.drop_table('open311_key')

@@ -133,6 +133,44 @@ def reply(actor, report_id: int, text: str) -> CitizenReport:
     return report
 
 
+DUPLICATE_DAYS = 14
+
+
+def duplicates(actor, report: CitizenReport) -> list[CitizenReport]:
+    """Other open reports on the same facility from the fortnight around it: likely the same problem."""
+    if report.asset_id is None or report.status == "closed":
+        return []
+    window = timedelta(days=DUPLICATE_DAYS)
+    return list(db.session.scalars(
+        sa.select(CitizenReport)
+        .where(CitizenReport.asset_id == report.asset_id, CitizenReport.id != report.id,
+               CitizenReport.status != "closed", CitizenReport.created_at.between(report.created_at - window,
+                                                                                   report.created_at + window),
+               Scope.of(actor).clause(CitizenReport))
+        .order_by(CitizenReport.created_at).limit(10)))
+
+
+def merge(actor, report_id: int, into_number: str) -> CitizenReport:
+    """Close a duplicate into the report that stays: its citizen is told the number to follow instead."""
+    report = services.get_report(actor, report_id)
+    canonical = services.normalize_number(into_number)
+    target = canonical and db.session.scalar(sa.select(CitizenReport).where(
+        CitizenReport.number == canonical, Scope.of(actor).clause(CitizenReport)))
+    if not target or target.id == report.id:
+        raise ValidationError(_("Name another report to merge this one into."), {"into": _("invalid")})
+    if report.status == "closed" or target.status == "closed":
+        raise Conflict(_("Only open reports can be merged."))
+    now = utcnow()
+    text = _("This report was merged into %(number)s, which is about the same problem: follow that number.",
+             number=target.number)
+    record(actor, "citizen_report", report.id, "merge",
+           {"status": [report.status, "closed"], "merged_into": [None, target.number]})
+    report.status, report.reply, report.merged_into_id = "closed", text, target.id
+    report.closed_at, report.closed_by_id = now, actor.id
+    db.session.flush()
+    return report
+
+
 def _local(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
 

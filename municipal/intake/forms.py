@@ -38,3 +38,7 @@ class ReplyForm(FlaskForm):
 
 class RateForm(FlaskForm):
     satisfaction = HiddenField()
+
+
+class MergeForm(FlaskForm):
+    into = HiddenField()

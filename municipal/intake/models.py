@@ -76,6 +76,8 @@ class CitizenReport(db.Model):
     fix_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # 满意度回访: the citizen's word once the report is done or closed; "unsatisfied" sends it back for review.
     satisfaction: Mapped[str | None] = mapped_column(sa.String(12))
+    # A duplicate is closed into the report that stays open, which the citizen is told to follow.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizen_report.id"))
     satisfaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -85,6 +87,7 @@ class CitizenReport(db.Model):
     asset = relationship("Asset")
     accepted_by = relationship("User", foreign_keys=[accepted_by_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
+    merged_into = relationship("CitizenReport", remote_side=[id])
 
 
 class Open311Key(db.Model):

@@ -19,7 +19,7 @@ from ..permissions import public, roles
 from ..workorders import access as work_access
 from ..workorders.states import PRIORITIES
 from . import followup, held, rules, services
-from .forms import AcceptForm, CloseForm, RateForm, ReplyForm, ReportForm
+from .forms import AcceptForm, CloseForm, MergeForm, RateForm, ReplyForm, ReportForm
 from .models import CATEGORIES, STATUSES
 
 bp = Blueprint("intake", __name__)
@@ -182,7 +182,8 @@ def _detail(report_id: int, close_form=None, status: int = 200):
                            accept_form=accept_form, reply_form=ReplyForm(), categories=CATEGORIES,
                            report_statuses=STATUSES, priorities=PRIORITIES,
                            urgent_words=rules.urgent_words(report.category, report.description),
-                           public=followup.citizen_view(report)), status
+                           public=followup.citizen_view(report), duplicates=followup.duplicates(current_user, report),
+                           merge_form=MergeForm()), status
 
 
 @bp.route("/reports/<int:report_id>")
@@ -238,6 +239,23 @@ def reply(report_id: int):
         try:
             followup.reply(current_user, report_id, form.reply.data or "")
             flash(_("The citizen can read your reply."), "success")
+        except DomainError as error:
+            discard_changes()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+            return _detail(report_id, status=error.status)
+    return redirect(url_for("intake.detail", report_id=report_id))
+
+
+@bp.route("/reports/<int:report_id>/merge", methods=["POST"])
+@roles("admin", "supervisor")
+def merge(report_id: int):
+    form = MergeForm()
+    if form.validate_on_submit():
+        try:
+            report = followup.merge(current_user, report_id, form.into.data or "")
+            flash(_("Merged: the citizen is told to follow %(number)s.", number=report.merged_into.number), "success")
         except DomainError as error:
             discard_changes()
             if error.status in (403, 404):

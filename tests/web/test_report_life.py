@@ -170,3 +170,22 @@ def test_the_compliance_page_counts_the_deadlines_kept(client, db, login, users,
     page = client.get("/calendar/compliance?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
     cells = re.findall(r'<td class="num">(\d+)</td>', page[page.index("市民诉求"):])
     assert cells == ["2", "1", "0", "1", "0"]
+
+
+def test_a_duplicate_is_merged_and_its_citizen_told_the_number_to_follow(client, db, login, make_asset):
+    from municipal.intake import services
+
+    asset = make_asset(name="鼓山路3号井")
+    first = services.submit_report(category="cover_missing", description="井盖缺失", fingerprint="a", asset_id=asset.id)
+    second = services.submit_report(category="cover_missing", description="井盖没了", fingerprint="b", asset_id=asset.id)
+    db.session.commit()
+    login("supervisor")
+    page = client.get(f"/reports/{second.id}").get_data(as_text=True)
+    assert first.number in page
+    form = page[page.index(f'action="/reports/{second.id}/merge"'):]
+    client.post(f"/reports/{second.id}/merge", data={"csrf_token": csrf_in(form), "into": first.number})
+    db.session.expire_all()
+    assert (second.status, second.merged_into_id) == ("closed", first.id)
+    citizen = client.get(f"/report/status?number={second.number}").get_data(as_text=True)
+    assert first.number in citizen and 'class="status r-closed"' in citizen
+    assert client.get(f"/open311/v2/requests/{second.number}.json").json[0]["status"] == "closed"
