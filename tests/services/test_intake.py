@@ -37,7 +37,7 @@ def test_a_report_with_photo_gets_a_typable_number_and_stored_pictures(app, db, 
     assert services.normalize_number(report.number.lower().replace("-", " ")) == report.number
     media = Path(app.config["MEDIA_DIR"])
     with Image.open(media / report.photo_path) as full, Image.open(media / report.thumb_path) as thumb:
-        assert max(full.size) == 1600 and max(thumb.size) == 320
+        assert max(full.size) == app.config["REPORT_PHOTO_EDGE"] and max(thumb.size) == 320
     assert (report.lon, report.lat, report.status) == (119.31, 26.09, "new")
 
 
