@@ -53,8 +53,11 @@ def placeholder_for(asset_type: str | None) -> str:
 
 
 def urgent_words(category: str, text: str) -> list[str]:
-    """The urgent words found in a report's text, for its category."""
-    return [word for word in (*URGENT_WORDS, *URGENT_BY_CATEGORY.get(category, ())) if word in (text or "")]
+    """The urgent words found in a report's text, for its category; a word inside a longer one found is left
+    out (井盖 within 井盖缺失)."""
+    found = [word for word in dict.fromkeys((*URGENT_WORDS, *URGENT_BY_CATEGORY.get(category, ())))
+             if word in (text or "")]
+    return [word for word in found if not any(word != other and word in other for other in found)]
 
 
 def suggested_priority(category: str, text: str) -> str:

@@ -68,3 +68,25 @@ def test_a_citizen_reports_from_the_card_on_a_small_phone(new_context, make_asse
     assert number in page.locator("main").inner_text() and page.locator(".status.r-new").count() == 1
     fits(page)
     page.screenshot(path=str(shots / "citizen-status-360.png"), full_page=True)
+
+
+def test_the_supervisor_triages_it_on_a_small_phone(new_context, make_asset, sign_in, in_app, shots):
+    from municipal.extensions import db
+    from municipal.intake import services
+
+    well = make_asset("manhole", "鼓山路9号井", area="xindian", attributes={"network": "污水"},
+                      geometry={"type": "Point", "coordinates": [119.31, 26.09]})
+
+    def report() -> int:
+        made = services.submit_report(category="cover_missing", description="井盖缺失，很危险", fingerprint="e2e",
+                                      asset_id=well.id)
+        db.session.commit()
+        return made.id
+
+    report_id = in_app(report)
+    page = new_context(**SMALL_PHONE).new_page()
+    sign_in(page, "supervisor")
+    page.goto(f"/reports/{report_id}")
+    assert page.locator("select[name=priority]").input_value() == "urgent"
+    fits(page)
+    page.screenshot(path=str(shots / "citizen-triage-360.png"), full_page=True)
