@@ -25,6 +25,14 @@ class ReportCloseSchema(ApiSchema):
                                                    "maxLength": 2000})
 
 
+class ReportAcceptSchema(ApiSchema):
+    priority = fields.String(validate=one_of(("urgent", "high", "normal", "low")), metadata={
+        "enum": ["urgent", "high", "normal", "low"], "description": "default: the report's (its category's, "
+                                                                     "raised by urgent words)"})
+    assignee_user_id = fields.Integer(allow_none=True, validate=between(1, MAX_ID))
+    assignee_team_id = fields.Integer(allow_none=True, validate=between(1, MAX_ID))
+
+
 class PublicReportCreateSchema(ApiSchema):
     category = fields.String(required=True, metadata={"enum": list(CATEGORIES)})
     description = fields.String(required=True, metadata={"minLength": 2, "maxLength": 2000})
