@@ -92,7 +92,7 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import assets, audit, calendar, inspections, media, people, readings, workorders
+    from . import assets, audit, calendar, inspections, intake, media, people, readings, workorders
     from .assets.scan import card_page, scanlog
 
     scanlog.init_app(app)
@@ -105,6 +105,7 @@ def _init_extensions(app: Flask) -> None:
         domain.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
+    intake.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from .inspections import api as inspections_api
     from .inspections.views import bp as inspections_bp
     from .intake import api as intake_api
+    from .intake.open311_api import bp as open311_bp
     from .intake.views import bp as intake_bp
     from .jobs import api as jobs_api
     from .jobs.views import bp as jobs_admin_bp
@@ -147,8 +149,10 @@ def _register_blueprints(app: Flask) -> None:
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
                       notify_bp, people_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp,
-                      pwa_bp, office_bp):
+                      pwa_bp, office_bp, open311_bp):
         app.register_blueprint(blueprint)
+    # Another system's api_key is the proof of its requests; no browser session is ever used here.
+    csrf.exempt(open311_bp)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
     for domain in (assets_api, people_api, workorders_api, inspections_api, intake_api, notify_api, auth_api,

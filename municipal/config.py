@@ -63,9 +63,30 @@ class DefaultConfig:
     # The local day the platform went live (YYYY-MM-DD); without it, the day of the first work order on record.
     # A report says that what came before was kept elsewhere, instead of counting it as nothing done.
     PLATFORM_LIVE_ON: str | None = None
-    # Citizen reports accepted per client IP per window, counted in the database.
+    # Citizen reports accepted per client IP, and per device cookie, per window, counted in the database.
     REPORT_RATE_LIMIT = 5
     REPORT_RATE_WINDOW_SECONDS = 3600
+    # The longest side kept of a citizen's photo: enough to see the problem on a screen, and a 4000-pixel
+    # phone JPEG decodes at a quarter of its size for it, which keeps a report quick under load.
+    REPORT_PHOTO_EDGE = 1000
+    # Reports on one facility per window, from everyone: more are refused (the hotline is named).
+    REPORT_RATE_LIMIT_PER_CODE = 30
+    # Deadlines of citizen reports in hours, per category ("*": any other; "urgent": the most an urgent report
+    # may get): respond (accept or answer) and fix. A passed deadline is escalated to the area's supervisors.
+    REPORT_SLA_HOURS = {
+        "*": {"response": 24, "fix": 168},
+        "urgent": {"response": 2, "fix": 24},
+        "dangerous": {"response": 4, "fix": 48},
+        "cover_missing": {"response": 2, "fix": 24},
+        "crack": {"response": 8, "fix": 72},
+        "leaking": {"response": 8, "fix": 72},
+        "dirty": {"response": 24, "fix": 72},
+    }
+    # A reporter's name and phone are kept this long after the report arrived, then blanked by the
+    # report-contacts job.
+    REPORT_CONTACT_RETENTION_DAYS = 180
+    # The Open311 jurisdiction_id this site answers to; a request naming another is a 404.
+    OPEN311_JURISDICTION = ""
     PAGE_SIZE = 50
     # The work board: a screenful, most urgent first; the pager goes on.
     BOARD_PAGE_SIZE = 20

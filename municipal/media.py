@@ -48,8 +48,9 @@ def max_pixels(image_format: str) -> int:
     return limit if image_format in ("JPEG", "MPO") else limit // 4
 
 
-def load_image(stream, field: str = "photo") -> Image.Image:
-    """An upright RGB image from an upload, or a ValidationError; never trusts the file name."""
+def load_image(stream, field: str = "photo", edge: int = FULL_EDGE) -> Image.Image:
+    """An upright RGB image from an upload, or a ValidationError; never trusts the file name. `edge`: the
+    longest side that will be kept (a JPEG is decoded no larger than needed for it)."""
     if stream is None:
         _refuse(field, _("Choose a photo to upload."))
     limit = current_app.config["PHOTO_MAX_BYTES"]
@@ -70,7 +71,7 @@ def load_image(stream, field: str = "photo") -> Image.Image:
         image = Image.open(BytesIO(data))
         # A JPEG decodes at a reduced scale when only a smaller copy is kept: a phone's 12-megapixel
         # photo then costs a quarter of the time and memory. The request is the size that is kept.
-        scale = FULL_EDGE / max(image.size)
+        scale = edge / max(image.size)
         if scale < 1:
             image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
         image.load()
@@ -82,12 +83,12 @@ def load_image(stream, field: str = "photo") -> Image.Image:
     return ImageOps.exif_transpose(image).convert("RGB")
 
 
-def store_image(image: Image.Image, folder: str) -> tuple[str, str, tuple[int, int]]:
-    """Save a resized copy and a thumbnail under MEDIA_DIR/folder; return their relative paths."""
+def store_image(image: Image.Image, folder: str, edge: int = FULL_EDGE) -> tuple[str, str, tuple[int, int]]:
+    """Save a copy resized to at most `edge` and a thumbnail under MEDIA_DIR/folder; return their relative paths."""
     root = Path(current_app.config["MEDIA_DIR"])
     (root / folder).mkdir(parents=True, exist_ok=True)
     stem = uuid.uuid4().hex
-    full = ImageOps.contain(image, (FULL_EDGE, FULL_EDGE)) if max(image.size) > FULL_EDGE else image
+    full = ImageOps.contain(image, (edge, edge)) if max(image.size) > edge else image
     thumb = ImageOps.contain(full, (THUMB_EDGE, THUMB_EDGE))
     full_path, thumb_path = f"{folder}/{stem}.jpg", f"{folder}/{stem}.thumb.jpg"
     _note_written(root / full_path, root / thumb_path)

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import clock, paging
+from .. import clock, paging, sections
 from ..assets.queries import area_choices
 from ..assets.types import TYPES
 from ..boundary import discard_changes
@@ -113,6 +113,7 @@ def compliance():
         "calendar/compliance.html", report=report, filters=filters, choices=_choices(), labels=_labels(),
         rows=[(compliance_numbers.group_label(group, group_by, locale), group) for group in report.groups],
         groups=_group_choices(), teams=[(str(team_id), name) for team_id, name in assignable_teams(current_user)],
+        sections=sections.collect("compliance", current_user, (start, end), request.args),
     )
 
 

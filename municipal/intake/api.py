@@ -17,6 +17,7 @@ from .schemas import (
     CitizenReportSchema,
     PublicReportCreateSchema,
     PublicReportSchema,
+    ReportAcceptSchema,
     ReportCloseSchema,
     TriagePageSchema,
     TriageQuerySchema,
@@ -69,11 +70,14 @@ def close_report(data, report_id):
 @bp.route(f"/reports/{REPORT_ID}/accept", methods=["POST"])
 @roles("admin", "supervisor")
 @bp.doc(summary=N_("Accept a citizen report: make a work order on its facility"),
-        description=N_("Only a new report that names a facility; `work_order_id` names the work order made."))
+        description=N_("Only a new report (or one sent back for review) that names a facility; "
+                       "`work_order_id` names the work order made. The body may set its priority and assignee."))
+@bp.arguments(ReportAcceptSchema, required=False)
 @bp.response(200, CitizenReportSchema)
-def accept_report(report_id):
-    report = services.accept_report(current_user, report_id)
-    return report
+def accept_report(data, report_id):
+    return services.accept_report(current_user, report_id, priority=data.get("priority"),
+                                  assignee_user_id=data.get("assignee_user_id"),
+                                  assignee_team_id=data.get("assignee_team_id"))
 
 
 # --- the public --------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from .models import CATEGORIES
@@ -15,6 +15,8 @@ class ReportForm(FlaskForm):
     photo = FileField(_l("Photo (optional)"))
     contact_name = StringField(_l("Your name (optional)"))
     contact_phone = StringField(_l("Your phone (optional, only staff see it)"))
+    # The token of a photo kept while the form came back with an error (see held.py).
+    held_photo = HiddenField()
     lon = HiddenField()
     lat = HiddenField()
 
@@ -24,4 +26,19 @@ class CloseForm(FlaskForm):
 
 
 class AcceptForm(FlaskForm):
-    pass
+    # Choices are filled by the view (the people the supervisor may assign); the services check the values.
+    priority = SelectField(_l("Priority"), validate_choice=False)
+    assignee_user = SelectField(_l("Assign to"), validate_choice=False)
+    assignee_team = SelectField(_l("or to a team"), validate_choice=False)
+
+
+class ReplyForm(FlaskForm):
+    reply = TextAreaField(_l("Reply to the citizen"))
+
+
+class RateForm(FlaskForm):
+    satisfaction = HiddenField()
+
+
+class MergeForm(FlaskForm):
+    into = HiddenField()

@@ -25,9 +25,17 @@ class ReportCloseSchema(ApiSchema):
                                                    "maxLength": 2000})
 
 
+class ReportAcceptSchema(ApiSchema):
+    priority = fields.String(validate=one_of(("urgent", "high", "normal", "low")), metadata={
+        "enum": ["urgent", "high", "normal", "low"], "description": "default: the report's (its category's, "
+                                                                     "raised by urgent words)"})
+    assignee_user_id = fields.Integer(allow_none=True, validate=between(1, MAX_ID))
+    assignee_team_id = fields.Integer(allow_none=True, validate=between(1, MAX_ID))
+
+
 class PublicReportCreateSchema(ApiSchema):
     category = fields.String(required=True, metadata={"enum": list(CATEGORIES)})
-    description = fields.String(required=True, metadata={"minLength": 10, "maxLength": 2000})
+    description = fields.String(required=True, metadata={"minLength": 2, "maxLength": 2000})
     code = fields.String(allow_none=True, metadata={"description": "the identity code on the facility's label, "
                                                                   "in any spelling"})
     contact_name = fields.String(allow_none=True, metadata={"description": "seen by staff only"})
@@ -58,6 +66,14 @@ class CitizenReportSchema(Schema):
     status = fields.String(metadata={"enum": list(STATUSES)})
     reply = fields.String()
     work_order_id = fields.Integer(allow_none=True)
+    priority = fields.String(metadata={"enum": ["urgent", "high", "normal", "low"],
+                                       "description": "the category's, raised by urgent words; set at acceptance"})
+    response_due_at = fields.DateTime(allow_none=True, metadata={"description": "the category's response deadline"})
+    fix_due_at = fields.DateTime(allow_none=True, metadata={"description": "the category's fix deadline"})
+    satisfaction = fields.String(allow_none=True, metadata={"enum": ["satisfied", "unsatisfied", None]})
+    merged_into_id = fields.Integer(allow_none=True, metadata={"description": "the report a duplicate was merged into"})
+    address = fields.String()
+    media_url = fields.String(metadata={"description": "a photo's address given through Open311, never fetched"})
     created_at = fields.DateTime()
     accepted_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)

@@ -5,6 +5,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,11 +23,12 @@ from ..db import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from ..notify.services import district_supervisors, notify, supervisors_for_area
+from . import rules, states
 from .models import CATEGORIES, PUBLIC_STATUSES, STATUSES, CitizenReport
 
 NUMBER_PREFIX = "R-"
 NUMBER_LENGTH = 8
-DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
+DESCRIPTION_MIN, DESCRIPTION_MAX = 2, 2000
 REPLY_MAX = 2000
 # Characters people confuse when reading a number off a screen, and what Crockford Base32 means by them.
 _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
@@ -62,16 +64,31 @@ def normalize_number(text: str) -> str | None:
     return NUMBER_PREFIX + body
 
 
-def _check_rate(fingerprint: str, now: datetime) -> None:
-    limit = current_app.config["REPORT_RATE_LIMIT"]
-    window = timedelta(seconds=current_app.config["REPORT_RATE_WINDOW_SECONDS"])
-    recent = db.session.scalar(
-        sa.select(sa.func.count(CitizenReport.id))
-        .where(CitizenReport.client_fingerprint == fingerprint, CitizenReport.created_at > now - window)
-    )
-    if recent >= limit:
+def device_key(device_id: str) -> str | None:
+    """The report-device cookie's value, keyed like the IP; None for a missing or malformed one."""
+    if not device_id or len(device_id) > 64 or not device_id.isalnum():
+        return None
+    return client_fingerprint("device:" + device_id)
+
+
+def _count(condition, since: datetime) -> int:
+    return db.session.scalar(sa.select(sa.func.count(CitizenReport.id))
+                             .where(condition, CitizenReport.created_at > since))
+
+
+def _check_rate(fingerprint: str, device: str | None, asset_id: int | None, now: datetime) -> None:
+    """Counted three ways in the window, none of them chosen freely by the client: its IP, the device cookie
+    (a phone changing networks), and the facility (a flood of reports on one code from many addresses)."""
+    config = current_app.config
+    since = now - timedelta(seconds=config["REPORT_RATE_WINDOW_SECONDS"])
+    limit = config["REPORT_RATE_LIMIT"]
+    if _count(CitizenReport.client_fingerprint == fingerprint, since) >= limit or (
+            device is not None and _count(CitizenReport.device_hash == device, since) >= limit):
         raise RateLimited(_("You have sent %(n)s reports in the last hour, the most we accept; please try again "
                             "later or call the hotline.", n=limit))
+    if asset_id is not None and _count(CitizenReport.asset_id == asset_id, since) >= config["REPORT_RATE_LIMIT_PER_CODE"]:
+        raise RateLimited(_("This facility has already been reported many times in the last hour; it is being "
+                            "looked at. For an emergency, call the hotline."))
 
 
 def _coordinate(value, low: float, high: float):
@@ -84,24 +101,45 @@ def _coordinate(value, low: float, high: float):
     return number if math.isfinite(number) and low <= number <= high else False
 
 
+def _photo(photo, errors: dict):
+    """The upload as an image, or None with the reason in `errors`: nothing is stored before every check passed."""
+    if photo is None:
+        return None
+    try:
+        return media.load_image(photo, edge=current_app.config["REPORT_PHOTO_EDGE"])
+    except ValidationError as error:
+        errors.update(error.fields)
+        return None
+
+
 def submit_report(*, category: str, description: str, fingerprint: str, asset_id: int | None = None,
                   photo=None, contact_name: str = "", contact_phone: str = "", lon=None, lat=None,
-                  now: datetime | None = None) -> CitizenReport:
-    """Record a citizen's report. `photo` is a readable upload or None; `fingerprint` from client_fingerprint()."""
+                  now: datetime | None = None, address: str = "", media_url: str = "",
+                  open311_key_id: int | None = None, limited: bool = True, device: str | None = None) -> CitizenReport:
+    """Record a citizen's report. `photo` is a readable upload or None; `fingerprint` from client_fingerprint().
+    `device` from device_key(). A report filed by another system with its Open311 key (`limited` False) is not
+    counted against a client."""
     now = now or utcnow()
-    _check_rate(fingerprint, now)
+    if limited:
+        _check_rate(fingerprint, device, asset_id, now)
     description = (description or "").strip()
     contact_name, contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
+    address, media_url = (address or "").strip(), (media_url or "").strip()
     errors = {}
     if category not in CATEGORIES:
         errors["category"] = _("Choose what kind of problem it is.")
-    if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
-        errors["description"] = _("Describe the problem in %(min)s to %(max)s characters.",
+    image = _photo(photo, errors)
+    if len(description) > DESCRIPTION_MAX or (len(description) < DESCRIPTION_MIN and image is None and not media_url):
+        errors["description"] = _("Describe the problem in %(min)s to %(max)s characters, or send a photo.",
                                   min=DESCRIPTION_MIN, max=DESCRIPTION_MAX)
     if len(contact_name) > 100:
         errors["contact_name"] = _("The name is too long.")
     if contact_phone and (len(contact_phone) > 40 or not any(c.isdigit() for c in contact_phone)):
         errors["contact_phone"] = _("This does not look like a phone number.")
+    if len(address) > 250:
+        errors["address"] = _("The address is too long.")
+    if len(media_url) > 1000 or (media_url and not media_url.lower().startswith(("http://", "https://"))):
+        errors["media_url"] = _("The photo's address must be an http or https URL of at most 1000 characters.")
     lon_value, lat_value = _coordinate(lon, -180, 180), _coordinate(lat, -90, 90)
     if lon_value is False or lat_value is False or (lon_value is None) != (lat_value is None):
         errors["position"] = _("The position is not valid.")
@@ -114,28 +152,35 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     if errors:
         raise ValidationError(_("The report could not be sent; please check the marked fields."), errors)
     photo_path = thumb_path = None
-    if photo is not None:
-        photo_path, thumb_path, _size = media.store_image(media.load_image(photo), f"reports/{now:%Y-%m}")
+    if image is not None:
+        photo_path, thumb_path, _size = media.store_image(image, f"reports/{now:%Y-%m}",
+                                                          edge=current_app.config["REPORT_PHOTO_EDGE"])
+    priority = rules.suggested_priority(category, description)
+    response_due, fix_due = rules.deadlines(category, priority, now, current_app.config["REPORT_SLA_HOURS"])
     report = CitizenReport(
         number=_new_number(), asset_id=asset_id, category=category, description=description,
         photo_path=photo_path, thumb_path=thumb_path, contact_name=contact_name, contact_phone=contact_phone,
-        lon=lon_value, lat=lat_value, client_fingerprint=fingerprint, status="new", reply="", created_at=now,
+        lon=lon_value, lat=lat_value, client_fingerprint=fingerprint, device_hash=device, status="new", reply="", created_at=now,
+        address=address, media_url=media_url, open311_key_id=open311_key_id,
+        token=secrets.token_hex(8) if open311_key_id is not None else None,
+        priority=priority, response_due_at=response_due, fix_due_at=fix_due,
     )
     db.session.add(report)
     db.session.flush()
     # Contact details stay out of the trail: it is kept for good, they should not be.
     record(None, "citizen_report", report.id, "create", {
         "number": [None, report.number], "asset": [None, asset_id], "category": [None, category],
-        "status": [None, "new"],
+        "status": [None, "new"], "priority": [None, priority],
     })
+    text = description[:60] or str(CATEGORIES[category])
     if asset is not None and asset.area_id is not None:
         recipients, area = supervisors_for_area(asset.area_id, asset.type), asset.area.name
-        title = f"{asset.name}: {description[:60]}"
+        title = f"{asset.name}: {text}"
     else:
         # No area to route it by: those who answer for the whole district, who see it in triage anyway.
         district = db.session.scalar(sa.select(Area.name).where(Area.parent_id.is_(None)).order_by(Area.id).limit(1))
         recipients, area = district_supervisors(), district or "—"
-        title = f"{asset.name}: {description[:60]}" if asset is not None else description[:60]
+        title = f"{asset.name}: {text}" if asset is not None else text
     notify(recipients, "citizen_report", {"number": report.number, "area": area, "title": title},
            f"/reports/{report.id}", dedupe_key=f"citizen_report:{report.id}")
     return report
@@ -158,29 +203,30 @@ class ReportStatus:
     done_at: datetime | None = None
 
 
-# The work order's statuses as the citizen's: started or paused is being worked on, completed (waiting
-# for the supervisor's check) or verified is done, cancelled closes the report.
-_PROGRESS = {"in_progress": "in_progress", "on_hold": "in_progress", "completed": "done", "verified": "done",
-             "cancelled": "closed"}
-
-
-def _progress(report: CitizenReport) -> tuple[str, str, datetime | None, datetime | None]:
-    """(status, reply, done_at, closed_at) for the public, from the report's work order when it has one.
-    A cancellation's reason is staff's words, which may name people or their phones: the citizen gets a
-    fixed sentence pointing to the hotline instead."""
+def _work_order(report: CitizenReport):
     from ..workorders.models import WorkOrder
 
-    order = None
-    if report.status == "accepted" and report.work_order_id is not None:
-        order = db.session.get(WorkOrder, report.work_order_id)
-    status = _PROGRESS.get(order.status, report.status) if order is not None else report.status
+    return db.session.get(WorkOrder, report.work_order_id) if report.work_order_id is not None else None
+
+
+def public_view(report: CitizenReport, order) -> ReportStatus:
+    """What the citizen (and Open311) may see of a report whose work order is `order` (or None). A
+    cancellation's reason is staff's words, which may name people or their phones: the citizen gets a fixed
+    sentence pointing to the hotline instead."""
+    status = states.public_status(report.status, order.status if order is not None else None)
+    reply, done_at, closed_at = report.reply, None, report.closed_at
     if status == "done":
-        return status, report.reply, order.completed_at, None
-    if status == "closed" and order is not None:
+        done_at, closed_at = order.completed_at, None
+    elif status == "closed" and report.status == "accepted":
         reply = _("The work for this report was cancelled. For questions, call the hotline %(hotline)s.",
                   hotline=current_app.config["HOTLINE"])
-        return status, reply, None, order.closed_at
-    return status, report.reply, None, report.closed_at
+        closed_at = order.closed_at
+    return ReportStatus(
+        number=report.number, category=report.category, category_label=str(CATEGORIES[report.category]),
+        facility=report.asset.name if report.asset else "", status=status,
+        status_label=str(PUBLIC_STATUSES[status]), reply=reply, created_at=report.created_at,
+        accepted_at=report.accepted_at, closed_at=closed_at, done_at=done_at,
+    )
 
 
 def report_status(number: str) -> ReportStatus:
@@ -191,13 +237,7 @@ def report_status(number: str) -> ReportStatus:
     if not report:
         raise NotFound(_("There is no report with the number %(number)s.", number=(number or "").strip()[:20]),
                        {"number": _("not found")})
-    status, reply, done_at, closed_at = _progress(report)
-    return ReportStatus(
-        number=report.number, category=report.category, category_label=str(CATEGORIES[report.category]),
-        facility=report.asset.name if report.asset else "", status=status,
-        status_label=str(PUBLIC_STATUSES[status]), reply=reply, created_at=report.created_at,
-        accepted_at=report.accepted_at, closed_at=closed_at, done_at=done_at,
-    )
+    return public_view(report, _work_order(report))
 
 
 def _require_staff(actor) -> None:
@@ -272,27 +312,46 @@ def _claim(report: CitizenReport, status: str, target: str) -> bool:
     return moved.rowcount == 1
 
 
-def accept_report(actor, report_id: int) -> CitizenReport:
-    """Turn a new report into a work order on its facility."""
+def _position_text(report: CitizenReport) -> str:
+    if report.lat is None:
+        return ""
+    return "\n" + _("Where the citizen stood: %(lat).5f°N, %(lon).5f°E", lat=report.lat, lon=report.lon)
+
+
+def accept_report(actor, report_id: int, priority: str | None = None, assignee_user_id=None,
+                  assignee_team_id=None) -> CitizenReport:
+    """Turn a new report (or one sent back for review) into a work order on its facility, carrying its
+    description, position and photo. `priority` defaults to the report's (its category's, raised by urgent
+    words); the work is due by the category's fix deadline."""
+    from ..workorders.notes import add_attachment
     from ..workorders.services import create_work_order
 
     report = get_report(actor, report_id)
-    if report.status != "new":
+    previous = report.status
+    if previous not in ("new", "review"):
         raise Conflict(_("Only a new report can become a work order."))
     if report.asset_id is None:
         raise ValidationError(_("This report names no facility; close it with a reply instead."),
                               {"asset": _("required")})
-    if not _claim(report, "new", "accepted"):
+    if not _claim(report, previous, "accepted"):
         raise Conflict(_("Only a new report can become a work order."))
+    now = utcnow()
     category = str(CATEGORIES[report.category])
+    due = report.fix_due_at if report.fix_due_at is not None and report.fix_due_at > now else None
     work_order = create_work_order(
         actor, asset_id=report.asset_id, kind="citizen_report",
         title=_("Citizen report %(number)s: %(category)s", number=report.number, category=category),
-        description=report.description, priority="normal", source="citizen", citizen_report_id=report.id,
+        description=(report.description or category) + _position_text(report),
+        priority=priority or report.priority, due_at=due, source="citizen", citizen_report_id=report.id,
+        assignee_user_id=assignee_user_id, assignee_team_id=assignee_team_id,
     )
+    if report.photo_path:
+        with (Path(current_app.config["MEDIA_DIR"]) / report.photo_path).open("rb") as photo:
+            add_attachment(actor, work_order.id, photo, f"{report.number}.jpg")
     record(actor, "citizen_report", report.id, "accept",
-           {"status": ["new", "accepted"], "work_order": [None, work_order.id]})
-    report.status, report.work_order_id = "accepted", work_order.id
-    report.accepted_at, report.accepted_by_id = utcnow(), actor.id
+           {"status": [previous, "accepted"], "work_order": [report.work_order_id, work_order.id],
+            "priority": [report.priority, work_order.priority]})
+    report.status, report.work_order_id, report.priority = "accepted", work_order.id, work_order.priority
+    report.accepted_at, report.accepted_by_id = now, actor.id
     db.session.flush()
     return report

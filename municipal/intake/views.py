@@ -1,41 +1,73 @@
 """Citizen report pages: the public form and status page, and the supervisors' triage."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import secrets
+from contextlib import nullcontext
+
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+                   send_from_directory, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..assets import queries
 from ..assets.identity import resolver
-from .. import paging
+from .. import clock, paging
 from ..boundary import discard_changes
 from ..errors import DomainError, NotFound
 from ..permissions import public, roles
-from . import services
-from .forms import AcceptForm, CloseForm, ReportForm
+from ..workorders import access as work_access
+from ..workorders.states import PRIORITIES
+from . import followup, held, rules, services
+from .forms import AcceptForm, CloseForm, MergeForm, RateForm, ReplyForm, ReportForm
 from .models import CATEGORIES, STATUSES
 
 bp = Blueprint("intake", __name__)
 
 
+DEVICE_COOKIE = "report_device"
+DEVICE_COOKIE_DAYS = 400
+
+
 def _report_form(asset, code: str | None):
     form = ReportForm()
-    errors, status = {}, 200
+    errors, status, held_token, response = {}, 200, "", None
+    device_id = request.cookies.get(DEVICE_COOKIE, "")
+    if services.device_key(device_id) is None:
+        device_id = secrets.token_hex(16)
     if form.validate_on_submit():
         upload = form.photo.data
+        upload = upload if upload and upload.filename else None
+        held_token = (form.held_photo.data or "").strip()
+        kept = None if upload is not None else held.take(held_token)
         try:
-            report = services.submit_report(
-                category=form.category.data or "", description=form.description.data or "",
-                asset_id=asset.id if asset else None, photo=upload if upload and upload.filename else None,
-                contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
-                lon=form.lon.data, lat=form.lat.data,
-                fingerprint=services.client_fingerprint(request.remote_addr or ""),
-            )
-            return redirect(url_for("intake.sent", number=report.number))
+            with kept or nullcontext():
+                report = services.submit_report(
+                    category=form.category.data or "", description=form.description.data or "",
+                    asset_id=asset.id if asset else None, photo=upload or kept,
+                    contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
+                    lon=form.lon.data, lat=form.lat.data,
+                    fingerprint=services.client_fingerprint(request.remote_addr or ""),
+                    device=services.device_key(device_id),
+                )
+            held.release(held_token)
+            response = redirect(url_for("intake.sent", number=report.number))
         except DomainError as error:
             errors, status = error.fields, error.status
             flash(error.message, "error")
-    return render_template("intake/report_form.html", form=form, asset=asset, code=code, errors=errors,
-                           categories=CATEGORIES), status
+            if upload is not None and "photo" not in errors and status != 429:
+                held.release(held_token)
+                held_token = held.hold(upload, clock.now()) or ""
+    if response is None:
+        asset_type = asset.type if asset else None
+        response = make_response(render_template(
+            "intake/report_form.html", form=form, asset=asset, code=code, errors=errors, categories=CATEGORIES,
+            category_keys=rules.categories_for(asset_type), placeholder=_(rules.placeholder_for(asset_type)),
+            held_token=held_token if held.media_name(held_token) else "",
+            held_photo=held.media_name(held_token)), status)
+    response.set_cookie(DEVICE_COOKIE, device_id, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,
+                        samesite="Lax", secure=request.is_secure)
+    return response
 
 
 # Decorators register bottom-up and url_for builds the first registered rule: /A/ stays last.
@@ -70,10 +102,52 @@ def status():
     if not number:
         return render_template("intake/status.html", report=None, number="")
     try:
-        found = services.report_status(number)
+            page = followup.citizen_page(number)
     except NotFound as error:
         return render_template("intake/status.html", report=None, number=number, error=error.message), 404
-    return render_template("intake/status.html", report=found, number=found.number)
+    return render_template("intake/status.html", report=page.status, page=page, number=page.status.number,
+                           rate_form=RateForm())
+
+
+@bp.route("/report/status/<number>/after.jpg")
+@public
+def after_photo(number: str):
+    return _media(followup.public_photo(number, None, "after"))
+
+
+@bp.route("/report/photo/<number>.jpg")
+@public
+def report_photo(number: str):
+    return _media(followup.public_photo(number, request.args.get("s"), "report"))
+
+
+@bp.route("/report/held/<day>/<token>.jpg")
+@public
+def held_photo(day: str, token: str):
+    return _media(held.media_name(f"{day}/{token}"))
+
+
+def _media(name: str | None):
+    if name is None:
+        abort(404)
+    return send_from_directory(Path(current_app.config["MEDIA_DIR"]), name)
+
+
+@bp.route("/report/status/<number>/rate", methods=["POST"])
+@public
+def rate(number: str):
+    form = RateForm()
+    if form.validate_on_submit():
+        try:
+            report = followup.rate(number, form.satisfaction.data or "")
+            flash(_("Thank you. The supervisors will look at your report again.")
+                  if report.status == "review" else _("Thank you for your answer."), "success")
+        except DomainError as error:
+            discard_changes()
+            if error.status == 404:
+                raise
+            flash(error.message, "error")
+    return redirect(url_for("intake.status", number=number))
 
 
 def _after() -> int | None:
@@ -91,10 +165,25 @@ def triage():
                            report_statuses=STATUSES)
 
 
+def _accept_form() -> AcceptForm:
+    form = AcceptForm()
+    form.priority.choices = [(key, _(label)) for key, label in PRIORITIES.items()]
+    form.assignee_user.choices = [("", "—")] + [(str(i), name) for i, name in work_access.assignable_people(current_user)]
+    form.assignee_team.choices = [("", "—")] + [(str(i), name) for i, name in work_access.assignable_teams(current_user)]
+    return form
+
+
 def _detail(report_id: int, close_form=None, status: int = 200):
     report = services.get_report(current_user, report_id)
+    accept_form = _accept_form()
+    if not accept_form.priority.data or request.method == "GET":
+        accept_form.priority.data = report.priority
     return render_template("intake/detail.html", report=report, close_form=close_form or CloseForm(),
-                           accept_form=AcceptForm(), categories=CATEGORIES, report_statuses=STATUSES), status
+                           accept_form=accept_form, reply_form=ReplyForm(), categories=CATEGORIES,
+                           report_statuses=STATUSES, priorities=PRIORITIES,
+                           urgent_words=rules.urgent_words(report.category, report.description),
+                           public=followup.citizen_view(report), duplicates=followup.duplicates(current_user, report),
+                           merge_form=MergeForm()), status
 
 
 @bp.route("/reports/<int:report_id>")
@@ -125,13 +214,49 @@ def close(report_id: int):
 @bp.route("/reports/<int:report_id>/accept", methods=["POST"])
 @roles("admin", "supervisor")
 def accept(report_id: int):
-    form = AcceptForm()
+    form = _accept_form()
     if form.validate_on_submit():
         try:
-            report = services.accept_report(current_user, report_id)
+            report = services.accept_report(
+                current_user, report_id, priority=form.priority.data or None,
+                assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None)
             flash(_("Work order %(id)s was created from this report.", id=report.work_order_id), "success")
         except DomainError as error:
             # The page below shows the report as stored.
+            discard_changes()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+            return _detail(report_id, status=error.status)
+    return redirect(url_for("intake.detail", report_id=report_id))
+
+
+@bp.route("/reports/<int:report_id>/reply", methods=["POST"])
+@roles("admin", "supervisor")
+def reply(report_id: int):
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            followup.reply(current_user, report_id, form.reply.data or "")
+            flash(_("The citizen can read your reply."), "success")
+        except DomainError as error:
+            discard_changes()
+            if error.status in (403, 404):
+                raise
+            flash(error.message, "error")
+            return _detail(report_id, status=error.status)
+    return redirect(url_for("intake.detail", report_id=report_id))
+
+
+@bp.route("/reports/<int:report_id>/merge", methods=["POST"])
+@roles("admin", "supervisor")
+def merge(report_id: int):
+    form = MergeForm()
+    if form.validate_on_submit():
+        try:
+            report = followup.merge(current_user, report_id, form.into.data or "")
+            flash(_("Merged: the citizen is told to follow %(number)s.", number=report.merged_into.number), "success")
+        except DomainError as error:
             discard_changes()
             if error.status in (403, 404):
                 raise

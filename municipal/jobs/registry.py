@@ -90,6 +90,18 @@ def _annual_reports(context: Context) -> int:
     return queue_previous_year(day) if day.month == 1 else 0
 
 
+def _report_deadlines(context: Context) -> int:
+    from ..intake.followup import escalate_overdue
+
+    return escalate_overdue(context.at)
+
+
+def _report_contacts(context: Context) -> int:
+    from ..intake.followup import purge_contacts
+
+    return purge_contacts(context.at)
+
+
 JOBS = {job.name: job for job in (
     Job("calendar", Day(), _calendar, N_("%(count)s work orders made from the calendar"), catch_up=True,
         exclusive=True),
@@ -98,4 +110,6 @@ JOBS = {job.name: job for job in (
     Job("send-webhooks", Slot(1), _send_webhooks, N_("%(count)s group robot messages sent")),
     Job("reports", Slot(1), _reports, N_("%(count)s reports made")),
     Job("annual-reports", Day(time(1, 0)), _annual_reports, N_("%(count)s annual reports queued"), catch_up=True),
+    Job("report-deadlines", Slot(15), _report_deadlines, N_("%(count)s citizen report deadlines escalated")),
+    Job("report-contacts", Day(time(3, 0)), _report_contacts, N_("%(count)s reporters' contact details forgotten")),
 )}

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
 
-KINDS = ("assigned", "sent_back", "overdue", "citizen_report", "finding", "escalation", "assigned_many", "submitted")
+KINDS = ("assigned", "sent_back", "overdue", "citizen_report", "finding", "escalation", "assigned_many", "submitted",
+         "report_overdue")
 
 
 class Notification(db.Model):

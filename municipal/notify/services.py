@@ -34,6 +34,7 @@ PARAMS = {
     "escalation": ("number", "title", "facility", "due"),
     "assigned_many": ("count",),
     "submitted": ("number", "title"),
+    "report_overdue": ("number", "title", "due"),
 }
 
 
@@ -53,6 +54,8 @@ def message(notification: Notification, gettext: Callable[[str], str]) -> str:
         text = gettext("%(count)s work orders were assigned to you")
     elif kind == "submitted":
         text = gettext("Work order %(number)s was completed and waits for your review: %(title)s")
+    elif kind == "report_overdue":
+        text = gettext("Citizen report %(number)s passed its deadline of %(due)s: %(title)s")
     elif kind == "finding":
         text = gettext("A finding needs rectification, work order %(number)s: %(title)s")
     else:

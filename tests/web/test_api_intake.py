@@ -54,7 +54,7 @@ def test_a_report_without_a_code(client, db):
 
 @pytest.mark.parametrize("fields, field", [
     ({"category": "ufo"}, "category"),
-    ({"description": "坏了"}, "description"),
+    ({"description": "坏"}, "description"),
     ({"description": None}, "description"),
     ({"contact_phone": "call me"}, "contact_phone"),
     ({"lon": 119.3}, "position"),
@@ -143,6 +143,18 @@ def test_accept_makes_a_work_order_once(client, db, bearer, make_asset):
     no_facility = sent(client)["number"]
     error = error_of(client.post(f"/api/v1/reports/{report_id(db, no_facility)}/accept", headers=headers), 422)
     assert "asset" in error["fields"]
+
+
+def test_accept_sets_priority_and_assignee(client, db, bearer, users, make_asset):
+    well = make_asset(name="鼓山路3号井")
+    number = sent(client, code=well.code.code)["number"]
+    url = f"/api/v1/reports/{report_id(db, number)}/accept"
+    headers = bearer("supervisor")
+    error_of(client.post(url, json={"priority": "someday"}, headers=headers), 422)
+    accepted = client.post(url, json={"priority": "high", "assignee_user_id": users["crew"].id}, headers=headers)
+    assert accepted.status_code == 200 and accepted.get_json()["priority"] == "high"
+    order = client.get(f"/api/v1/work-orders/{accepted.get_json()['work_order_id']}", headers=headers).get_json()
+    assert (order["priority"], order["status"]) == ("high", "assigned")
 
 
 def test_anonymous_requests_to_triage_get_401(app, client, db):

@@ -1,6 +1,7 @@
 """Citizen reports as a phone and a supervisor see them: form, tracking number, status page, triage."""
 import re
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -148,3 +149,92 @@ def test_a_supervisor_makes_a_work_order_from_a_report(client, db, make_asset, l
     db.session.expire_all()
     report = db.session.get(CitizenReport, report.id)
     assert report.status == "accepted" and report.work_order_id
+
+
+def test_a_short_description_is_enough_and_a_photo_alone_too(client, db, make_asset):
+    asset = make_asset(name="登云水库", type="reservoir")
+    assert send(client, f"/A/{asset.code.code}/report", category="crack", description="坝顶有裂缝").status_code == 302
+    assert send(client, f"/A/{asset.code.code}/report", category="crack", description="",
+                photo=(jpeg(), "a.jpg")).status_code == 302
+    refused = send(client, f"/A/{asset.code.code}/report", category="crack", description="裂")
+    assert refused.status_code == 422
+
+
+def test_the_form_offers_the_categories_and_example_of_the_facility_type(client, make_asset):
+    reservoir = make_asset(name="登云水库", type="reservoir")
+    manhole = make_asset(name="鼓山路3号井")
+    dam = client.get(f"/A/{reservoir.code.code}/report", headers=PHONE).get_data(as_text=True)
+    well = client.get(f"/A/{manhole.code.code}/report", headers=PHONE).get_data(as_text=True)
+    assert 'value="crack"' in dam and 'value="cover_missing"' not in dam and "坝顶有裂缝" in dam
+    assert 'value="cover_missing"' in well and 'value="crack"' not in well and "井盖缺失" in well
+
+
+def test_the_photo_is_kept_when_the_form_comes_back_with_an_error(client, db, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    path = f"/A/{asset.code.code}/report"
+    back = send(client, path, category="", description="井盖缺失", photo=(jpeg(), "a.jpg"))
+    page = back.get_data(as_text=True)
+    assert back.status_code == 422 and db.session.scalar(sa.select(sa.func.count(CitizenReport.id))) == 0
+    token = re.search(r'name="held_photo" value="([^"]+)"', page).group(1)
+    kept = client.get(f"/report/held/{token}.jpg")
+    assert kept.status_code == 200
+    kept.close()
+    sent = client.post(path, data={"category": "cover_missing", "description": "井盖缺失", "held_photo": token,
+                                   "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)},
+                       headers=PHONE, content_type="multipart/form-data")
+    assert sent.status_code == 302
+    report = db.session.scalar(sa.select(CitizenReport))
+    assert report.photo_path
+    assert client.get(f"/report/held/{token}.jpg").status_code == 404
+
+
+def test_the_rate_limit_holds_against_a_new_user_agent_a_new_cookie_and_many_addresses(app, client, db, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    path = f"/A/{asset.code.code}/report"
+    limit = app.config["REPORT_RATE_LIMIT"]
+    for n in range(limit):
+        agent = {**PHONE, "User-Agent": f"Agent {n}"}
+        client.get(path, headers=agent)
+        data = {"category": "damaged", "description": f"井盖破损 {n}", "csrf_token": csrf_token(client, path)}
+        assert client.post(path, data=data, headers=agent, content_type="multipart/form-data").status_code == 302
+    data = {"category": "damaged", "description": "井盖破损", "csrf_token": csrf_token(client, path)}
+    other_agent = {**PHONE, "User-Agent": "Something else entirely"}
+    assert client.post(path, data=data, headers=other_agent, content_type="multipart/form-data").status_code == 429
+    device = client.get_cookie("report_device").value
+    client.delete_cookie("report_device")
+    data["csrf_token"] = csrf_token(client, path)
+    refused = client.post(path, data=data, headers=other_agent, content_type="multipart/form-data",
+                          environ_overrides={"REMOTE_ADDR": "127.0.0.1"})
+    assert refused.status_code == 429
+    # The same phone on another network: its device cookie still counts.
+    client.set_cookie("report_device", device)
+    data["csrf_token"] = csrf_token(client, path)
+    moved = client.post(path, data=data, headers=PHONE, content_type="multipart/form-data",
+                        environ_overrides={"REMOTE_ADDR": "10.1.2.3"})
+    assert moved.status_code == 429
+    assert db.session.scalar(sa.select(sa.func.count(CitizenReport.id))) == limit
+
+
+def test_one_facility_flooded_from_many_addresses_is_limited(app, client, db, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    path = f"/A/{asset.code.code}/report"
+    app.config["REPORT_RATE_LIMIT_PER_CODE"] = 3
+    try:
+        statuses = []
+        for n in range(4):
+            client.delete_cookie("report_device")
+            data = {"category": "damaged", "description": "井盖破损", "csrf_token": csrf_token(client, path)}
+            statuses.append(client.post(path, data=data, headers=PHONE, content_type="multipart/form-data",
+                                        environ_overrides={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code)
+        assert statuses == [302, 302, 302, 429]
+    finally:
+        app.config["REPORT_RATE_LIMIT_PER_CODE"] = 30
+
+
+def test_a_refused_photo_is_not_stored(app, client, db, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    stored = lambda: sorted(Path(app.config["MEDIA_DIR"]).rglob("*.jpg"))
+    before = stored()
+    response = send(client, f"/A/{asset.code.code}/report", photo=(BytesIO(b"%PDF-1.4 not a photo"), "a.jpg"))
+    assert response.status_code == 422 and stored() == before
+    assert 'name="held_photo"' not in response.get_data(as_text=True)
