@@ -120,6 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     from .calendar.facility_views import bp as calendar_facility_bp
     from .calendar.views import bp as calendar_bp
     from .extensions import api, csrf
+    from .geo import api as geo_api
+    from .geo.views import bp as geo_bp
     from .health import bp as health_bp
     from .inspections import api as inspections_api
     from .inspections.views import bp as inspections_bp
@@ -138,12 +140,13 @@ def _register_blueprints(app: Flask) -> None:
     permissions.init_app(app)
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
-                      notify_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp, pwa_bp):
+                      notify_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp, pwa_bp,
+                      geo_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     app.register_blueprint(api_plumbing.docs_bp)
     for domain in (assets_api, workorders_api, inspections_api, intake_api, notify_api, auth_api, calendar_api,
-                   calendar_facility_api, calendar_pages_api, jobs_api, reports_api):
+                   calendar_facility_api, calendar_pages_api, jobs_api, reports_api, geo_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)

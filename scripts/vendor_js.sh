@@ -29,9 +29,12 @@ done
 mkdir -p "$vendor.tmp/barcode-detector" "$vendor.tmp/zxing-wasm"
 cp node_modules/barcode-detector/dist/iife/polyfill.js "$vendor.tmp/barcode-detector/"
 cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm "$vendor.tmp/zxing-wasm/"
+# Leaflet for the map page (municipal/geo); the server clusters, so no cluster plugin.
+mkdir -p "$vendor.tmp/leaflet"
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$vendor.tmp/leaflet/"
 {
   echo "# Vendored front-end libraries (copied by scripts/vendor_js.sh; do not edit)"
-  for package in workbox-sw workbox-core workbox-precaching workbox-routing workbox-strategies barcode-detector zxing-wasm; do
+  for package in workbox-sw workbox-core workbox-precaching workbox-routing workbox-strategies barcode-detector zxing-wasm leaflet; do
     node -e "const p=require('./node_modules/$package/package.json'); console.log('- ' + p.name + ' ' + p.version + ' (' + p.license + ')')"
   done
   echo "- zxing_reader.wasm sha256 $(sha256sum "$vendor.tmp/zxing-wasm/zxing_reader.wasm" | cut -d' ' -f1)"

@@ -19,12 +19,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "municipal"
 
-DOMAIN_ORDER = ("audit", "auth", "assets", "notify", "workorders", "calendar", "inspections", "intake", "reports",
-                "jobs")
+DOMAIN_ORDER = ("audit", "auth", "assets", "notify", "workorders", "calendar", "inspections", "intake", "geo",
+                "reports", "jobs")
 PURE = {
     "municipal.datebounds", "municipal.assets.types", "municipal.assets.geometry", "municipal.assets.identity.codes",
     "municipal.assets.identity.qr", "municipal.inspections.distance", "municipal.jobs.periods",
     "municipal.reports.charts", "municipal.workorders.states", "municipal.workorders.checklist_rules",
+    "municipal.geo.datums", "municipal.geo.grid", "municipal.geo.navigation", "municipal.geo.tiles",
 }
 PURE_PACKAGES = ("municipal.calendar.engine",)
 # The HTTP edge's shared plumbing: every domain's endpoints use it.

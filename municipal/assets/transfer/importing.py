@@ -293,7 +293,8 @@ class _Batch:
         fresh = _fresh_codes([row.values["type"] for row in self.rows if row.code is None], set(self.code_rows))
         defaults = {
             "area_id": None, "status": "in_service", "owner_unit": "", "maintenance_unit": "", "address": "",
-            "attributes": {}, "geometry": None, "chainage_start_m": None, "chainage_end_m": None,
+            "attributes": {}, "geometry": None, "lon": None, "lat": None, "geo_key": None,
+            "chainage_start_m": None, "chainage_end_m": None,
             "in_service_on": None, "internal_notes": "", "is_demo": False, "created_at": now, "updated_at": now,
             "version": 1,
         }
