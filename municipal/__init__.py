@@ -90,15 +90,16 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import assets, audit, calendar, inspections, media, workorders
+    from . import assets, audit, calendar, geo, inspections, media, workorders
     from .assets.scan import card_page, scanlog
 
     scanlog.init_app(app)
     card_page.init_app(app)
     audit.init_app(app)
     # Each domain names its recorded values in the audit trail; the calendar also answers its own error (a
-    # rule table or setting it cannot use), and the work orders add their section to the facility page.
-    for domain in (assets, workorders, calendar):
+    # rule table or setting it cannot use), and the work orders and the map add their sections to the facility
+    # page.
+    for domain in (assets, workorders, calendar, geo):
         domain.init_app(app)
     media.init_app(app)
     inspections.init_app(app)

@@ -179,3 +179,15 @@ def test_the_map_page_draws_on_the_configured_background(client, login, db, monk
     page = client.get("/map")
     assert "https://*.tianditu.gov.cn" in page.headers["Content-Security-Policy"]
     assert "tk=abc123" in page.get_data(as_text=True)
+
+
+def test_the_facility_page_links_to_navigation_apps_in_their_datums(client, login, make_asset):
+    from municipal.geo.datums import from_wgs84
+
+    asset = make_asset("manhole", "导航井", geometry={"type": "Point", "coordinates": [119.31, 26.09]})
+    login("crew")
+    html = client.get(f"/assets/{asset.id}").get_data(as_text=True)
+    glon, glat = from_wgs84(119.31, 26.09, "gcj02")
+    blon, blat = from_wgs84(119.31, 26.09, "bd09")
+    assert f"position={glon:.6f}%2C{glat:.6f}" in html and "coordinate=gaode" in html
+    assert f"location={blat:.6f}%2C{blon:.6f}" in html and "coord_type=bd09ll" in html
