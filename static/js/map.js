@@ -29,7 +29,10 @@
     L.rectangle([toMap(b[0], b[1]), toMap(b[2], b[3])], { color: "#1d4e89", weight: 1, fill: false,
                                                            interactive: false }).addTo(map);
   }
-  map.fitBounds([toMap(b[0], b[1]), toMap(b[2], b[3])]);
+  // The address keeps the view (#zoom/lat/lon, WGS-84), so a view can be sent to someone or reloaded.
+  var hash = /^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/.exec(location.hash);
+  if (hash) map.setView(toMap(+hash[3], +hash[2]), +hash[1]);
+  else map.fitBounds([toMap(b[0], b[1]), toMap(b[2], b[3])]);
   var drawn = L.layerGroup().addTo(map);
   var pending = null;
 
@@ -105,6 +108,8 @@
   }
 
   function load() {
+    var centre = fromMap(map.getCenter());
+    history.replaceState(null, "", "#" + map.getZoom() + "/" + centre[1].toFixed(6) + "/" + centre[0].toFixed(6));
     var bounds = map.getBounds(), sw = fromMap(bounds.getSouthWest()), ne = fromMap(bounds.getNorthEast());
     var clamp = function (v, lo, hi) { return Math.min(hi, Math.max(lo, v)); };
     var params = new URLSearchParams({
@@ -131,7 +136,9 @@
         drawn.clearLayers();
         collection.features.forEach(draw);
         status.textContent = collection.truncated ? words.truncated : "";
-        document.getElementById("map").setAttribute("data-loaded", String(collection.features.length));
+        var box = document.getElementById("map");
+        box.setAttribute("data-zoom", String(collection.zoom));
+        box.setAttribute("data-loaded", String(collection.features.length));
       })
       .catch(function (error) { if (error.name !== "AbortError") status.textContent = words.failed; });
   }
