@@ -47,3 +47,15 @@ def map_page():
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
             "img-src 'self' data: blob:", "img-src 'self' data: blob: " + " ".join(tiles["hosts"]))
     return response
+
+
+@bp.route("/field/map")
+@roles("admin", "supervisor", "crew")
+def field_map():
+    """The crew map: the facilities of the phone's offline pack and the member's position on the plain
+    background, drawn by the page's script from the phone's storage, so it opens without a connection."""
+    config = {"bbox": list(current_app.config["DISTRICT_BBOX"]),
+              "words": {"me": _("You are here"), "empty": _("No facilities in the offline pack yet: open My work "
+                                                            "with a connection."),
+                        "noPosition": _("The phone did not give its position.")}}
+    return render_template("geo/field_map.html", config=config)

@@ -51,3 +51,43 @@ def test_the_map_fits_a_360_px_phone(new_context, sign_in, block):
     page.goto("/map")
     loaded(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+@pytest.fixture
+def crew_work(in_app, make_asset):
+    """A manhole with an inspection assigned to the crew member, due tomorrow."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from municipal import clock
+    from municipal.auth.models import User
+    from municipal.extensions import db
+    from municipal.workorders import services
+
+    well = make_asset("manhole", "巡查地图井", geometry={"type": "Point", "coordinates": [119.44, 26.31]})
+
+    def create():
+        users = {u.username: u for u in db.session.scalars(sa.select(User))}
+        services.create_work_order(users["supervisor"], asset_id=well.id, kind="repair", title="井盖松动",
+                                   assignee_user_id=users["crew"].id, due_at=clock.now() + timedelta(days=1))
+        db.session.commit()
+
+    in_app(create)
+    return well
+
+
+def test_the_crew_map_draws_the_offline_pack_and_the_members_position(new_context, sign_in, crew_work):
+    context = new_context(locale="zh-CN", viewport={"width": 360, "height": 740}, is_mobile=True,
+                          geolocation={"latitude": 26.312, "longitude": 119.441}, permissions=["geolocation"])
+    phone = context.new_page()
+    sign_in(phone, "crew")
+    phone.goto("/work/mine")
+    phone.wait_for_selector("#pack-status[data-updated]", state="attached")
+    phone.goto("/field/map")
+    phone.wait_for_selector("#map[data-loaded='1']", state="attached")
+    # The facility and the member: two markers on the plain background, no tiles.
+    phone.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length === 2")
+    assert phone.locator(".leaflet-tile").count() == 0
+    phone.locator("path.leaflet-interactive").first.click(force=True)
+    assert "巡查地图井" in phone.locator(".leaflet-popup-content").inner_text()

@@ -191,3 +191,21 @@ def test_the_facility_page_links_to_navigation_apps_in_their_datums(client, logi
     blon, blat = from_wgs84(119.31, 26.09, "bd09")
     assert f"position={glon:.6f}%2C{glat:.6f}" in html and "coordinate=gaode" in html
     assert f"location={blat:.6f}%2C{blon:.6f}" in html and "coord_type=bd09ll" in html
+
+
+def test_the_offline_pack_carries_the_crew_map_and_its_facilities(client, login, db, users, make_asset):
+    from municipal.workorders import services as work
+
+    well = make_asset("manhole", "温泉路3号井", geometry={"type": "Point", "coordinates": [119.31, 26.09]})
+    clock = client.application.extensions["clock"]
+    work.create_work_order(users["supervisor"], asset_id=well.id, kind="inspection", title="月度巡查",
+                           assignee_user_id=users["crew"].id, due_at=clock.now() + timedelta(days=2))
+    db.session.commit()
+    login("crew")
+    body = client.get("/field/pack").json
+    assert "/field/map" in body["urls"]
+    assert body["facilities"] == [{"name": "温泉路3号井", "type": "manhole", "url": f"/assets/{well.id}",
+                                   "geometry": {"type": "Point", "coordinates": [119.31, 26.09]}}]
+    assert "/static/vendor/leaflet/leaflet.js" in body["static"] and "/static/js/fieldmap.js" in body["static"]
+    page = client.get("/field/map")
+    assert page.status_code == 200 and "js/fieldmap.js" in page.get_data(as_text=True)
