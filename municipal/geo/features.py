@@ -73,9 +73,9 @@ def _bbox(text, errors):
     elif not (-90 <= south <= 90 and -90 <= north <= 90):
         errors["bbox"] = _("latitudes must lie between -90 and 90")
     elif west > east:
-        errors["bbox"] = _("west must not lie east of east")
+        errors["bbox"] = _("west must not be greater than east")
     elif south > north:
-        errors["bbox"] = _("south must not lie north of north")
+        errors["bbox"] = _("south must not be greater than north")
     return values
 
 
