@@ -70,6 +70,10 @@ def tokens(app) -> dict[str, str]:
         return made
 
 
+def _p95(times: list[float]) -> float:
+    return sorted(times)[max(0, math.ceil(len(times) * 0.95) - 1)]
+
+
 def counted(body) -> int:
     return sum(f["properties"]["count"] if f["properties"].get("cluster") else 1 for f in body["features"])
 
@@ -96,6 +100,7 @@ def measure(app, per_zoom: int) -> tuple[bool, list[str]]:
                 if role == "admin" and n == 0:
                     _check_count(app, response.get_json(), bbox)
             every += times
+            print(f"  {role:10} zoom {zoom:2}: p50 {statistics.median(times):6.1f} ms", flush=True)
             lines.append(f"  {role:10} zoom {zoom:2}: p50 {statistics.median(times):6.1f} ms  "
                          f"p95 {_p95(times):6.1f} ms  max {max(times):6.1f} ms")
         p95 = _p95(every)

@@ -104,12 +104,16 @@ def features(actor, query: Query, now: datetime) -> dict:
             "features": out}
 
 
-def _in_view(query: Query) -> list:
+def _in_view(query: Query, *conditions):
+    """The facilities in the bbox meeting `conditions`, as a union of one indexed key range each: every part
+    an index range scan, where one OR of ranges has SQLite fetch each row from the table."""
     west, south, east, north = query.bbox
     level = grid.cluster_level(query.zoom) or grid.KEY_LEVEL
-    ranges = grid.key_ranges(query.bbox, level)
-    return [sa.or_(*[Asset.geo_key.between(low, high) for low, high in ranges]),
-            Asset.lon.between(west, east), Asset.lat.between(south, north)]
+    parts = [sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat)
+             .where(Asset.geo_key.between(low, high), Asset.lon.between(west, east),
+                    Asset.lat.between(south, north), *conditions)
+             for low, high in grid.key_ranges(query.bbox, level)]
+    return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("in_view")
 
 
 def _facility_filters(query: Query) -> list:
@@ -123,17 +127,17 @@ def _facility_filters(query: Query) -> list:
 
 def _facilities(scope: Scope, query: Query, now: datetime, room: int) -> tuple[list, bool]:
     statuses = [s for s in query.states if s in STATUSES] or SHOWN_STATUSES
-    conditions = [*_in_view(query), *_facility_filters(query), Asset.status.in_(statuses), scope.clause(Asset)]
+    view = _in_view(query, *_facility_filters(query), Asset.status.in_(statuses), scope.clause(Asset))
     level = grid.cluster_level(query.zoom)
     if level is None:
-        ids = db.session.scalars(sa.select(Asset.id).where(*conditions).order_by(Asset.id).limit(room + 1)).all()
+        ids = db.session.scalars(sa.select(view.c.id).order_by(view.c.id).limit(room + 1)).all()
         return _facility_features(ids[:room], query.zoom, now), len(ids) > room
     # The shift is ours, not the caller's: written into the SQL so both databases see one constant expression.
-    cell = Asset.geo_key.op(">>")(sa.literal_column(str(grid.cell_shift(level))))
+    cell = view.c.geo_key.op(">>")(sa.literal_column(str(grid.cell_shift(level))))
     rows = db.session.execute(
-        sa.select(cell.label("cell"), sa.func.count().label("n"), sa.func.sum(Asset.lon).label("lon"),
-                  sa.func.sum(Asset.lat).label("lat"), sa.func.min(Asset.id).label("first"))
-        .where(*conditions).group_by(cell)
+        sa.select(cell.label("cell"), sa.func.count().label("n"), sa.func.sum(view.c.lon).label("lon"),
+                  sa.func.sum(view.c.lat).label("lat"), sa.func.min(view.c.id).label("first"))
+        .group_by(cell)
     ).all()
     rows.sort(key=lambda r: (-r.n, r.cell))
     kept = rows[:room]
@@ -174,7 +178,10 @@ def _shown(geometry: dict, zoom: int) -> dict:
 def _work(scope: Scope, query: Query, now: datetime, room: int) -> tuple[list, bool]:
     if room <= 0:
         return [], True
-    conditions = [*_in_view(query), *_facility_filters(query), WorkOrder.status.in_(OPEN), scope.clause(WorkOrder)]
+    west, south, east, north = query.bbox
+    # Open work is few beside the registry: found by its state, then placed by its facility.
+    conditions = [Asset.lon.between(west, east), Asset.lat.between(south, north), *_facility_filters(query),
+                  WorkOrder.status.in_(OPEN), scope.clause(WorkOrder)]
     if "overdue" in query.states and "open" not in query.states:
         conditions.append(WorkOrder.due_at < now)
     rows = db.session.execute(
