@@ -125,30 +125,31 @@ def first_load(app) -> tuple[bool, str]:
     """Bytes of the map page as a phone first loads it: the page, every style and script it names, and the
     first features (the whole district at the zoom the page opens at), raw and gzip-compressed."""
     client = app.test_client()
-    plain = tokens(app)["admin"]
-    page = client.get("/map", headers={"Authorization": f"Bearer {plain}"})
-    if page.status_code != 200:  # the page is for a browser session: sign in as one
-        with app.app_context():
-            user = db.session.scalar(sa.select(User).where(User.username == "map-admin"))
-            user_id = user.get_id()
-        from municipal.permissions import LAST_SEEN_KEY
-        with client.session_transaction() as session:
-            session.update({"_user_id": user_id, "_fresh": True, LAST_SEEN_KEY: int(time.time())})
-        page = client.get("/map")
+    tokens(app)
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User).where(User.username == "map-admin")).get_id()
+    from municipal.permissions import LAST_SEEN_KEY
+    with client.session_transaction() as session:  # signed in as a browser is
+        session.update({"_user_id": user_id, "_fresh": True, LAST_SEEN_KEY: int(time.time())})
+    page = client.get("/map")
+    if page.status_code != 200:
+        return False, f"  FAIL: the map page answered {page.status_code}"
     html = page.get_data()
     parts = [("page", html)]
     for path in re.findall(rb'(?:src|href)="(/static/[^"]+\.(?:js|css))"', html):
         parts.append((path.decode(), client.get(path.decode()).get_data()))
     features = client.get("/api/v1/map/features?bbox=119.15,25.95,119.65,26.5&zoom=11&layers=assets,work,reports")
+    if features.status_code != 200:
+        return False, f"  FAIL: the features answered {features.status_code}"
     parts.append(("features (zoom 11, whole district)", features.get_data()))
     raw = sum(len(body) for _name, body in parts)
     packed = sum(len(gzip.compress(body, 6)) for _name, body in parts)
     lines = [f"  {name}: {len(body) / 1024:.1f} KB ({len(gzip.compress(body, 6)) / 1024:.1f} KB gzip)"
              for name, body in parts]
-    ok = packed <= TARGET_FIRST_LOAD_BYTES
-    lines.append(f"  first load: {raw / 1024:.1f} KB raw, {packed / 1024:.1f} KB gzip-compressed "
-                 f"({'PASS' if ok else 'FAIL'} ≤ {TARGET_FIRST_LOAD_BYTES // 1024} KB transferred; the page's "
-                 f"server compresses when a proxy in front does)")
+    # Held to the raw size: a server without compression in front still meets it.
+    ok = raw <= TARGET_FIRST_LOAD_BYTES
+    lines.append(f"  first load: {raw / 1024:.1f} KB raw ({'PASS' if ok else 'FAIL'} ≤ "
+                 f"{TARGET_FIRST_LOAD_BYTES // 1024} KB), {packed / 1024:.1f} KB gzip-compressed")
     return ok, "\n".join(lines)
 
 
@@ -158,6 +159,7 @@ def main() -> int:
     parser.add_argument("--pg", help="a PostgreSQL URL (postgresql+psycopg://…) instead of SQLite")
     parser.add_argument("--facilities", type=int, default=1_000_000)
     parser.add_argument("--per-zoom", type=int, default=40)
+    parser.add_argument("--page-only", action="store_true", help="measure the page's first load only")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-map-"))
     if args.pg:
@@ -175,7 +177,7 @@ def main() -> int:
     load = os.getloadavg()
     print(f"{kind}: {located:,} located facilities; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
           f"on {os.cpu_count()} cores (a shared machine: these figures are upper bounds)")
-    ok, lines = measure(app, args.per_zoom)
+    ok, lines = (True, []) if args.page_only else measure(app, args.per_zoom)
     print("\n".join(lines))
     page_ok, page_lines = first_load(app)
     print(page_lines)
