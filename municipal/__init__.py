@@ -92,16 +92,16 @@ def _init_extensions(app: Flask) -> None:
     from .templating import register_template_helpers
 
     register_template_helpers(app)
-    from . import assets, audit, calendar, inspections, intake, media, people, readings, workorders
+    from . import assets, audit, calendar, geo, inspections, intake, media, people, readings, workorders
     from .assets.scan import card_page, scanlog
 
     scanlog.init_app(app)
     card_page.init_app(app)
     audit.init_app(app)
     # Each domain names its recorded values in the audit trail; the calendar also answers its own error (a
-    # rule table or setting it cannot use), and the people, the work orders and the readings add sections to the
-    # facility page.
-    for domain in (assets, people, workorders, calendar, readings):
+    # rule table or setting it cannot use), and the people, the work orders, the readings and the map add sections
+    # to the facility page.
+    for domain in (assets, people, workorders, calendar, readings, geo):
         domain.init_app(app)
     media.init_app(app)
     inspections.init_app(app)
@@ -126,6 +126,8 @@ def _register_blueprints(app: Flask) -> None:
     from .calendar.office_views import bp as office_bp
     from .calendar.views import bp as calendar_bp
     from .extensions import api, csrf
+    from .geo import api as geo_api
+    from .geo.views import bp as geo_bp
     from .health import bp as health_bp
     from .inspections import api as inspections_api
     from .inspections.views import bp as inspections_bp
@@ -149,7 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     permissions.declare_endpoint(app, "api-docs.openapi_json", permissions.PUBLIC)
     for blueprint in (health_bp, auth_bp, scan_bp, assets_bp, labels_bp, admin_bp, workorders_bp, intake_bp,
                       notify_bp, people_bp, inspections_bp, calendar_facility_bp, calendar_bp, jobs_admin_bp, reports_bp,
-                      pwa_bp, office_bp, open311_bp):
+                      pwa_bp, office_bp, open311_bp, geo_bp):
         app.register_blueprint(blueprint)
     # Another system's api_key is the proof of its requests; no browser session is ever used here.
     csrf.exempt(open311_bp)
@@ -157,7 +159,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_plumbing.docs_bp)
     for domain in (assets_api, people_api, workorders_api, inspections_api, intake_api, notify_api, auth_api,
                    calendar_api, calendar_facility_api, calendar_pages_api, office_api, readings_api, jobs_api,
-                   reports_api):
+                   reports_api, geo_api):
         for blueprint in domain.blueprints():
             # CSRF is checked by the API blueprints themselves, only for writes made with the browser session.
             csrf.exempt(blueprint)

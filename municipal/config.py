@@ -57,6 +57,9 @@ class DefaultConfig:
     PHOTO_MAX_PIXELS = 50_000_000
     # Jin'an district, generously: geometry outside this box is a typing error.
     DISTRICT_BBOX = (119.15, 25.95, 119.65, 26.50)
+    # The map's background: "tianditu:<key>", "osm", "amap" (GCJ-02: the overlays are shifted to match) or
+    # "none", a plain background that works offline.
+    MAP_TILES = "none"
     HOTLINE = "12345"
     # The bureau that issues the annual reports: named on their cover and by their seal.
     REPORT_ISSUER = "福州市晋安区城市管理局"
@@ -323,6 +326,11 @@ LIMITS = {
     "TIMEZONE": (_timezone, "a time zone name such as Asia/Shanghai"),
     "CLOCK": (lambda v: not v or _local_time(v), "a date or a local time such as 2027-06-01T08:00"),
     "PLATFORM_LIVE_ON": (lambda v: not v or _day(v), "a date such as 2026-03-01"),
+    "MAP_TILES": (lambda v: isinstance(v, str) and (v in ("osm", "amap", "none") or (
+        v.startswith("tianditu:") and len(v) > len("tianditu:"))), "tianditu:<key>, osm, amap or none"),
+    "DISTRICT_BBOX": (lambda b: len(b) == 4 and all(_number(v) for v in b) and b[0] < b[2] and b[1] < b[3]
+                      and -180 <= b[0] and b[2] <= 180 and -90 <= b[1] and b[3] <= 90,
+                      "[west, south, east, north] in degrees"),
 }
 
 

@@ -124,8 +124,8 @@ def pack():
     now = utcnow()
     work = lists.my_work(current_user, now, ZoneInfo(current_app.config["TIMEZONE"]), days_ahead=days)
     orders = [order for part in ("overdue", "today", "upcoming") for order in work[part]]
-    urls = [url_for("workorders.mine"), url_for("pwa.scan")]
-    codes = {}
+    urls = [url_for("workorders.mine"), url_for("pwa.scan"), url_for("geo.field_map")]
+    codes, facilities = {}, {}
     for order in orders:
         urls += [url_for("workorders.detail", order_id=order.id), url_for("inspections.record", order_id=order.id)]
         facility = url_for("assets.detail", asset_id=order.asset_id)
@@ -133,15 +133,21 @@ def pack():
             urls.append(facility)
         if order.asset.code is not None:
             codes[order.asset.code.code] = facility
+        if order.asset.geometry:  # for the crew map (geo/views.py), drawn from the phone's storage
+            facilities[facility] = {"name": order.asset.name, "type": order.asset.type, "url": facility,
+                                    "geometry": order.asset.geometry}
     return jsonify({
         "generated_at": now.isoformat(), "until": (now + timedelta(days=days)).isoformat(), "days": days,
         "urls": urls, "codes": codes, "orders": [order.id for order in orders],
-        "static": [url_for("static", filename=name) for name in SCANNER_FILES],
+        "facilities": list(facilities.values()),
+        "static": [url_for("static", filename=name) for name in SCANNER_FILES + MAP_FILES],
     })
 
 
 # The scanner's decoder for phones without a native BarcodeDetector, kept on the phone with the offline pack.
 SCANNER_FILES = ("vendor/barcode-detector/polyfill.js", "vendor/zxing-wasm/zxing_reader.wasm")
+# The crew map's, kept likewise.
+MAP_FILES = ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "css/map.css", "js/fieldmap.js")
 
 
 @bp.route("/scan")

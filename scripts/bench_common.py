@@ -26,6 +26,7 @@ from municipal.assets.models import Asset, IdentityCode  # noqa: E402
 from municipal.assets.types import TYPES  # noqa: E402
 from municipal.demo.seed import ensure_areas  # noqa: E402
 from municipal.extensions import db  # noqa: E402
+from municipal.geo.grid import spatial_columns  # noqa: E402
 
 CHUNK = 50_000
 # Share of the machine's CPU that other processes may take during a run before its figures are suspect.
@@ -121,7 +122,7 @@ def asset_row(rng, asset_id, type_key, label, area_id, now) -> dict:
     return {
         "id": asset_id, "type": type_key, "name": f"{label} {asset_id:07d}", "area_id": area_id,
         "status": "in_service", "owner_unit": "晋安区住房和城乡建设局", "maintenance_unit": "晋安区市政设施养护中心",
-        "address": "", "attributes": attributes(rng, type_key), "geometry": geometry,
+        "address": "", "attributes": attributes(rng, type_key), "geometry": geometry, **spatial_columns(geometry),
         "chainage_start_m": chainage[0], "chainage_end_m": chainage[1],
         "in_service_on": date(rng.randint(1980, 2024), rng.randint(1, 12), rng.randint(1, 28)),
         "internal_notes": "", "is_demo": True, "created_at": now, "updated_at": now, "version": 1,

@@ -32,9 +32,13 @@ cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm "$vendor.tmp/zxing-wasm
 # uPlot: the facility page's water-level and rainfall charts (small and fast on the crews' phones).
 mkdir -p "$vendor.tmp/uplot"
 cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css "$vendor.tmp/uplot/"
+# Leaflet for the map page (municipal/geo); the server clusters, so no cluster plugin.
+mkdir -p "$vendor.tmp/leaflet"
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$vendor.tmp/leaflet/"
 {
   echo "# Vendored front-end libraries (copied by scripts/vendor_js.sh; do not edit)"
-  for package in workbox-sw workbox-core workbox-precaching workbox-routing workbox-strategies barcode-detector zxing-wasm uplot; do
+  for package in workbox-sw workbox-core workbox-precaching workbox-routing workbox-strategies barcode-detector zxing-wasm uplot \
+                 leaflet; do
     node -e "const p=require('./node_modules/$package/package.json'); console.log('- ' + p.name + ' ' + p.version + ' (' + p.license + ')')"
   done
   echo "- zxing_reader.wasm sha256 $(sha256sum "$vendor.tmp/zxing-wasm/zxing_reader.wasm" | cut -d' ' -f1)"

@@ -13,6 +13,7 @@ from ..auth.scope import Scope
 from ..cli_support import fail
 from ..errors import DomainError
 from ..extensions import db
+from ..geo.datums import DATUMS
 from . import queries
 from .labels import printing
 from .labels.sheets import PRESETS
@@ -55,8 +56,11 @@ def _acting_user(username: str | None) -> User:
               help="Default: GeoJSON for .geojson and .json files, CSV otherwise.")
 @click.option("--user", "username", help="Who registers the facilities: an admin or supervisor. "
                                          "Default: the first admin.")
+@click.option("--datum", type=click.Choice(DATUMS), default="wgs84", show_default=True,
+              help="The datum of the file's positions: wgs84 (GPS), gcj02 (AMap, Tencent, most phone maps) or "
+                   "bd09 (Baidu). Stored as WGS-84.")
 @with_appcontext
-def import_assets(file, file_format, username):
+def import_assets(file, file_format, username, datum):
     """Register the facilities in FILE: all of them, or none if any row has a problem."""
     file_format = file_format or ("geojson" if file.suffix.lower() in (".geojson", ".json") else "csv")
     read = importing.import_geojson if file_format == "geojson" else importing.import_csv
@@ -64,7 +68,7 @@ def import_assets(file, file_format, username):
         user = _acting_user(username)
         try:
             with file.open("rb") as stream:
-                result = read(user, stream, progress=_show_progress)
+                result = read(user, stream, progress=_show_progress, datum=datum)
         except importing.ImportRejected as rejected:
             db.session.rollback()
             fail("\n".join([rejected.message, *rejected.lines()]))

@@ -32,9 +32,13 @@ def _position(position, bbox) -> list:
         lon, lat = float(position[0]), float(position[1])
     except OverflowError:
         raise Invalid(N_("positions must be [longitude, latitude] numbers")) from None
+    min_lon, min_lat, max_lon, max_lat = bbox
+    # A spreadsheet with its columns the wrong way round is the commonest way to land outside the district.
+    if min_lon <= lat <= max_lon and min_lat <= lon <= max_lat:
+        raise Invalid(N_("[%(lon)s, %(lat)s] lies outside the district: longitude and latitude look swapped"),
+                      lon=lon, lat=lat)
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise Invalid(N_("[%(lon)s, %(lat)s] is not a WGS84 longitude/latitude"), lon=lon, lat=lat)
-    min_lon, min_lat, max_lon, max_lat = bbox
     if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
         raise Invalid(N_("[%(lon)s, %(lat)s] lies outside the district"), lon=lon, lat=lat)
     return [round(lon, 7), round(lat, 7)]

@@ -56,6 +56,12 @@ class Asset(db.Model):
     address: Mapped[str] = mapped_column(sa.String(300), default="")
     attributes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     geometry: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Where the map finds the facility: its geometry's representative point and spatial key (geo/grid.py),
+    # written with the geometry by clean_asset. The index holds every column the map filters and counts by,
+    # so a viewport is counted from the index alone.
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    geo_key: Mapped[int | None] = mapped_column(sa.BigInteger)
     chainage_start_m: Mapped[float | None] = mapped_column(sa.Float)
     chainage_end_m: Mapped[float | None] = mapped_column(sa.Float)
     in_service_on: Mapped[date | None] = mapped_column(sa.Date)
@@ -76,6 +82,7 @@ class Asset(db.Model):
     )
     photos: Mapped[list["AssetPhoto"]] = relationship(back_populates="asset", order_by="AssetPhoto.id")
 
+    __table_args__ = (sa.Index("ix_asset_geo_key", "geo_key", "lon", "lat", "type", "status", "area_id"),)
     __mapper_args__ = {"version_id_col": version}
 
 

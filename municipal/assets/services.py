@@ -16,12 +16,16 @@ from ..auth.models import User
 from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..extensions import db
+from ..geo.grid import spatial_columns
 from .checks import check_row_version, require_editor
 from .geometry import check_geometry
 from .identity.services import bind_code, issue_codes, unbound_code
 from .models import Area, Asset, ResponsiblePerson, find_area
 from .types import (STATUSES, TYPES, Invalid, clean_attributes, parse_chainage, parse_date, person_roles,
                     stored_role)
+
+# Written from the geometry, which the trail already holds.
+DERIVED = ("lon", "lat", "geo_key")
 
 ASSET_FIELDS = (
     "type", "name", "area", "status", "owner_unit", "maintenance_unit", "address", "attributes",
@@ -141,6 +145,8 @@ def clean_asset(data: dict, existing: Asset | None = None, area_lookup=find_area
                 )
             except Invalid as problem:
                 errors["geometry"] = _say(problem)
+        if "geometry" in out.values:
+            out.values.update(spatial_columns(out.values["geometry"]))
 
     for key in ("chainage_start", "chainage_end"):
         if key in data:
@@ -257,7 +263,7 @@ def create_asset(actor, data: dict, code: str | None = None, is_demo: bool = Fal
     _apply(asset, clean)
     db.session.add(asset)
     db.session.flush()
-    record(actor, "asset", asset.id, "create", diff({}, snapshot(asset)))
+    record(actor, "asset", asset.id, "create", diff({}, snapshot(asset, DERIVED)))
     bind_code(actor, unbound or issue_codes(actor, asset.type, 1)[0], asset)
     return asset
 
@@ -266,11 +272,11 @@ def update_asset(actor, asset: Asset, data: dict, version: int | None) -> Asset:
     """Change a facility. `version` must be the one the user saw; a stale one is a Conflict."""
     require_editor(actor, asset)
     check_version(asset, version)
-    before = snapshot(asset)
+    before = snapshot(asset, DERIVED)
     clean = clean_asset(data, existing=asset)
     _require_place(actor, clean, asset)
     _apply(asset, clean)
-    record(actor, "asset", asset.id, "update", diff(before, snapshot(asset)))
+    record(actor, "asset", asset.id, "update", diff(before, snapshot(asset, DERIVED)))
     db.session.flush()
     return asset
 

@@ -47,7 +47,8 @@
       } catch (e) { /* fetched again next time */ }
     }));
     if (failed) return show(await S.get("meta", "pack"));
-    var meta = {name: "pack", updated_at: Date.now(), codes: pack.codes, urls: pack.urls, days: pack.days};
+    var meta = {name: "pack", updated_at: Date.now(), codes: pack.codes, urls: pack.urls, days: pack.days,
+                facilities: pack.facilities};
     await S.put("meta", meta);
     show(meta);
   }

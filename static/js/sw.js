@@ -14,7 +14,7 @@ workbox.setConfig({modulePathPrefix: self.WORKBOX_PREFIX, debug: false});
 
 var PAGES = "field-pages";
 var STATIC = "field-static";
-var FIELD_PAGES = /^\/(work\/mine|work\/\d+|work\/\d+\/record|assets\/\d+|scan)$/;
+var FIELD_PAGES = /^\/(work\/mine|work\/\d+|work\/\d+\/record|assets\/\d+|scan|field\/map)$/;
 
 self.skipWaiting();
 workbox.core.clientsClaim();

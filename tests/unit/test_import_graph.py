@@ -20,7 +20,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "municipal"
 
 DOMAIN_ORDER = ("audit", "auth", "assets", "notify", "people", "workorders", "calendar", "readings", "inspections",
-                "intake",
+                "intake", "geo",
                 "reports", "jobs")
 PURE = {
     "municipal.datebounds", "municipal.assets.types", "municipal.assets.geometry", "municipal.assets.identity.codes",
@@ -28,6 +28,7 @@ PURE = {
     "municipal.reports.charts", "municipal.workorders.states", "municipal.workorders.checklist_rules",
     "municipal.people.precedence",
     "municipal.readings.rules", "municipal.readings.svg",
+    "municipal.geo.datums", "municipal.geo.grid", "municipal.geo.navigation", "municipal.geo.tiles",
 }
 PURE_PACKAGES = ("municipal.calendar.engine",)
 # The HTTP edge's shared plumbing: every domain's endpoints use it.

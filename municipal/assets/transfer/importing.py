@@ -22,6 +22,7 @@ from ...auth.scope import Scope
 from ...db import utcnow
 from ...errors import DomainError, ValidationError
 from ...extensions import db
+from ...geo.datums import DATUMS, convert_geometry
 from .. import checks, services
 from ..identity import codes
 from ..identity import services as code_services
@@ -92,12 +93,13 @@ class ImportResult:
 # --- import -----------------------------------------------------------------------
 
 
-def import_csv(actor, stream, progress=no_progress) -> ImportResult:
-    """Register every facility in a CSV file (a binary stream, UTF-8 with or without BOM)."""
+def import_csv(actor, stream, progress=no_progress, datum: str = "wgs84") -> ImportResult:
+    """Register every facility in a CSV file (a binary stream, UTF-8 with or without BOM), its positions given
+    in `datum` (geo/datums.py)."""
     checks.require_editor(actor)
     text = TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        batch = _check_csv(csv.reader(text), progress, Scope.of(actor))
+        batch = _check_csv(csv.reader(text), progress, Scope.of(actor), datum)
     except UnicodeDecodeError:
         raise ImportRejected([Problem(None, None, _(
             "The file is not UTF-8 text. In Excel, use Save As → \"CSV UTF-8 (comma delimited)\", "
@@ -110,14 +112,14 @@ def import_csv(actor, stream, progress=no_progress) -> ImportResult:
     return batch.finish(actor)
 
 
-def _check_csv(reader, progress, scope: Scope) -> "_Batch":
+def _check_csv(reader, progress, scope: Scope, datum: str) -> "_Batch":
     # A record's index is its row in a spreadsheet, even when quoted cells span lines.
     records = enumerate(reader, start=1)
     header = next(records, None)
     if header is None:
         raise ImportRejected([Problem(None, None, _("The file is empty."))])
     fields, names = _read_header(header[1])
-    batch = _Batch(names, "row", progress, scope)
+    batch = _Batch(names, "row", progress, scope, datum=datum)
     for row, cells in records:
         if not any(cell.strip() for cell in cells):
             continue  # spreadsheets leave blank rows behind; they mean nothing
@@ -153,8 +155,9 @@ def _read_header(cells: list[str]) -> tuple[list, dict]:
     return fields, names
 
 
-def import_geojson(actor, stream, progress=no_progress) -> ImportResult:
-    """Register every feature of a GeoJSON FeatureCollection (a binary or text stream)."""
+def import_geojson(actor, stream, progress=no_progress, datum: str = "wgs84") -> ImportResult:
+    """Register every feature of a GeoJSON FeatureCollection (a binary or text stream), its positions given in
+    `datum`: RFC 7946 says WGS-84, but files exported from Chinese maps are often GCJ-02 all the same."""
     checks.require_editor(actor)
     try:
         document = json.load(stream)
@@ -165,7 +168,7 @@ def import_geojson(actor, stream, progress=no_progress) -> ImportResult:
             or not isinstance(document.get("features"), list):
         raise ImportRejected([Problem(None, None, _("The file is not a GeoJSON FeatureCollection."))], "feature")
     features = document["features"]
-    batch = _Batch({}, "feature", progress, Scope.of(actor), total=len(features))
+    batch = _Batch({}, "feature", progress, Scope.of(actor), total=len(features), datum=datum)
     for number, feature in enumerate(features, start=1):
         if not (isinstance(feature, dict) and feature.get("type") == "Feature"
                 and isinstance(feature.get("properties") or {}, dict)):
@@ -200,7 +203,11 @@ class _Row:
 class _Batch:
     """Checks records one by one, then the codes all at once, then writes everything or nothing."""
 
-    def __init__(self, names: dict, unit: str, progress, scope: Scope, total: int | None = None):
+    def __init__(self, names: dict, unit: str, progress, scope: Scope, total: int | None = None,
+                 datum: str = "wgs84"):
+        if datum not in DATUMS:
+            raise ValueError(f"unknown datum {datum!r}")
+        self.datum = datum
         self.names = names
         self.scope = scope
         # Missing columns are named in the language of the file's own headers.
@@ -231,6 +238,8 @@ class _Batch:
             if isinstance(value, str) and "\x00" in value:
                 self.problem(row, field, _("contains a NUL character; remove it"))
         data, point = _asset_data(record)
+        if "geometry" in data:
+            data["geometry"] = convert_geometry(data["geometry"], self.datum)
         if point and "geometry" in record:
             self.problem(row, "geometry", _("fill in either the position (lon, lat) or the geometry, not both"))
         clean = None
@@ -296,7 +305,8 @@ class _Batch:
         fresh = _fresh_codes([row.values["type"] for row in self.rows if row.code is None], set(self.code_rows))
         defaults = {
             "area_id": None, "status": "in_service", "owner_unit": "", "maintenance_unit": "", "address": "",
-            "attributes": {}, "geometry": None, "chainage_start_m": None, "chainage_end_m": None,
+            "attributes": {}, "geometry": None, "lon": None, "lat": None, "geo_key": None,
+            "chainage_start_m": None, "chainage_end_m": None,
             "in_service_on": None, "internal_notes": "", "is_demo": False, "created_at": now, "updated_at": now,
             "version": 1,
         }

@@ -1,0 +1,216 @@
+"""A viewport's features for the map: facilities (clustered when zoomed out), open work and citizen reports,
+as an RFC 7946 FeatureCollection. What a person sees is what auth/scope.py lets them see."""
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..assets.models import Area, Asset, IdentityCode, find_area
+from ..assets.types import STATUSES, TYPES
+from ..auth.scope import Scope
+from ..errors import ValidationError
+from ..extensions import db
+from ..intake.models import CitizenReport
+from ..workorders.models import WorkOrder
+from ..workorders.states import OPEN
+from . import grid
+
+MAX_FEATURES = 5000
+LAYERS = ("assets", "work", "reports")
+WORK_STATES = ("open", "overdue")
+# Decommissioned facilities are off the map unless asked for by state.
+SHOWN_STATUSES = tuple(s for s in STATUSES if s != "decommissioned")
+
+
+@dataclass(frozen=True)
+class Query:
+    bbox: tuple[float, float, float, float]
+    zoom: int
+    layers: tuple[str, ...] = ("assets",)
+    types: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    area: Area | None = None
+
+
+def parse_query(args) -> Query:
+    """The query string as a Query, or a ValidationError naming every field that is wrong."""
+    errors = {}
+    bbox = _bbox(args.get("bbox"), errors)
+    zoom = None
+    try:
+        zoom = int(args.get("zoom", ""))
+        if not 0 <= zoom <= grid.MAX_ZOOM:
+            raise ValueError
+    except ValueError:
+        errors["zoom"] = _("must be a whole number from 0 to %(max)s", max=grid.MAX_ZOOM)
+    layers = _choices(args.get("layers") or "assets", LAYERS, "layers", errors)
+    types = _choices(args.get("type"), tuple(TYPES), "type", errors)
+    states = _choices(args.get("state"), (*STATUSES, *WORK_STATES), "state", errors)
+    area = None
+    if args.get("area"):
+        area = find_area(args["area"])
+        if area is None:
+            errors["area"] = _("no such area")
+    if errors:
+        raise ValidationError(_("The map cannot show this: %(n)s field(s) need attention.", n=len(errors)), errors)
+    return Query(bbox, zoom, layers, types, states, area)
+
+
+def _bbox(text, errors):
+    parts = (text or "").split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+        if len(values) != 4 or not all(math.isfinite(v) for v in values):
+            raise ValueError
+    except ValueError:
+        errors["bbox"] = _("must be four numbers: west,south,east,north")
+        return None
+    west, south, east, north = values
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        errors["bbox"] = _("longitudes must lie between -180 and 180")
+    elif not (-90 <= south <= 90 and -90 <= north <= 90):
+        errors["bbox"] = _("latitudes must lie between -90 and 90")
+    elif west > east:
+        errors["bbox"] = _("west must not be greater than east")
+    elif south > north:
+        errors["bbox"] = _("south must not be greater than north")
+    return values
+
+
+def _choices(text, allowed, field, errors) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(p.strip() for p in (text or "").split(",") if p.strip()))
+    unknown = [c for c in chosen if c not in allowed]
+    if unknown:
+        errors[field] = _("unknown: %(unknown)s; choose from %(choices)s", unknown=", ".join(unknown),
+                          choices=", ".join(allowed))
+    return chosen
+
+
+def features(actor, query: Query, now: datetime) -> dict:
+    scope = Scope.of(actor)
+    out, truncated = [], False
+    if "assets" in query.layers:
+        found, truncated = _facilities(scope, query, now, MAX_FEATURES)
+        out += found
+    if "work" in query.layers:
+        found, cut = _work(scope, query, now, MAX_FEATURES - len(out))
+        out, truncated = out + found, truncated or cut
+    if "reports" in query.layers:
+        found, cut = _reports(scope, query, MAX_FEATURES - len(out))
+        out, truncated = out + found, truncated or cut
+    return {"type": "FeatureCollection", "bbox": list(query.bbox), "zoom": query.zoom, "truncated": truncated,
+            "features": out}
+
+
+def _in_view(query: Query, *conditions):
+    """The facilities in the bbox meeting `conditions`, as a union of one indexed key range each: every part
+    an index range scan, where one OR of ranges has SQLite fetch each row from the table."""
+    west, south, east, north = query.bbox
+    level = grid.cluster_level(query.zoom) or grid.KEY_LEVEL
+    parts = [sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat)
+             .where(Asset.geo_key.between(low, high), Asset.lon.between(west, east),
+                    Asset.lat.between(south, north), *conditions)
+             for low, high in grid.key_ranges(query.bbox, level)]
+    return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("in_view")
+
+
+def _facility_filters(query: Query) -> list:
+    conditions = []
+    if query.types:
+        conditions.append(Asset.type.in_(query.types))
+    if query.area is not None:
+        conditions.append(Asset.area_id.in_(sa.select(Area.id).where(Area.path.startswith(query.area.path))))
+    return conditions
+
+
+def _facilities(scope: Scope, query: Query, now: datetime, room: int) -> tuple[list, bool]:
+    statuses = [s for s in query.states if s in STATUSES] or SHOWN_STATUSES
+    view = _in_view(query, *_facility_filters(query), Asset.status.in_(statuses), scope.clause(Asset))
+    level = grid.cluster_level(query.zoom)
+    if level is None:
+        ids = db.session.scalars(sa.select(view.c.id).order_by(view.c.id).limit(room + 1)).all()
+        return _facility_features(ids[:room], query.zoom, now), len(ids) > room
+    # The shift is ours, not the caller's: written into the SQL so both databases see one constant expression.
+    cell = view.c.geo_key.op(">>")(sa.literal_column(str(grid.cell_shift(level))))
+    rows = db.session.execute(
+        sa.select(cell.label("cell"), sa.func.count().label("n"), sa.func.sum(view.c.lon).label("lon"),
+                  sa.func.sum(view.c.lat).label("lat"), sa.func.min(view.c.id).label("first"))
+        .group_by(cell)
+    ).all()
+    rows.sort(key=lambda r: (-r.n, r.cell))
+    kept = rows[:room]
+    clusters = [{"type": "Feature", "id": f"cluster:{level}:{r.cell}",
+                 "geometry": {"type": "Point", "coordinates": [round(r.lon / r.n, 7), round(r.lat / r.n, 7)]},
+                 "properties": {"cluster": True, "count": r.n}} for r in kept if r.n > 1]
+    singles = _facility_features([r.first for r in kept if r.n == 1], query.zoom, now)
+    return clusters + singles, len(rows) > room
+
+
+def _facility_features(ids, zoom: int, now: datetime) -> list:
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.select(Asset.id, Asset.name, Asset.type, Asset.geometry, IdentityCode.code)
+        .outerjoin(IdentityCode, sa.and_(IdentityCode.asset_id == Asset.id, IdentityCode.status == "bound"))
+        .where(Asset.id.in_(ids)).order_by(Asset.id)
+    ).all()
+    overdue_case = sa.case((WorkOrder.due_at < now, 1), else_=0)
+    work = {r.asset_id: (r.n, r.overdue) for r in db.session.execute(
+        sa.select(WorkOrder.asset_id, sa.func.count().label("n"), sa.func.sum(overdue_case).label("overdue"))
+        .where(WorkOrder.asset_id.in_(ids), WorkOrder.status.in_(OPEN)).group_by(WorkOrder.asset_id))}
+    out = []
+    for r in rows:
+        open_work, overdue = work.get(r.id, (0, 0))
+        out.append({"type": "Feature", "id": f"asset:{r.id}", "geometry": _shown(r.geometry, zoom),
+                    "properties": {"kind": "asset", "id": r.id, "code": r.code, "name": r.name, "type": r.type,
+                                   "open_work": open_work, "overdue": bool(overdue)}})
+    return out
+
+
+def _shown(geometry: dict, zoom: int) -> dict:
+    if geometry["type"] == "LineString":
+        return {"type": "LineString", "coordinates": grid.simplify(geometry["coordinates"], zoom)}
+    return geometry
+
+
+def _work(scope: Scope, query: Query, now: datetime, room: int) -> tuple[list, bool]:
+    if room <= 0:
+        return [], True
+    west, south, east, north = query.bbox
+    # Open work is few beside the registry: found by its state, then placed by its facility.
+    conditions = [Asset.lon.between(west, east), Asset.lat.between(south, north), *_facility_filters(query),
+                  WorkOrder.status.in_(OPEN), scope.clause(WorkOrder)]
+    if "overdue" in query.states and "open" not in query.states:
+        conditions.append(WorkOrder.due_at < now)
+    rows = db.session.execute(
+        sa.select(WorkOrder.id, WorkOrder.status, WorkOrder.due_at, WorkOrder.asset_id, Asset.lon, Asset.lat)
+        .join(Asset, Asset.id == WorkOrder.asset_id).where(*conditions)
+        .order_by(WorkOrder.due_at, WorkOrder.id).limit(room + 1)
+    ).all()
+    return [{"type": "Feature", "id": f"work_order:{r.id}",
+             "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+             "properties": {"kind": "work_order", "id": r.id, "state": r.status, "due_at": r.due_at.isoformat(),
+                            "overdue": r.due_at < now, "asset_id": r.asset_id}} for r in rows[:room]], len(rows) > room
+
+
+def _reports(scope: Scope, query: Query, room: int) -> tuple[list, bool]:
+    if room <= 0:
+        return [], True
+    west, south, east, north = query.bbox
+    lon = sa.func.coalesce(CitizenReport.lon, Asset.lon)
+    lat = sa.func.coalesce(CitizenReport.lat, Asset.lat)
+    conditions = [CitizenReport.status != "closed", lon.between(west, east), lat.between(south, north),
+                  scope.clause(CitizenReport)]
+    if query.types or query.area is not None:
+        conditions += _facility_filters(query)
+    rows = db.session.execute(
+        sa.select(CitizenReport.id, CitizenReport.number, CitizenReport.status, lon.label("lon"), lat.label("lat"))
+        .outerjoin(Asset, Asset.id == CitizenReport.asset_id).where(*conditions)
+        .order_by(CitizenReport.id).limit(room + 1)
+    ).all()
+    return [{"type": "Feature", "id": f"report:{r.number}",
+             "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+             "properties": {"kind": "report", "number": r.number, "status": r.status}}
+            for r in rows[:room]], len(rows) > room

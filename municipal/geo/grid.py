@@ -1,0 +1,119 @@
+"""The spatial key every located facility carries, the cells facilities are clustered in, and lines made
+simpler for a zoom. Pure.
+
+The key is the facility's Web Mercator tile at level KEY_LEVEL (~35 m across here), its column and row bits
+interleaved (a Z-order curve): every tile of a coarser level is one contiguous range of keys. So a viewport is
+a handful of key ranges an ordinary B-tree index serves, on SQLite and PostgreSQL alike, and the cell of a
+coarser level is the key shifted right.
+"""
+import math
+
+KEY_LEVEL = 20
+MAX_ZOOM = 20
+# Clusters are cells a quarter of a 256-pixel tile across: at zoom z, tiles of level z + 2.
+CLUSTER_LEVELS_BELOW_TILE = 2
+# From this zoom on, every facility is shown on its own.
+SINGLES_FROM_ZOOM = 17
+# The viewport is covered by at most this many key ranges (cells of the coarsest level that still fits).
+MAX_COVER_CELLS = 64
+_MAX_LAT = 85.05112878
+
+
+def tile(lon: float, lat: float, level: int) -> tuple[int, int]:
+    """The Web Mercator tile (column, row) holding the position at `level`."""
+    n = 1 << level
+    lat = max(-_MAX_LAT, min(_MAX_LAT, lat))
+    x = int((lon + 180.0) / 360.0 * n)
+    rad = math.radians(lat)
+    y = int((1.0 - math.log(math.tan(rad) + 1.0 / math.cos(rad)) / math.pi) / 2.0 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def interleave(x: int, y: int) -> int:
+    key = 0
+    for bit in range(KEY_LEVEL):
+        key |= ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
+    return key
+
+
+def geo_key(lon: float, lat: float) -> int:
+    return interleave(*tile(lon, lat, KEY_LEVEL))
+
+
+def cell_shift(level: int) -> int:
+    """How far a key is shifted right to give its cell at `level`."""
+    return 2 * (KEY_LEVEL - level)
+
+
+def cluster_level(zoom: int) -> int | None:
+    """The level of the cells facilities are clustered in at `zoom`; None when each is shown on its own."""
+    if zoom >= SINGLES_FROM_ZOOM:
+        return None
+    return min(zoom + CLUSTER_LEVELS_BELOW_TILE, KEY_LEVEL)
+
+
+def key_ranges(bbox: tuple[float, float, float, float], level: int) -> list[tuple[int, int]]:
+    """Inclusive key ranges whose cells together cover the bbox (west, south, east, north): a superset, to be
+    narrowed by the positions themselves. Cells of `level`, or coarser ones when those would be too many."""
+    west, south, east, north = bbox
+    x0, y0 = tile(west, north, level)
+    x1, y1 = tile(east, south, level)
+    while level > 0 and (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_COVER_CELLS:
+        level, x0, y0, x1, y1 = level - 1, x0 >> 1, y0 >> 1, x1 >> 1, y1 >> 1
+    shift = cell_shift(level)
+    starts = sorted(interleave(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1))
+    ranges: list[list[int]] = []
+    for start in starts:
+        low, high = start << shift, ((start + 1) << shift) - 1
+        if ranges and ranges[-1][1] + 1 == low:
+            ranges[-1][1] = high
+        else:
+            ranges.append([low, high])
+    return [(low, high) for low, high in ranges]
+
+
+def representative_point(geometry: dict | None) -> tuple[float, float] | None:
+    """(lon, lat) a facility is found and clustered at: the point itself, or a line's middle vertex."""
+    if not geometry:
+        return None
+    if geometry["type"] == "Point":
+        return float(geometry["coordinates"][0]), float(geometry["coordinates"][1])
+    coords = geometry["coordinates"]
+    middle = coords[len(coords) // 2]
+    return float(middle[0]), float(middle[1])
+
+
+def spatial_columns(geometry: dict | None) -> dict:
+    """The facility's lon, lat and geo_key columns for its geometry (all None without one)."""
+    point = representative_point(geometry)
+    if point is None:
+        return {"lon": None, "lat": None, "geo_key": None}
+    return {"lon": point[0], "lat": point[1], "geo_key": geo_key(*point)}
+
+
+def simplify(coordinates: list, zoom: int) -> list:
+    """A line with the vertices a screen at `zoom` cannot show removed (Douglas–Peucker, half a pixel)."""
+    if len(coordinates) < 3:
+        return coordinates
+    tolerance = 360.0 / (256 * (1 << zoom)) / 2
+    keep = [False] * len(coordinates)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(coordinates) - 1)]
+    while stack:
+        first, last = stack.pop()
+        farthest, distance = None, tolerance
+        for i in range(first + 1, last):
+            d = _off_line(coordinates[i], coordinates[first], coordinates[last])
+            if d > distance:
+                farthest, distance = i, d
+        if farthest is not None:
+            keep[farthest] = True
+            stack += [(first, farthest), (farthest, last)]
+    return [p for p, kept in zip(coordinates, keep) if kept]
+
+
+def _off_line(p, a, b) -> float:
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    if dx == 0 and dy == 0:
+        return math.hypot(p[0] - a[0], p[1] - a[1])
+    return abs(dy * p[0] - dx * p[1] + b[0] * a[1] - b[1] * a[0]) / math.hypot(dx, dy)
