@@ -201,6 +201,10 @@ def ensure_history(actor, rng: random.Random) -> int:
                 entries.append(("periodic_safety_appraisal", ago(3 * 365, 4 * 365), "三类"))
             elif first < today - timedelta(days=6 * 365):
                 entries.append(("periodic_safety_appraisal", ago(365, 5 * 365), "一类"))
+            # This year's review of the three responsible persons, held before the flood season as the rules ask.
+            reviewed = date(today.year, 3, 20)
+            entries.append(("three_persons_review",
+                            (reviewed if reviewed <= today else reviewed.replace(year=today.year - 1)).isoformat(), None))
         elif attributes.get("regime") == "JTG":
             entries.append(("periodic_inspection", ago(60, 700), None))
         else:

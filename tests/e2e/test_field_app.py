@@ -399,7 +399,8 @@ def test_a_phone_with_its_own_barcode_detector_uses_it_and_never_loads_the_polyf
     """)
     loaded = []
     # The polyfill comes as a script element, only when the page wants it (the offline pack fetches it otherwise).
-    context.on("request", lambda r: loaded.append(r.url) if r.resource_type == "script" and "/vendor/" in r.url else None)
+    context.on("request", lambda r: loaded.append(r.url) if r.resource_type == "script" and (
+        "/vendor/barcode-detector/" in r.url or "/vendor/zxing-wasm/" in r.url) else None)
     phone = context.new_page()
     sign_in(phone, "crew")
     phone.goto("/scan")

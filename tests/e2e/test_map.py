@@ -89,5 +89,12 @@ def test_the_crew_map_draws_the_offline_pack_and_the_members_position(new_contex
     # The facility and the member: two markers on the plain background, no tiles.
     phone.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length === 2")
     assert phone.locator(".leaflet-tile").count() == 0
-    phone.locator("path.leaflet-interactive").first.click(force=True)
+    # The facility's marker (the member's is blue); the map may still be moving to fit both, so a click that
+    # lands beside it is made again.
+    facility = phone.locator("path.leaflet-interactive[fill='#ef6c00']")
+    for _ in range(10):
+        facility.click(force=True)
+        if phone.locator(".leaflet-popup-content").count():
+            break
+        phone.wait_for_timeout(300)
     assert "巡查地图井" in phone.locator(".leaflet-popup-content").inner_text()

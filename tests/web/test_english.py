@@ -120,6 +120,7 @@ def test_the_annual_report_names_results_and_classes_in_the_readers_language(app
     english, chinese = render.render_html(report, "en"), render.render_html(report, "zh")
 
     assert ">fail<" not in english and ">fail<" not in chinese
-    assert "Problem" in english and "Category 2" in english and "Earth dam" in english and "Small (1)" in english
+    # A failed check reads as the problem found, in the reader's language (the checklist's failure wording).
+    assert "Cracks, settlement or ponding on the crest" in english and "Category 2" in english and "Earth dam" in english and "Small (1)" in english
     assert not any(word in english for word in ("二类", "土坝", "小(1)型"))
-    assert "问题" in chinese and "二类" in chinese and "土坝" in chinese
+    assert "坝顶或防浪墙出现裂缝" in chinese and "二类" in chinese and "土坝" in chinese
