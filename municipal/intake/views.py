@@ -192,74 +192,52 @@ def detail(report_id: int):
     return _detail(report_id)
 
 
-@bp.route("/reports/<int:report_id>/close", methods=["POST"])
-@roles("admin", "supervisor")
-def close(report_id: int):
-    form = CloseForm()
+def _triage(report_id: int, form, act, said, shown_form=None):
+    """One triage step from the report's page: `act()` (a service call returning the report) when the form is
+    valid, `said(report)` flashed; a refusal shows the page again with the report as stored and its message
+    (and `shown_form` as it was filled in); a report out of reach is a 403 or 404."""
     if form.validate_on_submit():
         try:
-            services.close_report(current_user, report_id, form.reply.data or "")
-            flash(_("The report is closed and the citizen can read your reply."), "success")
-            return redirect(url_for("intake.detail", report_id=report_id))
+            flash(said(act()), "success")
         except DomainError as error:
-            # The page below shows the report as stored.
             discard_changes()
             if error.status in (403, 404):
                 raise
             flash(error.message, "error")
-            return _detail(report_id, form, error.status)
+            return _detail(report_id, shown_form, error.status)
     return redirect(url_for("intake.detail", report_id=report_id))
+
+
+@bp.route("/reports/<int:report_id>/close", methods=["POST"])
+@roles("admin", "supervisor")
+def close(report_id: int):
+    form = CloseForm()
+    return _triage(report_id, form, lambda: services.close_report(current_user, report_id, form.reply.data or ""),
+                   lambda report: _("The report is closed and the citizen can read your reply."), shown_form=form)
 
 
 @bp.route("/reports/<int:report_id>/accept", methods=["POST"])
 @roles("admin", "supervisor")
 def accept(report_id: int):
     form = _accept_form()
-    if form.validate_on_submit():
-        try:
-            report = services.accept_report(
-                current_user, report_id, priority=form.priority.data or None,
-                assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None)
-            flash(_("Work order %(id)s was created from this report.", id=report.work_order_id), "success")
-        except DomainError as error:
-            # The page below shows the report as stored.
-            discard_changes()
-            if error.status in (403, 404):
-                raise
-            flash(error.message, "error")
-            return _detail(report_id, status=error.status)
-    return redirect(url_for("intake.detail", report_id=report_id))
+    return _triage(report_id, form, lambda: services.accept_report(
+        current_user, report_id, priority=form.priority.data or None,
+        assignee_user_id=form.assignee_user.data or None, assignee_team_id=form.assignee_team.data or None),
+        lambda report: _("Work order %(id)s was created from this report.", id=report.work_order_id))
 
 
 @bp.route("/reports/<int:report_id>/reply", methods=["POST"])
 @roles("admin", "supervisor")
 def reply(report_id: int):
     form = ReplyForm()
-    if form.validate_on_submit():
-        try:
-            followup.reply(current_user, report_id, form.reply.data or "")
-            flash(_("The citizen can read your reply."), "success")
-        except DomainError as error:
-            discard_changes()
-            if error.status in (403, 404):
-                raise
-            flash(error.message, "error")
-            return _detail(report_id, status=error.status)
-    return redirect(url_for("intake.detail", report_id=report_id))
+    return _triage(report_id, form, lambda: followup.reply(current_user, report_id, form.reply.data or ""),
+                   lambda report: _("The citizen can read your reply."))
 
 
 @bp.route("/reports/<int:report_id>/merge", methods=["POST"])
 @roles("admin", "supervisor")
 def merge(report_id: int):
     form = MergeForm()
-    if form.validate_on_submit():
-        try:
-            report = followup.merge(current_user, report_id, form.into.data or "")
-            flash(_("Merged: the citizen is told to follow %(number)s.", number=report.merged_into.number), "success")
-        except DomainError as error:
-            discard_changes()
-            if error.status in (403, 404):
-                raise
-            flash(error.message, "error")
-            return _detail(report_id, status=error.status)
-    return redirect(url_for("intake.detail", report_id=report_id))
+    return _triage(report_id, form, lambda: followup.merge(current_user, report_id, form.into.data or ""),
+                   lambda report: _("Merged: the citizen is told to follow %(number)s.",
+                                    number=report.merged_into.number))
