@@ -46,7 +46,9 @@ def test_a_citizen_reports_from_the_card_on_a_small_phone(new_context, make_asse
     fits(page)
     page.screenshot(path=str(shots / "citizen-card-360.png"))
 
-    button.click()
+    with page.expect_navigation():
+        button.click()
+    page.wait_for_selector("textarea[name=description]")
     assert page.locator("input[value=crack]").count() == 1 and page.locator("input[value=cover_missing]").count() == 0
     assert "坝顶有裂缝" in page.locator("textarea[name=description]").get_attribute("placeholder")
     fits(page)
@@ -54,17 +56,20 @@ def test_a_citizen_reports_from_the_card_on_a_small_phone(new_context, make_asse
     page.locator("textarea[name=description]").fill("坝顶有裂缝")
     page.locator("input[name=photo]").set_input_files(
         files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": photo()}])
-    page.locator("form.stack button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("form.stack button[type=submit]").click()
     assert page.locator("input[name=held_photo]").count() == 1
     assert page.locator(".held img").evaluate("img => img.complete && img.naturalWidth > 0")
     fits(page)
     page.screenshot(path=str(shots / "citizen-form-error-360.png"), full_page=True)
     page.locator("input[value=crack]").check()
-    page.locator("form.stack button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("form.stack button[type=submit]").click()
     number = page.locator("code.tracking").inner_text().strip()
     assert number.startswith("R-")
     fits(page)
-    page.get_by_role("link", name="查看进度").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="查看进度").click()
     assert number in page.locator("main").inner_text() and page.locator(".status.r-new").count() == 1
     fits(page)
     page.screenshot(path=str(shots / "citizen-status-360.png"), full_page=True)
