@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields
 
 from ..api import MAX_ID, ApiSchema, between
+from ..assets.schemas import PersonSchema
 
 
 class FacilityPersonInSchema(ApiSchema):
@@ -25,14 +26,11 @@ class FacilityPersonsInSchema(ApiSchema):
         "description": "the facility's version you read; a stale one is a 409. Without it, the list is replaced"})
 
 
-class FacilityPersonSchema(Schema):
-    role = fields.String()
-    name = fields.String()
-    unit = fields.String()
-    position = fields.String()
-    phone = fields.String()
-    user_id = fields.Integer(allow_none=True)
-    river_chief_day = fields.Boolean()
+class FacilityPersonSchema(PersonSchema):
+    """A person as the facility's persons API names them: a chief's level is in the role itself."""
+
+    class Meta:
+        exclude = ("level",)
 
 
 class FacilityPersonsSchema(Schema):
