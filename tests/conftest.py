@@ -47,11 +47,74 @@ def empty_tables(db) -> None:
     # the code under test opens connections of its own (token use, the job lock, audit verify, backup).
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(sa.text(f'DELETE FROM "{table.name}"'))
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(
-            "SELECT setval(pg_get_serial_sequence(quote_ident(table_name), column_name), 1, false) "
-            "FROM information_schema.columns WHERE table_schema = current_schema() AND column_default LIKE 'nextval%'"))
+    restart_sequences(db)
     db.session.commit()
+
+
+def restart_sequences(db) -> None:
+    """On PostgreSQL, each id sequence restarted after the highest id its table holds (1 when empty)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    db.session.execute(sa.text("""
+        DO $$ DECLARE r record; BEGIN
+          FOR r IN SELECT table_name, column_name FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND column_default LIKE 'nextval%' LOOP
+            EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), COALESCE(MAX(%I), 0) + 1, false) FROM %I',
+                           quote_ident(r.table_name), r.column_name, r.column_name, r.table_name);
+          END LOOP;
+        END $$"""))
+
+
+_SNAPSHOTS: dict[str, tuple[object, dict]] = {}
+
+
+def from_snapshot(db, name: str, build):
+    """What `build()` leaves in the empty database, built once per test worker and copied back for each later
+    test that asks: seeding the demo district takes seconds, copying its rows back a fraction of one.
+    `build` returns plain data (no database objects), which is returned each time."""
+    if name not in _SNAPSHOTS:
+        value = build()
+        db.session.commit()
+        rows = {table.name: [dict(row._mapping)
+                             for row in db.session.execute(table.select().order_by(*table.primary_key.columns))]
+                for table in db.metadata.sorted_tables}
+        _SNAPSHOTS[name] = (value, rows)
+        return value
+    value, rows = _SNAPSHOTS[name]
+    for table in db.metadata.sorted_tables:
+        if rows[table.name]:
+            db.session.execute(table.insert(), rows[table.name])
+    restart_sequences(db)
+    db.session.commit()
+    return value
+
+
+DEMO_PASSWORD = "demo-password-for-tests"
+
+
+@pytest.fixture
+def demo(app, db, monkeypatch):
+    """The demo district as `municipal seed-demo` leaves it; returns the command's output."""
+    monkeypatch.setenv("MUNICIPAL_DEMO_PASSWORD", DEMO_PASSWORD)
+    return from_snapshot(db, "demo", lambda: _invoke(app, "seed-demo"))
+
+
+@pytest.fixture
+def demo_after_calendar(app, db, monkeypatch):
+    """The demo district after `municipal jobs run calendar` on the suite's day."""
+    monkeypatch.setenv("MUNICIPAL_DEMO_PASSWORD", DEMO_PASSWORD)
+
+    def build():
+        from_snapshot(db, "demo", lambda: _invoke(app, "seed-demo"))
+        return _invoke(app, "jobs", "run", "calendar")
+
+    return from_snapshot(db, "demo after calendar", build)
+
+
+def _invoke(app, *args) -> str:
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 class IsolatedClient(FlaskClient):

@@ -9,13 +9,7 @@ from municipal.db import utcnow
 from municipal.workorders.models import WorkOrder, open_condition
 
 
-def test_after_the_calendar_job_nearly_all_work_due_within_a_week_has_someone(app, db, monkeypatch):
-    monkeypatch.setenv("MUNICIPAL_DEMO_PASSWORD", "demo-test-password")
-    cli = app.test_cli_runner()
-    seeded = cli.invoke(args=["seed-demo"])
-    assert seeded.exit_code == 0, seeded.output
-    ran = cli.invoke(args=["jobs", "run", "calendar"])
-    assert ran.exit_code == 0, ran.output
+def test_after_the_calendar_job_nearly_all_work_due_within_a_week_has_someone(db, demo_after_calendar):
     week = (sa.select(WorkOrder).where(open_condition(), WorkOrder.source == "calendar",
                                        WorkOrder.due_at <= utcnow() + timedelta(days=7)))
     due = db.session.scalars(week).all()

@@ -12,15 +12,13 @@ from municipal.calendar import compliance, office, queries
 from municipal.jobs import runner
 from municipal.jobs.registry import JOBS
 from municipal.workorders.lists import BoardFilters, count_overdue
-from tests.conftest import csrf_token
+from tests.conftest import DEMO_PASSWORD, csrf_token
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def demo(app, db, monkeypatch):
-    monkeypatch.setenv("MUNICIPAL_DEMO_PASSWORD", "demo-password-for-tests")
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+def supervisor(db, demo):
     return db.session.query(User).filter_by(username="supervisor").one()
 
 
@@ -33,28 +31,28 @@ def numbers(supervisor, now: datetime) -> tuple[int, int]:
                                    + office.counts(supervisor, now)["overdue"])
 
 
-def test_the_board_and_the_compliance_page_agree_on_the_demo(app, client, clock, demo):
+def test_the_board_and_the_compliance_page_agree_on_the_demo(app, client, clock, supervisor):
     start = datetime(2026, 11, 26, 0, 5, tzinfo=ZONE)
     assert runner.run(JOBS["calendar"], start).status == "ok"
-    overdue, on_board = numbers(demo, clock.now())
+    overdue, on_board = numbers(supervisor, clock.now())
     # Standing obligations overdue since 2023 (the 二类 dam's tasks) and the year's three-persons reviews.
     assert overdue == on_board and overdue >= 6
 
     # Two days on, before the calendar runs again: yesterday's patrols are overdue on both, not yet missed.
     clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=ZONE))
-    later, later_on_board = numbers(demo, clock.now())
+    later, later_on_board = numbers(supervisor, clock.now())
     assert later == later_on_board and later > overdue
 
     # The calendar runs: the passed patrols are missed (their work withdrawn), off the board and off overdue.
     assert runner.run(JOBS["calendar"], datetime(2026, 11, 28, 9, 5, tzinfo=ZONE)).status == "ok"
-    settled, settled_on_board = numbers(demo, clock.now())
+    settled, settled_on_board = numbers(supervisor, clock.now())
     assert settled == settled_on_board == overdue
     today = clock.now().astimezone(ZONE).date()
-    report = compliance.compliance(demo, date(today.year, 1, 1), today, today, queries.Filters(), carry_in=True)
+    report = compliance.compliance(supervisor, date(today.year, 1, 1), today, today, queries.Filters(), carry_in=True)
     assert report.totals.missed > 0
 
     # The pages say the same numbers.
-    client.post("/login", data={"username": "supervisor", "password": "demo-password-for-tests",
+    client.post("/login", data={"username": "supervisor", "password": DEMO_PASSWORD,
                                 "csrf_token": csrf_token(client)})
     on_board = client.get("/work/summary?source=calendar").json["overdue"]
     office_page = client.get("/office").get_data(as_text=True)

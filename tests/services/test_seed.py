@@ -14,15 +14,12 @@ from municipal.demo.district import build_facilities, district_data
 from municipal.demo.seed import SEED
 from municipal.workorders.models import WorkOrder
 
-DEMO_PASSWORD = "seed-test-password"
+from tests.conftest import DEMO_PASSWORD
 
 
 @pytest.fixture
-def seeded(app, db, monkeypatch):
-    monkeypatch.setenv("MUNICIPAL_DEMO_PASSWORD", DEMO_PASSWORD)
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    return result
+def seeded(demo):
+    return demo
 
 
 def counts(db) -> dict:
@@ -36,7 +33,7 @@ def test_a_second_run_changes_nothing(app, db, seeded):
     assert again.exit_code == 0, again.output
     assert "nothing changed" in again.output
     assert counts(db) == before
-    assert "as supervisor / " + DEMO_PASSWORD in seeded.output
+    assert "as supervisor / " + DEMO_PASSWORD in seeded
 
 
 def test_the_demo_crew_has_a_team_and_work_to_do(db, seeded):

@@ -13,12 +13,7 @@ from tests.conftest import token_headers
 
 
 @pytest.fixture
-def district(app, db, monkeypatch):
-    monkeypatch.setenv("MUNICIPAL_DEMO_PASSWORD", "office-test-password")
-    cli = app.test_cli_runner()
-    assert cli.invoke(args=["seed-demo"]).exit_code == 0
-    result = cli.invoke(args=["jobs", "run", "calendar"])
-    assert result.exit_code == 0, result.output
+def district(db, demo_after_calendar):
     return {name: db.session.scalar(sa.select(User).where(User.username == name)) for name in ("supervisor", "crew")}
 
 
