@@ -22,5 +22,11 @@ if [[ ! -f "$stamp" || setup.cfg -nt "$stamp" ]]; then
   .venv/bin/python -m pip install --quiet --editable ".${extras}"
   touch "$stamp"
 fi
-.venv/bin/pybabel compile --statistics -d municipal/translations 2>&1 | grep -v "^compiling" || true
+# Compiled only when a catalogue changed: the suites may run at once, and a rewrite under way would be read.
+for po in municipal/translations/*/LC_MESSAGES/messages.po; do
+  if [[ ! -f "${po%.po}.mo" || "$po" -nt "${po%.po}.mo" ]]; then
+    .venv/bin/pybabel compile --statistics -d municipal/translations 2>&1 | grep -v "^compiling" || true
+    break
+  fi
+done
 bash scripts/vendor_js.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Front-end libraries: installed by npm from package-lock.json (never from a CDN), then the files the pages
 # use copied into static/vendor/. Node and npm are build tools only; the platform never runs them.
-# Safe to run again: npm runs only when the lockfile changed. Usage: scripts/vendor_js.sh
+# Safe to run again: npm runs only when the lockfile changed, the copy only when npm ran. Usage: scripts/vendor_js.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,11 @@ if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" || package.json -nt "$stam
 fi
 
 vendor=static/vendor
+# Copied again only when npm installed something or this script changed: the test suites of .ci/run may
+# run at once, each preparing first, and a copy under way would take the files from a running server.
+if [[ -f "$vendor/VENDORED.md" && "$vendor/VENDORED.md" -nt "$stamp" && "$vendor/VENDORED.md" -nt "$0" ]]; then
+  exit 0
+fi
 rm -rf "$vendor.tmp"
 mkdir -p "$vendor.tmp/workbox"
 # Workbox's loader and the modules sw.js uses, as workbox-cli copyLibraries would lay them out.
