@@ -40,7 +40,8 @@ class CitizenReport(db.Model):
     __table_args__ = (sa.Index("ix_citizen_report_fingerprint_created", "client_fingerprint", "created_at"),
                       sa.Index("ix_citizen_report_device_created", "device_hash", "created_at"),
                       sa.Index("ix_citizen_report_asset_created", "asset_id", "created_at"),
-                      sa.Index("ix_citizen_report_photo_state", "photo_state"))
+                      sa.Index("ix_citizen_report_photo_state", "photo_state"),
+                      sa.Index("ix_citizen_report_key_created", "open311_key_id", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(16), unique=True)
@@ -57,7 +58,7 @@ class CitizenReport(db.Model):
     contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
     lon: Mapped[float | None] = mapped_column(sa.Float)
     lat: Mapped[float | None] = mapped_column(sa.Float)
-    # A keyed hash of IP and user agent: enough to count a client's reports, useless to identify anyone.
+    # A keyed hash of the client's IP: enough to count a client's reports, useless to identify anyone.
     client_fingerprint: Mapped[str] = mapped_column(sa.String(64))
     # The same keyed hash of the form's device cookie: a phone moving between networks is still counted.
     device_hash: Mapped[str | None] = mapped_column(sa.String(64))

@@ -2,7 +2,10 @@
 
 Another system files with an api_key (made by `municipal open311 keys create`); the key is its proof, so
 the blueprint is exempt from CSRF, which protects browser sessions this endpoint never uses. Errors are the
-spec's list of {code, description}, in the format asked for.
+spec's list of {code, description}, in the format asked for. A key or address past its rate limit gets a
+429 in that format: the spec asks for "the appropriate HTTP status code" and names 400, 403 and 404 for a
+bad request, a bad key and an unknown jurisdiction; a 400 would tell the sender to change a request that
+is right, only too early.
 """
 import json
 from xml.etree import ElementTree
@@ -15,6 +18,7 @@ from ..errors import DomainError, NotFound, PermissionDenied, ValidationError
 from ..permissions import public
 from . import open311, open311_keys
 from .open311 import SPECIFICATION
+from .services import client_fingerprint
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 FORMATS = {"json": "application/json", "xml": "text/xml"}
@@ -158,7 +162,8 @@ def requests(fmt):
         if key is None:
             raise Open311Error(403, _("A valid api_key is required to create a request."))
         upload = request.files.get("media")
-        return [open311.create_request(key.id, request.form.to_dict(), upload if upload and upload.filename else None)]
+        return [open311.create_request(key.id, request.form.to_dict(), upload if upload and upload.filename else None,
+                                       client_fingerprint(request.remote_addr or ""))]
     return _answer(fmt, "service_requests", make, 201)
 
 

@@ -76,16 +76,31 @@ def _count(condition, since: datetime) -> int:
                              .where(condition, CitizenReport.created_at > since))
 
 
-def _check_rate(fingerprint: str, device: str | None, asset_id: int | None, now: datetime) -> None:
+def _check_rate(fingerprint: str, device: str | None, key_id: int | None, asset_id: int | None,
+                now: datetime) -> None:
     """Counted three ways in the window, none of them chosen freely by the client: its IP, the device cookie
-    (a phone changing networks), and the facility (a flood of reports on one code from many addresses)."""
+    (a phone changing networks) or, for another system filing through Open311, its api_key; and the facility
+    (a flood of reports on one code from many addresses). A system filing for many citizens has its own,
+    larger limit (OPEN311_RATE_LIMIT), on what it filed through Open311 from that IP or with that key."""
     config = current_app.config
     since = now - timedelta(seconds=config["REPORT_RATE_WINDOW_SECONDS"])
-    limit = config["REPORT_RATE_LIMIT"]
-    if _count(CitizenReport.client_fingerprint == fingerprint, since) >= limit or (
-            device is not None and _count(CitizenReport.device_hash == device, since) >= limit):
-        raise RateLimited(_("You have sent %(n)s reports in the last hour, the most we accept; please try again "
-                            "later or call the hotline.", n=limit))
+    by_ip = CitizenReport.client_fingerprint == fingerprint
+    # Each way of reporting counts its own reports from an address: a city app's server and a citizen
+    # behind the same address do not use up each other's share.
+    if key_id is None:
+        limit = config["REPORT_RATE_LIMIT"]
+        counted = [sa.and_(by_ip, CitizenReport.open311_key_id.is_(None))]
+        if device is not None:
+            counted.append(CitizenReport.device_hash == device)
+        message = _("You have sent %(n)s reports in the last hour, the most we accept; please try again "
+                    "later or call the hotline.", n=limit)
+    else:
+        limit = config["OPEN311_RATE_LIMIT"]
+        counted = [sa.and_(by_ip, CitizenReport.open311_key_id.is_not(None)), CitizenReport.open311_key_id == key_id]
+        message = _("This api_key or address has filed %(n)s requests in the last hour, the most accepted; "
+                    "please try again later.", n=limit)
+    if any(_count(condition, since) >= limit for condition in counted):
+        raise RateLimited(message)
     if asset_id is not None and _count(CitizenReport.asset_id == asset_id, since) >= config["REPORT_RATE_LIMIT_PER_CODE"]:
         raise RateLimited(_("This facility has already been reported many times in the last hour; it is being "
                             "looked at. For an emergency, call the hotline."))
@@ -116,14 +131,12 @@ def _photo(photo, errors: dict) -> media.Upload | None:
 def submit_report(*, category: str, description: str, fingerprint: str, asset_id: int | None = None,
                   photo=None, contact_name: str = "", contact_phone: str = "", lon=None, lat=None,
                   now: datetime | None = None, address: str = "", media_url: str = "",
-                  open311_key_id: int | None = None, limited: bool = True, device: str | None = None) -> CitizenReport:
+                  open311_key_id: int | None = None, device: str | None = None) -> CitizenReport:
     """Record a citizen's report. `photo` is a readable upload or None, kept as it came and processed by the
-    report-photos job (photos.py); `fingerprint` from client_fingerprint().
-    `device` from device_key(). A report filed by another system with its Open311 key (`limited` False) is not
-    counted against a client."""
+    report-photos job (photos.py); `fingerprint` from client_fingerprint(), `device` from device_key(). A report
+    filed by another system with its Open311 key is counted against that key (see _check_rate)."""
     now = now or utcnow()
-    if limited:
-        _check_rate(fingerprint, device, asset_id, now)
+    _check_rate(fingerprint, device, open311_key_id, asset_id, now)
     description = (description or "").strip()
     contact_name, contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
     address, media_url = (address or "").strip(), (media_url or "").strip()
