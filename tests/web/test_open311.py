@@ -222,3 +222,31 @@ def test_requests_on_one_facility_count_toward_its_limit_with_the_citizens_repor
     finally:
         app.config["REPORT_RATE_LIMIT_PER_CODE"] = saved
     assert statuses == [201, 201, 429]
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("DELETE", "v2/requests.json", {"GET", "POST"}),
+    ("PUT", "v2/requests.xml", {"GET", "POST"}),
+    ("POST", "v2/services.json", {"GET"}),
+    ("DELETE", "v2/requests/R-00000000.xml", {"GET"}),
+    ("PATCH", "discovery.json", {"GET"}),
+])
+def test_a_method_not_allowed_is_a_405_in_the_spec_format_with_its_allow_header(client, method, path, allowed):
+    response = client.open(f"/open311/{path}", method=method)
+    assert response.status_code == 405
+    assert {name.strip() for name in response.headers["Allow"].split(",")} >= allowed
+    if path.endswith(".xml"):
+        root = xml(response)
+        assert root.tag == "errors" and root.findtext("error/code") == "405" and root.findtext("error/description")
+    else:
+        assert response.content_type.startswith("application/json")
+        assert [error["code"] for error in response.json] == [405] and response.json[0]["description"]
+
+
+def test_an_unknown_path_is_a_404_in_the_spec_format(client):
+    assert client.get(f"{BASE}/nothing.json").json[0]["code"] == 404
+    assert xml(client.get(f"{BASE}/nothing/at/all.xml")).findtext("error/code") == "404"
+    # Elsewhere the API's own error format stays.
+    elsewhere = client.delete("/api/v1/public/reports")
+    assert elsewhere.status_code == 405 and elsewhere.json["error"]["code"] == "http_405"
+    assert "POST" in elsewhere.headers["Allow"]
