@@ -11,6 +11,7 @@ round, a file that a change leaves unnamed is deleted only once that change comm
 import posixpath
 import re
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import ValidationError
 from .extensions import db
@@ -98,12 +99,27 @@ def decode(data: bytes, field: str = "photo", edge: int = FULL_EDGE) -> Image.Im
         scale = edge / max(image.size)
         if scale < 1:
             image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
-        image.load()
+        with _whole_files_only():
+            image.load()
         return ImageOps.exif_transpose(image).convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         _refuse(field, _("The image has too many pixels to be a photo."))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         _refuse(field, _("The file is not an image, or it is damaged."))
+
+
+@contextmanager
+def _whole_files_only():
+    """Pillow refuses a truncated file only while ImageFile.LOAD_TRUNCATED_IMAGES is False, a setting of the
+    whole process. WeasyPrint sets it True when it is imported (the reports job, in the scheduler process that
+    also processes citizens' photos), and a photo cut off half-way would then decode with grey for its missing
+    half. Decoding in this process is one at a time (sync workers, a scheduler of one thread)."""
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
 def load_image(stream, field: str = "photo", edge: int = FULL_EDGE) -> Image.Image:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageFile
 
+from municipal import media
 from municipal.audit.models import AuditEntry
 from municipal.errors import ValidationError
 from municipal.intake import photos, services
@@ -111,6 +112,17 @@ def gif() -> bytes:
     buffer = BytesIO()
     Image.new("P", (40, 30)).save(buffer, "GIF")
     return buffer.getvalue()
+
+
+def test_a_cut_off_photo_is_refused_even_after_weasyprint_told_pillow_to_accept_them(app, monkeypatch):
+    # What importing WeasyPrint does (the reports job runs in the scheduler process that processes photos).
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    whole = phone_jpeg()
+    with app.app_context(), pytest.raises(ValidationError):
+        media.decode(whole[: len(whole) // 2])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # WeasyPrint's own images are left as it wants them
+    with app.app_context():
+        assert media.decode(whole).size == (1800, 2400)
 
 
 @pytest.mark.parametrize("content, words", [
