@@ -74,6 +74,9 @@ class DefaultConfig:
     REPORT_PHOTO_EDGE = 1000
     # Reports on one facility per window, from everyone: more are refused (the hotline is named).
     REPORT_RATE_LIMIT_PER_CODE = 30
+    # Open311 requests accepted per api_key, and per client IP, per window: another system files for many
+    # citizens, so more than one citizen's share; a key gone astray still cannot flood triage.
+    OPEN311_RATE_LIMIT = 200
     # Deadlines of citizen reports in hours, per category ("*": any other; "urgent": the most an urgent report
     # may get): respond (accept or answer) and fix. A passed deadline is escalated to the area's supervisors.
     REPORT_SLA_HOURS = {

@@ -84,6 +84,14 @@ def respond(status: int, code: str, message: str, fields=None, headers=None, **e
     return render_template("error.html", status=status, message=message, fields=fields or {}), status, headers or {}
 
 
+def answer_errors_under(app, prefix: str, render) -> None:
+    """Answer the HTTP errors under the path `prefix` (a 404, a 405, a 413…) with `render(status, message,
+    headers)`: for a part of the site whose clients read errors in a format of their own (Open311's list of
+    code and description). Routing errors (an unknown path, a method not allowed) reach no blueprint's own
+    handler, so the one HTTP handler asks for it."""
+    app.extensions.setdefault("error_formats", {})[prefix] = render
+
+
 def _roll_back(session) -> None:
     """End the failed transaction before the error page runs: its layout reads the signed-in user and the
     menu through the same session, which would otherwise fail again with PendingRollbackError."""
@@ -152,6 +160,9 @@ def register_error_handlers(app, session) -> None:
             message = _("The form expired or was sent from elsewhere; please reload the page and try again.")
         # The exception's own headers say what the status needs said: a 405's Allow, a 429's Retry-After.
         headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        for prefix, render in app.extensions.get("error_formats", {}).items():
+            if request.path.startswith(prefix):
+                return render(error.code or 500, message, headers)
         return respond(error.code or 500, f"http_{error.code}", message, fields, headers)
 
     @app.errorhandler(StaleDataError)

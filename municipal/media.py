@@ -5,23 +5,27 @@ Shared by facility photos, citizen reports, inspections and work order attachmen
 Files are written before the rows that name them are committed, so a submission that fails after
 its photos were stored (a later check, a lost race, a failed commit) would leave them behind with
 nothing pointing at them. Each file written is noted on the database session; when the session's
-transaction ends without a commit, the files written in it are deleted (see `init_app`).
+transaction ends without a commit, the files written in it are deleted (see `init_app`). The other way
+round, a file that a change leaves unnamed is deleted only once that change commits (remove_on_commit).
 """
 import posixpath
 import re
 import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import ValidationError
 from .extensions import db
 
 _WRITTEN = "media_written"  # session.info key: files written since the session's last commit
+_REMOVED = "media_removed"  # session.info key: files to delete when the session's transaction commits
 
 FULL_EDGE = 1600
 THUMB_EDGE = 320
@@ -48,9 +52,19 @@ def max_pixels(image_format: str) -> int:
     return limit if image_format in ("JPEG", "MPO") else limit // 4
 
 
-def load_image(stream, field: str = "photo", edge: int = FULL_EDGE) -> Image.Image:
-    """An upright RGB image from an upload, or a ValidationError; never trusts the file name. `edge`: the
-    longest side that will be kept (a JPEG is decoded no larger than needed for it)."""
+@dataclass(frozen=True)
+class Upload:
+    """An upload that passed the cheap checks: its bytes, its format and its size in pixels, from its header."""
+
+    data: bytes
+    format: str
+    size: tuple[int, int]
+
+
+def check_image(stream, field: str = "photo") -> Upload:
+    """An upload checked from its bytes and its header only, or a ValidationError; never trusts the file name.
+    Nothing is decoded, so this is cheap enough for a request that must answer at once: a file whose damage
+    lies past its header is found when it is decoded (load_image, decode)."""
     if stream is None:
         _refuse(field, _("Choose a photo to upload."))
     limit = current_app.config["PHOTO_MAX_BYTES"]
@@ -59,7 +73,6 @@ def load_image(stream, field: str = "photo", edge: int = FULL_EDGE) -> Image.Ima
         _refuse(field, _("The file is empty."))
     if len(data) > limit:
         _refuse(field, _("The photo is larger than %(mb)s MB.", mb=limit // (1024 * 1024)))
-
     try:
         with Image.open(BytesIO(data)) as probe:
             if probe.format not in ALLOWED_FORMATS:
@@ -68,19 +81,50 @@ def load_image(stream, field: str = "photo", edge: int = FULL_EDGE) -> Image.Ima
             if probe.width * probe.height > max_pixels(probe.format):
                 _refuse(field, _("The image has too many pixels to be a photo."))
             probe.verify()
+            return Upload(data, probe.format, probe.size)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # The warning is Pillow's own check at open (MAX_IMAGE_PIXELS, see init_app), raised where warnings are errors.
+        _refuse(field, _("The image has too many pixels to be a photo."))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        _refuse(field, _("The file is not an image, or it is damaged."))
+
+
+def decode(data: bytes, field: str = "photo", edge: int = FULL_EDGE) -> Image.Image:
+    """The upright RGB image of bytes that passed check_image, or a ValidationError for a damaged one. `edge`:
+    the longest side that will be kept (a JPEG is decoded no larger than needed for it)."""
+    try:
         image = Image.open(BytesIO(data))
         # A JPEG decodes at a reduced scale when only a smaller copy is kept: a phone's 12-megapixel
         # photo then costs a quarter of the time and memory. The request is the size that is kept.
         scale = edge / max(image.size)
         if scale < 1:
             image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
-        image.load()
+        with _whole_files_only():
+            image.load()
+        return ImageOps.exif_transpose(image).convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        # The warning is Pillow's own check at open (MAX_IMAGE_PIXELS, see init_app), raised where warnings are errors.
         _refuse(field, _("The image has too many pixels to be a photo."))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         _refuse(field, _("The file is not an image, or it is damaged."))
-    return ImageOps.exif_transpose(image).convert("RGB")
+
+
+@contextmanager
+def _whole_files_only():
+    """Pillow refuses a truncated file only while ImageFile.LOAD_TRUNCATED_IMAGES is False, a setting of the
+    whole process. WeasyPrint sets it True when it is imported (the reports job, in the scheduler process that
+    also processes citizens' photos), and a photo cut off half-way would then decode with grey for its missing
+    half. Decoding in this process is one at a time (sync workers, a scheduler of one thread)."""
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
+def load_image(stream, field: str = "photo", edge: int = FULL_EDGE) -> Image.Image:
+    """An upright RGB image from an upload, or a ValidationError: check_image, then decode."""
+    return decode(check_image(stream, field).data, field, edge)
 
 
 def store_image(image: Image.Image, folder: str, edge: int = FULL_EDGE) -> tuple[str, str, tuple[int, int]]:
@@ -95,6 +139,37 @@ def store_image(image: Image.Image, folder: str, edge: int = FULL_EDGE) -> tuple
     full.save(root / full_path, "JPEG", quality=85)
     thumb.save(root / thumb_path, "JPEG", quality=80)
     return full_path, thumb_path, full.size
+
+
+# An original kept as it came is named by its format, so that it is served as what it is.
+_SUFFIXES = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def store_original(upload: Upload, folder: str) -> str:
+    """Save an upload's bytes as they came under MEDIA_DIR/folder, for processing later; return the relative
+    path. The file still holds whatever the camera wrote into it, the position included."""
+    root = Path(current_app.config["MEDIA_DIR"])
+    (root / folder).mkdir(parents=True, exist_ok=True)
+    path = f"{folder}/{uuid.uuid4().hex}.{_SUFFIXES[upload.format]}"
+    _note_written(root / path)
+    (root / path).write_bytes(upload.data)
+    return path
+
+
+def remove_on_commit(name: str) -> None:
+    """Delete the file `name` (under MEDIA_DIR) once the session's transaction commits: the row that named it
+    names another now, and until the commit the old name is still the one others read."""
+    db.session().info.setdefault(_REMOVED, []).append(Path(current_app.config["MEDIA_DIR"]) / name)
+
+
+def discard(*names: str) -> None:
+    """Delete files this transaction wrote that are not needed after all (another process did the same work)."""
+    root = Path(current_app.config["MEDIA_DIR"])
+    written = db.session().info.get(_WRITTEN, [])
+    for path in (root / name for name in names):
+        path.unlink(missing_ok=True)
+        if path in written:
+            written.remove(path)
 
 
 def store_pdf(stream, folder: str, field: str = "file") -> tuple[str, int]:
@@ -126,6 +201,8 @@ def _kept(session) -> None:
     # A released savepoint commits nothing yet: its files stay noted until the outermost commit.
     if not session.in_nested_transaction():
         session.info.pop(_WRITTEN, None)
+        for path in session.info.pop(_REMOVED, []):
+            path.unlink(missing_ok=True)
 
 
 def _discard_unless_committed(session, transaction) -> None:
@@ -135,6 +212,8 @@ def _discard_unless_committed(session, transaction) -> None:
         return
     for path in session.info.pop(_WRITTEN, []):
         path.unlink(missing_ok=True)
+    # Work rolled back leaves the rows naming the files it meant to remove: they stay.
+    session.info.pop(_REMOVED, None)
 
 
 def init_app(app) -> None:

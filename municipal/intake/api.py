@@ -12,7 +12,7 @@ from ..assets import lookup
 from ..errors import ValidationError
 from ..i18n import N_
 from ..permissions import public, roles
-from . import services
+from . import device, services
 from .schemas import (
     CitizenReportSchema,
     PublicReportCreateSchema,
@@ -86,7 +86,8 @@ def accept_report(data, report_id):
 @public
 @bp.doc(security=[], summary=N_("Report a problem (no account needed)"), description=N_(
     "Give the identity code on the facility's label if there is one. The answer carries the tracking "
-    "number. A client may send only a few reports an hour; more are a 429."))
+    "number. A client may send only a few reports an hour, counted per address, per device (the "
+    "`report_device` cookie the answer sets, the report form's) and per facility; more are a 429."))
 @bp.arguments(PublicReportCreateSchema)
 @bp.response(201, PublicReportSchema)
 def submit_report(data):
@@ -95,6 +96,7 @@ def submit_report(data):
         contact_name=data.get("contact_name") or "", contact_phone=data.get("contact_phone") or "",
         lon=data.get("lon"), lat=data.get("lat"),
         fingerprint=services.client_fingerprint(request.remote_addr or ""),
+        device=services.device_key(device.current()),
     )
     return services.report_status(report.number)
 

@@ -39,7 +39,9 @@ class CitizenReport(db.Model):
 
     __table_args__ = (sa.Index("ix_citizen_report_fingerprint_created", "client_fingerprint", "created_at"),
                       sa.Index("ix_citizen_report_device_created", "device_hash", "created_at"),
-                      sa.Index("ix_citizen_report_asset_created", "asset_id", "created_at"))
+                      sa.Index("ix_citizen_report_asset_created", "asset_id", "created_at"),
+                      sa.Index("ix_citizen_report_photo_state", "photo_state"),
+                      sa.Index("ix_citizen_report_key_created", "open311_key_id", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(16), unique=True)
@@ -48,12 +50,15 @@ class CitizenReport(db.Model):
     description: Mapped[str] = mapped_column(sa.Text)
     photo_path: Mapped[str | None] = mapped_column(sa.String(200))
     thumb_path: Mapped[str | None] = mapped_column(sa.String(200))
+    # None without a photo. "pending": photo_path is the upload as it came, thumb_path None, until the
+    # report-photos job makes the kept copy ("ready") or finds it damaged and deletes it ("refused").
+    photo_state: Mapped[str | None] = mapped_column(sa.String(10))
     # Staff only: the public status page never shows these.
     contact_name: Mapped[str] = mapped_column(sa.String(100), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
     lon: Mapped[float | None] = mapped_column(sa.Float)
     lat: Mapped[float | None] = mapped_column(sa.Float)
-    # A keyed hash of IP and user agent: enough to count a client's reports, useless to identify anyone.
+    # A keyed hash of the client's IP: enough to count a client's reports, useless to identify anyone.
     client_fingerprint: Mapped[str] = mapped_column(sa.String(64))
     # The same keyed hash of the form's device cookie: a phone moving between networks is still counted.
     device_hash: Mapped[str | None] = mapped_column(sa.String(64))

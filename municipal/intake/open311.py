@@ -172,8 +172,10 @@ def _asset_id(code: str) -> int | None:
         raise ValidationError(error.message, {ASSET_CODE: error.message}) from None
 
 
-def create_request(key_id: int, values: dict, upload) -> dict:
-    """File a request from the spec's POST fields (`values`: text by name) and an optional uploaded photo."""
+def create_request(key_id: int, values: dict, upload, fingerprint: str) -> dict:
+    """File a request from the spec's POST fields (`values`: text by name) and an optional uploaded photo, sent
+    with the key `key_id` from the client `fingerprint` (services.client_fingerprint): the rate limit counts
+    both."""
     code = values.get("service_code", "").strip()
     if not code:
         raise ValidationError(_("service_code is required."), {"service_code": _("required")})
@@ -182,11 +184,11 @@ def create_request(key_id: int, values: dict, upload) -> dict:
     name = " ".join(part for part in (values.get("first_name", "").strip(), values.get("last_name", "").strip())
                     if part)
     report = services.submit_report(
-        category=code, description=values.get("description", ""), fingerprint=f"open311:{key_id}",
+        category=code, description=values.get("description", ""), fingerprint=fingerprint,
         asset_id=_asset_id((values.get(f"attribute[{ASSET_CODE}]") or values.get(ASSET_CODE) or "").strip()),
         photo=upload, contact_name=name[:100], contact_phone=values.get("phone", ""),
         lon=values.get("long"), lat=values.get("lat"), address=values.get("address_string", ""),
-        media_url=values.get("media_url", ""), open311_key_id=key_id, limited=False,
+        media_url=values.get("media_url", ""), open311_key_id=key_id,
     )
     return {"service_request_id": report.number, "token": report.token,
             "service_notice": _("Follow it with the number %(number)s at %(url)s.", number=report.number,

@@ -2,19 +2,22 @@
 
 Another system files with an api_key (made by `municipal open311 keys create`); the key is its proof, so
 the blueprint is exempt from CSRF, which protects browser sessions this endpoint never uses. Errors are the
-spec's list of {code, description}, in the format asked for.
+spec's list of {code, description}, in the format asked for, the routing's own (404, 405 with its Allow
+header) included. A key or address past its rate limit gets a 429 in that format: the spec asks for "the
+appropriate HTTP status code" and names 400, 403 and 404 for a bad request, a bad key and an unknown
+jurisdiction; a 400 would tell the sender to change a request that is right, only too early.
 """
 import json
 from xml.etree import ElementTree
 
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
 
-from ..errors import DomainError, NotFound, PermissionDenied, ValidationError
+from ..errors import DomainError, NotFound, PermissionDenied, ValidationError, answer_errors_under
 from ..permissions import public
 from . import open311, open311_keys
 from .open311 import SPECIFICATION
+from .services import client_fingerprint
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 FORMATS = {"json": "application/json", "xml": "text/xml"}
@@ -96,10 +99,17 @@ def _error(fmt: str, status: int, description: str) -> Response:
     return render(fmt, "errors", [{"code": status, "description": description}], status)
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    fmt = "xml" if request.path.endswith(".xml") else "json"
-    return _error(fmt, error.code or 500, error.description or error.name)
+def _http_error(status: int, message: str, headers: list) -> Response:
+    """An HTTP error under /open311 (an unknown path, a method not allowed, too large a body) in the spec's
+    format, chosen by the path's extension, with the headers its status needs (a 405's Allow)."""
+    response = _error("xml" if request.path.endswith(".xml") else "json", status, message)
+    response.headers.extend(headers)
+    return response
+
+
+@bp.record_once
+def _answer_http_errors(state) -> None:
+    answer_errors_under(state.app, bp.url_prefix + "/", _http_error)
 
 
 @bp.route("/discovery.<fmt>")
@@ -158,7 +168,8 @@ def requests(fmt):
         if key is None:
             raise Open311Error(403, _("A valid api_key is required to create a request."))
         upload = request.files.get("media")
-        return [open311.create_request(key.id, request.form.to_dict(), upload if upload and upload.filename else None)]
+        return [open311.create_request(key.id, request.form.to_dict(), upload if upload and upload.filename else None,
+                                       client_fingerprint(request.remote_addr or ""))]
     return _answer(fmt, "service_requests", make, 201)
 
 

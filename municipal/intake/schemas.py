@@ -63,6 +63,10 @@ class CitizenReportSchema(Schema):
     lat = fields.Float(allow_none=True)
     photo_url = fields.Method("get_photo_url", metadata={"type": "string", "nullable": True})
     thumb_url = fields.Method("get_thumb_url", metadata={"type": "string", "nullable": True})
+    photo_state = fields.String(allow_none=True, metadata={
+        "enum": ["pending", "ready", "refused", None],
+        "description": "pending: the photo as sent, until it is made upright, smaller and without EXIF (within a "
+                       "minute or so); refused: it was damaged and deleted"})
     status = fields.String(metadata={"enum": list(STATUSES)})
     reply = fields.String()
     work_order_id = fields.Integer(allow_none=True)
@@ -82,7 +86,9 @@ class CitizenReportSchema(Schema):
         return url_for("assets.media", name=report.photo_path) if report.photo_path else None
 
     def get_thumb_url(self, report):
-        return url_for("assets.media", name=report.thumb_path) if report.thumb_path else None
+        # The photo as sent until the report-photos job made the thumbnail, as on the report's page.
+        name = report.thumb_path or report.photo_path
+        return url_for("assets.media", name=name) if name else None
 
 
 class TriagePageSchema(Schema):

@@ -76,16 +76,31 @@ def _count(condition, since: datetime) -> int:
                              .where(condition, CitizenReport.created_at > since))
 
 
-def _check_rate(fingerprint: str, device: str | None, asset_id: int | None, now: datetime) -> None:
+def _check_rate(fingerprint: str, device: str | None, key_id: int | None, asset_id: int | None,
+                now: datetime) -> None:
     """Counted three ways in the window, none of them chosen freely by the client: its IP, the device cookie
-    (a phone changing networks), and the facility (a flood of reports on one code from many addresses)."""
+    (a phone changing networks) or, for another system filing through Open311, its api_key; and the facility
+    (a flood of reports on one code from many addresses). A system filing for many citizens has its own,
+    larger limit (OPEN311_RATE_LIMIT), on what it filed through Open311 from that IP or with that key."""
     config = current_app.config
     since = now - timedelta(seconds=config["REPORT_RATE_WINDOW_SECONDS"])
-    limit = config["REPORT_RATE_LIMIT"]
-    if _count(CitizenReport.client_fingerprint == fingerprint, since) >= limit or (
-            device is not None and _count(CitizenReport.device_hash == device, since) >= limit):
-        raise RateLimited(_("You have sent %(n)s reports in the last hour, the most we accept; please try again "
-                            "later or call the hotline.", n=limit))
+    by_ip = CitizenReport.client_fingerprint == fingerprint
+    # Each way of reporting counts its own reports from an address: a city app's server and a citizen
+    # behind the same address do not use up each other's share.
+    if key_id is None:
+        limit = config["REPORT_RATE_LIMIT"]
+        counted = [sa.and_(by_ip, CitizenReport.open311_key_id.is_(None))]
+        if device is not None:
+            counted.append(CitizenReport.device_hash == device)
+        message = _("You have sent %(n)s reports in the last hour, the most we accept; please try again "
+                    "later or call the hotline.", n=limit)
+    else:
+        limit = config["OPEN311_RATE_LIMIT"]
+        counted = [sa.and_(by_ip, CitizenReport.open311_key_id.is_not(None)), CitizenReport.open311_key_id == key_id]
+        message = _("This api_key or address has filed %(n)s requests in the last hour, the most accepted; "
+                    "please try again later.", n=limit)
+    if any(_count(condition, since) >= limit for condition in counted):
+        raise RateLimited(message)
     if asset_id is not None and _count(CitizenReport.asset_id == asset_id, since) >= config["REPORT_RATE_LIMIT_PER_CODE"]:
         raise RateLimited(_("This facility has already been reported many times in the last hour; it is being "
                             "looked at. For an emergency, call the hotline."))
@@ -101,12 +116,13 @@ def _coordinate(value, low: float, high: float):
     return number if math.isfinite(number) and low <= number <= high else False
 
 
-def _photo(photo, errors: dict):
-    """The upload as an image, or None with the reason in `errors`: nothing is stored before every check passed."""
+def _photo(photo, errors: dict) -> media.Upload | None:
+    """The upload checked from its header (see photos.py), or None with the reason in `errors`: nothing is
+    stored before every check passed."""
     if photo is None:
         return None
     try:
-        return media.load_image(photo, edge=current_app.config["REPORT_PHOTO_EDGE"])
+        return media.check_image(photo)
     except ValidationError as error:
         errors.update(error.fields)
         return None
@@ -115,21 +131,20 @@ def _photo(photo, errors: dict):
 def submit_report(*, category: str, description: str, fingerprint: str, asset_id: int | None = None,
                   photo=None, contact_name: str = "", contact_phone: str = "", lon=None, lat=None,
                   now: datetime | None = None, address: str = "", media_url: str = "",
-                  open311_key_id: int | None = None, limited: bool = True, device: str | None = None) -> CitizenReport:
-    """Record a citizen's report. `photo` is a readable upload or None; `fingerprint` from client_fingerprint().
-    `device` from device_key(). A report filed by another system with its Open311 key (`limited` False) is not
-    counted against a client."""
+                  open311_key_id: int | None = None, device: str | None = None) -> CitizenReport:
+    """Record a citizen's report. `photo` is a readable upload or None, kept as it came and processed by the
+    report-photos job (photos.py); `fingerprint` from client_fingerprint(), `device` from device_key(). A report
+    filed by another system with its Open311 key is counted against that key (see _check_rate)."""
     now = now or utcnow()
-    if limited:
-        _check_rate(fingerprint, device, asset_id, now)
+    _check_rate(fingerprint, device, open311_key_id, asset_id, now)
     description = (description or "").strip()
     contact_name, contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
     address, media_url = (address or "").strip(), (media_url or "").strip()
     errors = {}
     if category not in CATEGORIES:
         errors["category"] = _("Choose what kind of problem it is.")
-    image = _photo(photo, errors)
-    if len(description) > DESCRIPTION_MAX or (len(description) < DESCRIPTION_MIN and image is None and not media_url):
+    upload = _photo(photo, errors)
+    if len(description) > DESCRIPTION_MAX or (len(description) < DESCRIPTION_MIN and upload is None and not media_url):
         errors["description"] = _("Describe the problem in %(min)s to %(max)s characters, or send a photo.",
                                   min=DESCRIPTION_MIN, max=DESCRIPTION_MAX)
     if len(contact_name) > 100:
@@ -151,15 +166,13 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
             errors["asset"] = _("This facility does not exist.")
     if errors:
         raise ValidationError(_("The report could not be sent; please check the marked fields."), errors)
-    photo_path = thumb_path = None
-    if image is not None:
-        photo_path, thumb_path, _size = media.store_image(image, f"reports/{now:%Y-%m}",
-                                                          edge=current_app.config["REPORT_PHOTO_EDGE"])
+    photo_path = media.store_original(upload, f"reports/{now:%Y-%m}") if upload is not None else None
     priority = rules.suggested_priority(category, description)
     response_due, fix_due = rules.deadlines(category, priority, now, current_app.config["REPORT_SLA_HOURS"])
     report = CitizenReport(
         number=_new_number(), asset_id=asset_id, category=category, description=description,
-        photo_path=photo_path, thumb_path=thumb_path, contact_name=contact_name, contact_phone=contact_phone,
+        photo_path=photo_path, photo_state="pending" if photo_path else None,
+        contact_name=contact_name, contact_phone=contact_phone,
         lon=lon_value, lat=lat_value, client_fingerprint=fingerprint, device_hash=device, status="new", reply="", created_at=now,
         address=address, media_url=media_url, open311_key_id=open311_key_id,
         token=secrets.token_hex(8) if open311_key_id is not None else None,
@@ -335,6 +348,9 @@ def accept_report(actor, report_id: int, priority: str | None = None, assignee_u
                               {"asset": _("required")})
     if not _claim(report, previous, "accepted"):
         raise Conflict(_("Only a new report can become a work order."))
+    # Read again after the claim, which waited for any report-photos run holding the row: a photo it replaced
+    # is gone from disk once it committed.
+    db.session.refresh(report, ["photo_path"])
     now = utcnow()
     category = str(CATEGORIES[report.category])
     due = report.fix_due_at if report.fix_due_at is not None and report.fix_due_at > now else None

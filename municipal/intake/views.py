@@ -1,5 +1,4 @@
 """Citizen report pages: the public form and status page, and the supervisors' triage."""
-import secrets
 from contextlib import nullcontext
 
 from pathlib import Path
@@ -18,23 +17,17 @@ from ..errors import DomainError, NotFound
 from ..permissions import public, roles
 from ..workorders import access as work_access
 from ..workorders.states import PRIORITIES
-from . import followup, held, rules, services
+from . import device, followup, held, rules, services
 from .forms import AcceptForm, CloseForm, MergeForm, RateForm, ReplyForm, ReportForm
 from .models import CATEGORIES, STATUSES
 
 bp = Blueprint("intake", __name__)
 
 
-DEVICE_COOKIE = "report_device"
-DEVICE_COOKIE_DAYS = 400
-
-
 def _report_form(asset, code: str | None):
     form = ReportForm()
     errors, status, held_token, response = {}, 200, "", None
-    device_id = request.cookies.get(DEVICE_COOKIE, "")
-    if services.device_key(device_id) is None:
-        device_id = secrets.token_hex(16)
+    device_id = device.current()
     if form.validate_on_submit():
         upload = form.photo.data
         upload = upload if upload and upload.filename else None
@@ -65,8 +58,6 @@ def _report_form(asset, code: str | None):
             category_keys=rules.categories_for(asset_type), placeholder=_(rules.placeholder_for(asset_type)),
             held_token=held_token if held.media_name(held_token) else "",
             held_photo=held.media_name(held_token)), status)
-    response.set_cookie(DEVICE_COOKIE, device_id, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,
-                        samesite="Lax", secure=request.is_secure)
     return response
 
 

@@ -96,6 +96,14 @@ def _report_deadlines(context: Context) -> int:
     return escalate_overdue(context.at)
 
 
+def _report_photos(context: Context) -> int:
+    """Make the kept copy of the photos citizens sent, out of the request (see intake/photos.py); each photo
+    is committed as it is done."""
+    from ..intake.photos import process_pending
+
+    return process_pending(step=context.step)
+
+
 def _report_contacts(context: Context) -> int:
     from ..intake.followup import purge_contacts
 
@@ -111,5 +119,6 @@ JOBS = {job.name: job for job in (
     Job("reports", Slot(1), _reports, N_("%(count)s reports made")),
     Job("annual-reports", Day(time(1, 0)), _annual_reports, N_("%(count)s annual reports queued"), catch_up=True),
     Job("report-deadlines", Slot(15), _report_deadlines, N_("%(count)s citizen report deadlines escalated")),
+    Job("report-photos", Slot(1), _report_photos, N_("%(count)s citizen report photos processed")),
     Job("report-contacts", Day(time(3, 0)), _report_contacts, N_("%(count)s reporters' contact details forgotten")),
 )}

@@ -12,7 +12,7 @@ from municipal.assets.models import Area
 from municipal.auth.services import create_user
 from municipal.db import utcnow
 from municipal.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from municipal.intake import services
+from municipal.intake import photos, services
 from municipal.intake.models import CitizenReport
 
 
@@ -35,6 +35,9 @@ def test_a_report_with_photo_gets_a_typable_number_and_stored_pictures(app, db, 
     db.session.commit()
     assert report.number.startswith("R-") and len(report.number) == 10
     assert services.normalize_number(report.number.lower().replace("-", " ")) == report.number
+    assert photos.process_pending() == 1
+    db.session.commit()
+    db.session.refresh(report)
     media = Path(app.config["MEDIA_DIR"])
     with Image.open(media / report.photo_path) as full, Image.open(media / report.thumb_path) as thumb:
         assert max(full.size) == app.config["REPORT_PHOTO_EDGE"] and max(thumb.size) == 320

@@ -235,7 +235,7 @@ def test_the_scheduler_has_every_job_on_its_clock_and_a_first_run_at_start(app):
     names = sorted(job.id for job in scheduler.get_jobs())
     assert names == ["annual-reports", "annual-reports:start", "calendar", "calendar:start", "notify-overdue",
                      "notify-overdue:start", "report-contacts", "report-contacts:start", "report-deadlines",
-                     "report-deadlines:start", "reports", "reports:start", "send-email", "send-email:start",
+                     "report-deadlines:start", "report-photos", "report-photos:start", "reports", "reports:start", "send-email", "send-email:start",
                      "send-webhooks", "send-webhooks:start"]
     assert str(scheduler.get_job("notify-overdue").trigger.fields[6]) == "*/15"  # minute
     assert str(scheduler.get_job("calendar").trigger.fields[5]) == "0"  # hour: 00:05 local

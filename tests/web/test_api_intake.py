@@ -7,7 +7,7 @@ from municipal.auth import services as auth_services
 from municipal.auth.tokens import create_token
 from municipal.intake.models import CitizenReport
 from municipal.workorders import access as workorders_access
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_token
 from tests.web.api_helpers import anonymous_routes, bearer, error_of, sign_in_with_session  # noqa: F401
 
 PHONE = {"User-Agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0"}
@@ -250,3 +250,33 @@ def test_a_new_user_agent_does_not_reset_the_count(app, client, db):
         assert response.status_code == 201
     again = client.post("/api/v1/public/reports", json=REPORT, headers={**PHONE, "User-Agent": "Another/1.0"})
     assert error_of(again, 429)["code"] == "rate_limited"
+
+
+def test_the_device_cookie_counts_like_the_forms_across_addresses(app, client, db):
+    limit = app.config["REPORT_RATE_LIMIT"]
+    for _ in range(limit):
+        assert send(client).status_code == 201
+    cookie = client.get_cookie("report_device")
+    assert cookie is not None and cookie.http_only
+    # The same phone on another network: its cookie still counts.
+    moved = client.post("/api/v1/public/reports", json=REPORT, headers=PHONE,
+                        environ_overrides={"REMOTE_ADDR": "10.1.2.3"})
+    assert error_of(moved, 429)["code"] == "rate_limited"
+    # A new cookie on the first network: the address still counts.
+    client.delete_cookie("report_device")
+    assert error_of(send(client), 429)["code"] == "rate_limited"
+    # A new phone on the other network is another reporter.
+    client.delete_cookie("report_device")
+    fresh = client.post("/api/v1/public/reports", json=REPORT, headers=PHONE,
+                        environ_overrides={"REMOTE_ADDR": "10.1.2.3"})
+    assert fresh.status_code == 201
+    assert db.session.scalar(sa.select(sa.func.count(CitizenReport.id))) == limit + 1
+
+
+def test_a_phone_counted_by_the_api_is_counted_by_the_form_too(app, client, db):
+    for _ in range(app.config["REPORT_RATE_LIMIT"]):
+        assert send(client).status_code == 201
+    data = {"category": "damaged", "description": "井盖破损", "csrf_token": csrf_token(client, "/report")}
+    refused = client.post("/report", data=data, headers=PHONE, content_type="multipart/form-data",
+                          environ_overrides={"REMOTE_ADDR": "10.1.2.3"})
+    assert refused.status_code == 429

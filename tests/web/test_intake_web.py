@@ -238,3 +238,45 @@ def test_a_refused_photo_is_not_stored(app, client, db, make_asset):
     response = send(client, f"/A/{asset.code.code}/report", photo=(BytesIO(b"%PDF-1.4 not a photo"), "a.jpg"))
     assert response.status_code == 422 and stored() == before
     assert 'name="held_photo"' not in response.get_data(as_text=True)
+
+
+def test_the_staff_page_shows_the_photo_as_sent_until_the_job_made_its_copy(app, client, db, make_asset, login):
+    from municipal.intake import photos
+
+    asset = make_asset(name="鼓山路3号井")
+    sent = jpeg().getvalue()
+    assert send(client, f"/A/{asset.code.code}/report", photo=(BytesIO(sent), "IMG_0001.JPG")).status_code == 302
+    report = db.session.scalar(sa.select(CitizenReport))
+    assert report.photo_state == "pending"
+    original = f"/media/{report.photo_path}"
+    login("supervisor")
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert f'<img src="{original}"' in page
+    shown = client.get(original)
+    assert shown.data == sent
+    shown.close()
+
+    assert photos.process_pending() == 1
+    db.session.commit()
+    db.session.refresh(report)
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert f'<img src="/media/{report.thumb_path}"' in page and f'href="/media/{report.photo_path}"' in page
+    assert client.get(original).status_code == 404
+    api = client.get(f"/api/v1/reports/{report.id}").get_json()
+    assert (api["photo_state"], api["thumb_url"]) == ("ready", f"/media/{report.thumb_path}")
+
+
+def test_the_staff_page_says_when_a_damaged_photo_could_not_be_kept(client, db, login):
+    from municipal.intake import photos
+
+    buffer = BytesIO()
+    Image.effect_noise((800, 600), 60).convert("RGB").save(buffer, "JPEG")
+    whole = buffer.getvalue()
+    # Cut in the middle: the header is whole, the pixels are not.
+    assert send(client, "/report", photo=(BytesIO(whole[: len(whole) // 2]), "a.jpg")).status_code == 302
+    photos.process_pending()
+    db.session.commit()
+    report = db.session.scalar(sa.select(CitizenReport))
+    login("supervisor")
+    page = client.get(f"/reports/{report.id}?lang=en").get_data(as_text=True)
+    assert report.photo_state == "refused" and "damaged and could not be kept" in page and "/media/" not in page

@@ -11,6 +11,7 @@ from PIL import Image
 
 from municipal.intake import open311_keys
 from municipal.intake.models import CitizenReport, Open311Key
+from tests.conftest import csrf_token
 
 BASE = "/open311/v2"
 
@@ -34,9 +35,10 @@ def jpeg() -> BytesIO:
     return buffer
 
 
-def post(client, key, fmt="json", **fields):
+def post(client, key, fmt="json", headers=None, address="127.0.0.1", **fields):
     data = {"api_key": key, "service_code": "crack", "description": "坝顶有裂缝", **fields}
-    return client.post(f"{BASE}/requests.{fmt}", data=data, content_type="multipart/form-data")
+    return client.post(f"{BASE}/requests.{fmt}", data=data, content_type="multipart/form-data", headers=headers,
+                       environ_overrides={"REMOTE_ADDR": address})
 
 
 def test_discovery_in_json_and_xml(client):
@@ -185,3 +187,66 @@ def test_requests_filters(client, db, key, clock):
     assert [r.findtext("status_notes") for r in closed] == ["已清理"]
     assert client.get(f"{BASE}/requests.json?status=gone").status_code == 400
     assert client.get(f"{BASE}/requests.xml?start_date=yesterday").status_code == 400
+
+
+def test_requests_are_limited_per_key_and_per_address_whatever_the_user_agent_in_the_spec_format(app, client, db, key):
+    _row, other = open311_keys.create_key("city app")
+    db.session.commit()
+    app.config["OPEN311_RATE_LIMIT"], saved = 2, app.config["OPEN311_RATE_LIMIT"]
+    try:
+        for n in range(2):
+            assert post(client, key, headers={"User-Agent": f"Platform/{n}"}).status_code == 201
+        refused = post(client, key, headers={"User-Agent": "Something else"})
+        assert refused.status_code == 429
+        assert [error["code"] for error in refused.json] == [429] and "api_key" in refused.json[0]["description"]
+        assert xml(post(client, key, "xml")).findtext("error/code") == "429"
+        # Another key from the same address counts with the address; the same key from elsewhere, with the key.
+        assert post(client, other).status_code == 429
+        assert post(client, key, address="10.9.9.9").status_code == 429
+        assert post(client, other, address="10.9.9.9").status_code == 201
+    finally:
+        app.config["OPEN311_RATE_LIMIT"] = saved
+    assert db.session.scalar(sa.select(sa.func.count(CitizenReport.id))) == 3
+    # A citizen behind the same address as the platform keeps their own share of the form.
+    path = "/report"
+    form = {"category": "damaged", "description": "井盖破损", "csrf_token": csrf_token(client, path)}
+    assert client.post(path, data=form, content_type="multipart/form-data").status_code == 302
+
+
+def test_requests_on_one_facility_count_toward_its_limit_with_the_citizens_reports(app, client, db, key, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    app.config["REPORT_RATE_LIMIT_PER_CODE"], saved = 2, app.config["REPORT_RATE_LIMIT_PER_CODE"]
+    try:
+        statuses = [post(client, key, address=f"10.0.0.{n}", **{"attribute[asset_code]": asset.code.code}).status_code
+                    for n in range(3)]
+    finally:
+        app.config["REPORT_RATE_LIMIT_PER_CODE"] = saved
+    assert statuses == [201, 201, 429]
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("DELETE", "v2/requests.json", {"GET", "POST"}),
+    ("PUT", "v2/requests.xml", {"GET", "POST"}),
+    ("POST", "v2/services.json", {"GET"}),
+    ("DELETE", "v2/requests/R-00000000.xml", {"GET"}),
+    ("PATCH", "discovery.json", {"GET"}),
+])
+def test_a_method_not_allowed_is_a_405_in_the_spec_format_with_its_allow_header(client, method, path, allowed):
+    response = client.open(f"/open311/{path}", method=method)
+    assert response.status_code == 405
+    assert {name.strip() for name in response.headers["Allow"].split(",")} >= allowed
+    if path.endswith(".xml"):
+        root = xml(response)
+        assert root.tag == "errors" and root.findtext("error/code") == "405" and root.findtext("error/description")
+    else:
+        assert response.content_type.startswith("application/json")
+        assert [error["code"] for error in response.json] == [405] and response.json[0]["description"]
+
+
+def test_an_unknown_path_is_a_404_in_the_spec_format(client):
+    assert client.get(f"{BASE}/nothing.json").json[0]["code"] == 404
+    assert xml(client.get(f"{BASE}/nothing/at/all.xml")).findtext("error/code") == "404"
+    # Elsewhere the API's own error format stays.
+    elsewhere = client.delete("/api/v1/public/reports")
+    assert elsewhere.status_code == 405 and elsewhere.json["error"]["code"] == "http_405"
+    assert "POST" in elsewhere.headers["Allow"]

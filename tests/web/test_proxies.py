@@ -8,8 +8,13 @@ from tests.web.test_api_intake import PHONE, REPORT
 
 
 def reports_from(client, addresses) -> list[int]:
-    return [client.post("/api/v1/public/reports", json=REPORT, headers={**PHONE, "X-Forwarded-For": address},
-                        environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code for address in addresses]
+    """Each report from a phone of its own (no device cookie yet), forwarded as from `address`."""
+    codes = []
+    for address in addresses:
+        client.delete_cookie("report_device")
+        codes.append(client.post("/api/v1/public/reports", json=REPORT, headers={**PHONE, "X-Forwarded-For": address},
+                                 environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code)
+    return codes
 
 
 def test_without_trusted_proxies_a_spoofed_forwarded_for_is_ignored(app, client, db):
