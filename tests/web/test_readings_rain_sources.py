@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from municipal.calendar.models import CalendarEvent
+from municipal.readings import annual
 from municipal.readings.models import Reading
 from tests.conftest import csrf_in
 from tests.web.test_readings_api import at, device, post
@@ -48,11 +49,20 @@ def test_30_mm_typed_and_the_same_30_mm_from_the_gauge_are_no_rainstorm(app, cli
                                  .where(Reading.kind == "rainfall").group_by(Reading.source)).all()
     assert sorted(sources) == [("device", 30.0), ("manual", 30.0)]  # both kept, counted once
     assert rainstorms(db) == []
+    # the chart's bars, raw and by the day, and the annual report's rain add it once too
+    raw = client.get(f"/api/v1/assets/{reservoir.id}/readings", query_string={"kind": "rainfall"}).json
+    assert sum(raw["sums"]) == 30.0 and len(raw["sums"]) == 6
+    daily = client.get(f"/api/v1/assets/{reservoir.id}/readings",
+                       query_string={"kind": "rainfall", "from": "2026-11-26", "every": "1d"}).json
+    assert daily["sums"] == [30.0]
+    water = annual.year_in_water(reservoir, 2026)
+    assert (water["rain_24h"], water["rain_total"]) == (30.0, 30.0)
 
 
 def test_55_mm_typed_without_a_gauge_is_a_rainstorm(client, db, login, report):
     daily_report(client, login, report, 55)
     assert rainstorms(db) == [{"rain_24h_mm": 55.0}]
+    assert annual.year_in_water(report.asset, 2026)["rain_24h"] == 55.0
 
 
 def test_55_mm_from_the_gauge_alone_is_a_rainstorm(app, db, users, reservoir):
