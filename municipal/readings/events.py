@@ -55,7 +55,6 @@ def readings_between(asset_id: int, kind: str, start: datetime, end: datetime) -
         .order_by(table.c.observed_at))]
 
 
-
 def rain_between(asset_id: int, start: datetime, end: datetime) -> list[tuple[int, datetime, float]]:
     """(id, moment, value) of the rainfall in [start, end] that the rainstorm rule counts: a person's reading
     only where no gauge measured the same period (rules.rain_counted says why). Read a day wider on each
