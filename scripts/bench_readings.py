@@ -14,6 +14,7 @@ Usage: .venv/bin/python scripts/bench_readings.py [--url postgresql+psycopg://�
 """
 import argparse
 import math
+import os
 import random
 import shutil
 import statistics
@@ -148,16 +149,47 @@ def seed_on_server(ids: list[int], steps: int, start: datetime, rng: random.Rand
 
 
 CPU: dict[str, list[float]] = {}
+# The database server's CPU milliseconds per run, on average (PostgreSQL on this machine only).
+DATABASE_CPU: dict[str, float] = {}
 
 
-def timed(call, runs=RUNS, label="") -> list[float]:
-    """Wall-clock milliseconds of each run; this process's CPU milliseconds of each go to CPU[label]."""
+class DatabaseCpu:
+    """The CPU seconds PostgreSQL's processes serving the benchmark's database have used, read from /proc:
+    with this process's own, a figure that leaves out the other work on a shared machine. None on SQLite
+    (its work is this process's) or when the server is elsewhere."""
+
+    def __init__(self, url: str):
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool) if url.startswith("postgresql") else None
+
+    def seconds(self) -> float | None:
+        if self.engine is None:
+            return None
+        with self.engine.connect() as connection:
+            pids = connection.exec_driver_sql(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()").scalars().all()
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, PermissionError):  # gone, or a server on another machine
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+def timed(call, runs=RUNS, label="", database: DatabaseCpu | None = None) -> list[float]:
+    """Wall-clock milliseconds of each run; this process's CPU milliseconds of each go to CPU[label], the
+    database server's mean per run to DATABASE_CPU[label]."""
     times, cpu = [], CPU.setdefault(label, [])
+    before = database.seconds() if database else None
     for _ in range(runs):
         began, used = time.perf_counter(), time.process_time()
         call()
         times.append((time.perf_counter() - began) * 1000)
         cpu.append((time.process_time() - used) * 1000)
+    if before is not None:
+        DATABASE_CPU[label] = (database.seconds() - before) * 1000 / runs
     return times
 
 
@@ -215,6 +247,7 @@ def run(args, workdir: Path) -> int:
     # Requests are made outside the app context above: each then has its own, as under a server (a shared
     # one would carry one request's signed-in user into the next).
     client = app.test_client()
+    database = DatabaseCpu(url)
     rng = random.Random(5)
     app.extensions["clock"].set(END, frozen=True)
     to = END.isoformat()
@@ -233,7 +266,7 @@ def run(args, workdir: Path) -> int:
     ]
     for label, query, target in checks:
         series(query)()  # warm the cache: the chart's second look, as a supervisor's
-        times = timed(series(query), label=label)
+        times = timed(series(query), label=label, database=database)
         results.append((label, statistics.median(times), p95(times), target, "p95"))
     # A gauge's batch of 12 (an hour of 5-minute levels) after the data, as time goes on.
     moment = [max(END, last)]
@@ -248,7 +281,7 @@ def run(args, workdir: Path) -> int:
         answer = client.post(f"/api/v1/assets/{rng.choice(ids)}/readings", json={"readings": readings},
                              headers={"Authorization": f"Bearer {plain}"})
         assert answer.status_code == 201, answer.get_data(as_text=True)
-    times = timed(batch, 200, label="a batch of 12 posted")
+    times = timed(batch, 200, label="a batch of 12 posted", database=database)
     results.append(("a batch of 12 posted", statistics.median(times), p95(times), 50, "p95"))
     # The import: a reservoir's readings from before the data, one file, through the command.
     path = workdir / "readings.csv"
@@ -258,16 +291,19 @@ def run(args, workdir: Path) -> int:
         for i in range(args.import_rows):
             at = (min(first, END - timedelta(days=3700)) - STEP * (i + 1)).astimezone(timezone(timedelta(hours=8)))
             out.write(f"{code},水位,{at.strftime('%Y-%m-%d %H:%M')},{108 + (i % 100) / 100},\n")
-    began, cpu = time.perf_counter(), time.process_time()
+    began, cpu, server = time.perf_counter(), time.process_time(), database.seconds()
     outcome = app.test_cli_runner().invoke(args=["readings", "import", str(path)])
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    server = database.seconds() - server if server is not None else None
     assert outcome.exit_code == 0, outcome.output
     rate = args.import_rows / seconds
     results.append((f"import of {args.import_rows:,} rows (rows/s)", rate, rate, 20_000, "min"))
     # On a shared machine the wall clock counts other people's work; the process's own CPU time does not
-    # (on SQLite it includes the database's; on PostgreSQL the server's is left out).
+    # (on SQLite it includes the database's; on PostgreSQL the server's is read from its processes).
     print(f"import: {seconds:.1f} s by the wall clock, {cpu:.1f} s of this process's CPU "
-          f"({args.import_rows / cpu:,.0f} rows per CPU second)")
+          f"({args.import_rows / cpu:,.0f} rows per CPU second)"
+          + (f", {server:.1f} s of the database's ({args.import_rows / (cpu + server):,.0f} rows per CPU second "
+             "of both)" if server is not None else ""))
     busy = machine_busy_seconds() - busy_before
     print(f"\n{url.split(':')[0]}: {rows:,} readings, {len(ids)} reservoirs, "
           f"{args.years:g} years")
@@ -280,7 +316,8 @@ def run(args, workdir: Path) -> int:
         else:
             print(f"  {label:<34} median {median:7.1f} ms  p95 {worst:7.1f} ms  target ≤ {target} ms  "
                   f"{'PASS' if ok else 'FAIL'}   (this process's CPU: median {statistics.median(CPU[label]):.1f} ms, "
-                  f"p95 {p95(CPU[label]):.1f} ms)")
+                  f"p95 {p95(CPU[label]):.1f} ms"
+                  + (f"; the database's: mean {DATABASE_CPU[label]:.1f} ms" if label in DATABASE_CPU else "") + ")")
     print(f"  machine CPU busy {busy / (time.monotonic() - wall_before) / 2:.0%} of 2 cores during the run")
     return 1 if failed else 0
 
