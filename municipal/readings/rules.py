@@ -160,7 +160,8 @@ def rain_counted(rain: list[tuple[int, datetime, float, int, str]]) -> list[tupl
     readings always count, and a reading typed by a person counts only when no gauge reading overlaps its
     period (the `period_minutes` ending at its moment): the person's reading stands in where there is no
     gauge, or the gauge was down, and is never added to what the gauge measured. A gauge that covered only
-    part of the person's 24 hours wins for the whole: its readings are the finer record.
+    part of the person's 24 hours wins for the whole: its readings are the finer record. The rainfall
+    rollups, and so the charts and the annual report, count by the same rule (services.recount_rain).
     The caller passes the gauge readings that could overlap: up to a day before the first reading and a
     day after the last."""
     gauges = [(at, period or 0) for _id, at, _value, period, source in rain if source in GAUGE_SOURCES]
