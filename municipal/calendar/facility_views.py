@@ -119,6 +119,23 @@ def stop_plan(plan_id: int):
                     303)
 
 
+@bp.route("/calendar/events/<int:event_id>/withdraw", methods=["POST"])
+@roles("admin", "supervisor")
+def withdraw_event(event_id: int):
+    """The facility page's 撤回 of a wrong event (the API's withdrawal): back to the facility's calendar."""
+    event = db.session.get(CalendarEvent, event_id)
+    asset_id = event.asset_id if event is not None else None
+    if FlaskForm().validate_on_submit():
+        try:
+            event = history.withdraw_event(current_user, event_id)
+            materialise.materialise(utcnow(), asset_ids=history.affected_assets(event))
+            flash(_("The event was withdrawn; the work it set off that nobody had started was cancelled."), "info")
+        except DomainError as error:
+            _fail(error)
+    return redirect(url_for("calendar_facts.facility", asset_id=asset_id) if asset_id else url_for("calendar_facts.events"),
+                    303)
+
+
 @bp.route("/calendar/events", methods=["GET", "POST"])
 @roles("admin", "supervisor", "viewer")
 def events():

@@ -1,7 +1,7 @@
 """Events from readings (inspection-rules.md §4.1.6): high water, a rainstorm, a rapid change of level,
 recorded through the calendar's own event service, one per facility, kind and local day, and their work
 made at once. Flushes, never commits."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,10 +22,10 @@ def find(actor, asset: Asset, fresh: list[rules.Clean]) -> list:
     limits = rules.Limits.of(asset.attributes)
     found = []
     for kind, (first, last) in window_of(fresh).items():
-        around = readings_between(asset.id, kind, first - rules.WINDOW, last + rules.WINDOW)
         if kind == "rainfall":
-            found += rules.rainstorms(around, first, zone)
+            found += rules.rainstorms(rain_between(asset.id, first - rules.WINDOW, last + rules.WINDOW), first, zone)
         else:
+            around = readings_between(asset.id, kind, first - rules.WINDOW, last + rules.WINDOW)
             found += rules.high_water([r for r in around if first <= r[1] <= last], limits, zone)
             found += rules.rapid_changes(around, first, zone,
                                          float(current_app.config["READINGS_RAPID_CHANGE_M"]))
@@ -54,3 +54,16 @@ def readings_between(asset_id: int, kind: str, start: datetime, end: datetime) -
         .where(table.c.asset_id == asset_id, table.c.kind == kind, table.c.observed_at.between(start, end))
         .order_by(table.c.observed_at))]
 
+
+def rain_between(asset_id: int, start: datetime, end: datetime) -> list[tuple[int, datetime, float]]:
+    """(id, moment, value) of the rainfall in [start, end] that the rainstorm rule counts: a person's reading
+    only where no gauge measured the same period (rules.rain_counted says why). Read a day wider on each
+    side, for the gauge readings that may overlap a person's at the edges."""
+    table = Reading.__table__
+    reach = timedelta(minutes=rules.MAX_PERIOD_MINUTES)
+    rows = [tuple(row) for row in db.session.execute(
+        sa.select(table.c.id, table.c.observed_at, table.c.value, table.c.period_minutes, table.c.source)
+        .where(table.c.asset_id == asset_id, table.c.kind == "rainfall",
+               table.c.observed_at.between(start - reach, end + reach))
+        .order_by(table.c.observed_at))]
+    return [row for row in rules.rain_counted(rows) if start <= row[1] <= end]

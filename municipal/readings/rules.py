@@ -4,6 +4,7 @@ facility's reference levels.
 A reading is refused when it cannot be true: a negative rainfall or more than 300 mm an hour, a level
 a metre below the reservoir's bed or two above its dam crest, a moment more than 5 minutes ahead.
 """
+import bisect
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -143,6 +144,39 @@ def high_water(levels: list[tuple[int, datetime, float]], limits: Limits, zone: 
         found.measurements["level_m"] = max(found.measurements["level_m"], value)
         found.basis.append(reading_id)
     return list(days.values())
+
+
+# Sources that are instruments: a telemetry gauge, or a gauge's archive imported from a file.
+GAUGE_SOURCES = ("device", "import")
+
+
+def rain_counted(rain: list[tuple[int, datetime, float, int, str]]) -> list[tuple[int, datetime, float]]:
+    """(id, moment, value) of the rainfall readings that count, from (id, moment, value, period_minutes,
+    source) sorted by time.
+
+    One rain is often measured twice: the patrol person reads the rain gauge at 08:00 and types the last
+    24 hours into the daily report, while the telemetry gauge beside it has reported the same rain hour by
+    hour. Added together, 30 mm would count as 60 and make a rainstorm that never fell. So a gauge's
+    readings always count, and a reading typed by a person counts only when no gauge reading overlaps its
+    period (the `period_minutes` ending at its moment): the person's reading stands in where there is no
+    gauge, or the gauge was down, and is never added to what the gauge measured. A gauge that covered only
+    part of the person's 24 hours wins for the whole: its readings are the finer record. The rainfall
+    rollups, and so the charts and the annual report, count by the same rule (services.recount_rain).
+    The caller passes the gauge readings that could overlap: up to a day before the first reading and a
+    day after the last."""
+    gauges = [(at, period or 0) for _id, at, _value, period, source in rain if source in GAUGE_SOURCES]
+    moments = [at for at, _period in gauges]
+    counted = []
+    for reading_id, at, value, period, source in rain:
+        if source not in GAUGE_SOURCES:
+            since = at - timedelta(minutes=period or 0)
+            # Gauge periods end within a day of the person's: only those can overlap (since, at].
+            first = bisect.bisect_right(moments, since)
+            last = bisect.bisect_right(moments, at + timedelta(minutes=MAX_PERIOD_MINUTES))
+            if any(end - timedelta(minutes=length) < at for end, length in gauges[first:last]):
+                continue
+        counted.append((reading_id, at, value))
+    return counted
 
 
 def rainstorms(rain: list[tuple[int, datetime, float]], since: datetime, zone: tzinfo,

@@ -119,25 +119,16 @@ def store(asset_id: int, readings: list[rules.Clean], source: str, work_order_id
 
 
 def roll_up(asset_id: int, readings: list[rules.Clean]) -> None:
-    """Add readings to their hours' and local days' rollups, creating the buckets they open."""
-    zone = clock.zone()
+    """Add readings to their hours' and local days' rollups, creating the buckets they open. Rainfall near
+    a person's reading is counted again instead (recount_rain): a gauge's reading may take its place."""
+    rain = [r for r in readings if r.kind == "rainfall"]
+    if rain and _persons_rain_near(asset_id, rain):
+        recount_rain(asset_id, rain)
+        readings = [r for r in readings if r.kind != "rainfall"]
     buckets: dict[tuple, list] = {}
-    days: dict[datetime, datetime] = {}
+    day_of = _day_start(clock.zone())
     for reading in readings:
-        hour = reading.observed_at.replace(minute=0, second=0, microsecond=0)
-        day = days.get(hour)
-        if day is None:
-            local = datetime.combine(hour.astimezone(zone).date(), time(), zone)
-            day = days[hour] = local.astimezone(timezone.utc)
-        for key in ((reading.kind, "h", hour), (reading.kind, "d", day)):
-            bucket = buckets.get(key)
-            if bucket is None:
-                buckets[key] = [1, reading.value, reading.value, reading.value]
-            else:
-                bucket[0] += 1
-                bucket[1] += reading.value
-                bucket[2] = min(bucket[2], reading.value)
-                bucket[3] = max(bucket[3], reading.value)
+        _add(buckets, reading.kind, reading.observed_at, reading.value, day_of)
     table = ReadingRollup.__table__
     insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(table)
     statement = insert.on_conflict_do_update(
@@ -145,10 +136,82 @@ def roll_up(asset_id: int, readings: list[rules.Clean]) -> None:
         set_={"count": table.c.count + insert.excluded.count, "total": table.c.total + insert.excluded.total,
               "low": sa.case((insert.excluded.low < table.c.low, insert.excluded.low), else_=table.c.low),
               "high": sa.case((insert.excluded.high > table.c.high, insert.excluded.high), else_=table.c.high)})
+    _write(statement, asset_id, buckets)
+
+
+def _day_start(zone):
+    """hour → the UTC start of its local day, remembered: a decade's readings have 87,600 hours."""
+    days: dict[datetime, datetime] = {}
+
+    def day_of(hour: datetime) -> datetime:
+        day = days.get(hour)
+        if day is None:
+            local = datetime.combine(hour.astimezone(zone).date(), time(), zone)
+            day = days[hour] = local.astimezone(timezone.utc)
+        return day
+    return day_of
+
+
+def _add(buckets: dict, kind: str, at: datetime, value: float, day_of) -> None:
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    for key in ((kind, "h", hour), (kind, "d", day_of(hour))):
+        bucket = buckets.get(key)
+        if bucket is None:
+            buckets[key] = [1, value, value, value]
+        else:
+            bucket[0] += 1
+            bucket[1] += value
+            bucket[2] = min(bucket[2], value)
+            bucket[3] = max(bucket[3], value)
+
+
+def _write(statement, asset_id: int, buckets: dict) -> None:
     rows = [{"asset_id": asset_id, "kind": kind, "grain": grain, "bucket_at": at, "count": b[0], "total": b[1],
              "low": b[2], "high": b[3]} for (kind, grain, at), b in buckets.items()]
     for first in range(0, len(rows), INSERT_CHUNK):
         db.session.execute(statement, rows[first:first + INSERT_CHUNK])
+
+
+def _persons_rain_near(asset_id: int, rain: list[rules.Clean]) -> list[datetime]:
+    """The moments of the rainfall readings by a person (stored, the batch's own included) whose counting
+    the batch may change: a gauge's period ends at most a day after a person's begins, and vice versa."""
+    table, reach = Reading.__table__, timedelta(minutes=rules.MAX_PERIOD_MINUTES)
+    first, last = min(r.observed_at for r in rain), max(r.observed_at for r in rain)
+    return list(db.session.scalars(sa.select(table.c.observed_at).where(
+        table.c.asset_id == asset_id, table.c.kind == "rainfall", table.c.source.not_in(rules.GAUGE_SOURCES),
+        table.c.observed_at > first - reach, table.c.observed_at < last + reach)))
+
+
+def recount_rain(asset_id: int, rain: list[rules.Clean]) -> None:
+    """Make the rainfall rollups of the hours and days the batch and the persons' readings near it fall in
+    again, from the readings the rainstorm rule counts (rules.rain_counted): a chart's bars and the annual
+    report's largest 24 hours then add one rain once, as the rule does, whichever reading came first."""
+    zone, reach = clock.zone(), timedelta(minutes=rules.MAX_PERIOD_MINUTES)
+    day_of = _day_start(zone)
+    moments = [r.observed_at for r in rain] + _persons_rain_near(asset_id, rain)
+    keys = set()
+    for at in moments:
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        keys.update({("h", hour), ("d", day_of(hour))})
+    start = min(at for _grain, at in keys)
+    end = max(at for _grain, at in keys) + timedelta(days=1)
+    table = Reading.__table__
+    rows = [tuple(row) for row in db.session.execute(
+        sa.select(table.c.id, table.c.observed_at, table.c.value, table.c.period_minutes, table.c.source)
+        .where(table.c.asset_id == asset_id, table.c.kind == "rainfall",
+               table.c.observed_at.between(start - reach, end + reach)).order_by(table.c.observed_at))]
+    buckets: dict[tuple, list] = {}
+    for _id, at, value in rules.rain_counted(rows):
+        _add(buckets, "rainfall", at, value, day_of)
+    buckets = {key: bucket for key, bucket in buckets.items() if key[1:] in keys}
+    rollup = ReadingRollup.__table__
+    for grain in ("h", "d"):
+        moments = sorted(at for g, at in keys if g == grain)
+        for first in range(0, len(moments), INSERT_CHUNK):
+            db.session.execute(sa.delete(rollup).where(
+                rollup.c.asset_id == asset_id, rollup.c.kind == "rainfall", rollup.c.grain == grain,
+                rollup.c.bucket_at.in_(moments[first:first + INSERT_CHUNK])))
+    _write(sa.insert(rollup), asset_id, buckets)
 
 
 def add(actor, asset: Asset, items, source: str, work_order_id: int | None = None,

@@ -237,12 +237,14 @@ def repair_work(condition, start: date, end: date) -> dict:
 
 
 def events(asset: Asset, start: date, end: date, today: date) -> list[dict]:
-    """The year's events at the facility or in its area, each with the work the rules set off after it."""
+    """The year's events at the facility or in its area, each with the work the rules set off after it.
+    A withdrawn event is left out: a supervisor took it back as wrong (a gauge's bad reading), the rules no
+    longer read it and its unstarted work was cancelled, so it did not happen as far as the year goes."""
     path = asset.area.path if asset.area else "-"
     found = list(db.session.scalars(
         sa.select(CalendarEvent).outerjoin(Area, Area.id == CalendarEvent.area_id)
         .where(sa.or_(CalendarEvent.asset_id == asset.id, sa.literal(path).startswith(Area.path)),
-               CalendarEvent.start_on <= end, CalendarEvent.end_on >= start)
+               CalendarEvent.start_on <= end, CalendarEvent.end_on >= start, CalendarEvent.withdrawn_at.is_(None))
         .order_by(CalendarEvent.start_on, CalendarEvent.id)))
     event_rules = [rule.id for rule in calendar_settings.table().rules if "on_events" in rule.params]
     items = list(db.session.scalars(

@@ -1,6 +1,6 @@
 """Readings from a spreadsheet (all or nothing, rows named), and a reservoir's year in water in the annual
 report, drawn from the same rollups as the facility page's chart."""
-from datetime import timedelta
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from municipal.calendar.models import CalendarEvent
 from municipal.db import utcnow
+from municipal.calendar import history
 from municipal.readings import annual, services
 from municipal.readings.models import Reading, ReadingRollup
 from municipal.reports import queries, render
@@ -116,3 +117,22 @@ def test_the_annual_report_shows_the_year_in_water_in_its_pdf(db, users, reservo
     data, _pages = render.render_pdf(report, "zh")
     text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
     assert "114.00 m" in text and "40.5 mm" in text
+
+
+def test_the_annual_report_leaves_out_a_withdrawn_event(db, users, reservoir):
+    reservoir.in_service_on = date(2020, 1, 1)  # registered today, in service for years: the year counts
+    _a_wet_november(db, users, reservoir)
+    found = db.session.scalars(sa.select(CalendarEvent).where(CalendarEvent.kind == "high_water")
+                               .order_by(CalendarEvent.start_on)).all()
+    assert [e.start_on.day for e in found] == list(range(8, 16))
+    wrong = found[1]  # the 9th: say its gauge read high
+    history.withdraw_event(users["supervisor"], wrong.id)
+    db.session.commit()
+    report = queries.annual(users["admin"], Scope("facility", asset=reservoir), 2026, utcnow())
+    [entry] = report["facilities"]
+    assert [e["event"].start_on.day for e in entry["events"] if e["event"].kind == "high_water"] == [8, *range(10, 16)]
+    html = render.render_html(report, "zh")
+    data, _pages = render.render_pdf(report, "zh")
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+    for document in (html, text):
+        assert "2026-11-08" in document and "2026-11-10" in document and "2026-11-09" not in document

@@ -80,3 +80,27 @@ def test_high_water_at_or_above_the_flood_limit_one_a_day():
     [found] = rules.high_water(levels, LIMITS, ZONE)
     assert found.measurements == {"level_m": 112.9} and found.basis == [2, 3]
     assert rules.high_water(levels, rules.Limits(), ZONE) == []
+
+
+def test_a_persons_rain_counts_only_where_no_gauge_measured_its_period():
+    morning = hours_ago(0)
+    person = (9, morning, 30.0, 1440, "manual")
+    gauge = [(i, hours_ago(i * 3), 5.0, 60, "device") for i in range(1, 7)]
+    # the gauge's six hours lie in the person's 24: the same rain, counted once, from the gauge
+    assert rules.rain_counted(sorted([*gauge, person], key=lambda r: r[1])) == [r[:3] for r in reversed(gauge)]
+    # a gauge hour ending just after the person's reading but begun before it overlaps too
+    late = (20, morning + timedelta(minutes=30), 1.0, 60, "import")
+    assert [r[0] for r in rules.rain_counted([person, late])] == [20]
+    # gauge readings a day before, or starting after the person's moment, leave it counted
+    before = (21, hours_ago(24), 3.0, 60, "device")
+    after = (22, morning + timedelta(minutes=61), 1.0, 60, "device")
+    assert [r[0] for r in rules.rain_counted([before, person, after])] == [21, 9, 22]
+
+
+def test_without_a_gauge_a_persons_55_mm_is_a_rainstorm_and_with_one_30_and_30_is_not():
+    person = (9, hours_ago(0), 55.0, 1440, "manual")
+    [storm] = rules.rainstorms(rules.rain_counted([person]), hours_ago(30), ZONE)
+    assert storm.measurements == {"rain_24h_mm": 55.0}
+    both = [(i, hours_ago(i * 3), 5.0, 60, "device") for i in range(6, 0, -1)] + [(9, hours_ago(0), 30.0, 1440, "manual")]
+    assert rules.rainstorms(rules.rain_counted(both), hours_ago(30), ZONE) == []
+    assert rules.rainstorms([r[:3] for r in both], hours_ago(30), ZONE) != []  # what counting both would say

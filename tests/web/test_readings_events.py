@@ -9,7 +9,7 @@ from municipal.audit.models import AuditEntry
 from municipal.calendar.models import CalendarEvent, CalendarItem
 from municipal.readings.models import Reading
 from municipal.workorders.models import WorkOrder
-from tests.conftest import TEST_NOW, token_headers
+from tests.conftest import TEST_NOW, csrf_in, token_headers
 from tests.web.test_readings_api import RESERVOIR, at, post
 
 
@@ -126,3 +126,34 @@ def test_a_supervisor_withdraws_a_wrong_event_and_its_unstarted_work_goes(client
     post(client, reservoir.id, rain([(1, 10.0)]))
     assert len(events(db)) == 1
     assert client.post("/api/v1/calendar/events/999999/withdraw", headers=supervisor).status_code == 404
+
+
+def test_a_supervisor_withdraws_an_event_from_readings_on_the_facility_calendar(app, client, db, users, login, reservoir):
+    gauge = app.test_client()
+    gauge.environ_base["HTTP_AUTHORIZATION"] = token_headers(db, users["crew"])["Authorization"]
+    post(gauge, reservoir.id, rain([(2, 80.0)]))
+    [event] = events(db)
+    orders = [item.work_order_id for item in db.session.scalars(sa.select(CalendarItem).where(
+        CalendarItem.asset_id == reservoir.id, CalendarItem.kind == "special_patrol")) if item.work_order_id]
+    assert orders
+    login("crew")  # the crew sees the event and where it came from, but no button
+    page = client.get(f"/assets/{reservoir.id}/calendar").get_data(as_text=True)
+    assert "由测报读数生成" in page and f"/calendar/events/{event.id}/withdraw" not in page
+    assert client.post(f"/calendar/events/{event.id}/withdraw", data={"csrf_token": csrf_in(page)}).status_code == 403
+    login("supervisor")
+    page = client.get(f"/assets/{reservoir.id}/calendar").get_data(as_text=True)
+    action = f"/calendar/events/{event.id}/withdraw"
+    assert action in page and "data-confirm=" in page and "撤回" in page
+    # without the form's CSRF token nothing is withdrawn
+    assert client.post(action).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(CalendarEvent, event.id).withdrawn_at is None
+    answer = client.post(action, data={"csrf_token": csrf_in(page)})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/assets/{reservoir.id}/calendar")
+    db.session.expire_all()
+    assert db.session.get(CalendarEvent, event.id).withdrawn_at is not None
+    assert set(db.session.scalars(sa.select(WorkOrder.status).where(WorkOrder.id.in_(orders)))) == {"cancelled"}
+    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity_type == "calendar_event",
+                                                         AuditEntry.action == "withdraw"))
+    after = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "事件已撤回" in after and "已于 2026-11-26" in after and action not in after
