@@ -118,7 +118,8 @@ def _asset_id(code: str | None) -> int | None:
 _NEARBY_ANSWER = {"type": "object", "required": ["facilities", "duplicates"], "properties": {
     "facilities": {"type": "array", "items": {"type": "object", "properties": {
         "id": {"type": "integer"}, "code": {"type": "string", "nullable": True}, "name": {"type": "string"},
-        "type": {"type": "string"}, "type_label": {"type": "string"}, "distance_m": {"type": "number"}}}},
+        "type": {"type": "string"}, "type_label": {"type": "string"}, "lon": {"type": "number"},
+        "lat": {"type": "number"}, "distance_m": {"type": "number"}}}},
     "duplicates": {"type": "array", "items": {"type": "object", "properties": {
         "number": {"type": "string"}, "category": {"type": "string"}, "category_label": {"type": "string"},
         "facility": {"type": "string"}, "status": {"type": "string"}, "status_label": {"type": "string"},
@@ -130,7 +131,8 @@ _NEARBY_ANSWER = {"type": "object", "required": ["facilities", "duplicates"], "p
 @public
 @bp.doc(security=[], summary=N_("What is near a pin: facilities to report on, and reports already there"),
         description=N_(
-            "lon and lat in WGS-84. facilities: those within 50 m, nearest first, to tie a report to. duplicates: "
+            "lon and lat in WGS-84. facilities: those within 50 m, nearest first, to tie a report to, with where "
+            "they are found (a line at its middle vertex). duplicates: "
             "with a category, the open reports of that category within 30 m from the last 7 days, which the "
             "citizen may follow or add to instead of sending the same report again. A position that is not "
             "numbers on the globe is a 422 naming lon or lat."),
@@ -147,7 +149,8 @@ def nearby():
     return {
         "facilities": [{"id": f.id, "code": f.code, "name": f.name, "type": f.type,
                         "type_label": _(TYPES[f.type].label) if f.type in TYPES else f.type,
-                        "distance_m": f.distance_m} for f in pin.facilities_near(lon, lat)],
+                        "lon": f.lon, "lat": f.lat, "distance_m": f.distance_m}
+                       for f in pin.facilities_near(lon, lat)],
         "duplicates": [{"number": d.status.number, "category": d.status.category,
                         "category_label": d.status.category_label, "facility": d.status.facility,
                         "status": d.status.status, "status_label": d.status.status_label,

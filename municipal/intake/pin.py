@@ -58,6 +58,8 @@ class Facility:
     code: str | None
     name: str
     type: str
+    lon: float
+    lat: float
     distance_m: float
 
 
@@ -74,7 +76,7 @@ def facilities_near(lon: float, lat: float, metres: float = SUGGEST_RADIUS_M,
     for r in rows:
         distance = distance_m(lon, lat, r.lon, r.lat)
         if distance <= metres and r.id not in found:
-            found[r.id] = Facility(r.id, r.code, r.name, r.type, round(distance, 1))
+            found[r.id] = Facility(r.id, r.code, r.name, r.type, r.lon, r.lat, round(distance, 1))
     return sorted(found.values(), key=lambda f: (f.distance_m, f.id))[:limit]
 
 

@@ -57,12 +57,21 @@
     return label;
   }
 
+  var drawn = L.layerGroup().addTo(map);
+
   function showFacilities(found) {
     list.textContent = "";
+    drawn.clearLayers();
     var picked = found.some(function (f) { return String(f.id) === chosen; });
     found.forEach(function (f) {
       var text = f.name + " · " + f.type_label + " · " + words.metres.replace("%(n)s", Math.round(f.distance_m));
-      list.appendChild(option(String(f.id), text, String(f.id) === chosen));
+      var choice = option(String(f.id), text, String(f.id) === chosen);
+      list.appendChild(choice);
+      // On the map too: a tap on the facility picks it, as its line in the list does.
+      L.circleMarker(toMap(f.lon, f.lat), { radius: 8, color: "#fff", weight: 2, fillColor: "#1d4e89",
+                                            fillOpacity: .9 })
+        .bindTooltip(f.name).on("click", function () { choice.querySelector("input").checked = true; })
+        .addTo(drawn);
     });
     list.appendChild(option("", words.none, !picked));
   }
