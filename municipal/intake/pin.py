@@ -86,16 +86,24 @@ def _reports_near(lon: float, lat: float, category: str, since: datetime, until:
     `metres` of the pin: where the citizen stood, or their facility's place when they gave no position."""
     conditions = (CitizenReport.category == category, CitizenReport.status != "closed",
                   CitizenReport.created_at.between(since, until))
-    own = (sa.select(CitizenReport.id, CitizenReport.lon, CitizenReport.lat)
-           .where(_near(CitizenReport.geo_key, lon, lat, metres), *conditions))
-    at_facility = (sa.select(CitizenReport.id, Asset.lon, Asset.lat)
-                   .join(Asset, Asset.id == CitizenReport.asset_id)
-                   .where(CitizenReport.lat.is_(None), _near(Asset.geo_key, lon, lat, metres), *conditions))
     near = {}
-    for r in db.session.execute(sa.union_all(own, at_facility)).all():
+    # The time is compared here, not in the query: given a range on created_at, SQLite may walk one of the
+    # (…, created_at) indexes over the whole district rather than the few key ranges around the pin.
+    for r in db.session.execute(sa.select(CitizenReport.id, CitizenReport.lon, CitizenReport.lat,
+                                          CitizenReport.created_at)
+                                .where(_near(CitizenReport.geo_key, lon, lat, metres), *conditions[:2])):
         distance = distance_m(lon, lat, r.lon, r.lat)
-        if distance <= metres:
+        if distance <= metres and since <= r.created_at <= until:
             near[r.id] = round(distance, 1)
+    # The facilities first, then their reports by the (asset, time) index: joined in one query, SQLite walks
+    # that index for every facility of the district instead (100 ms at 100,000 reports).
+    facilities = {r.id: distance_m(lon, lat, r.lon, r.lat) for r in db.session.execute(
+        sa.select(Asset.id, Asset.lon, Asset.lat).where(_near(Asset.geo_key, lon, lat, metres)))}
+    facilities = {asset_id: d for asset_id, d in facilities.items() if d <= metres}
+    if facilities:
+        for r in db.session.execute(sa.select(CitizenReport.id, CitizenReport.asset_id).where(
+                CitizenReport.asset_id.in_(facilities), CitizenReport.lat.is_(None), *conditions)):
+            near[r.id] = round(facilities[r.asset_id], 1)
     return near
 
 
