@@ -35,7 +35,7 @@ def _pin_config() -> dict:
     """What the pin map of the form without a code needs: its background, the district and its words."""
     return {
         "tiles": tile_source(current_app.config["MAP_TILES"]), "bbox": list(current_app.config["DISTRICT_BBOX"]),
-        "nearby": url_for("intake_api.nearby"), "status": url_for("intake.status"),
+        "nearby": url_for("intake_api.nearby"),
         "words": {
             "located": _("Your position is on the map; drag the pin or tap the map to correct it."),
             "noPosition": _("The phone did not give its position; tap the map where the problem is."),
@@ -61,8 +61,9 @@ def _send(form, asset, code, upload, kept, device_id):
         flash(_("Thank you: what you saw was added to report %(number)s. Follow its progress here.",
                 number=report.merged_into.number), "success")
         return redirect(url_for("intake.status", number=report.merged_into.number))
-    asset_id = asset.id if asset else pin.chosen_facility(form.facility.data, form.lon.data, form.lat.data) \
-        if pinned else None
+    asset_id = asset.id if asset is not None else None
+    if pinned:
+        asset_id = pin.chosen_facility(form.facility.data, form.lon.data, form.lat.data)
     report = services.submit_report(category=form.category.data or "", asset_id=asset_id, **common)
     return redirect(url_for("intake.sent", number=report.number))
 

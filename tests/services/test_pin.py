@@ -10,6 +10,7 @@ from municipal.errors import Conflict, NotFound, ValidationError
 from municipal.inspections.distance import distance_m
 from municipal.intake import followup, pin, services
 from municipal.intake.models import CitizenReport
+from municipal.notify.models import Notification
 from municipal.workorders.models import WorkOrder
 
 PIN = (119.3, 26.1)
@@ -143,6 +144,11 @@ def test_i_have_seen_it_too_adds_to_the_open_report_and_staff_see_it_linked(db, 
     assert (added.merged_into_id, added.status, added.category) == (first.id, "closed", "blocked")
     assert added.description == "我也遇到了这个问题。" and added.geo_key is not None
     assert first.number in added.reply
+    # The supervisors are told, and led to the report that stays open.
+    told = db.session.scalars(sa.select(Notification).where(Notification.dedupe_key == f"citizen_report:{added.id}")
+                              ).all()
+    assert told and {n.link for n in told} == {f"/reports/{first.id}"}
+    assert {n.params["number"] for n in told} == {first.number} and "又有市民遇到" in told[0].params["title"]
     # The new word does not show up as one more report to follow: the first stays the one duplicate.
     assert [d.status.number for d in pin.likely_duplicates(*PIN, "blocked", app_clock.now())] == [first.number]
     assert [r.id for r in followup.merged_in(users["supervisor"], first)] == [added.id]
