@@ -15,6 +15,14 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+
+
+def allowing_images_from(hosts) -> str:
+    """The policy with images also from `hosts`: what a page over map tiles from another site sends."""
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data: blob:", " ".join(["img-src 'self' data: blob:",
+                                                                                  *hosts]))
+
+
 HEADERS = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Content-Type-Options", "nosniff"),

@@ -72,6 +72,18 @@ def key_ranges(bbox: tuple[float, float, float, float], level: int) -> list[tupl
     return [(low, high) for low, high in ranges]
 
 
+# Metres in a degree of latitude (the mean Earth radius): enough to draw a box around a pin.
+_METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180
+
+
+def around(lon: float, lat: float, metres: float) -> tuple[float, float, float, float]:
+    """The bbox (west, south, east, north) holding every position within `metres` of (lon, lat), with a
+    hundredth to spare: what key_ranges() narrows a "near here" question to."""
+    dlat = metres * 1.01 / _METRES_PER_DEGREE
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    return (max(lon - dlon, -180.0), max(lat - dlat, -90.0), min(lon + dlon, 180.0), min(lat + dlat, 90.0))
+
+
 def representative_point(geometry: dict | None) -> tuple[float, float] | None:
     """(lon, lat) a facility is found and clustered at: the point itself, or a line's middle vertex."""
     if not geometry:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from ..assets.queries import area_choices
 from ..assets.types import STATUSES, TYPES
 from ..permissions import roles
-from ..security_headers import CONTENT_SECURITY_POLICY
+from ..security_headers import allowing_images_from
 from .grid import SINGLES_FROM_ZOOM
 from .tiles import tile_source
 
@@ -44,8 +44,7 @@ def map_page():
                            areas=area_choices(locale))
     response = make_response(page)
     if tiles["hosts"]:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "img-src 'self' data: blob:", "img-src 'self' data: blob: " + " ".join(tiles["hosts"]))
+        response.headers["Content-Security-Policy"] = allowing_images_from(tiles["hosts"])
     return response
 
 

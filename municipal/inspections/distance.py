@@ -22,6 +22,11 @@ def _to_segment(px: float, py: float, a: tuple, b: tuple) -> float:
     return math.hypot(px - (ax + t * dx), py - (ay + t * dy))
 
 
+def distance_m(lon: float, lat: float, other_lon: float, other_lat: float) -> float:
+    """Metres between two nearby positions."""
+    return math.hypot(*_local_xy(other_lon, other_lat, lon, lat))
+
+
 def distance_to_geometry(lon: float, lat: float, geometry: dict | None) -> float | None:
     """Metres from (lon, lat) to a GeoJSON Point, or to the nearest point of a LineString; None without one."""
     if not geometry:

@@ -3,16 +3,19 @@
 The two public endpoints are the API twins of the report form and the status page: anonymous, limited
 per client like the form, and they never show contact details, positions or staff names.
 """
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import clock
 from ..api import MAX_ID, ApiBlueprint
 from ..assets import lookup
+from ..assets.types import TYPES
 from ..errors import ValidationError
 from ..i18n import N_
 from ..permissions import public, roles
-from . import device, services
+from . import device, pin, services
+from .models import CATEGORIES
 from .schemas import (
     CitizenReportSchema,
     PublicReportCreateSchema,
@@ -112,6 +115,51 @@ def _asset_id(code: str | None) -> int | None:
     except lookup.NO_FACILITY as error:
         raise ValidationError(_("The report could not be sent; please check the marked fields."),
                               {"code": error.message}) from None
+
+
+_NEARBY_ANSWER = {"type": "object", "required": ["facilities", "duplicates"], "properties": {
+    "facilities": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "code": {"type": "string", "nullable": True}, "name": {"type": "string"},
+        "type": {"type": "string"}, "type_label": {"type": "string"}, "lon": {"type": "number"},
+        "lat": {"type": "number"}, "distance_m": {"type": "number"}}}},
+    "duplicates": {"type": "array", "items": {"type": "object", "properties": {
+        "number": {"type": "string"}, "category": {"type": "string"}, "category_label": {"type": "string"},
+        "facility": {"type": "string"}, "status": {"type": "string"}, "status_label": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"}, "distance_m": {"type": "number"},
+        "status_url": {"type": "string"}}}}}}
+
+
+@bp.route("/public/reports/nearby")
+@public
+@bp.doc(security=[], summary=N_("What is near a pin: facilities to report on, and reports already there"),
+        description=N_(
+            "lon and lat in WGS-84. facilities: those within 50 m, nearest first, to tie a report to, with where "
+            "they are found (a line at its middle vertex). duplicates: "
+            "with a category, the open reports of that category within 30 m from the last 7 days, which the "
+            "citizen may follow or add to instead of sending the same report again. A position that is not "
+            "numbers on the globe is a 422 naming lon or lat."),
+        parameters=[{"name": "lon", "in": "query", "required": True, "schema": {"type": "number"}},
+                    {"name": "lat", "in": "query", "required": True, "schema": {"type": "number"}},
+                    {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}}],
+        responses={"200": {"description": N_("What is near"),
+                           "content": {"application/json": {"schema": _NEARBY_ANSWER}}}})
+def nearby():
+    lon, lat = pin.position(request.args.get("lon"), request.args.get("lat"))
+    category = request.args.get("category", "")
+    if category and category not in CATEGORIES:
+        raise ValidationError(_("Unknown category."), {"category": _("invalid")})
+    return {
+        "facilities": [{"id": f.id, "code": f.code, "name": f.name, "type": f.type,
+                        "type_label": _(TYPES[f.type].label) if f.type in TYPES else f.type,
+                        "lon": f.lon, "lat": f.lat, "distance_m": f.distance_m}
+                       for f in pin.facilities_near(lon, lat)],
+        "duplicates": [{"number": d.status.number, "category": d.status.category,
+                        "category_label": d.status.category_label, "facility": d.status.facility,
+                        "status": d.status.status, "status_label": d.status.status_label,
+                        "created_at": d.status.created_at.isoformat(), "distance_m": d.distance_m,
+                        "status_url": url_for("intake.status", number=d.status.number)}
+                       for d in (pin.likely_duplicates(lon, lat, category, clock.now()) if category else [])],
+    }
 
 
 @bp.route("/public/reports/<number>")

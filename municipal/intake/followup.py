@@ -17,7 +17,7 @@ from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..notify.services import district_supervisors, notify, supervisors_for_area
 from ..workorders.models import WorkOrder, WorkOrderAttachment
-from . import held, services, states
+from . import held, pin, services, states
 from .models import CATEGORIES, CitizenReport
 
 SATISFACTION = ("satisfied", "unsatisfied")
@@ -137,17 +137,27 @@ DUPLICATE_DAYS = 14
 
 
 def duplicates(actor, report: CitizenReport) -> list[CitizenReport]:
-    """Other open reports on the same facility from the fortnight around it: likely the same problem."""
-    if report.asset_id is None or report.status == "closed":
+    """Other open reports likely about the same problem: on the same facility from the fortnight around it,
+    or of the same category within 30 m and 7 days of it (a pin dropped without naming the facility)."""
+    if report.status == "closed":
         return []
     window = timedelta(days=DUPLICATE_DAYS)
+    same_facility = sa.false() if report.asset_id is None else sa.and_(
+        CitizenReport.asset_id == report.asset_id,
+        CitizenReport.created_at.between(report.created_at - window, report.created_at + window))
     return list(db.session.scalars(
         sa.select(CitizenReport)
-        .where(CitizenReport.asset_id == report.asset_id, CitizenReport.id != report.id,
-               CitizenReport.status != "closed", CitizenReport.created_at.between(report.created_at - window,
-                                                                                   report.created_at + window),
-               Scope.of(actor).clause(CitizenReport))
+        .where(sa.or_(same_facility, CitizenReport.id.in_(pin.near_report(report))), CitizenReport.id != report.id,
+               CitizenReport.status != "closed", Scope.of(actor).clause(CitizenReport))
         .order_by(CitizenReport.created_at).limit(10)))
+
+
+def merged_in(actor, report: CitizenReport) -> list[CitizenReport]:
+    """The reports merged into this one, by a supervisor or by their citizen's 我也遇到, oldest first."""
+    return list(db.session.scalars(
+        sa.select(CitizenReport)
+        .where(CitizenReport.merged_into_id == report.id, Scope.of(actor).clause(CitizenReport))
+        .order_by(CitizenReport.created_at, CitizenReport.id)))
 
 
 def merge(actor, report_id: int, into_number: str) -> CitizenReport:

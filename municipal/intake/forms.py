@@ -19,6 +19,10 @@ class ReportForm(FlaskForm):
     held_photo = HiddenField()
     lon = HiddenField()
     lat = HiddenField()
+    # Without a code: the facility picked among those suggested near the pin, and the number of a report
+    # already there that the citizen adds their word to (我也遇到) instead of sending a new one.
+    facility = HiddenField()
+    join = HiddenField()
 
 
 class CloseForm(FlaskForm):

@@ -41,7 +41,8 @@ class CitizenReport(db.Model):
                       sa.Index("ix_citizen_report_device_created", "device_hash", "created_at"),
                       sa.Index("ix_citizen_report_asset_created", "asset_id", "created_at"),
                       sa.Index("ix_citizen_report_photo_state", "photo_state"),
-                      sa.Index("ix_citizen_report_key_created", "open311_key_id", "created_at"))
+                      sa.Index("ix_citizen_report_key_created", "open311_key_id", "created_at"),
+                      sa.Index("ix_citizen_report_geo_key", "geo_key", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(16), unique=True)
@@ -58,6 +59,9 @@ class CitizenReport(db.Model):
     contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
     lon: Mapped[float | None] = mapped_column(sa.Float)
     lat: Mapped[float | None] = mapped_column(sa.Float)
+    # The position's spatial key (municipal/geo/grid.py), as facilities carry it: reports near a pin are a few
+    # key ranges of an index, not a scan.
+    geo_key: Mapped[int | None] = mapped_column(sa.BigInteger)
     # A keyed hash of the client's IP: enough to count a client's reports, useless to identify anyone.
     client_fingerprint: Mapped[str] = mapped_column(sa.String(64))
     # The same keyed hash of the form's device cookie: a phone moving between networks is still counted.

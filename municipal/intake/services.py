@@ -22,6 +22,7 @@ from ..auth.scope import Scope
 from ..db import utcnow
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
+from ..geo import grid
 from ..notify.services import district_supervisors, notify, supervisors_for_area
 from . import rules, states
 from .models import CATEGORIES, PUBLIC_STATUSES, STATUSES, CitizenReport
@@ -131,10 +132,13 @@ def _photo(photo, errors: dict) -> media.Upload | None:
 def submit_report(*, category: str, description: str, fingerprint: str, asset_id: int | None = None,
                   photo=None, contact_name: str = "", contact_phone: str = "", lon=None, lat=None,
                   now: datetime | None = None, address: str = "", media_url: str = "",
-                  open311_key_id: int | None = None, device: str | None = None) -> CitizenReport:
+                  open311_key_id: int | None = None, device: str | None = None,
+                  merged_into: CitizenReport | None = None) -> CitizenReport:
     """Record a citizen's report. `photo` is a readable upload or None, kept as it came and processed by the
     report-photos job (photos.py); `fingerprint` from client_fingerprint(), `device` from device_key(). A report
-    filed by another system with its Open311 key is counted against that key (see _check_rate)."""
+    filed by another system with its Open311 key is counted against that key (see _check_rate). A citizen's
+    word on a report already there (`merged_into`, see pin.add_to) is filed merged into it at once, as a
+    supervisor's merge would leave it: closed, pointing at that report."""
     now = now or utcnow()
     _check_rate(fingerprint, device, open311_key_id, asset_id, now)
     description = (description or "").strip()
@@ -173,19 +177,29 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
         number=_new_number(), asset_id=asset_id, category=category, description=description,
         photo_path=photo_path, photo_state="pending" if photo_path else None,
         contact_name=contact_name, contact_phone=contact_phone,
-        lon=lon_value, lat=lat_value, client_fingerprint=fingerprint, device_hash=device, status="new", reply="", created_at=now,
+        lon=lon_value, lat=lat_value, geo_key=grid.geo_key(lon_value, lat_value) if lat_value is not None else None,
+        client_fingerprint=fingerprint, device_hash=device, status="new", reply="", created_at=now,
         address=address, media_url=media_url, open311_key_id=open311_key_id,
         token=secrets.token_hex(8) if open311_key_id is not None else None,
         priority=priority, response_due_at=response_due, fix_due_at=fix_due,
     )
+    if merged_into is not None:
+        # The deadlines are the open report's: this one is answered by it.
+        report.status, report.merged_into_id, report.closed_at = "closed", merged_into.id, now
+        report.reply = _("This report was merged into %(number)s, which is about the same problem: follow that "
+                         "number.", number=merged_into.number)
+        report.response_due_at = report.fix_due_at = None
     db.session.add(report)
     db.session.flush()
     # Contact details stay out of the trail: it is kept for good, they should not be.
     record(None, "citizen_report", report.id, "create", {
         "number": [None, report.number], "asset": [None, asset_id], "category": [None, category],
-        "status": [None, "new"], "priority": [None, priority],
+        "status": [None, report.status], "priority": [None, priority],
+        **({"merged_into": [None, merged_into.number]} if merged_into is not None else {}),
     })
     text = description[:60] or str(CATEGORIES[category])
+    if merged_into is not None:
+        text = _("Seen again by a citizen (%(number)s): %(text)s", number=merged_into.number, text=text)
     if asset is not None and asset.area_id is not None:
         recipients, area = supervisors_for_area(asset.area_id, asset.type), asset.area.name
         title = f"{asset.name}: {text}"
@@ -194,8 +208,9 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
         district = db.session.scalar(sa.select(Area.name).where(Area.parent_id.is_(None)).order_by(Area.id).limit(1))
         recipients, area = district_supervisors(), district or "—"
         title = f"{asset.name}: {text}" if asset is not None else text
-    notify(recipients, "citizen_report", {"number": report.number, "area": area, "title": title},
-           f"/reports/{report.id}", dedupe_key=f"citizen_report:{report.id}")
+    shown = merged_into or report
+    notify(recipients, "citizen_report", {"number": shown.number, "area": area, "title": title},
+           f"/reports/{shown.id}", dedupe_key=f"citizen_report:{report.id}")
     return report
 
 

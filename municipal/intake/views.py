@@ -14,14 +14,53 @@ from ..assets.identity import resolver
 from .. import clock, paging
 from ..boundary import discard_changes
 from ..errors import DomainError, NotFound
+from ..geo.tiles import tile_source
 from ..permissions import public, roles
+from ..security_headers import allowing_images_from
 from ..workorders import access as work_access
 from ..workorders.states import PRIORITIES
-from . import device, followup, held, rules, services
+from . import device, followup, held, pin, rules, services
 from .forms import AcceptForm, CloseForm, MergeForm, RateForm, ReplyForm, ReportForm
 from .models import CATEGORIES, STATUSES
 
 bp = Blueprint("intake", __name__)
+
+
+def _pin_config() -> dict:
+    """What the pin map of the form without a code needs: its background, the district and its words."""
+    return {
+        "tiles": tile_source(current_app.config["MAP_TILES"]), "bbox": list(current_app.config["DISTRICT_BBOX"]),
+        "nearby": url_for("intake_api.nearby"),
+        "words": {
+            "located": _("Your position is on the map; drag the pin or tap the map to correct it."),
+            "noPosition": _("The phone did not give its position; tap the map where the problem is."),
+            "pinned": _("Pin dropped."), "none": _("No facility: report at this position"),
+            "metres": _("%(n)s m away"), "failed": _("Nearby facilities could not be loaded."),
+            "already": _("Already reported"), "progress": _("See its progress"),
+            "join": _("I have seen it too: add my description and photo to %(number)s"),
+        },
+    }
+
+
+def _send(form, asset, code, upload, kept, device_id):
+    """The report the form describes, or the citizen's word added to the report they chose (我也遇到): the
+    page the citizen goes to next."""
+    common = dict(description=form.description.data or "", photo=upload or kept,
+                  contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
+                  lon=form.lon.data, lat=form.lat.data,
+                  fingerprint=services.client_fingerprint(request.remote_addr or ""),
+                  device=services.device_key(device_id))
+    pinned = asset is None and code is None
+    if pinned and form.join.data:
+        report = pin.add_to(form.join.data, now=clock.now(), **common)
+        flash(_("Thank you: what you saw was added to report %(number)s. Follow its progress here.",
+                number=report.merged_into.number), "success")
+        return redirect(url_for("intake.status", number=report.merged_into.number))
+    asset_id = asset.id if asset is not None else None
+    if pinned:
+        asset_id = pin.chosen_facility(form.facility.data, form.lon.data, form.lat.data)
+    report = services.submit_report(category=form.category.data or "", asset_id=asset_id, **common)
+    return redirect(url_for("intake.sent", number=report.number))
 
 
 def _report_form(asset, code: str | None):
@@ -35,16 +74,8 @@ def _report_form(asset, code: str | None):
         kept = None if upload is not None else held.take(held_token)
         try:
             with kept or nullcontext():
-                report = services.submit_report(
-                    category=form.category.data or "", description=form.description.data or "",
-                    asset_id=asset.id if asset else None, photo=upload or kept,
-                    contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
-                    lon=form.lon.data, lat=form.lat.data,
-                    fingerprint=services.client_fingerprint(request.remote_addr or ""),
-                    device=services.device_key(device_id),
-                )
+                response = _send(form, asset, code, upload, kept, device_id)
             held.release(held_token)
-            response = redirect(url_for("intake.sent", number=report.number))
         except DomainError as error:
             errors, status = error.fields, error.status
             flash(error.message, "error")
@@ -53,11 +84,14 @@ def _report_form(asset, code: str | None):
                 held_token = held.hold(upload, clock.now()) or ""
     if response is None:
         asset_type = asset.type if asset else None
+        pin_config = _pin_config() if asset is None and code is None else None
         response = make_response(render_template(
             "intake/report_form.html", form=form, asset=asset, code=code, errors=errors, categories=CATEGORIES,
             category_keys=rules.categories_for(asset_type), placeholder=_(rules.placeholder_for(asset_type)),
             held_token=held_token if held.media_name(held_token) else "",
-            held_photo=held.media_name(held_token)), status)
+            held_photo=held.media_name(held_token), pin_config=pin_config), status)
+        if pin_config and pin_config["tiles"]["hosts"]:
+            response.headers["Content-Security-Policy"] = allowing_images_from(pin_config["tiles"]["hosts"])
     return response
 
 
@@ -174,7 +208,7 @@ def _detail(report_id: int, close_form=None, status: int = 200):
                            report_statuses=STATUSES, priorities=PRIORITIES,
                            urgent_words=rules.urgent_words(report.category, report.description),
                            public=followup.citizen_view(report), duplicates=followup.duplicates(current_user, report),
-                           merge_form=MergeForm()), status
+                           merged_in=followup.merged_in(current_user, report), merge_form=MergeForm()), status
 
 
 @bp.route("/reports/<int:report_id>")
