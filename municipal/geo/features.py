@@ -15,7 +15,8 @@ from ..extensions import db
 from ..intake.models import CitizenReport
 from ..workorders.models import WorkOrder
 from ..workorders.states import OPEN
-from . import grid
+from . import cells, grid
+from .models import MapCell, MapCellArea
 
 MAX_FEATURES = 5000
 LAYERS = ("assets", "work", "reports")
@@ -127,25 +128,109 @@ def _facility_filters(query: Query) -> list:
 
 def _facilities(scope: Scope, query: Query, now: datetime, room: int) -> tuple[list, bool]:
     statuses = [s for s in query.states if s in STATUSES] or SHOWN_STATUSES
-    view = _in_view(query, *_facility_filters(query), Asset.status.in_(statuses), scope.clause(Asset))
+    conditions = [*_facility_filters(query), Asset.status.in_(statuses), scope.clause(Asset)]
     level = grid.cluster_level(query.zoom)
     if level is None:
+        view = _in_view(query, *conditions)
         ids = db.session.scalars(sa.select(view.c.id).order_by(view.c.id).limit(room + 1)).all()
         return _facility_features(ids[:room], query.zoom, now), len(ids) > room
+    if level <= grid.COUNTED_LEVEL:
+        cells = _counted_cells(scope, query, statuses, level, conditions)
+    else:
+        cells = _raw_cells(_in_view(query, *conditions), level)
+    rows = sorted(cells.items(), key=lambda item: (-item[1].n, item[0]))
+    kept = rows[:room]
+    clusters = [{"type": "Feature", "id": f"cluster:{level}:{cell}",
+                 "geometry": {"type": "Point", "coordinates": [round(c.lon / c.n, 7), round(c.lat / c.n, 7)]},
+                 "properties": {"cluster": True, "count": c.n}} for cell, c in kept if c.n > 1]
+    singles = _facility_features(_single_ids([c for _cell, c in kept if c.n == 1], conditions), query.zoom, now)
+    return clusters + singles, len(rows) > room
+
+
+@dataclass
+class _Cell:
+    """A cluster cell's facilities in the viewport: how many, the sums of their positions, and where a lone
+    one is to be found (its id when read from the facilities, else the table cell (level, key) holding it)."""
+    n: int = 0
+    lon: float = 0.0
+    lat: float = 0.0
+    first: int | None = None
+    holder: tuple[int, int] | None = None
+
+
+def _raw_cells(view, level: int, cells: dict | None = None) -> dict:
+    """The viewport's facilities (`view`) summed by cluster cell of `level`, into `cells`."""
+    cells = {} if cells is None else cells
     # The shift is ours, not the caller's: written into the SQL so both databases see one constant expression.
     cell = view.c.geo_key.op(">>")(sa.literal_column(str(grid.cell_shift(level))))
-    rows = db.session.execute(
+    for r in db.session.execute(
         sa.select(cell.label("cell"), sa.func.count().label("n"), sa.func.sum(view.c.lon).label("lon"),
-                  sa.func.sum(view.c.lat).label("lat"), sa.func.min(view.c.id).label("first"))
-        .group_by(cell)
-    ).all()
-    rows.sort(key=lambda r: (-r.n, r.cell))
-    kept = rows[:room]
-    clusters = [{"type": "Feature", "id": f"cluster:{level}:{r.cell}",
-                 "geometry": {"type": "Point", "coordinates": [round(r.lon / r.n, 7), round(r.lat / r.n, 7)]},
-                 "properties": {"cluster": True, "count": r.n}} for r in kept if r.n > 1]
-    singles = _facility_features([r.first for r in kept if r.n == 1], query.zoom, now)
-    return clusters + singles, len(rows) > room
+                  sa.func.sum(view.c.lat).label("lat"), sa.func.min(view.c.id).label("first")).group_by(cell)):
+        found = cells.setdefault(r.cell, _Cell())
+        found.n, found.lon, found.lat, found.first = found.n + r.n, found.lon + r.lon, found.lat + r.lat, r.first
+    return cells
+
+
+# Key ranges per query at most: SQLite allows 500 parts in one compound select.
+MAX_RANGES = 250
+
+
+def _counted_cells(scope: Scope, query: Query, statuses, level: int, conditions) -> dict:
+    """The viewport's facilities by cluster cell, counted from the cell tables where a cell lies wholly
+    inside the bbox, and from the facilities in the frame along its edges. The table by area serves a
+    filter by area and a person limited to areas; both apply the same scope rule as the facilities do."""
+    by_area = query.area is not None or scope.limits_areas
+    model = MapCellArea if by_area else MapCell
+    cover = grid.cover(query.bbox, level, cells.FINEST[model], MAX_RANGES)
+    filters = [model.status.in_(statuses), scope.place_clause(model.area_id if by_area else None, model.type)]
+    if query.types:
+        filters.append(model.type.in_(query.types))
+    if query.area is not None:
+        filters.append(model.area_id.in_(sa.select(Area.id).where(Area.path.startswith(query.area.path))))
+    found: dict = {}
+    parts = [sa.select(sa.literal_column(str(depth)).label("depth"), model.cell, sa.func.sum(model.n).label("n"),
+                       sa.func.sum(model.sum_lon).label("lon"), sa.func.sum(model.sum_lat).label("lat"))
+             .where(model.level == depth, model.cell.in_(keys), *filters).group_by(model.cell)
+             for depth, keys in cover.counted.items()]
+    if parts:
+        for r in db.session.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]):
+            cell = found.setdefault(r.cell >> (2 * (r.depth - level)), _Cell())
+            cell.n, cell.lon, cell.lat = cell.n + r.n, cell.lon + r.lon, cell.lat + r.lat
+            if r.n == 1:
+                cell.holder = (r.depth, r.cell)
+    if cover.frame:
+        west, south, east, north = query.bbox
+        outside = []
+        if cover.inner is not None:
+            x0, y0, x1, y1 = cover.inner
+            columns, rows = grid.axis_masks(cover.frame_level)
+            shift = grid.cell_shift(cover.frame_level)
+            column = Asset.geo_key.op("&")(sa.literal_column(str(columns)))
+            row = Asset.geo_key.op("&")(sa.literal_column(str(rows)))
+            outside.append(sa.not_(sa.and_(
+                column.between(grid.interleave(x0, 0) << shift, grid.interleave(x1, 0) << shift),
+                row.between(grid.interleave(0, y0) << shift, grid.interleave(0, y1) << shift))))
+        frame = [sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat)
+                 .where(Asset.geo_key.between(low, high), Asset.lon.between(west, east),
+                        Asset.lat.between(south, north), *outside, *conditions)
+                 for low, high in cover.frame]
+        _raw_cells((sa.union_all(*frame) if len(frame) > 1 else frame[0]).subquery("frame"), level, found)
+    return {key: cell for key, cell in found.items() if cell.n > 0}
+
+
+def _single_ids(lone: list, conditions) -> list[int]:
+    """The ids of cells' lone facilities: known when read from the facilities, else looked up in the table
+    cell that counted them."""
+    ids = [cell.first for cell in lone if cell.holder is None]
+    wanted = [cell.holder for cell in lone if cell.holder is not None]
+    for start in range(0, len(wanted), MAX_RANGES):
+        parts = []
+        for depth, key in wanted[start:start + MAX_RANGES]:
+            shift = grid.cell_shift(depth)
+            parts.append(sa.select(sa.func.min(Asset.id))
+                         .where(Asset.geo_key.between(key << shift, ((key + 1) << shift) - 1), *conditions))
+        ids += db.session.scalars(sa.union_all(*parts) if len(parts) > 1 else parts[0]).all()
+    return sorted(i for i in ids if i is not None)
 
 
 def _facility_features(ids, zoom: int, now: datetime) -> list:
