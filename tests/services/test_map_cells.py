@@ -156,3 +156,16 @@ def test_a_map_counted_from_the_cells_answers_as_one_counted_from_the_facilities
         monkeypatch.setattr(grid, "COUNTED_LEVEL", 15)
         compared += len(counted)
     assert compared > 500
+
+
+def test_the_command_reports_differences_and_recounts(app, db, make_asset):
+    make_asset("manhole", "北门井", geometry=point(119.31, 26.09))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["map-cells"]).exit_code == 0
+    db.session.execute(sa.delete(MapCell).where(MapCell.level == 9))
+    db.session.commit()
+    found = runner.invoke(args=["map-cells"])
+    assert found.exit_code == 2 and "map_cell (9," in found.output
+    assert runner.invoke(args=["map-cells", "--rebuild"]).exit_code == 0
+    db.session.expire_all()
+    assert recounted(db) == []
