@@ -18,7 +18,7 @@ from .models import MapCell, MapCellArea
 
 # The finest level each table holds. The plain one is fine enough that a viewport's frame of facilities read
 # one by one stays thin; the one by area stops sooner, as each of its cells holds a row per area and type.
-FINEST = {MapCell: 17, MapCellArea: 15}
+FINEST = {MapCell: 17, MapCellArea: 16}
 _SUMS = ("n", "sum_lon", "sum_lat")
 
 

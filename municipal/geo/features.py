@@ -134,11 +134,12 @@ def _facilities(scope: Scope, query: Query, now: datetime, room: int) -> tuple[l
         view = _in_view(query, *conditions)
         ids = db.session.scalars(sa.select(view.c.id).order_by(view.c.id).limit(room + 1)).all()
         return _facility_features(ids[:room], query.zoom, now), len(ids) > room
-    if level <= grid.COUNTED_LEVEL:
-        cells = _counted_cells(scope, query, statuses, level, conditions)
+    model = MapCellArea if query.area is not None or scope.limits_areas else MapCell
+    if level <= cells.FINEST[model]:
+        counts = _counted_cells(model, scope, query, statuses, level, conditions)
     else:
-        cells = _raw_cells(_in_view(query, *conditions), level)
-    rows = sorted(cells.items(), key=lambda item: (-item[1].n, item[0]))
+        counts = _raw_cells(_in_view(query, *conditions), level)
+    rows = sorted(counts.items(), key=lambda item: (-item[1].n, item[0]))
     kept = rows[:room]
     clusters = [{"type": "Feature", "id": f"cluster:{level}:{cell}",
                  "geometry": {"type": "Point", "coordinates": [round(c.lon / c.n, 7), round(c.lat / c.n, 7)]},
@@ -173,49 +174,73 @@ def _raw_cells(view, level: int, cells: dict | None = None) -> dict:
 
 # Key ranges per query at most: SQLite allows 500 parts in one compound select.
 MAX_RANGES = 250
+# Cells asked of a cell table at once, at most: past this, the viewport's edge is read from the facilities at
+# the level reached (a map zoomed out far over a registry that goes on beyond the viewport).
+MAX_COUNTED_CELLS = 2000
 
 
-def _counted_cells(scope: Scope, query: Query, statuses, level: int, conditions) -> dict:
-    """The viewport's facilities by cluster cell, counted from the cell tables where a cell lies wholly
-    inside the bbox, and from the facilities in the frame along its edges. The table by area serves a
-    filter by area and a person limited to areas; both apply the same scope rule as the facilities do."""
-    by_area = query.area is not None or scope.limits_areas
-    model = MapCellArea if by_area else MapCell
-    cover = grid.cover(query.bbox, level, cells.FINEST[model], MAX_RANGES)
+def _counted_cells(model, scope: Scope, query: Query, statuses, level: int, conditions) -> dict:
+    """The viewport's facilities by cluster cell, counted from a cell table: the cells wholly inside the bbox
+    from their counts, the cells it cuts through level by level down to the table's finest, where the
+    facilities in the cells still cut are read one by one. Only cells holding something are followed down,
+    so an edge running outside the registry costs nothing. The table by area serves a filter by area and a
+    person limited to areas; both apply the same scope rule as the facilities do."""
+    by_area = model is MapCellArea
     filters = [model.status.in_(statuses), scope.place_clause(model.area_id if by_area else None, model.type)]
     if query.types:
         filters.append(model.type.in_(query.types))
     if query.area is not None:
         filters.append(model.area_id.in_(sa.select(Area.id).where(Area.path.startswith(query.area.path))))
     found: dict = {}
-    parts = [sa.select(sa.literal_column(str(depth)).label("depth"), model.cell, sa.func.sum(model.n).label("n"),
-                       sa.func.sum(model.sum_lon).label("lon"), sa.func.sum(model.sum_lat).label("lat"))
-             .where(model.level == depth, model.cell.in_(keys), *filters).group_by(model.cell)
-             for depth, keys in cover.counted.items()]
-    if parts:
-        for r in db.session.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]):
-            cell = found.setdefault(r.cell >> (2 * (r.depth - level)), _Cell())
-            cell.n, cell.lon, cell.lat = cell.n + r.n, cell.lon + r.lon, cell.lat + r.lat
-            if r.n == 1:
-                cell.holder = (r.depth, r.cell)
-    if cover.frame:
-        west, south, east, north = query.bbox
-        outside = []
-        if cover.inner is not None:
-            x0, y0, x1, y1 = cover.inner
-            columns, rows = grid.axis_masks(cover.frame_level)
-            shift = grid.cell_shift(cover.frame_level)
-            column = Asset.geo_key.op("&")(sa.literal_column(str(columns)))
-            row = Asset.geo_key.op("&")(sa.literal_column(str(rows)))
-            outside.append(sa.not_(sa.and_(
-                column.between(grid.interleave(x0, 0) << shift, grid.interleave(x1, 0) << shift),
-                row.between(grid.interleave(0, y0) << shift, grid.interleave(0, y1) << shift))))
-        frame = [sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat)
-                 .where(Asset.geo_key.between(low, high), Asset.lon.between(west, east),
-                        Asset.lat.between(south, north), *outside, *conditions)
-                 for low, high in cover.frame]
-        _raw_cells((sa.union_all(*frame) if len(frame) > 1 else frame[0]).subquery("frame"), level, found)
-    return {key: cell for key, cell in found.items() if cell.n > 0}
+    todo, depth = grid.cells_of(grid.tile_rect(query.bbox, level)), level
+    while True:
+        inner = grid.inner_rect(query.bbox, depth)
+        totals = {r.cell: r for r in db.session.execute(
+            sa.select(model.cell, sa.func.sum(model.n).label("n"), sa.func.sum(model.sum_lon).label("lon"),
+                      sa.func.sum(model.sum_lat).label("lat"))
+            .where(model.level == depth, model.cell.in_([key for key, _x, _y in todo]), *filters)
+            .group_by(model.cell))}
+        cut = []
+        for key, x, y in todo:
+            r = totals.get(key)
+            if r is None:
+                continue
+            if grid.inside(inner, x, y):
+                cell = found.setdefault(key >> (2 * (depth - level)), _Cell())
+                cell.n, cell.lon, cell.lat = cell.n + r.n, cell.lon + r.lon, cell.lat + r.lat
+                if r.n == 1:
+                    cell.holder = (depth, key)
+            else:
+                cut.append((key, x, y))
+        below = grid.tile_rect(query.bbox, depth + 1)
+        deeper = [child for key, x, y in cut for child in grid.children(key, x, y, below)]
+        if not cut or depth == cells.FINEST[model] or len(deeper) > MAX_COUNTED_CELLS:
+            break
+        todo, depth = deeper, depth + 1
+    if cut:
+        _raw_cells(_frame(query, depth, inner, [key for key, _x, _y in cut], conditions), level, found)
+    return found
+
+
+def _frame(query: Query, depth: int, inner, keys: list[int], conditions):
+    """The facilities in the bbox and in the cells `keys` of `depth` (cut by its edge), as a subquery. Ranges
+    joined across a gap may take in cells counted already: the key's column and row keep those out."""
+    west, south, east, north = query.bbox
+    outside = []
+    if inner is not None:
+        x0, y0, x1, y1 = inner
+        columns, rows = grid.axis_masks(depth)
+        shift = grid.cell_shift(depth)
+        column = Asset.geo_key.op("&")(sa.literal_column(str(columns)))
+        row = Asset.geo_key.op("&")(sa.literal_column(str(rows)))
+        outside.append(sa.not_(sa.and_(
+            column.between(grid.interleave(x0, 0) << shift, grid.interleave(x1, 0) << shift),
+            row.between(grid.interleave(0, y0) << shift, grid.interleave(0, y1) << shift))))
+    parts = [sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat)
+             .where(Asset.geo_key.between(low, high), Asset.lon.between(west, east),
+                    Asset.lat.between(south, north), *outside, *conditions)
+             for low, high in grid.joined_ranges(keys, depth, MAX_RANGES)]
+    return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("frame")
 
 
 def _single_ids(lone: list, conditions) -> list[int]:

@@ -7,7 +7,6 @@ a handful of key ranges an ordinary B-tree index serves, on SQLite and PostgreSQ
 coarser level is the key shifted right.
 """
 import math
-from dataclasses import dataclass
 
 KEY_LEVEL = 20
 MAX_ZOOM = 20
@@ -121,93 +120,63 @@ def _off_line(p, a, b) -> float:
 
 
 # --- counting from the cell tables (geo/cells.py) ---------------------------------------------------------
-# Cluster levels up to COUNTED_LEVEL are counted from the cell tables rather than from the facilities; the
-# tables hold every level from COARSEST_LEVEL down to their finest one, so a viewport is its cells wholly
-# inside it, taken at the coarsest level that fits, plus a thin frame of facilities along its edges.
+# The coarsest level the cell tables hold: the cluster level of zoom 0.
 COARSEST_LEVEL = 2
-COUNTED_LEVEL = 15
-# Cells named to the database for one viewport, at most: past this, the frame is read from the facilities
-# at the level reached (a frame far outside the registry costs index probes that find nothing).
-MAX_COUNTED_CELLS = 3000
+
+
+def tile_rect(bbox: tuple[float, float, float, float], level: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the cells of `level` the bbox touches."""
+    west, south, east, north = bbox
+    return (*tile(west, north, level), *tile(east, south, level))
 
 
 def inner_rect(bbox: tuple[float, float, float, float], level: int) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1): the cells of `level` every position of which lies inside the bbox, or None. A cell
     strictly between the bbox's corner tiles holds only positions strictly inside it, because tile() is
     monotonic and the same function gave every facility its key: no rounding can put one on the wrong side."""
-    west, south, east, north = bbox
-    x0, y0 = tile(west, north, level)
-    x1, y1 = tile(east, south, level)
+    x0, y0, x1, y1 = tile_rect(bbox, level)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     return x0 + 1, y0 + 1, x1 - 1, y1 - 1
 
 
-def _rect_size(rect) -> int:
-    return 0 if rect is None else (rect[2] - rect[0] + 1) * (rect[3] - rect[1] + 1)
+def inside(rect, x: int, y: int) -> bool:
+    return rect is not None and rect[0] <= x <= rect[2] and rect[1] <= y <= rect[3]
 
 
-def _cells(rect, without=None) -> list[int]:
-    """The keys of the cells of `rect` not inside `without` (a rectangle of the same level)."""
-    if rect is None:
-        return []
+def cells_of(rect) -> list[tuple[int, int, int]]:
+    """(key, x, y) of every cell of the rectangle."""
     x0, y0, x1, y1 = rect
-    return sorted(interleave(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)
-                  if without is None or not (without[0] <= x <= without[2] and without[1] <= y <= without[3]))
+    return [(interleave(x, y), x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
 
 
-def _children(rect):
-    return None if rect is None else (2 * rect[0], 2 * rect[1], 2 * rect[2] + 1, 2 * rect[3] + 1)
+def children(key: int, x: int, y: int, rect) -> list[tuple[int, int, int]]:
+    """(key, x, y) of the cell's four children of the next level that lie in `rect`."""
+    return [((key << 2) | (dy << 1) | dx, 2 * x + dx, 2 * y + dy) for dy in (0, 1) for dx in (0, 1)
+            if inside(rect, 2 * x + dx, 2 * y + dy)]
 
 
-@dataclass(frozen=True)
-class Cover:
-    """A viewport at a cluster level, split into what the cell tables count and what the facilities do.
-
-    counted: {level: cell keys}, cells wholly inside the bbox, none inside another; frame_level and inner:
-    the level reached and its rectangle of counted cells (None: nothing counted); frame: the key ranges
-    holding the facilities in the bbox but outside `inner`, at frame_level (to be narrowed by position and
-    by `inner`, as ranges of cells far apart are joined to keep the query short)."""
-    counted: dict
-    frame_level: int
-    inner: tuple[int, int, int, int] | None
-    frame: list
-
-
-def cover(bbox: tuple[float, float, float, float], level: int, finest: int, max_parts: int) -> Cover:
-    """The viewport's cover at cluster `level`, going down to `finest` while the cells stay few."""
-    west, south, east, north = bbox
-    counted, named = {}, 0
-    outer = None
-    chosen = level
-    previous = None
-    for depth in range(level, finest + 1):
-        rect = inner_rect(bbox, depth)
-        x0, y0 = tile(west, north, depth)
-        x1, y1 = tile(east, south, depth)
-        new = _rect_size(rect) - 4 * _rect_size(previous)
-        frame = (x1 - x0 + 1) * (y1 - y0 + 1) - _rect_size(rect)
-        if depth > level and named + new + frame > MAX_COUNTED_CELLS:
-            break
-        counted[depth] = _cells(rect, _children(previous))
-        named += new
-        chosen, previous, outer = depth, rect, (x0, y0, x1, y1)
-    frame_keys = _cells(outer, previous)
-    shift = cell_shift(chosen)
-    ranges = [[key << shift, ((key + 1) << shift) - 1] for key in frame_keys]
+def joined_ranges(keys: list[int], level: int, max_parts: int) -> list[tuple[int, int]]:
+    """Key ranges holding the cells `keys` of `level`: neighbours joined, then the nearest ranges joined
+    until there are at most `max_parts` (the caller keeps out what the joins take in)."""
+    shift = cell_shift(level)
     merged: list[list[int]] = []
-    for low, high in ranges:
-        if merged and merged[-1][1] + 1 == low:
-            merged[-1][1] = high
+    for key in sorted(keys):
+        if merged and merged[-1][1] + 1 == key << shift:
+            merged[-1][1] = ((key + 1) << shift) - 1
         else:
-            merged.append([low, high])
-    while len(merged) > max_parts:
-        # Join the two neighbours with the smallest gap: the query then reads a little more, all of which
-        # the position and the `inner` test still keep out.
-        gap = min(range(len(merged) - 1), key=lambda i: merged[i + 1][0] - merged[i][1])
-        merged[gap:gap + 2] = [[merged[gap][0], merged[gap + 1][1]]]
-    return Cover({depth: keys for depth, keys in counted.items() if keys}, chosen, previous,
-                 [(low, high) for low, high in merged])
+            merged.append([key << shift, ((key + 1) << shift) - 1])
+    if len(merged) > max_parts:
+        gaps = sorted(range(len(merged) - 1), key=lambda i: (merged[i + 1][0] - merged[i][1], i))
+        joined = set(gaps[:len(merged) - max_parts])
+        out: list[list[int]] = []
+        for i, part in enumerate(merged):
+            if i - 1 in joined:
+                out[-1][1] = part[1]
+            else:
+                out.append(list(part))
+        merged = out
+    return [(low, high) for low, high in merged]
 
 
 def axis_masks(level: int) -> tuple[int, int]:

@@ -119,7 +119,7 @@ def test_a_map_counted_from_the_cells_answers_as_one_counted_from_the_facilities
     import random
 
     from municipal.auth.services import set_user_areas
-    from municipal.geo import features, grid
+    from municipal.geo import features
 
     rng = random.Random(28)
     lines = ["type,name,area,status,lon,lat"]
@@ -148,12 +148,12 @@ def test_a_map_counted_from_the_cells_answers_as_one_counted_from_the_facilities
                                **filters[round_ % len(filters)])
         actor = actors[round_ % len(actors)]
         # Few cells and few ranges on some rounds: the frame is then read at a coarser level, in joined ranges.
-        monkeypatch.setattr(grid, "MAX_COUNTED_CELLS", rng.choice([3000, 40]))
+        monkeypatch.setattr(features, "MAX_COUNTED_CELLS", rng.choice([2000, 12]))
         monkeypatch.setattr(features, "MAX_RANGES", rng.choice([250, 3]))
         counted = _answer(actor, query, now)
-        monkeypatch.setattr(grid, "COUNTED_LEVEL", 0)  # every level from the facilities, as before the tables
-        assert _answer(actor, query, now) == counted, (query, actor.username)
-        monkeypatch.setattr(grid, "COUNTED_LEVEL", 15)
+        with monkeypatch.context() as raw:  # every level from the facilities, as before the tables
+            raw.setattr(cells, "FINEST", {MapCell: 0, MapCellArea: 0})
+            assert _answer(actor, query, now) == counted, (query, actor.username)
         compared += len(counted)
     assert compared > 500
 
