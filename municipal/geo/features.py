@@ -172,8 +172,8 @@ def _raw_cells(view, level: int, cells: dict | None = None) -> dict:
     return cells
 
 
-# Key ranges per query at most: SQLite allows 500 parts in one compound select.
-MAX_RANGES = 250
+# Key ranges read per viewport at most: past this, the nearest are joined.
+MAX_RANGES = 400
 # Cells asked of a cell table at once, at most: past this, the viewport's edge is read from the facilities at
 # the level reached (a map zoomed out far over a registry that goes on beyond the viewport).
 MAX_COUNTED_CELLS = 2000
@@ -236,11 +236,15 @@ def _frame(query: Query, depth: int, inner, keys: list[int], conditions):
         outside.append(sa.not_(sa.and_(
             column.between(grid.interleave(x0, 0) << shift, grid.interleave(x1, 0) << shift),
             row.between(grid.interleave(0, y0) << shift, grid.interleave(0, y1) << shift))))
-    parts = [sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat)
-             .where(Asset.geo_key.between(low, high), Asset.lon.between(west, east),
-                    Asset.lat.between(south, north), *outside, *conditions)
-             for low, high in grid.joined_ranges(keys, depth, MAX_RANGES)]
-    return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("frame")
+    # The ranges as rows joined to the facilities: each an index range scan, as a union of one select per
+    # range would be, without building and compiling hundreds of selects per request.
+    ranges = (sa.values(sa.column("low", sa.BigInteger), sa.column("high", sa.BigInteger), name="frame_ranges",
+                        literal_binds=True)
+              .data(grid.joined_ranges(keys, depth, MAX_RANGES)).cte("frame_ranges"))
+    return (sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat).select_from(ranges)
+            .join(Asset, Asset.geo_key.between(ranges.c.low, ranges.c.high))
+            .where(Asset.lon.between(west, east), Asset.lat.between(south, north), *outside, *conditions)
+            .subquery("frame"))
 
 
 def _single_ids(lone: list, conditions) -> list[int]:
