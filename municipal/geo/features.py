@@ -91,6 +91,11 @@ def _choices(text, allowed, field, errors) -> tuple[str, ...]:
 
 def features(actor, query: Query, now: datetime) -> dict:
     scope = Scope.of(actor)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The map's queries are index reads by key ranges, whose rows PostgreSQL cannot estimate before it
+        # runs them; on its guess it would compile them to machine code first, which costs many times more
+        # than running them (most of a second against a few milliseconds). For this transaction only.
+        db.session.execute(sa.text("SET LOCAL jit = off"))
     out, truncated = [], False
     if "assets" in query.layers:
         found, truncated = _facilities(scope, query, now, MAX_FEATURES)
@@ -237,14 +242,22 @@ def _frame(query: Query, depth: int, inner, keys: list[int], conditions):
             column.between(grid.interleave(x0, 0) << shift, grid.interleave(x1, 0) << shift),
             row.between(grid.interleave(0, y0) << shift, grid.interleave(0, y1) << shift))))
     # The ranges as rows joined to the facilities: each an index range scan, as a union of one select per
-    # range would be, without building and compiling hundreds of selects per request.
-    ranges = (sa.values(sa.column("low", sa.BigInteger), sa.column("high", sa.BigInteger), name="frame_ranges",
-                        literal_binds=True)
-              .data(grid.joined_ranges(keys, depth, MAX_RANGES)).cte("frame_ranges"))
-    return (sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat).select_from(ranges)
-            .join(Asset, Asset.geo_key.between(ranges.c.low, ranges.c.high))
-            .where(Asset.lon.between(west, east), Asset.lat.between(south, north), *outside, *conditions)
-            .subquery("frame"))
+    # range would be, without building and compiling hundreds of selects per request. Written out as text
+    # because they are our own integers, and rendering hundreds of literals through the compiler cost more
+    # than the query; both databases name a VALUES list's columns column1, column2.
+    rows = ", ".join(f"({low}, {high})" for low, high in grid.joined_ranges(keys, depth, MAX_RANGES))
+    ranges = (sa.text(f"SELECT column1 AS low, column2 AS high FROM (VALUES {rows}) AS frame_values")
+              .columns(sa.column("low", sa.BigInteger), sa.column("high", sa.BigInteger)).cte("frame_ranges"))
+    found = (sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat)
+             .where(Asset.geo_key.between(ranges.c.low, ranges.c.high), Asset.lon.between(west, east),
+                    Asset.lat.between(south, north), *outside, *conditions))
+    if db.session.get_bind().dialect.name != "postgresql":
+        return found.subquery("frame")  # SQLite loops over the ranges and searches the index for each
+    # PostgreSQL cannot tell how little a join on ranges selects and would scan the whole table; made lateral
+    # (and kept apart by OFFSET 0, which it would otherwise flatten back into a join), the select runs once
+    # per range, an index scan each.
+    each = found.offset(0).lateral("frame_rows")
+    return sa.select(each).select_from(ranges).join(each, sa.true()).subquery("frame")
 
 
 def _single_ids(lone: list, conditions) -> list[int]:
