@@ -149,14 +149,15 @@ def _facilities(scope: Scope, query: Query, now: datetime, room: int) -> tuple[l
     clusters = [{"type": "Feature", "id": f"cluster:{level}:{cell}",
                  "geometry": {"type": "Point", "coordinates": [round(c.lon / c.n, 7), round(c.lat / c.n, 7)]},
                  "properties": {"cluster": True, "count": c.n}} for cell, c in kept if c.n > 1]
-    singles = _facility_features(_single_ids([c for _cell, c in kept if c.n == 1], conditions), query.zoom, now)
+    singles = _facility_features(_single_ids([c for _cell, c in kept if c.n == 1], _in_bbox(query, conditions)),
+                                 query.zoom, now)
     return clusters + singles, len(rows) > room
 
 
 @dataclass
 class _Cell:
     """A cluster cell's facilities in the viewport: how many, the sums of their positions, and where a lone
-    one is to be found (its id when read from the facilities, else the table cell (level, key) holding it)."""
+    one is to be found (its id when read with it, else the cell (level, key) holding it)."""
     n: int = 0
     lon: float = 0.0
     lat: float = 0.0
@@ -164,17 +165,21 @@ class _Cell:
     holder: tuple[int, int] | None = None
 
 
-def _raw_cells(view, level: int, cells: dict | None = None) -> dict:
-    """The viewport's facilities (`view`) summed by cluster cell of `level`, into `cells`."""
-    cells = {} if cells is None else cells
+def _raw_cells(view, level: int, into: dict | None = None) -> dict:
+    """The viewport's facilities (`view`) summed by cluster cell of `level`, into `into`. A view without ids
+    (read from the index alone) leaves a lone facility to be looked up in its cell."""
+    into = {} if into is None else into
     # The shift is ours, not the caller's: written into the SQL so both databases see one constant expression.
     cell = view.c.geo_key.op(">>")(sa.literal_column(str(grid.cell_shift(level))))
+    first = sa.func.min(view.c.id) if "id" in view.c else sa.null()
     for r in db.session.execute(
         sa.select(cell.label("cell"), sa.func.count().label("n"), sa.func.sum(view.c.lon).label("lon"),
-                  sa.func.sum(view.c.lat).label("lat"), sa.func.min(view.c.id).label("first")).group_by(cell)):
-        found = cells.setdefault(r.cell, _Cell())
+                  sa.func.sum(view.c.lat).label("lat"), first.label("first")).group_by(cell)):
+        found = into.setdefault(r.cell, _Cell())
         found.n, found.lon, found.lat, found.first = found.n + r.n, found.lon + r.lon, found.lat + r.lat, r.first
-    return cells
+        if r.n == 1 and r.first is None:
+            found.holder = (level, r.cell)
+    return into
 
 
 # Key ranges read per viewport at most: past this, the nearest are joined.
@@ -234,10 +239,10 @@ def _frame(query: Query, depth: int, inner, keys: list[int], conditions):
     outside = []
     if inner is not None:
         x0, y0, x1, y1 = inner
-        columns, rows = grid.axis_masks(depth)
+        column_bits, row_bits = grid.axis_masks(depth)
         shift = grid.cell_shift(depth)
-        column = Asset.geo_key.op("&")(sa.literal_column(str(columns)))
-        row = Asset.geo_key.op("&")(sa.literal_column(str(rows)))
+        column = Asset.geo_key.op("&")(sa.literal_column(str(column_bits)))
+        row = Asset.geo_key.op("&")(sa.literal_column(str(row_bits)))
         outside.append(sa.not_(sa.and_(
             column.between(grid.interleave(x0, 0) << shift, grid.interleave(x1, 0) << shift),
             row.between(grid.interleave(0, y0) << shift, grid.interleave(0, y1) << shift))))
@@ -248,7 +253,8 @@ def _frame(query: Query, depth: int, inner, keys: list[int], conditions):
     rows = ", ".join(f"({low}, {high})" for low, high in grid.joined_ranges(keys, depth, MAX_RANGES))
     ranges = (sa.text(f"SELECT column1 AS low, column2 AS high FROM (VALUES {rows}) AS frame_values")
               .columns(sa.column("low", sa.BigInteger), sa.column("high", sa.BigInteger)).cte("frame_ranges"))
-    found = (sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat)
+    # No id: PostgreSQL then answers from the index alone, without visiting each row of the frame.
+    found = (sa.select(Asset.geo_key, Asset.lon, Asset.lat)
              .where(Asset.geo_key.between(ranges.c.low, ranges.c.high), Asset.lon.between(west, east),
                     Asset.lat.between(south, north), *outside, *conditions))
     if db.session.get_bind().dialect.name != "postgresql":
@@ -260,9 +266,14 @@ def _frame(query: Query, depth: int, inner, keys: list[int], conditions):
     return sa.select(each).select_from(ranges).join(each, sa.true()).subquery("frame")
 
 
+def _in_bbox(query: Query, conditions) -> list:
+    west, south, east, north = query.bbox
+    return [Asset.lon.between(west, east), Asset.lat.between(south, north), *conditions]
+
+
 def _single_ids(lone: list, conditions) -> list[int]:
-    """The ids of cells' lone facilities: known when read from the facilities, else looked up in the table
-    cell that counted them."""
+    """The ids of cells' lone facilities: known when read with their ids, else looked up in the cell that
+    counted them (with the bbox among `conditions`, for a cell the bbox cuts)."""
     ids = [cell.first for cell in lone if cell.holder is None]
     wanted = [cell.holder for cell in lone if cell.holder is not None]
     for start in range(0, len(wanted), MAX_RANGES):
