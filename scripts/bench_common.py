@@ -26,7 +26,7 @@ from municipal.assets.models import Asset, IdentityCode  # noqa: E402
 from municipal.assets.types import TYPES  # noqa: E402
 from municipal.demo.seed import ensure_areas  # noqa: E402
 from municipal.extensions import db  # noqa: E402
-from municipal.geo.cells import rebuild as rebuild_map_cells  # noqa: E402
+from municipal.assets.map_cells import rebuild as rebuild_map_cells  # noqa: E402
 from municipal.geo.grid import spatial_columns  # noqa: E402
 
 CHUNK = 50_000

@@ -7,7 +7,7 @@ Revises: 0027_map
 from alembic import op
 import sqlalchemy as sa
 
-from municipal.geo.cells import rebuild
+from municipal.assets.map_cells import rebuild
 
 revision = '0028_mapcells'
 down_revision = '0027_map'

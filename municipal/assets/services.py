@@ -16,7 +16,7 @@ from ..auth.models import User
 from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..extensions import db
-from ..geo import cells as map_cells
+from . import map_cells
 from ..geo.grid import spatial_columns
 from .checks import check_row_version, require_editor
 from .geometry import check_geometry

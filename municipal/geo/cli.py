@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..cli_support import fail
 from ..extensions import db
-from . import cells
+from ..assets import map_cells as cells
 
 
 @click.command("map-cells")

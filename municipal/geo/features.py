@@ -15,7 +15,8 @@ from ..extensions import db
 from ..intake.models import CitizenReport
 from ..workorders.models import WorkOrder
 from ..workorders.states import OPEN
-from . import cells, grid
+from ..assets import map_cells as cells
+from . import grid
 from .models import MapCell, MapCellArea
 
 MAX_FEATURES = 5000

@@ -126,7 +126,7 @@ def _off_line(p, a, b) -> float:
     return abs(dy * p[0] - dx * p[1] + b[0] * a[1] - b[1] * a[0]) / math.hypot(dx, dy)
 
 
-# --- counting from the cell tables (geo/cells.py) ---------------------------------------------------------
+# --- counting from the cell tables (assets/map_cells.py) ---------------------------------------------------------
 # The coarsest level the cell tables hold: the cluster level of zoom 0.
 COARSEST_LEVEL = 2
 

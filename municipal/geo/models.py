@@ -1,6 +1,6 @@
 """The map's cell counts: how many located facilities of each type and status lie in each cell of each
 level (geo/grid.py), with the sums of their positions, so a zoomed-out map is counted from a few thousand
-rows instead of every facility in view. Kept by geo/cells.py, never written anywhere else."""
+rows instead of every facility in view. Kept by assets/map_cells.py, never written anywhere else."""
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 

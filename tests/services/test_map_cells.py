@@ -1,4 +1,4 @@
-"""The map's cell counts (geo/cells.py) stay equal to a recount of the facilities through every write that
+"""The map's cell counts (assets/map_cells.py) stay equal to a recount of the facilities through every write that
 places a facility, moves it, or changes its type, status or area; the check itself finds a wrong count."""
 import json
 from io import BytesIO
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from municipal.assets import services
 from municipal.assets.models import Area
 from municipal.assets.transfer import importing
-from municipal.geo import cells
+from municipal.assets import map_cells as cells
 from municipal.geo.models import MapCell, MapCellArea
 
 

@@ -22,9 +22,8 @@ from ...auth.scope import Scope
 from ...db import utcnow
 from ...errors import DomainError, ValidationError
 from ...extensions import db
-from ...geo import cells as map_cells
 from ...geo.datums import DATUMS, convert_geometry
-from .. import checks, services
+from .. import checks, map_cells, services
 from ..identity import codes
 from ..identity import services as code_services
 from ..models import Asset, CodeEvent, IdentityCode, ResponsiblePerson, find_area

@@ -11,10 +11,10 @@ from typing import Iterable, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..assets.models import Asset
 from ..extensions import db
-from . import grid
-from .models import MapCell, MapCellArea
+from ..geo import grid
+from ..geo.models import MapCell, MapCellArea
+from .models import Asset
 
 # The finest level each table holds. The plain one is fine enough that a viewport's frame of facilities read
 # one by one stays thin; the one by area stops sooner, as each of its cells holds a row per area and type.
