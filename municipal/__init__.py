@@ -72,6 +72,7 @@ def _init_extensions(app: Flask) -> None:
     from .readings import models as _readings_models  # noqa: F401
     from .reports import models as _report_models  # noqa: F401
     from .workorders import models as _workorder_models  # noqa: F401
+    from .geo import models as _geo_models  # noqa: F401
 
     with app.app_context():
         configure_sqlite(db.engine)

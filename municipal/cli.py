@@ -135,6 +135,7 @@ def register_commands(app) -> None:
     from .audit.cli import audit_group
     from .calendar.cli import calendar_group
     from .demo.seed import seed_demo
+    from .geo.cli import map_cells_command
     from .intake.cli import open311_group
     from .jobs.cli import jobs_group, scheduler_command
     from .notify import notify_group
@@ -143,5 +144,5 @@ def register_commands(app) -> None:
 
     for command in (init_db, create_user, create_token, revoke_token, seed_demo, *asset_commands, audit_group, notify_group,
                     jobs_group, scheduler_command, calendar_group, readings_group, report_group, backup_command,
-                    restore_command, open311_group):
+                    restore_command, open311_group, map_cells_command):
         app.cli.add_command(command)

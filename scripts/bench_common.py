@@ -26,6 +26,7 @@ from municipal.assets.models import Asset, IdentityCode  # noqa: E402
 from municipal.assets.types import TYPES  # noqa: E402
 from municipal.demo.seed import ensure_areas  # noqa: E402
 from municipal.extensions import db  # noqa: E402
+from municipal.assets.map_cells import rebuild as rebuild_map_cells  # noqa: E402
 from municipal.geo.grid import spatial_columns  # noqa: E402
 
 CHUNK = 50_000
@@ -82,6 +83,9 @@ def seed_facilities(count: int) -> None:
             print(f"\rSeeded {ids[-1]:,} of {count:,} facilities ({time.perf_counter() - started:.0f} s)",
                   end="", flush=True)
         reset_sequences(connection)
+        # Rows written past the services: the map's cell counts are recounted from them, as after an upgrade.
+        rebuild_map_cells(connection)
+        connection.commit()
         connection.exec_driver_sql("ANALYZE")
         connection.commit()
     print()

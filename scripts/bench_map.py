@@ -175,7 +175,7 @@ def main() -> int:
         if db.engine.dialect.name == "postgresql":
             # As autovacuum leaves a table that has settled: the visibility map lets the index answer alone.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM ANALYZE asset")
+                connection.exec_driver_sql("VACUUM ANALYZE asset, map_cell, map_cell_area")
         located = db.session.scalar(sa.select(sa.func.count()).select_from(Asset).where(Asset.geo_key.is_not(None)))
         kind = db.engine.dialect.name
     load = os.getloadavg()

@@ -16,6 +16,7 @@ from ..auth.models import User
 from ..auth.scope import Scope
 from ..errors import ValidationError
 from ..extensions import db
+from . import map_cells
 from ..geo.grid import spatial_columns
 from .checks import check_row_version, require_editor
 from .geometry import check_geometry
@@ -263,6 +264,7 @@ def create_asset(actor, data: dict, code: str | None = None, is_demo: bool = Fal
     _apply(asset, clean)
     db.session.add(asset)
     db.session.flush()
+    map_cells.changed([(None, map_cells.place_of(asset))])
     record(actor, "asset", asset.id, "create", diff({}, snapshot(asset, DERIVED)))
     bind_code(actor, unbound or issue_codes(actor, asset.type, 1)[0], asset)
     return asset
@@ -273,11 +275,13 @@ def update_asset(actor, asset: Asset, data: dict, version: int | None) -> Asset:
     require_editor(actor, asset)
     check_version(asset, version)
     before = snapshot(asset, DERIVED)
+    was = map_cells.place_of(asset)
     clean = clean_asset(data, existing=asset)
     _require_place(actor, clean, asset)
     _apply(asset, clean)
     record(actor, "asset", asset.id, "update", diff(before, snapshot(asset, DERIVED)))
     db.session.flush()
+    map_cells.changed([(was, map_cells.place_of(asset))])
     return asset
 
 
@@ -285,9 +289,11 @@ def retire_asset(actor, asset: Asset, version: int | None) -> Asset:
     """Mark a facility decommissioned. Its record, codes and history stay."""
     require_editor(actor, asset)
     check_version(asset, version)
+    was = map_cells.place_of(asset)
     asset.status = "decommissioned"
     record(actor, "asset", asset.id, "retire", pending_changes(asset))
     db.session.flush()
+    map_cells.changed([(was, map_cells.place_of(asset))])
     return asset
 
 

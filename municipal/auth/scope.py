@@ -156,12 +156,31 @@ class Scope:
         return sa.select(Area.id).where(sa.or_(*[Area.path.startswith(path) for path in self.paths]))
 
     def _facility_condition(self):
+        return self._place_condition(Asset.area_id, Asset.type)
+
+    def _place_condition(self, area_column, type_column):
         conditions = []
         if self.paths is not None:
-            conditions.append(Asset.area_id.in_(self._areas_below()) if self.paths else sa.false())
+            conditions.append(area_column.in_(self._areas_below()) if self.paths else sa.false())
         if self.types:
-            conditions.append(Asset.type.in_(self.types))
+            conditions.append(type_column.in_(self.types))
         return sa.and_(*conditions) if conditions else sa.true()
+
+    @property
+    def limits_areas(self) -> bool:
+        """Whether the facilities in reach depend on their area, so that counting them needs it."""
+        return self.role != "admin" and not self.by_assignment and self.paths is not None
+
+    def place_clause(self, area_column, type_column):
+        """clause(Asset) for rows that stand for facilities by their area and type columns (the map's cell
+        counts): the same rule, the same result. `area_column` may be None when limits_areas is false."""
+        if self.role == "nobody":
+            return sa.false()
+        if self.role == "admin" or self.by_assignment or self.everywhere:
+            return sa.true()
+        if area_column is None and self.limits_areas:
+            raise TypeError("this person's reach depends on the area, and the rows carry none")
+        return self._place_condition(area_column, type_column)
 
     def _facilities(self):
         return sa.select(Asset.id).where(self._facility_condition())

@@ -29,11 +29,18 @@ def tile(lon: float, lat: float, level: int) -> tuple[int, int]:
     return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
 
 
+def _spread_byte(value: int) -> int:
+    return sum(((value >> bit) & 1) << (2 * bit) for bit in range(8))
+
+
+# A byte's bits spread to every other bit: a map counts a few thousand cells per request, a byte at a time.
+_SPREAD = [_spread_byte(value) for value in range(256)]
+
+
 def interleave(x: int, y: int) -> int:
-    key = 0
-    for bit in range(KEY_LEVEL):
-        key |= ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
-    return key
+    """The key of column x and row y (of KEY_LEVEL bits or fewer): their bits interleaved, x's first."""
+    return (_SPREAD[x & 0xFF] | _SPREAD[(x >> 8) & 0xFF] << 16 | _SPREAD[(x >> 16) & 0xF] << 32
+            | (_SPREAD[y & 0xFF] | _SPREAD[(y >> 8) & 0xFF] << 16 | _SPREAD[(y >> 16) & 0xF] << 32) << 1)
 
 
 def geo_key(lon: float, lat: float) -> int:
@@ -129,3 +136,71 @@ def _off_line(p, a, b) -> float:
     if dx == 0 and dy == 0:
         return math.hypot(p[0] - a[0], p[1] - a[1])
     return abs(dy * p[0] - dx * p[1] + b[0] * a[1] - b[1] * a[0]) / math.hypot(dx, dy)
+
+
+# --- counting from the cell tables (assets/map_cells.py) ---------------------------------------------------------
+# The coarsest level the cell tables hold: the cluster level of zoom 0.
+COARSEST_LEVEL = 2
+
+
+def tile_rect(bbox: tuple[float, float, float, float], level: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the cells of `level` the bbox touches."""
+    west, south, east, north = bbox
+    return (*tile(west, north, level), *tile(east, south, level))
+
+
+def inner_rect(bbox: tuple[float, float, float, float], level: int) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1): the cells of `level` every position of which lies inside the bbox, or None. A cell
+    strictly between the bbox's corner tiles holds only positions strictly inside it, because tile() is
+    monotonic and the same function gave every facility its key: no rounding can put one on the wrong side."""
+    x0, y0, x1, y1 = tile_rect(bbox, level)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    return x0 + 1, y0 + 1, x1 - 1, y1 - 1
+
+
+def inside(rect, x: int, y: int) -> bool:
+    return rect is not None and rect[0] <= x <= rect[2] and rect[1] <= y <= rect[3]
+
+
+def cells_of(rect) -> list[tuple[int, int, int]]:
+    """(key, x, y) of every cell of the rectangle."""
+    x0, y0, x1, y1 = rect
+    return [(interleave(x, y), x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def children(key: int, x: int, y: int, rect) -> list[tuple[int, int, int]]:
+    """(key, x, y) of the cell's four children of the next level that lie in `rect`."""
+    return [((key << 2) | (dy << 1) | dx, 2 * x + dx, 2 * y + dy) for dy in (0, 1) for dx in (0, 1)
+            if inside(rect, 2 * x + dx, 2 * y + dy)]
+
+
+def joined_ranges(keys: list[int], level: int, max_parts: int) -> list[tuple[int, int]]:
+    """Key ranges holding the cells `keys` of `level`: neighbours joined, then the nearest ranges joined
+    until there are at most `max_parts` (the caller keeps out what the joins take in)."""
+    shift = cell_shift(level)
+    merged: list[list[int]] = []
+    for key in sorted(keys):
+        if merged and merged[-1][1] + 1 == key << shift:
+            merged[-1][1] = ((key + 1) << shift) - 1
+        else:
+            merged.append([key << shift, ((key + 1) << shift) - 1])
+    if len(merged) > max_parts:
+        gaps = sorted(range(len(merged) - 1), key=lambda i: (merged[i + 1][0] - merged[i][1], i))
+        joined = set(gaps[:len(merged) - max_parts])
+        out: list[list[int]] = []
+        for i, part in enumerate(merged):
+            if i - 1 in joined:
+                out[-1][1] = part[1]
+            else:
+                out.append(list(part))
+        merged = out
+    return [(low, high) for low, high in merged]
+
+
+def axis_masks(level: int) -> tuple[int, int]:
+    """Masks keeping a key's column bits and its row bits at `level`: each, compared as a number, orders
+    keys by their cell's column (or row), so a rectangle of cells is two range tests on the key."""
+    shift = cell_shift(level)
+    columns = interleave((1 << level) - 1, 0) << shift
+    return columns, columns << 1

@@ -23,7 +23,7 @@ from ...db import utcnow
 from ...errors import DomainError, ValidationError
 from ...extensions import db
 from ...geo.datums import DATUMS, convert_geometry
-from .. import checks, services
+from .. import checks, map_cells, services
 from ..identity import codes
 from ..identity import services as code_services
 from ..models import Asset, CodeEvent, IdentityCode, ResponsiblePerson, find_area
@@ -314,11 +314,12 @@ class _Batch:
         for done, chunk in enumerate(_chunks(self.rows, CHUNK), start=1):
             # render_nulls keeps rows with and without e.g. an area in one batch: without it
             # the ORM splits the chunk wherever the set of None values changes.
+            values = [{**defaults, **row.values} for row in chunk]
             asset_ids = db.session.scalars(
                 sa.insert(Asset).returning(Asset.id, sort_by_parameter_order=True)
-                .execution_options(render_nulls=True),
-                [{**defaults, **row.values} for row in chunk],
+                .execution_options(render_nulls=True), values,
             ).all()
+            map_cells.changed((None, map_cells.place_of(row)) for row in values)
             persons = [{**person, "asset_id": asset_id} for row, asset_id in zip(chunk, asset_ids) for person in row.persons]
             if persons:
                 db.session.execute(sa.insert(ResponsiblePerson), persons)
