@@ -1,16 +1,16 @@
 """map_cell, map_cell_area: the map's counts of located facilities per cell, type, status (and area), filled
 from the facilities
 
-Revision ID: 0028_mapcells
-Revises: 0027_map
+Revision ID: 0030_mapcells
+Revises: 0029_pin
 """
 from alembic import op
 import sqlalchemy as sa
 
 from municipal.assets.map_cells import rebuild
 
-revision = '0028_mapcells'
-down_revision = '0027_map'
+revision = '0030_mapcells'
+down_revision = '0029_pin'
 branch_labels = None
 depends_on = None
 
