@@ -1,4 +1,6 @@
 """The request class: what Werkzeug and Flask would let through as a 500 is refused as a 400 here."""
+from io import BytesIO
+
 from flask import Request as FlaskRequest
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
@@ -9,7 +11,19 @@ def too_deep() -> str:
     return _("The request body is nested too deeply.")
 
 
+# Uploads in requests up to this size are kept in memory as they are parsed.
+IN_MEMORY_BODY = 16 * 1024 * 1024
+
+
 class Request(FlaskRequest):
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        # Werkzeug spools a file part over 500 KB to a temporary file; a phone's photo is then written to disk,
+        # read back whole (media.check_image) and written again where it is kept. Up to IN_MEMORY_BODY, the
+        # memory a request may take anyway, it stays in memory; larger bodies spool as before.
+        if total_content_length is not None and total_content_length <= IN_MEMORY_BODY:
+            return BytesIO()
+        return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+
     def _load_form_data(self):
         super()._load_form_data()
         # RFC 7578 gives every part a name; Werkzeug keeps a nameless one under None, which breaks every

@@ -72,9 +72,11 @@ def device_key(device_id: str) -> str | None:
     return client_fingerprint("device:" + device_id)
 
 
-def _count(condition, since: datetime) -> int:
-    return db.session.scalar(sa.select(sa.func.count(CitizenReport.id))
-                             .where(condition, CitizenReport.created_at > since))
+def _counts(conditions: list, since: datetime) -> list[int]:
+    """The reports since `since` that meet each condition: one round trip, each count by its own index."""
+    return list(db.session.execute(sa.select(*(
+        sa.select(sa.func.count(CitizenReport.id)).where(condition, CitizenReport.created_at > since)
+        .scalar_subquery() for condition in conditions))).one())
 
 
 def _check_rate(fingerprint: str, device: str | None, key_id: int | None, asset_id: int | None,
@@ -100,9 +102,12 @@ def _check_rate(fingerprint: str, device: str | None, key_id: int | None, asset_
         counted = [sa.and_(by_ip, CitizenReport.open311_key_id.is_not(None)), CitizenReport.open311_key_id == key_id]
         message = _("This api_key or address has filed %(n)s requests in the last hour, the most accepted; "
                     "please try again later.", n=limit)
-    if any(_count(condition, since) >= limit for condition in counted):
+    if asset_id is not None:
+        counted.append(CitizenReport.asset_id == asset_id)
+    found = _counts(counted, since)
+    if any(count >= limit for count in found[:len(found) - (asset_id is not None)]):
         raise RateLimited(message)
-    if asset_id is not None and _count(CitizenReport.asset_id == asset_id, since) >= config["REPORT_RATE_LIMIT_PER_CODE"]:
+    if asset_id is not None and found[-1] >= config["REPORT_RATE_LIMIT_PER_CODE"]:
         raise RateLimited(_("This facility has already been reported many times in the last hour; it is being "
                             "looked at. For an emergency, call the hotline."))
 

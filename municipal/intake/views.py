@@ -100,7 +100,7 @@ def _report_form(asset, code: str | None):
 @bp.route("/A/<text>/report", methods=["GET", "POST"])
 @public
 def report_for_code(text: str):
-    found = resolver.resolve(text)
+    found = resolver.resolve(text, details=False)
     if found.kind in ("mistyped", "malformed", "unknown"):
         return render_template("scan/not_found.html", found=found), 404
     # A revoked label still names its facility; an unbound one names none, and the report goes to triage as is.
