@@ -20,15 +20,7 @@
 
   var b = config.bbox;
   var map = L.map("map", { zoomSnap: 1, maxZoom: 20, minZoom: 8 });
-  config.tiles.layers.forEach(function (layer) {
-    L.tileLayer(layer.url, { subdomains: layer.subdomains || "abc", attribution: layer.attribution,
-                             maxZoom: 20, maxNativeZoom: 18 }).addTo(map);
-  });
-  if (config.tiles.kind === "none") {
-    // A plain background: the district's outline, so the features have a frame.
-    L.rectangle([toMap(b[0], b[1]), toMap(b[2], b[3])], { color: "#1d4e89", weight: 1, fill: false,
-                                                           interactive: false }).addTo(map);
-  }
+  window.MunicipalBasemap(map, config, toMap);
   // The address keeps the view (#zoom/lat/lon, WGS-84), so a view can be sent to someone or reloaded.
   var hash = /^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/.exec(location.hash);
   if (hash) map.setView(toMap(+hash[3], +hash[2]), +hash[1]);

@@ -33,14 +33,7 @@
 
   var b = config.bbox;
   var map = L.map(box, { zoomSnap: 1, maxZoom: 20 });
-  config.tiles.layers.forEach(function (layer) {
-    L.tileLayer(layer.url, { subdomains: layer.subdomains || "abc", attribution: layer.attribution,
-                             maxZoom: 20, maxNativeZoom: 18 }).addTo(map);
-  });
-  if (config.tiles.kind === "none") {
-    L.rectangle([toMap(b[0], b[1]), toMap(b[2], b[3])], { color: "#1d4e89", weight: 1, fill: false,
-                                                           interactive: false }).addTo(map);
-  }
+  window.MunicipalBasemap(map, config, toMap);
   map.fitBounds([toMap(b[0], b[1]), toMap(b[2], b[3])]);
 
   function category() {

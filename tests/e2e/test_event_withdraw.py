@@ -1,20 +1,10 @@
 """A supervisor withdraws a rainstorm found in a gauge's readings from the facility's calendar on a 360 px
 phone: asked first (dismissed, nothing happens), then confirmed; the event is marked withdrawn and its
 special patrols nobody started are cancelled."""
-import os
-import shutil
 from datetime import timedelta
 
-import pytest
+from tests.e2e.test_readings_chart import PHONE, pytestmark  # noqa: F401
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not (os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")),
-                       reason="no Chromium executable: install Debian's chromium or set CHROMIUM=/path/to/chromium"),
-]
-
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "locale": "zh-CN"}
 LIMITS = {"capacity_m3": 2_000_000, "dam_height_m": 15, "dam_type": "土坝", "flood_limit_level_m": 112.5,
           "normal_level_m": 113.0, "dam_crest_level_m": 116.0, "bed_level_m": 98.0}
 
