@@ -57,7 +57,7 @@ fuzz() {
     --checks all \
     --exclude-checks positive_data_acceptance \
     --seed 20261126 \
-    --max-examples 25 \
+    --max-examples 15 \
     --workers 1 \
     --request-timeout 30 \
     --max-response-time 30 \
