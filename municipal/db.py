@@ -41,6 +41,14 @@ class IdIntegerConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def conflict_insert(table, dialect: str):
+    """An INSERT into `table` that can say ON CONFLICT: PostgreSQL and SQLite each have their own construct.
+    `dialect`: the database's dialect name."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def utcnow() -> datetime:
     """Now, by the application's clock (municipal/clock.py), aware, in UTC."""
     return clock.now()

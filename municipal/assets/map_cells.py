@@ -9,8 +9,8 @@ from collections import defaultdict
 from typing import Iterable, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..db import conflict_insert
 from ..extensions import db
 from ..geo import grid
 from ..geo.models import MapCell, MapCellArea
@@ -74,7 +74,7 @@ def changed(moves: Iterable[tuple[Place | None, Place | None]]) -> None:
 
 
 def _add(table, names: list[str], rows: list[dict]) -> None:
-    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+    insert = conflict_insert(table, db.session.get_bind().dialect.name)
     db.session.execute(insert.on_conflict_do_update(
         index_elements=names, set_={name: table.c[name] + insert.excluded[name] for name in _SUMS}), rows)
     # A cell left with no facility is deleted, so the tables hold only cells some facility is counted in.

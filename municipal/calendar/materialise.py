@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..assets.models import Asset
+from ..db import conflict_insert
 from ..extensions import db
 from ..workorders import services as work
 from .engine import plans as plan_rules
@@ -79,7 +79,7 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> list[int]:
     if not rows:
         return []
     dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CalendarItem.__table__)
+    insert = conflict_insert(CalendarItem.__table__, dialect)
     statement = insert.on_conflict_do_nothing(index_elements=["asset_id", "key"]).returning(
         CalendarItem.__table__.c.id)
     # Executed as "many": one compiled statement, sent in batches; rows another run wrote return nothing.

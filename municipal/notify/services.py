@@ -13,7 +13,7 @@ from .. import i18n, paging
 from ..assets.models import Area
 from ..auth.models import User
 from ..auth.scope import answering_for, answering_for_district
-from ..db import utcnow
+from ..db import conflict_insert, utcnow
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from . import mail
@@ -89,19 +89,12 @@ def notify(users: Iterable[User], kind: str, params: dict, link: str, dedupe_key
     now = utcnow()
     rows = [{"user_id": user_id, "kind": kind, "params": dict(params), "link": link, "dedupe_key": dedupe_key,
              "created_at": now} for user_id in recipients]
-    insert = _dialect_insert()(Notification).on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+    # INSERT … ON CONFLICT DO NOTHING: two jobs notifying at once cannot create doubles or fail.
+    insert = conflict_insert(Notification.__table__, db.session.get_bind().dialect.name)
+    insert = insert.on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
     created = db.session.execute(insert.returning(Notification.id), rows).all()
     db.session.flush()
     return len(created)
-
-
-def _dialect_insert():
-    # INSERT … ON CONFLICT DO NOTHING: two jobs notifying at once cannot create doubles or fail.
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def unread_count(user: User) -> int:

@@ -10,10 +10,10 @@ from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
 from ..assets.models import Asset
+from ..db import conflict_insert
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from . import events, rules
@@ -130,7 +130,7 @@ def roll_up(asset_id: int, readings: list[rules.Clean]) -> None:
     for reading in readings:
         _add(buckets, reading.kind, reading.observed_at, reading.value, day_of)
     table = ReadingRollup.__table__
-    insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(table)
+    insert = conflict_insert(table, db.session.get_bind().dialect.name)
     statement = insert.on_conflict_do_update(
         index_elements=[table.c.asset_id, table.c.kind, table.c.grain, table.c.bucket_at],
         set_={"count": table.c.count + insert.excluded.count, "total": table.c.total + insert.excluded.total,
