@@ -1,4 +1,5 @@
 """The scan log is written in batches: nothing queued may be lost, even when the database is away."""
+import threading
 import time
 
 import sqlalchemy as sa
@@ -27,6 +28,24 @@ def test_queued_scans_are_written_within_the_interval(db):
     while logged(db) != ["a", "b"] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert logged(db) == ["a", "b"]
+
+
+def test_the_flush_at_exit_waits_for_the_batch_the_writer_thread_is_writing(db):
+    engine = db.engine
+    started, release = threading.Event(), threading.Event()
+
+    def slow_engine():
+        started.set()
+        release.wait(5)
+        return engine
+
+    writer = ScanLogWriter(slow_engine, interval=3600)
+    writer.add(scan("in flight"))
+    threading.Thread(target=writer.flush).start()  # the writer thread, in the middle of its batch
+    assert started.wait(5)
+    threading.Timer(0.2, release.set).start()
+    writer.flush()  # what the process runs at exit: returns once the batch is in the database
+    assert logged(db) == ["in flight"]
 
 
 def test_scans_stay_queued_while_the_database_refuses_them(db, tmp_path):

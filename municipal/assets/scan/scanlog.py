@@ -31,6 +31,9 @@ class ScanLogWriter:
         # (scan row, position row or None)
         self._rows: list[tuple[dict, dict | None]] = []
         self._lock = threading.Lock()
+        # Held while a batch is being written: the flush at exit waits for the writer thread's batch, which
+        # would otherwise die half-written with the thread as the process ends.
+        self._writing = threading.Lock()
         # Web servers fork after the app is made: the writer thread must belong to the worker.
         self._pid: int | None = None
 
@@ -48,17 +51,18 @@ class ScanLogWriter:
 
     def flush(self) -> int:
         """Write what is queued; on failure keep it for the next attempt. Returns rows written."""
-        with self._lock:
-            rows, self._rows = self._rows, []
-        if not rows:
-            return 0
-        try:
-            return self._write(rows)
-        except sa.exc.SQLAlchemyError:
-            log.exception("writing %d scans failed; they stay queued", len(rows))
+        with self._writing:
             with self._lock:
-                self._rows[:0] = rows
-            return 0
+                rows, self._rows = self._rows, []
+            if not rows:
+                return 0
+            try:
+                return self._write(rows)
+            except sa.exc.SQLAlchemyError:
+                log.exception("writing %d scans failed; they stay queued", len(rows))
+                with self._lock:
+                    self._rows[:0] = rows
+                return 0
 
     def _write(self, rows: list[tuple[dict, dict | None]]) -> int:
         engine = self._engine_factory()
