@@ -124,9 +124,9 @@ def test_the_render_is_memoised_and_the_memory_bounded(app, client, db, make_ass
     cache = card_page.RenderCache(2)
     monkeypatch.setitem(app.extensions, "scan_card_cache", cache)
     renders = []
-    real = resolver.card_asset
+    real = resolver.card_facility
     # Counted, not replaced: every render reads the facility from the database.
-    monkeypatch.setattr(resolver, "card_asset", lambda asset_id: renders.append(asset_id) or real(asset_id))
+    monkeypatch.setattr(resolver, "card_facility", lambda asset_id: renders.append(asset_id) or real(asset_id))
     assets = [make_asset(name=f"井{i}") for i in range(3)]
     for asset in assets + assets[-1:]:
         assert scan(client, asset.code.code).status_code == 200

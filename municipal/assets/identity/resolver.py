@@ -1,12 +1,13 @@
 """What a scanned or typed code refers to. Read-only."""
 import atexit
+import json
 import os
 import threading
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ..models import Area, Asset, IdentityCode, ResponsiblePerson
@@ -83,54 +84,59 @@ def card_key(canonical: str) -> CardKey | None:
 
     Run on the database driver itself, the statement compiled once per dialect: SQLAlchemy's execution and
     result layers cost several times the query, and this is the whole of the busiest request."""
+    rows = _driver_rows("card_key", _CARD_KEY, {"code": canonical}, many=False)
+    return CardKey(*rows[0]) if rows else None
+
+
+def _driver_rows(name: str, statement, values: dict, many: bool) -> list[tuple]:
+    """The rows of `statement` with the parameters `values`, run on the database driver (see card_key), as
+    the driver gives them (no type of SQLAlchemy's applied). `many`: all the rows, else the first."""
     engine = db.engine
-    found = _CARD_KEY_COMPILED.get(engine.dialect.name)
+    found = _COMPILED.get((name, engine.dialect.name))
     if found is None:
-        compiled = _CARD_KEY.compile(dialect=engine.dialect)
-        # The statement's other parameters are constants: only the code changes from one lookup to the next.
-        params = compiled.construct_params({"code": None})
-        if compiled.positional:
-            names = list(compiled.positiontup)
-            found = (compiled.string, tuple(params[name] for name in names), names.index("code"))
-        else:
-            found = (compiled.string, params, None)
-        _CARD_KEY_COMPILED[engine.dialect.name] = found
-    sql, constants, position = found
-    if position is None:
-        params = {**constants, "code": canonical}
-    else:
-        params = constants[:position] + (canonical,) + constants[position + 1:]
-    row = _lookup(engine, sql, params)
-    return CardKey(*row) if row is not None else None
+        compiled = statement.compile(dialect=engine.dialect)
+        # The statement's other parameters are constants: only `values` change from one lookup to the next.
+        params = compiled.construct_params({key: None for key in values})
+        found = (compiled.string, params, list(compiled.positiontup) if compiled.positional else None)
+        _COMPILED[(name, engine.dialect.name)] = found
+    sql, constants, names = found
+    params = {**constants, **values}
+    if names is not None:
+        params = tuple(params[key] for key in names)
+    return _lookup(engine, sql, params, many)
 
 
-_CARD_KEY_COMPILED: dict = {}
+_COMPILED: dict = {}
 
 
-def _lookup(engine, sql: str, params):
-    """One row of `sql`, on the connection this process keeps for the lookup when it is free (a pool's
-    checkout and return cost a quarter of the query), else on one from the pool."""
+def _lookup(engine, sql: str, params, many: bool) -> list[tuple]:
+    """The rows of `sql` (all, or the first when not `many`), on the connection this process keeps for the
+    lookups when it is free (a pool's checkout and return cost a quarter of the query), else on one from the
+    pool."""
     if _HELD_LOCK.acquire(blocking=False):
         try:
             connection = _held(engine)
             try:
-                return _fetch(engine, connection, sql, params)
+                return _fetch(engine, connection, sql, params, many)
             except engine.dialect.dbapi.Error:
                 _forget(engine)  # a connection the database dropped: the pool's next one is checked
         finally:
             _HELD_LOCK.release()
     connection = engine.raw_connection()
     try:
-        return _fetch(engine, connection, sql, params)
+        return _fetch(engine, connection, sql, params, many)
     finally:
         connection.close()
 
 
-def _fetch(engine, connection, sql: str, params):
+def _fetch(engine, connection, sql: str, params, many: bool) -> list[tuple]:
     cursor = connection.cursor()
     try:
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        if many:
+            return cursor.fetchall()
+        row = cursor.fetchone()
+        return [row] if row is not None else []
     finally:
         cursor.close()
         if engine.dialect.name != "sqlite":
@@ -176,21 +182,68 @@ def _forget_all() -> None:
         _forget(engine)
 
 
-def card_asset(asset_id: int) -> Asset | None:
-    """The facility with only what its public card shows: no internal notes, no geometry, no user accounts.
-    One query (the statement built once: its loader options cost more to build than to run)."""
-    global _CARD_ASSET
-    if _CARD_ASSET is None:
-        _CARD_ASSET = sa.select(Asset).where(Asset.id == sa.bindparam("asset_id")).options(
-            load_only(Asset.type, Asset.name, Asset.status, Asset.address, Asset.owner_unit, Asset.maintenance_unit,
-                      Asset.attributes, Asset.chainage_start_m, Asset.chainage_end_m, Asset.version, Asset.area_id),
-            joinedload(Asset.area).load_only(Area.name, Area.name_en, Area.version),
-            joinedload(Asset.persons).load_only(ResponsiblePerson.role, ResponsiblePerson.level,
-                                                ResponsiblePerson.name, ResponsiblePerson.unit,
-                                                ResponsiblePerson.position, ResponsiblePerson.phone,
-                                                ResponsiblePerson.river_chief_day),
-        )
-    return db.session.scalars(_CARD_ASSET, {"asset_id": asset_id}).unique().first()
+class CardArea(NamedTuple):
+    name: str
+    name_en: str | None
+    version: int
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
 
 
-_CARD_ASSET = None
+class CardPerson(NamedTuple):
+    role: str
+    level: str | None
+    name: str
+    unit: str
+    position: str
+    phone: str
+    river_chief_day: bool
+
+
+@dataclass(frozen=True)
+class CardFacility:
+    """What the public card shows of a facility, read for it alone: no internal notes, no geometry, no user
+    accounts. Answers card.facts() and the card's template as an Asset would."""
+
+    type: str
+    name: str
+    status: str
+    address: str | None
+    owner_unit: str | None
+    maintenance_unit: str | None
+    attributes: dict
+    chainage_start_m: float | None
+    chainage_end_m: float | None
+    version: int
+    area: CardArea | None
+    persons: tuple[CardPerson, ...]
+
+
+_CARD_FACILITY = (
+    sa.select(Asset.type, Asset.name, Asset.status, Asset.address, Asset.owner_unit, Asset.maintenance_unit,
+              Asset.attributes, Asset.chainage_start_m, Asset.chainage_end_m, Asset.version, Area.name,
+              Area.name_en, Area.version, ResponsiblePerson.role, ResponsiblePerson.level, ResponsiblePerson.name,
+              ResponsiblePerson.unit, ResponsiblePerson.position, ResponsiblePerson.phone,
+              ResponsiblePerson.river_chief_day)
+    .select_from(Asset)
+    .outerjoin(Area, Area.id == Asset.area_id)
+    .outerjoin(ResponsiblePerson, ResponsiblePerson.asset_id == Asset.id)
+    .where(Asset.id == sa.bindparam("asset_id"))
+    .order_by(ResponsiblePerson.id)
+)
+
+
+def card_facility(asset_id: int) -> CardFacility | None:
+    """The facility as its public card shows it, or None when it is gone. One query on the driver (see
+    card_key), a row per responsible person: a card rendered afresh is most of a first scan's cost."""
+    rows = _driver_rows("card_facility", _CARD_FACILITY, {"asset_id": asset_id}, many=True)
+    if not rows:
+        return None
+    first = rows[0]
+    # The driver's own values: SQLite gives the JSON column as its text, PostgreSQL's driver parses it; SQLite
+    # gives a boolean as 0 or 1.
+    attributes = json.loads(first[6]) if isinstance(first[6], str) else first[6]
+    area = CardArea(*first[10:13]) if first[10] is not None else None
+    persons = tuple(CardPerson(*row[13:19], bool(row[19])) for row in rows if row[13] is not None)
+    return CardFacility(*first[:6], attributes or {}, *first[7:10], area, persons)

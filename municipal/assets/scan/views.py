@@ -114,7 +114,7 @@ def _public_card(text: str, locale: str, anonymous: bool = False) -> Response | 
     cache_key = (key, locale, day, script_root)
     page = card_page.cache().get(cache_key)
     if page is None:
-        asset = resolver.card_asset(key.asset_id)
+        asset = resolver.card_facility(key.asset_id)
         if asset is None or (asset.version, asset.area.version if asset.area else 0) != key[3:]:
             return None  # changed or deleted since the lookup: resolve() looks again
         if anonymous:
