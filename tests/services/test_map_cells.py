@@ -97,10 +97,7 @@ def test_the_check_finds_a_wrong_count_and_a_rebuild_mends_it(db, make_asset):
         [line for line in found if line.startswith("map_cell_area")]))
 
 
-def test_the_demo_district_is_counted(app, db, monkeypatch):
-    monkeypatch.setenv("MUNICIPAL_DEMO_PASSWORD", "seed-test-password")
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+def test_the_demo_district_is_counted(db, demo):
     assert rows(db, MapCell) > 0 and recounted(db) == []
 
 
