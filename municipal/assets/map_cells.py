@@ -5,6 +5,7 @@ facility's place before and after to `changed` (the asset services and the impor
 transaction); `rebuild` recounts everything from the facilities (the migration, and loads that write rows
 directly); `differences` compares the tables with a fresh recount.
 """
+import functools
 from collections import defaultdict
 from typing import Iterable, NamedTuple
 
@@ -74,14 +75,24 @@ def changed(moves: Iterable[tuple[Place | None, Place | None]]) -> None:
 
 
 def _add(table, names: list[str], rows: list[dict]) -> None:
-    insert = conflict_insert(table, db.session.get_bind().dialect.name)
-    db.session.execute(insert.on_conflict_do_update(
-        index_elements=names, set_={name: table.c[name] + insert.excluded[name] for name in _SUMS}), rows)
+    add, delete = _statements(table, tuple(names), db.session.get_bind().dialect.name)
+    db.session.execute(add, rows)
     # A cell left with no facility is deleted, so the tables hold only cells some facility is counted in.
     emptied = [{f"k_{name}": row[name] for name in names} for row in rows if row["n"] < 0]
     if emptied:
-        db.session.execute(sa.delete(table).where(
-            *[table.c[name] == sa.bindparam(f"k_{name}") for name in names], table.c.n == 0), emptied)
+        db.session.execute(delete, emptied)
+
+
+@functools.cache
+def _statements(table, names: tuple[str, ...], dialect: str):
+    """The upsert adding to a cell's counts and the delete of an emptied cell, built once per table: every
+    facility written builds them otherwise, which cost more than running them."""
+    insert = conflict_insert(table, dialect)
+    add = insert.on_conflict_do_update(index_elements=list(names),
+                                       set_={name: table.c[name] + insert.excluded[name] for name in _SUMS})
+    delete = sa.delete(table).where(*[table.c[name] == sa.bindparam(f"k_{name}") for name in names],
+                                    table.c.n == 0)
+    return add, delete
 
 
 def _recount_select(table, level: int, by_area: bool, source=None):
