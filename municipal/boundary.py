@@ -19,6 +19,10 @@ def init_request_boundary(app) -> None:
         if response.status_code >= 400 and not g.get("keep_changes"):
             db.session.rollback()
             return response
+        if not db.session().in_transaction():
+            # Nothing read or written through the session (a scanned card, a static answer): no transaction
+            # to begin only to commit it.
+            return response
         try:
             db.session.commit()
         except Exception as error:
