@@ -95,8 +95,12 @@ def features(actor, query: Query, now: datetime) -> dict:
     if db.session.get_bind().dialect.name == "postgresql":
         # The map's queries are index reads by key ranges, whose rows PostgreSQL cannot estimate before it
         # runs them; on its guess it would compile them to machine code first, which costs many times more
-        # than running them (most of a second against a few milliseconds). For this transaction only.
-        db.session.execute(sa.text("SET LOCAL jit = off"))
+        # than running them (most of a second against a few milliseconds). And each is planned for its own
+        # values: psycopg prepares a statement run five times, and PostgreSQL would then soon plan it once for
+        # any viewport, reading a whole bbox's worth of index for a frame's few cells (tens of milliseconds
+        # against a few). For this transaction only.
+        db.session.execute(sa.text("SELECT set_config('jit', 'off', true), "
+                                   "set_config('plan_cache_mode', 'force_custom_plan', true)"))
     out, truncated = [], False
     if "assets" in query.layers:
         found, truncated = _facilities(scope, query, now, MAX_FEATURES)
@@ -111,15 +115,18 @@ def features(actor, query: Query, now: datetime) -> dict:
             "features": out}
 
 
-def _in_view(query: Query, *conditions):
-    """The facilities in the bbox meeting `conditions`, as a union of one indexed key range each: every part
-    an index range scan, where one OR of ranges has SQLite fetch each row from the table."""
+def _in_view(query: Query, columns, *conditions):
+    """`columns` of the facilities in the bbox meeting `conditions`, as a subquery read by indexed key ranges:
+    on PostgreSQL the ranges as rows, each read by an index range scan (see _by_ranges); on SQLite a union of
+    one select per range, every part an index range scan, where one OR of ranges has SQLite fetch each row
+    from the table."""
     west, south, east, north = query.bbox
     level = grid.cluster_level(query.zoom) or grid.KEY_LEVEL
-    parts = [sa.select(Asset.id, Asset.geo_key, Asset.lon, Asset.lat)
-             .where(Asset.geo_key.between(low, high), Asset.lon.between(west, east),
-                    Asset.lat.between(south, north), *conditions)
-             for low, high in grid.key_ranges(query.bbox, level)]
+    ranges = grid.key_ranges(query.bbox, level)
+    conditions = (Asset.lon.between(west, east), Asset.lat.between(south, north), *conditions)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _by_ranges(columns, ranges, conditions, "in_view")
+    parts = [sa.select(*columns).where(Asset.geo_key.between(low, high), *conditions) for low, high in ranges]
     return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("in_view")
 
 
@@ -137,21 +144,29 @@ def _facilities(scope: Scope, query: Query, now: datetime, room: int) -> tuple[l
     conditions = [*_facility_filters(query), Asset.status.in_(statuses), scope.clause(Asset)]
     level = grid.cluster_level(query.zoom)
     if level is None:
-        view = _in_view(query, *conditions)
-        ids = db.session.scalars(sa.select(view.c.id).order_by(view.c.id).limit(room + 1)).all()
-        return _facility_features(ids[:room], query.zoom, now), len(ids) > room
+        # One statement: the facilities in view read once, with what their features show.
+        view = _in_view(query, (Asset.id, *_SHOWN_COLUMNS), *conditions)
+        listed = sa.select(*[view.c[c.key] for c in (Asset.id, *_SHOWN_COLUMNS)]).order_by(view.c.id)
+        found = _facility_features(listed.limit(room + 1).subquery("listed"), query.zoom, now)
+        return found[:room], len(found) > room
     model = MapCellArea if query.area is not None or scope.limits_areas else MapCell
     if level <= cells.FINEST[model]:
         counts = _counted_cells(model, scope, query, statuses, level, conditions)
     else:
-        counts = _raw_cells(_in_view(query, *conditions), level)
+        # No id on PostgreSQL: it then answers from the index alone, without visiting each facility's row (a
+        # town's facilities in view at zoom 15: a hundred milliseconds). SQLite's index holds the id anyway.
+        located = (Asset.geo_key, Asset.lon, Asset.lat)
+        if db.session.get_bind().dialect.name != "postgresql":
+            located = (Asset.id, *located)
+        counts = _raw_cells(_in_view(query, located, *conditions), level)
     rows = sorted(counts.items(), key=lambda item: (-item[1].n, item[0]))
     kept = rows[:room]
     clusters = [{"type": "Feature", "id": f"cluster:{level}:{cell}",
                  "geometry": {"type": "Point", "coordinates": [round(c.lon / c.n, 7), round(c.lat / c.n, 7)]},
                  "properties": {"cluster": True, "count": c.n}} for cell, c in kept if c.n > 1]
-    singles = _facility_features(_single_ids([c for _cell, c in kept if c.n == 1], _in_bbox(query, conditions)),
-                                 query.zoom, now)
+    single_ids = _single_ids([c for _cell, c in kept if c.n == 1], _in_bbox(query, conditions))
+    singles = _facility_features(sa.select(Asset.id, *_SHOWN_COLUMNS).where(Asset.id.in_(single_ids))
+                                 .subquery("listed"), query.zoom, now) if single_ids else []
     return clusters + singles, len(rows) > room
 
 
@@ -207,10 +222,7 @@ def _counted_cells(model, scope: Scope, query: Query, statuses, level: int, cond
     while True:
         inner = grid.inner_rect(query.bbox, depth)
         totals = {r.cell: r for r in db.session.execute(
-            sa.select(model.cell, sa.func.sum(model.n).label("n"), sa.func.sum(model.sum_lon).label("lon"),
-                      sa.func.sum(model.sum_lat).label("lat"))
-            .where(model.level == depth, model.cell.in_([key for key, _x, _y in todo]), *filters)
-            .group_by(model.cell))}
+            _cell_sums(model, depth, [key for key, _x, _y in todo], filters))}
         cut = []
         for key, x, y in todo:
             r = totals.get(key)
@@ -233,6 +245,36 @@ def _counted_cells(model, scope: Scope, query: Query, statuses, level: int, cond
     return found
 
 
+def _cell_sums(model, level: int, keys: list[int], filters):
+    """A select of the counts and position sums of the cells `keys` of `level` in a cell table, by cell."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return (sa.select(model.cell, sa.func.sum(model.n).label("n"), sa.func.sum(model.sum_lon).label("lon"),
+                          sa.func.sum(model.sum_lat).label("lat"))
+                .where(model.level == level, model.cell.in_(keys), *filters).group_by(model.cell))
+    # Asked for a list of cells, PostgreSQL descends the index once per cell (and area), or, guessing that too
+    # dear, reads the whole level and keeps the cells listed (tens of milliseconds for a town's supervisor at
+    # zoom 12). A viewport's cells lie in runs of consecutive keys: a range scan each, run once per run as
+    # the frame's are.
+    ranges = _ranges_cte(grid.joined_ranges(keys, grid.KEY_LEVEL, len(keys)), "cell")
+    each = (sa.select(model.cell, model.n, model.sum_lon, model.sum_lat)
+            .where(model.level == level, model.cell.between(ranges.c.low, ranges.c.high), *filters)
+            .offset(0).lateral("cell_rows"))
+    return (sa.select(each.c.cell, sa.func.sum(each.c.n).label("n"), sa.func.sum(each.c.sum_lon).label("lon"),
+                      sa.func.sum(each.c.sum_lat).label("lat"))
+            .select_from(ranges).join(each, sa.true()).group_by(each.c.cell))
+
+
+def _ranges_cte(ranges: list[tuple[int, int]], name: str):
+    """PostgreSQL: inclusive ranges (low, high) as rows of a CTE. Two arrays, so that the statement's text is
+    the same for every viewport: compiled once and kept, where a text of its own each time filled the
+    statement cache with objects the garbage collector then walks."""
+    return (sa.text(f"SELECT low, high FROM unnest(CAST(:{name}_lows AS BIGINT[]), CAST(:{name}_highs AS BIGINT[]))"
+                    " AS r(low, high)")
+            .bindparams(**{f"{name}_lows": [low for low, _high in ranges],
+                           f"{name}_highs": [high for _low, high in ranges]})
+            .columns(sa.column("low", sa.BigInteger), sa.column("high", sa.BigInteger)).cte(f"{name}_ranges"))
+
+
 def _frame(query: Query, depth: int, inner, keys: list[int], conditions):
     """The facilities in the bbox and in the cells `keys` of `depth` (cut by its edge), as a subquery. Ranges
     joined across a gap may take in cells counted already: the key's column and row keep those out."""
@@ -247,24 +289,31 @@ def _frame(query: Query, depth: int, inner, keys: list[int], conditions):
         outside.append(sa.not_(sa.and_(
             column.between(grid.interleave(x0, 0) << shift, grid.interleave(x1, 0) << shift),
             row.between(grid.interleave(0, y0) << shift, grid.interleave(0, y1) << shift))))
-    # The ranges as rows joined to the facilities: each an index range scan, as a union of one select per
-    # range would be, without building and compiling hundreds of selects per request. Written out as text
-    # because they are our own integers, and rendering hundreds of literals through the compiler cost more
-    # than the query; both databases name a VALUES list's columns column1, column2.
-    rows = ", ".join(f"({low}, {high})" for low, high in grid.joined_ranges(keys, depth, MAX_RANGES))
-    ranges = (sa.text(f"SELECT column1 AS low, column2 AS high FROM (VALUES {rows}) AS frame_values")
-              .columns(sa.column("low", sa.BigInteger), sa.column("high", sa.BigInteger)).cte("frame_ranges"))
     # No id: PostgreSQL then answers from the index alone, without visiting each row of the frame.
-    found = (sa.select(Asset.geo_key, Asset.lon, Asset.lat)
-             .where(Asset.geo_key.between(ranges.c.low, ranges.c.high), Asset.lon.between(west, east),
-                    Asset.lat.between(south, north), *outside, *conditions))
+    return _by_ranges((Asset.geo_key, Asset.lon, Asset.lat), grid.joined_ranges(keys, depth, MAX_RANGES),
+                      (Asset.lon.between(west, east), Asset.lat.between(south, north), *outside, *conditions),
+                      "frame")
+
+
+def _by_ranges(columns, ranges: list[tuple[int, int]], conditions, name: str):
+    """`columns` of the facilities whose keys lie in `ranges` and that meet `conditions`, as a subquery.
+    The ranges are rows joined to the facilities: each an index range scan, as a union of one select per
+    range would be, without building and compiling hundreds of selects per request."""
     if db.session.get_bind().dialect.name != "postgresql":
-        return found.subquery("frame")  # SQLite loops over the ranges and searches the index for each
+        # Written out as text because they are our own integers, and rendering hundreds of literals through
+        # the compiler cost more than the query; SQLite names a VALUES list's columns column1, column2, and
+        # loops over the ranges, searching the index for each.
+        rows = ", ".join(f"({low}, {high})" for low, high in ranges)
+        frame = (sa.text(f"SELECT column1 AS low, column2 AS high FROM (VALUES {rows}) AS {name}_values")
+                 .columns(sa.column("low", sa.BigInteger), sa.column("high", sa.BigInteger)).cte(f"{name}_ranges"))
+        return sa.select(*columns).where(Asset.geo_key.between(frame.c.low, frame.c.high), *conditions).subquery(name)
+    frame = _ranges_cte(ranges, name)
+    found = sa.select(*columns).where(Asset.geo_key.between(frame.c.low, frame.c.high), *conditions)
     # PostgreSQL cannot tell how little a join on ranges selects and would scan the whole table; made lateral
     # (and kept apart by OFFSET 0, which it would otherwise flatten back into a join), the select runs once
     # per range, an index scan each.
-    each = found.offset(0).lateral("frame_rows")
-    return sa.select(each).select_from(ranges).join(each, sa.true()).subquery("frame")
+    each = found.offset(0).lateral(f"{name}_rows")
+    return sa.select(each).select_from(frame).join(each, sa.true()).subquery(name)
 
 
 def _in_bbox(query: Query, conditions) -> list:
@@ -276,38 +325,46 @@ def _single_ids(lone: list, conditions) -> list[int]:
     """The ids of cells' lone facilities: known when read with their ids, else looked up in the cell that
     counted them (with the bbox among `conditions`, for a cell the bbox cuts)."""
     ids = [cell.first for cell in lone if cell.holder is None]
-    wanted = [cell.holder for cell in lone if cell.holder is not None]
-    for start in range(0, len(wanted), MAX_RANGES):
-        parts = []
-        for depth, key in wanted[start:start + MAX_RANGES]:
-            shift = grid.cell_shift(depth)
-            # "+ 0": on min(id) alone PostgreSQL walks the primary key from the smallest id until a row in
-            # the cell turns up (most of a second for a cell of late ids); as an expression it reads the cell.
-            parts.append(sa.select(sa.func.min(Asset.id + 0))
-                         .where(Asset.geo_key.between(key << shift, ((key + 1) << shift) - 1), *conditions))
-        ids += db.session.scalars(sa.union_all(*parts) if len(parts) > 1 else parts[0]).all()
+    ranges = [(key << grid.cell_shift(depth), ((key + 1) << grid.cell_shift(depth)) - 1)
+              for depth, key in (cell.holder for cell in lone if cell.holder is not None)]
+    # "+ 0": on min(id) alone PostgreSQL walks the primary key from the smallest id until a row in the cell
+    # turns up (most of a second for a cell of late ids); as an expression it reads the cell.
+    first = sa.func.min(Asset.id + 0)
+    if ranges and db.session.get_bind().dialect.name == "postgresql":
+        # The cells as rows, each looked up by its own index range scan, in one statement of the same text
+        # whatever their number (a union of hundreds of selects took longer to build than to run).
+        frame = _ranges_cte(ranges, "lone")
+        each = sa.select(first.label("id")).where(Asset.geo_key.between(frame.c.low, frame.c.high),
+                                                  *conditions).lateral("lone_rows")
+        ids += db.session.scalars(sa.select(each.c.id).select_from(frame).join(each, sa.true())).all()
+    else:
+        for start in range(0, len(ranges), MAX_RANGES):
+            parts = [sa.select(first).where(Asset.geo_key.between(low, high), *conditions)
+                     for low, high in ranges[start:start + MAX_RANGES]]
+            ids += db.session.scalars(sa.union_all(*parts) if len(parts) > 1 else parts[0]).all()
     return sorted(i for i in ids if i is not None)
 
 
-def _facility_features(ids, zoom: int, now: datetime) -> list:
-    if not ids:
-        return []
+# What a facility's feature shows of it, besides its id.
+_SHOWN_COLUMNS = (Asset.name, Asset.type, Asset.geometry)
+
+
+def _facility_features(listed, zoom: int, now: datetime) -> list:
+    """The features of the facilities `listed` (a subquery of their ids and _SHOWN_COLUMNS), in the order of
+    their ids, with their codes and open work, in one statement. The code and the work are looked up per
+    facility, by their indexes: a join the planner could turn into a read of every code or order."""
+    open_work = (WorkOrder.asset_id == listed.c.id, WorkOrder.status.in_(OPEN))
+    code = (sa.select(sa.func.min(IdentityCode.code))
+            .where(IdentityCode.asset_id == listed.c.id, IdentityCode.status == "bound").scalar_subquery())
     rows = db.session.execute(
-        sa.select(Asset.id, Asset.name, Asset.type, Asset.geometry, IdentityCode.code)
-        .outerjoin(IdentityCode, sa.and_(IdentityCode.asset_id == Asset.id, IdentityCode.status == "bound"))
-        .where(Asset.id.in_(ids)).order_by(Asset.id)
+        sa.select(listed, code.label("code"),
+                  sa.select(sa.func.count()).where(*open_work).scalar_subquery().label("open_work"),
+                  sa.exists().where(*open_work, WorkOrder.due_at < now).label("overdue"))
+        .order_by(listed.c.id)
     ).all()
-    overdue_case = sa.case((WorkOrder.due_at < now, 1), else_=0)
-    work = {r.asset_id: (r.n, r.overdue) for r in db.session.execute(
-        sa.select(WorkOrder.asset_id, sa.func.count().label("n"), sa.func.sum(overdue_case).label("overdue"))
-        .where(WorkOrder.asset_id.in_(ids), WorkOrder.status.in_(OPEN)).group_by(WorkOrder.asset_id))}
-    out = []
-    for r in rows:
-        open_work, overdue = work.get(r.id, (0, 0))
-        out.append({"type": "Feature", "id": f"asset:{r.id}", "geometry": _shown(r.geometry, zoom),
-                    "properties": {"kind": "asset", "id": r.id, "code": r.code, "name": r.name, "type": r.type,
-                                   "open_work": open_work, "overdue": bool(overdue)}})
-    return out
+    return [{"type": "Feature", "id": f"asset:{r.id}", "geometry": _shown(r.geometry, zoom),
+             "properties": {"kind": "asset", "id": r.id, "code": r.code, "name": r.name, "type": r.type,
+                            "open_work": r.open_work, "overdue": bool(r.overdue)}} for r in rows]
 
 
 def _shown(geometry: dict, zoom: int) -> dict:
