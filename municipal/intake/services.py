@@ -102,12 +102,11 @@ def _check_rate(fingerprint: str, device: str | None, key_id: int | None, asset_
         counted = [sa.and_(by_ip, CitizenReport.open311_key_id.is_not(None)), CitizenReport.open311_key_id == key_id]
         message = _("This api_key or address has filed %(n)s requests in the last hour, the most accepted; "
                     "please try again later.", n=limit)
-    if asset_id is not None:
-        counted.append(CitizenReport.asset_id == asset_id)
-    found = _counts(counted, since)
-    if any(count >= limit for count in found[:len(found) - (asset_id is not None)]):
+    by_code = [CitizenReport.asset_id == asset_id] if asset_id is not None else []
+    found = _counts(counted + by_code, since)
+    if any(count >= limit for count in found[:len(counted)]):
         raise RateLimited(message)
-    if asset_id is not None and found[-1] >= config["REPORT_RATE_LIMIT_PER_CODE"]:
+    if by_code and found[-1] >= config["REPORT_RATE_LIMIT_PER_CODE"]:
         raise RateLimited(_("This facility has already been reported many times in the last hour; it is being "
                             "looked at. For an emergency, call the hotline."))
 
