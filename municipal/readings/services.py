@@ -122,8 +122,9 @@ def roll_up(asset_id: int, readings: list[rules.Clean]) -> None:
     """Add readings to their hours' and local days' rollups, creating the buckets they open. Rainfall near
     a person's reading is counted again instead (recount_rain): a gauge's reading may take its place."""
     rain = [r for r in readings if r.kind == "rainfall"]
-    if rain and _persons_rain_near(asset_id, rain):
-        recount_rain(asset_id, rain)
+    persons = _persons_rain_near(asset_id, rain) if rain else []
+    if persons:
+        recount_rain(asset_id, rain, persons)
         readings = [r for r in readings if r.kind != "rainfall"]
     buckets: dict[tuple, list] = {}
     day_of = _day_start(clock.zone())
@@ -182,26 +183,21 @@ def _persons_rain_near(asset_id: int, rain: list[rules.Clean]) -> list[datetime]
         table.c.observed_at > first - reach, table.c.observed_at < last + reach)))
 
 
-def recount_rain(asset_id: int, rain: list[rules.Clean]) -> None:
-    """Make the rainfall rollups of the hours and days the batch and the persons' readings near it fall in
-    again, from the readings the rainstorm rule counts (rules.rain_counted): a chart's bars and the annual
-    report's largest 24 hours then add one rain once, as the rule does, whichever reading came first."""
-    zone, reach = clock.zone(), timedelta(minutes=rules.MAX_PERIOD_MINUTES)
-    day_of = _day_start(zone)
-    moments = [r.observed_at for r in rain] + _persons_rain_near(asset_id, rain)
+def recount_rain(asset_id: int, rain: list[rules.Clean], persons: list[datetime]) -> None:
+    """Make the rainfall rollups of the hours and days the batch and the persons' readings near it
+    (`persons`, their moments: _persons_rain_near) fall in again, from the readings the rainstorm rule counts
+    (rules.rain_counted): a chart's bars and the annual report's largest 24 hours then add one rain once, as
+    the rule does, whichever reading came first."""
+    day_of = _day_start(clock.zone())
+    moments = [r.observed_at for r in rain] + persons
     keys = set()
     for at in moments:
         hour = at.replace(minute=0, second=0, microsecond=0)
         keys.update({("h", hour), ("d", day_of(hour))})
     start = min(at for _grain, at in keys)
     end = max(at for _grain, at in keys) + timedelta(days=1)
-    table = Reading.__table__
-    rows = [tuple(row) for row in db.session.execute(
-        sa.select(table.c.id, table.c.observed_at, table.c.value, table.c.period_minutes, table.c.source)
-        .where(table.c.asset_id == asset_id, table.c.kind == "rainfall",
-               table.c.observed_at.between(start - reach, end + reach)).order_by(table.c.observed_at))]
     buckets: dict[tuple, list] = {}
-    for _id, at, value in rules.rain_counted(rows):
+    for _id, at, value in events.rain_between(asset_id, start, end):
         _add(buckets, "rainfall", at, value, day_of)
     buckets = {key: bucket for key, bucket in buckets.items() if key[1:] in keys}
     rollup = ReadingRollup.__table__
