@@ -16,7 +16,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
-
 def allowing_images_from(hosts) -> str:
     """The policy with images also from `hosts`: what a page over map tiles from another site sends."""
     return CONTENT_SECURITY_POLICY.replace("img-src 'self' data: blob:", " ".join(["img-src 'self' data: blob:",
