@@ -20,6 +20,21 @@ PASSWORD = "correct horse battery"
 TEST_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 
 
+# The files that take longest (pytest --durations=0, summed per file), longest first.
+LONG_FILES = ("e2e/test_browser.py", "e2e/test_field_app.py", "web/test_reports_web.py", "web/test_scope_matrix.py",
+              "e2e/test_field_presence.py", "services/test_seed.py", "services/test_map_cells.py",
+              "services/test_calendar_work.py", "services/test_reports.py", "e2e/test_map.py",
+              "web/test_api_workorders.py", "web/test_permissions_matrix.py", "web/test_map.py", "web/test_board.py",
+              "web/test_api.py")
+
+
+def pytest_collection_modifyitems(items):
+    """The long files first, the others as collected. Each test worker takes a whole file at a time, in this
+    order (--dist loadfile): a long file taken last would leave the other worker idle while it runs."""
+    rank = {name: position for position, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0].removeprefix("tests/"), len(rank)))
+
+
 def make_district(db, towns) -> dict:
     """晋安区 and the towns under it, (code, name, name_en) each; the towns by code, committed."""
     from municipal.assets.models import Area
@@ -213,6 +228,11 @@ def client(app, db):
 
 @pytest.fixture
 def users(db):
+    return make_users(db)
+
+
+def make_users(db) -> dict:
+    """A user per role (admin, supervisor, crew, viewer), each named after it, password PASSWORD; committed."""
     from municipal.auth.services import create_user
 
     made = {role: create_user(role, PASSWORD, role) for role in ("admin", "supervisor", "crew", "viewer")}

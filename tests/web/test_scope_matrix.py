@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from municipal.assets.identity.services import issue_codes
 from municipal.assets.models import Area, Asset, AssetPhoto, IdentityCode
 from municipal.assets.services import create_asset
+from municipal.auth.models import User
 from municipal.auth.services import set_user_areas
 from municipal.calendar.models import CalendarEvent, CalendarItem, FacilityHistory
 from municipal.extensions import db as database
@@ -19,7 +20,7 @@ from municipal.intake.services import submit_report
 from municipal.reports.models import Report
 from municipal.workorders.models import WorkOrder
 from municipal.workorders.services import create_work_order
-from tests.conftest import csrf_token, jpeg_bytes, make_district
+from tests.conftest import csrf_token, from_snapshot, jpeg_bytes, make_district, make_users
 from tests.web.api_helpers import bearer  # noqa: F401  (a fixture)
 
 TARGETS = ("mine", "elsewhere", "other_type")
@@ -31,7 +32,29 @@ ATTRIBUTES = {"reservoir": {"attributes": {"capacity_m3": 3_500_000, "dam_height
 
 
 @pytest.fixture
-def world(db, users):
+def users(world):
+    return world["users"]
+
+
+@pytest.fixture
+def world(db):
+    """The users and the facilities, work, reports and calendar items above, built once per test worker and
+    restored for each test (building them took most of each test's time)."""
+    ids = from_snapshot(db, "scope matrix", _build_world)
+    get = db.session.get
+    return {"users": {role: get(User, id_) for role, id_ in ids["users"].items()},
+            "targets": {key: get(Asset, id_) for key, id_ in ids["targets"].items()},
+            "orders": {key: get(WorkOrder, id_) for key, id_ in ids["orders"].items()},
+            "reports": {key: get(CitizenReport, id_) for key, id_ in ids["reports"].items()},
+            "items": {key: get(CalendarItem, id_) for key, id_ in ids["items"].items()},
+            "loose": get(CitizenReport, ids["loose"]),
+            "towns": {code: get(Area, id_) for code, id_ in ids["towns"].items()},
+            "village": get(Area, ids["village"])}
+
+
+def _build_world() -> dict:
+    db = database
+    users = make_users(db)
     towns = make_district(db, [("gushan", "鼓山镇", "Gushan Town"), ("xindian", "新店镇", "Xindian Town")])
     village = Area(code="gushan-1", name="鼓山村", name_en="Gushan Village", level="village", parent=towns["gushan"])
     db.session.add(village)
@@ -47,22 +70,24 @@ def world(db, users):
                "other_type": facility("manhole", "鼓山检查井", towns["gushan"])}
     orders, reports, items = {}, {}, {}
     for key, asset in targets.items():
-        orders[key] = create_work_order(admin, asset_id=asset.id, kind="repair", title=f"{asset.name}维修")
+        orders[key] = create_work_order(admin, asset_id=asset.id, kind="repair", title=f"{asset.name}维修").id
         reports[key] = submit_report(category="damaged", description=f"{asset.name}有一条明显的裂缝",
-                                     fingerprint=key, asset_id=asset.id)
+                                     fingerprint=key, asset_id=asset.id).id
         item = CalendarItem(asset_id=asset.id, key=f"TEST/{key}", rule="TEST", kind="routine_patrol",
                             due_on=date(2026, 11, 27), due_at=datetime(2026, 11, 27, 10, tzinfo=timezone.utc),
                             status="scheduled")
         db.session.add(item)
         db.session.flush()
-        items[key] = item
+        items[key] = item.id
     loose = submit_report(category="other", description="路边的井盖附近有很重的异味", fingerprint="loose")
     supervisor = users["supervisor"]
     set_user_areas(admin, supervisor, ["gushan"])
     supervisor.asset_types = "reservoir"
-    db.session.commit()
-    return {"targets": targets, "orders": orders, "reports": reports, "items": items, "loose": loose,
-            "towns": towns, "village": village}
+    db.session.flush()
+    return {"users": {role: user.id for role, user in users.items()},
+            "targets": {key: asset.id for key, asset in targets.items()}, "orders": orders, "reports": reports,
+            "items": items, "loose": loose.id, "towns": {code: town.id for code, town in towns.items()},
+            "village": village.id}
 
 
 def _count(model):
