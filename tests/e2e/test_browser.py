@@ -277,12 +277,12 @@ def test_opening_the_card_sends_the_beacon_and_the_scan_is_logged(new_context, m
 
     # Again, from the phone's cache: the browser asks with the page's ETag (the server's 304 is shown to the
     # page as its cached 200), and the page still sends its beacon.
-    asked = []
-    page.on("request", lambda r: asked.append(r.all_headers().get("if-none-match"))
-            if r.url.endswith(f"/A/{well.code}") else None)
-    with page.expect_request(lambda request: request.url.endswith("/scan/beacon")):
+    # The headers are read once both requests are seen: read in a request handler, they could arrive after
+    # the beacon was.
+    with page.expect_request(lambda request: request.url.endswith(f"/A/{well.code}")) as again, \
+            page.expect_request(lambda request: request.url.endswith("/scan/beacon")):
         page.reload()
-    assert asked == [response.headers["etag"]]
+    assert again.value.all_headers().get("if-none-match") == response.headers["etag"]
     deadline = time.monotonic() + 10
     while len(scans()) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
