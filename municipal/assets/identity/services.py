@@ -3,7 +3,7 @@ commits."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ...audit.services import pending_changes, record
+from ...audit.services import pending_changes, record, record_many
 from ...db import utcnow
 from ...errors import Conflict, NotFound, ValidationError
 from ...extensions import db
@@ -67,10 +67,11 @@ def issue_codes(actor, type_key: str, count: int) -> list[IdentityCode]:
     issued = [IdentityCode(code=c, prefix=prefix) for c in sorted(fresh)]
     db.session.add_all(issued)
     db.session.flush()
-    db.session.add_all(CodeEvent(code_id=c.id, action="issued", user_id=actor.id) for c in issued)
-    db.session.flush()
-    for c in issued:
-        record(actor, "code", c.code, "issue", {"status": [None, c.status]})
+    # Core inserts and one chained audit statement: an ORM object and an audit insert per code made issuing
+    # 10,000 codes at once take about ten seconds.
+    db.session.execute(sa.insert(CodeEvent), [{"code_id": c.id, "action": "issued", "user_id": actor.id}
+                                              for c in issued])
+    record_many(actor, "code", "issue", [(c.code, {"status": [None, c.status]}) for c in issued])
     return issued
 
 
