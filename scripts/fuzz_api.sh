@@ -48,7 +48,7 @@ done
 # that name the field; the other checks hold each of them to the error schema.
 # One worker: with two threads, Python 3.11's ast module (which hypothesis uses to describe its filters)
 # sometimes fails with "AST constructor recursion depth mismatch", an error of the tool, not of the API.
-# Responses may take 30 s: issuing 10 000 codes at once takes 10 s on a busy 2-core machine.
+# Responses may take 30 s: a batch of 10,000 codes or a year's report on a busy 2-core machine takes seconds.
 fuzz() {
   local token=$1
   shift
