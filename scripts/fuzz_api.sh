@@ -46,6 +46,8 @@ done
 # no OpenAPI description can say that an area code must exist, that `after` must come from a previous page,
 # that a file must be a photo, or that a checklist needs its required items. Those refusals are 4xx answers
 # that name the field; the other checks hold each of them to the error schema.
+# Fifteen random examples per operation: with ten, schemathesis warns that operations "mostly rejected
+# generated data" (too few of its examples are valid to tell), which would hide a real schema mismatch.
 # One worker: with two threads, Python 3.11's ast module (which hypothesis uses to describe its filters)
 # sometimes fails with "AST constructor recursion depth mismatch", an error of the tool, not of the API.
 # Responses may take 30 s: a batch of 10,000 codes or a year's report on a busy 2-core machine takes seconds.
