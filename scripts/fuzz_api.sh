@@ -46,8 +46,8 @@ done
 # no OpenAPI description can say that an area code must exist, that `after` must come from a previous page,
 # that a file must be a photo, or that a checklist needs its required items. Those refusals are 4xx answers
 # that name the field; the other checks hold each of them to the error schema.
-# Ten random examples per operation beside the coverage phase's systematic cases (5,175 cases in all): fifteen
-# (5,582) took 8 s more of a run that shares its cores with the PostgreSQL tests, and found nothing more.
+# Ten random examples per operation beside the coverage phase's systematic cases (about 5,180 cases in all):
+# fifteen (5,582) took 8 s more of a run that shares its cores with the PostgreSQL tests, and found nothing more.
 # Schemathesis' warning that some operations "mostly rejected generated data" is the same matter as the
 # positive_data_acceptance check above: refusals of values the description cannot rule out, each a 4xx
 # held to the error schema.

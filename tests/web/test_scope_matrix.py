@@ -40,7 +40,7 @@ def users(world):
 def world(db):
     """The users and the facilities, work, reports and calendar items above, built once per test worker and
     restored for each test (building them took most of each test's time)."""
-    ids = from_snapshot(db, "scope matrix", _build_world)
+    ids = from_snapshot(db, "scope matrix", lambda: _build_world(db))
     get = db.session.get
     return {"users": {role: get(User, id_) for role, id_ in ids["users"].items()},
             "targets": {key: get(Asset, id_) for key, id_ in ids["targets"].items()},
@@ -52,8 +52,7 @@ def world(db):
             "village": get(Area, ids["village"])}
 
 
-def _build_world() -> dict:
-    db = database
+def _build_world(db) -> dict:
     users = make_users(db)
     towns = make_district(db, [("gushan", "鼓山镇", "Gushan Town"), ("xindian", "新店镇", "Xindian Town")])
     village = Area(code="gushan-1", name="鼓山村", name_en="Gushan Village", level="village", parent=towns["gushan"])
