@@ -195,12 +195,6 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
         report.response_due_at = report.fix_due_at = None
     db.session.add(report)
     db.session.flush()
-    # Contact details stay out of the trail: it is kept for good, they should not be.
-    record(None, "citizen_report", report.id, "create", {
-        "number": [None, report.number], "asset": [None, asset_id], "category": [None, category],
-        "status": [None, report.status], "priority": [None, priority],
-        **({"merged_into": [None, merged_into.number]} if merged_into is not None else {}),
-    })
     text = description[:60] or str(CATEGORIES[category])
     if merged_into is not None:
         text = _("Seen again by a citizen (%(number)s): %(text)s", number=merged_into.number, text=text)
@@ -215,6 +209,13 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     shown = merged_into or report
     notify(recipients, "citizen_report", {"number": shown.number, "area": area, "title": title},
            f"/reports/{shown.id}", dedupe_key=f"citizen_report:{report.id}")
+    # Contact details stay out of the trail: it is kept for good, they should not be. Written last: appending
+    # holds the trail's lock until the commit, and every report, in every worker, waits for it.
+    record(None, "citizen_report", report.id, "create", {
+        "number": [None, report.number], "asset": [None, asset_id], "category": [None, category],
+        "status": [None, report.status], "priority": [None, priority],
+        **({"merged_into": [None, merged_into.number]} if merged_into is not None else {}),
+    })
     return report
 
 
