@@ -17,10 +17,12 @@ the benchmark's own app factory (bench_wsgi.py, below) adds it; the application 
 
 The script seeds the million itself: schema by migrations, then Core bulk inserts (--db FILE keeps them for
 the next run). The load comes from wrk (Debian: apt-get install -y --no-install-recommends wrk); every
-response's status is counted. The routes take turns (bare, full, 304, beacon, twice) so that none gets the
-warmer or quieter part of the machine. Only 127.0.0.1 is used. Exits 1 on FAIL.
+response's status is counted. The routes take turns (bare, full, 304, beacon, in --rounds short rounds) so
+that none gets the warmer or quieter part of the machine: this machine's speed drifts by 10 % or more over a
+minute, and a route measured in fewer, longer runs gets more of one part of the drift. Only 127.0.0.1 is used. Exits 1 on FAIL.
 
-Usage: .venv/bin/python scripts/bench_scan.py [--count 1000000] [--duration 20] [--db FILE] [--cold 0.2]
+Usage: .venv/bin/python scripts/bench_scan.py [--count 1000000] [--rounds 6] [--duration 8] [--db FILE]
+       [--cold 0.2]
 """
 
 import argparse
@@ -135,7 +137,8 @@ EXPECTED = {"bare": {200}, "full": {200, 304}, "304": {304}, "beacon": {204}}
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1_000_000, help="facilities to seed")
-    parser.add_argument("--duration", type=int, default=20, help="seconds per measured run")
+    parser.add_argument("--rounds", type=int, default=6, help="measured runs of each route, taking turns")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per measured run")
     parser.add_argument("--db", type=Path, help="SQLite file to reuse, or to seed if it does not exist")
     parser.add_argument("--cold", type=float, default=MIX["cold"],
                         help="share of the full view's scans that are first scans of other codes (mostly renders); "
@@ -177,7 +180,7 @@ def main() -> int:
         (workdir / "tokens.txt").write_text("\n".join(tokens) + "\n")
         (workdir / "bench_wsgi.py").write_text(WSGI_MODULE)
         (workdir / "bench.lua").write_text(WRK_SCRIPT)
-        return measure(app, wrk, workdir, url, sample, etags, len(cold), total, args.duration)
+        return measure(app, wrk, workdir, url, sample, etags, len(cold), total, args.duration, args.rounds)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -189,7 +192,7 @@ def logged_scans(app) -> int:
         return count
 
 
-def measure(app, wrk, workdir, url, sample, etags, cold_count, total, duration) -> int:
+def measure(app, wrk, workdir, url, sample, etags, cold_count, total, duration, rounds) -> int:
     scans_before = logged_scans(app)
     server, base, log = start_gunicorn(workdir, url, WORKERS, "bench_wsgi:app", ("--capture-output",))
     beacons_answered = 0
@@ -198,7 +201,7 @@ def measure(app, wrk, workdir, url, sample, etags, cold_count, total, duration) 
         if problem:
             print(problem, file=sys.stderr)
             return 2
-        print(f"{total:,} facilities; gunicorn {WORKERS} sync workers; {CLIENTS} clients; {duration} s per run.")
+        print(f"{total:,} facilities; gunicorn {WORKERS} sync workers; {CLIENTS} clients; {rounds} runs of {duration} s per route.")
         print(f"full view mix: {MIX['repeat']:.0%} repeat scans (304) of {HOT_CODES:,} hot codes, {MIX['hot']:.0%} "
               f"first scans of the hot codes, {MIX['cold']:.0%} first scans of {cold_count:,} other "
               f"codes; 304 route: {len(sample):,} codes.")
@@ -206,7 +209,7 @@ def measure(app, wrk, workdir, url, sample, etags, cold_count, total, duration) 
             warmup = run_wrk(wrk, workdir, base, route, WARMUP_SECONDS, server.pid)
             beacons_answered += warmup["statuses"].get(204, 0) if route == "beacon" else 0
         results = {route: [] for route in ROUTES}
-        for route in ROUTES * 2:
+        for route in ROUTES * rounds:
             result = run_wrk(wrk, workdir, base, route, duration, server.pid)
             results[route].append(result)
             if route == "beacon":
