@@ -1,10 +1,14 @@
 """The request class: what Werkzeug and Flask would let through as a 500 is refused as a 400 here."""
+from functools import cached_property
 from io import BytesIO
 
+from babel import support
 from flask import Request as FlaskRequest
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
+from wtforms.i18n import messages_path
 
 
 def too_deep() -> str:
@@ -13,6 +17,9 @@ def too_deep() -> str:
 
 # Uploads in requests up to this size are kept in memory as they are parsed.
 IN_MEMORY_BODY = 16 * 1024 * 1024
+
+# WTForms' own catalogue by locale, read once per process.
+_WTFORMS_CATALOGUES: dict = {}
 
 
 class Request(FlaskRequest):
@@ -23,6 +30,18 @@ class Request(FlaskRequest):
         if total_content_length is not None and total_content_length <= IN_MEMORY_BODY:
             return BytesIO()
         return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+
+    @cached_property
+    def wtforms_translations(self):
+        """WTForms' own words (its default labels, "This field is required.") in the request's language.
+        Flask-WTF looks for them here first, else reads and parses their catalogue file again in every
+        request that builds a form: a tenth of the work of opening the citizen's report form."""
+        locale = get_locale()
+        found = _WTFORMS_CATALOGUES.get(locale)
+        if found is None:
+            found = _WTFORMS_CATALOGUES[locale] = support.Translations.load(messages_path(), [locale],
+                                                                            domain="wtforms")
+        return found
 
     def _load_form_data(self):
         super()._load_form_data()

@@ -38,6 +38,18 @@ def test_admin_creates_a_user_and_sees_field_errors(client, db, login):
     assert signin.authenticate("linwei", "long enough pw") is not None
 
 
+def test_a_required_field_left_empty_is_named_in_the_page_language(client, db, login):
+    # WTForms' own message, from its catalogue (kept per process by the request class): each language in
+    # turn, and back, so that neither is kept for the other.
+    login("admin")
+    token = csrf_token(client, "/admin/users")
+    for language, message in (("zh", "该字段是必填字段。"), ("en", "This field is required."), ("zh", "该字段是必填字段。")):
+        response = client.post(f"/admin/users?lang={language}", data={
+            "username": "", "display_name": "林伟", "role": "crew", "password": "long enough pw", "csrf_token": token})
+        assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.display_name == "林伟")) == 0
+
+
 def test_admin_edits_role_areas_and_password(client, db, login, users, area):
     login("admin")
     target = users["supervisor"]
