@@ -1,4 +1,5 @@
 """Citizen reports as a phone and a supervisor see them: form, tracking number, status page, triage."""
+import random
 import re
 from io import BytesIO
 from pathlib import Path
@@ -6,6 +7,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from municipal.assets.models import Area
 from municipal.auth.services import create_user
@@ -26,6 +29,15 @@ def send(client, path, **fields):
     data = {"category": "damaged", "description": "井盖破损，有行人踩空的危险", "csrf_token": csrf_token(client, path),
             **fields}
     return client.post(path, data=data, headers=PHONE, content_type="multipart/form-data")
+
+
+def send_large(client, path, photo: bytes, **fields):
+    """send(), the body encoded here in memory: the test client spools a body over 500 KB to a file it never
+    closes."""
+    boundary, body = encode_multipart({
+        "category": "damaged", "description": "井盖破损", "csrf_token": csrf_token(client, path), **fields,
+        "photo": FileStorage(BytesIO(photo), "IMG_0001.JPG", content_type="image/jpeg")})
+    return client.post(path, data=body, headers=PHONE, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def tracking_number(response) -> str:
@@ -280,3 +292,23 @@ def test_the_staff_page_says_when_a_damaged_photo_could_not_be_kept(client, db, 
     login("supervisor")
     page = client.get(f"/reports/{report.id}?lang=en").get_data(as_text=True)
     assert report.photo_state == "refused" and "damaged and could not be kept" in page and "/media/" not in page
+
+
+def test_a_photo_of_over_a_megabyte_arrives_byte_for_byte(app, client, db, make_asset):
+    # Noise does not compress: the body is read in several parts, the photo's bytes cut across them.
+    buffer = BytesIO()
+    Image.frombytes("RGB", (1400, 1000), random.Random(7).randbytes(1400 * 1000 * 3)).save(buffer, "JPEG", quality=95)
+    sent = buffer.getvalue()
+    assert len(sent) > 1_500_000
+    asset = make_asset(name="鼓山路3号井")
+    assert send_large(client, f"/A/{asset.code.code}/report", photo=sent).status_code == 302
+    report = db.session.scalar(sa.select(CitizenReport))
+    assert (Path(app.config["MEDIA_DIR"]) / report.photo_path).read_bytes() == sent
+
+
+def test_a_text_over_the_form_memory_limit_is_a_413_and_nothing_is_stored(app, client, db, make_asset):
+    asset = make_asset(name="鼓山路3号井")
+    text = "井" * (app.config["MAX_FORM_MEMORY_SIZE"] // 3 + 1)
+    response = send_large(client, f"/A/{asset.code.code}/report", photo=jpeg().getvalue(), description=text)
+    assert response.status_code == 413
+    assert db.session.scalar(sa.select(sa.func.count(CitizenReport.id))) == 0
