@@ -1,4 +1,5 @@
-"""The request class: what Werkzeug and Flask would let through as a 500 is refused as a 400 here."""
+"""The request class: what Werkzeug and Flask would let through as a 500 is refused as a 400 here, and a form
+with a phone's photo is read with as little copying and reloading as it takes."""
 from functools import cached_property
 from io import BytesIO
 
