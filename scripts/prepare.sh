@@ -20,7 +20,8 @@ if [[ ! -f "$stamp" || setup.cfg -nt "$stamp" ]]; then
   echo "Installing Python packages${extras:+ (with test tools)}"
   # With uv (installed by pip into the environment), which fetches and unpacks several packages at once:
   # 5 s where pip alone took 40 s on a 2-core machine, for the same versions. Like pip with PIP_NO_COMPILE, it
-  # compiles no module at install: those imported are compiled then.
+  # compiles no module at install: those imported are compiled then. uv does not read pip's settings: behind a
+  # package mirror, set UV_DEFAULT_INDEX as well as pip's index.
   .venv/bin/python -m pip install --quiet "uv>=0.13,<0.14"
   .venv/bin/uv pip install --quiet --python .venv/bin/python --editable ".${extras}"
   touch "$stamp"
