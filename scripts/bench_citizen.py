@@ -6,8 +6,8 @@ workers. Each reporter opens the facility's report form (its CSRF token and devi
 reports one after the other from its own address range (X-Forwarded-For through one trusted proxy, so the
 per-client limit counts each apart, as it would on the street); only the POST is timed. Each reporter's first
 report warms the server up and is left out of the verdict (a new worker compiles its statements, 20 reporters
-start in lockstep); its figures are printed apart. The request keeps the
-photo as sent; the report-photos job makes its kept copy. After the run the job is run here until no photo
+start in lockstep); its figures are printed apart. The request keeps the photo as sent; the report-photos job
+makes its kept copy. After the run the job is run here until no photo
 is left pending, and how long that took is printed: the work the requests no longer do. The share of the
 machine other processes took during the run is printed: on a shared machine the figure is not the
 application's alone. Exits 1 on FAIL (of the requests' p95, or a photo not processed).
