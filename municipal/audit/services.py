@@ -201,7 +201,7 @@ def record(actor, entity_type: str, entity_id, action: str, changes: dict | None
         {c.key: getattr(entry, c.key) for c in table.columns if c.key != "id"}).returning(table.c.id)).scalar_one()
     make_transient_to_detached(entry)
     db.session.add(entry)
-    db.session.info["audit_head"] = (_context(), entry.hash)
+    db.session.info["audit_head"] = (_context(), entry.hash, entry.id)
     return entry
 
 
@@ -220,7 +220,7 @@ def record_many(actor, entity_type: str, action: str, entries: list[tuple]) -> i
         rows.append(row)
     if rows:
         db.session.execute(sa.insert(AuditEntry.__table__), rows)
-        db.session.info["audit_head"] = (_context(), previous)
+        db.session.info["audit_head"] = (_context(), previous, None)
     return len(rows)
 
 
@@ -230,17 +230,23 @@ HEAD_ROW = 1
 def anchor_head(session) -> None:
     """Before a commit: if this transaction appended to the trail, record the trail's end in audit_head.
 
-    Read back rather than taken from what was appended: a savepoint rolled back since may have taken
-    the last appended entry with it. The transaction still holds the right to append (`_lock_head`), so
-    no other writer can move the end before this commits, and the one-row update waits on nobody."""
-    context, head = session.info.get("audit_head", (None, None))
+    The last entry appended is the end when it was appended outside any savepoint (a citizen's report, most
+    edits). Else it is read back: a savepoint rolled back since may have taken it with it, and a batch
+    (record_many) leaves no id. The transaction still holds the right to append (`_lock_head`), so no other
+    writer can move the end before this commits, and the one-row update waits on nobody."""
+    context, head, head_id = session.info.get("audit_head", (None, None, None))
     if head is None or session.in_nested_transaction() or context[0] is not session.get_transaction():
         return
-    last = session.execute(sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
-    if last is None:
-        return
+    if head_id is not None and context[1] is None:
+        last_id, last_hash = head_id, head
+    else:
+        last = session.execute(
+            sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+        if last is None:
+            return
+        last_id, last_hash = last
     table = AuditHead.__table__
-    values = {"last_id": last.id, "last_hash": last.hash, "updated_at": utcnow(), "seal": seal(last.id, last.hash)}
+    values = {"last_id": last_id, "last_hash": last_hash, "updated_at": utcnow(), "seal": seal(last_id, last_hash)}
     if not session.execute(sa.update(table).where(table.c.id == HEAD_ROW).values(values)).rowcount:
         session.execute(sa.insert(table).values(id=HEAD_ROW, **values))
 
@@ -270,7 +276,7 @@ def _head_hash() -> str:
     batch (10,000 codes issued at once) skips the lock and the query. Any other transaction or
     savepoint may have been rolled back since, taking that entry with it: then look again.
     """
-    context, head = db.session.info.get("audit_head", (None, None))
+    context, head, _id = db.session.info.get("audit_head", (None, None, None))
     if head is not None and all(a is b for a, b in zip(context, _context())):
         return head
     _lock_head()

@@ -47,9 +47,13 @@ def client_fingerprint(ip: str) -> str:
     return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
 
 
+def _random_number() -> str:
+    return NUMBER_PREFIX + "".join(secrets.choice(codes.ALPHABET) for _ in range(NUMBER_LENGTH))
+
+
 def _new_number() -> str:
     while True:
-        number = NUMBER_PREFIX + "".join(secrets.choice(codes.ALPHABET) for _ in range(NUMBER_LENGTH))
+        number = _random_number()
         if not db.session.scalar(sa.select(CitizenReport.id).where(CitizenReport.number == number)):
             return number
 
@@ -72,19 +76,22 @@ def device_key(device_id: str) -> str | None:
     return client_fingerprint("device:" + device_id)
 
 
-def _counts(conditions: list, since: datetime) -> list[int]:
-    """The reports since `since` that meet each condition: one round trip, each count by its own index."""
-    return list(db.session.execute(sa.select(*(
+def _counts(conditions: list, since: datetime, number: str) -> tuple[list[int], bool]:
+    """The reports since `since` that meet each condition, each count by its own index, and whether a report
+    already has the tracking number `number`: one round trip for what each new report must know first."""
+    *found, taken = db.session.execute(sa.select(*(
         sa.select(sa.func.count(CitizenReport.id)).where(condition, CitizenReport.created_at > since)
-        .scalar_subquery() for condition in conditions))).one())
+        .scalar_subquery() for condition in conditions), sa.exists().where(CitizenReport.number == number))).one()
+    return found, taken
 
 
 def _check_rate(fingerprint: str, device: str | None, key_id: int | None, asset_id: int | None,
-                now: datetime) -> None:
+                now: datetime, number: str) -> bool:
     """Counted three ways in the window, none of them chosen freely by the client: its IP, the device cookie
     (a phone changing networks) or, for another system filing through Open311, its api_key; and the facility
     (a flood of reports on one code from many addresses). A system filing for many citizens has its own,
-    larger limit (OPEN311_RATE_LIMIT), on what it filed through Open311 from that IP or with that key."""
+    larger limit (OPEN311_RATE_LIMIT), on what it filed through Open311 from that IP or with that key.
+    Returns whether the tracking number `number` is taken, asked in the same round trip."""
     config = current_app.config
     since = now - timedelta(seconds=config["REPORT_RATE_WINDOW_SECONDS"])
     by_ip = CitizenReport.client_fingerprint == fingerprint
@@ -103,12 +110,13 @@ def _check_rate(fingerprint: str, device: str | None, key_id: int | None, asset_
         message = _("This api_key or address has filed %(n)s requests in the last hour, the most accepted; "
                     "please try again later.", n=limit)
     by_code = [CitizenReport.asset_id == asset_id] if asset_id is not None else []
-    found = _counts(counted + by_code, since)
+    found, taken = _counts(counted + by_code, since, number)
     if any(count >= limit for count in found[:len(counted)]):
         raise RateLimited(message)
     if by_code and found[-1] >= config["REPORT_RATE_LIMIT_PER_CODE"]:
         raise RateLimited(_("This facility has already been reported many times in the last hour; it is being "
                             "looked at. For an emergency, call the hotline."))
+    return taken
 
 
 def _coordinate(value, low: float, high: float):
@@ -144,7 +152,9 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     word on a report already there (`merged_into`, see pin.add_to) is filed merged into it at once, as a
     supervisor's merge would leave it: closed, pointing at that report."""
     now = now or utcnow()
-    _check_rate(fingerprint, device, open311_key_id, asset_id, now)
+    number = _random_number()
+    if _check_rate(fingerprint, device, open311_key_id, asset_id, now, number):
+        number = _new_number()
     description = (description or "").strip()
     contact_name, contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
     address, media_url = (address or "").strip(), (media_url or "").strip()
@@ -178,7 +188,7 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     priority = rules.suggested_priority(category, description)
     response_due, fix_due = rules.deadlines(category, priority, now, current_app.config["REPORT_SLA_HOURS"])
     report = CitizenReport(
-        number=_new_number(), asset_id=asset_id, category=category, description=description,
+        number=number, asset_id=asset_id, category=category, description=description,
         photo_path=photo_path, photo_state="pending" if photo_path else None,
         contact_name=contact_name, contact_phone=contact_phone,
         lon=lon_value, lat=lat_value, geo_key=grid.geo_key(lon_value, lat_value) if lat_value is not None else None,
@@ -199,7 +209,9 @@ def submit_report(*, category: str, description: str, fingerprint: str, asset_id
     if merged_into is not None:
         text = _("Seen again by a citizen (%(number)s): %(text)s", number=merged_into.number, text=text)
     if asset is not None and asset.area_id is not None:
-        recipients, area = supervisors_for_area(asset.area_id, asset.type), asset.area.name
+        # Held here, the area is still in the session when supervisors_for_area looks it up: not read twice.
+        facility_area = asset.area
+        recipients, area = supervisors_for_area(facility_area.id, asset.type), facility_area.name
         title = f"{asset.name}: {text}"
     else:
         # No area to route it by: those who answer for the whole district, who see it in triage anyway.

@@ -44,6 +44,16 @@ def test_a_report_with_photo_gets_a_typable_number_and_stored_pictures(app, db, 
     assert (report.lon, report.lat, report.status) == (119.31, 26.09, "new")
 
 
+def test_a_tracking_number_already_given_is_never_given_again(db, monkeypatch):
+    first = submit()
+    db.session.commit()
+    drawn = iter([first.number, first.number, "R-ABCDEFGH"])
+    monkeypatch.setattr(services, "_random_number", lambda: next(drawn))
+    second = submit(fingerprint="client-b")
+    db.session.commit()
+    assert second.number == "R-ABCDEFGH" and next(drawn, None) is None
+
+
 def test_bad_input_names_each_field_and_writes_nothing(db):
     with pytest.raises(ValidationError) as caught:
         submit(category="ufo", description="坏", contact_phone="call me", lon="abc", asset_id=999999)
