@@ -285,6 +285,19 @@ def test_entries_rolled_back_with_a_savepoint_or_transaction_leave_no_gap(db, us
     assert verification.verify() == []
 
 
+def test_the_recorded_end_skips_an_entry_a_rolled_back_savepoint_took_with_it(db, users):
+    actor = users["supervisor"]
+    kept = audit.record(actor, "asset", 1, "update", {"n": [0, 1]})
+    savepoint = db.session.begin_nested()
+    audit.record(actor, "asset", 1, "update", {"n": [1, 2]})
+    savepoint.rollback()
+    db.session.commit()
+
+    head = db.session.get(AuditHead, 1)
+    assert (head.last_id, head.last_hash) == (kept.id, kept.hash)
+    assert verification.verify() == []
+
+
 def test_a_registered_vocabulary_is_shown_in_the_readers_language(app, monkeypatch):
     monkeypatch.setitem(reading._VOCABULARIES, ("pump", "state"), {})
     reading.register_labels("pump", "state", {"hurry": N_("Urgent")})
