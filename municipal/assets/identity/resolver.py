@@ -29,16 +29,17 @@ class Resolution:
 
 def resolve(text: str, details: bool = True) -> Resolution:
     """What `text` names. `details`: with the facility's area and persons and the code's replacement, which
-    the scan page shows; without, the facility alone (one query instead of two, for the report form)."""
+    the scan page shows; without, the facility and its area alone (one query instead of two, for the report
+    form, whose report goes to the area's supervisors)."""
     try:
         canonical = codes.normalize(text, PREFIXES)
     except codes.CodeError as error:
         if error.reason != "bad_check":
             return Resolution("malformed", text)
         return Resolution("mistyped", text, suggestions=_existing(codes.near_misses(text, PREFIXES)))
-    options = (joinedload(IdentityCode.asset).joinedload(Asset.area),
-               joinedload(IdentityCode.asset).selectinload(Asset.persons),
-               joinedload(IdentityCode.replaced_by)) if details else (joinedload(IdentityCode.asset),)
+    with_area = joinedload(IdentityCode.asset).joinedload(Asset.area)
+    options = (with_area, joinedload(IdentityCode.asset).selectinload(Asset.persons),
+               joinedload(IdentityCode.replaced_by)) if details else (with_area,)
     code = db.session.scalar(sa.select(IdentityCode).where(IdentityCode.code == canonical).options(*options))
     if code is None:
         return Resolution("unknown", canonical)
