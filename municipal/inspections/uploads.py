@@ -7,7 +7,6 @@ phone took it (taken_at, latitude, longitude) wait beside it, for the record's p
 took are removed after STAGED_PHOTO_DAYS.
 """
 import json
-import time
 import uuid
 from datetime import datetime, timezone
 from io import BytesIO
@@ -89,7 +88,7 @@ def stage(user_id: int, key, stream, facts: dict | None = None) -> tuple[bool, t
     partial = path.with_suffix(".part")
     partial.write_bytes(data)
     partial.replace(path)  # whole or not at all: a dropped connection leaves no half photo behind
-    _purge(path.parent)
+    _purge(path.parent, path.stat().st_mtime)
     return True, image.size
 
 
@@ -121,8 +120,11 @@ def discard(user_id: int, keys) -> None:
         (folder / f"{name}.json").unlink(missing_ok=True)
 
 
-def _purge(folder: Path) -> None:
-    limit = time.time() - STAGED_PHOTO_DAYS * 86400
+def _purge(folder: Path, now: float) -> None:
+    """Remove photos staged more than STAGED_PHOTO_DAYS before `now`, the modification time of a file just
+    written: file times come from the file system's clock, which for a folder shared by several servers is the
+    file server's, not this machine's."""
+    limit = now - STAGED_PHOTO_DAYS * 86400
     for path in folder.iterdir():
         try:
             if path.stat().st_mtime < limit:

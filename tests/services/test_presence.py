@@ -1,6 +1,7 @@
 """Proof of presence and what the phone says of each photo: the position when the record was started and at
 submission, both distances to the facility; each photo's time and position, sent ahead of its record; the note
 under an item with a problem."""
+import os
 import uuid
 from datetime import datetime, timezone
 from io import BytesIO
@@ -84,6 +85,21 @@ def test_a_photo_sent_ahead_keeps_when_and_where_it_was_taken(app, db, users, or
     stored = db.session.scalars(sa.select(InspectionPhoto).where(InspectionPhoto.inspection_id == inspection.id)).one()
     assert (stored.taken_at, stored.latitude, stored.longitude) == (taken, 26.0904, 119.3101)
     assert uploads.staged(crew.id, ref) is None  # taken by the record, facts and all
+
+
+def test_photos_staged_more_than_two_weeks_before_a_new_one_are_removed_by_the_file_systems_clock(app, users):
+    crew = users["crew"]
+    old, recent, new = (str(uuid.uuid4()) for _ in range(3))
+    for ref in (old, recent):
+        assert uploads.stage(crew.id, ref, BytesIO(jpeg_bytes()))[0] is True
+    folder = uploads._folder(crew.id)
+    # Ages counted back from the file system's own time, whatever this machine's clock says.
+    written = (folder / f"{recent}.img").stat().st_mtime
+    for ref, days in ((old, uploads.STAGED_PHOTO_DAYS + 1), (recent, uploads.STAGED_PHOTO_DAYS - 1)):
+        os.utime(folder / f"{ref}.img", (written - days * 86400,) * 2)
+    assert uploads.stage(crew.id, new, BytesIO(jpeg_bytes()))[0] is True
+    assert uploads.staged(crew.id, old) is None
+    assert uploads.staged(crew.id, recent) is not None and uploads.staged(crew.id, new) is not None
 
 
 @pytest.mark.parametrize("form, field", [
