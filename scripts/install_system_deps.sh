@@ -11,8 +11,8 @@ packages=(python3-venv fontconfig fonts-wqy-microhei fonts-noto-cjk libharfbuzz-
 # npm installs the front-end libraries from package-lock.json at prepare time (a build tool, not a runtime).
 command -v npm >/dev/null || packages+=(nodejs npm)
 if [[ "${1:-}" == "--test" ]]; then
-  # curl and unzip for the API fuzzing and the wheel check in .ci/run, faketime for scripts/test_any_date.sh.
-  packages+=(chromium curl unzip faketime)
+  # curl and unzip for the API fuzzing and the wheel check in .ci/run, datefudge for scripts/test_any_date.sh.
+  packages+=(chromium curl unzip datefudge)
 fi
 
 missing=()
