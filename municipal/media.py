@@ -157,6 +157,11 @@ def store_original(upload: Upload, folder: str) -> str:
     return path
 
 
+# fdatasync and posix_fadvise are Linux's; elsewhere fsync, and the cache is left to the system.
+_SYNC_DATA = getattr(os, "fdatasync", os.fsync)
+_DROP_CACHED = getattr(os, "posix_fadvise", None)
+
+
 def _write_through(path: Path, data: bytes) -> None:
     """Write `data` to `path` and on to the disk. The row that names the file is committed next, and the
     database keeps a commit through a power cut: a citizen's number must not outlive the photo it was given
@@ -169,11 +174,6 @@ def _write_through(path: Path, data: bytes) -> None:
         _SYNC_DATA(file.fileno())
         if _DROP_CACHED is not None:
             _DROP_CACHED(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-
-
-# fdatasync and posix_fadvise are Linux's; elsewhere fsync, and the cache is left to the system.
-_SYNC_DATA = getattr(os, "fdatasync", os.fsync)
-_DROP_CACHED = getattr(os, "posix_fadvise", None)
 
 
 def remove_on_commit(name: str) -> None:
