@@ -19,7 +19,8 @@ The script seeds the million itself: schema by migrations, then Core bulk insert
 the next run). The load comes from wrk (Debian: apt-get install -y --no-install-recommends wrk); every
 response's status is counted. The routes take turns (bare, full, 304, beacon, in --rounds short rounds) so
 that none gets the warmer or quieter part of the machine: this machine's speed drifts by 10 % or more over a
-minute, and a route measured in fewer, longer runs gets more of one part of the drift. Only 127.0.0.1 is used. Exits 1 on FAIL.
+minute, and a route measured in fewer, longer runs gets more of one part of the drift. Only 127.0.0.1 is
+used. Exits 1 on FAIL.
 
 Usage: .venv/bin/python scripts/bench_scan.py [--count 1000000] [--rounds 6] [--duration 8] [--db FILE]
        [--cold 0.2]
@@ -201,7 +202,8 @@ def measure(app, wrk, workdir, url, sample, etags, cold_count, total, duration, 
         if problem:
             print(problem, file=sys.stderr)
             return 2
-        print(f"{total:,} facilities; gunicorn {WORKERS} sync workers; {CLIENTS} clients; {rounds} runs of {duration} s per route.")
+        print(f"{total:,} facilities; gunicorn {WORKERS} sync workers; {CLIENTS} clients; "
+              f"{rounds} runs of {duration} s per route.")
         print(f"full view mix: {MIX['repeat']:.0%} repeat scans (304) of {HOT_CODES:,} hot codes, {MIX['hot']:.0%} "
               f"first scans of the hot codes, {MIX['cold']:.0%} first scans of {cold_count:,} other "
               f"codes; 304 route: {len(sample):,} codes.")
