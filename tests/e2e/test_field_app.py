@@ -357,11 +357,10 @@ def test_typed_codes_are_checked_on_the_phone_and_unknown_ones_at_the_server(new
 
 def test_the_scanner_reads_a_label_with_the_camera(browser_type, browser_type_launch_args, live_server, sign_in,
                                                   crew_order, tmp_path, shots):
-    from tests.e2e.conftest import CHROMIUM_ARGS
-
     dam, order_id, number = crew_order
     video = label_video(tmp_path / "label.y4m", f"{live_server}/A/{dam.code}".upper())
-    camera = browser_type.launch(executable_path=browser_type_launch_args["executable_path"], args=CHROMIUM_ARGS + [
+    camera = browser_type.launch(executable_path=browser_type_launch_args["executable_path"], args=[
+        *browser_type_launch_args["args"],
         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
     violations, outside = [], []
     try:
