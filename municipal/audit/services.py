@@ -28,8 +28,10 @@ from ..errors import ValidationError
 from ..extensions import db
 from .models import GENESIS, AuditEntry, AuditHead
 
-# Any constant works; it only has to be the same in every process that appends.
-ADVISORY_LOCK_KEY = 0x6D756E6963697061  # "municipa"
+# Any constant works; it only has to be the same in every process that appends. PostgreSQL's advisory locks
+# are the whole database's: the lock is also keyed by the schema, so trails kept in other schemas of the same
+# database (another installation, each test worker's) never wait for this one.
+ADVISORY_LOCK_KEY = 0x6D756E69  # "muni"
 
 
 # Bookkeeping columns that change on every write and say nothing about what the user changed.
@@ -156,13 +158,18 @@ def pending_changes(obj, exclude: Iterable[str] = ()) -> dict:
 
 # --- appending --------------------------------------------------------------------
 
+def head_lock():
+    """PostgreSQL's statement that takes the right to append to the trail of the schema it runs in."""
+    return sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY, sa.func.hashtext(sa.func.current_schema())))
+
+
 def _lock_head() -> None:
     """Hold the right to append until this transaction ends, so the last hash read is still the last
     when this entry is written. PostgreSQL: a transaction-scoped advisory lock. SQLite: its one write
     lock, taken by a statement that writes nothing; the driver opens transactions only on writes, so
     without this the read below could come from before another writer's commit."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+        db.session.execute(head_lock())
     else:
         table = AuditEntry.__table__
         db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))

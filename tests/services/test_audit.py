@@ -200,6 +200,26 @@ def test_concurrent_writers_keep_one_chain(app, db, users):
     assert verification.verify() == []
 
 
+def test_a_trail_in_another_schema_never_waits_for_this_one(db, users):
+    """PostgreSQL's advisory locks are the whole database's: an installation whose trail lives in another
+    schema of the same database (each test worker has one) appends while this one holds its trail's lock."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the append lock is PostgreSQL's")
+    elsewhere = sa.create_engine(db.engine.url.set(query={"options": "-csearch_path=audit_elsewhere"}))
+    try:
+        with elsewhere.begin() as other:
+            other.execute(sa.text("CREATE SCHEMA IF NOT EXISTS audit_elsewhere"))
+            other.execute(audit.head_lock())
+            db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+            audit.record(users["supervisor"], "asset", 7, "update", {"n": [1, 2]})
+            db.session.commit()
+    finally:
+        with elsewhere.begin() as other:
+            other.execute(sa.text("DROP SCHEMA IF EXISTS audit_elsewhere"))
+        elsewhere.dispose()
+    assert [entry.action for entry in trail(db)] == ["update"]
+
+
 def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_asset, users):
     asset = make_asset("reservoir", "登云水库", owner_unit="晋安区水利局",
                        persons=[{"role": "patrol", "name": "林巡查", "phone": "13805910001"}])
