@@ -29,9 +29,11 @@ from ..extensions import db
 from .models import GENESIS, AuditEntry, AuditHead
 
 # Any constant works; it only has to be the same in every process that appends. PostgreSQL's advisory locks
-# are the whole database's: the lock is also keyed by the schema, so trails kept in other schemas of the same
-# database (another installation, each test worker's) never wait for this one.
-ADVISORY_LOCK_KEY = 0x6D756E69  # "muni"
+# are the whole database's, so a trail kept in another schema of the same database (another installation, each
+# test worker's) adds its schema's hash to it and never waits for this one. The default schema keeps the key
+# alone, as versions before took it: during an upgrade, old and new processes still exclude each other.
+ADVISORY_LOCK_KEY = 0x6D756E6963697061  # "municipa"
+DEFAULT_SCHEMA = "public"
 
 
 # Bookkeeping columns that change on every write and say nothing about what the user changed.
@@ -160,7 +162,9 @@ def pending_changes(obj, exclude: Iterable[str] = ()) -> dict:
 
 def head_lock():
     """PostgreSQL's statement that takes the right to append to the trail of the schema it runs in."""
-    return sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY, sa.func.hashtext(sa.func.current_schema())))
+    schema = sa.func.current_schema()
+    offset = sa.case((schema == DEFAULT_SCHEMA, 0), else_=sa.func.hashtext(schema))
+    return sa.select(sa.func.pg_advisory_xact_lock(sa.literal(ADVISORY_LOCK_KEY, sa.BigInteger) + offset))
 
 
 def _lock_head() -> None:

@@ -201,8 +201,8 @@ def test_concurrent_writers_keep_one_chain(app, db, users):
 
 
 def test_a_trail_in_another_schema_never_waits_for_this_one(db, users):
-    """PostgreSQL's advisory locks are the whole database's: an installation whose trail lives in another
-    schema of the same database (each test worker has one) appends while this one holds its trail's lock."""
+    """PostgreSQL's advisory locks are the whole database's: this trail takes an entry while a trail in another
+    schema of the same database (another installation's, each test worker's) holds its lock."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the append lock is PostgreSQL's")
     elsewhere = sa.create_engine(db.engine.url.set(query={"options": "-csearch_path=audit_elsewhere"}))
@@ -218,6 +218,23 @@ def test_a_trail_in_another_schema_never_waits_for_this_one(db, users):
             other.execute(sa.text("DROP SCHEMA IF EXISTS audit_elsewhere"))
         elsewhere.dispose()
     assert [entry.action for entry in trail(db)] == ["update"]
+
+
+def test_the_default_schemas_trail_takes_the_lock_earlier_versions_took(db):
+    """During an upgrade, processes of the old and the new version append to one trail at once: in the
+    default schema they take the same lock, so the chain cannot fork."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the append lock is PostgreSQL's")
+    public = sa.create_engine(db.engine.url.set(query={"options": f"-csearch_path={audit.DEFAULT_SCHEMA}"}))
+    try:
+        with public.begin() as connection:
+            connection.execute(audit.head_lock())
+            held = connection.execute(sa.text(
+                "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
+                "WHERE locktype = 'advisory' AND objsubid = 1 AND pid = pg_backend_pid()")).scalar_one()
+    finally:
+        public.dispose()
+    assert held == audit.ADVISORY_LOCK_KEY
 
 
 def test_registering_and_changing_a_facility_is_recorded_old_to_new(db, make_asset, users):
