@@ -1,6 +1,8 @@
 """The audit trail: what services write to it, and that any edit of it afterwards is found."""
 import re
 import threading
+import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -200,40 +202,45 @@ def test_concurrent_writers_keep_one_chain(app, db, users):
     assert verification.verify() == []
 
 
+@contextmanager
+def connection_in_schema(db, schema: str, create: bool = False):
+    """A transaction on a connection of its own whose schema is `schema` (made for the test, and dropped
+    after it, when `create`). PostgreSQL only."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the append lock is PostgreSQL's")
+    engine = sa.create_engine(db.engine.url.set(query={"options": f"-csearch_path={schema}"}))
+    try:
+        if create:
+            with engine.begin() as connection:
+                connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        if create:
+            with engine.begin() as connection:
+                connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema}"))
+        engine.dispose()
+
+
 def test_a_trail_in_another_schema_never_waits_for_this_one(db, users):
     """PostgreSQL's advisory locks are the whole database's: this trail takes an entry while a trail in another
     schema of the same database (another installation's, each test worker's) holds its lock."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the append lock is PostgreSQL's")
-    elsewhere = sa.create_engine(db.engine.url.set(query={"options": "-csearch_path=audit_elsewhere"}))
-    try:
-        with elsewhere.begin() as other:
-            other.execute(sa.text("CREATE SCHEMA IF NOT EXISTS audit_elsewhere"))
-            other.execute(audit.head_lock())
-            db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
-            audit.record(users["supervisor"], "asset", 7, "update", {"n": [1, 2]})
-            db.session.commit()
-    finally:
-        with elsewhere.begin() as other:
-            other.execute(sa.text("DROP SCHEMA IF EXISTS audit_elsewhere"))
-        elsewhere.dispose()
+    with connection_in_schema(db, f"audit_elsewhere_{uuid.uuid4().hex[:12]}", create=True) as elsewhere:
+        elsewhere.execute(audit.head_lock())
+        db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+        audit.record(users["supervisor"], "asset", 7, "update", {"n": [1, 2]})
+        db.session.commit()
     assert [entry.action for entry in trail(db)] == ["update"]
 
 
 def test_the_default_schemas_trail_takes_the_lock_earlier_versions_took(db):
     """During an upgrade, processes of the old and the new version append to one trail at once: in the
     default schema they take the same lock, so the chain cannot fork."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the append lock is PostgreSQL's")
-    public = sa.create_engine(db.engine.url.set(query={"options": f"-csearch_path={audit.DEFAULT_SCHEMA}"}))
-    try:
-        with public.begin() as connection:
-            connection.execute(audit.head_lock())
-            held = connection.execute(sa.text(
-                "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
-                "WHERE locktype = 'advisory' AND objsubid = 1 AND pid = pg_backend_pid()")).scalar_one()
-    finally:
-        public.dispose()
+    with connection_in_schema(db, audit.DEFAULT_SCHEMA) as public:
+        public.execute(audit.head_lock())
+        held = public.execute(sa.text(
+            "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
+            "WHERE locktype = 'advisory' AND objsubid = 1 AND pid = pg_backend_pid()")).scalar_one()
     assert held == audit.ADVISORY_LOCK_KEY
 
 
