@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..db import SQLITE_BUSY_TIMEOUT_MS, utcnow
@@ -100,7 +101,10 @@ TOKEN_USE_WAIT_MS = 100
 def token_for(plain: str, now: datetime | None = None) -> ApiToken | None:
     """The usable token with this value, whose user is active; notes when it was used."""
     now = now or utcnow()
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(plain)))
+    # The user in the same statement: every API request asks, and a query of its own cost about 0.2 ms of the
+    # 2 ms of a one-row API read.
+    token = db.session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))
+                              .where(ApiToken.token_hash == ApiToken.digest(plain)))
     if token is None or not token.usable(now) or not token.user.active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
