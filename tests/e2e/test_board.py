@@ -50,12 +50,12 @@ def test_a_supervisor_selects_all_assigns_after_confirming_and_exports_on_a_phon
     boxes = phone.locator('input[name="ids"][form="bulk"]')
     assert boxes.count() == 20 and all(boxes.nth(i).is_checked() for i in range(boxes.count()))
     phone.locator("#assignee_team").select_option(str(team_id))
-    phone.screenshot(path=str(shots / "board-360.png"), full_page=True)
+    shots.take(phone, "board-360.png", full_page=True)
     phone.locator("#bulk-submit").click()
     phone.wait_for_selector("#bulk-confirm")
     assert "将修改 25 张工单" in phone.locator("#bulk-confirm").inner_text()
     assert _fits(phone)
-    phone.screenshot(path=str(shots / "board-confirm-360.png"), full_page=True)
+    shots.take(phone, "board-confirm-360.png", full_page=True)
 
     def assigned():
         import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """What people see in a real browser: staff search and edit, phones scanning labels, printing labels.
 
 Runs headless Debian Chromium against the live server of conftest.py.
-Screenshots go to /tmp/e2e-shots/ (E2E_SHOTS overrides) for people to look at.
+Screenshots for people to look at are taken when E2E_SHOTS names a folder (conftest.Shots).
 """
 import io
 import os
@@ -97,7 +97,7 @@ def test_supervisor_finds_a_facility_and_edits_it(page, make_asset, sign_in, in_
 
     search(page, q="", type="reservoir", area="xindian", status="in_service")
     assert "登云水库" in names_listed(page) and "福新路污水井" not in names_listed(page)
-    page.screenshot(path=str(shots / "assets-filtered.png"), full_page=True)
+    shots.take(page, "assets-filtered.png", full_page=True)
     search(page, status="under_repair")
     assert "登云水库" not in names_listed(page)
     search(page, type="", area="gushan", status="")
@@ -116,7 +116,7 @@ def test_supervisor_finds_a_facility_and_edits_it(page, make_asset, sign_in, in_
         page.get_by_role("button", name="Save").click()
     assert re.search(rf"/assets/{dam.id}$", page.url)
     assert facts(page)["Maintenance unit"] == "晋安区水务集团"
-    page.screenshot(path=str(shots / "detail-after-edit.png"), full_page=True)
+    shots.take(page, "detail-after-edit.png", full_page=True)
     assert asset_row(in_app, dam.id)["maintenance_unit"] == "晋安区水务集团"
 
 
@@ -142,7 +142,7 @@ def test_an_invalid_capacity_is_shown_at_the_field_and_nothing_is_saved(page, ma
     assert page.locator(".flash.error").is_visible()
     assert asset_row(in_app, dam.id) == before
     field.scroll_into_view_if_needed()
-    page.screenshot(path=str(shots / "edit-invalid-capacity.png"), full_page=True)
+    shots.take(page, "edit-invalid-capacity.png", full_page=True)
 
 
 def test_a_latitude_outside_the_district_is_shown_at_the_latitude_field(page, make_asset, sign_in, in_app, shots):
@@ -159,7 +159,7 @@ def test_a_latitude_outside_the_district_is_shown_at_the_latitude_field(page, ma
 
     position = page.locator("fieldset", has=page.locator("input[name=lat]"))
     position.scroll_into_view_if_needed()
-    page.screenshot(path=str(shots / "edit-invalid-latitude.png"))
+    shots.take(page, "edit-invalid-latitude.png")
     assert "outside the district" in position.locator(".error").first.inner_text()
     latitude = page.locator("label:has(input[name=lat])")
     # The longitude is fine: the message belongs next to the latitude the user got wrong.
@@ -182,7 +182,7 @@ def test_a_citizen_phone_sees_the_public_card_in_chinese(new_context, make_asset
     assert page.locator("a.hotline").get_attribute("href") == "tel:12345"
     html = page.content()
     assert PUBLIC_PHONE in html and "0591-87610002" in html and "左坝肩渗水" not in html
-    page.screenshot(path=str(shots / "scan-public-zh.png"), full_page=True)
+    shots.take(page, "scan-public-zh.png", full_page=True)
     # A Chinese phone gets a Chinese page, not the English source texts.
     for label in ("产权单位", "管养单位"):
         assert label in text, f"{label!r} missing: the zh catalogue is not compiled or incomplete"
@@ -199,7 +199,7 @@ def test_a_citizen_phone_can_switch_to_english(new_context, make_asset, shots):
                      "晋安区水利局", "新店镇水利站", "Xindian Town"):
         assert expected in text
     assert PUBLIC_PHONE in page.content()
-    page.screenshot(path=str(shots / "scan-public-en.png"), full_page=True)
+    shots.take(page, "scan-public-en.png", full_page=True)
     no_sideways_scroll(page)
 
 
@@ -214,11 +214,11 @@ def test_signed_in_crew_on_a_phone_sees_the_staff_view(new_context, make_asset, 
     assert page.locator(f"a.tel[href='tel:{PUBLIC_PHONE}']").is_visible()
     # Crew may look, not change the registry.
     assert page.locator("a[href$='/edit']").count() == 0
-    page.screenshot(path=str(shots / "scan-staff-zh.png"), full_page=True)
+    shots.take(page, "scan-staff-zh.png", full_page=True)
     no_sideways_scroll(page)
     page.goto(f"/A/{dam.code}?lang=en")
     assert "Maintenance unit" in page.locator("main").inner_text()
-    page.screenshot(path=str(shots / "scan-staff-en.png"), full_page=True)
+    shots.take(page, "scan-staff-en.png", full_page=True)
     no_sideways_scroll(page)
 
 
@@ -343,7 +343,7 @@ def test_a_supervisor_downloads_nameplates_whose_qr_codes_scan(page, make_asset,
     selection = page.locator("#print-selected")
     selection.locator("select[name=type]").select_option("pump_station")
     selection.get_by_label("Outdoor nameplate", exact=False).check()
-    page.screenshot(path=str(shots / "labels-form.png"), full_page=True)
+    shots.take(page, "labels-form.png", full_page=True)
     with page.expect_download() as download_info:
         selection.get_by_role("button", name="Download PDF").click()
     download = download_info.value
@@ -358,7 +358,7 @@ def test_a_supervisor_downloads_nameplates_whose_qr_codes_scan(page, make_asset,
             pdf_page = document[index]
             image = pdf_page.render(scale=200 / 72).to_pil()
             if index == 0:
-                image.save(shots / "label-nameplate-page1.png")
+                shots.keep(image, "label-nameplate-page1.png")
             decoded.append([r.text for r in zxingcpp.read_barcodes(image)])
             pdf_page.close()
     finally:
@@ -387,7 +387,7 @@ def test_a_mistyped_code_suggests_the_right_one(page, new_context, make_asset, s
     assert "mistyped" in page.locator("h1").inner_text()
     phone = new_context(**PHONE).new_page()
     assert phone.goto(f"/A/{typo}").status == 404
-    phone.screenshot(path=str(shots / "scan-mistyped-zh.png"), full_page=True)
+    shots.take(phone, "scan-mistyped-zh.png", full_page=True)
     no_sideways_scroll(phone)
 
     suggestion = page.locator("ul.suggestions a", has_text=well.code)

@@ -46,17 +46,17 @@ def test_calendar_pages_on_a_phone_in_both_languages(new_context, make_asset, si
         text = page.locator("ul.rule-groups").inner_text()
         assert ("危房每日看护" in text and "下次到期" in text) if lang == "zh" else (
             "Danger watch" in text and "Next due" in text)
-        page.screenshot(path=str(shots / f"calendar-building-{lang}.png"), full_page=True)
+        shots.take(page, f"calendar-building-{lang}.png", full_page=True)
         page.goto(f"/assets/{dam.id}/calendar?lang={lang}")
         no_sideways_scroll(page)
-        page.screenshot(path=str(shots / f"calendar-dam-{lang}.png"), full_page=True)
+        shots.take(page, f"calendar-dam-{lang}.png", full_page=True)
         page.goto(f"/calendar?lang={lang}")
         no_sideways_scroll(page)
         # The grade-D day: its stop-use order, overdue; from it on, the daily watch and the dam's patrols.
         stop_day = page.locator("a.cal-counts[href*='from=2026-11-20']")
         assert ("现场处置 1" in stop_day.inner_text()) if lang == "zh" else ("On-site measures 1" in stop_day.inner_text())
         cell = page.locator("a.cal-counts", has_text="巡查" if lang == "zh" else "Patrols").first
-        page.screenshot(path=str(shots / f"calendar-month-{lang}.png"), full_page=True)
+        shots.take(page, f"calendar-month-{lang}.png", full_page=True)
         with page.expect_navigation():
             cell.click()
         assert "view=list" in page.url and page.locator("tbody tr").count() >= 1

@@ -44,7 +44,7 @@ def test_a_citizen_reports_from_the_card_on_a_small_phone(new_context, make_asse
     box = button.bounding_box()
     assert box["y"] + box["height"] <= 640, f"报告问题 ends at {box['y'] + box['height']}px, below the fold"
     fits(page)
-    page.screenshot(path=str(shots / "citizen-card-360.png"))
+    shots.take(page, "citizen-card-360.png")
 
     with page.expect_navigation():
         button.click()
@@ -61,7 +61,7 @@ def test_a_citizen_reports_from_the_card_on_a_small_phone(new_context, make_asse
     assert page.locator("input[name=held_photo]").count() == 1
     assert page.locator(".held img").evaluate("img => img.complete && img.naturalWidth > 0")
     fits(page)
-    page.screenshot(path=str(shots / "citizen-form-error-360.png"), full_page=True)
+    shots.take(page, "citizen-form-error-360.png", full_page=True)
     page.locator("input[value=crack]").check()
     with page.expect_navigation():
         page.locator("form.stack button[type=submit]").click()
@@ -72,7 +72,7 @@ def test_a_citizen_reports_from_the_card_on_a_small_phone(new_context, make_asse
         page.get_by_role("link", name="查看进度").click()
     assert number in page.locator("main").inner_text() and page.locator(".status.r-new").count() == 1
     fits(page)
-    page.screenshot(path=str(shots / "citizen-status-360.png"), full_page=True)
+    shots.take(page, "citizen-status-360.png", full_page=True)
 
 
 def test_the_supervisor_triages_it_on_a_small_phone(new_context, make_asset, sign_in, in_app, shots):
@@ -94,4 +94,4 @@ def test_the_supervisor_triages_it_on_a_small_phone(new_context, make_asset, sig
     page.goto(f"/reports/{report_id}")
     assert page.locator("select[name=priority]").input_value() == "urgent"
     fits(page)
-    page.screenshot(path=str(shots / "citizen-triage-360.png"), full_page=True)
+    shots.take(page, "citizen-triage-360.png", full_page=True)

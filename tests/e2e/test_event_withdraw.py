@@ -71,4 +71,4 @@ def test_a_supervisor_withdraws_a_rainstorm_from_readings_on_a_phone(new_context
     assert "已于" in entry.inner_text() and entry.get_by_role("button", name="撤回").count() == 0
     assert in_app(work_statuses) == {"cancelled"}
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    entry.screenshot(path=str(shots / "event-withdrawn-360.png"))
+    shots.take(entry, "event-withdrawn-360.png")

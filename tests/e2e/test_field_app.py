@@ -63,7 +63,7 @@ def test_my_work_keeps_the_pack_and_everything_opens_without_a_connection(phone_
     wait_for_worker(phone)
     phone.wait_for_function("() => !!document.getElementById('pack-status').dataset.updated", timeout=15000)
     assert "已保存到手机" in phone.locator("#pack-status").inner_text()
-    phone.screenshot(path=str(shots / "crew-my-work-zh.png"), full_page=True)
+    shots.take(phone, "crew-my-work-zh.png", full_page=True)
     no_sideways_scroll(phone)
 
     context.set_offline(True)
@@ -159,13 +159,13 @@ def test_a_record_submitted_offline_waits_then_goes_once_when_the_signal_returns
     assert "不是手机能读取的照片" in phone.locator(".photo-error").inner_text()
     fill_record(phone, tmp_path, problem_photo=True)
     no_sideways_scroll(phone)
-    phone.screenshot(path=str(shots / "crew-record-360-zh.png"), full_page=True)
+    shots.take(phone, "crew-record-360-zh.png", full_page=True)
     context.set_offline(True)
     phone.get_by_role("button", name="提交").click()
     phone.wait_for_function("() => document.getElementById('outbox-count').textContent === '1'")
     assert "待发送" in phone.locator("#record-banner").inner_text()
     assert "待发送" in phone.locator("#outbox-link").inner_text()
-    phone.screenshot(path=str(shots / "crew-record-queued-zh.png"), full_page=False)
+    shots.take(phone, "crew-record-queued-zh.png", full_page=False)
     no_sideways_scroll(phone)
     assert inspections_of(in_app, order_id) == []
     # Kept on the phone made smaller: longest side 1,600 px, JPEG.

@@ -69,7 +69,7 @@ def test_the_supervisor_reads_where_the_record_was_started_and_sent_and_each_pho
     assert phone.locator(".item:not(.problem) textarea[name^='note.']:visible").count() == 0
     problem.locator("textarea[name^='note.']").fill("坝顶有一处裂缝，长约30厘米。")
     item_key = problem.get_attribute("id")[len("item-"):]
-    problem.screenshot(path=str(shots / "crew-problem-item-360-zh.png"))
+    shots.take(problem, "crew-problem-item-360-zh.png")
     no_sideways_scroll(phone)
     phone.get_by_role("button", name="提交").click()
     phone.wait_for_url(f"**/work/{order_id}")
@@ -95,7 +95,7 @@ def test_the_supervisor_reads_where_the_record_was_started_and_sent_and_each_pho
     assert record.locator(".photo-facts figcaption").count() == 2
     assert "26.15030°N" in record.locator(".photo-facts figcaption").first.inner_text()
     no_sideways_scroll(office)
-    record.screenshot(path=str(shots / "supervisor-record-presence-360-zh.png"))
+    shots.take(record, "supervisor-record-presence-360-zh.png")
 
 
 def test_a_scanned_label_offers_to_take_the_teams_work_or_start_an_inspection(phone_context, sign_in, make_asset,
@@ -138,7 +138,7 @@ def test_a_scanned_label_offers_to_take_the_teams_work_or_start_an_inspection(ph
         section = phone.locator("#handle-here")
         assert "我来处理" in section.inner_text() and number in section.inner_text()
         no_sideways_scroll(phone)
-        phone.screenshot(path=str(shots / "crew-handle-here-360-zh.png"), full_page=True)
+        shots.take(phone, "crew-handle-here-360-zh.png", full_page=True)
         with phone.expect_navigation():
             section.get_by_role("button", name="认领此工单").click()
         assert phone.url.endswith(f"/work/{order_id}/record")

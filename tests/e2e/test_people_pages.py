@@ -37,7 +37,7 @@ def test_a_supervisor_sets_the_three_persons_on_a_phone_and_the_card_shows_them(
         phone.locator(f"input[name='persons-{index}-name']").fill(name)
         phone.locator(f"input[name='persons-{index}-unit']").fill(unit)
         phone.locator(f"input[name='persons-{index}-phone']").fill(line)
-    phone.screenshot(path=str(shots / "people-persons-360-zh.png"), full_page=True)
+    shots.take(phone, "people-persons-360-zh.png", full_page=True)
     with phone.expect_navigation():
         phone.locator("form.persons-form button[type=submit]").click()
     assert "已保存责任人" in phone.locator("main").inner_text()
@@ -47,7 +47,7 @@ def test_a_supervisor_sets_the_three_persons_on_a_phone_and_the_card_shows_them(
     text = citizen.locator("main").inner_text()
     for _role, name, unit, line in people:
         assert name in text and unit in text and line in text
-    citizen.screenshot(path=str(shots / "people-public-card-360-zh.png"), full_page=True)
+    shots.take(citizen, "people-public-card-360-zh.png", full_page=True)
     no_sideways_scroll(citizen)
 
 
@@ -69,5 +69,5 @@ def test_the_assignment_rules_page_fits_a_phone_and_refuses_a_viewer(new_context
         phone.locator("main form.grid button[type=submit]").click()
     text = phone.locator("main").inner_text()
     assert "重叠的规则" in text and "以 #2 为准" in text
-    phone.screenshot(path=str(shots / "people-rules-360-zh.png"), full_page=True)
+    shots.take(phone, "people-rules-360-zh.png", full_page=True)
     no_sideways_scroll(phone)

@@ -60,7 +60,7 @@ def test_a_citizen_pins_the_problem_sees_the_facility_and_the_report_already_the
     assert "已有人报告" in notice.inner_text() and number in notice.inner_text()
     assert notice.get_by_role("link", name="查看进度").get_attribute("href") == f"/report/status?number={number}"
     fits(page)
-    page.screenshot(path=str(shots / "citizen-pin-360.png"), full_page=True)
+    shots.take(page, "citizen-pin-360.png", full_page=True)
 
     # A pin dropped a hundred metres away: no facility there, and no report of it.
     box = page.locator("#pin-map").bounding_box()

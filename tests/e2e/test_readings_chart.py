@@ -58,4 +58,4 @@ def test_the_water_chart_fits_a_360_px_phone(new_context, make_asset, sign_in, i
     assert page.locator("[data-range=season]").get_attribute("aria-pressed") == "true"
     assert page.locator("#readings-chart .uplot").count() == 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.locator("#readings").screenshot(path=str(shots / "readings-chart-360.png"))
+    shots.take(page.locator("#readings"), "readings-chart-360.png")

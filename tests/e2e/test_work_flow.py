@@ -76,13 +76,13 @@ def test_crew_patrols_the_dam_from_a_phone_and_the_supervisor_reviews(new_contex
     photo_item = phone.locator(".item[data-type=photo]").first
     photo_item.locator("input[type=file]").set_input_files(photo_file(tmp_path, "overview.jpg"))
     phone.locator("textarea[name=notes]").fill("溢洪道进口有漂浮物堵塞，已拍照。")
-    phone.screenshot(path=str(shots / "crew-record-zh.png"), full_page=True)
+    shots.take(phone, "crew-record-zh.png", full_page=True)
     no_sideways_scroll(phone)
     with phone.expect_navigation():
         phone.get_by_role("button", name="提交").click()
     page_text = phone.locator("main").inner_text()
     assert "已完成" in page_text and "整改" in page_text, phone.locator(".item.invalid").all_inner_texts()
-    phone.screenshot(path=str(shots / "crew-submitted-zh.png"), full_page=True)
+    shots.take(phone, "crew-submitted-zh.png", full_page=True)
     no_sideways_scroll(phone)
 
     record = in_app(lambda: db.session.scalar(sa.select(Inspection).where(Inspection.work_order_id == order_id)))
@@ -99,7 +99,7 @@ def test_crew_patrols_the_dam_from_a_phone_and_the_supervisor_reviews(new_contex
     with desk.expect_navigation():
         desk.get_by_role("button", name="Accept").click()
     assert "Verified (closed)" in desk.locator("main").inner_text()
-    desk.screenshot(path=str(shots / "supervisor-accepted-en.png"), full_page=True)
+    shots.take(desk, "supervisor-accepted-en.png", full_page=True)
     # The dam's work on the board (other tests' work shares this server).
     desk.goto(f"/work?asset={dam.id}")
     desk.get_by_role("link", name=follow_number).click()
@@ -107,4 +107,4 @@ def test_crew_patrols_the_dam_from_a_phone_and_the_supervisor_reviews(new_contex
     with desk.expect_navigation():
         desk.get_by_role("button", name="Assign").click()
     assert "Assigned" in desk.locator("main").inner_text()
-    desk.screenshot(path=str(shots / "supervisor-assigned-follow-up-en.png"), full_page=True)
+    shots.take(desk, "supervisor-assigned-follow-up-en.png", full_page=True)
