@@ -173,15 +173,18 @@ def _lock_head() -> None:
     lock, taken by a statement that writes nothing; the driver opens transactions only on writes, so
     without this the read below could come from before another writer's commit."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(head_lock())
+        db.session.execute(_PG_HEAD_LOCK)
     else:
-        table = AuditEntry.__table__
-        db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))
+        db.session.execute(_SQLITE_HEAD_LOCK)
 
 
-# A Core insert: an ORM flush per entry costs more than the insert when 10,000 codes are issued at once. Built
-# once, the values passed as parameters: built for each entry with its values in it, an append took 280 µs
-# of CPU on SQLite against 124.
+# The append's statements, built once, their values passed as parameters. Built for each entry with the values
+# in them, an entry took 280 µs of CPU on SQLite against 124 now, and an entry in a transaction of its own (a
+# citizen's report) 2.0 ms on PostgreSQL against 1.2. The insert is Core's: an ORM flush per entry costs more
+# than the insert when 10,000 codes are issued at once.
+_PG_HEAD_LOCK = head_lock()
+_SQLITE_HEAD_LOCK = sa.update(AuditEntry.__table__).where(sa.false()).values(id=AuditEntry.__table__.c.id)
+_LAST_ENTRY = sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
 _INSERT_ENTRY = sa.insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)
 _ENTRY_FIELDS = tuple(column.key for column in AuditEntry.__table__.columns if column.key != "id")
 
@@ -240,6 +243,7 @@ def record_many(actor, entity_type: str, action: str, entries: list[tuple]) -> i
 
 
 HEAD_ROW = 1
+_UPDATE_HEAD = sa.update(AuditHead.__table__).where(AuditHead.__table__.c.id == HEAD_ROW)
 
 
 def anchor_head(session) -> None:
@@ -255,15 +259,13 @@ def anchor_head(session) -> None:
     if head_id is not None and context[1] is None:
         last_id, last_hash = head_id, head
     else:
-        last = session.execute(
-            sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+        last = session.execute(_LAST_ENTRY).first()
         if last is None:
             return
         last_id, last_hash = last
-    table = AuditHead.__table__
     values = {"last_id": last_id, "last_hash": last_hash, "updated_at": utcnow(), "seal": seal(last_id, last_hash)}
-    if not session.execute(sa.update(table).where(table.c.id == HEAD_ROW).values(values)).rowcount:
-        session.execute(sa.insert(table).values(id=HEAD_ROW, **values))
+    if not session.execute(_UPDATE_HEAD, values).rowcount:
+        session.execute(sa.insert(AuditHead.__table__), {"id": HEAD_ROW, **values})
 
 
 def seal(last_id: int, last_hash: str, key: str | None = None) -> str:
@@ -295,5 +297,5 @@ def _head_hash() -> str:
     if head is not None and all(a is b for a, b in zip(context, _context())):
         return head
     _lock_head()
-    last = db.session.scalar(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    return last or GENESIS
+    last = db.session.execute(_LAST_ENTRY).first()
+    return last.hash if last is not None else GENESIS
