@@ -1,5 +1,6 @@
 """What a scanned or typed code refers to. Read-only."""
 import atexit
+import functools
 import json
 import os
 import threading
@@ -27,12 +28,16 @@ class Resolution:
         return self.code.asset if self.code else None
 
 
-# The lookups built once, the code a parameter. Built for each lookup with its loader options, the scan page's
-# took 2.2 ms of CPU on PostgreSQL against 1.3 now, the report form's 1.0 against 0.75.
-_WITH_AREA = joinedload(IdentityCode.asset).joinedload(Asset.area)
-_BRIEF = sa.select(IdentityCode).where(IdentityCode.code == sa.bindparam("code")).options(_WITH_AREA)
-_DETAILED = _BRIEF.options(joinedload(IdentityCode.asset).selectinload(Asset.persons),
-                           joinedload(IdentityCode.replaced_by))
+@functools.cache
+def _by_code(details: bool):
+    """resolve()'s lookup, built once per process, the code a parameter. Built for each lookup with its loader
+    options, the scan page's took 2.2 ms of CPU on PostgreSQL against 1.3 now, the report form's 1.0 against
+    0.75. Built at first use, not at import: loader options set up every model's relationships, and the models
+    another module defines may not be imported yet."""
+    with_area = joinedload(IdentityCode.asset).joinedload(Asset.area)
+    options = (with_area, joinedload(IdentityCode.asset).selectinload(Asset.persons),
+               joinedload(IdentityCode.replaced_by)) if details else (with_area,)
+    return sa.select(IdentityCode).where(IdentityCode.code == sa.bindparam("code")).options(*options)
 
 
 def resolve(text: str, details: bool = True) -> Resolution:
@@ -45,7 +50,7 @@ def resolve(text: str, details: bool = True) -> Resolution:
         if error.reason != "bad_check":
             return Resolution("malformed", text)
         return Resolution("mistyped", text, suggestions=_existing(codes.near_misses(text, PREFIXES)))
-    code = db.session.scalar(_DETAILED if details else _BRIEF, {"code": canonical})
+    code = db.session.scalar(_by_code(details), {"code": canonical})
     if code is None:
         return Resolution("unknown", canonical)
     return Resolution({"bound": "found"}.get(code.status, code.status), canonical, code)
