@@ -300,7 +300,7 @@ def high_marks() -> dict:
 # --- the load -----------------------------------------------------------------------------------------------
 
 def run_load(locust, workdir, url, env, plan, steps, args):
-    server, base, log = start_gunicorn(workdir, url, args.workers, "municipal:create_app()", env)
+    server, base, log = start_gunicorn(workdir, url, args.workers, "municipal:create_app()", extra_env=env)
     job_env = {**os.environ, "MUNICIPAL_DATABASE_URL": url, "MUNICIPAL_SECRET_KEY": "bench",
                "PYTHONPATH": str(ROOT), **env}
     scheduler_log = (workdir / "scheduler.log").open("w")
