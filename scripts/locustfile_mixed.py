@@ -307,7 +307,9 @@ class Citizen(HttpUser):
         self.numbers: list[str] = []
 
     def new_phone(self):
-        # Each citizen a phone of its own: the rate limit counts reports per address (behind one trusted proxy).
+        # Each citizen a phone of its own: the rate limit counts reports per address (behind one trusted proxy)
+        # and per device cookie, so a new phone comes without the last one's cookies.
+        self.client.cookies.clear()
         address = f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
         self.client.headers["X-Forwarded-For"] = address
 
