@@ -185,6 +185,13 @@ class Scope:
     def _facilities(self):
         return sa.select(Asset.id).where(self._facility_condition())
 
+    def _names_facility(self, column):
+        """`column` (a facility's id) names a facility in reach, looked up by its primary key row by row. For
+        a column beside an OR (a report or an event may name none), IN (the facilities in reach) made
+        PostgreSQL hash every facility of the person's areas for each query, even for one report: 200 ms
+        with a million facilities."""
+        return sa.exists().where(Asset.id == column, self._facility_condition())
+
     def _assigned_orders(self):
         return sa.select(WorkOrder.id).where(sa.or_(WorkOrder.assignee_user_id == self.user_id,
                                                     WorkOrder.assignee_team_id.in_(self.team_ids)))
@@ -218,10 +225,10 @@ class Scope:
         if model is CalendarItem:
             return CalendarItem.asset_id.in_(self._facilities())
         if model is CitizenReport:
-            return sa.or_(CitizenReport.asset_id.is_(None), CitizenReport.asset_id.in_(self._facilities()))
+            return sa.or_(CitizenReport.asset_id.is_(None), self._names_facility(CitizenReport.asset_id))
         if model is CalendarEvent:
             areas = sa.select(Area.id).where(self._overlaps(Area.path)) if self.paths is not None else None
-            return sa.or_(CalendarEvent.asset_id.in_(self._facilities()),
+            return sa.or_(self._names_facility(CalendarEvent.asset_id),
                           sa.and_(CalendarEvent.asset_id.is_(None),
                                   CalendarEvent.area_id.in_(areas) if areas is not None else sa.true()))
         raise TypeError(f"no visibility rule for {model!r}")
