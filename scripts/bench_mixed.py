@@ -355,9 +355,22 @@ def run_load(locust, workdir, url, env, plan, steps, args):
             stop(scheduler)
         scheduler_log.close()
     load["scheduler_log"] = (workdir / "scheduler.log").read_text()
-    load["server_errors"] = [line for line in log.read_text().splitlines()
-                             if "Traceback" in line or "ERROR" in line or "Exception" in line]
+    load["server_errors"] = server_errors(log.read_text())
     return results, load
+
+
+def server_errors(text: str) -> list[str]:
+    """The entries of gunicorn's log that tell of an error, each whole (with its traceback): an entry starts
+    with a line in brackets (its time)."""
+    entries, entry = [], []
+    for line in text.splitlines():
+        if line.startswith("[") and entry:
+            entries.append("\n".join(entry))
+            entry = []
+        entry.append(line)
+    if entry:
+        entries.append("\n".join(entry))
+    return [entry for entry in entries if "Traceback" in entry or "ERROR" in entry or "Exception" in entry]
 
 
 def signing_in(users: int) -> float:
@@ -573,7 +586,8 @@ def verdict(results, load, doubling, steps) -> int:
     print("Scheduler:", *scheduler_lines[:12], *(["…", *scheduler_lines[-4:]] if len(scheduler_lines) > 16
                                                   else scheduler_lines[12:]), sep="\n  ")
     if load["server_errors"]:
-        print("gunicorn's error log:", *load["server_errors"][:20], sep="\n  ")
+        print(f"gunicorn's error log: {len(load['server_errors'])} errors; the first ones whole:",
+              *load["server_errors"][:3], sep="\n")
 
     failed_requests = sum(stats["total"]["failures"] for stats in results)
     passed = True
