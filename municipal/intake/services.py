@@ -363,12 +363,26 @@ def _position_text(report: CitizenReport) -> str:
     return "\n" + _("Where the citizen stood: %(lat).5f°N, %(lon).5f°E", lat=report.lat, lon=report.lon)
 
 
+def _attach_photo(actor, work_order_id: int, report: CitizenReport) -> None:
+    """The report's photo kept with its work order. A photo gone from disk (a database restored without its
+    media folder) must not stop the report becoming work: it is logged, and the work order goes without it."""
+    from ..workorders.notes import add_attachment
+
+    try:
+        photo = (Path(current_app.config["MEDIA_DIR"]) / report.photo_path).open("rb")
+    except FileNotFoundError:
+        current_app.logger.warning("citizen report %s: its photo %s is missing from the media folder",
+                                   report.number, report.photo_path)
+        return
+    with photo:
+        add_attachment(actor, work_order_id, photo, f"{report.number}.jpg")
+
+
 def accept_report(actor, report_id: int, priority: str | None = None, assignee_user_id=None,
                   assignee_team_id=None) -> CitizenReport:
     """Turn a new report (or one sent back for review) into a work order on its facility, carrying its
     description, position and photo. `priority` defaults to the report's (its category's, raised by urgent
     words); the work is due by the category's fix deadline."""
-    from ..workorders.notes import add_attachment
     from ..workorders.services import create_work_order
 
     report = get_report(actor, report_id)
@@ -394,8 +408,7 @@ def accept_report(actor, report_id: int, priority: str | None = None, assignee_u
         assignee_user_id=assignee_user_id, assignee_team_id=assignee_team_id,
     )
     if report.photo_path:
-        with (Path(current_app.config["MEDIA_DIR"]) / report.photo_path).open("rb") as photo:
-            add_attachment(actor, work_order.id, photo, f"{report.number}.jpg")
+        _attach_photo(actor, work_order.id, report)
     record(actor, "citizen_report", report.id, "accept",
            {"status": [previous, "accepted"], "work_order": [report.work_order_id, work_order.id],
             "priority": [report.priority, work_order.priority]})

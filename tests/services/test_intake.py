@@ -154,6 +154,22 @@ def test_accepting_makes_a_work_order_for_the_facility(db, users, make_asset):
         services.accept_report(users["supervisor"], report.id)
 
 
+def test_a_report_whose_photo_is_gone_from_disk_is_still_accepted_without_it(app, db, users, make_asset, caplog):
+    """A database restored without its media folder: accepting the report answered 500 (the mixed-load
+    benchmark found it), and the report could never become work."""
+    from municipal.workorders.models import WorkOrder
+
+    report = submit(asset_id=make_asset(name="鼓山路3号井").id, photo=jpeg())
+    db.session.commit()
+    (Path(app.config["MEDIA_DIR"]) / report.photo_path).unlink()
+    services.accept_report(users["supervisor"], report.id)
+    db.session.commit()
+    order = db.session.get(WorkOrder, report.work_order_id)
+    assert order.citizen_report_id == report.id and order.attachments == []
+    assert services.report_status(report.number).status == "accepted"
+    assert f"{report.number}: its photo {report.photo_path} is missing" in caplog.text
+
+
 def test_two_accepts_at_once_make_one_work_order(app, db, users, make_asset):
     """A double click on "accept", or two supervisors at once: both read the report as new. The second must
     wait for the first and be refused, not make a second work order (the mixed-load benchmark found it did)."""
